@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf';
 
 /** What a forward pass needs to know besides its input. */
 export interface ForwardContext {
@@ -98,5 +98,20 @@ export class Sequential extends Module {
     let y = x;
     for (const l of this.layers) y = l.forward(y, ctx);
     return y;
+  }
+}
+
+/** An indexed container of modules (children "0", "1", ...) without a forward pass of its own. */
+export class ModuleList<M extends Module = Module> extends Module {
+  readonly items: M[];
+  constructor(items: M[]) {
+    super();
+    this.items = items.map((m, i) => this.addChild(String(i), m));
+  }
+  get length(): number {
+    return this.items.length;
+  }
+  forward(): tf.Tensor {
+    throw new Error('ModuleList has no forward pass; call its items');
   }
 }

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { DARTS_PRIMITIVES, type PrimitiveName } from './primitives-contract';
+
+/** The DARTS CNN search space as data (defaults from the paper). */
+export const DartsSpaceSchema = z
+  .object({
+    /** Candidate ops on every edge; a subset of the 8 DARTS ops, in any order (α columns follow it). */
+    ops: z
+      .array(z.enum(DARTS_PRIMITIVES))
+      .min(2, 'choose at least two candidate operations')
+      .default([...DARTS_PRIMITIVES])
+      .refine((ops) => new Set(ops).size === ops.length, 'candidate operations must not repeat'),
+    /** Intermediate nodes per cell. */
+    nodes: z.number().int().min(1).max(8).default(4),
+    /** Cells in the search network; reduction cells sit at 1/3 and 2/3 of the depth. */
+    cells: z.number().int().min(1).max(32).default(8),
+    /** Channels of the first cell. */
+    channels: z.number().int().min(1).max(512).default(16),
+    stemMultiplier: z.number().int().min(1).max(8).default(3),
+  })
+  .strict();
+export type DartsSpace = z.infer<typeof DartsSpaceSchema>;
+
+/** Number of edges in a cell with `nodes` intermediate nodes: node i has i+2 inputs. */
+export function edgeCount(nodes: number): number {
+  return (nodes * (nodes + 3)) / 2;
+}
+
+/** Input index of each edge, in the reference's order (node 0's 2 edges, node 1's 3 edges, ...). */
+export function edgeInputs(nodes: number): Array<{ node: number; input: number }> {
+  const out: Array<{ node: number; input: number }> = [];
+  for (let i = 0; i < nodes; i++) for (let j = 0; j < i + 2; j++) out.push({ node: i, input: j });
+  return out;
+}
+
+/** Indices of the reduction cells (reference: layers//3 and 2*layers//3). */
+export function reductionCells(cells: number): number[] {
+  const idx = [Math.floor(cells / 3), Math.floor((2 * cells) / 3)];
+  return [...new Set(idx)].filter((i) => i < cells);
+}
+
+export function isPrimitive(name: string): name is PrimitiveName {
+  return (DARTS_PRIMITIVES as readonly string[]).includes(name);
+}

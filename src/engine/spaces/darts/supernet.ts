@@ -1,0 +1,177 @@
+import * as tf from '../../tf';
+import { Module, ModuleList, Sequential, type ForwardContext } from '../../nn/module';
+import { BatchNorm, Conv2d, FactorizedReduce, GlobalAvgPool, Linear, ReLUConvBN } from '../../nn';
+import type { Rng } from '../../util/rng';
+import { PRIMITIVES } from './primitives';
+import type { PrimitiveName } from './primitives-contract';
+import { edgeCount, reductionCells, type DartsSpace } from './search-space';
+
+/**
+ * How a strategy drives the supernet at one choice point type (all normal cells share one, all
+ * reduction cells another), NNI-style: the strategy never touches the network's internals.
+ * - `mix`: every edge outputs Σ_k w[e,k]·op_k(x) (DARTS softmax, FairDARTS sigmoid, SNAS relaxed samples).
+ * - `sample`: every edge runs only op[e]; with `gate` the output is scaled by gate[e] (GDAS's
+ *   straight-through one-hot weight, so gradients reach α), else it is the bare op (SPOS, random search).
+ */
+export type CellChoice =
+  | { kind: 'mix'; weights: tf.Tensor2D }
+  | { kind: 'sample'; ops: readonly number[]; gate?: tf.Tensor1D };
+
+export interface ArchChoice {
+  normal: CellChoice;
+  reduce: CellChoice;
+}
+
+/** One edge: every candidate op (pools followed by a non-affine BN, as in the reference's MixedOp). */
+export class MixedOp extends Module {
+  private readonly candidates: Array<{ name: PrimitiveName; op: Module }>;
+
+  constructor(opNames: readonly PrimitiveName[], C: number, stride: 1 | 2, rng: Rng) {
+    super();
+    this.candidates = opNames.map((name) => {
+      let op = PRIMITIVES[name](C, stride, false, rng);
+      if (name.includes('pool')) op = new Sequential([op, new BatchNorm(C, false)]);
+      return { name, op: this.addChild(name, op) };
+    });
+  }
+
+  get opNames(): PrimitiveName[] {
+    return this.candidates.map((c) => c.name);
+  }
+
+  /** Σ_k w_k·op_k(x). 'none' outputs zeros, so it is skipped: its term and its gradient are exactly 0. */
+  mix(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext): tf.Tensor4D {
+    const terms: tf.Tensor4D[] = [];
+    const ws = tf.unstack(w) as tf.Scalar[];
+    this.candidates.forEach(({ name, op }, k) => {
+      if (name === 'none') return;
+      terms.push(op.forward(x, ctx).mul(ws[k]) as tf.Tensor4D);
+    });
+    if (terms.length === 0) return this.candidates[0].op.forward(x, ctx) as tf.Tensor4D;
+    return terms.length === 1 ? terms[0] : (tf.addN(terms) as tf.Tensor4D);
+  }
+
+  /** Runs one candidate alone. */
+  single(x: tf.Tensor4D, k: number, ctx: ForwardContext): tf.Tensor4D {
+    return this.candidates[k].op.forward(x, ctx) as tf.Tensor4D;
+  }
+
+  forward(): tf.Tensor {
+    throw new Error('MixedOp is driven by its cell through mix() or single()');
+  }
+}
+
+/** A search cell: two preprocessed inputs, `nodes` intermediate nodes over all earlier states. */
+export class SearchCell extends Module {
+  readonly reduction: boolean;
+  private readonly pre0: Module;
+  private readonly pre1: Module;
+  private readonly edges: ModuleList<MixedOp>;
+
+  constructor(
+    readonly space: DartsSpace,
+    Cpp: number,
+    Cp: number,
+    C: number,
+    reduction: boolean,
+    reductionPrev: boolean,
+    rng: Rng,
+  ) {
+    super();
+    this.reduction = reduction;
+    this.pre0 = this.addChild(
+      'preprocess0',
+      reductionPrev ? new FactorizedReduce(Cpp, C, false, rng) : new ReLUConvBN(Cpp, C, 1, 1, 0, false, rng),
+    );
+    this.pre1 = this.addChild('preprocess1', new ReLUConvBN(Cp, C, 1, 1, 0, false, rng));
+    const edges: MixedOp[] = [];
+    for (let i = 0; i < space.nodes; i++) {
+      for (let j = 0; j < i + 2; j++) {
+        edges.push(new MixedOp(space.ops, C, reduction && j < 2 ? 2 : 1, rng));
+      }
+    }
+    this.edges = this.addChild('edges', new ModuleList(edges));
+  }
+
+  run(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice, ctx: ForwardContext): tf.Tensor4D {
+    const states: tf.Tensor4D[] = [
+      this.pre0.forward(s0, ctx) as tf.Tensor4D,
+      this.pre1.forward(s1, ctx) as tf.Tensor4D,
+    ];
+    const rows = choice.kind === 'mix' ? (tf.unstack(choice.weights) as tf.Tensor1D[]) : null;
+    const gates = choice.kind === 'sample' && choice.gate ? (tf.unstack(choice.gate) as tf.Scalar[]) : null;
+    let e = 0;
+    for (let i = 0; i < this.space.nodes; i++) {
+      const terms: tf.Tensor4D[] = [];
+      for (let j = 0; j < i + 2; j++, e++) {
+        const edge = this.edges.items[e];
+        if (rows) {
+          terms.push(edge.mix(states[j], rows[e], ctx));
+        } else if (choice.kind === 'sample') {
+          const out = edge.single(states[j], choice.ops[e], ctx);
+          terms.push(gates ? (out.mul(gates[e]) as tf.Tensor4D) : out);
+        }
+      }
+      states.push(tf.addN(terms) as tf.Tensor4D);
+    }
+    return tf.concat(states.slice(-this.space.nodes), 3) as tf.Tensor4D;
+  }
+
+  forward(): tf.Tensor {
+    throw new Error('SearchCell is driven by the network through run()');
+  }
+}
+
+/** The DARTS search network (reference model_search.Network) on NHWC images. */
+export class SearchNetwork extends Module {
+  readonly cells: ModuleList<SearchCell>;
+  private readonly stem: Sequential;
+  private readonly pool = new GlobalAvgPool();
+  private readonly classifier: Linear;
+  readonly numEdges: number;
+
+  constructor(
+    readonly space: DartsSpace,
+    readonly inChannels: number,
+    readonly numClasses: number,
+    rng: Rng,
+  ) {
+    super();
+    const { channels: C, cells: layers, nodes, stemMultiplier } = space;
+    const Cstem = stemMultiplier * C;
+    this.stem = this.addChild(
+      'stem',
+      new Sequential([new Conv2d(inChannels, Cstem, 3, { stride: 1, padding: 1, bias: false }, rng), new BatchNorm(Cstem, true)]),
+    );
+    const reductions = new Set(reductionCells(layers));
+    let [Cpp, Cp, Ccur] = [Cstem, Cstem, C];
+    let reductionPrev = false;
+    const cells: SearchCell[] = [];
+    for (let i = 0; i < layers; i++) {
+      const reduction = reductions.has(i);
+      if (reduction) Ccur *= 2;
+      cells.push(new SearchCell(space, Cpp, Cp, Ccur, reduction, reductionPrev, rng));
+      reductionPrev = reduction;
+      [Cpp, Cp] = [Cp, nodes * Ccur];
+    }
+    this.cells = this.addChild('cells', new ModuleList(cells));
+    this.classifier = this.addChild('classifier', new Linear(Cp, numClasses, rng));
+    this.numEdges = edgeCount(nodes);
+  }
+
+  /** Logits [N, classes] for images x [N, H, W, C] under the strategy's architecture choice. */
+  logits(x: tf.Tensor4D, arch: ArchChoice, ctx: ForwardContext): tf.Tensor2D {
+    const s = this.stem.forward(x, ctx) as tf.Tensor4D;
+    let s0 = s;
+    let s1 = s;
+    for (const cell of this.cells.items) {
+      const out = cell.run(s0, s1, cell.reduction ? arch.reduce : arch.normal, ctx);
+      [s0, s1] = [s1, out];
+    }
+    return this.classifier.forward(this.pool.forward(s1, ctx), ctx) as tf.Tensor2D;
+  }
+
+  forward(): tf.Tensor {
+    throw new Error('SearchNetwork needs an architecture choice: call logits(x, arch, ctx)');
+  }
+}
