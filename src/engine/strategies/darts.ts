@@ -80,13 +80,15 @@ export class Darts implements SearchStrategy {
 
   /** Loss, accuracy and gradients of the loss on `batch` w.r.t. `vars` (missing gradients are zeros). */
   gradients(batch: Batch, vars: tf.Variable[]): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
-    let acc: tf.Scalar | undefined;
+    let logits: tf.Tensor2D | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const logits = this.net.logits(batch.x, this.archChoice(), { training: true });
-      acc = tf.keep(accuracy(logits, batch.y));
+      // Kept past the gradient scope so that accuracy needs no second forward pass; it joins the caller's scope below.
+      logits = tf.keep(this.net.logits(batch.x, this.archChoice(), { training: true }));
       return crossEntropy(logits, batch.y);
     }, vars);
-    return { loss: value, acc: acc as tf.Scalar, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+    const acc = accuracy(logits as tf.Tensor2D, batch.y);
+    (logits as tf.Tensor2D).dispose();
+    return { loss: value, acc, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
   }
 
   /** Second-order α gradient (see the class comment). Leaves the weights exactly as it found them. */

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { chooseBackend, parseBackendName } from './choose';
+
+const fail = (why: string) => async () => {
+  throw new Error(why);
+};
+
+describe('chooseBackend', () => {
+  it('falls back tensorflow → wasm → cpu and records why each was rejected', async () => {
+    const r = await chooseBackend({
+      env: {},
+      loaders: { tensorflow: fail('libtensorflow not installed'), wasm: fail('no wasm here') },
+    });
+    expect(r.chosen).toBe('cpu');
+    expect(r.attempts.map((a) => [a.backend, a.ok])).toEqual([
+      ['tensorflow', false],
+      ['wasm', false],
+      ['cpu', true],
+    ]);
+    expect(r.attempts[0].detail).toContain('libtensorflow not installed');
+    expect(r.whyNotFaster).toContain('tensorflow unavailable');
+    expect(r.whyNotFaster).toContain('wasm unavailable');
+  });
+
+  it('honours a preferred backend, from options or the environment', async () => {
+    const r = await chooseBackend({ prefer: 'cpu', env: {} });
+    expect(r.attempts).toHaveLength(1);
+    expect(r.chosen).toBe('cpu');
+    const e = await chooseBackend({ env: { NAS_STUDIO_BACKEND: 'cpu' } });
+    expect(e.chosen).toBe('cpu');
+  });
+
+  it('rejects the real wasm backend for training with the missing kernels named', async () => {
+    const r = await chooseBackend({ prefer: 'wasm', env: {}, loaders: { tensorflow: fail('absent') } });
+    const wasm = r.attempts.find((a) => a.backend === 'wasm');
+    expect(wasm?.ok).toBe(false);
+    expect(wasm?.detail).toContain('Conv2DBackpropFilter');
+    expect(r.chosen).toBe('cpu');
+  });
+
+  it('names a bad backend value', () => {
+    expect(() => parseBackendName('cuda', '--backend')).toThrow(/--backend: unknown backend 'cuda'/);
+    expect(parseBackendName('auto', 'x')).toBeUndefined();
+  });
+});

@@ -1,0 +1,34 @@
+import * as tf from '../tf';
+import { Module, type ForwardContext } from './module';
+
+export class ReLU extends Module {
+  forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
+    return tf.relu(x);
+  }
+}
+
+export class Identity extends Module {
+  forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
+    // A new handle, so that callers may dispose their output without disposing their input.
+    return x.clone();
+  }
+}
+
+/** Zeros shaped like the op's output: strided like the reference's x[:, :, ::s, ::s].mul(0). */
+export class Zero extends Module {
+  constructor(private readonly stride: number) {
+    super();
+  }
+  forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    const s = this.stride;
+    return tf.zeros([n, Math.ceil(h / s), Math.ceil(w / s), c]);
+  }
+}
+
+/** NHWC -> [N, C]. */
+export class GlobalAvgPool extends Module {
+  forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
+    return tf.mean(x, [1, 2]);
+  }
+}

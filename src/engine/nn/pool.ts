@@ -1,0 +1,62 @@
+import * as tf from '../tf';
+import { Module, type ForwardContext } from './module';
+import { symmetricPad } from './conv';
+
+/** Max pooling with PyTorch's symmetric padding (padded positions never win). */
+export class MaxPool extends Module {
+  constructor(
+    readonly k: number,
+    readonly stride: number,
+    readonly padding: number,
+  ) {
+    super();
+  }
+  forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
+    return tf.maxPool(x as tf.Tensor4D, this.k, this.stride, this.padding, 'floor');
+  }
+}
+
+/**
+ * Average pooling with PyTorch's count_include_pad=False: each output divides by the number of real
+ * (unpadded) inputs in its window. Built as a valid average over the zero-padded input, rescaled by
+ * k²/count, so that forward and gradient agree (tfjs's own avgPool gradient divides by k² everywhere).
+ */
+export class AvgPool extends Module {
+  private readonly scales = new Map<string, tf.Tensor>();
+  constructor(
+    readonly k: number,
+    readonly stride: number,
+    readonly padding: number,
+  ) {
+    super();
+  }
+
+  /** k² / (number of unpadded inputs) per output position, [1, outH, outW, 1]; cached per input size. */
+  private scale(h: number, w: number): tf.Tensor {
+    const key = `${h}x${w}`;
+    let s = this.scales.get(key);
+    if (!s) {
+      const { k, stride, padding: p } = this;
+      const outH = Math.floor((h + 2 * p - k) / stride) + 1;
+      const outW = Math.floor((w + 2 * p - k) / stride) + 1;
+      const count = (o: number, size: number) => Math.min(o * stride - p + k, size) - Math.max(o * stride - p, 0);
+      const data = new Float32Array(outH * outW);
+      for (let i = 0; i < outH; i++) for (let j = 0; j < outW; j++) data[i * outW + j] = (k * k) / (count(i, h) * count(j, w));
+      s = tf.keep(tf.tensor4d(data, [1, outH, outW, 1]));
+      this.scales.set(key, s);
+    }
+    return s;
+  }
+
+  forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
+    const [, h, w] = x.shape;
+    const y = tf.avgPool(symmetricPad(x as tf.Tensor4D, this.padding), this.k, this.stride, 'valid');
+    return this.padding > 0 ? y.mul(this.scale(h, w)) : y;
+  }
+
+  override dispose(): void {
+    for (const s of this.scales.values()) s.dispose();
+    this.scales.clear();
+    super.dispose();
+  }
+}

@@ -1,0 +1,70 @@
+import * as tf from '../tf';
+import type { SearchSession, SessionCounters } from './session';
+
+/**
+ * Everything needed to continue a search exactly: network parameters and BatchNorm statistics,
+ * the strategy's tensors and scalars (α, optimizer moments, step counts), the loop counters and RNG,
+ * and both data loaders' positions. Tensors are read to host memory so the snapshot can be written
+ * while the search goes on.
+ */
+export interface SessionSnapshot {
+  tensors: Record<string, { shape: number[]; data: Float32Array }>;
+  meta: {
+    counters: SessionCounters;
+    strategyScalars: Record<string, unknown>;
+    dataPosition: { train: unknown; val: unknown };
+  };
+}
+
+export function captureSession(s: SearchSession): SessionSnapshot {
+  const tensors: SessionSnapshot['tensors'] = {};
+  const read = (name: string, t: tf.Tensor) => {
+    if (t.dtype !== 'float32') throw new Error(`checkpoint tensor ${name} has dtype ${t.dtype}; only float32 is stored`);
+    tensors[name] = { shape: [...t.shape], data: t.dataSync() as Float32Array };
+  };
+  for (const [name, v] of s.network.namedState()) read(`network.${name}`, v);
+  const st = s.strategy.getState();
+  for (const [name, t] of Object.entries(st.tensors)) read(`strategy.${name}`, t);
+  return {
+    tensors,
+    meta: {
+      counters: s.counters(),
+      strategyScalars: st.scalars,
+      dataPosition: { train: s.data.train.getPosition(), val: s.data.val.getPosition() },
+    },
+  };
+}
+
+export function restoreSession(s: SearchSession, snap: SessionSnapshot): void {
+  const missing: string[] = [];
+  const tensor = (name: string, shape: readonly number[]) => {
+    const t = snap.tensors[name];
+    if (!t) {
+      missing.push(name);
+      return null;
+    }
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+      throw new Error(`checkpoint tensor ${name} has shape [${t.shape}] but the run expects [${shape}]`);
+    return tf.tensor(t.data, t.shape);
+  };
+  for (const [name, v] of s.network.namedState()) {
+    const t = tensor(`network.${name}`, v.shape);
+    if (t) {
+      v.assign(t);
+      t.dispose();
+    }
+  }
+  if (missing.length) throw new Error(`checkpoint lacks ${missing.length} network tensors, e.g. ${missing[0]}`);
+  const stTensors: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(snap.tensors)) {
+    if (name.startsWith('strategy.')) stTensors[name.slice('strategy.'.length)] = tf.tensor(t.data, t.shape);
+  }
+  try {
+    s.strategy.setState({ scalars: snap.meta.strategyScalars as never, tensors: stTensors });
+  } finally {
+    tf.dispose(Object.values(stTensors));
+  }
+  s.restoreCounters(snap.meta.counters);
+  s.data.train.restorePosition(snap.meta.dataPosition.train);
+  s.data.val.restorePosition(snap.meta.dataPosition.val);
+}

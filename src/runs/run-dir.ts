@@ -1,0 +1,117 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSearchConfig, type SearchConfig } from '../shared/search-config';
+import { writeFileAtomic } from './atomic';
+import { RunStatusFileSchema, assertTransition, type RunStatus, type RunStatusFile } from './status';
+
+/**
+ * One run's folder (layout in docs/run-format.md):
+ *   config.json      the validated config (defaults filled in), written once
+ *   status.json      current status, rewritten atomically
+ *   metrics.jsonl    append-only, one JSON object per step or epoch event
+ *   log.txt          human-readable log
+ *   checkpoints/     step-<n>.ckpt (see checkpoint-file.ts); the last two are kept
+ *   exports/         genotype.json, weights, ...
+ */
+export class RunDir {
+  constructor(readonly path: string) {}
+
+  get id(): string {
+    return this.path.split(/[\\/]/).pop() as string;
+  }
+  get configPath() {
+    return join(this.path, 'config.json');
+  }
+  get statusPath() {
+    return join(this.path, 'status.json');
+  }
+  get metricsPath() {
+    return join(this.path, 'metrics.jsonl');
+  }
+  get logPath() {
+    return join(this.path, 'log.txt');
+  }
+  get checkpointsDir() {
+    return join(this.path, 'checkpoints');
+  }
+  get exportsDir() {
+    return join(this.path, 'exports');
+  }
+
+  /** Creates the folder for a new run; refuses to overwrite an existing run. */
+  static create(root: string, id: string, config: SearchConfig): RunDir {
+    const dir = new RunDir(join(root, id));
+    if (existsSync(dir.path)) throw new Error(`a run named ${id} already exists in ${root}`);
+    mkdirSync(dir.checkpointsDir, { recursive: true });
+    mkdirSync(dir.exportsDir, { recursive: true });
+    writeFileAtomic(dir.configPath, JSON.stringify(config, null, 2));
+    const now = new Date().toISOString();
+    dir.writeStatus({ id, status: 'queued', createdAt: now, updatedAt: now, step: 0 });
+    appendFileSync(dir.metricsPath, '');
+    dir.log(`created run ${id}`);
+    return dir;
+  }
+
+  readConfig(): SearchConfig {
+    return parseSearchConfig(JSON.parse(readFileSync(this.configPath, 'utf8')), this.configPath);
+  }
+
+  readStatus(): RunStatusFile {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(this.statusPath, 'utf8'));
+    } catch (e) {
+      throw new Error(`The run status file ${this.statusPath} cannot be read: ${(e as Error).message}`);
+    }
+    const r = RunStatusFileSchema.safeParse(raw);
+    if (!r.success) throw new Error(`The run status file ${this.statusPath} is not valid: ${r.error.issues[0]?.message}`);
+    return r.data;
+  }
+
+  writeStatus(s: RunStatusFile): void {
+    writeFileAtomic(this.statusPath, JSON.stringify({ ...s, updatedAt: new Date().toISOString() }, null, 2));
+  }
+
+  /** Moves the run to `status` (checked against the allowed transitions) and merges `patch`. */
+  transition(status: RunStatus, patch: Partial<RunStatusFile> = {}): RunStatusFile {
+    const cur = this.readStatus();
+    if (cur.status !== status) assertTransition(cur.status, status);
+    const next = { ...cur, ...patch, status };
+    if (status !== 'failed' && status !== 'interrupted' && !('reason' in patch)) delete next.reason;
+    this.writeStatus(next);
+    this.log(`status: ${cur.status} -> ${status}${patch.reason ? ` (${patch.reason})` : ''}`);
+    return next;
+  }
+
+  appendMetrics(record: Record<string, unknown>): void {
+    appendFileSync(this.metricsPath, JSON.stringify(record) + '\n');
+  }
+
+  /** Metric records; a torn last line (the process died mid-write) is skipped. */
+  readMetrics(): Array<Record<string, unknown>> {
+    if (!existsSync(this.metricsPath)) return [];
+    const out: Array<Record<string, unknown>> = [];
+    for (const line of readFileSync(this.metricsPath, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line));
+      } catch {
+        // Only the last line can be torn; ignoring it loses at most one step's record.
+      }
+    }
+    return out;
+  }
+
+  log(message: string): void {
+    appendFileSync(this.logPath, `${new Date().toISOString()} ${message}\n`);
+  }
+}
+
+/** All run folders under a root, newest first. */
+export function listRunDirs(root: string): RunDir[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'status.json')))
+    .map((d) => new RunDir(join(root, d.name)))
+    .sort((a, b) => (a.id < b.id ? 1 : -1));
+}
