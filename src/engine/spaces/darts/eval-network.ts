@@ -118,8 +118,12 @@ export class EvalCell extends Module {
   /** The cell output for inputs s0 (two cells back) and s1 (previous cell). */
   run(s0: tf.Tensor4D, s1: tf.Tensor4D, ctx: EvalForwardContext): tf.Tensor4D {
     const dropProb = ctx.training ? (ctx.dropPathProb ?? 0) : 0;
-    if (dropProb > 0 && !ctx.rng) throw new Error('drop-path during training needs an rng in the forward context');
-    const states: tf.Tensor4D[] = [this.pre0.forward(s0, ctx) as tf.Tensor4D, this.pre1.forward(s1, ctx) as tf.Tensor4D];
+    if (dropProb > 0 && !ctx.rng)
+      throw new Error('drop-path during training needs an rng in the forward context');
+    const states: tf.Tensor4D[] = [
+      this.pre0.forward(s0, ctx) as tf.Tensor4D,
+      this.pre1.forward(s1, ctx) as tf.Tensor4D,
+    ];
     const steps = this.inputs.length / 2;
     for (let i = 0; i < steps; i++) {
       const [h1, h2] = [2 * i, 2 * i + 1].map((k) => {
