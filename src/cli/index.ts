@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerDoctorCommand } from './commands/doctor';
+import { registerSearchCommand } from './commands/search';
+
+/**
+ * The headless command line: a thin shell over the engine (and the run manager). Each command lives in
+ * commands/<name>.ts and registers itself here. Errors print as one plain sentence, never a stack.
+ */
+const program = new Command('nas-studio').description('Neural architecture search on your own machine').showHelpAfterError();
+registerDoctorCommand(program);
+registerSearchCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  process.stderr.write(`nas-studio: ${(e as Error).message}\n`);
+  if (process.env.NAS_STUDIO_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,36 @@
+import type { SearchConfig } from '../../shared/search-config';
+import { loadDefaultDataset } from '../data/default-dataset';
+import { BatchLoader, channelStats } from '../data/loader';
+import { randomLabels, searchSplit } from '../data/splits';
+import { syntheticDataset } from '../data/synthetic';
+import type { ImageDataset } from '../data/dataset';
+import type { SearchData } from './session';
+
+/** Loads the dataset a config names and splits it into the search-train and search-val streams. */
+export async function buildSearchData(config: SearchConfig): Promise<SearchData & { description: string; summary: unknown }> {
+  const d = config.data;
+  let full: ImageDataset;
+  switch (d.source) {
+    case 'synthetic':
+      full = syntheticDataset({ ...d.synthetic, seed: config.seed });
+      break;
+    case 'default':
+      full = loadDefaultDataset('train');
+      break;
+    case 'path':
+      throw new Error(
+        `data.path: loading datasets from disk (${d.path}) is not implemented yet; use data.source "default" or "synthetic"`,
+      );
+  }
+  if (d.labels === 'random') full = randomLabels(full, config.seed);
+  const split = searchSplit(full, d.trainFraction, config.seed, d.subset);
+  const stats = channelStats(split.train);
+  return {
+    train: new BatchLoader(split.train, config.batchSize, config.seed + 1, stats),
+    val: new BatchLoader(split.val, config.batchSize, config.seed + 2, stats),
+    inChannels: full.channels,
+    numClasses: full.classNames.length,
+    description: `${full.description}: ${split.train.labels.length} search-train / ${split.val.labels.length} search-val images`,
+    summary: split.summary,
+  };
+}
