@@ -1,0 +1,57 @@
+/**
+ * The Electron security policy, as data, importable without Electron so that tests can assert it.
+ * (Electron's checklist: contextIsolation, sandbox, no nodeIntegration, a strict CSP, no navigation,
+ * no new windows, no permissions, IPC only from our own page.)
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // ECharts and React set inline style attributes.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
+].join('; ');
+
+export function secureWebPreferences(preloadPath: string) {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    spellcheck: false,
+    navigateOnDragDrop: false,
+  } as const;
+}
+
+export function windowOptions(preloadPath: string) {
+  return {
+    width: 1280,
+    height: 840,
+    show: false,
+    title: 'NAS Studio',
+    backgroundColor: '#10141b',
+    webPreferences: secureWebPreferences(preloadPath),
+  };
+}
+
+/** Only our own bundled page (file://…/out/renderer/index.html) or the dev server may talk to main. */
+export function isTrustedSenderUrl(url: string, devServerUrl?: string): boolean {
+  try {
+    const u = new URL(url);
+    if (devServerUrl && u.origin === new URL(devServerUrl).origin) return true;
+    return u.protocol === 'file:' && u.pathname.endsWith('/renderer/index.html');
+  } catch {
+    return false;
+  }
+}

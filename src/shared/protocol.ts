@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { DoctorReportSchema } from './doctor';
+
+/**
+ * The one message protocol between a host (Electron main, the CLI, the run manager, tests) and an
+ * engine worker (an Electron utility process or a Node child process). Every message is validated on
+ * receipt on both sides; a malformed one gets an `error` reply with code 'bad-message', never a crash.
+ */
+export const HostMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello') }),
+  z.object({ type: z.literal('info'), backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional() }),
+  /** A short self-test computation: `iterations` matmuls of size×size, with progress. */
+  z.object({
+    type: z.literal('compute'),
+    id: z.string(),
+    size: z.number().int().min(1).max(2048),
+    iterations: z.number().int().min(1).max(10_000),
+  }),
+  z.object({ type: z.literal('stop') }),
+]);
+export type HostMessage = z.infer<typeof HostMessageSchema>;
+
+export const WorkerMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), pid: z.number(), node: z.string() }),
+  z.object({ type: z.literal('info'), report: DoctorReportSchema }),
+  z.object({ type: z.literal('progress'), id: z.string(), done: z.number(), total: z.number() }),
+  z.object({ type: z.literal('result'), id: z.string(), value: z.number(), seconds: z.number(), backend: z.string() }),
+  z.object({
+    type: z.literal('error'),
+    code: z.enum(['bad-message', 'failed']),
+    /** A plain sentence for the UI. */
+    message: z.string(),
+    id: z.string().optional(),
+  }),
+  z.object({ type: z.literal('stopped') }),
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+
+/** Summarises a validation failure as one sentence naming the field. */
+export function describeProtocolError(err: z.ZodError): string {
+  const i = err.issues[0];
+  return `malformed message: ${i?.path.length ? i.path.join('.') + ': ' : ''}${i?.message ?? 'invalid'}`;
+}

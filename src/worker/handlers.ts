@@ -1,0 +1,51 @@
+import * as tf from '../engine/tf';
+import { collectDoctorReport } from '../engine/backend/doctor';
+import { HostMessageSchema, describeProtocolError, type HostMessage, type WorkerMessage } from '../shared/protocol';
+
+/**
+ * Handles one message from the host. Pure with respect to the transport (it gets `send`), so it is
+ * tested without a process. Returns 'exit' when the worker should end.
+ */
+export async function handleMessage(raw: unknown, send: (m: WorkerMessage) => void): Promise<'exit' | 'continue'> {
+  const parsed = HostMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    send({ type: 'error', code: 'bad-message', message: describeProtocolError(parsed.error) });
+    return 'continue';
+  }
+  const msg: HostMessage = parsed.data;
+  try {
+    switch (msg.type) {
+      case 'hello':
+        send({ type: 'ready', pid: process.pid, node: process.versions.node });
+        return 'continue';
+      case 'info':
+        send({ type: 'info', report: await collectDoctorReport({ prefer: msg.backend }) });
+        return 'continue';
+      case 'compute':
+        await compute(msg, send);
+        return 'continue';
+      case 'stop':
+        send({ type: 'stopped' });
+        return 'exit';
+    }
+  } catch (e) {
+    send({ type: 'error', code: 'failed', message: (e as Error).message, id: 'id' in msg ? msg.id : undefined });
+    return 'continue';
+  }
+}
+
+async function compute(msg: Extract<HostMessage, { type: 'compute' }>, send: (m: WorkerMessage) => void): Promise<void> {
+  if (!tf.getBackend()) await collectDoctorReport();
+  const t0 = performance.now();
+  const a = tf.randomNormal([msg.size, msg.size], 0, 1 / Math.sqrt(msg.size), 'float32', 1);
+  let x: tf.Tensor = tf.eye(msg.size);
+  for (let i = 0; i < msg.iterations; i++) {
+    const next = tf.tidy(() => tf.matMul(x, a));
+    x.dispose();
+    x = next;
+    send({ type: 'progress', id: msg.id, done: i + 1, total: msg.iterations });
+  }
+  const value = (await x.sum().data())[0];
+  tf.dispose([a, x]);
+  send({ type: 'result', id: msg.id, value, seconds: (performance.now() - t0) / 1000, backend: tf.getBackend() });
+}

@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtFile, root } from './built';
+
+function cli(args: string[]) {
+  builtFile('out/main/cli.js');
+  return execFileSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NAS_STUDIO_BACKEND: 'cpu' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+describe('nas-studio CLI', () => {
+  it('doctor --json prints only valid JSON naming the chosen backend', () => {
+    const report = JSON.parse(cli(['doctor', '--json']));
+    expect(report.backend.chosen).toBe('cpu');
+    expect(report.backend.attempts.at(-1)).toMatchObject({ backend: 'cpu', ok: true });
+    expect(typeof report.electron.binaryPresent).toBe('boolean');
+  });
+
+  it('search runs a tiny DARTS search on the bundled dataset and writes the genotype', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nas-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ space: { cells: 2, nodes: 2, channels: 2 }, epochs: 1, batchSize: 8, stepsPerEpoch: 2, data: { subset: 200 } }),
+    );
+    cli(['search', '--config', config, '--out', join(dir, 'out')]);
+    const g = JSON.parse(readFileSync(join(dir, 'out', 'genotype.json'), 'utf8'));
+    expect(g.format).toBe('nas-studio.genotype');
+    expect(g.normal).toHaveLength(4);
+    const metrics = readFileSync(join(dir, 'out', 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(metrics).toHaveLength(2);
+  });
+
+  it('a bad config names the file and the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nas-cli-'));
+    const config = join(dir, 'bad.json');
+    writeFileSync(config, JSON.stringify({ epochs: -3, space: { ops: ['sep_conv_3x3', 'conv_7x7'] } }));
+    let stderr = '';
+    try {
+      cli(['search', '--config', config]);
+    } catch (e) {
+      stderr = String((e as { stderr: string }).stderr);
+    }
+    expect(stderr).toContain(config);
+    expect(stderr).toMatch(/epochs/);
+    expect(stderr).toMatch(/space\.ops\.1/);
+    expect(stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});

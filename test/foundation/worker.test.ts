@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { WorkerClient } from '../../src/worker/client';
+import type { WorkerMessage } from '../../src/shared/protocol';
+import { builtFile } from './built';
+
+const is =
+  <T extends WorkerMessage['type']>(type: T) =>
+  (m: WorkerMessage): m is Extract<WorkerMessage, { type: T }> =>
+    m.type === type;
+
+describe('the built engine worker, forked with child_process', () => {
+  it('speaks the protocol: ready, info, compute with progress, typed errors, clean stop', async () => {
+    const worker = WorkerClient.fork(builtFile('out/main/worker.js'), { ...process.env, NAS_STUDIO_BACKEND: 'cpu' });
+    const messages: WorkerMessage[] = [];
+    worker.onMessage((m) => messages.push(m));
+    await worker.waitFor(is('ready'));
+
+    worker.send({ type: 'info' });
+    const info = await worker.waitFor(is('info'));
+    expect(info.report.backend.chosen).toBe('cpu');
+
+    worker.send({ type: 'compute', id: 'c1', size: 8, iterations: 3 });
+    const result = await worker.waitFor(is('result'));
+    expect(result.id).toBe('c1');
+    expect(Number.isFinite(result.value)).toBe(true);
+    expect(messages.filter((m) => m.type === 'progress').map((m) => (m as { done: number }).done)).toEqual([1, 2, 3]);
+
+    worker.send({ type: 'compute', id: 'c2', size: -1, iterations: 1 });
+    const bad = await worker.waitFor(is('error'));
+    expect(bad.code).toBe('bad-message');
+    expect(bad.message).toMatch(/size/);
+    worker.send({ what: 'is this' });
+    const bad2 = await worker.waitFor(is('error'));
+    expect(bad2.code).toBe('bad-message');
+
+    worker.send({ type: 'hello' });
+    await worker.waitFor(is('ready'));
+
+    worker.send({ type: 'stop' });
+    await worker.waitFor(is('stopped'));
+    const exit = await worker.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+  });
+});
