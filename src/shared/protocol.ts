@@ -16,6 +16,15 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     size: z.number().int().min(1).max(2048),
     iterations: z.number().int().min(1).max(10_000),
   }),
+  /** Execute the search of a run folder (see docs/run-format.md); `resume` continues from its checkpoint. */
+  z.object({
+    type: z.literal('start-run'),
+    runDir: z.string().min(1),
+    resume: z.boolean().default(false),
+    checkpointEvery: z.number().int().positive().optional(),
+  }),
+  /** Pause the executing run at its next step boundary (checkpoint, then `run-ended`). */
+  z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
@@ -32,6 +41,16 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     message: z.string(),
     id: z.string().optional(),
   }),
+  z.object({
+    type: z.literal('run-progress'),
+    step: z.number(),
+    totalSteps: z.number(),
+    epoch: z.number(),
+    metrics: z.record(z.string(), z.number()),
+    stepSeconds: z.number(),
+    etaSeconds: z.number(),
+  }),
+  z.object({ type: z.literal('run-ended'), outcome: z.enum(['completed', 'paused', 'failed']), message: z.string().optional() }),
   z.object({ type: z.literal('stopped') }),
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;

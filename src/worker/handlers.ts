@@ -1,5 +1,8 @@
 import * as tf from '../engine/tf';
 import { collectDoctorReport } from '../engine/backend/doctor';
+import { RunDir } from '../runs/run-dir';
+import { executeRun } from '../runs/execute';
+import { chooseBackend } from '../engine/backend';
 import { HostMessageSchema, describeProtocolError, type HostMessage, type WorkerMessage } from '../shared/protocol';
 
 /**
@@ -23,6 +26,12 @@ export async function handleMessage(raw: unknown, send: (m: WorkerMessage) => vo
         return 'continue';
       case 'compute':
         await compute(msg, send);
+        return 'continue';
+      case 'start-run':
+        await startRun(msg, send);
+        return 'continue';
+      case 'pause':
+        // Handled out of band by the worker entry (it must reach a run that is busy); nothing to do here.
         return 'continue';
       case 'stop':
         send({ type: 'stopped' });
@@ -48,4 +57,25 @@ async function compute(msg: Extract<HostMessage, { type: 'compute' }>, send: (m:
   const value = (await x.sum().data())[0];
   tf.dispose([a, x]);
   send({ type: 'result', id: msg.id, value, seconds: (performance.now() - t0) / 1000, backend: tf.getBackend() });
+}
+
+/** Set by the worker entry when a 'pause' message arrives while a run executes. */
+export const pauseFlag = { requested: false };
+
+async function startRun(msg: Extract<HostMessage, { type: 'start-run' }>, send: (m: WorkerMessage) => void): Promise<void> {
+  const dir = new RunDir(msg.runDir);
+  const config = dir.readConfig();
+  await chooseBackend({ prefer: config.backend === 'auto' ? undefined : config.backend });
+  pauseFlag.requested = false;
+  try {
+    const outcome = await executeRun(dir, {
+      resume: msg.resume,
+      checkpointEvery: msg.checkpointEvery,
+      shouldPause: () => pauseFlag.requested,
+      onProgress: (p) => send({ type: 'run-progress', ...p }),
+    });
+    send({ type: 'run-ended', outcome });
+  } catch (e) {
+    send({ type: 'run-ended', outcome: 'failed', message: (e as Error).message });
+  }
 }

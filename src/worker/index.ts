@@ -1,5 +1,5 @@
 import { parentTransport } from './transport';
-import { handleMessage } from './handlers';
+import { handleMessage, pauseFlag } from './handlers';
 import type { WorkerMessage } from '../shared/protocol';
 
 /**
@@ -11,6 +11,10 @@ const send = (m: WorkerMessage) => transport.send(m);
 let queue: Promise<unknown> = Promise.resolve();
 
 transport.onMessage((raw) => {
+  // A pause must reach a run that is busy executing, so it bypasses the queue; the run checks the flag
+  // at its next step boundary. (Steps are synchronous tfjs work; messages arrive between steps because
+  // executeRun yields to the event loop after each one.)
+  if ((raw as { type?: unknown })?.type === 'pause') pauseFlag.requested = true;
   queue = queue.then(async () => {
     if ((await handleMessage(raw, send)) === 'exit') {
       transport.close();

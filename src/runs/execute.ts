@@ -1,0 +1,131 @@
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { captureSession, restoreSession } from '../engine/search/checkpoint';
+import { buildSearchData } from '../engine/search/build-data';
+import { SearchSession, type StepReport } from '../engine/search/session';
+import { genotypeToJson } from '../engine/spaces/darts/genotype';
+import { writeFileAtomic } from './atomic';
+import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
+import type { RunDir } from './run-dir';
+
+export interface RunProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  metrics: Record<string, number>;
+  stepSeconds: number;
+  etaSeconds: number;
+}
+
+export interface ExecuteOptions {
+  /** Continue from the newest valid checkpoint (a fresh start when there is none). */
+  resume: boolean;
+  /** Steps between periodic checkpoints. */
+  checkpointEvery?: number;
+  /** Polled at every step boundary, besides the run folder's pause.request file. */
+  shouldPause?: () => boolean;
+  onProgress?: (p: RunProgress) => void;
+  onWarning?: (message: string) => void;
+}
+
+export const PAUSE_REQUEST = 'pause.request';
+
+/** Asks whoever executes the run (any process) to pause at its next step boundary. */
+export function requestPause(dir: RunDir): void {
+  writeFileSync(join(dir.path, PAUSE_REQUEST), new Date().toISOString());
+}
+
+function countLines(file: string): number {
+  if (!existsSync(file)) return 0;
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
+}
+
+/** Keeps the first `n` metric records (drops those written after the checkpoint being resumed). */
+function truncateMetrics(file: string, n: number): void {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  if (lines.length > n) writeFileAtomic(file, lines.slice(0, n).map((l) => l + '\n').join(''));
+}
+
+/**
+ * Executes (or continues) the search of one run folder in this process, step by step: metrics are
+ * appended after every step, checkpoints written every `checkpointEvery` steps and at every pause,
+ * status moved along running → paused/completed/failed. Returns how it ended.
+ */
+export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'completed' | 'paused'> {
+  const config = dir.readConfig();
+  const every = opts.checkpointEvery ?? 50;
+  const pauseFile = join(dir.path, PAUSE_REQUEST);
+  if (existsSync(pauseFile)) unlinkSync(pauseFile);
+  const data = await buildSearchData(config);
+  const session = new SearchSession(config, data);
+  try {
+    let metricsLines = countLines(dir.metricsPath);
+    if (opts.resume) {
+      const ck = loadLatestCheckpoint(dir.checkpointsDir);
+      for (const w of ck?.warnings ?? []) {
+        dir.log(`warning: ${w}`);
+        opts.onWarning?.(w);
+      }
+      if (ck) {
+        restoreSession(session, ck.snap);
+        truncateMetrics(dir.metricsPath, ck.metricsLines);
+        metricsLines = ck.metricsLines;
+        dir.log(`resumed from ${ck.file} at step ${ck.step}`);
+      } else {
+        truncateMetrics(dir.metricsPath, 0);
+        metricsLines = 0;
+        dir.log('no checkpoint yet: starting from the beginning');
+      }
+    }
+    dir.transition('running', { pid: process.pid, totalSteps: session.totalSteps, step: session.step });
+    const checkpoint = () => saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
+    const stepTimes: number[] = [];
+    while (!session.done) {
+      if (existsSync(pauseFile) || opts.shouldPause?.()) {
+        dir.transition('pausing');
+        checkpoint();
+        if (existsSync(pauseFile)) unlinkSync(pauseFile);
+        dir.transition('paused', { step: session.step, pid: undefined });
+        return 'paused';
+      }
+      const t0 = performance.now();
+      const r: StepReport = session.runStep();
+      const seconds = (performance.now() - t0) / 1000;
+      stepTimes.push(seconds);
+      if (stepTimes.length > 20) stepTimes.shift();
+      dir.appendMetrics({ kind: 'step', step: r.info.globalStep, epoch: r.info.epoch, seconds, ...r.metrics });
+      metricsLines++;
+      if (r.epochEnd) {
+        dir.appendMetrics({ kind: 'epoch', step: r.info.globalStep, epoch: r.info.epoch, arch: r.epochEnd.arch, genotype: r.epochEnd.genotype });
+        metricsLines++;
+        writeFileAtomic(join(dir.exportsDir, 'genotype.json'), genotypeToJson(r.epochEnd.genotype));
+      }
+      const mean = stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length;
+      opts.onProgress?.({
+        step: session.step,
+        totalSteps: session.totalSteps,
+        epoch: r.info.epoch,
+        metrics: r.metrics,
+        stepSeconds: seconds,
+        etaSeconds: mean * (session.totalSteps - session.step),
+      });
+      if (session.step % every === 0 && !session.done) checkpoint();
+      // Let IPC messages (pause) and signals in between steps.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    checkpoint();
+    writeFileAtomic(join(dir.exportsDir, 'genotype.json'), genotypeToJson(session.strategy.derive()));
+    dir.transition('completed', { step: session.step, pid: undefined });
+    return 'completed';
+  } catch (e) {
+    const reason = (e as Error).message;
+    try {
+      dir.transition('failed', { reason, pid: undefined });
+    } catch {
+      dir.log(`failed: ${reason}`);
+    }
+    throw e;
+  } finally {
+    session.dispose();
+  }
+}
