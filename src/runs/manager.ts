@@ -1,0 +1,189 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import type { SearchConfig } from '../shared/search-config';
+import type { HostMessage, WorkerMessage } from '../shared/protocol';
+import { RunDir, listRunDirs } from './run-dir';
+import { isActive, isResumable, type RunStatusFile } from './status';
+import { requestPause } from './execute';
+
+/** A started worker, whatever kind of process it is (utility process in Electron, child process elsewhere). */
+export interface WorkerHandle {
+  send(message: HostMessage): void;
+  onMessage(listener: (m: WorkerMessage) => void): void;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  kill(): void;
+}
+
+export type WorkerLauncher = (env: NodeJS.ProcessEnv) => WorkerHandle;
+
+export interface RunManagerOptions {
+  root: string;
+  launch: WorkerLauncher;
+  /** Runs executing at once; the rest wait in the queue. */
+  maxConcurrent?: number;
+  /** GPU ids to spread runs over (CUDA_VISIBLE_DEVICES); empty: leave the environment alone. */
+  gpus?: string[];
+  checkpointEvery?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function isProcessAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Marks runs left running by a process that is gone as interrupted, so that they can be resumed.
+ * Called when the app or the CLI starts. Returns the ids it marked.
+ */
+export function recoverStaleRuns(root: string): string[] {
+  const marked: string[] = [];
+  for (const dir of listRunDirs(root)) {
+    let s: RunStatusFile;
+    try {
+      s = dir.readStatus();
+    } catch {
+      continue;
+    }
+    if (isActive(s.status) && !isProcessAlive(s.pid)) {
+      dir.transition('interrupted', {
+        reason: `the process executing it (pid ${s.pid ?? 'unknown'}) stopped without pausing it; resume continues from the last checkpoint`,
+        pid: undefined,
+      });
+      marked.push(s.id);
+    }
+  }
+  return marked;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+interface Active {
+  id: string;
+  worker: WorkerHandle;
+  gpu?: string;
+}
+
+/**
+ * Creates runs, queues them, executes each in its own worker, and keeps their status right when a
+ * worker pauses, completes, fails or dies. Emits 'progress' (id, message) and 'status' (id, status).
+ */
+export class RunManager extends EventEmitter {
+  private readonly queue: Array<{ id: string; resume: boolean }> = [];
+  private readonly active = new Map<string, Active>();
+  private gpuCursor = 0;
+
+  constructor(private readonly opts: RunManagerOptions) {
+    super();
+    recoverStaleRuns(opts.root);
+  }
+
+  create(config: SearchConfig, id = newRunId()): RunDir {
+    return RunDir.create(this.opts.root, id, config);
+  }
+
+  dir(id: string): RunDir {
+    const d = listRunDirs(this.opts.root).find((r) => r.id === id);
+    if (!d) throw new Error(`no run named ${id} in ${this.opts.root}`);
+    return d;
+  }
+
+  list(): RunStatusFile[] {
+    return listRunDirs(this.opts.root).flatMap((d) => {
+      try {
+        return [d.readStatus()];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /** Queues a new run (status queued) or a resumable one; starts it when a slot is free. */
+  enqueue(id: string, resume = false): void {
+    const dir = this.dir(id);
+    const s = dir.readStatus();
+    if (resume && !isResumable(s.status)) throw new Error(`run ${id} is ${s.status}; only paused, failed or interrupted runs resume`);
+    if (!resume && s.status !== 'queued') throw new Error(`run ${id} is ${s.status}, not queued`);
+    if (resume) dir.transition('queued');
+    this.queue.push({ id, resume });
+    this.emit('status', id, 'queued');
+    this.pump();
+  }
+
+  get runningIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  get queuedIds(): string[] {
+    return this.queue.map((q) => q.id);
+  }
+
+  private pump(): void {
+    const max = this.opts.maxConcurrent ?? 1;
+    while (this.active.size < max && this.queue.length) {
+      const next = this.queue.shift() as { id: string; resume: boolean };
+      this.start(next.id, next.resume);
+    }
+  }
+
+  private start(id: string, resume: boolean): void {
+    const dir = this.dir(id);
+    const env: NodeJS.ProcessEnv = { ...(this.opts.env ?? process.env) };
+    let gpu: string | undefined;
+    if (this.opts.gpus?.length) {
+      gpu = this.opts.gpus[this.gpuCursor++ % this.opts.gpus.length];
+      env.CUDA_VISIBLE_DEVICES = gpu;
+      // Let two runs share one card: TensorFlow grabs all GPU memory otherwise.
+      env.TF_FORCE_GPU_ALLOW_GROWTH = 'true';
+    }
+    const worker = this.opts.launch(env);
+    this.active.set(id, { id, worker, gpu });
+    let ended = false;
+    worker.onMessage((m) => {
+      if (m.type === 'run-progress') this.emit('progress', id, m);
+      if (m.type === 'run-ended') {
+        ended = true;
+        this.emit('status', id, m.outcome);
+        worker.send({ type: 'stop' });
+      }
+    });
+    void worker.exited.then(({ code, signal }) => {
+      this.active.delete(id);
+      if (!ended) {
+        const s = dir.readStatus();
+        if (isActive(s.status) || s.status === 'queued') {
+          const reason = signal
+            ? `the worker was killed (${signal}); it may have run out of memory`
+            : `the worker exited unexpectedly (code ${code})`;
+          dir.transition(s.status === 'queued' ? 'failed' : 'interrupted', { reason, pid: undefined });
+          this.emit('status', id, 'interrupted');
+        }
+      }
+      this.pump();
+    });
+    if (gpu !== undefined) dir.writeStatus({ ...dir.readStatus(), gpu });
+    worker.send({ type: 'start-run', runDir: dir.path, resume, checkpointEvery: this.opts.checkpointEvery });
+  }
+
+  /** Pauses a run at its next step boundary, whichever process executes it. */
+  pause(id: string): void {
+    const a = this.active.get(id);
+    if (a) a.worker.send({ type: 'pause' });
+    else {
+      const q = this.queue.findIndex((x) => x.id === id);
+      if (q >= 0) {
+        this.queue.splice(q, 1);
+        this.dir(id).transition('paused');
+        this.emit('status', id, 'paused');
+      } else requestPause(this.dir(id));
+    }
+  }
+}
