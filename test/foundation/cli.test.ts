@@ -30,12 +30,25 @@ describe('nas-studio CLI', () => {
       config,
       JSON.stringify({ space: { cells: 2, nodes: 2, channels: 2 }, epochs: 1, batchSize: 8, stepsPerEpoch: 2, data: { subset: 200 } }),
     );
-    cli(['search', '--config', config, '--out', join(dir, 'out')]);
-    const g = JSON.parse(readFileSync(join(dir, 'out', 'genotype.json'), 'utf8'));
-    expect(g.format).toBe('nas-studio.genotype');
+    const runs = join(dir, 'runs');
+    cli(['search', '--config', config, '--runs', runs, '--name', 'first']);
+    const g = JSON.parse(readFileSync(join(runs, 'first', 'exports', 'genotype.json'), 'utf8'));
     expect(g.normal).toHaveLength(4);
-    const metrics = readFileSync(join(dir, 'out', 'metrics.jsonl'), 'utf8').trim().split('\n');
-    expect(metrics).toHaveLength(2);
+    const steps = readFileSync(join(runs, 'first', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.kind === 'step');
+    expect(steps).toHaveLength(2);
+    expect(JSON.parse(cli(['status', 'first', '--runs', runs, '--json']))).toMatchObject({ status: 'completed', step: 2 });
+    expect(cli(['list', '--runs', runs])).toMatch(/first\s+completed/);
+    let err = '';
+    try {
+      cli(['resume', 'first', '--runs', runs]);
+    } catch (e) {
+      err = String((e as { stderr: string }).stderr);
+    }
+    expect(err).toMatch(/already completed/);
   });
 
   it('a bad config names the file and the field', () => {

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { readFileSync, mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import { parseSearchConfig, type SearchConfig } from '../../shared/search-config';
-import { chooseBackend } from '../../engine/backend';
-import { SearchSession } from '../../engine/search/session';
-import { buildSearchData } from '../../engine/search/build-data';
-import { genotypeToJson } from '../../engine/spaces/darts/genotype';
+import { chooseBackend, parseBackendName } from '../../engine/backend';
+import { runsRoot } from '../../shared/paths';
+import { executeRun } from '../../runs/execute';
+import { newRunId, recoverStaleRuns } from '../../runs/manager';
+import { RunDir, listRunDirs } from '../../runs/run-dir';
 
 /** Reads and validates a search config file; errors name the file and every bad field. */
 export function loadConfigFile(file: string | undefined): SearchConfig {
@@ -26,45 +26,122 @@ export function loadConfigFile(file: string | undefined): SearchConfig {
   return parseSearchConfig(json, file);
 }
 
+function findRun(root: string, id: string): RunDir {
+  const dir = listRunDirs(root).find((d) => d.id === id);
+  if (!dir) throw new Error(`no run named ${id} in ${root} (see: nas-studio list)`);
+  return dir;
+}
+
+/** Executes a run in this process with a progress bar; Ctrl-C pauses at the next step boundary. */
+async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride?: string): Promise<void> {
+  const config = dir.readConfig();
+  const prefer = parseBackendName(backendOverride, '--backend') ?? (config.backend === 'auto' ? undefined : config.backend);
+  const backend = await chooseBackend({ prefer });
+  process.stderr.write(`run ${dir.id} in ${dir.path} · backend ${backend.chosen}\n`);
+  let pauseRequested = false;
+  const onSigint = () => {
+    pauseRequested = true;
+    process.stderr.write('\npausing at the next step boundary…\n');
+  };
+  process.on('SIGINT', onSigint);
+  const bar = new SingleBar(
+    { format: 'search |{bar}| {percentage}% · epoch {epoch} · step {value}/{total} · loss {loss} · val acc {acc} · ETA {eta_formatted}', etaBuffer: 20 },
+    Presets.shades_classic,
+  );
+  let started = false;
+  try {
+    const outcome = await executeRun(dir, {
+      resume,
+      shouldPause: () => pauseRequested,
+      onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
+      onProgress: (p) => {
+        if (!started) {
+          bar.start(p.totalSteps, p.step - 1, { epoch: 1, loss: '-', acc: '-' });
+          started = true;
+        }
+        bar.update(p.step, { epoch: p.epoch + 1, loss: p.metrics.trainLoss.toFixed(3), acc: p.metrics.valAcc.toFixed(3) });
+      },
+    });
+    bar.stop();
+    if (outcome === 'paused') process.stderr.write(`paused. Continue with: nas-studio resume ${dir.id}\n`);
+    else process.stdout.write(readFileSync(`${dir.exportsDir}/genotype.json`, 'utf8') + '\n');
+  } finally {
+    if (started) bar.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
 export function registerSearchCommand(program: Command): void {
   program
     .command('search')
-    .description('run an architecture search from a JSON config (paper defaults fill in what it omits)')
+    .description('start an architecture search from a JSON config (paper defaults fill in what it omits)')
     .option('-c, --config <file>', 'search configuration (JSON)')
-    .option('-o, --out <dir>', 'output folder for genotype.json and metrics.jsonl', 'nas-studio-search')
+    .option('--runs <dir>', 'runs folder', runsRoot())
+    .option('--name <id>', 'run name (default: date and a random suffix)')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
-    .option('--epochs <n>', 'override the number of epochs', (v) => Number.parseInt(v, 10))
-    .action(async (opts: { config?: string; out: string; backend?: string; epochs?: number }) => {
+    .action(async (opts: { config?: string; runs: string; name?: string; backend?: string }) => {
       const config = loadConfigFile(opts.config);
-      if (opts.epochs !== undefined) config.epochs = opts.epochs;
-      const prefer = opts.backend ?? (config.backend === 'auto' ? undefined : config.backend);
-      const backend = await chooseBackend({ prefer: prefer as 'tensorflow' | 'wasm' | 'cpu' | undefined });
-      const out = resolve(opts.out);
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'config.json'), JSON.stringify(config, null, 2));
-      const data = await buildSearchData(config);
-      console.error(`backend: ${backend.chosen} · data: ${data.description}`);
-      const session = new SearchSession(config, data);
-      const bar = new SingleBar(
-        { format: 'search |{bar}| {percentage}% · epoch {epoch} · step {value}/{total} · loss {loss} · ETA {eta_formatted}', etaBuffer: 20 },
-        Presets.shades_classic,
-      );
-      bar.start(session.totalSteps, 0, { epoch: 0, loss: '-' });
-      const metricsFile = join(out, 'metrics.jsonl');
-      writeFileSync(metricsFile, '');
-      while (!session.done) {
-        const r = session.runStep();
-        appendFileSync(metricsFile, JSON.stringify({ step: r.info.globalStep, epoch: r.info.epoch, ...r.metrics }) + '\n');
-        bar.update(r.info.globalStep + 1, { epoch: r.info.epoch + 1, loss: r.metrics.trainLoss.toFixed(3) });
-        if (r.epochEnd) {
-          writeFileSync(join(out, 'genotype.json'), genotypeToJson(r.epochEnd.genotype));
-          writeFileSync(join(out, 'alpha.json'), JSON.stringify(r.epochEnd.arch));
-        }
+      recoverStaleRuns(opts.runs);
+      const dir = RunDir.create(opts.runs, opts.name ?? newRunId(), config);
+      await executeWithProgress(dir, false, opts.backend);
+    });
+
+  program
+    .command('resume <run>')
+    .description('continue a paused, failed or interrupted run from its last checkpoint')
+    .option('--runs <dir>', 'runs folder', runsRoot())
+    .option('--backend <name>', 'tfjs backend')
+    .action(async (id: string, opts: { runs: string; backend?: string }) => {
+      recoverStaleRuns(opts.runs);
+      const dir = findRun(opts.runs, id);
+      const s = dir.readStatus();
+      if (s.status === 'completed') throw new Error(`run ${id} is already completed`);
+      if (s.status === 'running' || s.status === 'pausing') throw new Error(`run ${id} is ${s.status} in process ${s.pid}`);
+      await executeWithProgress(dir, true, opts.backend);
+    });
+
+  program
+    .command('pause <run>')
+    .description('ask the process executing a run to pause it at its next step boundary')
+    .option('--runs <dir>', 'runs folder', runsRoot())
+    .action(async (id: string, opts: { runs: string }) => {
+      const dir = findRun(opts.runs, id);
+      const s = dir.readStatus();
+      if (s.status !== 'running') throw new Error(`run ${id} is ${s.status}, not running`);
+      const { requestPause } = await import('../../runs/execute');
+      requestPause(dir);
+      process.stdout.write(`pause requested for ${id}; it pauses after its current step\n`);
+    });
+
+  program
+    .command('status [run]')
+    .description('status of one run (or all)')
+    .option('--runs <dir>', 'runs folder', runsRoot())
+    .option('--json', 'print JSON')
+    .action((id: string | undefined, opts: { runs: string; json?: boolean }) => {
+      recoverStaleRuns(opts.runs);
+      const dirs = id ? [findRun(opts.runs, id)] : listRunDirs(opts.runs);
+      const rows = dirs.map((d) => d.readStatus());
+      if (opts.json) process.stdout.write(JSON.stringify(id ? rows[0] : rows, null, 2) + '\n');
+      else
+        for (const r of rows)
+          process.stdout.write(
+            `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps ?? '?'}${r.reason ? `  (${r.reason})` : ''}\n`,
+          );
+    });
+
+  program
+    .command('list')
+    .description('all runs, newest first')
+    .option('--runs <dir>', 'runs folder', runsRoot())
+    .action((opts: { runs: string }) => {
+      recoverStaleRuns(opts.runs);
+      const dirs = listRunDirs(opts.runs);
+      if (!dirs.length) process.stdout.write(`no runs in ${opts.runs}\n`);
+      for (const d of dirs) {
+        const s = d.readStatus();
+        const c = d.readConfig();
+        process.stdout.write(`${s.id}  ${s.status.padEnd(11)} ${c.strategy.name}/${c.strategy.order}  data ${c.data.source}  step ${s.step}/${s.totalSteps ?? '?'}\n`);
       }
-      bar.stop();
-      const genotype = session.strategy.derive();
-      writeFileSync(join(out, 'genotype.json'), genotypeToJson(genotype));
-      session.dispose();
-      console.log(JSON.stringify({ genotype, out }, null, 2));
     });
 }
