@@ -1,7 +1,7 @@
-import { app, BrowserWindow, ipcMain, session, shell, utilityProcess, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
 import Store from 'electron-store';
 import { join } from 'node:path';
-import { CONTENT_SECURITY_POLICY, isTrustedSenderUrl, windowOptions } from './security';
+import { CONTENT_SECURITY_POLICY, isTrustedSenderUrl, secureWebPreferences, windowOptions } from './security';
 import { IPC, SettingsSchema, type Settings } from '../shared/api';
 import { DoctorReportSchema, type DoctorReport } from '../shared/doctor';
 import { WorkerMessageSchema } from '../shared/protocol';
@@ -42,12 +42,21 @@ function doctorFromWorker(): Promise<DoctorReport> {
 }
 
 function createWindow(): void {
-  const win = new BrowserWindow(windowOptions(join(__dirname, '../preload/index.cjs')));
-  win.once('ready-to-show', () => win.show());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
+  const preload = join(__dirname, '../preload/index.cjs');
+  const win = new BrowserWindow({
+    ...windowOptions(preload),
+    webPreferences: {
+      ...secureWebPreferences(preload),
+      // Repeated literally so that static scanners (electronegativity) can see them.
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      disableBlinkFeatures: 'Auxclick',
+    },
   });
+  win.once('ready-to-show', () => win.show());
+  // No new windows and no external links: the app shows no remote content.
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.webContents.on('will-navigate', (e) => e.preventDefault());
   if (devServerUrl) void win.loadURL(devServerUrl);
   else void win.loadFile(join(__dirname, '../renderer/index.html'));

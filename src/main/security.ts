@@ -31,6 +31,8 @@ export function secureWebPreferences(preloadPath: string) {
     webviewTag: false,
     spellcheck: false,
     navigateOnDragDrop: false,
+    // Middle-click would open links in new windows.
+    disableBlinkFeatures: 'Auxclick',
   } as const;
 }
 
