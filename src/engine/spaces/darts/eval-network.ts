@@ -4,18 +4,17 @@ import {
   AvgPool,
   BatchNorm,
   Conv2d,
-  FactorizedReduce,
   Identity,
   Linear,
   Module,
   ModuleList,
   ReLU,
-  ReLUConvBN,
   Sequential,
   type ForwardContext,
 } from '../../nn';
 import type { Rng } from '../../util/rng';
 import { validateGenotype } from './genotype';
+import { cellInputAdapters } from './cell-inputs';
 import type { Genotype } from './genotype-types';
 import { PRIMITIVES } from './primitives';
 import type { PrimitiveName } from './primitives-contract';
@@ -98,12 +97,9 @@ export class EvalCell extends Module {
   ) {
     super();
     this.reduction = reduction;
-    // After a reduction cell s0 is twice as large as s1: FactorizedReduce brings it to s1's size.
-    this.pre0 = this.addChild(
-      'preprocess0',
-      reductionPrev ? new FactorizedReduce(Cpp, C, true, rng) : new ReLUConvBN(Cpp, C, 1, 1, 0, true, rng),
-    );
-    this.pre1 = this.addChild('preprocess1', new ReLUConvBN(Cp, C, 1, 1, 0, true, rng));
+    const [pre0, pre1] = cellInputAdapters(Cpp, Cp, C, reductionPrev, true, rng);
+    this.pre0 = this.addChild('preprocess0', pre0);
+    this.pre1 = this.addChild('preprocess1', pre1);
     const genes = reduction ? genotype.reduce : genotype.normal;
     this.concat = [...(reduction ? genotype.reduceConcat : genotype.normalConcat)];
     this.inputs = genes.map(([, input]) => input);

@@ -1,6 +1,7 @@
 import * as tf from '../../tf';
 import { Module, ModuleList, Sequential, type ForwardContext } from '../../nn/module';
-import { BatchNorm, Conv2d, FactorizedReduce, GlobalAvgPool, Linear, ReLUConvBN } from '../../nn';
+import { BatchNorm, Conv2d, GlobalAvgPool, Linear } from '../../nn';
+import { cellInputAdapters } from './cell-inputs';
 import type { Rng } from '../../util/rng';
 import { PRIMITIVES } from './primitives';
 import type { PrimitiveName } from './primitives-contract';
@@ -79,11 +80,9 @@ export class SearchCell extends Module {
   ) {
     super();
     this.reduction = reduction;
-    this.pre0 = this.addChild(
-      'preprocess0',
-      reductionPrev ? new FactorizedReduce(Cpp, C, false, rng) : new ReLUConvBN(Cpp, C, 1, 1, 0, false, rng),
-    );
-    this.pre1 = this.addChild('preprocess1', new ReLUConvBN(Cp, C, 1, 1, 0, false, rng));
+    const [pre0, pre1] = cellInputAdapters(Cpp, Cp, C, reductionPrev, false, rng);
+    this.pre0 = this.addChild('preprocess0', pre0);
+    this.pre1 = this.addChild('preprocess1', pre1);
     const edges: MixedOp[] = [];
     for (let i = 0; i < space.nodes; i++) {
       for (let j = 0; j < i + 2; j++) {
