@@ -77,7 +77,9 @@ async function loadWasm(): Promise<string> {
 
 async function loadCpu(): Promise<string> {
   await import('@tensorflow/tfjs-backend-cpu');
-  return 'pure-JavaScript kernels';
+  const { registerFastCpuKernels } = await import('./cpu-kernels/conv-grads');
+  const replaced = registerFastCpuKernels();
+  return `pure-JavaScript kernels (faster convolution gradients: ${replaced.length} kernels replaced)`;
 }
 
 export const DEFAULT_LOADERS: Record<BackendName, BackendLoader> = {

@@ -1,0 +1,205 @@
+import * as tf from '../../tf';
+
+/**
+ * Faster `cpu` kernels for the convolution gradients that dominate a DARTS step on the pure-JS
+ * backend (measured: Conv2DBackpropFilter and DepthwiseConv2dNativeBackpropFilter took ~60% of a
+ * tiny first-order step). tfjs-backend-cpu computes them with per-element index arithmetic; these
+ * loop so that the innermost loop runs over contiguous channels of NHWC data and skip zero inputs
+ * (ReLU outputs are half zeros). NHWC, dilation 1 (the engine dilates by space-to-batch). Every
+ * kernel here has a parity test against the stock kernel (cpu-kernels.test.ts).
+ */
+
+interface CpuBackendLike {
+  data: { get(id: unknown): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+}
+
+type Attrs = { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown; dataFormat?: string };
+
+function values(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean) {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad as 'valid',
+    attrs.dimRoundingMode as 'floor' | undefined,
+    depthwise,
+    'channelsLast',
+  );
+}
+
+function supported(attrs: Attrs & { dilations?: number | number[] }): boolean {
+  const d = attrs.dilations;
+  const dil1 = d === undefined || d === 1 || (Array.isArray(d) && d.every((v) => v === 1));
+  return dil1 && (attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast');
+}
+
+/** dW[kh,kw,ci,co] = Σ x[n, oh·s+kh−pt, ow·s+kw−pl, ci] · dy[n,oh,ow,co] */
+export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = ci;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+  const pt = ci.padInfo.top;
+  const pl = ci.padInfo.left;
+  const dw = new Float32Array(KH * KW * Ci * Co);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const dyOff = ((n * OH + oh) * OW + ow) * Co;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * sh + kh - pt;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw + kw - pl;
+            if (iw < 0 || iw >= W) continue;
+            const xOff = ((n * H + ih) * W + iw) * Ci;
+            const wBase = (kh * KW + kw) * Ci * Co;
+            for (let c = 0; c < Ci; c++) {
+              const xv = x[xOff + c];
+              if (xv === 0) continue;
+              const wOff = wBase + c * Co;
+              for (let o = 0; o < Co; o++) dw[wOff + o] += xv * dy[dyOff + o];
+            }
+          }
+        }
+      }
+  return dw;
+}
+
+/** dx[n,ih,iw,ci] = Σ W[kh,kw,ci,co] · dy[n,oh,ow,co] over the outputs that read (ih, iw) */
+export function conv2dBackpropInput(w: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = ci;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+  const pt = ci.padInfo.top;
+  const pl = ci.padInfo.left;
+  const dx = new Float32Array(N * H * W * Ci);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const dyOff = ((n * OH + oh) * OW + ow) * Co;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * sh + kh - pt;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw + kw - pl;
+            if (iw < 0 || iw >= W) continue;
+            const xOff = ((n * H + ih) * W + iw) * Ci;
+            const wBase = (kh * KW + kw) * Ci * Co;
+            for (let c = 0; c < Ci; c++) {
+              const wOff = wBase + c * Co;
+              let s = 0;
+              for (let o = 0; o < Co; o++) s += w[wOff + o] * dy[dyOff + o];
+              dx[xOff + c] += s;
+            }
+          }
+        }
+      }
+  return dx;
+}
+
+/** Depthwise (channel multiplier 1): dW[kh,kw,c] = Σ x[n,ih,iw,c] · dy[n,oh,ow,c] */
+export function depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = ci;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+  const pt = ci.padInfo.top;
+  const pl = ci.padInfo.left;
+  const dw = new Float32Array(KH * KW * C);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const dyOff = ((n * OH + oh) * OW + ow) * C;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * sh + kh - pt;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw + kw - pl;
+            if (iw < 0 || iw >= W) continue;
+            const xOff = ((n * H + ih) * W + iw) * C;
+            const wOff = (kh * KW + kw) * C;
+            for (let c = 0; c < C; c++) dw[wOff + c] += x[xOff + c] * dy[dyOff + c];
+          }
+        }
+      }
+  return dw;
+}
+
+/** Depthwise (multiplier 1): dx[n,ih,iw,c] = Σ W[kh,kw,c] · dy[n,oh,ow,c] */
+export function depthwiseBackpropInput(w: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = ci;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+  const pt = ci.padInfo.top;
+  const pl = ci.padInfo.left;
+  const dx = new Float32Array(N * H * W * C);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const dyOff = ((n * OH + oh) * OW + ow) * C;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * sh + kh - pt;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw + kw - pl;
+            if (iw < 0 || iw >= W) continue;
+            const xOff = ((n * H + ih) * W + iw) * C;
+            const wOff = (kh * KW + kw) * C;
+            for (let c = 0; c < C; c++) dx[xOff + c] += w[wOff + c] * dy[dyOff + c];
+          }
+        }
+      }
+  return dx;
+}
+
+/**
+ * Registers the kernels above for the cpu backend, falling back to the stock kernel for cases they do
+ * not cover (dilation, NCHW, depthwise multiplier > 1). Idempotent; returns the kernel names replaced.
+ */
+export function registerFastCpuKernels(): string[] {
+  const done = (globalThis as { __nasFastCpu?: string[] }).__nasFastCpu;
+  if (done) return done;
+  const replaced: string[] = [];
+  const override = (
+    kernelName: string,
+    run: (inputs: Record<string, tf.TensorInfo>, backend: CpuBackendLike, attrs: Attrs & Record<string, unknown>) => tf.TensorInfo | null,
+  ) => {
+    const stock = tf.getKernel(kernelName, 'cpu');
+    if (!stock) return;
+    tf.unregisterKernel(kernelName, 'cpu');
+    tf.registerKernel({
+      kernelName,
+      backendName: 'cpu',
+      kernelFunc: (args) =>
+        run(args.inputs as Record<string, tf.TensorInfo>, args.backend as unknown as CpuBackendLike, args.attrs as unknown as Attrs & Record<string, unknown>) ??
+        (stock.kernelFunc(args) as tf.TensorInfo),
+    });
+    replaced.push(kernelName);
+  };
+  override('Conv2DBackpropFilter', ({ x, dy }, b, attrs) => {
+    if (!supported(attrs)) return null;
+    const info = convInfo(x.shape, attrs.filterShape as number[], attrs, false);
+    return b.makeTensorInfo(attrs.filterShape as number[], 'float32', conv2dBackpropFilter(values(b, x), values(b, dy), info));
+  });
+  override('Conv2DBackpropInput', ({ dy, filter }, b, attrs) => {
+    if (!supported(attrs)) return null;
+    const xShape = attrs.inputShape as number[];
+    const info = convInfo(xShape, filter.shape, attrs, false);
+    return b.makeTensorInfo(xShape, 'float32', conv2dBackpropInput(values(b, filter), values(b, dy), info));
+  });
+  override('DepthwiseConv2dNativeBackpropFilter', ({ x, dy }, b, attrs) => {
+    const fs = attrs.filterShape as number[];
+    if (!supported(attrs) || fs[3] !== 1) return null;
+    const info = convInfo(x.shape, fs, attrs, true);
+    return b.makeTensorInfo(fs, 'float32', depthwiseBackpropFilter(values(b, x), values(b, dy), info));
+  });
+  override('DepthwiseConv2dNativeBackpropInput', ({ dy, filter }, b, attrs) => {
+    const xShape = attrs.inputShape as number[];
+    if (!supported(attrs) || filter.shape[3] !== 1) return null;
+    const info = convInfo(xShape, filter.shape, attrs, true);
+    return b.makeTensorInfo(xShape, 'float32', depthwiseBackpropInput(values(b, filter), values(b, dy), info));
+  });
+  (globalThis as { __nasFastCpu?: string[] }).__nasFastCpu = replaced;
+  return replaced;
+}
