@@ -35,7 +35,8 @@ export class Conv2d extends Module {
   }
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     const { stride, padding } = this.opts;
-    const y = tf.conv2d(symmetricPad(x as tf.Tensor4D, padding), this.weight as tf.Tensor4D, stride, 'valid');
+    // A numeric pad is symmetric in tfjs (PyTorch semantics) and saves a pad op and its gradient.
+    const y = tf.conv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, stride, padding);
     return this.bias ? y.add(this.bias) : y;
   }
 }
@@ -54,9 +55,8 @@ export class DepthwiseConv2d extends Module {
   }
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     const { stride, padding, dilation = 1 } = this.opts;
-    const xp = symmetricPad(x as tf.Tensor4D, padding);
-    if (dilation === 1) return tf.depthwiseConv2d(xp, this.weight as tf.Tensor4D, stride, 'valid');
-    return dilatedDepthwiseConv2d(xp, this.weight as tf.Tensor4D, stride, dilation);
+    if (dilation === 1) return tf.depthwiseConv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, stride, padding);
+    return dilatedDepthwiseConv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, stride, dilation, padding);
   }
 }
 
