@@ -20,7 +20,8 @@ export function captureSession(s: SearchSession): SessionSnapshot {
   const tensors: SessionSnapshot['tensors'] = {};
   const read = (name: string, t: tf.Tensor) => {
     if (t.dtype !== 'float32') throw new Error(`checkpoint tensor ${name} has dtype ${t.dtype}; only float32 is stored`);
-    tensors[name] = { shape: [...t.shape], data: t.dataSync() as Float32Array };
+    // A copy: on the cpu backend dataSync returns the backend's own storage.
+    tensors[name] = { shape: [...t.shape], data: (t.dataSync() as Float32Array).slice() };
   };
   for (const [name, v] of s.network.namedState()) read(`network.${name}`, v);
   const st = s.strategy.getState();
