@@ -78,8 +78,9 @@ async function loadWasm(): Promise<string> {
 async function loadCpu(): Promise<string> {
   await import('@tensorflow/tfjs-backend-cpu');
   const { registerFastCpuKernels } = await import('./cpu-kernels/conv-grads');
-  const replaced = registerFastCpuKernels();
-  return `pure-JavaScript kernels (faster convolution gradients: ${replaced.length} kernels replaced)`;
+  const { registerFastElementwiseKernels } = await import('./cpu-kernels/elementwise');
+  const replaced = [...registerFastCpuKernels(), ...registerFastElementwiseKernels()];
+  return `pure-JavaScript kernels, with faster ${replaced.join(', ')}`;
 }
 
 export const DEFAULT_LOADERS: Record<BackendName, BackendLoader> = {
