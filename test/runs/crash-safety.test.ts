@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseBackend } from '../../src/engine/backend';
 import { parseSearchConfig } from '../../src/shared/search-config';
 import { RunDir } from '../../src/runs/run-dir';
 import { executeRun } from '../../src/runs/execute';
@@ -20,6 +21,11 @@ const config = parseSearchConfig({
   seed: 4,
   backend: 'cpu',
   data: { source: 'synthetic', synthetic: { size: 96, imageSize: 8, channels: 3, classes: 4 } },
+});
+
+beforeAll(async () => {
+  // Same kernels as the worker processes, so the in-process reference run matches them bit for bit.
+  await chooseBackend({ prefer: 'cpu' });
 });
 
 describe('crash safety', () => {

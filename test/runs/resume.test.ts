@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '../../src/engine/tf';
+import { chooseBackend } from '../../src/engine/backend';
 import { parseSearchConfig } from '../../src/shared/search-config';
 import { RunDir } from '../../src/runs/run-dir';
 import { executeRun } from '../../src/runs/execute';
@@ -12,7 +12,9 @@ import type { WorkerMessage } from '../../src/shared/protocol';
 import { builtFile } from '../foundation/built';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  // The same backend set-up as the worker (cpu plus the engine's fast kernels), so in-process and
+  // worker runs compute bit for bit alike.
+  await chooseBackend({ prefer: 'cpu' });
 });
 
 const config = parseSearchConfig({

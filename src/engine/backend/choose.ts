@@ -79,7 +79,8 @@ async function loadCpu(): Promise<string> {
   await import('@tensorflow/tfjs-backend-cpu');
   const { registerFastCpuKernels } = await import('./cpu-kernels/conv-grads');
   const { registerFastElementwiseKernels } = await import('./cpu-kernels/elementwise');
-  const replaced = [...registerFastCpuKernels(), ...registerFastElementwiseKernels()];
+  const { registerFastSpaceBatchKernels } = await import('./cpu-kernels/space-batch');
+  const replaced = [...registerFastCpuKernels(), ...registerFastElementwiseKernels(), ...registerFastSpaceBatchKernels()];
   return `pure-JavaScript kernels, with faster ${replaced.join(', ')}`;
 }
 

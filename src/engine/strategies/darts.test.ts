@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import '@tensorflow/tfjs-backend-cpu';
+import { chooseBackend } from '../backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DartsStrategySchema, parseSearchConfig } from '../../shared/search-config';
 import { DartsSpaceSchema } from '../spaces/darts/search-space';
@@ -11,8 +11,9 @@ import { ArrayBatches, separableImages } from '../../../test/helpers/tiny-data';
 import type { Batch } from './strategy';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
+  // The production cpu set-up (stock kernels plus the engine's fast ones), so that the finite-difference
+  // checks below also cover the fast kernels.
+  await chooseBackend({ prefer: 'cpu' });
 });
 
 const space = DartsSpaceSchema.parse({ nodes: 2, cells: 3, channels: 3 });

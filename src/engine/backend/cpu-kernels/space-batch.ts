@@ -1,0 +1,93 @@
+import * as tf from '../../tf';
+
+/**
+ * Fast `cpu` SpaceToBatchND / BatchToSpaceND for 4-D NHWC tensors with a 2-D block (the engine's
+ * dilated convolutions use them forward and, as each other's gradients, backward). The stock kernels
+ * pad, reshape and transpose through generic index arithmetic; these copy channel rows directly.
+ * Other ranks fall back to the stock kernels. Parity-tested in space-batch.test.ts.
+ */
+
+interface CpuBackendLike {
+  data: { get(id: unknown): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+}
+
+/** out[(i·bw + j)·N + n, h, w, :] = xpad[n, h·bh + i, w·bw + j, :] */
+export function spaceToBatch(x: Float32Array, [N, H, W, C]: number[], [bh, bw]: number[], [[pt, pb], [pl, pr]]: number[][]) {
+  const Hp = H + pt + pb;
+  const Wp = W + pl + pr;
+  const [oh, ow] = [Hp / bh, Wp / bw];
+  const out = new Float32Array(bh * bw * N * oh * ow * C);
+  for (let i = 0; i < bh; i++)
+    for (let j = 0; j < bw; j++)
+      for (let n = 0; n < N; n++) {
+        const b = (i * bw + j) * N + n;
+        for (let h = 0; h < oh; h++) {
+          const ih = h * bh + i - pt;
+          if (ih < 0 || ih >= H) continue;
+          for (let w = 0; w < ow; w++) {
+            const iw = w * bw + j - pl;
+            if (iw < 0 || iw >= W) continue;
+            const src = ((n * H + ih) * W + iw) * C;
+            out.set(x.subarray(src, src + C), ((b * oh + h) * ow + w) * C);
+          }
+        }
+      }
+  return { out, shape: [bh * bw * N, oh, ow, C] };
+}
+
+/** full[n, h·bh + i, w·bw + j, :] = x[(i·bw + j)·N + n, h, w, :], then cropped. */
+export function batchToSpace(x: Float32Array, [B, h0, w0, C]: number[], [bh, bw]: number[], [[ct, cb], [cl, cr]]: number[][]) {
+  const N = B / (bh * bw);
+  const H = h0 * bh - ct - cb;
+  const W = w0 * bw - cl - cr;
+  const out = new Float32Array(N * H * W * C);
+  for (let i = 0; i < bh; i++)
+    for (let j = 0; j < bw; j++)
+      for (let n = 0; n < N; n++) {
+        const b = (i * bw + j) * N + n;
+        for (let h = 0; h < h0; h++) {
+          const oh = h * bh + i - ct;
+          if (oh < 0 || oh >= H) continue;
+          for (let w = 0; w < w0; w++) {
+            const ow = w * bw + j - cl;
+            if (ow < 0 || ow >= W) continue;
+            const src = ((b * h0 + h) * w0 + w) * C;
+            out.set(x.subarray(src, src + C), ((n * H + oh) * W + ow) * C);
+          }
+        }
+      }
+  return { out, shape: [N, H, W, C] };
+}
+
+export function registerFastSpaceBatchKernels(): string[] {
+  const g = globalThis as { __nasFastSpaceBatch?: string[] };
+  if (g.__nasFastSpaceBatch) return g.__nasFastSpaceBatch;
+  const replaced: string[] = [];
+  const override = (kernelName: string, run: (x: tf.TensorInfo, b: CpuBackendLike, attrs: Record<string, unknown>) => tf.TensorInfo | null) => {
+    const stock = tf.getKernel(kernelName, 'cpu');
+    if (!stock) return;
+    tf.unregisterKernel(kernelName, 'cpu');
+    tf.registerKernel({
+      kernelName,
+      backendName: 'cpu',
+      kernelFunc: (args) => {
+        const x = (args.inputs as Record<string, tf.TensorInfo>).x;
+        const ok = x.shape.length === 4 && x.dtype === 'float32' && (args.attrs?.blockShape as number[] | undefined)?.length === 2;
+        return (ok && run(x, args.backend as unknown as CpuBackendLike, args.attrs as Record<string, unknown>)) || (stock.kernelFunc(args) as tf.TensorInfo);
+      },
+    });
+    replaced.push(kernelName);
+  };
+  const vals = (b: CpuBackendLike, t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array;
+  override('SpaceToBatchND', (x, b, attrs) => {
+    const r = spaceToBatch(vals(b, x), x.shape, attrs.blockShape as number[], attrs.paddings as number[][]);
+    return b.makeTensorInfo(r.shape, 'float32', r.out);
+  });
+  override('BatchToSpaceND', (x, b, attrs) => {
+    const r = batchToSpace(vals(b, x), x.shape, attrs.blockShape as number[], attrs.crops as number[][]);
+    return b.makeTensorInfo(r.shape, 'float32', r.out);
+  });
+  g.__nasFastSpaceBatch = replaced;
+  return replaced;
+}
