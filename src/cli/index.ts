@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerSearchCommand } from './commands/search';
+import { registerDataCommands } from './commands/data';
 
 /**
  * The headless command line: a thin shell over the engine (and the run manager). Each command lives in
@@ -9,6 +10,7 @@ import { registerSearchCommand } from './commands/search';
 const program = new Command('nas-studio').description('Neural architecture search on your own machine').showHelpAfterError();
 registerDoctorCommand(program);
 registerSearchCommand(program);
+registerDataCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -40,6 +40,8 @@ export const DataSchema = z
     /** Use only this many training images (stratified), for quick searches. */
     subset: z.number().int().positive().optional(),
     labels: z.enum(['true', 'random']).default('true'),
+    /** Image folders are resized to imageSize × imageSize. */
+    imageSize: z.number().int().min(4).max(512).default(32),
     /** Synthetic source only. */
     synthetic: z
       .object({

@@ -4,10 +4,11 @@ import { BatchLoader, channelStats } from '../data/loader';
 import { randomLabels, searchSplit } from '../data/splits';
 import { syntheticDataset } from '../data/synthetic';
 import type { ImageDataset } from '../data/dataset';
+import { openDataset } from '../data/open';
 import type { SearchData } from './session';
 
 /** Loads the dataset a config names and splits it into the search-train and search-val streams. */
-export async function buildSearchData(config: SearchConfig): Promise<SearchData & { description: string; summary: unknown }> {
+export async function buildSearchData(config: SearchConfig, onWarning?: (message: string) => void): Promise<SearchData & { description: string; summary: unknown }> {
   const d = config.data;
   let full: ImageDataset;
   switch (d.source) {
@@ -18,9 +19,8 @@ export async function buildSearchData(config: SearchConfig): Promise<SearchData 
       full = loadDefaultDataset('train');
       break;
     case 'path':
-      throw new Error(
-        `data.path: loading datasets from disk (${d.path}) is not implemented yet; use data.source "default" or "synthetic"`,
-      );
+      full = await openDataset(d.path as string, 'train', { imageSize: d.imageSize, onWarning });
+      break;
   }
   if (d.labels === 'random') full = randomLabels(full, config.seed);
   const split = searchSplit(full, d.trainFraction, config.seed, d.subset);
