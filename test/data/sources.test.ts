@@ -115,11 +115,12 @@ describe('splits, labels and the loader', () => {
     expect(Math.max(...r1.labels)).toBeLessThan(10);
   });
 
-  it('a restored loader yields exactly the batches of an uninterrupted one', async () => {
+  it('a restored loader (with seeded augmentation) yields exactly the batches of an uninterrupted one', async () => {
     await chooseBackend({ prefer: 'cpu' });
     const d = searchSplit(loadDefaultDataset('train'), 0.5, 1, 200).train;
-    const a = new BatchLoader(d, 16, 5);
-    const b = new BatchLoader(d, 16, 5);
+    const aug = { cropPadding: 4, flip: true, cutout: 0 };
+    const a = new BatchLoader(d, 16, 5, undefined, aug);
+    const b = new BatchLoader(d, 16, 5, undefined, aug);
     for (let i = 0; i < 9; i++) {
       const x = a.next();
       x.x.dispose();

@@ -3,6 +3,7 @@ import type { BatchSource } from '../search/batch-source';
 import type { Batch } from '../strategies/strategy';
 import { Rng, type RngState } from '../util/rng';
 import type { ImageDataset } from './dataset';
+import { augmentImage, type AugmentOptions } from './augment';
 
 export interface LoaderPosition {
   epoch: number;
@@ -31,6 +32,7 @@ export class BatchLoader implements BatchSource {
     private readonly batchSize: number,
     seed: number,
     stats?: { mean: number[]; std: number[] },
+    private readonly augment?: AugmentOptions,
   ) {
     this.rng = new Rng(seed);
     this.batchesPerEpoch = Math.floor(data.labels.length / batchSize);
@@ -50,9 +52,16 @@ export class BatchLoader implements BatchSource {
     const per = h * w * c;
     const xb = new Int32Array(this.batchSize * per);
     const yb = new Int32Array(this.batchSize);
+    const scratch = this.augment ? new Uint8Array(per) : null;
     for (let b = 0; b < this.batchSize; b++) {
       const i = this.order[this.index + b];
-      for (let j = 0; j < per; j++) xb[b * per + j] = this.data.images[i * per + j];
+      let img = this.data.images.subarray(i * per, (i + 1) * per);
+      if (scratch && this.augment) {
+        // Augmentation draws from the loader's own Rng, so a restored position replays it exactly.
+        augmentImage(img, h, w, c, this.augment, this.rng, scratch);
+        img = scratch;
+      }
+      for (let j = 0; j < per; j++) xb[b * per + j] = img[j];
       yb[b] = this.data.labels[i];
     }
     this.index += this.batchSize;

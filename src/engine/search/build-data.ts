@@ -26,7 +26,8 @@ export async function buildSearchData(config: SearchConfig, onWarning?: (message
   const split = searchSplit(full, d.trainFraction, config.seed, d.subset);
   const stats = channelStats(split.train);
   return {
-    train: new BatchLoader(split.train, config.batchSize, config.seed + 1, stats),
+    // DARTS search augments the weights' batches with random crop (padding 4) and flip; no cutout.
+    train: new BatchLoader(split.train, config.batchSize, config.seed + 1, stats, d.augment ? { cropPadding: 4, flip: true, cutout: 0 } : undefined),
     val: new BatchLoader(split.val, config.batchSize, config.seed + 2, stats),
     inChannels: full.channels,
     numClasses: full.classNames.length,
