@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { describeDataset, detectFormat, openDataset } from '../../engine/data/open';
+import { STANDARD_DATASETS, downloadStandardDataset } from '../../engine/data/download';
+import { datasetCache } from '../../shared/paths';
 
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('datasets');
@@ -27,5 +29,21 @@ export function registerDataCommands(program: Command): void {
         ...warnings.map((w) => `warning: ${w}`),
       ];
       process.stdout.write(lines.join('\n') + '\n');
+    });
+  data
+    .command('download <name>')
+    .description(`download a standard dataset into the cache (${Object.keys(STANDARD_DATASETS).join(', ')}), resuming and verifying checksums`)
+    .option('--cache <dir>', 'dataset cache', datasetCache())
+    .action(async (name: string, opts: { cache: string }) => {
+      let last = 0;
+      const dir = await downloadStandardDataset(name, opts.cache, (p) => {
+        const now = Date.now();
+        if (now - last < 500) return;
+        last = now;
+        const pct = p.total ? ` ${((100 * p.received) / p.total).toFixed(1)}%` : '';
+        process.stderr.write(`\r${p.file.split('/').pop()}: ${(p.received / 2 ** 20).toFixed(1)} MB${pct}   `);
+      });
+      process.stderr.write('\n');
+      process.stdout.write(`${dir}\n`);
     });
 }
