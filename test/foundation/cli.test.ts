@@ -49,6 +49,15 @@ describe('nas-studio CLI', () => {
       err = String((e as { stderr: string }).stderr);
     }
     expect(err).toMatch(/already completed/);
+    err = '';
+    try {
+      cli(['delete', 'first', '--runs', runs]);
+    } catch (e) {
+      err = String((e as { stderr: string }).stderr);
+    }
+    expect(err).toMatch(/run again with --yes/);
+    cli(['delete', 'first', '--runs', runs, '--yes']);
+    expect(cli(['list', '--runs', runs])).toMatch(/no runs/);
   });
 
   it('a bad config names the file and the field', () => {

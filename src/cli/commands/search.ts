@@ -114,6 +114,35 @@ export function registerSearchCommand(program: Command): void {
     });
 
   program
+    .command('stop <run>')
+    .description('stop a run at its next step boundary (a pause you need not resume; its checkpoint stays)')
+    .option('--runs <dir>', 'runs folder', runsRoot())
+    .action(async (id: string, opts: { runs: string }) => {
+      const dir = findRun(opts.runs, id);
+      const s = dir.readStatus();
+      if (s.status !== 'running') throw new Error(`run ${id} is ${s.status}, not running`);
+      const { requestPause } = await import('../../runs/execute');
+      requestPause(dir);
+      process.stdout.write(`stop requested for ${id}; it stops after its current step and can still be resumed\n`);
+    });
+
+  program
+    .command('delete <run>')
+    .description('delete a run folder (asks for --yes; refuses while it runs)')
+    .option('--runs <dir>', 'runs folder', runsRoot())
+    .option('--yes', 'confirm the deletion')
+    .action(async (id: string, opts: { runs: string; yes?: boolean }) => {
+      recoverStaleRuns(opts.runs);
+      const dir = findRun(opts.runs, id);
+      const s = dir.readStatus();
+      if (s.status === 'running' || s.status === 'pausing') throw new Error(`run ${id} is ${s.status}; pause it first`);
+      if (!opts.yes) throw new Error(`this deletes ${dir.path} and everything in it; run again with --yes to confirm`);
+      const { rmSync } = await import('node:fs');
+      rmSync(dir.path, { recursive: true, force: true });
+      process.stdout.write(`deleted ${id}\n`);
+    });
+
+  program
     .command('status [run]')
     .description('status of one run (or all)')
     .option('--runs <dir>', 'runs folder', runsRoot())
