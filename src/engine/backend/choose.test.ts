@@ -30,12 +30,10 @@ describe('chooseBackend', () => {
     expect(e.chosen).toBe('cpu');
   });
 
-  it('rejects the real wasm backend for training with the missing kernels named', async () => {
+  it('accepts the real wasm backend once the engine has added its training kernels', async () => {
     const r = await chooseBackend({ prefer: 'wasm', env: {}, loaders: { tensorflow: fail('absent') } });
-    const wasm = r.attempts.find((a) => a.backend === 'wasm');
-    expect(wasm?.ok).toBe(false);
-    expect(wasm?.detail).toContain('Conv2DBackpropFilter');
-    expect(r.chosen).toBe('cpu');
+    expect(r.chosen).toBe('wasm');
+    expect(r.attempts[0].detail).toMatch(/training kernels added: Conv2DBackpropFilter/);
   });
 
   it('names a bad backend value', () => {

@@ -69,10 +69,12 @@ async function loadWasm(): Promise<string> {
   const require = createRequire(import.meta.url);
   const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep;
   wasm.setWasmPaths(dist);
-  // tfjs-backend-wasm 4.22 ships no gradient kernels for convolutions; searching would fail mid-step.
+  // tfjs-backend-wasm 4.22 ships no gradient kernels for convolutions: add ours, then check.
+  const { registerWasmTrainingKernels } = await import('./wasm-kernels');
+  const added = registerWasmTrainingKernels();
   const missing = TRAINING_KERNELS.filter((k) => !tf.getKernel(k, 'wasm'));
   if (missing.length) throw new Error(`the wasm backend lacks training kernels ${missing.join(', ')}`);
-  return `wasm binaries from ${dist}`;
+  return `wasm binaries from ${dist}; training kernels added: ${added.join(', ') || 'none'}`;
 }
 
 async function loadCpu(): Promise<string> {

@@ -1,4 +1,5 @@
 import * as tf from '../../tf';
+import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
 
 /**
  * Faster `cpu` kernels for the convolution gradients that dominate a DARTS step on the pure-JS
@@ -9,18 +10,9 @@ import * as tf from '../../tf';
  * kernel here has a parity test against the stock kernel (cpu-kernels.test.ts).
  */
 
-interface CpuBackendLike {
-  data: { get(id: unknown): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
+export type Attrs = { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown; dataFormat?: string };
 
-type Attrs = { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown; dataFormat?: string };
-
-function values(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
-  return backend.data.get(t.dataId).values as Float32Array;
-}
-
-function convInfo(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean) {
+export function convInfo(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean) {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -33,7 +25,7 @@ function convInfo(xShape: number[], filterShape: number[], attrs: Attrs, depthwi
   );
 }
 
-function supported(attrs: Attrs & { dilations?: number | number[] }): boolean {
+export function supported(attrs: Attrs & { dilations?: number | number[] }): boolean {
   const d = attrs.dilations;
   const dil1 = d === undefined || d === 1 || (Array.isArray(d) && d.every((v) => v === 1));
   return dil1 && (attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast');
@@ -158,48 +150,33 @@ export function depthwiseBackpropInput(w: Float32Array, dy: Float32Array, ci: tf
  * not cover (dilation, NCHW, depthwise multiplier > 1). Idempotent; returns the kernel names replaced.
  */
 export function registerFastCpuKernels(): string[] {
-  const done = (globalThis as { __nasFastCpu?: string[] }).__nasFastCpu;
-  if (done) return done;
-  const replaced: string[] = [];
-  const override = (
-    kernelName: string,
-    run: (inputs: Record<string, tf.TensorInfo>, backend: CpuBackendLike, attrs: Attrs & Record<string, unknown>) => tf.TensorInfo | null,
-  ) => {
-    const stock = tf.getKernel(kernelName, 'cpu');
-    if (!stock) return;
-    tf.unregisterKernel(kernelName, 'cpu');
-    tf.registerKernel({
-      kernelName,
-      backendName: 'cpu',
-      kernelFunc: (args) =>
-        run(args.inputs as Record<string, tf.TensorInfo>, args.backend as unknown as CpuBackendLike, args.attrs as unknown as Attrs & Record<string, unknown>) ??
-        (stock.kernelFunc(args) as tf.TensorInfo),
-    });
-    replaced.push(kernelName);
-  };
-  override('Conv2DBackpropFilter', ({ x, dy }, b, attrs) => {
-    if (!supported(attrs)) return null;
-    const info = convInfo(x.shape, attrs.filterShape as number[], attrs, false);
-    return b.makeTensorInfo(attrs.filterShape as number[], 'float32', conv2dBackpropFilter(values(b, x), values(b, dy), info));
+  return once('cpu-conv-grads', () => {
+    const on = (name: string, run: (i: Record<string, tf.TensorInfo>, b: CpuBackendLike, a: Attrs & Record<string, unknown>) => tf.TensorInfo | null) =>
+      tf.getKernel(name, 'cpu') && overrideKernel<CpuBackendLike>(name, 'cpu', (i, b, a) => run(i, b, a as Attrs & Record<string, unknown>)) ? [name] : [];
+    return [
+      ...on('Conv2DBackpropFilter', ({ x, dy }, b, attrs) => {
+        if (!supported(attrs)) return null;
+        const info = convInfo(x.shape, attrs.filterShape as number[], attrs, false);
+        return b.makeTensorInfo(attrs.filterShape as number[], 'float32', conv2dBackpropFilter(cpuValues(b, x), cpuValues(b, dy), info));
+      }),
+      ...on('Conv2DBackpropInput', ({ dy, filter }, b, attrs) => {
+        if (!supported(attrs)) return null;
+        const xShape = attrs.inputShape as number[];
+        const info = convInfo(xShape, filter.shape, attrs, false);
+        return b.makeTensorInfo(xShape, 'float32', conv2dBackpropInput(cpuValues(b, filter), cpuValues(b, dy), info));
+      }),
+      ...on('DepthwiseConv2dNativeBackpropFilter', ({ x, dy }, b, attrs) => {
+        const fs = attrs.filterShape as number[];
+        if (!supported(attrs) || fs[3] !== 1) return null;
+        const info = convInfo(x.shape, fs, attrs, true);
+        return b.makeTensorInfo(fs, 'float32', depthwiseBackpropFilter(cpuValues(b, x), cpuValues(b, dy), info));
+      }),
+      ...on('DepthwiseConv2dNativeBackpropInput', ({ dy, filter }, b, attrs) => {
+        const xShape = attrs.inputShape as number[];
+        if (!supported(attrs) || filter.shape[3] !== 1) return null;
+        const info = convInfo(xShape, filter.shape, attrs, true);
+        return b.makeTensorInfo(xShape, 'float32', depthwiseBackpropInput(cpuValues(b, filter), cpuValues(b, dy), info));
+      }),
+    ];
   });
-  override('Conv2DBackpropInput', ({ dy, filter }, b, attrs) => {
-    if (!supported(attrs)) return null;
-    const xShape = attrs.inputShape as number[];
-    const info = convInfo(xShape, filter.shape, attrs, false);
-    return b.makeTensorInfo(xShape, 'float32', conv2dBackpropInput(values(b, filter), values(b, dy), info));
-  });
-  override('DepthwiseConv2dNativeBackpropFilter', ({ x, dy }, b, attrs) => {
-    const fs = attrs.filterShape as number[];
-    if (!supported(attrs) || fs[3] !== 1) return null;
-    const info = convInfo(x.shape, fs, attrs, true);
-    return b.makeTensorInfo(fs, 'float32', depthwiseBackpropFilter(values(b, x), values(b, dy), info));
-  });
-  override('DepthwiseConv2dNativeBackpropInput', ({ dy, filter }, b, attrs) => {
-    const xShape = attrs.inputShape as number[];
-    if (!supported(attrs) || filter.shape[3] !== 1) return null;
-    const info = convInfo(xShape, filter.shape, attrs, true);
-    return b.makeTensorInfo(xShape, 'float32', depthwiseBackpropInput(values(b, filter), values(b, dy), info));
-  });
-  (globalThis as { __nasFastCpu?: string[] }).__nasFastCpu = replaced;
-  return replaced;
 }

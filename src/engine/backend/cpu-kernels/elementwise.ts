@@ -1,4 +1,5 @@
 import * as tf from '../../tf';
+import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
 
 /**
  * Fast paths for the `cpu` backend's broadcasting arithmetic and channel reductions, the next hot spots
@@ -8,11 +9,6 @@ import * as tf from '../../tf';
  * shapes, a scalar, or a vector along the last (channel) axis — and hand anything else to the stock
  * kernel. Parity-tested against the stock kernels in elementwise.test.ts.
  */
-
-interface CpuBackendLike {
-  data: { get(id: unknown): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
 
 type Binary = (x: number, y: number) => number;
 
@@ -64,50 +60,35 @@ function leadingAxes(axis: number | number[], rank: number): number | null {
 }
 
 export function registerFastElementwiseKernels(): string[] {
-  const g = globalThis as { __nasFastElementwise?: string[] };
-  if (g.__nasFastElementwise) return g.__nasFastElementwise;
-  const replaced: string[] = [];
-  const override = (
-    kernelName: string,
-    run: (inputs: Record<string, tf.TensorInfo>, b: CpuBackendLike, attrs: Record<string, unknown>) => tf.TensorInfo | null,
-  ) => {
-    const stock = tf.getKernel(kernelName, 'cpu');
-    if (!stock) return;
-    tf.unregisterKernel(kernelName, 'cpu');
-    tf.registerKernel({
-      kernelName,
-      backendName: 'cpu',
-      kernelFunc: (args) =>
-        run(args.inputs as Record<string, tf.TensorInfo>, args.backend as unknown as CpuBackendLike, args.attrs as Record<string, unknown>) ??
-        (stock.kernelFunc(args) as tf.TensorInfo),
-    });
-    replaced.push(kernelName);
-  };
-  const vals = (b: CpuBackendLike, t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array;
-  const binaryKernel = (name: string, op: Binary) =>
-    override(name, ({ a, b: bb }, b) => {
-      if (a.dtype !== 'float32' || bb.dtype !== 'float32') return null;
-      const r = binary(vals(b, a), a.shape, vals(b, bb), bb.shape, op);
-      return r && b.makeTensorInfo(r.shape, 'float32', r.out);
-    });
-  binaryKernel('Multiply', (x, y) => x * y);
-  binaryKernel('Add', (x, y) => x + y);
-  binaryKernel('Sub', (x, y) => x - y);
-  const reduceKernel = (name: string, mean: boolean) =>
-    override(name, ({ x }, b, attrs) => {
-      if (x.dtype !== 'float32') return null;
-      const k = leadingAxes(attrs.axis as number | number[], x.shape.length);
-      if (k === null) return null;
-      const out = sumLeading(vals(b, x), x.shape, k);
-      if (mean) {
-        const n = size(x.shape.slice(0, k));
-        for (let i = 0; i < out.length; i++) out[i] /= n;
-      }
-      const shape = attrs.keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
-      return b.makeTensorInfo(shape, 'float32', out);
-    });
-  reduceKernel('Sum', false);
-  reduceKernel('Mean', true);
-  g.__nasFastElementwise = replaced;
-  return replaced;
+  return once('cpu-elementwise', () => {
+    const replaced: string[] = [];
+    const on = (name: string, run: (i: Record<string, tf.TensorInfo>, b: CpuBackendLike, a: Record<string, unknown>) => tf.TensorInfo | null) => {
+      if (tf.getKernel(name, 'cpu') && overrideKernel<CpuBackendLike>(name, 'cpu', run)) replaced.push(name);
+    };
+    const binaryKernel = (name: string, op: Binary) =>
+      on(name, ({ a, b: bb }, b) => {
+        if (a.dtype !== 'float32' || bb.dtype !== 'float32') return null;
+        const r = binary(cpuValues(b, a), a.shape, cpuValues(b, bb), bb.shape, op);
+        return r && b.makeTensorInfo(r.shape, 'float32', r.out);
+      });
+    binaryKernel('Multiply', (x, y) => x * y);
+    binaryKernel('Add', (x, y) => x + y);
+    binaryKernel('Sub', (x, y) => x - y);
+    const reduceKernel = (name: string, mean: boolean) =>
+      on(name, ({ x }, b, attrs) => {
+        if (x.dtype !== 'float32') return null;
+        const k = leadingAxes(attrs.axis as number | number[], x.shape.length);
+        if (k === null) return null;
+        const out = sumLeading(cpuValues(b, x), x.shape, k);
+        if (mean) {
+          const n = size(x.shape.slice(0, k));
+          for (let i = 0; i < out.length; i++) out[i] /= n;
+        }
+        const shape = attrs.keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
+        return b.makeTensorInfo(shape, 'float32', out);
+      });
+    reduceKernel('Sum', false);
+    reduceKernel('Mean', true);
+    return replaced;
+  });
 }

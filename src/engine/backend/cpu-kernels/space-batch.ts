@@ -1,4 +1,5 @@
 import * as tf from '../../tf';
+import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
 
 /**
  * Fast `cpu` SpaceToBatchND / BatchToSpaceND for 4-D NHWC tensors with a 2-D block (the engine's
@@ -6,11 +7,6 @@ import * as tf from '../../tf';
  * pad, reshape and transpose through generic index arithmetic; these copy channel rows directly.
  * Other ranks fall back to the stock kernels. Parity-tested in space-batch.test.ts.
  */
-
-interface CpuBackendLike {
-  data: { get(id: unknown): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
 
 /** out[(i·bw + j)·N + n, h, w, :] = xpad[n, h·bh + i, w·bw + j, :] */
 export function spaceToBatch(x: Float32Array, [N, H, W, C]: number[], [bh, bw]: number[], [[pt, pb], [pl, pr]]: number[][]) {
@@ -61,33 +57,24 @@ export function batchToSpace(x: Float32Array, [B, h0, w0, C]: number[], [bh, bw]
 }
 
 export function registerFastSpaceBatchKernels(): string[] {
-  const g = globalThis as { __nasFastSpaceBatch?: string[] };
-  if (g.__nasFastSpaceBatch) return g.__nasFastSpaceBatch;
-  const replaced: string[] = [];
-  const override = (kernelName: string, run: (x: tf.TensorInfo, b: CpuBackendLike, attrs: Record<string, unknown>) => tf.TensorInfo | null) => {
-    const stock = tf.getKernel(kernelName, 'cpu');
-    if (!stock) return;
-    tf.unregisterKernel(kernelName, 'cpu');
-    tf.registerKernel({
-      kernelName,
-      backendName: 'cpu',
-      kernelFunc: (args) => {
-        const x = (args.inputs as Record<string, tf.TensorInfo>).x;
-        const ok = x.shape.length === 4 && x.dtype === 'float32' && (args.attrs?.blockShape as number[] | undefined)?.length === 2;
-        return (ok && run(x, args.backend as unknown as CpuBackendLike, args.attrs as Record<string, unknown>)) || (stock.kernelFunc(args) as tf.TensorInfo);
-      },
-    });
-    replaced.push(kernelName);
-  };
-  const vals = (b: CpuBackendLike, t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array;
-  override('SpaceToBatchND', (x, b, attrs) => {
-    const r = spaceToBatch(vals(b, x), x.shape, attrs.blockShape as number[], attrs.paddings as number[][]);
-    return b.makeTensorInfo(r.shape, 'float32', r.out);
+  return once('cpu-space-batch', () => {
+    const fits = (x: tf.TensorInfo, attrs: Record<string, unknown>) =>
+      x.shape.length === 4 && x.dtype === 'float32' && (attrs.blockShape as number[] | undefined)?.length === 2;
+    const kernels = {
+      SpaceToBatchND: (x: tf.TensorInfo, b: CpuBackendLike, attrs: Record<string, unknown>) =>
+        spaceToBatch(cpuValues(b, x), x.shape, attrs.blockShape as number[], attrs.paddings as number[][]),
+      BatchToSpaceND: (x: tf.TensorInfo, b: CpuBackendLike, attrs: Record<string, unknown>) =>
+        batchToSpace(cpuValues(b, x), x.shape, attrs.blockShape as number[], attrs.crops as number[][]),
+    };
+    return Object.entries(kernels)
+      .filter(([name]) => tf.getKernel(name, 'cpu'))
+      .map(([name, run]) => {
+        overrideKernel<CpuBackendLike>(name, 'cpu', ({ x }, b, attrs) => {
+          if (!fits(x, attrs)) return null;
+          const r = run(x, b, attrs);
+          return b.makeTensorInfo(r.shape, 'float32', r.out);
+        });
+        return name;
+      });
   });
-  override('BatchToSpaceND', (x, b, attrs) => {
-    const r = batchToSpace(vals(b, x), x.shape, attrs.blockShape as number[], attrs.crops as number[][]);
-    return b.makeTensorInfo(r.shape, 'float32', r.out);
-  });
-  g.__nasFastSpaceBatch = replaced;
-  return replaced;
 }

@@ -1,0 +1,65 @@
+import * as tf from '../../tf';
+import { once, overrideKernel } from '../kernel-override';
+import {
+  convInfo,
+  conv2dBackpropFilter,
+  depthwiseBackpropFilter,
+  depthwiseBackpropInput,
+  supported,
+  type Attrs,
+} from '../cpu-kernels/conv-grads';
+import { maxPoolGrad, maxPoolInfo } from '../cpu-kernels/max-pool-grad';
+
+/** The parts of tfjs-backend-wasm these kernels use: a copy of a tensor's data, and a new output. */
+interface WasmBackendLike {
+  readSync(dataId: unknown): Float32Array;
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
+}
+
+/**
+ * The gradient kernels tfjs-backend-wasm 4.22 lacks, so that the engine can train on wasm: forward
+ * convolutions and everything else stay on XNNPACK, and these three gradients run the engine's JS loops
+ * (the same code as the fast cpu kernels) over copies of the wasm heap. Dilation must be 1 (the engine
+ * dilates through space-to-batch); anything else is refused with a clear error rather than computed
+ * wrongly. MaxPoolGrad is replaced too (see max-pool-grad.ts). Parity-tested against the cpu backend
+ * (wasm-kernels.test.ts).
+ */
+export function registerWasmTrainingKernels(): string[] {
+  return once('wasm-training', () => {
+    const check = (kernel: string, attrs: Attrs & Record<string, unknown>, multiplier = 1) => {
+      if (!supported(attrs) || multiplier !== 1)
+        throw new Error(`${kernel} on wasm supports NHWC, dilation 1 and channel multiplier 1 only`);
+    };
+    const kernels: Record<string, (i: Record<string, tf.TensorInfo>, b: WasmBackendLike, a: Attrs & Record<string, unknown>) => tf.TensorInfo> = {
+      Conv2DBackpropFilter: ({ x, dy }, b, attrs) => {
+        check('Conv2DBackpropFilter', attrs);
+        const fs = attrs.filterShape as number[];
+        const info = convInfo(x.shape, fs, attrs, false);
+        return b.makeOutput(fs, 'float32', undefined, conv2dBackpropFilter(b.readSync(x.dataId), b.readSync(dy.dataId), info));
+      },
+      DepthwiseConv2dNativeBackpropFilter: ({ x, dy }, b, attrs) => {
+        const fs = attrs.filterShape as number[];
+        check('DepthwiseConv2dNativeBackpropFilter', attrs, fs[3]);
+        const info = convInfo(x.shape, fs, attrs, true);
+        return b.makeOutput(fs, 'float32', undefined, depthwiseBackpropFilter(b.readSync(x.dataId), b.readSync(dy.dataId), info));
+      },
+      DepthwiseConv2dNativeBackpropInput: ({ dy, filter }, b, attrs) => {
+        check('DepthwiseConv2dNativeBackpropInput', attrs, filter.shape[3]);
+        const xShape = attrs.inputShape as number[];
+        const info = convInfo(xShape, filter.shape, attrs, true);
+        return b.makeOutput(xShape, 'float32', undefined, depthwiseBackpropInput(b.readSync(filter.dataId), b.readSync(dy.dataId), info));
+      },
+    };
+    const added = Object.entries(kernels)
+      .filter(([name]) => !tf.getKernel(name, 'wasm'))
+      .map(([name, run]) => {
+        overrideKernel<WasmBackendLike>(name, 'wasm', (i, b, a) => run(i, b, a as Attrs & Record<string, unknown>));
+        return name;
+      });
+    // Replaces wasm's own MaxPoolGrad, which routes gradients wrongly in padded windows.
+    overrideKernel<WasmBackendLike>('MaxPoolGrad', 'wasm', ({ dy, input }, b, attrs) =>
+      b.makeOutput(input.shape, 'float32', undefined, maxPoolGrad(b.readSync(input.dataId), b.readSync(dy.dataId), maxPoolInfo(input.shape, attrs))),
+    );
+    return [...added, 'MaxPoolGrad'];
+  });
+}

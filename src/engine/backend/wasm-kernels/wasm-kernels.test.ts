@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../../tf';
+import { chooseBackend } from '../choose';
+import { Rng } from '../../util/rng';
+import { DartsStrategySchema } from '../../../shared/search-config';
+import { DartsSpaceSchema } from '../../spaces/darts/search-space';
+import { SearchNetwork } from '../../spaces/darts/supernet';
+import { Darts } from '../../strategies/darts';
+
+/**
+ * Every computation the engine runs on wasm — forward kernels (XNNPACK) and gradients (ours or
+ * wasm's) — against the cpu backend on random inputs: max |difference| under 1e-4 of the output scale.
+ */
+type Case = { name: string; run: () => tf.Tensor[] };
+const rnd = (shape: number[], seed: number) => tf.tensor(new Rng(seed).fillNormal(shape.reduce((a, b) => a * b, 1)), shape);
+
+function withGrads(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor, seed: number): tf.Tensor[] {
+  const y = f(a, b);
+  const r = rnd(y.shape, seed);
+  return [y, ...tf.grads((p: tf.Tensor, q: tf.Tensor) => f(p, q).mul(r).sum())([a, b])];
+}
+
+const cases: Case[] = [];
+for (const size of [7, 8])
+  for (const stride of [1, 2] as const)
+    for (const pad of [0, 1, 2, 'same', 'valid'] as const)
+      for (const k of [1, 3, 5]) {
+        if (typeof pad === 'number' && 2 * pad + size < k) continue;
+        cases.push({
+          name: `conv2d k${k} s${stride} pad ${pad} ${size}x${size}`,
+          run: () => withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad), rnd([2, size, size, 3], 1), rnd([k, k, 3, 4], 2), 3),
+        });
+        cases.push({
+          name: `depthwise k${k} s${stride} pad ${pad} ${size}x${size}`,
+          run: () => withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad), rnd([2, size, size, 3], 4), rnd([k, k, 3, 1], 5), 6),
+        });
+      }
+for (const stride of [1, 2])
+  for (const size of [7, 8]) {
+    cases.push({
+      name: `maxPool 3x3 s${stride} pad 1 ${size}x${size}`,
+      run: () => withGrads((x, z) => tf.maxPool(x as tf.Tensor4D, 3, stride, 1).add(z.sum()), rnd([2, size, size, 3], 7), tf.scalar(0), 8),
+    });
+    cases.push({
+      name: `avgPool 3x3 s${stride} valid ${size}x${size}`,
+      run: () => withGrads((x, z) => tf.avgPool(x as tf.Tensor4D, 3, stride, 'valid').add(z.sum()), rnd([2, size, size, 3], 9), tf.scalar(0), 10),
+    });
+  }
+cases.push({
+  name: 'spaceToBatch / batchToSpace round trip with gradients',
+  run: () =>
+    withGrads(
+      (x, z) => tf.batchToSpaceND(tf.spaceToBatchND(x, [2, 2], [[2, 3], [2, 3]]), [2, 2], [[0, 1], [0, 1]]).add(z.sum()),
+      rnd([2, 7, 7, 3], 11),
+      tf.scalar(0),
+      12,
+    ),
+});
+cases.push({
+  name: 'a DARTS supernet: loss and α gradients',
+  run: () => {
+    const rng = new Rng(3);
+    const net = new SearchNetwork(DartsSpaceSchema.parse({ cells: 3, nodes: 2, channels: 4 }), 3, 4, rng);
+    const darts = new Darts(net, DartsStrategySchema.parse({ name: 'darts' }), rng);
+    const batch = { x: rnd([4, 8, 8, 3], 13) as tf.Tensor4D, y: tf.tensor1d([0, 1, 2, 3], 'int32') };
+    const g = darts.gradients(batch, [darts.alphaNormal, darts.alphaReduce, ...net.parameters().slice(0, 3)]);
+    const out = [g.loss, ...g.grads].map((t) => t.clone());
+    darts.dispose();
+    net.dispose();
+    return out;
+  },
+});
+
+const reference: Float32Array[][] = [];
+
+beforeAll(async () => {
+  await chooseBackend({ prefer: 'cpu' });
+  for (const c of cases) reference.push(tf.tidy(() => c.run()).map((t) => t.dataSync() as Float32Array));
+  const report = await chooseBackend({ prefer: 'wasm' });
+  expect(report.chosen).toBe('wasm');
+});
+
+describe('wasm kernels agree with the cpu backend', () => {
+  cases.forEach((c, i) =>
+    it(c.name, () => {
+      const got = tf.tidy(() => c.run()).map((t) => t.dataSync() as Float32Array);
+      expect(got.length).toBe(reference[i].length);
+      got.forEach((g, j) => {
+        const want = reference[i][j];
+        expect(g.length).toBe(want.length);
+        const scale = Math.max(1e-6, ...Array.from(want, Math.abs));
+        let diff = 0;
+        for (let q = 0; q < g.length; q++) diff = Math.max(diff, Math.abs(g[q] - want[q]));
+        expect(diff / scale, `output ${j}`).toBeLessThan(1e-4);
+      });
+    }),
+  );
+});
