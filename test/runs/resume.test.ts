@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend';
 import { parseSearchConfig } from '../../src/shared/search-config';
 import { RunDir } from '../../src/runs/run-dir';
-import { executeRun } from '../../src/runs/execute';
+import { executeRun, requestPause } from '../../src/runs/execute';
 import { decodeCheckpoint, listCheckpoints, loadLatestCheckpoint } from '../../src/runs/checkpoint-file';
 import { WorkerClient } from '../../src/worker/client';
 import type { WorkerMessage } from '../../src/shared/protocol';
@@ -61,6 +61,15 @@ describe('pause and resume lose nothing (cpu backend, bit for bit)', () => {
     expect(b.readStatus().status).toBe('completed');
     expectSameState(finalState(a), finalState(b));
     expect(JSON.parse(readFileSync(join(b.exportsDir, 'genotype.json'), 'utf8')).normal).toHaveLength(4);
+  });
+
+  it('a pause requested through the run folder (any process: nas-studio pause) is honoured at a step boundary', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nas-runs-'));
+    const r = newRun(root, 'p');
+    const outcome = await executeRun(r, { resume: false, onProgress: (p) => p.step === 2 && requestPause(r) });
+    expect(outcome).toBe('paused');
+    expect(r.readStatus()).toMatchObject({ status: 'paused', step: 2 });
+    expect(existsSync(join(r.path, 'pause.request'))).toBe(false);
   });
 
   it('a corrupt newest checkpoint is detected and the previous one is used, with a warning', async () => {

@@ -4,7 +4,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { parseSearchConfig, type SearchConfig } from '../../shared/search-config';
 import { chooseBackend, parseBackendName } from '../../engine/backend';
 import { runsRoot } from '../../shared/paths';
-import { executeRun } from '../../runs/execute';
+import { executeRun, requestPause } from '../../runs/execute';
 import { newRunId, recoverStaleRuns } from '../../runs/manager';
 import { RunDir, listRunDirs } from '../../runs/run-dir';
 
@@ -100,31 +100,23 @@ export function registerSearchCommand(program: Command): void {
       await executeWithProgress(dir, true, opts.backend);
     });
 
-  program
-    .command('pause <run>')
-    .description('ask the process executing a run to pause it at its next step boundary')
-    .option('--runs <dir>', 'runs folder', runsRoot())
-    .action(async (id: string, opts: { runs: string }) => {
-      const dir = findRun(opts.runs, id);
-      const s = dir.readStatus();
-      if (s.status !== 'running') throw new Error(`run ${id} is ${s.status}, not running`);
-      const { requestPause } = await import('../../runs/execute');
-      requestPause(dir);
-      process.stdout.write(`pause requested for ${id}; it pauses after its current step\n`);
-    });
-
-  program
-    .command('stop <run>')
-    .description('stop a run at its next step boundary (a pause you need not resume; its checkpoint stays)')
-    .option('--runs <dir>', 'runs folder', runsRoot())
-    .action(async (id: string, opts: { runs: string }) => {
-      const dir = findRun(opts.runs, id);
-      const s = dir.readStatus();
-      if (s.status !== 'running') throw new Error(`run ${id} is ${s.status}, not running`);
-      const { requestPause } = await import('../../runs/execute');
-      requestPause(dir);
-      process.stdout.write(`stop requested for ${id}; it stops after its current step and can still be resumed\n`);
-    });
+  // pause and stop do the same thing (a checkpoint at the next step boundary); they differ in intent.
+  for (const [verb, description, done] of [
+    ['pause', 'ask the process executing a run to pause it at its next step boundary', 'pauses after its current step'],
+    ['stop', 'stop a run at its next step boundary (a pause you need not resume; its checkpoint stays)', 'stops after its current step and can still be resumed'],
+  ] as const) {
+    program
+      .command(`${verb} <run>`)
+      .description(description)
+      .option('--runs <dir>', 'runs folder', runsRoot())
+      .action((id: string, opts: { runs: string }) => {
+        const dir = findRun(opts.runs, id);
+        const s = dir.readStatus();
+        if (s.status !== 'running') throw new Error(`run ${id} is ${s.status}, not running`);
+        requestPause(dir);
+        process.stdout.write(`${verb} requested for ${id}; it ${done}\n`);
+      });
+  }
 
   program
     .command('delete <run>')
