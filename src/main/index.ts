@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY, isTrustedSenderUrl, secureWebPreferences, windowOptions } from './security';
 import { IPC, SettingsSchema, type Settings } from '../shared/api';
 import { DoctorReportSchema, type DoctorReport } from '../shared/doctor';
-import { WorkerMessageSchema } from '../shared/protocol';
+import { WorkerMessageSchema, type WorkerMessage } from '../shared/protocol';
+import { RunIdSchema } from '../shared/api';
+import { parseSearchConfig } from '../shared/search-config';
+import { runsRoot } from '../shared/paths';
+import { RunManager, type WorkerHandle } from '../runs/manager';
 
 /** Electron main: one secure window, a typed IPC surface, engine work in utility processes. */
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -40,6 +44,24 @@ function doctorFromWorker(): Promise<DoctorReport> {
     });
   });
 }
+
+/** Runs the engine worker as an Electron utility process behind the run manager's WorkerHandle. */
+function launchUtilityWorker(env: NodeJS.ProcessEnv): WorkerHandle {
+  const child = utilityProcess.fork(join(__dirname, 'worker.js'), [], { serviceName: 'nas-studio-run', env });
+  const listeners: Array<(m: WorkerMessage) => void> = [];
+  child.on('message', (raw: unknown) => {
+    const m = WorkerMessageSchema.safeParse(raw);
+    if (m.success) listeners.forEach((l) => l(m.data));
+  });
+  return {
+    send: (m) => child.postMessage(m),
+    onMessage: (l) => listeners.push(l),
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve({ code, signal: null }))),
+    kill: () => child.kill(),
+  };
+}
+
+let runs: RunManager | null = null;
 
 function createWindow(): void {
   const preload = join(__dirname, '../preload/index.cjs');
@@ -77,6 +99,36 @@ void app.whenReady().then(() => {
     assertTrusted(event);
     return doctorFromWorker();
   });
+  const manager = new RunManager({
+    root: runsRoot(),
+    launch: launchUtilityWorker,
+    maxConcurrent: SettingsSchema.parse(store.store).maxConcurrentRuns,
+  });
+  runs = manager;
+  manager.on('progress', (id: string, p: object) =>
+    BrowserWindow.getAllWindows().forEach((w) => w.webContents.send(IPC.runProgress, { id, ...p })),
+  );
+  manager.on('status', (id: string, status: string) =>
+    BrowserWindow.getAllWindows().forEach((w) => w.webContents.send(IPC.runStatus, { id, status })),
+  );
+  ipcMain.handle(IPC.listRuns, (event) => {
+    assertTrusted(event);
+    return manager.list();
+  });
+  ipcMain.handle(IPC.startRun, (event, raw: unknown) => {
+    assertTrusted(event);
+    const dir = manager.create(parseSearchConfig(raw, 'the wizard'));
+    manager.enqueue(dir.id);
+    return dir.id;
+  });
+  ipcMain.handle(IPC.pauseRun, (event, raw: unknown) => {
+    assertTrusted(event);
+    manager.pause(RunIdSchema.parse(raw));
+  });
+  ipcMain.handle(IPC.resumeRun, (event, raw: unknown) => {
+    assertTrusted(event);
+    manager.enqueue(RunIdSchema.parse(raw), true);
+  });
   ipcMain.handle(IPC.getSettings, (event) => {
     assertTrusted(event);
     return SettingsSchema.parse(store.store);
@@ -95,4 +147,27 @@ void app.whenReady().then(() => {
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
+});
+
+// Quitting pauses every executing run at its next step boundary (a checkpoint) before the app exits,
+// waiting at most a minute; a run still busy then is marked interrupted at the next start and resumes
+// from its last periodic checkpoint.
+let quitting = false;
+app.on('before-quit', (event) => {
+  const active = runs?.runningIds ?? [];
+  if (quitting || !runs || active.length === 0) return;
+  event.preventDefault();
+  quitting = true;
+  const manager = runs;
+  const pending = new Set(active);
+  const done = () => app.quit();
+  const timer = setTimeout(done, 60_000);
+  manager.on('status', (id: string) => {
+    pending.delete(id);
+    if (pending.size === 0) {
+      clearTimeout(timer);
+      done();
+    }
+  });
+  active.forEach((id) => manager.pause(id));
 });

@@ -1,12 +1,34 @@
 import { z } from 'zod';
 import type { DoctorReport } from './doctor';
+import type { SearchConfigInput } from './search-config';
+import type { RunStatusFile } from '../runs/status';
 
 /** IPC channel names between the preload bridge and main. */
 export const IPC = {
   doctor: 'nas:doctor',
   getSettings: 'nas:settings:get',
   setSettings: 'nas:settings:set',
+  listRuns: 'nas:runs:list',
+  startRun: 'nas:runs:start',
+  pauseRun: 'nas:runs:pause',
+  resumeRun: 'nas:runs:resume',
+  /** main → renderer events */
+  runProgress: 'nas:runs:progress',
+  runStatus: 'nas:runs:status',
 } as const;
+
+/** A run id as it crosses IPC: the folder name under the runs root. */
+export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'not a run id');
+
+export interface RunProgressEvent {
+  id: string;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  metrics: Record<string, number>;
+  stepSeconds: number;
+  etaSeconds: number;
+}
 
 export const SettingsSchema = z
   .object({
@@ -24,4 +46,11 @@ export interface NasStudioApi {
   doctor(): Promise<DoctorReport>;
   getSettings(): Promise<Settings>;
   setSettings(patch: Partial<Settings>): Promise<Settings>;
+  listRuns(): Promise<RunStatusFile[]>;
+  /** Validates the config (paper defaults filled in), creates the run and queues it; returns its id. */
+  startRun(config: SearchConfigInput): Promise<string>;
+  pauseRun(id: string): Promise<void>;
+  resumeRun(id: string): Promise<void>;
+  onRunProgress(listener: (e: RunProgressEvent) => void): () => void;
+  onRunStatus(listener: (e: { id: string; status: string }) => void): () => void;
 }
