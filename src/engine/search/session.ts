@@ -6,6 +6,7 @@ import { createStrategy } from '../strategies/registry';
 import { Rng, type RngState } from '../util/rng';
 import type { BatchSource } from './batch-source';
 import type { Genotype } from '../spaces/darts/genotype-types';
+import { explainBackendError } from '../backend/explain-error';
 
 export interface SearchData {
   train: BatchSource;
@@ -83,6 +84,8 @@ export class SearchSession {
     let metrics: StepMetrics;
     try {
       metrics = this.strategy.step(train, val, info);
+    } catch (e) {
+      throw explainBackendError(e);
     } finally {
       tf.dispose([train.x, train.y, val.x, val.y]);
     }
