@@ -1,4 +1,7 @@
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import * as tf from '../engine/tf';
+import { assertFitsInMemory } from '../engine/search/memory';
 import { join } from 'node:path';
 import { captureSession, restoreSession } from '../engine/search/checkpoint';
 import { buildSearchData } from '../engine/search/build-data';
@@ -46,6 +49,15 @@ function truncateMetrics(file: string, n: number): void {
   if (lines.length > n) writeFileAtomic(file, lines.slice(0, n).map((l) => l + '\n').join(''));
 }
 
+/** Records why a run failed; from a state that cannot become 'failed' (paused) it only logs. */
+function markFailed(dir: RunDir, reason: string): void {
+  try {
+    dir.transition('failed', { reason, pid: undefined });
+  } catch {
+    dir.log(`failed: ${reason}`);
+  }
+}
+
 /**
  * Executes (or continues) the search of one run folder in this process, step by step: metrics are
  * appended after every step, checkpoints written every `checkpointEvery` steps and at every pause,
@@ -56,8 +68,14 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
   const every = opts.checkpointEvery ?? 50;
   const pauseFile = join(dir.path, PAUSE_REQUEST);
   if (existsSync(pauseFile)) unlinkSync(pauseFile);
-  const data = await buildSearchData(config);
-  const session = new SearchSession(config, data);
+  let session: SearchSession;
+  try {
+    assertFitsInMemory(config, tf.getBackend(), totalmem());
+    session = new SearchSession(config, await buildSearchData(config));
+  } catch (e) {
+    markFailed(dir, (e as Error).message);
+    throw e;
+  }
   try {
     let metricsLines = countLines(dir.metricsPath);
     if (opts.resume) {
@@ -118,12 +136,7 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
     dir.transition('completed', { step: session.step, pid: undefined });
     return 'completed';
   } catch (e) {
-    const reason = (e as Error).message;
-    try {
-      dir.transition('failed', { reason, pid: undefined });
-    } catch {
-      dir.log(`failed: ${reason}`);
-    }
+    markFailed(dir, (e as Error).message);
     throw e;
   } finally {
     session.dispose();

@@ -3,6 +3,7 @@ import { collectDoctorReport } from '../engine/backend/doctor';
 import { RunDir } from '../runs/run-dir';
 import { executeRun } from '../runs/execute';
 import { chooseBackend } from '../engine/backend';
+import { estimateStepBytes } from '../engine/search/memory';
 import { HostMessageSchema, describeProtocolError, type HostMessage, type WorkerMessage } from '../shared/protocol';
 
 /**
@@ -65,7 +66,7 @@ export const pauseFlag = { requested: false };
 async function startRun(msg: Extract<HostMessage, { type: 'start-run' }>, send: (m: WorkerMessage) => void): Promise<void> {
   const dir = new RunDir(msg.runDir);
   const config = dir.readConfig();
-  await chooseBackend({ prefer: config.backend === 'auto' ? undefined : config.backend });
+  await chooseBackend({ prefer: config.backend === 'auto' ? undefined : config.backend, memoryNeedBytes: estimateStepBytes(config) });
   pauseFlag.requested = false;
   try {
     const outcome = await executeRun(dir, {

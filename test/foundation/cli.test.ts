@@ -60,6 +60,20 @@ describe('nas-studio CLI', () => {
     expect(cli(['list', '--runs', runs])).toMatch(/no runs/);
   });
 
+  it('a search too large for this machine is refused before it starts, with the fields to change', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nas-cli-'));
+    const config = join(dir, 'huge.json');
+    writeFileSync(config, JSON.stringify({ batchSize: 4096 })); // ~1.9 TB per step: more than any machine
+    let err = '';
+    try {
+      cli(['search', '--config', config, '--runs', join(dir, 'runs'), '--name', 'huge']);
+    } catch (e) {
+      err = String((e as { stderr: string }).stderr);
+    }
+    expect(err).toMatch(/needs about \d+\.\d GB per step .* reduce batchSize \(now 4096\)/);
+    expect(JSON.parse(cli(['status', 'huge', '--runs', join(dir, 'runs'), '--json']))).toMatchObject({ status: 'failed' });
+  });
+
   it('a bad config names the file and the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nas-cli-'));
     const config = join(dir, 'bad.json');

@@ -4,6 +4,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { parseSearchConfig, type SearchConfig } from '../../shared/search-config';
 import { chooseBackend, parseBackendName } from '../../engine/backend';
 import { runsRoot } from '../../shared/paths';
+import { estimateStepBytes } from '../../engine/search/memory';
 import { executeRun, requestPause } from '../../runs/execute';
 import { newRunId, recoverStaleRuns } from '../../runs/manager';
 import { RunDir, listRunDirs } from '../../runs/run-dir';
@@ -36,7 +37,7 @@ function findRun(root: string, id: string): RunDir {
 async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride?: string): Promise<void> {
   const config = dir.readConfig();
   const prefer = parseBackendName(backendOverride, '--backend') ?? (config.backend === 'auto' ? undefined : config.backend);
-  const backend = await chooseBackend({ prefer });
+  const backend = await chooseBackend({ prefer, memoryNeedBytes: estimateStepBytes(config) });
   process.stderr.write(`run ${dir.id} in ${dir.path} · backend ${backend.chosen}\n`);
   let pauseRequested = false;
   const onSigint = () => {

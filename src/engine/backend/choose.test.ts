@@ -36,6 +36,13 @@ describe('chooseBackend', () => {
     expect(r.attempts[0].detail).toMatch(/training kernels added: Conv2DBackpropFilter/);
   });
 
+  it('skips wasm when the work would not fit its 4 GB heap, and says so', async () => {
+    const r = await chooseBackend({ prefer: 'wasm', env: {}, memoryNeedBytes: 9.6e9, loaders: { tensorflow: fail('absent') } });
+    expect(r.chosen).toBe('cpu');
+    expect(r.attempts[0]).toMatchObject({ backend: 'wasm', ok: false });
+    expect(r.attempts[0].detail).toMatch(/about 9\.6 GB per step, more than the wasm heap's 4 GB/);
+  });
+
   it('names a bad backend value', () => {
     expect(() => parseBackendName('cuda', '--backend')).toThrow(/--backend: unknown backend 'cuda'/);
     expect(parseBackendName('auto', 'x')).toBeUndefined();

@@ -92,11 +92,16 @@ export const DEFAULT_LOADERS: Record<BackendName, BackendLoader> = {
   cpu: loadCpu,
 };
 
+/** The wasm heap is 32-bit: leave room below 4 GB for the runtime and fragmentation. */
+export const WASM_HEAP_BUDGET_BYTES = 3.5e9;
+
 export interface ChooseOptions {
   /** Force one backend (CLI --backend, config, or NAS_STUDIO_BACKEND); otherwise the fastest that works. */
   prefer?: BackendName;
   loaders?: Partial<Record<BackendName, BackendLoader>>;
   env?: Record<string, string | undefined>;
+  /** Estimated peak memory of the work (see search/memory.ts); wasm is skipped when it cannot hold it. */
+  memoryNeedBytes?: number | null;
 }
 
 function firstLine(e: unknown): string {
@@ -122,6 +127,10 @@ export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendRe
   const attempts: BackendAttempt[] = [];
   for (const backend of order) {
     try {
+      if (backend === 'wasm' && opts.memoryNeedBytes && opts.memoryNeedBytes > WASM_HEAP_BUDGET_BYTES)
+        throw new Error(
+          `this search needs about ${(opts.memoryNeedBytes / 1e9).toFixed(1)} GB per step, more than the wasm heap's 4 GB; reduce batchSize or channels to use it`,
+        );
       const detail = await loaders[backend]();
       if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
       await tf.ready();

@@ -98,24 +98,29 @@ export class Darts implements SearchStrategy {
     const { momentum, weightDecay } = this.wOpt.config;
     const saved = this.weights.map((w) => w.clone());
     try {
-      const gTrain = this.gradients(train, this.weights).grads;
-      this.weights.forEach((w, i) => {
-        const buf = this.wOpt.momentumBuffer(w);
-        let d = gTrain[i].add(saved[i].mul(weightDecay));
-        if (buf) d = d.add(buf.mul(momentum));
-        w.assign(saved[i].sub(d.mul(xi)));
+      // Each pass runs in its own tidy so that only its results outlive it (peak memory ~ one pass).
+      tf.tidy(() => {
+        const gTrain = this.gradients(train, this.weights).grads;
+        this.weights.forEach((w, i) => {
+          const buf = this.wOpt.momentumBuffer(w);
+          let d = gTrain[i].add(saved[i].mul(weightDecay));
+          if (buf) d = d.add(buf.mul(momentum));
+          w.assign(saved[i].sub(d.mul(xi)));
+        });
       });
       const unrolled = this.gradients(val, [...alphas, ...this.weights]);
       const dAlpha = unrolled.grads.slice(0, 2);
       const v = unrolled.grads.slice(2);
-      const eps = tf.div(0.01, tf.sqrt(tf.addN(v.map((g) => g.square().sum()))));
-      const alphaGradAt = (sign: 1 | -1) => {
-        this.weights.forEach((w, i) => w.assign(saved[i].add(v[i].mul(eps).mul(sign))));
-        return this.gradients(train, alphas).grads;
-      };
+      const eps = tf.tidy(() => tf.div(0.01, tf.sqrt(tf.addN(v.map((g) => g.square().sum())))));
+      const alphaGradAt = (sign: 1 | -1) =>
+        tf.tidy(() => {
+          this.weights.forEach((w, i) => w.assign(saved[i].add(v[i].mul(eps).mul(sign))));
+          return this.gradients(train, alphas).grads;
+        });
       const gPlus = alphaGradAt(1);
       const gMinus = alphaGradAt(-1);
       const grads = dAlpha.map((g, i) => g.sub(gPlus[i].sub(gMinus[i]).div(eps.mul(2)).mul(xi)));
+      tf.dispose([...v, ...gPlus, ...gMinus]);
       return { loss: unrolled.loss, acc: unrolled.acc, grads };
     } finally {
       this.weights.forEach((w, i) => w.assign(saved[i]));
