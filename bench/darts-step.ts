@@ -19,6 +19,7 @@ import { SearchNetwork } from '../src/engine/spaces/darts/supernet';
 import { Darts } from '../src/engine/strategies/darts';
 import { Rng } from '../src/engine/util/rng';
 import { countForwardFlops } from '../src/engine/spaces/darts/flops';
+import { BYTES_PER_FORWARD_FLOP } from '../src/engine/search/memory';
 
 const CONFIGS = {
   tiny: { batch: 8, C: 8, cells: 5, size: 16, classes: 10 },
@@ -111,9 +112,15 @@ async function main() {
   const backends = compare ? ['wasm', 'cpu'] : [arg('backend', 'auto')];
   const rows: Row[] = [];
   for (const b of backends) {
-    const report = await chooseBackend({ prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow') });
-    for (const config of configs)
+    for (const config of configs) {
+      // The wasm heap holds at most 4 GB: configs that need more run on the next backend, and the row says so.
+      const c = CONFIGS[config];
+      const space = DartsSpaceSchema.parse({ cells: c.cells, channels: c.C });
+      const need = countForwardFlops(space, c.size, 3, c.classes) * c.batch * BYTES_PER_FORWARD_FLOP;
+      const report = await chooseBackend({ prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow'), memoryNeedBytes: need });
+      if (b !== 'auto' && report.chosen !== b) process.stderr.write(`  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`);
       for (const order of orders) rows.push(await benchOne(report.chosen, config, order, steps, warmup));
+    }
   }
   const result = {
     date: new Date().toISOString(),
