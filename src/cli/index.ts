@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerSearchCommand } from './commands/search';
 import { registerDataCommands } from './commands/data';
+import { registerServeCommand } from './commands/serve';
 
 /**
  * The headless command line: a thin shell over the engine (and the run manager). Each command lives in
@@ -11,6 +12,7 @@ const program = new Command('nas-studio').description('Neural architecture searc
 registerDoctorCommand(program);
 registerSearchCommand(program);
 registerDataCommands(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { DoctorReport } from '../../shared/doctor';
 import { api } from './api';
+import { Runs } from './Runs';
 
 /** First screen: what this machine offers for search (the doctor report). */
 export function App() {
@@ -34,6 +35,7 @@ export function App() {
           </p>
         </section>
       )}
+      <Runs />
     </main>
   );
 }

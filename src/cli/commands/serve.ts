@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RunManager } from '../../runs/manager';
+import { runsRoot } from '../../shared/paths';
+import { WorkerClient } from '../../worker/client';
+import { collectDoctorReport } from '../../engine/backend/doctor';
+import { startWebServer } from '../../server/web-server';
+
+/** The built engine worker and renderer, beside the built CLI or in the repository's out/. */
+function builtPath(...parts: string[]): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const base of [join(here, '..'), join(here, '..', '..', '..', 'out')]) {
+    const p = join(base, ...parts);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`${parts.join('/')} is not built yet: run npm run build first`);
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('web mode: serve the app on 127.0.0.1 with an access token (for headless GPU machines; tunnel over SSH)')
+    .option('--port <n>', 'port (default: any free one)', (v) => Number.parseInt(v, 10))
+    .option('--runs <dir>', 'runs folder', runsRoot())
+    .option('--concurrency <n>', 'runs executing at once', (v) => Number.parseInt(v, 10), 1)
+    .action(async (opts: { port?: number; runs: string; concurrency: number }) => {
+      const worker = builtPath('main', 'worker.js');
+      const runs = new RunManager({
+        root: opts.runs,
+        maxConcurrent: opts.concurrency,
+        launch: (env) => {
+          const c = WorkerClient.fork(worker, env);
+          return { send: (m) => c.send(m), onMessage: (l) => c.onMessage(l), exited: c.exited, kill: () => c.child.kill() };
+        },
+      });
+      const web = await startWebServer({ runs, doctor: () => collectDoctorReport(), staticDir: builtPath('renderer'), port: opts.port });
+      process.stdout.write(`NAS Studio is serving at\n  ${web.url}\n(only from this machine; from elsewhere: ssh -L PORT:127.0.0.1:PORT this-host)\n`);
+    });
+}

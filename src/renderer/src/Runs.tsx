@@ -1,0 +1,90 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { RunProgressEvent } from '../../shared/api';
+import type { RunStatusFile } from '../../runs/status';
+import { api } from './api';
+import { LossChart } from './LossChart';
+
+/** A search sized for a CPU, as examples/quick-search.json: the first thing a new user can run. */
+const QUICK_SEARCH = {
+  space: { cells: 5, channels: 8 },
+  strategy: { name: 'darts' as const, order: 'first' as const },
+  epochs: 5,
+  batchSize: 16,
+  data: { source: 'default' as const, subset: 1000 },
+};
+
+function formatEta(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  const m = Math.floor(s / 60);
+  return m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min ${Math.round(s % 60)} s`;
+}
+
+/** Runs list with live progress, pause/resume, and the loss curves of the selected run. */
+export function Runs() {
+  const [runs, setRuns] = useState<RunStatusFile[]>([]);
+  const [progress, setProgress] = useState<Record<string, RunProgressEvent>>({});
+  const [curves, setCurves] = useState<Record<string, { train: Array<[number, number]>; val: Array<[number, number]> }>>({});
+  const [selected, setSelected] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const refresh = useCallback(() => {
+    api().listRuns().then(setRuns).catch((e: Error) => setError(e.message));
+  }, []);
+  useEffect(() => {
+    refresh();
+    const offStatus = api().onRunStatus(() => refresh());
+    const offProgress = api().onRunProgress((p) => {
+      setProgress((old) => ({ ...old, [p.id]: p }));
+      setCurves((old) => {
+        const c = old[p.id] ?? { train: [], val: [] };
+        return { ...old, [p.id]: { train: [...c.train, [p.step, p.metrics.trainLoss]], val: [...c.val, [p.step, p.metrics.valLoss]] } };
+      });
+    });
+    return () => {
+      offStatus();
+      offProgress();
+    };
+  }, [refresh]);
+  const act = (f: () => Promise<unknown>) => f().then(refresh).catch((e: Error) => setError(e.message));
+  const current = selected ? curves[selected] : undefined;
+  return (
+    <section aria-label="runs">
+      <h2>Runs</h2>
+      <button onClick={() => act(async () => setSelected(await api().startRun(QUICK_SEARCH)))}>Start a quick DARTS search</button>
+      {error && <p role="alert">{error}</p>}
+      <table>
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>status</th>
+            <th>step</th>
+            <th>ETA</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r) => {
+            const p = progress[r.id];
+            return (
+              <tr key={r.id} onClick={() => setSelected(r.id)} style={{ cursor: 'pointer', fontWeight: r.id === selected ? 'bold' : undefined }}>
+                <td>{r.id}</td>
+                <td>
+                  {r.status}
+                  {r.reason ? ` — ${r.reason}` : ''}
+                </td>
+                <td>
+                  {p?.step ?? r.step}/{p?.totalSteps ?? r.totalSteps ?? '?'}
+                </td>
+                <td>{p && r.status === 'running' ? formatEta(p.etaSeconds) : ''}</td>
+                <td>
+                  {r.status === 'running' && <button onClick={() => act(() => api().pauseRun(r.id))}>Pause</button>}
+                  {['paused', 'interrupted', 'failed'].includes(r.status) && <button onClick={() => act(() => api().resumeRun(r.id))}>Resume</button>}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {current && <LossChart train={current.train} val={current.val} />}
+    </section>
+  );
+}

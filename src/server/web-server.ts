@@ -1,0 +1,132 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { RunIdSchema } from '../shared/api';
+import { parseSearchConfig } from '../shared/search-config';
+import { CONTENT_SECURITY_POLICY } from '../main/security';
+import type { RunManager } from '../runs/manager';
+import type { DoctorReport } from '../shared/doctor';
+
+/**
+ * Web mode (`nas-studio serve`): the same UI and API as the desktop app, for headless GPU boxes,
+ * reached through an SSH tunnel. Security as Jupyter does it: bound to 127.0.0.1 only, a random token
+ * required on every request (query `token` or header `Authorization: Bearer`), and requests carrying
+ * an Origin other than the server's own refused (no cross-site use of the API from another page).
+ */
+export interface WebServerOptions {
+  runs: RunManager;
+  doctor: () => Promise<DoctorReport>;
+  /** Built renderer (out/renderer); static files are served from here. */
+  staticDir: string;
+  port?: number;
+  token?: string;
+}
+
+export interface WebServer {
+  url: string;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+function tokenOk(req: IncomingMessage, url: URL, token: string): boolean {
+  const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw Object.assign(new Error('request body too large'), { status: 413 });
+    chunks.push(c as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+  } catch {
+    throw Object.assign(new Error('the request body is not valid JSON'), { status: 400 });
+  }
+}
+
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const token = opts.token ?? randomBytes(24).toString('hex');
+  const events = new Set<ServerResponse>();
+  const broadcast = (type: string, data: unknown) => {
+    for (const res of events) res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  opts.runs.on('progress', (id: string, p: object) => broadcast('progress', { id, ...p }));
+  opts.runs.on('status', (id: string, status: string) => broadcast('status', { id, status }));
+  let origin = '';
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', origin);
+    try {
+      if (req.headers.origin && req.headers.origin !== origin) return send(res, 403, { error: 'requests from other origins are refused' });
+      if (!tokenOk(req, url, token)) return send(res, 401, { error: 'missing or wrong access token: open the URL printed by nas-studio serve' });
+      const path = url.pathname;
+      if (path === '/api/doctor' && req.method === 'GET') return send(res, 200, await opts.doctor());
+      if (path === '/api/runs' && req.method === 'GET') return send(res, 200, opts.runs.list());
+      if (path === '/api/runs' && req.method === 'POST') {
+        const dir = opts.runs.create(parseSearchConfig(await readJson(req), 'the request'));
+        opts.runs.enqueue(dir.id);
+        return send(res, 201, { id: dir.id });
+      }
+      const action = /^\/api\/runs\/([^/]+)\/(pause|resume)$/.exec(path);
+      if (action && req.method === 'POST') {
+        const id = RunIdSchema.parse(decodeURIComponent(action[1]));
+        if (action[2] === 'pause') opts.runs.pause(id);
+        else opts.runs.enqueue(id, true);
+        return send(res, 200, { ok: true });
+      }
+      if (path === '/api/events' && req.method === 'GET') {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+        res.write(': connected\n\n');
+        events.add(res);
+        req.on('close', () => events.delete(res));
+        return;
+      }
+      if (path.startsWith('/api/')) return send(res, 404, { error: `no such API: ${req.method} ${path}` });
+      // Static UI files, never outside the renderer folder.
+      const rel = normalize(decodeURIComponent(path === '/' ? '/index.html' : path)).replace(/^([/\\])+/, '');
+      const file = join(opts.staticDir, rel);
+      if (!file.startsWith(opts.staticDir + sep) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, { error: 'not found' });
+      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CONTENT_SECURITY_POLICY });
+      createReadStream(file).pipe(res);
+    } catch (e) {
+      const status = (e as { status?: number }).status ?? 400;
+      send(res, status, { error: (e as Error).message });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
+  return {
+    url: `${origin}/?token=${token}`,
+    token,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const r of events) r.end();
+        server.close(() => resolve());
+      }),
+  };
+}
