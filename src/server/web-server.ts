@@ -12,7 +12,8 @@ import type { DoctorReport } from '../shared/doctor';
 /**
  * Web mode (`nas-studio serve`): the same UI and API as the desktop app, for headless GPU boxes,
  * reached through an SSH tunnel. Security as Jupyter does it: bound to 127.0.0.1 only, a random token
- * required on every request (query `token` or header `Authorization: Bearer`), and requests carrying
+ * required on every request (query `token`, header `Authorization: Bearer`, or the HttpOnly cookie set
+ * when the tokenised URL is opened), and requests carrying
  * an Origin other than the server's own refused (no cross-site use of the API from another page).
  */
 export interface WebServerOptions {
@@ -40,8 +41,15 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
+const COOKIE = 'nas_studio_token';
+
+function cookieToken(req: IncomingMessage): string | undefined {
+  const m = new RegExp(`(?:^|;\\s*)${COOKIE}=([0-9a-f]+)`).exec(req.headers.cookie ?? '');
+  return m?.[1];
+}
+
 function tokenOk(req: IncomingMessage, url: URL, token: string): boolean {
-  const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? '';
+  const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? cookieToken(req) ?? '';
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -82,6 +90,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     try {
       if (req.headers.origin && req.headers.origin !== origin) return send(res, 403, { error: 'requests from other origins are refused' });
       if (!tokenOk(req, url, token)) return send(res, 401, { error: 'missing or wrong access token: open the URL printed by nas-studio serve' });
+      // The page's own assets and API calls then authenticate with an HttpOnly, same-site cookie.
+      if (url.searchParams.has('token')) res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
       const path = url.pathname;
       if (path === '/api/doctor' && req.method === 'GET') return send(res, 200, await opts.doctor());
       if (path === '/api/runs' && req.method === 'GET') return send(res, 200, opts.runs.list());

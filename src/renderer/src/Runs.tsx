@@ -32,7 +32,13 @@ export function Runs() {
   useEffect(() => {
     refresh();
     const offStatus = api().onRunStatus(() => refresh());
+    const seen = new Set<string>();
     const offProgress = api().onRunProgress((p) => {
+      // The first step of a run means it went from queued to running: fetch the list once.
+      if (!seen.has(p.id)) {
+        seen.add(p.id);
+        refresh();
+      }
       setProgress((old) => ({ ...old, [p.id]: p }));
       setCurves((old) => {
         const c = old[p.id] ?? { train: [], val: [] };

@@ -1,0 +1,70 @@
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { builtFile, root } from '../foundation/built';
+
+/**
+ * The app in a real browser (Debian's Chromium, headless) against web mode. Skipped, with the reason
+ * printed, where no Chromium is installed (apt-get install chromium).
+ */
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+if (!CHROMIUM) console.warn('web-mode e2e skipped: no Chromium at /usr/bin/chromium (apt-get install chromium)');
+const artifacts = join(root, 'test-artifacts');
+
+describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
+  let server: ChildProcess;
+  let url = '';
+  let browser: Browser;
+
+  beforeAll(async () => {
+    builtFile('out/main/cli.js');
+    mkdirSync(artifacts, { recursive: true });
+    server = spawn(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'serve', '--runs', mkdtempSync(join(tmpdir(), 'nas-e2e-'))], {
+      env: { ...process.env, NAS_STUDIO_BACKEND: 'wasm' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
+        if (m) resolve(m[0]);
+      });
+      server.on('exit', (code) => reject(new Error(`nas-studio serve exited with ${code}`)));
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.kill();
+  });
+
+  it('shows the doctor report, starts a search, shows live progress and the loss chart, pauses it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.getByText(/Compute backend:/).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(artifacts, 'web-1-home.png') });
+    await page.getByRole('button', { name: 'Start a quick DARTS search' }).click();
+    await page.getByRole('cell', { name: /^running/ }).waitFor({ timeout: 60_000 });
+    await page.getByRole('img', { name: 'loss chart' }).waitFor({ timeout: 120_000 });
+    await page.waitForFunction(() => /\d+\/\d+/.test(document.querySelector('tbody tr td:nth-child(3)')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    await page.screenshot({ path: join(artifacts, 'web-2-running.png') });
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('cell', { name: /^paused/ }).waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.screenshot({ path: join(artifacts, 'web-3-paused.png') });
+    expect(errors).toEqual([]);
+  });
+
+  it('a page without the token gets nothing', async () => {
+    const page = await browser.newPage();
+    const res = await page.goto(url.split('?')[0]);
+    expect(res?.status()).toBe(401);
+  });
+});
