@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DoctorReport } from './doctor';
 import type { SearchConfigInput } from './search-config';
 import type { RunStatusFile } from '../runs/status';
+import type { RunProgress } from '../runs/execute';
 
 /** IPC channel names between the preload bridge and main. */
 export const IPC = {
@@ -20,15 +21,8 @@ export const IPC = {
 /** A run id as it crosses IPC: the folder name under the runs root. */
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'not a run id');
 
-export interface RunProgressEvent {
-  id: string;
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  metrics: Record<string, number>;
-  stepSeconds: number;
-  etaSeconds: number;
-}
+/** A run's progress after a step, as the worker reports it (see runs/execute.ts), with the run's id. */
+export type RunProgressEvent = RunProgress & { id: string };
 
 export const SettingsSchema = z
   .object({

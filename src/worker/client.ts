@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { WorkerMessageSchema, type HostMessage, type WorkerMessage } from '../shared/protocol';
+import type { WorkerLauncher } from '../runs/manager';
 
 /**
  * Host side of the protocol for a worker run as a Node child process (CLI, run manager, tests). The
@@ -49,5 +50,13 @@ export class WorkerClient {
         }
       });
     });
+  }
+
+  /** A run-manager launcher that forks the worker at `workerPath` as a Node child process. */
+  static launcher(workerPath: string): WorkerLauncher {
+    return (env) => {
+      const c = WorkerClient.fork(workerPath, env);
+      return { send: (m) => c.send(m), onMessage: (l) => void c.onMessage(l), exited: c.exited, kill: () => void c.child.kill() };
+    };
   }
 }

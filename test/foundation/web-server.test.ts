@@ -17,10 +17,7 @@ beforeAll(async () => {
   const worker = builtFile('out/main/worker.js');
   const runs = new RunManager({
     root: mkdtempSync(join(tmpdir(), 'nas-web-runs-')),
-    launch: (env) => {
-      const c = WorkerClient.fork(worker, env);
-      return { send: (m) => c.send(m), onMessage: (l) => c.onMessage(l), exited: c.exited, kill: () => c.child.kill() };
-    },
+    launch: WorkerClient.launcher(worker),
   });
   web = await startWebServer({ runs, staticDir, doctor: async () => ({ node: process.versions.node }) as unknown as DoctorReport });
 });

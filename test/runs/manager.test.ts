@@ -112,10 +112,7 @@ describe('RunManager', () => {
     const m = new RunManager({
       root,
       env: process.env,
-      launch: (env) => {
-        const c = WorkerClient.fork(worker, env);
-        return { send: (msg) => c.send(msg), onMessage: (l) => c.onMessage(l), exited: c.exited, kill: () => c.child.kill() };
-      },
+      launch: WorkerClient.launcher(worker),
     });
     const ended = (id: string) =>
       new Promise<string>((resolve) => m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)));

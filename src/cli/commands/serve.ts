@@ -30,10 +30,7 @@ export function registerServeCommand(program: Command): void {
       const runs = new RunManager({
         root: opts.runs,
         maxConcurrent: opts.concurrency,
-        launch: (env) => {
-          const c = WorkerClient.fork(worker, env);
-          return { send: (m) => c.send(m), onMessage: (l) => c.onMessage(l), exited: c.exited, kill: () => c.child.kill() };
-        },
+        launch: WorkerClient.launcher(worker),
       });
       const web = await startWebServer({ runs, doctor: () => collectDoctorReport(), staticDir: builtPath('renderer'), port: opts.port });
       process.stdout.write(`NAS Studio is serving at\n  ${web.url}\n(only from this machine; from elsewhere: ssh -L PORT:127.0.0.1:PORT this-host)\n`);

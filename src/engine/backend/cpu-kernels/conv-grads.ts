@@ -7,7 +7,10 @@ import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-
  * tiny first-order step). tfjs-backend-cpu computes them with per-element index arithmetic; these
  * loop so that the innermost loop runs over contiguous channels of NHWC data and skip zero inputs
  * (ReLU outputs are half zeros). NHWC, dilation 1 (the engine dilates by space-to-batch). Every
- * kernel here has a parity test against the stock kernel (cpu-kernels.test.ts).
+ * kernel here has a parity test against the stock kernel (conv-grads.test.ts).
+ *
+ * The loop nests are written out per kernel on purpose: a shared iterator calling back from the inner
+ * loop stops V8 from keeping these loops tight, and these loops are the hot path of a CPU search.
  */
 
 export type Attrs = { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown; dataFormat?: string };
