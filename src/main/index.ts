@@ -129,6 +129,10 @@ void app.whenReady().then(() => {
     assertTrusted(event);
     manager.enqueue(RunIdSchema.parse(raw), true);
   });
+  ipcMain.handle(IPC.runMetrics, (event, raw: unknown) => {
+    assertTrusted(event);
+    return manager.dir(RunIdSchema.parse(raw)).readMetrics();
+  });
   ipcMain.handle(IPC.getSettings, (event) => {
     assertTrusted(event);
     return SettingsSchema.parse(store.store);

@@ -16,6 +16,7 @@ const api: NasStudioApi = {
   startRun: (config) => ipcRenderer.invoke(IPC.startRun, config),
   pauseRun: (id) => ipcRenderer.invoke(IPC.pauseRun, id),
   resumeRun: (id) => ipcRenderer.invoke(IPC.resumeRun, id),
+  runMetrics: (id) => ipcRenderer.invoke(IPC.runMetrics, id),
   onRunProgress: (listener) => subscribe(IPC.runProgress, listener),
   onRunStatus: (listener) => subscribe(IPC.runStatus, listener),
 };

@@ -100,6 +100,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         opts.runs.enqueue(dir.id);
         return send(res, 201, { id: dir.id });
       }
+      const metrics = /^\/api\/runs\/([^/]+)\/metrics$/.exec(path);
+      if (metrics && req.method === 'GET') return send(res, 200, opts.runs.dir(RunIdSchema.parse(decodeURIComponent(metrics[1]))).readMetrics());
       const action = /^\/api\/runs\/([^/]+)\/(pause|resume)$/.exec(path);
       if (action && req.method === 'POST') {
         const id = RunIdSchema.parse(decodeURIComponent(action[1]));

@@ -13,6 +13,7 @@ export const IPC = {
   startRun: 'nas:runs:start',
   pauseRun: 'nas:runs:pause',
   resumeRun: 'nas:runs:resume',
+  runMetrics: 'nas:runs:metrics',
   /** main → renderer events */
   runProgress: 'nas:runs:progress',
   runStatus: 'nas:runs:status',
@@ -45,6 +46,8 @@ export interface NasStudioApi {
   startRun(config: SearchConfigInput): Promise<string>;
   pauseRun(id: string): Promise<void>;
   resumeRun(id: string): Promise<void>;
+  /** The run's metrics log (docs/run-format.md): step records and epoch records with α and genotype. */
+  runMetrics(id: string): Promise<Array<Record<string, unknown>>>;
   onRunProgress(listener: (e: RunProgressEvent) => void): () => void;
   onRunStatus(listener: (e: { id: string; status: string }) => void): () => void;
 }

@@ -62,6 +62,37 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a finished run opens from its run folder with loss curves, α heatmaps and the genotype', async () => {
+    const token = new URL(url).searchParams.get('token');
+    const config = {
+      space: { cells: 3, nodes: 4, channels: 4 },
+      epochs: 2,
+      batchSize: 8,
+      stepsPerEpoch: 2,
+      data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
+    };
+    const base = url.split('/?')[0];
+    const created = await fetch(`${base}/api/runs`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify(config) });
+    const { id } = await created.json();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+    await page.goto(url);
+    for (let waited = 0; ; waited += 500) {
+      const runs = await (await fetch(`${base}/api/runs`, { headers: { Authorization: `Bearer ${token}` } })).json();
+      if (runs.some((r: { id: string; status: string }) => r.id === id && r.status === 'completed')) break;
+      if (waited > 120_000) throw new Error(`run ${id} did not complete within two minutes`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await page.reload();
+    await page.getByRole('cell', { name: /^completed/ }).waitFor();
+    await page.getByRole('cell', { name: id }).click();
+    await page.getByRole('img', { name: 'normal cell softmax(α) heatmap' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('img', { name: 'loss chart' }).waitFor();
+    const genotype = await page.getByLabel('genotype').textContent();
+    expect(await page.getByText('Architecture after epoch 2').count()).toBe(1);
+    expect(genotype).toMatch(/normal: (\w+←\d, ){7}\w+←\d/);
+    await page.screenshot({ path: join(artifacts, 'web-4-finished-run.png'), fullPage: true });
+  });
+
   it('a page without the token gets nothing', async () => {
     const page = await browser.newPage();
     const res = await page.goto(url.split('?')[0]);

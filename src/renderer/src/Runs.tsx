@@ -3,6 +3,13 @@ import type { RunProgressEvent } from '../../shared/api';
 import type { RunStatusFile } from '../../runs/status';
 import { api } from './api';
 import { LossChart } from './LossChart';
+import { AlphaHeatmap } from './AlphaHeatmap';
+
+interface EpochRecord {
+  epoch: number;
+  arch: { ops: string[]; normal: number[][]; reduce: number[][] };
+  genotype: { normal: Array<[string, number]>; reduce: Array<[string, number]> };
+}
 
 /** A search sized for a CPU, as examples/quick-search.json: the first thing a new user can run. */
 const QUICK_SEARCH = {
@@ -26,6 +33,7 @@ export function Runs() {
   const [curves, setCurves] = useState<Record<string, { train: Array<[number, number]>; val: Array<[number, number]> }>>({});
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [lastEpoch, setLastEpoch] = useState<EpochRecord | null>(null);
   const refresh = useCallback(() => {
     api().listRuns().then(setRuns).catch((e: Error) => setError(e.message));
   }, []);
@@ -51,6 +59,23 @@ export function Runs() {
     };
   }, [refresh]);
   const act = (f: () => Promise<unknown>) => f().then(refresh).catch((e: Error) => setError(e.message));
+  // The selected run's log: curves for finished runs too, and α / genotype of its latest epoch.
+  const epochsSeen = selected ? (progress[selected]?.epoch ?? 0) : 0;
+  useEffect(() => {
+    if (!selected) return;
+    api()
+      .runMetrics(selected)
+      .then((records) => {
+        const steps = records.filter((r) => r.kind === 'step') as Array<{ step: number; trainLoss: number; valLoss: number }>;
+        setCurves((old) => ({
+          ...old,
+          [selected]: { train: steps.map((r) => [r.step + 1, r.trainLoss]), val: steps.map((r) => [r.step + 1, r.valLoss]) },
+        }));
+        const epochs = records.filter((r) => r.kind === 'epoch') as unknown as EpochRecord[];
+        setLastEpoch(epochs.at(-1) ?? null);
+      })
+      .catch((e: Error) => setError(e.message));
+  }, [selected, epochsSeen, runs]);
   const current = selected ? curves[selected] : undefined;
   return (
     <section aria-label="runs">
@@ -91,6 +116,18 @@ export function Runs() {
         </tbody>
       </table>
       {current && <LossChart train={current.train} val={current.val} />}
+      {lastEpoch && (
+        <div aria-label="architecture">
+          <h3>Architecture after epoch {lastEpoch.epoch + 1}</h3>
+          <AlphaHeatmap title="normal cell softmax(α)" ops={lastEpoch.arch.ops} rows={lastEpoch.arch.normal} />
+          <AlphaHeatmap title="reduction cell softmax(α)" ops={lastEpoch.arch.ops} rows={lastEpoch.arch.reduce} />
+          <p aria-label="genotype">
+            normal: {lastEpoch.genotype.normal.map(([op, i]) => `${op}←${i}`).join(', ')}
+            <br />
+            reduce: {lastEpoch.genotype.reduce.map(([op, i]) => `${op}←${i}`).join(', ')}
+          </p>
+        </div>
+      )}
     </section>
   );
 }

@@ -39,6 +39,7 @@ function httpApi(): NasStudioApi {
     startRun: async (config) => (await call<{ id: string }>('POST', '/api/runs', config)).id,
     pauseRun: async (id) => void (await call('POST', `/api/runs/${encodeURIComponent(id)}/pause`)),
     resumeRun: async (id) => void (await call('POST', `/api/runs/${encodeURIComponent(id)}/resume`)),
+    runMetrics: (id) => call('GET', `/api/runs/${encodeURIComponent(id)}/metrics`),
     onRunProgress: (l) => listen<RunProgressEvent>('progress', l),
     onRunStatus: (l) => listen<{ id: string; status: string }>('status', l),
   };
