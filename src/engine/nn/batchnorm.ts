@@ -29,20 +29,37 @@ export class BatchNorm extends Module {
   }
 
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    let y: tf.Tensor;
-    if (ctx.training) {
-      const { mean, variance } = tf.moments(x, [0, 1, 2]);
-      y = x.sub(mean).mul(tf.rsqrt(variance.add(BatchNorm.eps)));
-      const n = x.size / this.channels;
-      const m = BatchNorm.momentum;
-      // Running statistics carry no gradient; compute them outside the tape's concern with stopGradient-like copies.
-      tf.tidy(() => {
-        this.runningMean.assign(this.runningMean.mul(1 - m).add(mean.mul(m)));
-        this.runningVar.assign(this.runningVar.mul(1 - m).add(variance.mul((m * n) / Math.max(n - 1, 1))));
-      });
-    } else {
-      y = x.sub(this.runningMean).mul(tf.rsqrt(this.runningVar.add(BatchNorm.eps)));
-    }
+    const y = ctx.training
+      ? this.normaliseBatch(x)
+      : x.sub(this.runningMean).mul(tf.rsqrt(this.runningVar.add(BatchNorm.eps)));
     return this.weight && this.bias ? y.mul(this.weight).add(this.bias) : y;
+  }
+
+  /**
+   * Training-mode normalisation with a hand-written gradient: autodiff of (x − μ)·(σ² + ε)^−½ keeps
+   * several full-size intermediates per BatchNorm for the backward pass (the supernet has hundreds);
+   * this keeps only x̂ and 1/σ. dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ, per channel. Also updates
+   * the running statistics. Tested against the autodiff of the plain formula (batchnorm.test.ts).
+   */
+  private normaliseBatch(x: tf.Tensor): tf.Tensor {
+    const m = BatchNorm.momentum;
+    const n = x.size / this.channels;
+    const normalise = (input: tf.Tensor, save: tf.GradSaveFunc) => {
+      const { mean, variance } = tf.moments(input, [0, 1, 2]);
+      const invStd = tf.rsqrt(variance.add(BatchNorm.eps));
+      const xhat = input.sub(mean).mul(invStd);
+      this.runningMean.assign(this.runningMean.mul(1 - m).add(mean.mul(m)));
+      this.runningVar.assign(this.runningVar.mul(1 - m).add(variance.mul((m * n) / Math.max(n - 1, 1))));
+      save([xhat, invStd]);
+      return {
+        value: xhat,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [xh, inv] = saved;
+          const g = dy as tf.Tensor;
+          return g.sub(g.mean([0, 1, 2])).sub(xh.mul(g.mul(xh).mean([0, 1, 2]))).mul(inv);
+        },
+      };
+    };
+    return tf.customGrad(normalise as unknown as Parameters<typeof tf.customGrad>[0])(x);
   }
 }
