@@ -2,6 +2,7 @@ import * as tf from '../../tf';
 import { Module, ModuleList, Sequential, type ForwardContext } from '../../nn/module';
 import { BatchNorm, Conv2d, GlobalAvgPool, Linear } from '../../nn';
 import { cellInputAdapters } from './cell-inputs';
+import { weightedSum } from './weighted-sum';
 import type { Rng } from '../../util/rng';
 import { PRIMITIVES } from './primitives';
 import type { PrimitiveName } from './primitives-contract';
@@ -42,14 +43,10 @@ export class MixedOp extends Module {
 
   /** Σ_k w_k·op_k(x). 'none' outputs zeros, so it is skipped: its term and its gradient are exactly 0. */
   mix(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext): tf.Tensor4D {
-    const terms: tf.Tensor4D[] = [];
-    const ws = tf.unstack(w) as tf.Scalar[];
-    this.candidates.forEach(({ name, op }, k) => {
-      if (name === 'none') return;
-      terms.push(op.forward(x, ctx).mul(ws[k]) as tf.Tensor4D);
-    });
-    if (terms.length === 0) return this.candidates[0].op.forward(x, ctx) as tf.Tensor4D;
-    return terms.length === 1 ? terms[0] : (tf.addN(terms) as tf.Tensor4D);
+    const index = this.candidates.flatMap(({ name }, k) => (name === 'none' ? [] : [k]));
+    if (index.length === 0) return this.candidates[0].op.forward(x, ctx) as tf.Tensor4D;
+    const outputs = index.map((k) => this.candidates[k].op.forward(x, ctx));
+    return weightedSum(outputs, w, index) as tf.Tensor4D;
   }
 
   /** Runs one candidate alone. */

@@ -1,0 +1,32 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../../tf';
+import { chooseBackend } from '../../backend';
+import { Rng } from '../../util/rng';
+import { weightedSum } from './weighted-sum';
+
+beforeAll(async () => {
+  await chooseBackend({ prefer: 'cpu' });
+});
+
+describe('weightedSum', () => {
+  it('value and gradients equal the autodiff of Σ w[index_i]·o_i, with zero gradient for skipped weights', () => {
+    const rng = new Rng(4);
+    const o = [0, 1, 2].map(() => tf.tensor4d(rng.fillNormal(2 * 3 * 3 * 2), [2, 3, 3, 2]));
+    const w = tf.tensor1d(rng.fillNormal(5));
+    const index = [1, 3, 4]; // weight 0 and 2 belong to skipped ops
+    const r = tf.tensor4d(rng.fillNormal(36), [2, 3, 3, 2]);
+    const ours = tf.grads((...a: tf.Tensor[]) => weightedSum(a.slice(0, 3), a[3] as tf.Tensor1D, index).mul(r).sum())([...o, w]);
+    const ref = tf.grads((...a: tf.Tensor[]) => {
+      const ws = tf.unstack(a[3]);
+      return tf.addN(a.slice(0, 3).map((x, i) => x.mul(ws[index[i]]))).mul(r).sum();
+    })([...o, w]);
+    ours.forEach((g, i) => {
+      const d = g.sub(ref[i]).abs().max().dataSync()[0];
+      expect(d, `input ${i}`).toBeLessThan(1e-5);
+    });
+    const dw = ours[3].dataSync();
+    expect(dw[0]).toBe(0);
+    expect(dw[2]).toBe(0);
+    expect(Math.abs(dw[1])).toBeGreaterThan(0);
+  });
+});
