@@ -93,6 +93,26 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     await page.screenshot({ path: join(artifacts, 'web-4-finished-run.png'), fullPage: true });
   });
 
+  it('the wizard validates as you type, estimates cost and starts a search', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+    await page.goto(url);
+    const form = page.getByRole('region', { name: 'new search' });
+    await form.getByLabel('epochs').fill('0');
+    await expect(form.getByLabel('config errors').textContent()).resolves.toMatch(/epochs: /);
+    expect(await form.getByRole('button', { name: 'Start search' }).isDisabled()).toBe(true);
+    await form.getByLabel('dataset source').selectOption('synthetic');
+    await form.getByLabel('images used').fill('64');
+    await form.getByLabel('cells').fill('3');
+    await form.getByLabel('initial channels').fill('4');
+    await form.getByLabel('batch size').fill('8');
+    await form.getByLabel('epochs').fill('1');
+    await expect(form.getByLabel('estimate').textContent()).resolves.toMatch(/GFLOP per image forward · ≈ \d+\.\d\d GB per step/);
+    await page.screenshot({ path: join(artifacts, 'web-5-wizard.png'), fullPage: true });
+    const before = await page.getByRole('row').count();
+    await form.getByRole('button', { name: 'Start search' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('tr').length > n, before, { timeout: 30_000 });
+  });
+
   it('a page without the token gets nothing', async () => {
     const page = await browser.newPage();
     const res = await page.goto(url.split('?')[0]);

@@ -4,6 +4,7 @@ import type { RunStatusFile } from '../../runs/status';
 import { api } from './api';
 import { LossChart } from './LossChart';
 import { AlphaHeatmap } from './AlphaHeatmap';
+import { Wizard } from './Wizard';
 
 interface EpochRecord {
   epoch: number;
@@ -79,6 +80,12 @@ export function Runs() {
   const current = selected ? curves[selected] : undefined;
   return (
     <section aria-label="runs">
+      <Wizard
+        onStarted={(id) => {
+          setSelected(id);
+          refresh();
+        }}
+      />
       <h2>Runs</h2>
       <button onClick={() => act(async () => setSelected(await api().startRun(QUICK_SEARCH)))}>Start a quick DARTS search</button>
       {error && <p role="alert">{error}</p>}
