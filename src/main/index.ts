@@ -1,14 +1,15 @@
-import { app, BrowserWindow, ipcMain, session, utilityProcess, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import Store from 'electron-store';
 import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY, isTrustedSenderUrl, secureWebPreferences, windowOptions } from './security';
 import { IPC, SettingsSchema, type Settings } from '../shared/api';
-import { DoctorReportSchema, type DoctorReport } from '../shared/doctor';
-import { WorkerMessageSchema, type WorkerMessage } from '../shared/protocol';
+import { DoctorReportSchema } from '../shared/doctor';
 import { RunIdSchema } from '../shared/api';
 import { parseSearchConfig } from '../shared/search-config';
 import { runsRoot } from '../shared/paths';
-import { RunManager, type WorkerHandle } from '../runs/manager';
+import { RunManager } from '../runs/manager';
+import { requestDoctorReport } from '../worker/requests';
+import { launchUtilityWorker } from './utility-worker';
 
 /** Electron main: one secure window, a typed IPC surface, engine work in utility processes. */
 const devServerUrl = process.env.ELECTRON_RENDERER_URL;
@@ -16,49 +17,8 @@ const store = new Store<Settings>({ defaults: SettingsSchema.parse({}) });
 
 function assertTrusted(event: IpcMainInvokeEvent): void {
   const url = event.senderFrame?.url ?? '';
-  if (!isTrustedSenderUrl(url, devServerUrl)) throw new Error(`IPC refused from ${url || 'an unknown frame'}`);
-}
-
-/** Runs the engine worker as a utility process and asks it for the doctor report. */
-function doctorFromWorker(): Promise<DoctorReport> {
-  return new Promise((resolve, reject) => {
-    const child = utilityProcess.fork(join(__dirname, 'worker.js'), [], { serviceName: 'nas-studio-engine' });
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error('the engine worker did not answer within 60 seconds'));
-    }, 60_000);
-    child.on('message', (raw: unknown) => {
-      const msg = WorkerMessageSchema.safeParse(raw);
-      if (!msg.success) return;
-      if (msg.data.type === 'ready') child.postMessage({ type: 'info' });
-      if (msg.data.type === 'info') {
-        clearTimeout(timer);
-        child.postMessage({ type: 'stop' });
-        resolve(DoctorReportSchema.parse(msg.data.report));
-      }
-      if (msg.data.type === 'error') {
-        clearTimeout(timer);
-        child.postMessage({ type: 'stop' });
-        reject(new Error(msg.data.message));
-      }
-    });
-  });
-}
-
-/** Runs the engine worker as an Electron utility process behind the run manager's WorkerHandle. */
-function launchUtilityWorker(env: NodeJS.ProcessEnv): WorkerHandle {
-  const child = utilityProcess.fork(join(__dirname, 'worker.js'), [], { serviceName: 'nas-studio-run', env });
-  const listeners: Array<(m: WorkerMessage) => void> = [];
-  child.on('message', (raw: unknown) => {
-    const m = WorkerMessageSchema.safeParse(raw);
-    if (m.success) listeners.forEach((l) => l(m.data));
-  });
-  return {
-    send: (m) => child.postMessage(m),
-    onMessage: (l) => listeners.push(l),
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve({ code, signal: null }))),
-    kill: () => child.kill(),
-  };
+  if (!isTrustedSenderUrl(url, devServerUrl))
+    throw new Error(`IPC refused from ${url || 'an unknown frame'}`);
 }
 
 let runs: RunManager | null = null;
@@ -93,15 +53,22 @@ void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+    cb({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
   });
   ipcMain.handle(IPC.doctor, async (event) => {
     assertTrusted(event);
-    return doctorFromWorker();
+    // A fresh utility process each time: it reports the backend it can load, with the user's override.
+    const { backend } = SettingsSchema.parse(store.store);
+    const report = await requestDoctorReport(launchUtilityWorker('nas-studio-doctor'), {
+      backend: backend === 'auto' ? undefined : backend,
+    });
+    return DoctorReportSchema.parse(report);
   });
   const manager = new RunManager({
     root: runsRoot(),
-    launch: launchUtilityWorker,
+    launch: (env) => launchUtilityWorker('nas-studio-run', env),
     maxConcurrent: SettingsSchema.parse(store.store).maxConcurrentRuns,
   });
   runs = manager;

@@ -56,7 +56,12 @@ export class WorkerClient {
   static launcher(workerPath: string): WorkerLauncher {
     return (env) => {
       const c = WorkerClient.fork(workerPath, env);
-      return { send: (m) => c.send(m), onMessage: (l) => void c.onMessage(l), exited: c.exited, kill: () => void c.child.kill() };
+      return {
+        send: (m) => c.send(m),
+        onMessage: (l) => void c.onMessage(l),
+        exited: c.exited,
+        kill: () => void c.child.kill(),
+      };
     };
   }
 }

@@ -4,13 +4,21 @@ import { RunDir } from '../runs/run-dir';
 import { executeRun } from '../runs/execute';
 import { chooseBackend } from '../engine/backend';
 import { estimateStepBytes } from '../engine/search/memory';
-import { HostMessageSchema, describeProtocolError, type HostMessage, type WorkerMessage } from '../shared/protocol';
+import {
+  HostMessageSchema,
+  describeProtocolError,
+  type HostMessage,
+  type WorkerMessage,
+} from '../shared/protocol';
 
 /**
  * Handles one message from the host. Pure with respect to the transport (it gets `send`), so it is
  * tested without a process. Returns 'exit' when the worker should end.
  */
-export async function handleMessage(raw: unknown, send: (m: WorkerMessage) => void): Promise<'exit' | 'continue'> {
+export async function handleMessage(
+  raw: unknown,
+  send: (m: WorkerMessage) => void,
+): Promise<'exit' | 'continue'> {
   const parsed = HostMessageSchema.safeParse(raw);
   if (!parsed.success) {
     send({ type: 'error', code: 'bad-message', message: describeProtocolError(parsed.error) });
@@ -39,12 +47,20 @@ export async function handleMessage(raw: unknown, send: (m: WorkerMessage) => vo
         return 'exit';
     }
   } catch (e) {
-    send({ type: 'error', code: 'failed', message: (e as Error).message, id: 'id' in msg ? msg.id : undefined });
+    send({
+      type: 'error',
+      code: 'failed',
+      message: (e as Error).message,
+      id: 'id' in msg ? msg.id : undefined,
+    });
     return 'continue';
   }
 }
 
-async function compute(msg: Extract<HostMessage, { type: 'compute' }>, send: (m: WorkerMessage) => void): Promise<void> {
+async function compute(
+  msg: Extract<HostMessage, { type: 'compute' }>,
+  send: (m: WorkerMessage) => void,
+): Promise<void> {
   if (!tf.getBackend()) await collectDoctorReport();
   const t0 = performance.now();
   const a = tf.randomNormal([msg.size, msg.size], 0, 1 / Math.sqrt(msg.size), 'float32', 1);
@@ -57,16 +73,28 @@ async function compute(msg: Extract<HostMessage, { type: 'compute' }>, send: (m:
   }
   const value = (await x.sum().data())[0];
   tf.dispose([a, x]);
-  send({ type: 'result', id: msg.id, value, seconds: (performance.now() - t0) / 1000, backend: tf.getBackend() });
+  send({
+    type: 'result',
+    id: msg.id,
+    value,
+    seconds: (performance.now() - t0) / 1000,
+    backend: tf.getBackend(),
+  });
 }
 
 /** Set by the worker entry when a 'pause' message arrives while a run executes. */
 export const pauseFlag = { requested: false };
 
-async function startRun(msg: Extract<HostMessage, { type: 'start-run' }>, send: (m: WorkerMessage) => void): Promise<void> {
+async function startRun(
+  msg: Extract<HostMessage, { type: 'start-run' }>,
+  send: (m: WorkerMessage) => void,
+): Promise<void> {
   const dir = new RunDir(msg.runDir);
   const config = dir.readConfig();
-  await chooseBackend({ prefer: config.backend === 'auto' ? undefined : config.backend, memoryNeedBytes: estimateStepBytes(config) });
+  await chooseBackend({
+    prefer: config.backend === 'auto' ? undefined : config.backend,
+    memoryNeedBytes: estimateStepBytes(config),
+  });
   pauseFlag.requested = false;
   try {
     const outcome = await executeRun(dir, {

@@ -31,5 +31,7 @@ export function parentTransport(): Transport {
       close: () => process.disconnect?.(),
     };
   }
-  throw new Error('the engine worker must be started by a parent process (utilityProcess.fork or child_process.fork)');
+  throw new Error(
+    'the engine worker must be started by a parent process (utilityProcess.fork or child_process.fork)',
+  );
 }

@@ -8,10 +8,14 @@ export const root = join(__dirname, '..', '..');
 export function builtFile(rel: string): string {
   const file = join(root, rel);
   if (!existsSync(file)) {
-    execFileSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-      cwd: root,
-      stdio: 'ignore',
-    });
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+      {
+        cwd: root,
+        stdio: 'ignore',
+      },
+    );
   }
   if (!existsSync(file)) throw new Error(`${rel} is missing even after electron-vite build`);
   return file;

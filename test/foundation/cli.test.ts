@@ -21,6 +21,18 @@ describe('nas-studio CLI', () => {
     expect(report.backend.chosen).toBe('cpu');
     expect(report.backend.attempts.at(-1)).toMatchObject({ backend: 'cpu', ok: true });
     expect(typeof report.electron.binaryPresent).toBe('boolean');
+    expect(report.backend.device).toMatch(/^CPU through pure-JavaScript kernels/);
+    expect(report.paths.datasetCache).toMatch(/datasets$/);
+  });
+
+  it('`npx nas-studio` resolves the own bin of this package (as the README says), without installing anything', () => {
+    builtFile('out/main/cli.js');
+    const out = execFileSync('npx', ['--no', 'nas-studio', 'doctor', '--json', '--backend', 'cpu'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(JSON.parse(out).backend.chosen).toBe('cpu');
   });
 
   it('search runs a tiny DARTS search on the bundled dataset and writes the genotype', () => {
@@ -28,7 +40,13 @@ describe('nas-studio CLI', () => {
     const config = join(dir, 'config.json');
     writeFileSync(
       config,
-      JSON.stringify({ space: { cells: 2, nodes: 2, channels: 2 }, epochs: 1, batchSize: 8, stepsPerEpoch: 2, data: { subset: 200 } }),
+      JSON.stringify({
+        space: { cells: 2, nodes: 2, channels: 2 },
+        epochs: 1,
+        batchSize: 8,
+        stepsPerEpoch: 2,
+        data: { subset: 200 },
+      }),
     );
     const runs = join(dir, 'runs');
     cli(['search', '--config', config, '--runs', runs, '--name', 'first']);
@@ -40,7 +58,10 @@ describe('nas-studio CLI', () => {
       .map((l) => JSON.parse(l))
       .filter((m) => m.kind === 'step');
     expect(steps).toHaveLength(2);
-    expect(JSON.parse(cli(['status', 'first', '--runs', runs, '--json']))).toMatchObject({ status: 'completed', step: 2 });
+    expect(JSON.parse(cli(['status', 'first', '--runs', runs, '--json']))).toMatchObject({
+      status: 'completed',
+      step: 2,
+    });
     expect(cli(['list', '--runs', runs])).toMatch(/first\s+completed/);
     let err = '';
     try {
@@ -71,7 +92,9 @@ describe('nas-studio CLI', () => {
       err = String((e as { stderr: string }).stderr);
     }
     expect(err).toMatch(/needs about \d+\.\d GB per step .* reduce batchSize \(now 4096\)/);
-    expect(JSON.parse(cli(['status', 'huge', '--runs', join(dir, 'runs'), '--json']))).toMatchObject({ status: 'failed' });
+    expect(JSON.parse(cli(['status', 'huge', '--runs', join(dir, 'runs'), '--json']))).toMatchObject({
+      status: 'failed',
+    });
   });
 
   it('a bad config names the file and the field', () => {

@@ -19,7 +19,11 @@ beforeAll(async () => {
     root: mkdtempSync(join(tmpdir(), 'nas-web-runs-')),
     launch: WorkerClient.launcher(worker),
   });
-  web = await startWebServer({ runs, staticDir, doctor: async () => ({ node: process.versions.node }) as unknown as DoctorReport });
+  web = await startWebServer({
+    runs,
+    staticDir,
+    doctor: async () => ({ node: process.versions.node }) as unknown as DoctorReport,
+  });
 });
 
 afterAll(() => web.close());
@@ -53,7 +57,11 @@ describe('web mode server', () => {
   });
 
   it('validates configs and runs a search through the API with progress events', async () => {
-    const bad = await fetch(`${base()}/api/runs`, { method: 'POST', headers: auth(), body: JSON.stringify({ epochs: 0 }) });
+    const bad = await fetch(`${base()}/api/runs`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ epochs: 0 }),
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/epochs/);
     const events = await fetch(`${base()}/api/events`, { headers: auth() });
@@ -66,7 +74,11 @@ describe('web mode server', () => {
       backend: 'cpu',
       data: { source: 'synthetic', synthetic: { size: 32, imageSize: 8, channels: 3, classes: 4 } },
     };
-    const created = await fetch(`${base()}/api/runs`, { method: 'POST', headers: auth(), body: JSON.stringify(config) });
+    const created = await fetch(`${base()}/api/runs`, {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify(config),
+    });
     expect(created.status).toBe(201);
     const { id } = await created.json();
     let text = '';

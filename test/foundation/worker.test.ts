@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { WorkerClient } from '../../src/worker/client';
 import type { WorkerMessage } from '../../src/shared/protocol';
+import { requestDoctorReport } from '../../src/worker/requests';
+import { DoctorReportSchema } from '../../src/shared/doctor';
 import { builtFile } from './built';
 
 const is =
@@ -10,7 +12,10 @@ const is =
 
 describe('the built engine worker, forked with child_process', () => {
   it('speaks the protocol: ready, info, compute with progress, typed errors, clean stop', async () => {
-    const worker = WorkerClient.fork(builtFile('out/main/worker.js'), { ...process.env, NAS_STUDIO_BACKEND: 'cpu' });
+    const worker = WorkerClient.fork(builtFile('out/main/worker.js'), {
+      ...process.env,
+      NAS_STUDIO_BACKEND: 'cpu',
+    });
     const messages: WorkerMessage[] = [];
     worker.onMessage((m) => messages.push(m));
     await worker.waitFor(is('ready'));
@@ -18,12 +23,15 @@ describe('the built engine worker, forked with child_process', () => {
     worker.send({ type: 'info' });
     const info = await worker.waitFor(is('info'));
     expect(info.report.backend.chosen).toBe('cpu');
+    expect(info.report.backend.device).toMatch(/pure-JavaScript/);
 
     worker.send({ type: 'compute', id: 'c1', size: 8, iterations: 3 });
     const result = await worker.waitFor(is('result'));
     expect(result.id).toBe('c1');
     expect(Number.isFinite(result.value)).toBe(true);
-    expect(messages.filter((m) => m.type === 'progress').map((m) => (m as { done: number }).done)).toEqual([1, 2, 3]);
+    expect(messages.filter((m) => m.type === 'progress').map((m) => (m as { done: number }).done)).toEqual([
+      1, 2, 3,
+    ]);
 
     worker.send({ type: 'compute', id: 'c2', size: -1, iterations: 1 });
     const bad = await worker.waitFor(is('error'));
@@ -32,6 +40,9 @@ describe('the built engine worker, forked with child_process', () => {
     worker.send({ what: 'is this' });
     const bad2 = await worker.waitFor(is('error'));
     expect(bad2.code).toBe('bad-message');
+    worker.send('stop'); // a bare string is not a message either, and must not stop the worker
+    const bad3 = await worker.waitFor(is('error'));
+    expect(bad3.code).toBe('bad-message');
 
     worker.send({ type: 'hello' });
     await worker.waitFor(is('ready'));
@@ -40,5 +51,15 @@ describe('the built engine worker, forked with child_process', () => {
     await worker.waitFor(is('stopped'));
     const exit = await worker.exited;
     expect(exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('answers the doctor request the Electron main sends (same code path, child_process instead of utilityProcess)', async () => {
+    const launch = WorkerClient.launcher(builtFile('out/main/worker.js'));
+    const handle = launch({ ...process.env, NAS_STUDIO_BACKEND: 'wasm' });
+    const report = await requestDoctorReport(handle, { backend: 'cpu' });
+    // The request's backend overrides the environment's, as the app's setting should.
+    expect(DoctorReportSchema.parse(report).backend.chosen).toBe('cpu');
+    expect(report.backend.whyNotFaster).toContain('cpu was requested explicitly');
+    expect(await handle.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -11,45 +11,92 @@ export interface BackendAttempt {
   detail: string;
 }
 
+/** Facts about the running backend that decide its speed (see describeActiveBackend). */
+export interface BackendFlags {
+  /** wasm: the SIMD binary is in use. */
+  wasmSimd?: boolean;
+  /** wasm: the multi-threaded binary is in use (tfjs-backend-wasm 4.22 never uses it under Node). */
+  wasmThreads?: boolean;
+  /** tensorflow: libtensorflow places ops on a CUDA GPU (false: it computes on the CPU). */
+  tensorflowGpu?: boolean;
+}
+
 export interface BackendReport {
   chosen: BackendName;
   attempts: BackendAttempt[];
   tfjsVersion: string;
   /** Plain sentence: why a faster backend is not in use (empty when the fastest is). */
   whyNotFaster: string;
-  flags: Record<string, unknown>;
+  /** Plain words: what computes (a GPU through CUDA, the CPU through WebAssembly with SIMD, ...). */
+  device: string;
+  flags: BackendFlags;
 }
 
 /** Loads a backend's package and registers it with tfjs; throws with a reason when it cannot. */
 export type BackendLoader = () => Promise<string>;
 
+type UtilModule = Record<string, unknown>;
+
 /**
- * tfjs-node 4.22 calls util.isNullOrUndefined and util.isArray, which Node 23+ (Electron 40+) removed.
- * Provide them before loading it.
+ * tfjs-node 4.22 calls util.isNullOrUndefined and util.isArray, which Node 23+ (Electron 40+ runs
+ * Node 24) removed. Adds them to `target` where they are missing and leaves existing ones alone.
  */
-export async function polyfillNodeUtil(): Promise<void> {
-  const util = (await import('node:util')) as unknown as { default?: Record<string, unknown> } & Record<string, unknown>;
-  const target = (util.default ?? util) as Record<string, unknown>;
-  if (typeof target.isNullOrUndefined !== 'function') target.isNullOrUndefined = (v: unknown) => v === null || v === undefined;
+export function installNodeUtilShims(target: UtilModule): void {
+  if (typeof target.isNullOrUndefined !== 'function')
+    target.isNullOrUndefined = (v: unknown) => v === null || v === undefined;
   if (typeof target.isArray !== 'function') target.isArray = Array.isArray;
 }
 
-async function loadNative(): Promise<string> {
-  await polyfillNodeUtil();
-  const errors: string[] = [];
-  // Both packages register the 'tensorflow' backend with the tfjs-core instance that @tensorflow/tfjs
-  // (4.22.0, deduplicated with ours) provides, so the engine's ops run on it.
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    try {
-      await import(/* @vite-ignore */ pkg);
+/** Provides the util functions tfjs-node needs; must run before it loads. */
+export async function polyfillNodeUtil(): Promise<void> {
+  const util = (await import('node:util')) as unknown as { default?: UtilModule } & UtilModule;
+  // The ESM namespace is read-only; its `default` is the CommonJS module object, the very object that
+  // tfjs-node's `require('util')` returns.
+  installNodeUtilShims(util.default ?? util);
+}
+
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+function isModuleNotFound(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+/**
+ * The `tensorflow` loader: tfjs-node-gpu (CUDA), else tfjs-node (libtensorflow on the CPU).
+ * `importPackage` is injectable so that tests can simulate a package that is missing, broken, or bound
+ * to another copy of tfjs-core.
+ */
+export function nativeLoader(
+  importPackage: (name: string) => Promise<unknown> = (name) => import(/* @vite-ignore */ name),
+): BackendLoader {
+  return async () => {
+    await polyfillNodeUtil();
+    const errors: string[] = [];
+    for (const pkg of NATIVE_PACKAGES) {
+      try {
+        await importPackage(pkg);
+      } catch (e) {
+        errors.push(
+          isModuleNotFound(e)
+            ? `${pkg} is not installed${pkg.endsWith('-gpu') ? ' (an optional dependency: its install downloads libtensorflow, which failed or was skipped)' : ''}`
+            : `${pkg} failed to load: ${firstLine(e)}`,
+        );
+        continue;
+      }
+      // tfjs-node(-gpu) registers 'tensorflow' with the @tensorflow/tfjs-core that IT resolves. npm
+      // deduplicates that with the engine's only when the versions match (both 4.22.0 here); with two
+      // copies the engine's ops would never reach libtensorflow, so refuse rather than pretend.
+      if (!tf.findBackendFactory('tensorflow'))
+        throw new Error(
+          `${pkg} loaded but registered its backend with another copy of @tensorflow/tfjs-core than the engine's (${tf.version_core}); install matching versions so that npm deduplicates them`,
+        );
       return `${pkg} loaded`;
-    } catch (e) {
-      errors.push(`${pkg}: ${firstLine(e)}`);
     }
-  }
-  throw new Error(
-    `${errors.join('; ')}. GPU search needs @tensorflow/tfjs-node-gpu (installed with the app where libtensorflow can be downloaded) with an NVIDIA driver, CUDA 11.2 and cuDNN 8.1`,
-  );
+    throw new Error(
+      `${errors.join('; ')}. GPU search needs @tensorflow/tfjs-node-gpu with an NVIDIA driver, CUDA 11.2 and cuDNN 8.1`,
+    );
+  };
 }
 
 /** Kernels that training the DARTS supernet needs beyond forward inference. */
@@ -67,6 +114,7 @@ async function loadWasm(): Promise<string> {
   const { createRequire } = await import('node:module');
   const { dirname, sep } = await import('node:path');
   const require = createRequire(import.meta.url);
+  // In Node the package's main file is dist/tf-backend-wasm.node.js, next to the .wasm binaries.
   const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep;
   wasm.setWasmPaths(dist);
   // tfjs-backend-wasm 4.22 ships no gradient kernels for convolutions: add ours, then check.
@@ -82,15 +130,50 @@ async function loadCpu(): Promise<string> {
   const { registerFastCpuKernels } = await import('./cpu-kernels/conv-grads');
   const { registerFastElementwiseKernels } = await import('./cpu-kernels/elementwise');
   const { registerFastSpaceBatchKernels } = await import('./cpu-kernels/space-batch');
-  const replaced = [...registerFastCpuKernels(), ...registerFastElementwiseKernels(), ...registerFastSpaceBatchKernels()];
+  const replaced = [
+    ...registerFastCpuKernels(),
+    ...registerFastElementwiseKernels(),
+    ...registerFastSpaceBatchKernels(),
+  ];
   return `pure-JavaScript kernels, with faster ${replaced.join(', ')}`;
 }
 
 export const DEFAULT_LOADERS: Record<BackendName, BackendLoader> = {
-  tensorflow: loadNative,
+  tensorflow: nativeLoader(),
   wasm: loadWasm,
   cpu: loadCpu,
 };
+
+/**
+ * What computes on the active backend and the flags that decide its speed. Read after setBackend:
+ * tfjs-node's backend object says whether libtensorflow found a GPU, and the wasm flags are the ones
+ * tfjs-backend-wasm evaluated to pick its binary.
+ */
+export async function describeActiveBackend(
+  backend: BackendName,
+): Promise<{ device: string; flags: BackendFlags }> {
+  if (backend === 'tensorflow') {
+    const b = tf.backend() as unknown as { isUsingGpuDevice?: boolean; isGPUPackage?: boolean };
+    const gpu = b.isUsingGpuDevice === true;
+    return {
+      device: gpu
+        ? 'NVIDIA GPU through CUDA (libtensorflow)'
+        : b.isGPUPackage
+          ? 'CPU through libtensorflow: tfjs-node-gpu found no usable GPU (CUDA 11.2 and cuDNN 8.1 libraries, NVIDIA driver)'
+          : 'CPU through libtensorflow (tfjs-node)',
+      flags: { tensorflowGpu: gpu },
+    };
+  }
+  if (backend === 'wasm') {
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    const threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+    return {
+      device: `CPU through WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : 'one thread: tfjs-backend-wasm 4.22 disables threads under Node'})`,
+      flags: { wasmSimd: simd, wasmThreads: threads },
+    };
+  }
+  return { device: 'CPU through pure-JavaScript kernels (one thread)', flags: {} };
+}
 
 /** The wasm heap is 32-bit: leave room below 4 GB for the runtime and fragmentation. */
 export const WASM_HEAP_BUDGET_BYTES = 3.5e9;
@@ -141,10 +224,13 @@ export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendRe
         : prefer && BACKEND_ORDER.indexOf(backend) > 0
           ? `${backend} was requested explicitly`
           : '';
-      return { chosen: backend, attempts, tfjsVersion: tf.version_core, whyNotFaster, flags: tf.env().getFlags() };
+      const { device, flags } = await describeActiveBackend(backend);
+      return { chosen: backend, attempts, tfjsVersion: tf.version_core, whyNotFaster, device, flags };
     } catch (e) {
       attempts.push({ backend, ok: false, detail: firstLine(e) });
     }
   }
-  throw new Error(`no tfjs backend could be started: ${attempts.map((a) => `${a.backend}: ${a.detail}`).join('; ')}`);
+  throw new Error(
+    `no tfjs backend could be started: ${attempts.map((a) => `${a.backend}: ${a.detail}`).join('; ')}`,
+  );
 }

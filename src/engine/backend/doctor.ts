@@ -4,36 +4,52 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { datasetCache, appHome } from '../../shared/paths';
 import type { DoctorReport } from '../../shared/doctor';
-import { chooseBackend, type BackendName } from './choose';
+import { chooseBackend, type BackendName, type BackendReport } from './choose';
+import { detectCudaLibraries, type CudaLibraries } from './cuda-libs';
+
+type Gpu = DoctorReport['gpus']['devices'][number];
+
+/** Parses `nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader`. */
+export function parseNvidiaSmi(csv: string): Gpu[] {
+  return csv
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      // GPU names contain no commas; split from the right in case a future one does.
+      const parts = line.split(',').map((s) => s.trim());
+      const driver = parts.pop() ?? '';
+      const memory = parts.pop() ?? '';
+      return { name: parts.join(', '), memory, driver };
+    });
+}
 
 /** GPUs as nvidia-smi lists them, or why none are listed. */
-export function detectGpus(): DoctorReport['gpus'] {
+export function detectGpus(): Pick<DoctorReport['gpus'], 'devices' | 'note'> {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader'], {
-      encoding: 'utf8',
-      timeout: 5000,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    const devices = out
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const [name, memory, driver] = line.split(',').map((s) => s.trim());
-        return { name, memory, driver };
-      });
+    const out = execFileSync(
+      'nvidia-smi',
+      ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader'],
+      {
+        encoding: 'utf8',
+        timeout: 5000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    const devices = parseNvidiaSmi(out);
     return { devices, note: devices.length ? '' : 'nvidia-smi lists no GPU' };
   } catch {
     return { devices: [], note: 'nvidia-smi not found: no NVIDIA driver on this machine' };
   }
 }
 
-/** Whether Electron's binary is present (electron downloads it at first launch, not at install). */
+/** Whether Electron's binary is present, found without launching it (electron downloads it at first launch, not at install). */
 export function detectElectron(): DoctorReport['electron'] {
   try {
     const require = createRequire(import.meta.url);
     const pkgDir = dirname(require.resolve('electron/package.json'));
     const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version as string;
+    // The electron package writes path.txt (the binary's path inside dist/) once the download succeeded.
     const pathFile = join(pkgDir, 'path.txt');
     const binary = existsSync(pathFile) ? join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null;
     const present = !!binary && existsSync(binary);
@@ -49,16 +65,41 @@ export function detectElectron(): DoctorReport['electron'] {
   }
 }
 
+/**
+ * Why an NVIDIA GPU that is present does not compute, or '' when it does (or there is none). The
+ * chooser's reasons say which package failed; the libraries say what to install.
+ */
+export function gpuUnusedReason(
+  backend: Pick<BackendReport, 'chosen' | 'flags'>,
+  gpus: Gpu[],
+  cuda: CudaLibraries | null,
+): string {
+  if (!gpus.length || (backend.chosen === 'tensorflow' && backend.flags.tensorflowGpu)) return '';
+  const names = gpus.map((g) => g.name).join(', ');
+  const reasons = [
+    backend.chosen === 'tensorflow'
+      ? 'libtensorflow found no usable GPU'
+      : 'the tensorflow backend is not in use',
+    cuda?.missing.length ? cuda.note : '',
+  ].filter(Boolean);
+  return `the NVIDIA GPU${gpus.length > 1 ? 's' : ''} (${names}) ${gpus.length > 1 ? 'are' : 'is'} not used: ${reasons.join('; ')}`;
+}
+
 export async function collectDoctorReport(opts: { prefer?: BackendName } = {}): Promise<DoctorReport> {
   const backend = await chooseBackend({ prefer: opts.prefer });
+  const gpus = detectGpus();
+  const cudaLibraries = gpus.devices.length ? detectCudaLibraries() : null;
+  const gpuReason = gpuUnusedReason(backend, gpus.devices, cudaLibraries);
   return {
     backend: {
       chosen: backend.chosen,
       attempts: backend.attempts,
-      whyNotFaster: backend.whyNotFaster,
+      whyNotFaster: [backend.whyNotFaster, gpuReason].filter(Boolean).join('; '),
       tfjsVersion: backend.tfjsVersion,
+      device: backend.device,
+      flags: backend.flags,
     },
-    gpus: detectGpus(),
+    gpus: { ...gpus, cudaLibraries },
     electron: detectElectron(),
     node: process.versions.node,
     platform: `${process.platform}-${process.arch}`,
@@ -68,10 +109,11 @@ export async function collectDoctorReport(opts: { prefer?: BackendName } = {}): 
 
 export function formatDoctorReport(r: DoctorReport): string {
   const lines = [
-    `backend: ${r.backend.chosen} (tfjs ${r.backend.tfjsVersion})`,
+    `backend: ${r.backend.chosen} (tfjs ${r.backend.tfjsVersion}) on ${r.backend.device}`,
     ...r.backend.attempts.map((a) => `  ${a.ok ? '✓' : '✗'} ${a.backend}: ${a.detail}`),
     r.backend.whyNotFaster ? `  why not faster: ${r.backend.whyNotFaster}` : '  this is the fastest backend',
     `GPUs: ${r.gpus.devices.length ? r.gpus.devices.map((d) => `${d.name} (${d.memory}, driver ${d.driver})`).join('; ') : r.gpus.note}`,
+    ...(r.gpus.cudaLibraries ? [`  CUDA libraries: ${r.gpus.cudaLibraries.note}`] : []),
     `Electron ${r.electron.version ?? '-'}: ${r.electron.note}`,
     `Node ${r.node} on ${r.platform}`,
     `data folder: ${r.paths.home} (dataset cache ${r.paths.datasetCache})`,

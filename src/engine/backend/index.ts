@@ -1,5 +1,8 @@
 export {
   chooseBackend,
+  describeActiveBackend,
+  installNodeUtilShims,
+  nativeLoader,
   parseBackendName,
   polyfillNodeUtil,
   BACKEND_ORDER,
@@ -7,5 +10,7 @@ export {
   type BackendName,
   type BackendReport,
   type BackendAttempt,
+  type BackendFlags,
+  type BackendLoader,
   type ChooseOptions,
 } from './choose';
