@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY, isTrustedSenderUrl, secureWebPreferences, windowOptions } from './security';
 import { IPC, SettingsSchema, type Settings } from '../shared/api';
 import { DoctorReportSchema } from '../shared/doctor';
-import { RunIdSchema } from '../shared/api';
-import { parseSearchConfig } from '../shared/search-config';
-import { runsRoot } from '../shared/paths';
+import { datasetCache, runsRoot } from '../shared/paths';
+import { StudioService, dispatchCall } from '../service/studio';
 import { RunManager } from '../runs/manager';
 import { requestDoctorReport } from '../worker/requests';
 import { launchUtilityWorker } from './utility-worker';
@@ -57,58 +56,34 @@ void app.whenReady().then(() => {
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
     });
   });
-  ipcMain.handle(IPC.doctor, async (event) => {
-    assertTrusted(event);
-    // A fresh utility process each time: it reports the backend it can load, with the user's override.
-    const { backend } = SettingsSchema.parse(store.store);
-    const report = await requestDoctorReport(launchUtilityWorker('nas-studio-doctor'), {
-      backend: backend === 'auto' ? undefined : backend,
-    });
-    return DoctorReportSchema.parse(report);
-  });
   const manager = new RunManager({
     root: runsRoot(),
     launch: (env) => launchUtilityWorker('nas-studio-run', env),
     maxConcurrent: SettingsSchema.parse(store.store).maxConcurrentRuns,
   });
   runs = manager;
-  manager.on('progress', (id: string, p: object) =>
-    BrowserWindow.getAllWindows().forEach((w) => w.webContents.send(IPC.runProgress, { id, ...p })),
-  );
-  manager.on('status', (id: string, status: string) =>
-    BrowserWindow.getAllWindows().forEach((w) => w.webContents.send(IPC.runStatus, { id, status })),
-  );
-  ipcMain.handle(IPC.listRuns, (event) => {
-    assertTrusted(event);
-    return manager.list();
+  const service = new StudioService({
+    runs: manager,
+    // A fresh utility process each time: it reports the backend it can load, with the user's override.
+    doctor: async () => {
+      const { backend } = SettingsSchema.parse(store.store);
+      const report = await requestDoctorReport(launchUtilityWorker('nas-studio-doctor'), { backend: backend === 'auto' ? undefined : backend });
+      return DoctorReportSchema.parse(report);
+    },
+    settings: {
+      get: () => SettingsSchema.parse(store.store),
+      set: (patch) => {
+        store.set(SettingsSchema.parse({ ...store.store, ...patch }));
+        return SettingsSchema.parse(store.store);
+      },
+    },
+    datasetCache: datasetCache(),
+    emit: (name, payload) => BrowserWindow.getAllWindows().forEach((w) => w.webContents.send(IPC.event, name, payload)),
   });
-  ipcMain.handle(IPC.startRun, (event, raw: unknown) => {
+  // Every renderer call goes through this one handler: sender checked, method and arguments validated.
+  ipcMain.handle(IPC.call, (event, method: unknown, args: unknown) => {
     assertTrusted(event);
-    const dir = manager.create(parseSearchConfig(raw, 'the wizard'));
-    manager.enqueue(dir.id);
-    return dir.id;
-  });
-  ipcMain.handle(IPC.pauseRun, (event, raw: unknown) => {
-    assertTrusted(event);
-    manager.pause(RunIdSchema.parse(raw));
-  });
-  ipcMain.handle(IPC.resumeRun, (event, raw: unknown) => {
-    assertTrusted(event);
-    manager.enqueue(RunIdSchema.parse(raw), true);
-  });
-  ipcMain.handle(IPC.runMetrics, (event, raw: unknown) => {
-    assertTrusted(event);
-    return manager.dir(RunIdSchema.parse(raw)).readMetrics();
-  });
-  ipcMain.handle(IPC.getSettings, (event) => {
-    assertTrusted(event);
-    return SettingsSchema.parse(store.store);
-  });
-  ipcMain.handle(IPC.setSettings, (event, raw: unknown) => {
-    assertTrusted(event);
-    const next = SettingsSchema.partial().parse(raw);
-    store.set({ ...store.store, ...next });
-    return SettingsSchema.parse(store.store);
+    return dispatchCall(service, method, args);
   });
   createWindow();
   app.on('activate', () => {

@@ -10,6 +10,7 @@ import { genotypeToJson } from '../engine/spaces/darts/genotype';
 import { writeFileAtomic } from './atomic';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
 import type { RunDir } from './run-dir';
+import { RunTotals } from './run-totals';
 
 export interface RunProgress {
   step: number;
@@ -18,6 +19,8 @@ export interface RunProgress {
   metrics: Record<string, number>;
   stepSeconds: number;
   etaSeconds: number;
+  /** This step closed an epoch: an epoch record (α, genotype) was appended to the metrics log. */
+  epochEnded?: boolean;
 }
 
 export interface ExecuteOptions {
@@ -95,7 +98,8 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
         dir.log('no checkpoint yet: starting from the beginning');
       }
     }
-    dir.transition('running', { pid: process.pid, totalSteps: session.totalSteps, step: session.step });
+    const totals = RunTotals.fromRecords(dir.readMetrics());
+    dir.transition('running', { pid: process.pid, totalSteps: session.totalSteps, step: session.step, backend: tf.getBackend() });
     const checkpoint = () => saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
     const stepTimes: number[] = [];
     while (!session.done) {
@@ -103,7 +107,7 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
         dir.transition('pausing');
         checkpoint();
         if (existsSync(pauseFile)) unlinkSync(pauseFile);
-        dir.transition('paused', { step: session.step, pid: undefined });
+        dir.transition('paused', { step: session.step, pid: undefined, elapsedSeconds: totals.elapsedSeconds });
         return 'paused';
       }
       const t0 = performance.now();
@@ -113,9 +117,12 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
       if (stepTimes.length > 20) stepTimes.shift();
       dir.appendMetrics({ kind: 'step', step: r.info.globalStep, epoch: r.info.epoch, seconds, ...r.metrics });
       metricsLines++;
+      totals.addStep(r.info.epoch, seconds, r.metrics.valAcc);
       if (r.epochEnd) {
-        dir.appendMetrics({ kind: 'epoch', step: r.info.globalStep, epoch: r.info.epoch, arch: r.epochEnd.arch, genotype: r.epochEnd.genotype });
+        const valAcc = totals.endEpoch();
+        dir.appendMetrics({ kind: 'epoch', step: r.info.globalStep, epoch: r.info.epoch, valAcc, ...r.epochEnd.metrics, arch: r.epochEnd.arch, genotype: r.epochEnd.genotype });
         metricsLines++;
+        dir.writeStatus({ ...dir.readStatus(), step: session.step, bestValAcc: totals.bestValAcc, elapsedSeconds: totals.elapsedSeconds });
         writeFileAtomic(join(dir.exportsDir, 'genotype.json'), genotypeToJson(r.epochEnd.genotype));
       }
       const mean = stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length;
@@ -126,6 +133,7 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
         metrics: r.metrics,
         stepSeconds: seconds,
         etaSeconds: mean * (session.totalSteps - session.step),
+        epochEnded: !!r.epochEnd,
       });
       if (session.step % every === 0 && !session.done) checkpoint();
       // Let IPC messages (pause) and signals in between steps.
@@ -133,7 +141,7 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
     }
     checkpoint();
     writeFileAtomic(join(dir.exportsDir, 'genotype.json'), genotypeToJson(session.strategy.derive()));
-    dir.transition('completed', { step: session.step, pid: undefined });
+    dir.transition('completed', { step: session.step, pid: undefined, bestValAcc: totals.bestValAcc, elapsedSeconds: totals.elapsedSeconds });
     return 'completed';
   } catch (e) {
     markFailed(dir, (e as Error).message);

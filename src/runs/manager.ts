@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import type { SearchConfig } from '../shared/search-config';
 import type { HostMessage, WorkerMessage } from '../shared/protocol';
 import { RunDir, listRunDirs } from './run-dir';
@@ -171,6 +172,16 @@ export class RunManager extends EventEmitter {
     });
     if (gpu !== undefined) dir.writeStatus({ ...dir.readStatus(), gpu });
     worker.send({ type: 'start-run', runDir: dir.path, resume, checkpointEvery: this.opts.checkpointEvery });
+  }
+
+  /** Deletes a run's folder; refuses while a worker executes it or it waits in the queue. */
+  delete(id: string): void {
+    const dir = this.dir(id);
+    const s = dir.readStatus();
+    if (this.active.has(id) || this.queue.some((q) => q.id === id) || (isActive(s.status) && isProcessAlive(s.pid)))
+      throw new Error(`run ${id} is ${s.status}: pause it before deleting it`);
+    rmSync(dir.path, { recursive: true, force: true });
+    this.emit('status', id, 'deleted');
   }
 
   /** Pauses a run at its next step boundary, whichever process executes it. */

@@ -50,6 +50,11 @@ export const RunStatusFileSchema = z.object({
   /** PID of the process that owns the worker (app or CLI). */
   ownerPid: z.number().int().optional(),
   gpu: z.string().optional(),
+  /** The tfjs backend the run last executed on (tensorflow, wasm, cpu). */
+  backend: z.string().optional(),
+  /** Best epoch-mean validation accuracy so far (search-val split). */
   bestValAcc: z.number().optional(),
+  /** Seconds spent computing steps, over all sessions of the run (pauses excluded). */
+  elapsedSeconds: z.number().nonnegative().optional(),
 });
 export type RunStatusFile = z.infer<typeof RunStatusFileSchema>;

@@ -3,11 +3,11 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { RunIdSchema } from '../shared/api';
-import { parseSearchConfig } from '../shared/search-config';
+import type { EventEmitter } from 'node:events';
+import { RunIdSchema, type StudioCalls } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../main/security';
 import type { RunManager } from '../runs/manager';
-import type { DoctorReport } from '../shared/doctor';
+import { dispatchCall } from '../service/studio';
 
 /**
  * Web mode (`nas-studio serve`): the same UI and API as the desktop app, for headless GPU boxes,
@@ -17,8 +17,11 @@ import type { DoctorReport } from '../shared/doctor';
  * an Origin other than the server's own refused (no cross-site use of the API from another page).
  */
 export interface WebServerOptions {
+  service: StudioCalls;
+  /** Emits ('event', name, payload) for every event the renderer subscribes to. */
+  events: EventEmitter;
+  /** For serving a run's exported files. */
   runs: RunManager;
-  doctor: () => Promise<DoctorReport>;
   /** Built renderer (out/renderer); static files are served from here. */
   staticDir: string;
   port?: number;
@@ -81,8 +84,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const broadcast = (type: string, data: unknown) => {
     for (const res of events) res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
   };
-  opts.runs.on('progress', (id: string, p: object) => broadcast('progress', { id, ...p }));
-  opts.runs.on('status', (id: string, status: string) => broadcast('status', { id, status }));
+  opts.events.on('event', (name: string, payload: unknown) => broadcast(name, payload));
   let origin = '';
 
   const server = createServer(async (req, res) => {
@@ -93,21 +95,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       // The page's own assets and API calls then authenticate with an HttpOnly, same-site cookie.
       if (url.searchParams.has('token')) res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
       const path = url.pathname;
-      if (path === '/api/doctor' && req.method === 'GET') return send(res, 200, await opts.doctor());
-      if (path === '/api/runs' && req.method === 'GET') return send(res, 200, opts.runs.list());
-      if (path === '/api/runs' && req.method === 'POST') {
-        const dir = opts.runs.create(parseSearchConfig(await readJson(req), 'the request'));
-        opts.runs.enqueue(dir.id);
-        return send(res, 201, { id: dir.id });
-      }
-      const metrics = /^\/api\/runs\/([^/]+)\/metrics$/.exec(path);
-      if (metrics && req.method === 'GET') return send(res, 200, opts.runs.dir(RunIdSchema.parse(decodeURIComponent(metrics[1]))).readMetrics());
-      const action = /^\/api\/runs\/([^/]+)\/(pause|resume)$/.exec(path);
-      if (action && req.method === 'POST') {
-        const id = RunIdSchema.parse(decodeURIComponent(action[1]));
-        if (action[2] === 'pause') opts.runs.pause(id);
-        else opts.runs.enqueue(id, true);
-        return send(res, 200, { ok: true });
+      const call = /^\/api\/call\/([A-Za-z]+)$/.exec(path);
+      if (call && req.method === 'POST') return send(res, 200, { result: (await dispatchCall(opts.service, call[1], await readJson(req))) ?? null });
+      const exported = /^\/api\/runs\/([^/]+)\/exports\/([A-Za-z0-9._-]+)$/.exec(path);
+      if (exported && req.method === 'GET') {
+        const file = join(opts.runs.dir(RunIdSchema.parse(decodeURIComponent(exported[1]))).exportsDir, exported[2]);
+        if (!existsSync(file)) return send(res, 404, { error: `no exported file ${exported[2]}: press Export first` });
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${exported[2]}"` });
+        return void createReadStream(file).pipe(res);
       }
       if (path === '/api/events' && req.method === 'GET') {
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });

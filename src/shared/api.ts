@@ -1,29 +1,23 @@
 import { z } from 'zod';
 import type { DoctorReport } from './doctor';
-import type { SearchConfigInput } from './search-config';
+import type { SearchConfig, SearchConfigInput } from './search-config';
 import type { RunStatusFile } from '../runs/status';
 import type { RunProgress } from '../runs/execute';
 
-/** IPC channel names between the preload bridge and main. */
+/**
+ * The one API between the renderer and whatever hosts the engine (Electron main over IPC, or the web
+ * server over HTTP), VS Code style: every call is a method name plus an argument list, validated on
+ * the host side against `API_ARGS` before anything runs; events flow the other way.
+ */
+
+/** IPC channels: one for calls, one for events (main → renderer). */
 export const IPC = {
-  doctor: 'nas:doctor',
-  getSettings: 'nas:settings:get',
-  setSettings: 'nas:settings:set',
-  listRuns: 'nas:runs:list',
-  startRun: 'nas:runs:start',
-  pauseRun: 'nas:runs:pause',
-  resumeRun: 'nas:runs:resume',
-  runMetrics: 'nas:runs:metrics',
-  /** main → renderer events */
-  runProgress: 'nas:runs:progress',
-  runStatus: 'nas:runs:status',
+  call: 'nas:call',
+  event: 'nas:event',
 } as const;
 
-/** A run id as it crosses IPC: the folder name under the runs root. */
+/** A run id as it crosses a process boundary: the folder name under the runs root. */
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'not a run id');
-
-/** A run's progress after a step, as the worker reports it (see runs/execute.ts), with the run's id. */
-export type RunProgressEvent = RunProgress & { id: string };
 
 export const SettingsSchema = z
   .object({
@@ -33,21 +27,112 @@ export const SettingsSchema = z
   .strict();
 export type Settings = z.infer<typeof SettingsSchema>;
 
-/**
- * The one API the renderer uses. In Electron the preload implements it over IPC; the web mode will
- * implement it over HTTP, so the UI never knows which.
- */
-export interface NasStudioApi {
+/** What the runs list shows of a run: its status file plus what its config and metrics say. */
+export type RunSummary = RunStatusFile & {
+  dataset: string;
+  strategy: string;
+  space: string;
+  epochs: number;
+};
+
+/** A dataset as the wizard previews it; images are RGBA bytes in base64 (drawn on a canvas, no data: URLs). */
+export interface DatasetPreviewDto {
+  description: string;
+  imageShape: [number, number, number];
+  classNames: string[];
+  samples: Array<{ className: string; images: Array<{ width: number; height: number; rgbaBase64: string }> }>;
+  /** Per class: images in the whole training set, the search-train split and the search-val split. */
+  counts: { all: number[]; searchTrain: number[]; searchVal: number[] };
+  /** The dataset's separate test split, when it has one (used only by final training). */
+  testImages: number | null;
+}
+
+export interface ExportResult {
+  /** Folder on the host that holds the files. */
+  folder: string;
+  files: Array<{ name: string; bytes: number; what: string }>;
+}
+
+/** A run's progress after a step, as the worker reports it (see runs/execute.ts), with the run's id. */
+export type RunProgressEvent = RunProgress & { id: string };
+export interface RunStatusEvent {
+  id: string;
+  status: string;
+}
+export interface DownloadEvent {
+  name: string;
+  file: string;
+  received: number;
+  total: number | null;
+  done?: boolean;
+  error?: string;
+}
+
+/** Events from host to renderer, by name. */
+export interface StudioEvents {
+  progress: RunProgressEvent;
+  status: RunStatusEvent;
+  download: DownloadEvent;
+}
+export type StudioEventName = keyof StudioEvents;
+
+/** The calls the renderer can make. */
+export interface StudioCalls {
   doctor(): Promise<DoctorReport>;
   getSettings(): Promise<Settings>;
   setSettings(patch: Partial<Settings>): Promise<Settings>;
-  listRuns(): Promise<RunStatusFile[]>;
+  listRuns(): Promise<RunSummary[]>;
   /** Validates the config (paper defaults filled in), creates the run and queues it; returns its id. */
   startRun(config: SearchConfigInput): Promise<string>;
   pauseRun(id: string): Promise<void>;
   resumeRun(id: string): Promise<void>;
+  /** Deletes a run that is not executing (its whole folder). */
+  deleteRun(id: string): Promise<void>;
   /** The run's metrics log (docs/run-format.md): step records and epoch records with α and genotype. */
   runMetrics(id: string): Promise<Array<Record<string, unknown>>>;
-  onRunProgress(listener: (e: RunProgressEvent) => void): () => void;
-  onRunStatus(listener: (e: { id: string; status: string }) => void): () => void;
+  runConfig(id: string): Promise<SearchConfig>;
+  /** The last lines of the run's human-readable log. */
+  runLog(id: string): Promise<string>;
+  /** Writes the current genotype and weights into the run's exports folder. */
+  exportRun(id: string): Promise<ExportResult>;
+  /** Loads the dataset a config's `data` section names and describes it for the wizard. */
+  previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto>;
+  /** Downloads a standard dataset into the app's cache (progress as 'download' events); returns its folder. */
+  downloadDataset(name: string): Promise<string>;
+}
+export type StudioMethod = keyof StudioCalls;
+
+/** Argument lists per method, checked by the host before it acts (configs get their own, friendlier check). */
+export const API_ARGS: { [K in StudioMethod]: z.ZodType<Parameters<StudioCalls[K]>> } = {
+  doctor: z.tuple([]),
+  getSettings: z.tuple([]),
+  setSettings: z.tuple([SettingsSchema.partial()]) as unknown as z.ZodType<[Partial<Settings>]>,
+  listRuns: z.tuple([]),
+  startRun: z.tuple([z.unknown()]) as unknown as z.ZodType<[SearchConfigInput]>,
+  pauseRun: z.tuple([RunIdSchema]),
+  resumeRun: z.tuple([RunIdSchema]),
+  deleteRun: z.tuple([RunIdSchema]),
+  runMetrics: z.tuple([RunIdSchema]),
+  runConfig: z.tuple([RunIdSchema]),
+  runLog: z.tuple([RunIdSchema]),
+  exportRun: z.tuple([RunIdSchema]),
+  previewDataset: z.tuple([z.unknown(), z.number().int().nonnegative()]),
+  downloadDataset: z.tuple([z.string().regex(/^[a-z0-9-]{1,40}$/, 'not a dataset name')]),
+};
+
+export function isStudioMethod(name: unknown): name is StudioMethod {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(API_ARGS, name);
+}
+
+/** The API as the renderer sees it: the calls plus typed event subscriptions. */
+export interface NasStudioApi extends StudioCalls {
+  on<E extends StudioEventName>(event: E, listener: (e: StudioEvents[E]) => void): () => void;
+  /** Where exported files can be fetched from in web mode (null in the desktop app: they are on disk). */
+  exportUrl(id: string, file: string): string | null;
+}
+
+/** What the preload exposes: a generic, validated-on-the-other-side transport. */
+export interface StudioBridge {
+  call(method: StudioMethod, args: unknown[]): Promise<unknown>;
+  on(event: StudioEventName, listener: (payload: unknown) => void): () => void;
 }

@@ -49,6 +49,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     metrics: z.record(z.string(), z.number()),
     stepSeconds: z.number(),
     etaSeconds: z.number(),
+    /** This step closed an epoch: an epoch record (α, genotype) was appended to the metrics log. */
+    epochEnded: z.boolean().optional(),
   }),
   z.object({ type: z.literal('run-ended'), outcome: z.enum(['completed', 'paused', 'failed']), message: z.string().optional() }),
   z.object({ type: z.literal('stopped') }),

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunManager } from '../../src/runs/manager';
 import { startWebServer, type WebServer } from '../../src/server/web-server';
 import { WorkerClient } from '../../src/worker/client';
+import { StudioService } from '../../src/service/studio';
+import { SettingsSchema } from '../../src/shared/api';
+import { EventEmitter } from 'node:events';
 import type { DoctorReport } from '../../src/shared/doctor';
 import { builtFile } from './built';
 
@@ -19,17 +22,29 @@ beforeAll(async () => {
     root: mkdtempSync(join(tmpdir(), 'nas-web-runs-')),
     launch: WorkerClient.launcher(worker),
   });
-  web = await startWebServer({
+  const events = new EventEmitter();
+  const service = new StudioService({
     runs,
-    staticDir,
     doctor: async () => ({ node: process.versions.node }) as unknown as DoctorReport,
+    settings: { get: () => SettingsSchema.parse({}), set: () => SettingsSchema.parse({}) },
+    datasetCache: mkdtempSync(join(tmpdir(), 'nas-web-cache-')),
+    emit: (name, payload) => events.emit('event', name, payload),
   });
+  web = await startWebServer({ service, events, runs, staticDir });
 });
 
 afterAll(() => web.close());
 
 const base = () => web.url.split('/?')[0];
 const auth = () => ({ Authorization: `Bearer ${web.token}` });
+/** One API call as the renderer makes it in web mode. */
+const call = (method: string, ...args: unknown[]) => fetch(`${base()}/api/call/${method}`, { method: 'POST', headers: auth(), body: JSON.stringify(args) });
+const result = async (method: string, ...args: unknown[]) => {
+  const r = await call(method, ...args);
+  const body = await r.json();
+  if (r.status !== 200) throw new Error(`${method}: ${r.status} ${body.error}`);
+  return body.result;
+};
 
 describe('web mode server', () => {
   it('binds to loopback only and prints a URL with a random token', () => {
@@ -39,16 +54,17 @@ describe('web mode server', () => {
   });
 
   it('refuses requests without the token or with a wrong one', async () => {
-    expect((await fetch(`${base()}/api/runs`)).status).toBe(401);
-    expect((await fetch(`${base()}/api/runs?token=nope`)).status).toBe(401);
+    expect((await fetch(`${base()}/api/call/listRuns`, { method: 'POST', body: '[]' })).status).toBe(401);
+    expect((await fetch(`${base()}/api/call/listRuns?token=nope`, { method: 'POST', body: '[]' })).status).toBe(401);
+    expect((await fetch(`${base()}/api/events`)).status).toBe(401);
     expect((await fetch(`${base()}/`)).status).toBe(401);
     expect((await fetch(web.url)).status).toBe(200);
   });
 
   it('refuses requests from other origins even with the token', async () => {
-    const r = await fetch(`${base()}/api/runs`, { headers: { ...auth(), Origin: 'http://evil.example' } });
+    const r = await fetch(`${base()}/api/call/listRuns`, { method: 'POST', body: '[]', headers: { ...auth(), Origin: 'http://evil.example' } });
     expect(r.status).toBe(403);
-    const ok = await fetch(`${base()}/api/runs`, { headers: { ...auth(), Origin: base() } });
+    const ok = await fetch(`${base()}/api/call/listRuns`, { method: 'POST', body: '[]', headers: { ...auth(), Origin: base() } });
     expect(ok.status).toBe(200);
   });
 
@@ -56,12 +72,32 @@ describe('web mode server', () => {
     expect((await fetch(`${base()}/..%2f..%2fetc%2fpasswd`, { headers: auth() })).status).toBe(404);
   });
 
+  it('refuses unknown methods and malformed arguments with a sentence naming them', async () => {
+    const unknown = await call('evalSomething');
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).error).toMatch(/unknown API method "evalSomething"/);
+    const bad = await call('deleteRun', '../../etc');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/bad arguments for deleteRun: 0: not a run id/);
+    const badExport = await fetch(`${base()}/api/runs/..%2f..%2fetc/exports/passwd`, { headers: auth() });
+    expect(badExport.status).toBe(400);
+  });
+
+  it('previews a dataset as the search will split it', async () => {
+    const p = await result('previewDataset', { source: 'synthetic', synthetic: { size: 40, imageSize: 8, channels: 3, classes: 4 } }, 3);
+    expect(p.classNames).toHaveLength(4);
+    expect(p.imageShape).toEqual([8, 8, 3]);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(sum(p.counts.all)).toBe(40);
+    expect(sum(p.counts.searchTrain) + sum(p.counts.searchVal)).toBe(40);
+    // RGBA bytes of each sample image: 8 × 8 × 4.
+    expect(Buffer.from(p.samples[0].images[0].rgbaBase64, 'base64').length).toBe(256);
+    const bad = await call('previewDataset', { source: 'path' }, 0);
+    expect((await bad.json()).error).toMatch(/data\.path is required/);
+  });
+
   it('validates configs and runs a search through the API with progress events', async () => {
-    const bad = await fetch(`${base()}/api/runs`, {
-      method: 'POST',
-      headers: auth(),
-      body: JSON.stringify({ epochs: 0 }),
-    });
+    const bad = await call('startRun', { epochs: 0 });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/epochs/);
     const events = await fetch(`${base()}/api/events`, { headers: auth() });
@@ -74,13 +110,7 @@ describe('web mode server', () => {
       backend: 'cpu',
       data: { source: 'synthetic', synthetic: { size: 32, imageSize: 8, channels: 3, classes: 4 } },
     };
-    const created = await fetch(`${base()}/api/runs`, {
-      method: 'POST',
-      headers: auth(),
-      body: JSON.stringify(config),
-    });
-    expect(created.status).toBe(201);
-    const { id } = await created.json();
+    const id = await result('startRun', config);
     let text = '';
     while (!text.includes('"status":"completed"')) {
       const { value, done } = await reader.read();
@@ -90,7 +120,23 @@ describe('web mode server', () => {
     await reader.cancel();
     expect(text).toContain('event: progress');
     expect(text).toContain(`"id":"${id}"`);
-    const runs = await (await fetch(`${base()}/api/runs`, { headers: auth() })).json();
-    expect(runs.find((r: { id: string }) => r.id === id)).toMatchObject({ status: 'completed', step: 2 });
+    expect(text).toContain('"epochEnded":true');
+    const runs = await result('listRuns');
+    const run = runs.find((r: { id: string }) => r.id === id);
+    expect(run).toMatchObject({ status: 'completed', step: 2, backend: 'cpu', strategy: 'DARTS (first order)', epochs: 1 });
+    expect(run.dataset).toMatch(/^synthetic 8×8×3/);
+    expect(run.bestValAcc).toBeGreaterThanOrEqual(0);
+    expect(run.elapsedSeconds).toBeGreaterThan(0);
+
+    // Export: genotype and weights from the newest checkpoint, downloadable with the token.
+    const exported = await result('exportRun', id);
+    expect(exported.files.map((f: { name: string }) => f.name)).toEqual(['genotype.json', 'genotype.txt', 'supernet.safetensors', 'alpha.safetensors']);
+    const genotype = await fetch(`${base()}/api/runs/${id}/exports/genotype.json`, { headers: auth() });
+    expect(genotype.status).toBe(200);
+    expect((await genotype.json()).normal).toHaveLength(4);
+    expect((await fetch(`${base()}/api/runs/${id}/exports/genotype.json`)).status).toBe(401);
+
+    await result('deleteRun', id);
+    expect((await result('listRuns')).some((r: { id: string }) => r.id === id)).toBe(false);
   });
 });

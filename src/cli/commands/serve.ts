@@ -3,7 +3,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunManager } from '../../runs/manager';
-import { runsRoot } from '../../shared/paths';
+import { datasetCache, runsRoot } from '../../shared/paths';
+import { SettingsSchema, type Settings } from '../../shared/api';
+import { StudioService } from '../../service/studio';
+import { EventEmitter } from 'node:events';
 import { WorkerClient } from '../../worker/client';
 import { collectDoctorReport } from '../../engine/backend/doctor';
 import { startWebServer } from '../../server/web-server';
@@ -32,7 +35,17 @@ export function registerServeCommand(program: Command): void {
         maxConcurrent: opts.concurrency,
         launch: WorkerClient.launcher(worker),
       });
-      const web = await startWebServer({ runs, doctor: () => collectDoctorReport(), staticDir: builtPath('renderer'), port: opts.port });
+      const events = new EventEmitter();
+      // Web mode's settings live for the server's lifetime; the backend comes from NAS_STUDIO_BACKEND.
+      let settings: Settings = SettingsSchema.parse({ maxConcurrentRuns: opts.concurrency });
+      const service = new StudioService({
+        runs,
+        doctor: () => collectDoctorReport(),
+        settings: { get: () => settings, set: (patch) => (settings = SettingsSchema.parse({ ...settings, ...patch })) },
+        datasetCache: datasetCache(),
+        emit: (name, payload) => events.emit('event', name, payload),
+      });
+      const web = await startWebServer({ service, events, runs, staticDir: builtPath('renderer'), port: opts.port });
       process.stdout.write(`NAS Studio is serving at\n  ${web.url}\n(only from this machine; from elsewhere: ssh -L PORT:127.0.0.1:PORT this-host)\n`);
     });
 }

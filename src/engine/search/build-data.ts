@@ -8,12 +8,12 @@ import { openDataset } from '../data/open';
 import type { SearchData } from './session';
 
 /** Loads the dataset a config names and splits it into the search-train and search-val streams. */
-export async function buildSearchData(config: SearchConfig, onWarning?: (message: string) => void): Promise<SearchData & { description: string; summary: unknown }> {
-  const d = config.data;
+/** The training set a config's data section names, with random labels applied when asked (RLNAS). */
+export async function loadSearchDataset(d: SearchConfig['data'], seed: number, onWarning?: (message: string) => void): Promise<ImageDataset> {
   let full: ImageDataset;
   switch (d.source) {
     case 'synthetic':
-      full = syntheticDataset({ ...d.synthetic, seed: config.seed });
+      full = syntheticDataset({ ...d.synthetic, seed });
       break;
     case 'default':
       full = loadDefaultDataset('train');
@@ -22,7 +22,12 @@ export async function buildSearchData(config: SearchConfig, onWarning?: (message
       full = await openDataset(d.path as string, 'train', { imageSize: d.imageSize, onWarning });
       break;
   }
-  if (d.labels === 'random') full = randomLabels(full, config.seed);
+  return d.labels === 'random' ? randomLabels(full, seed) : full;
+}
+
+export async function buildSearchData(config: SearchConfig, onWarning?: (message: string) => void): Promise<SearchData & { description: string; summary: unknown }> {
+  const d = config.data;
+  const full = await loadSearchDataset(d, config.seed, onWarning);
   const split = searchSplit(full, d.trainFraction, config.seed, d.subset);
   const stats = channelStats(split.train);
   return {

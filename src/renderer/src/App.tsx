@@ -1,58 +1,110 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import type { RunProgressEvent, RunSummary } from '../../shared/api';
 import type { DoctorReport } from '../../shared/doctor';
 import { api } from './api';
-import { Runs } from './Runs';
+import { RunDashboard } from './dashboard/RunDashboard';
+import { MachinePanel } from './MachinePanel';
+import { CompareRuns } from './runs/CompareRuns';
+import { RunsList } from './runs/RunsList';
+import { QUICK_DRAFT } from './wizard/draft';
+import { Wizard } from './wizard/Wizard';
 
-/** First screen: what this machine offers for search (the doctor report). */
+type View = 'runs' | 'new' | 'machine';
+
+/** How often the runs list takes live progress: events batch up in between. */
+const PROGRESS_FLUSH_MS = 500;
+
+/** The app: runs (list, comparison, the selected run's dashboard), the wizard, and this machine. */
 export function App() {
+  const [view, setView] = useState<View>('runs');
   const [report, setReport] = useState<DoctorReport | null>(null);
+  const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [progress, setProgress] = useState<Record<string, RunProgressEvent>>({});
+  const [selected, setSelected] = useState<string | null>(null);
+  const [compare, setCompare] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const refresh = useCallback(() => {
+    api()
+      .listRuns()
+      .then(setRuns)
+      .catch((e: Error) => setError(e.message));
+  }, []);
   useEffect(() => {
     api()
       .doctor()
       .then(setReport)
-      .catch((e: Error) => setError(e.message));
-  }, []);
+      .catch((e: Error) => setError(`Could not inspect this machine: ${e.message}`));
+    refresh();
+    const offStatus = api().on('status', () => refresh());
+    let pending: Record<string, RunProgressEvent> = {};
+    const seen = new Set<string>();
+    const offProgress = api().on('progress', (p) => {
+      pending[p.id] = p;
+      // A run's first step means it went from queued to running: fetch the list once.
+      if (!seen.has(p.id)) {
+        seen.add(p.id);
+        refresh();
+      }
+    });
+    const timer = setInterval(() => {
+      if (!Object.keys(pending).length) return;
+      const batch = pending;
+      pending = {};
+      setProgress((old) => ({ ...old, ...batch }));
+    }, PROGRESS_FLUSH_MS);
+    return () => {
+      offStatus();
+      offProgress();
+      clearInterval(timer);
+    };
+  }, [refresh]);
+  const open = (id: string) => {
+    setSelected(id);
+    setView('runs');
+    refresh();
+  };
+  const run = runs.find((r) => r.id === selected);
+  const tab = (v: View, label: string) => (
+    <button onClick={() => setView(v)} aria-pressed={view === v} style={{ fontWeight: view === v ? 'bold' : undefined, marginRight: 6 }}>
+      {label}
+    </button>
+  );
   return (
-    <main
-      style={{
-        fontFamily: 'system-ui, sans-serif',
-        color: '#e6e9ef',
-        background: '#10141b',
-        minHeight: '100vh',
-        padding: 24,
-      }}
-    >
-      <h1>NAS Studio</h1>
-      {error && <p role="alert">Could not inspect this machine: {error}</p>}
-      {!report && !error && <p>Inspecting this machine…</p>}
-      {report && (
-        <section aria-label="doctor report">
-          <h2>Compute backend: {report.backend.chosen}</h2>
-          <p>
-            Computes on: {report.backend.device} · tfjs {report.backend.tfjsVersion}
-          </p>
-          <ul>
-            {report.backend.attempts.map((a) => (
-              <li key={a.backend}>
-                {a.ok ? '✓' : '✗'} {a.backend}: {a.detail}
-              </li>
-            ))}
-          </ul>
-          {report.backend.whyNotFaster && <p>Why not faster: {report.backend.whyNotFaster}</p>}
-          <p>
-            GPUs:{' '}
-            {report.gpus.devices.length
-              ? report.gpus.devices.map((d) => d.name).join(', ')
-              : report.gpus.note}
-          </p>
-          {report.gpus.cudaLibraries && <p>CUDA libraries: {report.gpus.cudaLibraries.note}</p>}
-          <p>
-            Node {report.node} · {report.platform} · data in {report.paths.home}
-          </p>
+    <main style={{ fontFamily: 'system-ui, sans-serif', color: '#e6e9ef', background: '#10141b', minHeight: '100vh', padding: 24 }}>
+      <header style={{ display: 'flex', gap: 16, alignItems: 'baseline' }}>
+        <h1 style={{ margin: 0 }}>NAS Studio</h1>
+        <span aria-label="backend summary">{report ? `Compute backend: ${report.backend.chosen} — ${report.backend.device}` : 'Inspecting this machine…'}</span>
+      </header>
+      <nav style={{ margin: '12px 0' }}>
+        {tab('runs', 'Runs')}
+        {tab('new', 'New search')}
+        {tab('machine', 'This machine')}
+      </nav>
+      {error && (
+        <p role="alert" style={{ color: '#fca5a5' }}>
+          {error} <button onClick={() => setError(null)}>dismiss</button>
+        </p>
+      )}
+      {view === 'machine' && report && <MachinePanel report={report} />}
+      {view === 'new' && <Wizard doctor={report} onStarted={open} />}
+      {view === 'runs' && (
+        <section aria-label="runs">
+          <h2>Runs</h2>
+          <button onClick={() => api().startRun(QUICK_DRAFT).then(open).catch((e: Error) => setError(e.message))}>Start a quick DARTS search</button>
+          <RunsList
+            runs={runs}
+            progress={progress}
+            selected={selected}
+            compare={compare}
+            onSelect={setSelected}
+            onCompareChange={setCompare}
+            onChanged={refresh}
+            onError={setError}
+          />
+          {compare.length >= 2 && <CompareRuns ids={compare} />}
+          {run && <RunDashboard key={run.id} run={run} onChanged={refresh} />}
         </section>
       )}
-      <Runs />
     </main>
   );
 }

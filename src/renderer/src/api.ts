@@ -1,54 +1,57 @@
-import type { NasStudioApi, RunProgressEvent } from '../../shared/api';
+import type { NasStudioApi, StudioBridge, StudioCalls, StudioEventName, StudioMethod } from '../../shared/api';
+import { API_ARGS } from '../../shared/api';
 
 declare global {
   interface Window {
-    nasStudio?: NasStudioApi;
+    nasStudioBridge?: StudioBridge;
   }
 }
 
 /**
- * The same typed API over HTTP for web mode (`nas-studio serve`): the access token comes from the
- * page's URL and goes with every request; events arrive as server-sent events.
+ * The bridge over HTTP for web mode (`nas-studio serve`): the access token comes from the page's URL
+ * (then an HttpOnly cookie) and goes with every request; events arrive as server-sent events.
  */
-function httpApi(): NasStudioApi {
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
-  const call = async <T,>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(path, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await res.json();
-    if (!res.ok) throw new Error(data.error ?? `request failed (${res.status})`);
-    return data as T;
-  };
+function httpBridge(token: string): StudioBridge {
   let source: EventSource | null = null;
-  const listen = <T,>(type: string, listener: (e: T) => void) => {
-    source ??= new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
-    const handler = (e: MessageEvent) => listener(JSON.parse(e.data) as T);
-    source.addEventListener(type, handler as EventListener);
-    return () => source?.removeEventListener(type, handler as EventListener);
-  };
   return {
-    doctor: () => call('GET', '/api/doctor'),
-    getSettings: async () => ({ backend: 'auto', maxConcurrentRuns: 1 }),
-    setSettings: async () => {
-      throw new Error('settings are changed on the server in web mode');
+    async call(method, args) {
+      const res = await fetch(`/api/call/${method}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(args),
+      });
+      const data = await res.json();
+      if (!res.ok) throw new Error(data.error ?? `request failed (${res.status})`);
+      return data.result;
     },
-    listRuns: () => call('GET', '/api/runs'),
-    startRun: async (config) => (await call<{ id: string }>('POST', '/api/runs', config)).id,
-    pauseRun: async (id) => void (await call('POST', `/api/runs/${encodeURIComponent(id)}/pause`)),
-    resumeRun: async (id) => void (await call('POST', `/api/runs/${encodeURIComponent(id)}/resume`)),
-    runMetrics: (id) => call('GET', `/api/runs/${encodeURIComponent(id)}/metrics`),
-    onRunProgress: (l) => listen<RunProgressEvent>('progress', l),
-    onRunStatus: (l) => listen<{ id: string; status: string }>('status', l),
+    on(event, listener) {
+      source ??= new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+      const handler = (e: MessageEvent) => listener(JSON.parse(e.data));
+      source.addEventListener(event, handler as EventListener);
+      return () => source?.removeEventListener(event, handler as EventListener);
+    },
   };
+}
+
+/** The typed API over either bridge: one method per entry of API_ARGS, so nothing can drift. */
+export function makeApi(bridge: StudioBridge, web: boolean): NasStudioApi {
+  const calls = Object.fromEntries(
+    (Object.keys(API_ARGS) as StudioMethod[]).map((m) => [m, (...args: unknown[]) => bridge.call(m, args)]),
+  ) as unknown as StudioCalls;
+  return {
+    ...calls,
+    on: (event: StudioEventName, listener: (e: never) => void) => bridge.on(event, listener as (p: unknown) => void),
+    exportUrl: (id, file) => (web ? `/api/runs/${encodeURIComponent(id)}/exports/${encodeURIComponent(file)}` : null),
+  } as NasStudioApi;
 }
 
 let cached: NasStudioApi | null = null;
 
 /** The typed API: the preload bridge in Electron, HTTP in web mode. */
 export function api(): NasStudioApi {
-  cached ??= window.nasStudio ?? httpApi();
+  if (!cached) {
+    const bridge = window.nasStudioBridge;
+    cached = bridge ? makeApi(bridge, false) : makeApi(httpBridge(new URLSearchParams(window.location.search).get('token') ?? ''), true);
+  }
   return cached;
 }

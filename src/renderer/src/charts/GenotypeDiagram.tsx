@@ -1,0 +1,46 @@
+import { useMemo } from 'react';
+import { EChart } from './EChart';
+
+/**
+ * One cell of a genotype drawn as the paper draws it: inputs c_{k-2} and c_{k-1} on the left, the
+ * intermediate nodes in the middle, c_{k} (the concatenation) on the right, each kept edge labelled
+ * with its op. Drawn as SVG so the labels are text in the page.
+ */
+export function GenotypeDiagram({ title, gene, concat }: { title: string; gene: Array<[string, number]>; concat: number[] }) {
+  const option = useMemo(() => {
+    const steps = gene.length / 2;
+    const name = (s: number) => (s === 0 ? 'c_{k-2}' : s === 1 ? 'c_{k-1}' : String(s - 2));
+    const nodes = [
+      { name: name(0), x: 0, y: 60, itemStyle: { color: '#64748b' } },
+      { name: name(1), x: 0, y: 180, itemStyle: { color: '#64748b' } },
+      ...Array.from({ length: steps }, (_, i) => ({ name: name(i + 2), x: 140 + i * 110, y: i % 2 ? 200 : 40, itemStyle: { color: '#3b82f6' } })),
+      { name: 'c_{k}', x: 260 + steps * 110, y: 120, itemStyle: { color: '#f59e0b' } },
+    ];
+    const links = [
+      ...gene.map(([op, input], e) => ({ source: name(input), target: name(Math.floor(e / 2) + 2), label: { show: true, formatter: op, fontSize: 10, color: '#e2e8f0' } })),
+      ...concat.map((s) => ({ source: name(s), target: 'c_{k}', lineStyle: { type: 'dashed', opacity: 0.5 } })),
+    ];
+    return {
+      title: { text: title, textStyle: { fontSize: 13 } },
+      series: [
+        {
+          type: 'graph',
+          layout: 'none',
+          symbolSize: 34,
+          roam: false,
+          label: { show: true, color: '#fff', fontSize: 11 },
+          edgeSymbol: ['none', 'arrow'],
+          edgeSymbolSize: 7,
+          lineStyle: { color: '#94a3b8', width: 1.4, curveness: 0.15 },
+          data: nodes,
+          links,
+          top: 50,
+          bottom: 20,
+          left: 30,
+          right: 30,
+        },
+      ],
+    };
+  }, [title, gene, concat]);
+  return <EChart option={option} label={`${title} diagram`} renderer="svg" height={300} width="50%" />;
+}

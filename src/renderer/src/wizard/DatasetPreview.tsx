@@ -1,0 +1,53 @@
+import { useEffect, useRef } from 'react';
+import type { DatasetPreviewDto } from '../../../shared/api';
+
+/** One preview image, drawn from its RGBA bytes onto a canvas (no data: URLs needed). */
+function Thumb({ width, height, rgbaBase64 }: { width: number; height: number; rgbaBase64: string }) {
+  const el = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const ctx = el.current?.getContext('2d');
+    if (!ctx) return;
+    const bytes = Uint8ClampedArray.from(atob(rgbaBase64), (c) => c.charCodeAt(0));
+    ctx.putImageData(new ImageData(bytes, width, height), 0, 0);
+  }, [width, height, rgbaBase64]);
+  return <canvas ref={el} width={width} height={height} style={{ width: 40, height: 40, imageRendering: 'pixelated', marginRight: 2 }} />;
+}
+
+/** Sample images per class and class counts in the whole set and in the two search splits. */
+export function DatasetPreview({ preview }: { preview: DatasetPreviewDto }) {
+  const [h, w, c] = preview.imageShape;
+  return (
+    <div aria-label="dataset preview">
+      <p>
+        {preview.description}: {preview.counts.all.reduce((a, b) => a + b, 0)} training images of {h}×{w}×{c},{' '}
+        {preview.classNames.length} classes; test split: {preview.testImages ?? 'none found'}
+      </p>
+      <table style={{ borderCollapse: 'collapse' }}>
+        <thead>
+          <tr style={{ textAlign: 'left' }}>
+            <th>class</th>
+            <th>all</th>
+            <th>search-train</th>
+            <th>search-val</th>
+            <th>samples</th>
+          </tr>
+        </thead>
+        <tbody>
+          {preview.samples.map((s, k) => (
+            <tr key={s.className}>
+              <td>{s.className}</td>
+              <td>{preview.counts.all[k]}</td>
+              <td>{preview.counts.searchTrain[k]}</td>
+              <td>{preview.counts.searchVal[k]}</td>
+              <td>
+                {s.images.map((im, i) => (
+                  <Thumb key={i} {...im} />
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import type { DoctorReport } from '../../../shared/doctor';
+import { api } from '../api';
+import { DatasetStep } from './DatasetStep';
+import { PAPER_DRAFT, QUICK_DRAFT, draftErrors, setPath, type Draft } from './draft';
+import { Errors } from './fields';
+import { ReviewStep } from './ReviewStep';
+import { SpaceStep, SplitsStep, StrategyStep, TrainingStep } from './steps';
+
+const STEPS = [
+  ['dataset', 'Dataset'],
+  ['splits', 'Splits'],
+  ['space', 'Search space'],
+  ['strategy', 'Strategy'],
+  ['training', 'Training'],
+  ['review', 'Review'],
+] as const;
+
+/**
+ * The search wizard: six steps, each validated as you type by the engine's own schema (a step with
+ * errors cannot be left forward), the papers' defaults and a why beside every field, then Start.
+ */
+export function Wizard({ doctor, onStarted }: { doctor: DoctorReport | null; onStarted: (id: string) => void }) {
+  const [draft, setDraft] = useState<Draft>(QUICK_DRAFT);
+  const [step, setStep] = useState(0);
+  const [startError, setStartError] = useState<string | null>(null);
+  const set = (path: string, v: unknown) => setDraft((d) => setPath(d, path, v));
+  const key = STEPS[step][0];
+  const errors = draftErrors(draft, key === 'review' ? undefined : key);
+  return (
+    <section aria-label="new search" style={{ border: '1px solid #334', padding: 12, margin: '12px 0' }}>
+      <h2>New search</h2>
+      <nav aria-label="wizard steps" style={{ marginBottom: 8 }}>
+        {STEPS.map(([k, title], i) => (
+          <button key={k} onClick={() => setStep(i)} aria-current={i === step ? 'step' : undefined} disabled={i > step && draftErrors(draft).length > 0} style={{ fontWeight: i === step ? 'bold' : undefined, marginRight: 4 }}>
+            {i + 1}. {title}
+          </button>
+        ))}
+        <span style={{ marginLeft: 12 }}>
+          presets: <button onClick={() => setDraft(QUICK_DRAFT)}>quick CPU search</button> <button onClick={() => setDraft(PAPER_DRAFT)}>DARTS paper (GPU)</button>
+        </span>
+      </nav>
+      {key === 'dataset' && <DatasetStep draft={draft} set={set} />}
+      {key === 'splits' && <SplitsStep draft={draft} set={set} />}
+      {key === 'space' && <SpaceStep draft={draft} set={set} doctor={doctor} />}
+      {key === 'strategy' && <StrategyStep draft={draft} set={set} />}
+      {key === 'training' && <TrainingStep draft={draft} set={set} />}
+      {key === 'review' && <ReviewStep draft={draft} onLoad={setDraft} />}
+      <Errors lines={errors} />
+      {startError && <p role="alert">{startError}</p>}
+      <div style={{ marginTop: 8 }}>
+        <button disabled={step === 0} onClick={() => setStep(step - 1)}>
+          Back
+        </button>{' '}
+        {key !== 'review' ? (
+          <button disabled={errors.length > 0} onClick={() => setStep(step + 1)}>
+            Next
+          </button>
+        ) : (
+          <button
+            disabled={errors.length > 0}
+            onClick={() =>
+              api()
+                .startRun(draft)
+                .then((id) => {
+                  setStartError(null);
+                  onStarted(id);
+                })
+                .catch((e: Error) => setStartError(e.message))
+            }
+          >
+            Start search
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

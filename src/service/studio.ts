@@ -1,0 +1,117 @@
+import type { z } from 'zod';
+import { existsSync, readFileSync } from 'node:fs';
+import { API_ARGS, isStudioMethod, type DatasetPreviewDto, type RunSummary, type Settings, type StudioCalls, type StudioEvents, type StudioMethod } from '../shared/api';
+import type { DoctorReport } from '../shared/doctor';
+import { DataSchema, describeConfigError, parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../shared/search-config';
+import type { RunManager } from '../runs/manager';
+import { exportRun } from '../runs/export';
+import { downloadStandardDataset } from '../engine/data/download';
+import { describeDataSource, describeStrategy } from './describe';
+import { previewForWizard } from './dataset-preview';
+
+/** What the service needs from its host (Electron main or the web server). */
+export interface StudioDeps {
+  runs: RunManager;
+  doctor(): Promise<DoctorReport>;
+  settings: { get(): Settings; set(patch: Partial<Settings>): Settings };
+  /** Folder standard datasets are downloaded into. */
+  datasetCache: string;
+  emit<E extends keyof StudioEvents>(event: E, payload: StudioEvents[E]): void;
+}
+
+/**
+ * The app's operations, whatever the transport: Electron main and web mode both dispatch the
+ * renderer's calls here, so the desktop app and the browser behave the same by construction.
+ */
+export class StudioService implements StudioCalls {
+  constructor(private readonly deps: StudioDeps) {
+    deps.runs.on('progress', (id: string, p: object) => deps.emit('progress', { id, ...(p as Omit<StudioEvents['progress'], 'id'>) }));
+    deps.runs.on('status', (id: string, status: string) => deps.emit('status', { id, status }));
+  }
+
+  doctor() {
+    return this.deps.doctor();
+  }
+  async getSettings() {
+    return this.deps.settings.get();
+  }
+  async setSettings(patch: Partial<Settings>) {
+    return this.deps.settings.set(patch);
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    return this.deps.runs.list().map((s) => {
+      let config: SearchConfig | null = null;
+      try {
+        config = this.deps.runs.dir(s.id).readConfig();
+      } catch {
+        // A run whose config cannot be read still shows, with its status saying why it failed.
+      }
+      return {
+        ...s,
+        dataset: config ? describeDataSource(config.data) : '?',
+        strategy: config ? describeStrategy(config.strategy) : '?',
+        space: config ? `DARTS ${config.space.cells} cells × ${config.space.nodes} nodes, C=${config.space.channels}` : '?',
+        epochs: config?.epochs ?? 0,
+      };
+    });
+  }
+
+  async startRun(config: SearchConfigInput): Promise<string> {
+    const dir = this.deps.runs.create(parseSearchConfig(config, 'the wizard'));
+    this.deps.runs.enqueue(dir.id);
+    return dir.id;
+  }
+  async pauseRun(id: string) {
+    this.deps.runs.pause(id);
+  }
+  async resumeRun(id: string) {
+    this.deps.runs.enqueue(id, true);
+  }
+  async deleteRun(id: string) {
+    this.deps.runs.delete(id);
+  }
+  async runMetrics(id: string) {
+    return this.deps.runs.dir(id).readMetrics();
+  }
+  async runConfig(id: string) {
+    return this.deps.runs.dir(id).readConfig();
+  }
+  async runLog(id: string) {
+    const file = this.deps.runs.dir(id).logPath;
+    if (!existsSync(file)) return '';
+    return readFileSync(file, 'utf8').split('\n').slice(-200).join('\n');
+  }
+  async exportRun(id: string) {
+    return exportRun(this.deps.runs.dir(id));
+  }
+
+  async previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto> {
+    const parsed = DataSchema.safeParse(data ?? {});
+    if (!parsed.success) throw new Error(`Invalid dataset settings:\n${describeConfigError(parsed.error)}`);
+    return previewForWizard(parsed.data, seed);
+  }
+
+  async downloadDataset(name: string): Promise<string> {
+    try {
+      const folder = await downloadStandardDataset(name, this.deps.datasetCache, (p) => this.deps.emit('download', { name, ...p }));
+      this.deps.emit('download', { name, file: '', received: 0, total: null, done: true });
+      return folder;
+    } catch (e) {
+      this.deps.emit('download', { name, file: '', received: 0, total: null, done: true, error: (e as Error).message });
+      throw e;
+    }
+  }
+}
+
+/**
+ * Runs one call from the renderer: the method must exist and its arguments must match its schema
+ * before anything runs. Errors come back as plain sentences naming what was wrong.
+ */
+export async function dispatchCall(service: StudioCalls, method: unknown, args: unknown): Promise<unknown> {
+  if (!isStudioMethod(method)) throw new Error(`unknown API method ${JSON.stringify(method)}`);
+  const parsed = (API_ARGS[method] as z.ZodType<unknown[]>).safeParse(args ?? []);
+  if (!parsed.success) throw new Error(`bad arguments for ${method}: ${describeConfigError(parsed.error)}`);
+  const fn = service[method as StudioMethod] as (...a: unknown[]) => Promise<unknown>;
+  return fn.apply(service, parsed.data as unknown[]);
+}
