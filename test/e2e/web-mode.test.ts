@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { builtFile, root } from '../foundation/built';
 import { writeFinishedRun } from './fixture-run';
+import { searchFlow } from './flows';
 
 /**
  * The app in a real browser (Debian's Chromium, headless) against web mode. Skipped, with the reason
@@ -15,11 +16,6 @@ import { writeFinishedRun } from './fixture-run';
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!CHROMIUM) console.warn('web-mode e2e skipped: no Chromium at /usr/bin/chromium (apt-get install chromium)');
 const artifacts = join(root, 'test-artifacts');
-
-/** Number of points a chart's last finished drawing held (set by the EChart component). */
-async function renderedPoints(page: Page, label: string): Promise<number> {
-  return Number((await page.getByRole('img', { name: label, exact: true }).getAttribute('data-rendered-points')) ?? 0);
-}
 
 describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
   let server: ChildProcess;
@@ -57,88 +53,7 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
-    await page.getByText(/Compute backend: wasm/).waitFor({ timeout: 60_000 });
-    await shot(page, '01-home');
-
-    await page.getByRole('button', { name: 'New search' }).click();
-    const wizard = page.getByRole('region', { name: 'new search' });
-    // 1. Dataset: the bundled Fashion-MNIST subset.
-    expect(await wizard.getByLabel('dataset source').inputValue()).toBe('default');
-    await shot(page, '02-wizard-dataset');
-    await wizard.getByRole('button', { name: 'Next' }).click();
-    // 2. Splits, with the preview of what the seed draws.
-    await wizard.getByLabel('images used').fill('400');
-    await wizard.getByRole('button', { name: 'Preview dataset and splits' }).click();
-    const preview = wizard.getByLabel('dataset preview');
-    await preview.waitFor({ timeout: 60_000 });
-    expect(await preview.getByRole('row').count()).toBe(11); // header + 10 classes
-    await expect(preview.textContent()).resolves.toMatch(/T-shirt\/top/);
-    expect(await preview.locator('canvas').count()).toBe(60);
-    await shot(page, '03-wizard-splits-preview');
-    await wizard.getByRole('button', { name: 'Next' }).click();
-    // 3. A tiny DARTS space, with its cost.
-    await wizard.getByLabel('cells').fill('3');
-    await wizard.getByLabel('initial channels').fill('4');
-    await expect(wizard.getByLabel('estimate').textContent()).resolves.toMatch(/M supernet parameters · ≈ \d+\.\d+ GFLOP per image forward · ≈ \d+\.\d\d GB per step/);
-    await shot(page, '04-wizard-space');
-    await wizard.getByRole('button', { name: 'Next' }).click();
-    // 4. Strategy: first-order DARTS with the paper's hyperparameters.
-    expect(await wizard.getByLabel('α learning rate').inputValue()).toBe('0.0003');
-    await wizard.getByRole('button', { name: 'Next' }).click();
-    // 5. Training.
-    await wizard.getByLabel('epochs').fill('3');
-    await wizard.getByLabel('batch size').fill('8');
-    await wizard.getByLabel('steps per epoch').fill('20');
-    await wizard.getByRole('button', { name: 'Next' }).click();
-    // 6. Review, then Start.
-    const json = JSON.parse((await wizard.getByLabel('config JSON').textContent()) ?? '{}');
-    expect(json).toMatchObject({ epochs: 3, batchSize: 8, stepsPerEpoch: 20, space: { cells: 3, channels: 4 }, data: { subset: 400 } });
-    await shot(page, '05-wizard-review');
-    await wizard.getByRole('button', { name: 'Start search' }).click();
-
-    // The dashboard, live.
-    const dash = page.getByRole('region', { name: 'run dashboard' });
-    await dash.waitFor({ timeout: 30_000 });
-    await page.waitForFunction(() => Number(document.querySelector('[aria-label="loss chart"]')?.getAttribute('data-rendered-points') ?? 0) >= 4, undefined, { timeout: 180_000 });
-    await dash.getByText('Architecture after epoch 1').waitFor({ timeout: 180_000 });
-    await shot(page, '06-dashboard-live');
-    await dash.getByRole('button', { name: 'Pause' }).click();
-    await page.getByRole('cell', { name: /^paused/ }).waitFor({ timeout: 120_000 });
-    const pausedAt = await renderedPoints(page, 'loss chart');
-    expect(pausedAt).toBeGreaterThanOrEqual(4);
-    await shot(page, '07-dashboard-paused');
-    await dash.getByRole('button', { name: 'Resume' }).click();
-    await page.getByRole('cell', { name: /^completed/ }).waitFor({ timeout: 240_000 });
-    // train + val loss over all 60 steps.
-    await page.waitForFunction(() => Number(document.querySelector('[aria-label="loss chart"]')?.getAttribute('data-rendered-points') ?? 0) === 120, undefined, { timeout: 30_000 });
-    await dash.getByText('Architecture after epoch 3').waitFor();
-
-    // The genotype as cell diagrams (SVG: the op labels are text in the page).
-    const diagram = dash.getByRole('img', { name: 'normal cell diagram' });
-    await page.waitForFunction(() => (document.querySelector('[aria-label="normal cell diagram"] svg')?.textContent ?? '').includes('c_{k}'), undefined, { timeout: 30_000 });
-    const diagramText = (await diagram.locator('svg').textContent()) ?? '';
-    const genotype = (await dash.getByLabel('genotype').textContent()) ?? '';
-    const normalOps = /normal: (.*)reduce:/.exec(genotype)![1].trim().split(', ').map((g) => g.split('←')[0]);
-    expect(normalOps).toHaveLength(8);
-    for (const op of normalOps) expect(diagramText).toContain(op);
-    // The slider goes back through time.
-    await dash.getByLabel('epoch slider').fill('0');
-    await dash.getByText('Architecture after epoch 1').waitFor();
-    expect(await renderedPoints(page, 'normal cell entropy chart')).toBe(14 * 3);
-    await shot(page, '08-dashboard-completed');
-
-    // Export: the files, downloadable.
-    await dash.getByRole('button', { name: 'Export' }).click();
-    const files = dash.getByLabel('exported files');
-    await files.waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), files.getByRole('link', { name: 'genotype.json' }).click()]);
-    const saved = join(artifacts, 'exported-genotype.json');
-    await download.saveAs(saved);
-    const { readFileSync } = await import('node:fs');
-    const exported = JSON.parse(readFileSync(saved, 'utf8'));
-    expect(exported.normal.map(([op]: [string]) => op)).toEqual(normalOps);
-    await expect(files.textContent()).resolves.toMatch(/supernet\.safetensors/);
-    await shot(page, '09-exported');
+    await searchFlow(page, { shot: (name) => shot(page, name), web: true, artifacts });
     expect(errors).toEqual([]);
   });
 

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+
+/** Number of points a chart's last finished drawing held (set by the EChart component). */
+export async function renderedPoints(page: Page, label: string): Promise<number> {
+  return Number(
+    (await page.getByRole('img', { name: label, exact: true }).getAttribute('data-rendered-points')) ?? 0,
+  );
+}
+
+/**
+ * The main flow a person follows, the same in the browser (web mode) and in the Electron window:
+ * the six wizard steps with the bundled dataset and a tiny DARTS config, the live dashboard, pause,
+ * resume, completion, the genotype diagram, the epoch slider and export. `page` shows the app's home.
+ */
+export async function searchFlow(
+  page: Page,
+  o: { shot: (name: string) => Promise<unknown>; web: boolean; artifacts: string },
+): Promise<void> {
+  await page.getByText(/Compute backend: wasm/).waitFor({ timeout: 60_000 });
+  await o.shot('01-home');
+
+  await page.getByRole('button', { name: 'New search' }).click();
+  const wizard = page.getByRole('region', { name: 'new search' });
+  // 1. Dataset: the bundled Fashion-MNIST subset.
+  expect(await wizard.getByLabel('dataset source').inputValue()).toBe('default');
+  await o.shot('02-wizard-dataset');
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  // 2. Splits, with the preview of what the seed draws.
+  await wizard.getByLabel('images used').fill('400');
+  await wizard.getByRole('button', { name: 'Preview dataset and splits' }).click();
+  const preview = wizard.getByLabel('dataset preview');
+  await preview.waitFor({ timeout: 60_000 });
+  expect(await preview.getByRole('row').count()).toBe(11); // header + 10 classes
+  await expect(preview.textContent()).resolves.toMatch(/T-shirt\/top/);
+  expect(await preview.locator('canvas').count()).toBe(60);
+  await o.shot('03-wizard-splits-preview');
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  // 3. A tiny DARTS space, with its cost.
+  await wizard.getByLabel('cells').fill('3');
+  await wizard.getByLabel('initial channels').fill('4');
+  await expect(wizard.getByLabel('estimate').textContent()).resolves.toMatch(
+    /M supernet parameters · ≈ \d+\.\d+ GFLOP per image forward · ≈ \d+\.\d\d GB per step/,
+  );
+  await o.shot('04-wizard-space');
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  // 4. Strategy: first-order DARTS with the paper's hyperparameters.
+  expect(await wizard.getByLabel('α learning rate').inputValue()).toBe('0.0003');
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  // 5. Training.
+  await wizard.getByLabel('epochs').fill('3');
+  await wizard.getByLabel('batch size').fill('8');
+  await wizard.getByLabel('steps per epoch').fill('20');
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  // 6. Review, then Start.
+  const json = JSON.parse((await wizard.getByLabel('config JSON').textContent()) ?? '{}');
+  expect(json).toMatchObject({
+    epochs: 3,
+    batchSize: 8,
+    stepsPerEpoch: 20,
+    space: { cells: 3, channels: 4 },
+    data: { subset: 400 },
+  });
+  await o.shot('05-wizard-review');
+  await wizard.getByRole('button', { name: 'Start search' }).click();
+
+  // The dashboard, live.
+  const dash = page.getByRole('region', { name: 'run dashboard' });
+  await dash.waitFor({ timeout: 30_000 });
+  await page.waitForFunction(
+    () =>
+      Number(
+        document.querySelector('[aria-label="loss chart"]')?.getAttribute('data-rendered-points') ?? 0,
+      ) >= 4,
+    undefined,
+    { timeout: 180_000 },
+  );
+  await dash.getByText('Architecture after epoch 1').waitFor({ timeout: 180_000 });
+  await o.shot('06-dashboard-live');
+  await dash.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('cell', { name: /^paused/ }).waitFor({ timeout: 120_000 });
+  const pausedAt = await renderedPoints(page, 'loss chart');
+  expect(pausedAt).toBeGreaterThanOrEqual(4);
+  await o.shot('07-dashboard-paused');
+  await dash.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('cell', { name: /^completed/ }).waitFor({ timeout: 240_000 });
+  // train + val loss over all 60 steps.
+  await page.waitForFunction(
+    () =>
+      Number(
+        document.querySelector('[aria-label="loss chart"]')?.getAttribute('data-rendered-points') ?? 0,
+      ) === 120,
+    undefined,
+    { timeout: 30_000 },
+  );
+  await dash.getByText('Architecture after epoch 3').waitFor();
+
+  // The genotype as cell diagrams (SVG: the op labels are text in the page).
+  const diagram = dash.getByRole('img', { name: 'normal cell diagram' });
+  await page.waitForFunction(
+    () =>
+      (document.querySelector('[aria-label="normal cell diagram"] svg')?.textContent ?? '').includes('c_{k}'),
+    undefined,
+    { timeout: 30_000 },
+  );
+  const diagramText = (await diagram.locator('svg').textContent()) ?? '';
+  const genotype = (await dash.getByLabel('genotype').textContent()) ?? '';
+  const normalOps = /normal: (.*)reduce:/
+    .exec(genotype)![1]
+    .trim()
+    .split(', ')
+    .map((g) => g.split('←')[0]);
+  expect(normalOps).toHaveLength(8);
+  for (const op of normalOps) expect(diagramText).toContain(op);
+  // The slider goes back through time.
+  await dash.getByLabel('epoch slider').fill('0');
+  await dash.getByText('Architecture after epoch 1').waitFor();
+  expect(await renderedPoints(page, 'normal cell entropy chart')).toBe(14 * 3);
+  await o.shot('08-dashboard-completed');
+
+  // Export: the files, downloadable.
+  await dash.getByRole('button', { name: 'Export' }).click();
+  const files = dash.getByLabel('exported files');
+  await files.waitFor();
+  let exported: { normal: Array<[string, number]> };
+  if (o.web) {
+    // Web mode: a download link per file.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      files.getByRole('link', { name: 'genotype.json' }).click(),
+    ]);
+    const saved = join(o.artifacts, 'exported-genotype.json');
+    await download.saveAs(saved);
+    exported = JSON.parse(readFileSync(saved, 'utf8'));
+  } else {
+    // Desktop: the files are on disk, in the folder the dashboard names.
+    const folder = /Exported to (.*):/.exec((await files.textContent()) ?? '')![1];
+    exported = JSON.parse(readFileSync(join(folder, 'genotype.json'), 'utf8'));
+  }
+  expect(exported.normal.map(([op]) => op)).toEqual(normalOps);
+  await expect(files.textContent()).resolves.toMatch(/supernet\.safetensors/);
+  await o.shot('09-exported');
+}
