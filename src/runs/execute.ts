@@ -30,6 +30,8 @@ export interface ExecuteOptions {
   checkpointEvery?: number;
   /** Polled at every step boundary, besides the run folder's pause.request file. */
   shouldPause?: () => boolean;
+  /** Like shouldPause, but the run ends as 'stopped' (the user is done with it). */
+  shouldStop?: () => boolean;
   onProgress?: (p: RunProgress) => void;
   onWarning?: (message: string) => void;
 }
@@ -37,8 +39,14 @@ export interface ExecuteOptions {
 export const PAUSE_REQUEST = 'pause.request';
 
 /** Asks whoever executes the run (any process) to pause at its next step boundary. */
-export function requestPause(dir: RunDir): void {
-  writeFileSync(join(dir.path, PAUSE_REQUEST), new Date().toISOString());
+export function requestPause(dir: RunDir, intent: 'pause' | 'stop' = 'pause'): void {
+  writeFileSync(join(dir.path, PAUSE_REQUEST), intent);
+}
+
+/** The intent of a pending pause.request file, or null when there is none. */
+function pendingRequest(file: string): 'pause' | 'stop' | null {
+  if (!existsSync(file)) return null;
+  return readFileSync(file, 'utf8').trim() === 'stop' ? 'stop' : 'pause';
 }
 
 function countLines(file: string): number {
@@ -66,7 +74,7 @@ function markFailed(dir: RunDir, reason: string): void {
  * appended after every step, checkpoints written every `checkpointEvery` steps and at every pause,
  * status moved along running → paused/completed/failed. Returns how it ended.
  */
-export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'completed' | 'paused'> {
+export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'completed' | 'paused' | 'stopped'> {
   const config = dir.readConfig();
   const every = opts.checkpointEvery ?? 50;
   const pauseFile = join(dir.path, PAUSE_REQUEST);
@@ -103,12 +111,15 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
     const checkpoint = () => saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
     const stepTimes: number[] = [];
     while (!session.done) {
-      if (existsSync(pauseFile) || opts.shouldPause?.()) {
+      const request = opts.shouldStop?.() ? 'stop' : (pendingRequest(pauseFile) ?? (opts.shouldPause?.() ? 'pause' : null));
+      if (request) {
         dir.transition('pausing');
         checkpoint();
         if (existsSync(pauseFile)) unlinkSync(pauseFile);
-        dir.transition('paused', { step: session.step, pid: undefined, elapsedSeconds: totals.elapsedSeconds });
-        return 'paused';
+        if (request === 'stop') writeFileAtomic(join(dir.exportsDir, 'genotype.json'), genotypeToJson(session.strategy.derive()));
+        const outcome = request === 'stop' ? 'stopped' : 'paused';
+        dir.transition(outcome, { step: session.step, pid: undefined, elapsedSeconds: totals.elapsedSeconds, bestValAcc: totals.bestValAcc });
+        return outcome;
       }
       const t0 = performance.now();
       const r: StepReport = session.runStep();

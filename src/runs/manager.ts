@@ -111,7 +111,7 @@ export class RunManager extends EventEmitter {
   enqueue(id: string, resume = false): void {
     const dir = this.dir(id);
     const s = dir.readStatus();
-    if (resume && !isResumable(s.status)) throw new Error(`run ${id} is ${s.status}; only paused, failed or interrupted runs resume`);
+    if (resume && !isResumable(s.status)) throw new Error(`run ${id} is ${s.status}; only paused, stopped, failed or interrupted runs resume`);
     if (!resume && s.status !== 'queued') throw new Error(`run ${id} is ${s.status}, not queued`);
     if (resume) dir.transition('queued');
     this.queue.push({ id, resume });
@@ -178,7 +178,8 @@ export class RunManager extends EventEmitter {
   delete(id: string): void {
     const dir = this.dir(id);
     const s = dir.readStatus();
-    if (this.active.has(id) || this.queue.some((q) => q.id === id) || (isActive(s.status) && isProcessAlive(s.pid)))
+    // A worker that has reported the end of its run writes nothing more, so only the status counts.
+    if (s.status === 'queued' || this.queue.some((q) => q.id === id) || (isActive(s.status) && (this.active.has(id) || isProcessAlive(s.pid))))
       throw new Error(`run ${id} is ${s.status}: pause it before deleting it`);
     rmSync(dir.path, { recursive: true, force: true });
     this.emit('status', id, 'deleted');
@@ -186,15 +187,32 @@ export class RunManager extends EventEmitter {
 
   /** Pauses a run at its next step boundary, whichever process executes it. */
   pause(id: string): void {
+    this.halt(id, 'pause');
+  }
+
+  /** Stops a run at its next step boundary: its genotype so far is exported; it can still be resumed. */
+  stop(id: string): void {
+    this.halt(id, 'stop');
+  }
+
+  private halt(id: string, intent: 'pause' | 'stop'): void {
+    const status = intent === 'stop' ? 'stopped' : 'paused';
     const a = this.active.get(id);
-    if (a) a.worker.send({ type: 'pause' });
+    if (a) a.worker.send({ type: intent === 'stop' ? 'stop-run' : 'pause' });
     else {
       const q = this.queue.findIndex((x) => x.id === id);
       if (q >= 0) {
         this.queue.splice(q, 1);
-        this.dir(id).transition('paused');
-        this.emit('status', id, 'paused');
-      } else requestPause(this.dir(id));
+        this.dir(id).transition(status);
+        this.emit('status', id, status);
+      } else {
+        const s = this.dir(id).readStatus();
+        if (s.status === 'paused' && intent === 'stop') {
+          this.dir(id).transition('stopped');
+          this.emit('status', id, 'stopped');
+        } else if (isActive(s.status)) requestPause(this.dir(id), intent);
+        else throw new Error(`run ${id} is ${s.status}: only a running or queued run can be ${status}`);
+      }
     }
   }
 }

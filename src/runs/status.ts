@@ -5,14 +5,16 @@ import { z } from 'zod';
  * the next step boundary; `interrupted` means the worker or the app went away without a clean pause
  * (crash, kill, power loss) and the run can resume from its last good checkpoint.
  */
-export const RunStatusSchema = z.enum(['queued', 'running', 'pausing', 'paused', 'completed', 'failed', 'interrupted']);
+export const RunStatusSchema = z.enum(['queued', 'running', 'pausing', 'paused', 'stopped', 'completed', 'failed', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
-  queued: ['running', 'paused', 'failed'],
+  queued: ['running', 'paused', 'stopped', 'failed'],
   running: ['pausing', 'completed', 'failed', 'interrupted'],
-  pausing: ['paused', 'completed', 'failed', 'interrupted'],
-  paused: ['queued', 'running'],
+  pausing: ['paused', 'stopped', 'completed', 'failed', 'interrupted'],
+  paused: ['queued', 'running', 'stopped'],
+  // Stopped by the user: what it found so far is exported; it can still be resumed.
+  stopped: ['queued', 'running'],
   completed: [],
   failed: ['queued', 'running'],
   interrupted: ['queued', 'running'],
@@ -33,7 +35,7 @@ export function isActive(s: RunStatus): boolean {
 
 /** A run that can be resumed from a checkpoint. */
 export function isResumable(s: RunStatus): boolean {
-  return s === 'paused' || s === 'failed' || s === 'interrupted';
+  return s === 'paused' || s === 'stopped' || s === 'failed' || s === 'interrupted';
 }
 
 export const RunStatusFileSchema = z.object({

@@ -68,6 +68,9 @@ export class StudioService implements StudioCalls {
   async resumeRun(id: string) {
     this.deps.runs.enqueue(id, true);
   }
+  async stopRun(id: string) {
+    this.deps.runs.stop(id);
+  }
   async deleteRun(id: string) {
     this.deps.runs.delete(id);
   }

@@ -86,6 +86,8 @@ export interface StudioCalls {
   startRun(config: SearchConfigInput): Promise<string>;
   pauseRun(id: string): Promise<void>;
   resumeRun(id: string): Promise<void>;
+  /** Ends a run at its next step boundary, exporting its genotype so far (it can still be resumed). */
+  stopRun(id: string): Promise<void>;
   /** Deletes a run that is not executing (its whole folder). */
   deleteRun(id: string): Promise<void>;
   /** The run's metrics log (docs/run-format.md): step records and epoch records with α and genotype. */
@@ -111,6 +113,7 @@ export const API_ARGS: { [K in StudioMethod]: z.ZodType<Parameters<StudioCalls[K
   startRun: z.tuple([z.unknown()]) as unknown as z.ZodType<[SearchConfigInput]>,
   pauseRun: z.tuple([RunIdSchema]),
   resumeRun: z.tuple([RunIdSchema]),
+  stopRun: z.tuple([RunIdSchema]),
   deleteRun: z.tuple([RunIdSchema]),
   runMetrics: z.tuple([RunIdSchema]),
   runConfig: z.tuple([RunIdSchema]),

@@ -25,6 +25,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   }),
   /** Pause the executing run at its next step boundary (checkpoint, then `run-ended`). */
   z.object({ type: z.literal('pause') }),
+  /** Stop the executing run at its next step boundary: like pause, but it ends as 'stopped'. */
+  z.object({ type: z.literal('stop-run') }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
@@ -52,7 +54,7 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     /** This step closed an epoch: an epoch record (α, genotype) was appended to the metrics log. */
     epochEnded: z.boolean().optional(),
   }),
-  z.object({ type: z.literal('run-ended'), outcome: z.enum(['completed', 'paused', 'failed']), message: z.string().optional() }),
+  z.object({ type: z.literal('run-ended'), outcome: z.enum(['completed', 'paused', 'stopped', 'failed']), message: z.string().optional() }),
   z.object({ type: z.literal('stopped') }),
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;

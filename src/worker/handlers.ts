@@ -40,6 +40,7 @@ export async function handleMessage(
         await startRun(msg, send);
         return 'continue';
       case 'pause':
+      case 'stop-run':
         // Handled out of band by the worker entry (it must reach a run that is busy); nothing to do here.
         return 'continue';
       case 'stop':
@@ -83,7 +84,7 @@ async function compute(
 }
 
 /** Set by the worker entry when a 'pause' message arrives while a run executes. */
-export const pauseFlag = { requested: false };
+export const pauseFlag = { requested: false, stop: false };
 
 async function startRun(
   msg: Extract<HostMessage, { type: 'start-run' }>,
@@ -96,11 +97,13 @@ async function startRun(
     memoryNeedBytes: estimateStepBytes(config),
   });
   pauseFlag.requested = false;
+  pauseFlag.stop = false;
   try {
     const outcome = await executeRun(dir, {
       resume: msg.resume,
       checkpointEvery: msg.checkpointEvery,
       shouldPause: () => pauseFlag.requested,
+      shouldStop: () => pauseFlag.stop,
       onProgress: (p) => send({ type: 'run-progress', ...p }),
     });
     send({ type: 'run-ended', outcome });

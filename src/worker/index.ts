@@ -14,7 +14,9 @@ transport.onMessage((raw) => {
   // A pause must reach a run that is busy executing, so it bypasses the queue; the run checks the flag
   // at its next step boundary. (Steps are synchronous tfjs work; messages arrive between steps because
   // executeRun yields to the event loop after each one.)
-  if ((raw as { type?: unknown })?.type === 'pause') pauseFlag.requested = true;
+  const type = (raw as { type?: unknown })?.type;
+  if (type === 'pause') pauseFlag.requested = true;
+  if (type === 'stop-run') pauseFlag.stop = true;
   queue = queue.then(async () => {
     if ((await handleMessage(raw, send)) === 'exit') {
       transport.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,5 +131,47 @@ describe('RunManager', () => {
     m.enqueue('p', true);
     expect(await second).toBe('completed');
     expect(m.dir('p').readStatus()).toMatchObject({ status: 'completed', step: 4 });
+  });
+});
+
+describe('RunManager stop and delete', () => {
+  it('stops a real run at a step boundary: status stopped, genotype exported, resumable to the end', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nas-stop-'));
+    const m = new RunManager({ root, env: process.env, launch: WorkerClient.launcher(builtFile('out/main/worker.js')) });
+    const ended = (id: string) => new Promise<string>((resolve) => m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)));
+    m.create({ ...config, stepsPerEpoch: 4, data: { ...config.data, synthetic: { ...config.data.synthetic, size: 80 } } }, 's');
+    m.on('progress', (id: string, p: { step: number }) => {
+      if (id === 's' && p.step === 1) m.stop('s');
+    });
+    const first = ended('s');
+    m.enqueue('s');
+    expect(await first).toBe('stopped');
+    const s = m.dir('s').readStatus();
+    expect(s.status).toBe('stopped');
+    expect(s.step).toBeLessThan(4);
+    expect(existsSync(join(m.dir('s').exportsDir, 'genotype.json'))).toBe(true);
+    // A stopped run can be deleted (nothing executes it) but first it resumes to completion.
+    const second = ended('s');
+    m.enqueue('s', true);
+    expect(await second).toBe('completed');
+    m.delete('s');
+    expect(existsSync(join(root, 's'))).toBe(false);
+  });
+
+  it('refuses to delete a run that a worker executes or that waits in the queue', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nas-del-'));
+    const { launch } = fakeLauncher();
+    const m = new RunManager({ root, launch, maxConcurrent: 1, env: {} });
+    m.create(config, 'a');
+    m.create(config, 'b');
+    m.enqueue('a');
+    m.enqueue('b');
+    expect(() => m.delete('a')).toThrow(/run a is queued: pause it before deleting it/);
+    expect(() => m.delete('b')).toThrow(/pause it before deleting it/);
+    m.pause('b');
+    expect(m.dir('b').readStatus().status).toBe('paused');
+    m.delete('b');
+    expect(existsSync(join(root, 'b'))).toBe(false);
+    expect(() => m.stop('b')).toThrow(/no run named b/);
   });
 });

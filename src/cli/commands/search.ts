@@ -64,7 +64,7 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
       },
     });
     bar.stop();
-    if (outcome === 'paused') process.stderr.write(`paused. Continue with: nas-studio resume ${dir.id}\n`);
+    if (outcome === 'paused' || outcome === 'stopped') process.stderr.write(`${outcome}. Continue with: nas-studio resume ${dir.id}\n`);
     else process.stdout.write(readFileSync(`${dir.exportsDir}/genotype.json`, 'utf8') + '\n');
   } finally {
     if (started) bar.stop();
@@ -89,7 +89,7 @@ export function registerSearchCommand(program: Command): void {
 
   program
     .command('resume <run>')
-    .description('continue a paused, failed or interrupted run from its last checkpoint')
+    .description('continue a paused, stopped, failed or interrupted run from its last checkpoint')
     .option('--runs <dir>', 'runs folder', runsRoot())
     .option('--backend <name>', 'tfjs backend')
     .action(async (id: string, opts: { runs: string; backend?: string }) => {
@@ -101,10 +101,10 @@ export function registerSearchCommand(program: Command): void {
       await executeWithProgress(dir, true, opts.backend);
     });
 
-  // pause and stop do the same thing (a checkpoint at the next step boundary); they differ in intent.
+  // Both checkpoint at the next step boundary; a stopped run also exports its genotype so far.
   for (const [verb, description, done] of [
     ['pause', 'ask the process executing a run to pause it at its next step boundary', 'pauses after its current step'],
-    ['stop', 'stop a run at its next step boundary (a pause you need not resume; its checkpoint stays)', 'stops after its current step and can still be resumed'],
+    ['stop', 'stop a run at its next step boundary and export its genotype so far (it can still be resumed)', 'stops after its current step and can still be resumed'],
   ] as const) {
     program
       .command(`${verb} <run>`)
@@ -114,7 +114,7 @@ export function registerSearchCommand(program: Command): void {
         const dir = findRun(opts.runs, id);
         const s = dir.readStatus();
         if (s.status !== 'running') throw new Error(`run ${id} is ${s.status}, not running`);
-        requestPause(dir);
+        requestPause(dir, verb);
         process.stdout.write(`${verb} requested for ${id}; it ${done}\n`);
       });
   }

@@ -60,6 +60,16 @@ describe('safetensors encode', () => {
 });
 
 describe('safetensors decode', () => {
+  it('decodes from a Node Buffer that is a view into a larger pool (as readFileSync may return)', () => {
+    const bytes = encodeSafetensors({ a: { shape: [2], data: new Float32Array([1.5, -2]) }, b: { shape: [1], data: new Float32Array([7]) } });
+    const pool = Buffer.alloc(bytes.length + 64, 0xff);
+    pool.set(bytes, 32);
+    const view = pool.subarray(32, 32 + bytes.length);
+    const decoded = decodeSafetensors(view);
+    expect(Array.from(decoded.tensors.get('a')!.data)).toEqual([1.5, -2]);
+    expect(Array.from(decoded.tensors.get('b')!.data)).toEqual([7]);
+  });
+
   it('reads a hand-built file with F16, BF16, I64 and U8 tensors', () => {
     const header = JSON.stringify({
       __metadata__: { format: 'pt' },

@@ -281,7 +281,8 @@ function readMetadata(raw: unknown): Record<string, string> {
 function readData(raw: Uint8Array, dtype: SafetensorsDType, name: string): TensorArray {
   const n = raw.length / BYTES_PER_ELEMENT[dtype];
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const copy = () => raw.slice().buffer;
+  // A copy of exactly these bytes (Node Buffers share a larger ArrayBuffer and their slice() is a view).
+  const copy = () => new Uint8Array(raw).buffer;
   switch (dtype) {
     case 'U8':
       return raw.slice();

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { isResumable } from '../../../runs/status';
 import type { ExportResult, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { SeriesChart, type Series } from '../charts/SeriesChart';
@@ -16,6 +17,7 @@ const ENAS_SERIES: Array<[string, string]> = [
   ['baseline', 'baseline'],
   ['controllerEntropy', 'controller entropy'],
 ];
+
 
 /** One run, live: progress, controls, curves, α and genotype, log, export. Mount with key={run.id}. */
 export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: () => void }) {
@@ -69,8 +71,13 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
         )}
       </div>
       <div style={{ margin: '8px 0' }}>
-        {running && <button onClick={() => act(() => api().pauseRun(run.id))}>Pause</button>}
-        {['paused', 'interrupted', 'failed'].includes(run.status) && <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>}
+        {running && <button onClick={() => act(() => api().pauseRun(run.id))}>Pause</button>}{' '}
+        {(running || run.status === 'queued') && (
+          <button title="end the search after the current step and export its genotype so far" onClick={() => act(() => api().stopRun(run.id))}>
+            Stop
+          </button>
+        )}
+        {isResumable(run.status) && <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>}{' '}
         <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>Export</button>
       </div>
       {(error || actionError) && <p role="alert">{actionError ?? error}</p>}

@@ -1,4 +1,5 @@
 import type { RunProgressEvent, RunSummary } from '../../../shared/api';
+import { isResumable } from '../../../runs/status';
 import { api } from '../api';
 import { formatDuration } from '../format';
 
@@ -63,7 +64,7 @@ export function RunsList(props: {
               <td>{active && p ? `ETA ${formatDuration(p.etaSeconds)}` : formatDuration(r.elapsedSeconds)}</td>
               <td>
                 {active && <button onClick={() => act(() => api().pauseRun(r.id))}>Pause</button>}
-                {['paused', 'interrupted', 'failed'].includes(r.status) && <button onClick={() => act(() => api().resumeRun(r.id))}>Resume</button>}
+                {isResumable(r.status) && <button onClick={() => act(() => api().resumeRun(r.id))}>Resume</button>}
                 {!active && r.status !== 'queued' && (
                   <button
                     onClick={() => {
