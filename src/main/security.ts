@@ -1,7 +1,7 @@
 /**
  * The Electron security policy, as data, importable without Electron so that tests can assert it.
  * (Electron's checklist: contextIsolation, sandbox, no nodeIntegration, a strict CSP, no navigation,
- * no new windows, no permissions, IPC only from our own page.)
+ * no new windows, no permissions but writing to the clipboard, IPC only from our own page.)
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -16,6 +16,11 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
   "object-src 'none'",
 ].join('; ');
+
+/** The one permission the page may use: the wizard's "Copy" writes the config JSON to the clipboard. */
+export function isPermissionAllowed(permission: string): boolean {
+  return permission === 'clipboard-sanitized-write';
+}
 
 export function secureWebPreferences(preloadPath: string) {
   return {
