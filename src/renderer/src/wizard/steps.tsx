@@ -8,6 +8,7 @@ import { SearchConfigSchema } from '../../../shared/search-config';
 import { PreviewButton } from './DatasetStep';
 import type { Draft } from './draft';
 import { NumberField, SelectField } from './fields';
+import { fitWarning } from './fit';
 
 type Set = (path: string, v: unknown) => void;
 
@@ -47,12 +48,6 @@ function dims(d: Draft['data']): { size: number; channels: number; classes: numb
   return { size: d.imageSize, channels: 3, classes: 10 };
 }
 
-/** Bytes in a doctor report's GPU memory string ("81559 MiB"), or null. */
-function gpuBytes(report: DoctorReport | null): number | null {
-  const m = /([\d.]+)\s*MiB/.exec(report?.gpus.devices[0]?.memory ?? '');
-  return m ? Number(m[1]) * 2 ** 20 : null;
-}
-
 /** Step 3: the DARTS cell space, with what it costs. */
 export function SpaceStep({ draft, set, doctor }: { draft: Draft; set: Set; doctor: DoctorReport | null }) {
   const s = draft.space;
@@ -67,14 +62,7 @@ export function SpaceStep({ draft, set, doctor }: { draft: Draft; set: Set; doct
       bytes: estimateStepBytes(parsed.data),
     };
   }, [draft]);
-  const gpu = gpuBytes(doctor);
-  const backend = doctor?.backend.chosen;
-  let fit: string | null = null;
-  if (estimate?.bytes) {
-    if (backend === 'tensorflow' && gpu !== null && estimate.bytes > 0.9 * gpu)
-      fit = `Needs about ${(estimate.bytes / 1e9).toFixed(1)} GB per step but the GPU has ${(gpu / 1e9).toFixed(1)} GB: reduce the batch size, channels or cells.`;
-    else if (backend === 'wasm' && estimate.bytes > 3.5e9) fit = 'Too large for the wasm backend\'s 4 GB heap: it will run on the slower cpu backend (or reduce the batch size, channels or cells).';
-  }
+  const fit = fitWarning(estimate?.bytes ?? null, doctor);
   return (
     <fieldset>
       <legend>3. Search space: DARTS cells</legend>
