@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import Store from 'electron-store';
 import { join } from 'node:path';
 import { CONTENT_SECURITY_POLICY, isPermissionAllowed, isTrustedSenderUrl, secureWebPreferences, windowOptions } from './security';
@@ -78,6 +78,10 @@ void app.whenReady().then(() => {
       },
     },
     datasetCache: datasetCache(),
+    choosePath: async () => {
+      const r = await dialog.showOpenDialog({ title: 'Choose a dataset folder or file', properties: ['openDirectory', 'openFile'] });
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
     emit: (name, payload) => BrowserWindow.getAllWindows().forEach((w) => w.webContents.send(IPC.event, name, payload)),
   });
   // Every renderer call goes through this one handler: sender checked, method and arguments validated.

@@ -17,6 +17,8 @@ export interface StudioDeps {
   /** Folder standard datasets are downloaded into. */
   datasetCache: string;
   emit<E extends keyof StudioEvents>(event: E, payload: StudioEvents[E]): void;
+  /** The system's open dialog (Electron); absent in web mode, where the path is typed. */
+  choosePath?: () => Promise<string | null>;
 }
 
 /**
@@ -93,6 +95,11 @@ export class StudioService implements StudioCalls {
     const parsed = DataSchema.safeParse(data ?? {});
     if (!parsed.success) throw new Error(`Invalid dataset settings:\n${describeConfigError(parsed.error)}`);
     return previewForWizard(parsed.data, seed);
+  }
+
+  async chooseDatasetPath(): Promise<string | null> {
+    if (!this.deps.choosePath) throw new Error('web mode has no file dialog: type the dataset\'s path on the machine running nas-studio serve');
+    return this.deps.choosePath();
   }
 
   async downloadDataset(name: string): Promise<string> {

@@ -99,6 +99,8 @@ export interface StudioCalls {
   exportRun(id: string): Promise<ExportResult>;
   /** Loads the dataset a config's `data` section names and describes it for the wizard. */
   previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto>;
+  /** Asks the person for a dataset folder or file with the system's dialog (desktop app only); null if cancelled. */
+  chooseDatasetPath(): Promise<string | null>;
   /** Downloads a standard dataset into the app's cache (progress as 'download' events); returns its folder. */
   downloadDataset(name: string): Promise<string>;
 }
@@ -120,6 +122,7 @@ export const API_ARGS: { [K in StudioMethod]: z.ZodType<Parameters<StudioCalls[K
   runLog: z.tuple([RunIdSchema]),
   exportRun: z.tuple([RunIdSchema]),
   previewDataset: z.tuple([z.unknown(), z.number().int().nonnegative()]),
+  chooseDatasetPath: z.tuple([]),
   downloadDataset: z.tuple([z.string().regex(/^[a-z0-9-]{1,40}$/, 'not a dataset name')]),
 };
 
@@ -130,6 +133,8 @@ export function isStudioMethod(name: unknown): name is StudioMethod {
 /** The API as the renderer sees it: the calls plus typed event subscriptions. */
 export interface NasStudioApi extends StudioCalls {
   on<E extends StudioEventName>(event: E, listener: (e: StudioEvents[E]) => void): () => void;
+  /** True in the desktop app (files and dialogs are local), false in web mode. */
+  desktop: boolean;
   /** Where exported files can be fetched from in web mode (null in the desktop app: they are on disk). */
   exportUrl(id: string, file: string): string | null;
 }

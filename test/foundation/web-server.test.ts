@@ -79,6 +79,8 @@ describe('web mode server', () => {
     const bad = await call('deleteRun', '../../etc');
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/bad arguments for deleteRun: 0: not a run id/);
+    const dialog = await call('chooseDatasetPath');
+    expect((await dialog.json()).error).toMatch(/web mode has no file dialog: type the dataset's path/);
     const badExport = await fetch(`${base()}/api/runs/..%2f..%2fetc/exports/passwd`, { headers: auth() });
     expect(badExport.status).toBe(400);
   });

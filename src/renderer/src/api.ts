@@ -41,6 +41,7 @@ export function makeApi(bridge: StudioBridge, web: boolean): NasStudioApi {
   return {
     ...calls,
     on: (event: StudioEventName, listener: (e: never) => void) => bridge.on(event, listener as (p: unknown) => void),
+    desktop: !web,
     exportUrl: (id, file) => (web ? `/api/runs/${encodeURIComponent(id)}/exports/${encodeURIComponent(file)}` : null),
   } as NasStudioApi;
 }

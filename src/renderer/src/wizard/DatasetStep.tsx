@@ -32,6 +32,18 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
           <label style={{ display: 'block', margin: '6px 0' }}>
             <span style={{ display: 'inline-block', minWidth: 190 }}>folder or file</span>
             <input aria-label="dataset path" value={d.path ?? ''} onChange={(e) => set('data.path', e.target.value || undefined)} style={{ width: 420 }} />{' '}
+            {api().desktop && (
+              <button
+                onClick={() =>
+                  api()
+                    .chooseDatasetPath()
+                    .then((p) => p && set('data.path', p))
+                    .catch((e: Error) => setDownloadError(e.message))
+                }
+              >
+                Browse…
+              </button>
+            )}{' '}
             <small style={{ opacity: 0.7 }}>format detected: CIFAR-10/100 binary (folder or .tar.gz), IDX (MNIST-style), or one sub-folder of PNG/JPEG per class</small>
           </label>
           <NumberField label="image size" why="image folders are resized to this square size (CIFAR: 32)" value={d.imageSize} onChange={(v) => set('data.imageSize', v)} />
