@@ -30,7 +30,7 @@ export class BatchNorm extends Module {
 
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     const y = ctx.training
-      ? this.normaliseBatch(x)
+      ? this.normaliseBatch(x, !ctx.replay)
       : x.sub(this.runningMean).mul(tf.rsqrt(this.runningVar.add(BatchNorm.eps)));
     return this.weight && this.bias ? y.mul(this.weight).add(this.bias) : y;
   }
@@ -39,17 +39,21 @@ export class BatchNorm extends Module {
    * Training-mode normalisation with a hand-written gradient: autodiff of (x − μ)·(σ² + ε)^−½ keeps
    * several full-size intermediates per BatchNorm for the backward pass (the supernet has hundreds);
    * this keeps only x̂ and 1/σ. dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ, per channel. Also updates
-   * the running statistics. Tested against the autodiff of the plain formula (batchnorm.test.ts).
+   * the running statistics, unless `updateStats` is false (a recomputation for the backward pass:
+   * the statistics were updated by the forward pass already). Tested against the autodiff of the
+   * plain formula (batchnorm.test.ts).
    */
-  private normaliseBatch(x: tf.Tensor): tf.Tensor {
+  private normaliseBatch(x: tf.Tensor, updateStats: boolean): tf.Tensor {
     const m = BatchNorm.momentum;
     const n = x.size / this.channels;
     const normalise = (input: tf.Tensor, save: tf.GradSaveFunc) => {
       const { mean, variance } = tf.moments(input, [0, 1, 2]);
       const invStd = tf.rsqrt(variance.add(BatchNorm.eps));
       const xhat = input.sub(mean).mul(invStd);
-      this.runningMean.assign(this.runningMean.mul(1 - m).add(mean.mul(m)));
-      this.runningVar.assign(this.runningVar.mul(1 - m).add(variance.mul((m * n) / Math.max(n - 1, 1))));
+      if (updateStats) {
+        this.runningMean.assign(this.runningMean.mul(1 - m).add(mean.mul(m)));
+        this.runningVar.assign(this.runningVar.mul(1 - m).add(variance.mul((m * n) / Math.max(n - 1, 1))));
+      }
       save([xhat, invStd]);
       return {
         value: xhat,

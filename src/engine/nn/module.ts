@@ -4,6 +4,12 @@ import * as tf from '../tf';
 export interface ForwardContext {
   /** Batch statistics in BatchNorm (and running-stat updates) when true; running statistics when false. */
   training: boolean;
+  /**
+   * True while a checkpointed segment is recomputed for its backward pass (see checkpoint.ts): the
+   * same forward again, so it must not repeat side effects (BatchNorm leaves its running statistics
+   * alone) and any randomness must replay the first pass's draws (the search network has none).
+   */
+  replay?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '../../tf';
 import { Module, ModuleList, Sequential, type ForwardContext } from '../../nn/module';
-import { BatchNorm, Conv2d, GlobalAvgPool, Linear } from '../../nn';
+import { BatchNorm, Conv2d, GlobalAvgPool, Linear, checkpoint } from '../../nn';
 import { cellInputAdapters } from './cell-inputs';
 import { weightedSum } from './weighted-sum';
 import type { Rng } from '../../util/rng';
@@ -24,6 +24,20 @@ export interface ArchChoice {
   reduce: CellChoice;
 }
 
+/**
+ * Gradient checkpointing of the supernet (nn/checkpoint.ts) while gradients are taken: 'cell' keeps
+ * only each cell's inputs for the backward pass and recomputes the cell; 'edge' does so per mixed op
+ * (the cell's preprocessing and node sums stay on the tape); 'off' is plain autodiff, which keeps every
+ * intermediate of every candidate op. Same values and gradients in all three (recompute.test.ts).
+ * The recomputation replays the segment with the same ForwardContext marked `replay`.
+ */
+export type Recompute = 'cell' | 'edge' | 'off';
+
+/** The forward context of a segment's recomputation: the same context, marked as a replay. */
+function replayed(ctx: ForwardContext, replay: boolean): ForwardContext {
+  return replay ? { ...ctx, replay: true } : ctx;
+}
+
 /** One edge: every candidate op (pools followed by a non-affine BN, as in the reference's MixedOp). */
 export class MixedOp extends Module {
   private readonly candidates: Array<{ name: PrimitiveName; op: Module }>;
@@ -39,6 +53,24 @@ export class MixedOp extends Module {
 
   get opNames(): PrimitiveName[] {
     return this.candidates.map((c) => c.name);
+  }
+
+  private cachedVars?: tf.Variable[];
+  /** The trainable variables of this edge (fixed after construction), for checkpoint(). */
+  get variables(): tf.Variable[] {
+    return (this.cachedVars ??= this.parameters());
+  }
+
+  /** mix() recomputed in the backward pass (see Recompute). */
+  mixRecomputed(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext): tf.Tensor4D {
+    const seg = (xs: tf.Tensor[], replay: boolean) => this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay));
+    return checkpoint(seg, [x, w], this.variables) as tf.Tensor4D;
+  }
+
+  /** single() recomputed in the backward pass. */
+  singleRecomputed(x: tf.Tensor4D, k: number, ctx: ForwardContext): tf.Tensor4D {
+    const seg = (xs: tf.Tensor[], replay: boolean) => this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
+    return checkpoint(seg, [x], this.candidates[k].op.parameters()) as tf.Tensor4D;
   }
 
   /** Σ_k w_k·op_k(x). 'none' outputs zeros, so it is skipped: its term and its gradient are exactly 0. */
@@ -89,7 +121,29 @@ export class SearchCell extends Module {
     this.edges = this.addChild('edges', new ModuleList(edges));
   }
 
-  run(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice, ctx: ForwardContext): tf.Tensor4D {
+  private cachedVars?: tf.Variable[];
+  /** The trainable variables of this cell (fixed after construction), for checkpoint(). */
+  get variables(): tf.Variable[] {
+    return (this.cachedVars ??= this.parameters());
+  }
+
+  /** The cell's output (concatenated intermediate nodes) for inputs s0, s1 (see Recompute for `recompute`). */
+  run(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice, ctx: ForwardContext, recompute: Recompute = 'off'): tf.Tensor4D {
+    if (recompute !== 'cell') return this.runPlain(s0, s1, choice, ctx, recompute === 'edge');
+    // The architecture tensor (softmax weights or the straight-through gate) is an input of the segment,
+    // so that its gradient flows; a sampled choice's op indices are constants.
+    const arch = choice.kind === 'mix' ? [choice.weights] : choice.gate ? [choice.gate] : [];
+    const seg = (xs: tf.Tensor[], replay: boolean) => {
+      const c: CellChoice =
+        choice.kind === 'mix'
+          ? { kind: 'mix', weights: xs[2] as tf.Tensor2D }
+          : { kind: 'sample', ops: choice.ops, gate: choice.gate ? (xs[2] as tf.Tensor1D) : undefined };
+      return this.runPlain(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, c, replayed(ctx, replay), false);
+    };
+    return checkpoint(seg, [s0, s1, ...arch], this.variables) as tf.Tensor4D;
+  }
+
+  private runPlain(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice, ctx: ForwardContext, perEdge: boolean): tf.Tensor4D {
     const states: tf.Tensor4D[] = [
       this.pre0.forward(s0, ctx) as tf.Tensor4D,
       this.pre1.forward(s1, ctx) as tf.Tensor4D,
@@ -102,9 +156,9 @@ export class SearchCell extends Module {
       for (let j = 0; j < i + 2; j++, e++) {
         const edge = this.edges.items[e];
         if (rows) {
-          terms.push(edge.mix(states[j], rows[e], ctx));
+          terms.push(perEdge ? edge.mixRecomputed(states[j], rows[e], ctx) : edge.mix(states[j], rows[e], ctx));
         } else if (choice.kind === 'sample') {
-          const out = edge.single(states[j], choice.ops[e], ctx);
+          const out = perEdge ? edge.singleRecomputed(states[j], choice.ops[e], ctx) : edge.single(states[j], choice.ops[e], ctx);
           terms.push(gates ? (out.mul(gates[e]) as tf.Tensor4D) : out);
         }
       }
@@ -125,6 +179,14 @@ export class SearchNetwork extends Module {
   private readonly pool = new GlobalAvgPool();
   private readonly classifier: Linear;
   readonly numEdges: number;
+  /**
+   * Gradient checkpointing while gradients are taken (see Recompute). Per edge by default: measured on
+   * the bench configs (docs/performance.md), it keeps the least memory, because a whole cell's
+   * recomputation holds all of that cell's intermediates and their gradients at once, while the
+   * per-edge boundaries (cell preprocessing, node sums) are few; both cost one extra forward pass
+   * of the mixed ops.
+   */
+  recompute: Recompute = 'edge';
 
   constructor(
     readonly space: DartsSpace,
@@ -161,7 +223,7 @@ export class SearchNetwork extends Module {
     let s0 = s;
     let s1 = s;
     for (const cell of this.cells.items) {
-      const out = cell.run(s0, s1, cell.reduction ? arch.reduce : arch.normal, ctx);
+      const out = cell.run(s0, s1, cell.reduction ? arch.reduce : arch.normal, ctx, this.recompute);
       [s0, s1] = [s1, out];
     }
     return this.classifier.forward(this.pool.forward(s1, ctx), ctx) as tf.Tensor2D;

@@ -1,0 +1,94 @@
+import * as tf from '../tf';
+
+/**
+ * A segment of a network for `checkpoint`: computes its output from `inputs` (and from variables it
+ * captures). `replay` is false on the forward pass and true when the segment is recomputed for the
+ * backward pass; a replayed segment must compute exactly the same values and must not repeat side
+ * effects (BatchNorm's running statistics: see ForwardContext.replay).
+ */
+export type Segment = (inputs: tf.Tensor[], replay: boolean) => tf.Tensor;
+
+/**
+ * Gradient checkpointing (recomputation): y = segment(inputs) whose backward pass keeps only the
+ * segment's inputs. The forward runs inside tf.customGrad, where nothing is recorded on the tape, so
+ * the segment's intermediates are freed as soon as it returns; the backward recomputes the segment
+ * under a fresh tape and backpropagates dy through it. Costs one extra forward pass of the segment.
+ *
+ * `vars` must list every trainable variable the segment uses: they become explicit inputs of the
+ * gradient graph so that tfjs routes their gradients (by tensor id) through this node. They are given
+ * their own node (y = A(inputs) + B(vars), B ≡ 0): tfjs calls B's gradient only when some variable is
+ * differentiated, so a pass that wants only input gradients (DARTS's α step) skips the weight
+ * gradients, as plain autodiff does. When both are wanted, B's recomputation yields the inputs'
+ * gradients too and A reuses them: one recomputation per backward pass either way. Variables the
+ * segment does not use get zero gradients.
+ *
+ * Without an active tape (inference, or a loss evaluated outside a gradient) the segment just runs.
+ * Not for higher-order gradients (tf.grad of a tf.grad through a checkpoint): refused.
+ */
+export function checkpoint(segment: Segment, inputs: tf.Tensor[], vars: readonly tf.Variable[]): tf.Tensor {
+  if (!tf.engine().isTapeOn()) return segment(inputs, false);
+  const n = inputs.length;
+  /** Input gradients computed by B's recomputation, for A to reuse. */
+  let stash: tf.Tensor[] | null = null;
+  let yShape: number[] = [];
+
+  const forInputs = (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const xs = args as tf.Tensor[];
+    save(xs);
+    return {
+      value: segment(xs, false),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        if (stash) {
+          const g = stash;
+          stash = null;
+          return g;
+        }
+        return recomputeGradients(segment, saved, [], dy as tf.Tensor);
+      },
+    };
+  };
+
+  const forVars = (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    save(inputs);
+    return {
+      // The shape of y, so that this node receives y's full gradient through the addition.
+      value: tf.zeros(yShape),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const all = recomputeGradients(segment, saved, vars, dy as tf.Tensor);
+        stash = all.slice(0, n);
+        return all.slice(n);
+      },
+    };
+  };
+
+  type Custom = Parameters<typeof tf.customGrad>[0];
+  const y = tf.customGrad(forInputs as unknown as Custom)(...inputs);
+  if (vars.length === 0) return y;
+  yShape = y.shape;
+  return tf.add(y, tf.customGrad(forVars as unknown as Custom)(...vars));
+}
+
+/**
+ * Gradients of segment(saved) · dy with respect to saved inputs and `vars` (zeros where the segment
+ * does not depend on one), by recomputing the segment under a tape of its own.
+ */
+function recomputeGradients(segment: Segment, saved: tf.Tensor[], vars: readonly tf.Variable[], dy: tf.Tensor): tf.Tensor[] {
+  const engine = tf.engine();
+  if (engine.state.gradientDepth !== 0)
+    throw new Error('checkpoint: higher-order gradients through a recomputed segment are not supported');
+  // engine.gradients() below starts a tape of its own and, finishing at depth 0, disposes that tape and
+  // clears state.activeTape; the outer backward pass (which is running us) still has to dispose the
+  // tensors saved on its own tape at its end, so its tape is put back.
+  const outerTape = engine.state.activeTape;
+  try {
+    return tf.tidy(() => {
+      const xs = [...saved, ...vars];
+      const { grads } = engine.gradients(() => segment(saved, true), xs, dy, true);
+      return xs.map((x, i) => grads[i] ?? tf.zerosLike(x));
+    });
+  } finally {
+    engine.state.activeTape = outerTape;
+  }
+}
