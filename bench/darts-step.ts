@@ -1,11 +1,16 @@
+const USAGE = `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
+  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-profile] [--out FILE] [--compare]`;
 /**
- * `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
- *  [--steps N] [--warmup N] [--out FILE] [--compare]`
+ * ${USAGE}
  *
  * Seconds per DARTS search step (α step + weight step, as the reference's training loop) on synthetic
  * N(0,1) images with uniform labels, the same protocol as ../shared/reference-bench. Reports the median
  * over timed steps after warm-up, achieved GFLOP/s (conv + matmul FLOPs: ~6 forward passes of work per
- * first-order step, ~13 per second-order step), peak RSS and tfjs memory. `--compare` runs every
+ * first-order step, ~13 per second-order step; recomputation's extra forward passes are not counted),
+ * the process's peak RSS so far (getrusage maxRSS: run one config and order per process for clean
+ * figures), and the peak of tfjs's tensor byte count over one extra, untimed step (unless
+ * --no-profile; a clone counts its shared data again), against the estimate of src/engine/search/memory.ts. `--recompute` sets the
+ * supernet's gradient checkpointing (default: the network's, per mixed op). `--compare` runs every
  * available backend among wasm and cpu and prints a table.
  */
 import * as tf from '../src/engine/tf';
@@ -19,7 +24,8 @@ import { SearchNetwork } from '../src/engine/spaces/darts/supernet';
 import { Darts } from '../src/engine/strategies/darts';
 import { Rng } from '../src/engine/util/rng';
 import { countForwardFlops } from '../src/engine/spaces/darts/flops';
-import { BYTES_PER_FORWARD_FLOP } from '../src/engine/search/memory';
+import { estimateSpaceStepBytes } from '../src/engine/search/memory';
+import type { Recompute } from '../src/engine/spaces/darts/supernet';
 
 const CONFIGS = {
   tiny: { batch: 8, C: 8, cells: 5, size: 16, classes: 10 },
@@ -51,17 +57,35 @@ interface Row {
   stepSeconds: number[];
   gflopPerStep: number;
   gflops: number;
+  recompute: Recompute;
   peakRssMB: number;
   tfBytesMB: number;
+  /** Peak tfjs tensor memory over one profiled step, above what was held before it. */
+  tfPeakStepMB: number | null;
+  /** What src/engine/search/memory.ts estimates for this step. */
+  estimateMB: number;
   referenceSeconds: [number, number];
   speedupVsReferenceMid: number;
 }
 
-async function benchOne(backend: string, config: ConfigName, order: 'first' | 'second', steps: number, warmup: number): Promise<Row> {
+function peakRss(): number {
+  return Math.max(process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+}
+
+async function benchOne(
+  backend: string,
+  config: ConfigName,
+  order: 'first' | 'second',
+  steps: number,
+  warmup: number,
+  recompute: Recompute | undefined,
+  profile: boolean,
+): Promise<Row> {
   const c = CONFIGS[config];
   const space = DartsSpaceSchema.parse({ cells: c.cells, channels: c.C });
   const rng = new Rng(0);
   const net = new SearchNetwork(space, 3, c.classes, rng);
+  if (recompute) net.recompute = recompute;
   const darts = new Darts(net, DartsStrategySchema.parse({ name: 'darts', order }), rng);
   const batch = () => ({
     x: tf.tensor4d(rng.fillNormal(c.batch * c.size * c.size * 3), [c.batch, c.size, c.size, 3]),
@@ -70,15 +94,36 @@ async function benchOne(backend: string, config: ConfigName, order: 'first' | 's
   const train = batch();
   const val = batch();
   const times: number[] = [];
-  let peakRss = process.memoryUsage().rss;
+  let peak = peakRss();
   const info = { epoch: 0, stepInEpoch: 0, globalStep: 0, stepsPerEpoch: 1, totalEpochs: 50 };
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
     darts.step(train, val, info);
     const dt = (performance.now() - t0) / 1000;
     if (i >= warmup) times.push(dt);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    process.stderr.write(`  ${backend} ${config} ${order}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`);
+    peak = Math.max(peak, peakRss());
+    process.stderr.write(`  ${backend} ${config} ${order} recompute ${net.recompute}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`);
+  }
+  let tfPeakStepMB: number | null = null;
+  if (profile) {
+    // One more step with every new tensor's bytes watched (tf.profile is too heavy for the small config
+    // on wasm): tfjs's byte count peaks somewhere inside the step, not at its end.
+    const engine = tf.engine() as unknown as { trackTensor: (...a: unknown[]) => void; state: { numBytes: number } };
+    const track = engine.trackTensor;
+    const before = engine.state.numBytes;
+    let top = before;
+    engine.trackTensor = function (this: unknown, ...a: unknown[]) {
+      track.apply(this, a);
+      top = Math.max(top, engine.state.numBytes);
+    };
+    try {
+      darts.step(train, val, info);
+    } finally {
+      engine.trackTensor = track;
+    }
+    tfPeakStepMB = (top - before) / 2 ** 20;
+    peak = Math.max(peak, peakRss());
+    process.stderr.write(`  watched step: tfjs bytes peak ${tfPeakStepMB.toFixed(0)} MB above the ${(before / 2 ** 20).toFixed(0)} MB held\n`);
   }
   const fwdPerImage = countForwardFlops(space, c.size, 3, c.classes);
   const gflopPerStep = (fwdPerImage * c.batch * (order === 'first' ? 6 : 13)) / 1e9;
@@ -92,8 +137,11 @@ async function benchOne(backend: string, config: ConfigName, order: 'first' | 's
     stepSeconds: times,
     gflopPerStep,
     gflops: gflopPerStep / s,
-    peakRssMB: peakRss / 2 ** 20,
+    recompute: net.recompute,
+    peakRssMB: peak / 2 ** 20,
     tfBytesMB: tf.memory().numBytes / 2 ** 20,
+    tfPeakStepMB,
+    estimateMB: estimateSpaceStepBytes(space, c.size, c.batch, net.recompute) / 2 ** 20,
     referenceSeconds: ref,
     speedupVsReferenceMid: (ref[0] + ref[1]) / 2 / s,
   };
@@ -104,6 +152,13 @@ async function benchOne(backend: string, config: ConfigName, order: 'first' | 's
 }
 
 async function main() {
+  if (process.argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
+  const recompute = process.argv.includes('--recompute') ? (arg('recompute', 'cell') as Recompute) : undefined;
+  if (recompute && !['cell', 'edge', 'off'].includes(recompute)) throw new Error(`--recompute: cell, edge or off, not ${recompute}`);
+  const profile = !process.argv.includes('--no-profile');
   const configs = arg('configs', 'tiny,small').split(',') as ConfigName[];
   const orders = arg('orders', 'first,second').split(',') as Array<'first' | 'second'>;
   const steps = Number(arg('steps', '3'));
@@ -111,31 +166,34 @@ async function main() {
   const compare = process.argv.includes('--compare');
   const backends = compare ? ['wasm', 'cpu'] : [arg('backend', 'auto')];
   const rows: Row[] = [];
+  const backendDetails: Record<string, string | undefined> = {};
   for (const b of backends) {
     for (const config of configs) {
       // The wasm heap holds at most 4 GB: configs that need more run on the next backend, and the row says so.
       const c = CONFIGS[config];
       const space = DartsSpaceSchema.parse({ cells: c.cells, channels: c.C });
-      const need = countForwardFlops(space, c.size, 3, c.classes) * c.batch * BYTES_PER_FORWARD_FLOP;
+      const need = estimateSpaceStepBytes(space, c.size, c.batch, recompute);
       const report = await chooseBackend({ prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow'), memoryNeedBytes: need });
+      backendDetails[report.chosen] = report.attempts.find((a) => a.backend === report.chosen && a.ok)?.detail;
       if (b !== 'auto' && report.chosen !== b) process.stderr.write(`  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`);
-      for (const order of orders) rows.push(await benchOne(report.chosen, config, order, steps, warmup));
+      for (const order of orders) rows.push(await benchOne(report.chosen, config, order, steps, warmup, recompute, profile));
     }
   }
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     protocol: { warmup, steps, statistic: 'median seconds per step' },
+    backendDetails,
     rows,
   };
   const out = arg('out', 'bench/results/darts-step.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2));
-  console.log('| backend | config | order | s/step | GFLOP/s | vs PyTorch ref | peak RSS MB |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| backend | config | order | recompute | s/step | GFLOP/s | vs PyTorch ref | peak RSS MB | tfjs step peak MB | estimate MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows)
     console.log(
-      `| ${r.backend} | ${r.config} | ${r.order} | ${r.secondsPerStep.toFixed(2)} | ${r.gflops.toFixed(2)} | ${r.speedupVsReferenceMid.toFixed(2)}x | ${r.peakRssMB.toFixed(0)} |`,
+      `| ${r.backend} | ${r.config} | ${r.order} | ${r.recompute} | ${r.secondsPerStep.toFixed(2)} | ${r.gflops.toFixed(2)} | ${r.speedupVsReferenceMid.toFixed(2)}x | ${r.peakRssMB.toFixed(0)} | ${r.tfPeakStepMB?.toFixed(0) ?? '-'} | ${r.estimateMB.toFixed(0)} |`,
     );
   console.log(`wrote ${out}`);
 }

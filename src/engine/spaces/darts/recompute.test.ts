@@ -130,6 +130,34 @@ describe('recomputation (gradient checkpointing) in the supernet', () => {
     s.dispose();
   });
 
+  it('recomputes once per backward pass, and skips weight gradients when only α is wanted', async () => {
+    const s = setup();
+    const kernels = async (mode: Recompute, vars: tf.Variable[]) => {
+      s.net.recompute = mode;
+      const p = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(() => crossEntropy(s.net.logits(s.x, archChoice(s, 'mix'), { training: true }), s.y), vars);
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+      const count = (name: string) => p.kernels.filter((k) => k.name === name).length;
+      return { conv: count('Conv2D') + count('DepthwiseConv2dNative'), filterGrads: count('Conv2DBackpropFilter') + count('DepthwiseConv2dNativeBackpropFilter') };
+    };
+    const alphas = [s.alphaNormal, s.alphaReduce];
+    const all = [...alphas, ...s.net.parameters()];
+    for (const mode of ['edge', 'cell'] as const) {
+      const plainAlpha = await kernels('off', alphas);
+      const alphaOnly = await kernels(mode, alphas);
+      const both = await kernels(mode, all);
+      expect(plainAlpha.filterGrads).toBe(0);
+      expect(alphaOnly.filterGrads, mode).toBe(0);
+      expect(both.filterGrads, mode).toBeGreaterThan(0);
+      // Forward convolutions: the forward pass plus one recomputation, whether or not weights are wanted.
+      expect(alphaOnly.conv, mode).toBe(both.conv);
+      expect(alphaOnly.conv, mode).toBeGreaterThan(plainAlpha.conv);
+      expect(alphaOnly.conv, mode).toBeLessThanOrEqual(2 * plainAlpha.conv);
+    }
+    s.dispose();
+  });
+
   it('keeps far fewer bytes for the backward pass', async () => {
     // A larger network than above, so that activations dominate the weights.
     const rng = new Rng(5);

@@ -7,6 +7,9 @@ import type { Rng } from '../../util/rng';
 import { PRIMITIVES } from './primitives';
 import type { PrimitiveName } from './primitives-contract';
 import { edgeCount, reductionCells, type DartsSpace } from './search-space';
+import { DEFAULT_RECOMPUTE, type Recompute } from './recompute-mode';
+
+export { DEFAULT_RECOMPUTE, type Recompute };
 
 /**
  * How a strategy drives the supernet at one choice point type (all normal cells share one, all
@@ -23,15 +26,6 @@ export interface ArchChoice {
   normal: CellChoice;
   reduce: CellChoice;
 }
-
-/**
- * Gradient checkpointing of the supernet (nn/checkpoint.ts) while gradients are taken: 'cell' keeps
- * only each cell's inputs for the backward pass and recomputes the cell; 'edge' does so per mixed op
- * (the cell's preprocessing and node sums stay on the tape); 'off' is plain autodiff, which keeps every
- * intermediate of every candidate op. Same values and gradients in all three (recompute.test.ts).
- * The recomputation replays the segment with the same ForwardContext marked `replay`.
- */
-export type Recompute = 'cell' | 'edge' | 'off';
 
 /** The forward context of a segment's recomputation: the same context, marked as a replay. */
 function replayed(ctx: ForwardContext, replay: boolean): ForwardContext {
@@ -179,14 +173,8 @@ export class SearchNetwork extends Module {
   private readonly pool = new GlobalAvgPool();
   private readonly classifier: Linear;
   readonly numEdges: number;
-  /**
-   * Gradient checkpointing while gradients are taken (see Recompute). Per edge by default: measured on
-   * the bench configs (docs/performance.md), it keeps the least memory, because a whole cell's
-   * recomputation holds all of that cell's intermediates and their gradients at once, while the
-   * per-edge boundaries (cell preprocessing, node sums) are few; both cost one extra forward pass
-   * of the mixed ops.
-   */
-  recompute: Recompute = 'edge';
+  /** Gradient checkpointing while gradients are taken (see Recompute and DEFAULT_RECOMPUTE). */
+  recompute: Recompute = DEFAULT_RECOMPUTE;
 
   constructor(
     readonly space: DartsSpace,
