@@ -15,11 +15,13 @@ export type Segment = (inputs: tf.Tensor[], replay: boolean) => tf.Tensor;
  * under a fresh tape and backpropagates dy through it. Costs one extra forward pass of the segment.
  *
  * `vars` must list every trainable variable the segment uses: they become explicit inputs of the
- * gradient graph so that tfjs routes their gradients (by tensor id) through this node. They are given
- * their own node (y = A(inputs) + B(vars), B ≡ 0): tfjs calls B's gradient only when some variable is
+ * gradient graph so that tfjs routes their gradients (by tensor id) through it. They are given a node
+ * of their own: y = J(A(inputs), B(vars)), where B outputs a scalar token and J passes A's value on
+ * (saving nothing) and hands the full dy to B. tfjs calls B's gradient only when some variable is
  * differentiated, so a pass that wants only input gradients (DARTS's α step) skips the weight
  * gradients, as plain autodiff does. When both are wanted, B's recomputation yields the inputs'
- * gradients too and A reuses them: one recomputation per backward pass either way. Variables the
+ * gradients too and A reuses them: one recomputation per backward pass either way. (The backward
+ * pass visits J, then B, then A: the reverse of the order they were recorded in.) Variables the
  * segment does not use get zero gradients.
  *
  * Without an active tape (inference, or a loss evaluated outside a gradient) the segment just runs.
@@ -30,9 +32,13 @@ export function checkpoint(segment: Segment, inputs: tf.Tensor[], vars: readonly
   const n = inputs.length;
   /** Input gradients computed by B's recomputation, for A to reuse. */
   let stash: tf.Tensor[] | null = null;
-  let yShape: number[] = [];
+  /** The segment's output gradient, as J received it, for B. */
+  let dyFull: tf.Tensor | null = null;
+  type Custom = Parameters<typeof tf.customGrad>[0];
+  const custom = (f: (...args: Array<tf.Tensor | tf.GradSaveFunc>) => unknown) =>
+    tf.customGrad(f as unknown as Custom);
 
-  const forInputs = (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const y = custom((...args) => {
     const save = args.pop() as tf.GradSaveFunc;
     const xs = args as tf.Tensor[];
     save(xs);
@@ -47,34 +53,42 @@ export function checkpoint(segment: Segment, inputs: tf.Tensor[], vars: readonly
         return recomputeGradients(segment, saved, [], dy as tf.Tensor);
       },
     };
-  };
+  })(...inputs);
+  if (vars.length === 0) return y;
 
-  const forVars = (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const token = custom((...args) => {
     const save = args.pop() as tf.GradSaveFunc;
     save(inputs);
     return {
-      // The shape of y, so that this node receives y's full gradient through the addition.
-      value: tf.zeros(yShape),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const all = recomputeGradients(segment, saved, vars, dy as tf.Tensor);
+      value: tf.scalar(0),
+      gradFunc: (_: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        if (!dyFull) throw new Error("checkpoint: the variables' gradient ran before the output's");
+        const all = recomputeGradients(segment, saved, vars, dyFull);
         stash = all.slice(0, n);
         return all.slice(n);
       },
     };
-  };
+  })(...vars);
 
-  type Custom = Parameters<typeof tf.customGrad>[0];
-  const y = tf.customGrad(forInputs as unknown as Custom)(...inputs);
-  if (vars.length === 0) return y;
-  yShape = y.shape;
-  return tf.add(y, tf.customGrad(forVars as unknown as Custom)(...vars));
+  return custom((a, t) => ({
+    value: (a as tf.Tensor).clone(),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+      dyFull = dy as tf.Tensor;
+      return [dyFull.clone(), tf.zerosLike(t as tf.Tensor)];
+    },
+  }))(y, token);
 }
 
 /**
  * Gradients of segment(saved) · dy with respect to saved inputs and `vars` (zeros where the segment
  * does not depend on one), by recomputing the segment under a tape of its own.
  */
-function recomputeGradients(segment: Segment, saved: tf.Tensor[], vars: readonly tf.Variable[], dy: tf.Tensor): tf.Tensor[] {
+function recomputeGradients(
+  segment: Segment,
+  saved: tf.Tensor[],
+  vars: readonly tf.Variable[],
+  dy: tf.Tensor,
+): tf.Tensor[] {
   const engine = tf.engine();
   if (engine.state.gradientDepth !== 0)
     throw new Error('checkpoint: higher-order gradients through a recomputed segment are not supported');

@@ -49,7 +49,11 @@ function archChoice(s: Setup, kind: ChoiceKind): ArchChoice {
 }
 
 /** Loss and the gradients of every weight and both α (zeros where unused), under `mode`. */
-function lossAndGrads(s: Setup, mode: Recompute, kind: ChoiceKind): { loss: number; grads: Map<string, Float32Array> } {
+function lossAndGrads(
+  s: Setup,
+  mode: Recompute,
+  kind: ChoiceKind,
+): { loss: number; grads: Map<string, Float32Array> } {
   s.net.recompute = mode;
   const named: Array<[string, tf.Variable]> = [
     ...s.net.namedParameters(),
@@ -57,9 +61,13 @@ function lossAndGrads(s: Setup, mode: Recompute, kind: ChoiceKind): { loss: numb
     ['alpha.reduce', s.alphaReduce],
   ];
   const vars = named.map(([, v]) => v);
-  const { value, grads } = tf.variableGrads(() => crossEntropy(s.net.logits(s.x, archChoice(s, kind), { training: true }), s.y), vars);
+  const { value, grads } = tf.variableGrads(
+    () => crossEntropy(s.net.logits(s.x, archChoice(s, kind), { training: true }), s.y),
+    vars,
+  );
   const out = new Map<string, Float32Array>();
-  for (const [name, v] of named) out.set(name, (grads[v.name]?.dataSync() as Float32Array) ?? new Float32Array(v.size));
+  for (const [name, v] of named)
+    out.set(name, (grads[v.name]?.dataSync() as Float32Array) ?? new Float32Array(v.size));
   const loss = value.dataSync()[0];
   tf.dispose([value, ...Object.values(grads)]);
   return { loss, grads: out };
@@ -122,7 +130,10 @@ describe('recomputation (gradient checkpointing) in the supernet', () => {
       // Gradients w.r.t. α only (the DARTS α step: the weights' node is skipped) and w.r.t. weights only.
       for (const vars of [[s.alphaNormal, s.alphaReduce], s.net.parameters()]) {
         s.net.recompute = mode;
-        const { value, grads } = tf.variableGrads(() => crossEntropy(s.net.logits(s.x, archChoice(s, 'mix'), { training: true }), s.y), vars);
+        const { value, grads } = tf.variableGrads(
+          () => crossEntropy(s.net.logits(s.x, archChoice(s, 'mix'), { training: true }), s.y),
+          vars,
+        );
         tf.dispose([value, ...Object.values(grads)]);
       }
       expect(tf.memory().numTensors, mode).toBe(before);
@@ -135,11 +146,17 @@ describe('recomputation (gradient checkpointing) in the supernet', () => {
     const kernels = async (mode: Recompute, vars: tf.Variable[]) => {
       s.net.recompute = mode;
       const p = await tf.profile(() => {
-        const { value, grads } = tf.variableGrads(() => crossEntropy(s.net.logits(s.x, archChoice(s, 'mix'), { training: true }), s.y), vars);
+        const { value, grads } = tf.variableGrads(
+          () => crossEntropy(s.net.logits(s.x, archChoice(s, 'mix'), { training: true }), s.y),
+          vars,
+        );
         tf.dispose([value, ...Object.values(grads)]);
       });
       const count = (name: string) => p.kernels.filter((k) => k.name === name).length;
-      return { conv: count('Conv2D') + count('DepthwiseConv2dNative'), filterGrads: count('Conv2DBackpropFilter') + count('DepthwiseConv2dNativeBackpropFilter') };
+      return {
+        conv: count('Conv2D') + count('DepthwiseConv2dNative'),
+        filterGrads: count('Conv2DBackpropFilter') + count('DepthwiseConv2dNativeBackpropFilter'),
+      };
     };
     const alphas = [s.alphaNormal, s.alphaReduce];
     const all = [...alphas, ...s.net.parameters()];
@@ -186,9 +203,9 @@ describe('recomputation (gradient checkpointing) in the supernet', () => {
     const off = await measure('off');
     const cell = await measure('cell');
     const edge = await measure('edge');
-    // Measured (cpu, 2026-11-22): kept after the forward pass off 43.0 MB, cell 1.7 MB, edge 5.9 MB;
-    // peak over forward and backward off 63.8 MB, cell 22.1 MB (one cell's recomputation with its
-    // gradients), edge 9.2 MB. tfjs's byte count (a clone counts its shared data again).
+    // Measured (cpu, 2026-11-22): kept after the forward pass off 43.0 MB, cell 1.3 MB, edge 4.8 MB;
+    // peak over forward and backward off 63.8 MB, cell 21.7 MB (one cell's recomputation with its
+    // gradients), edge 8.1 MB. tfjs's byte count (a clone counts its shared data again).
     expect(cell.kept).toBeLessThan(off.kept / 10);
     expect(edge.kept).toBeLessThan(off.kept / 4);
     expect(cell.peak).toBeLessThan(off.peak / 2);
