@@ -1,17 +1,16 @@
-const USAGE = `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
-  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-profile] [--out FILE] [--compare]`;
 /**
- * ${USAGE}
+ * `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
+ *  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare]`
  *
  * Seconds per DARTS search step (α step + weight step, as the reference's training loop) on synthetic
  * N(0,1) images with uniform labels, the same protocol as ../shared/reference-bench. Reports the median
  * over timed steps after warm-up, achieved GFLOP/s (conv + matmul FLOPs: ~6 forward passes of work per
  * first-order step, ~13 per second-order step; recomputation's extra forward passes are not counted),
  * the process's peak RSS so far (getrusage maxRSS: run one config and order per process for clean
- * figures), and the peak of tfjs's tensor byte count over one extra, untimed step (unless
- * --no-profile; a clone counts its shared data again), against the estimate of src/engine/search/memory.ts. `--recompute` sets the
- * supernet's gradient checkpointing (default: the network's, per mixed op). `--compare` runs every
- * available backend among wasm and cpu and prints a table.
+ * figures), and the peak of tfjs's tensor byte count over one extra, untimed step (unless --no-watch;
+ * a clone counts its shared data again), next to the estimate of src/engine/search/memory.ts.
+ * `--recompute` sets the supernet's gradient checkpointing (default: the network's, per mixed op).
+ * `--compare` runs every available backend among wasm and cpu and prints a table.
  */
 import * as tf from '../src/engine/tf';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -26,6 +25,9 @@ import { Rng } from '../src/engine/util/rng';
 import { countForwardFlops } from '../src/engine/spaces/darts/flops';
 import { estimateSpaceStepBytes } from '../src/engine/search/memory';
 import type { Recompute } from '../src/engine/spaces/darts/supernet';
+
+const USAGE = `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
+  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare]`;
 
 const CONFIGS = {
   tiny: { batch: 8, C: 8, cells: 5, size: 16, classes: 10 },
@@ -60,7 +62,7 @@ interface Row {
   recompute: Recompute;
   peakRssMB: number;
   tfBytesMB: number;
-  /** Peak tfjs tensor memory over one profiled step, above what was held before it. */
+  /** Peak tfjs tensor memory over one watched step, above what was held before it. */
   tfPeakStepMB: number | null;
   /** What src/engine/search/memory.ts estimates for this step. */
   estimateMB: number;
@@ -79,7 +81,7 @@ async function benchOne(
   steps: number,
   warmup: number,
   recompute: Recompute | undefined,
-  profile: boolean,
+  watch: boolean,
 ): Promise<Row> {
   const c = CONFIGS[config];
   const space = DartsSpaceSchema.parse({ cells: c.cells, channels: c.C });
@@ -105,8 +107,8 @@ async function benchOne(
     process.stderr.write(`  ${backend} ${config} ${order} recompute ${net.recompute}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`);
   }
   let tfPeakStepMB: number | null = null;
-  if (profile) {
-    // One more step with every new tensor's bytes watched (tf.profile is too heavy for the small config
+  if (watch) {
+    // One more step with every new tensor's bytes watched (tf.profile crashed on the small config
     // on wasm): tfjs's byte count peaks somewhere inside the step, not at its end.
     const engine = tf.engine() as unknown as { trackTensor: (...a: unknown[]) => void; state: { numBytes: number } };
     const track = engine.trackTensor;
@@ -158,7 +160,7 @@ async function main() {
   }
   const recompute = process.argv.includes('--recompute') ? (arg('recompute', 'cell') as Recompute) : undefined;
   if (recompute && !['cell', 'edge', 'off'].includes(recompute)) throw new Error(`--recompute: cell, edge or off, not ${recompute}`);
-  const profile = !process.argv.includes('--no-profile');
+  const watch = !process.argv.includes('--no-watch');
   const configs = arg('configs', 'tiny,small').split(',') as ConfigName[];
   const orders = arg('orders', 'first,second').split(',') as Array<'first' | 'second'>;
   const steps = Number(arg('steps', '3'));
@@ -176,7 +178,7 @@ async function main() {
       const report = await chooseBackend({ prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow'), memoryNeedBytes: need });
       backendDetails[report.chosen] = report.attempts.find((a) => a.backend === report.chosen && a.ok)?.detail;
       if (b !== 'auto' && report.chosen !== b) process.stderr.write(`  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`);
-      for (const order of orders) rows.push(await benchOne(report.chosen, config, order, steps, warmup, recompute, profile));
+      for (const order of orders) rows.push(await benchOne(report.chosen, config, order, steps, warmup, recompute, watch));
     }
   }
   const result = {
