@@ -1,4 +1,5 @@
 import * as tf from '../tf';
+import { cpus } from 'node:os';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -15,7 +16,7 @@ export interface BackendAttempt {
 export interface BackendFlags {
   /** wasm: the SIMD binary is in use. */
   wasmSimd?: boolean;
-  /** wasm: the multi-threaded binary is in use (tfjs-backend-wasm 4.22 never uses it under Node). */
+  /** wasm: the multi-threaded binary is in use with more than one thread (see wasm-threads.ts). */
   wasmThreads?: boolean;
   /** tensorflow: libtensorflow places ops on a CUDA GPU (false: it computes on the CPU). */
   tensorflowGpu?: boolean;
@@ -109,6 +110,23 @@ export const TRAINING_KERNELS = [
   'AvgPoolGrad',
 ] as const;
 
+/**
+ * Threads for the wasm backend: NAS_STUDIO_WASM_THREADS when set (1 turns threading off), else half
+ * the logical cores (as the threaded binary itself assumes: two hyper-threads per core), 1 to 4.
+ * Measured on a 2-vCPU machine (docs/performance.md), a second thread sped the small config's step
+ * up ~10% but slowed the tiny config's second-order step ~20%: its spinning worker shares the core
+ * with the main thread's JavaScript. So two vCPUs get one thread.
+ */
+export function wasmThreadCount(env: Record<string, string | undefined>, cores = cpus().length): number {
+  const v = env.NAS_STUDIO_WASM_THREADS;
+  if (v !== undefined && v !== '') {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`NAS_STUDIO_WASM_THREADS: expected a whole number from 1 to 64, got '${v}'`);
+    return n;
+  }
+  return Math.max(1, Math.min(4, Math.floor(cores / 2)));
+}
+
 async function loadWasm(): Promise<string> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const { createRequire } = await import('node:module');
@@ -122,7 +140,17 @@ async function loadWasm(): Promise<string> {
   const added = registerWasmTrainingKernels();
   const missing = TRAINING_KERNELS.filter((k) => !tf.getKernel(k, 'wasm'));
   if (missing.length) throw new Error(`the wasm backend lacks training kernels ${missing.join(', ')}`);
-  return `wasm binaries from ${dist}; training kernels added: ${added.join(', ') || 'none'}`;
+  // XNNPACK on more than one core when asked (tfjs-backend-wasm turns threads off under Node; see wasm-threads.ts).
+  const { initWasmWithThreads } = await import('./wasm-threads');
+  let threads;
+  try {
+    threads = await initWasmWithThreads(wasmThreadCount(process.env));
+  } catch (e) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    threads = { threads: 1, why: `the threaded binary failed to start (${firstLine(e)})` };
+  }
+  const threading = `${threads.threads} thread${threads.threads > 1 ? 's' : ''}${threads.why ? ` (${threads.why})` : ''}`;
+  return `wasm binaries from ${dist}; ${threading}; training kernels added: ${added.join(', ') || 'none'}`;
 }
 
 async function loadCpu(): Promise<string> {
@@ -166,9 +194,11 @@ export async function describeActiveBackend(
   }
   if (backend === 'wasm') {
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-    const threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+    const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+    const count = getThreadsCount();
+    const threads = count > 1;
     return {
-      device: `CPU through WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : 'one thread: tfjs-backend-wasm 4.22 disables threads under Node'})`,
+      device: `CPU through WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? `${count} threads` : 'one thread'})`,
       flags: { wasmSimd: simd, wasmThreads: threads },
     };
   }

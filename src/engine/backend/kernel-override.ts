@@ -15,6 +15,10 @@ export function overrideKernel<B>(
   tf.registerKernel({
     kernelName,
     backendName,
+    // The previous kernel may need its backend setup (wasm binds its C function there), which tfjs
+    // runs for registered kernels when the backend initialises.
+    setupFunc: previous?.setupFunc,
+    disposeFunc: previous?.disposeFunc,
     kernelFunc: (args) => {
       const out = run(args.inputs as Record<string, tf.TensorInfo>, args.backend as unknown as B, (args.attrs ?? {}) as Record<string, unknown>);
       if (out) return out;

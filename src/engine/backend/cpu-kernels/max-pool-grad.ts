@@ -12,27 +12,34 @@ export function maxPoolGrad(x: Float32Array, dy: Float32Array, ci: tf.backend_ut
   const pt = ci.padInfo.top;
   const pl = ci.padInfo.left;
   const dx = new Float32Array(N * H * W * C);
+  // Channels innermost: NHWC keeps them contiguous, so each window tap reads one run of C floats.
+  const best = new Float32Array(C);
+  const at = new Int32Array(C);
   for (let n = 0; n < N; n++)
     for (let oh = 0; oh < OH; oh++)
-      for (let ow = 0; ow < OW; ow++)
-        for (let c = 0; c < C; c++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let kh = 0; kh < KH; kh++) {
-            const ih = oh * sh + kh - pt;
-            if (ih < 0 || ih >= H) continue;
-            for (let kw = 0; kw < KW; kw++) {
-              const iw = ow * sw + kw - pl;
-              if (iw < 0 || iw >= W) continue;
-              const idx = ((n * H + ih) * W + iw) * C + c;
-              if (x[idx] > best) {
-                best = x[idx];
-                at = idx;
+      for (let ow = 0; ow < OW; ow++) {
+        best.fill(-Infinity);
+        at.fill(-1);
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * sh + kh - pt;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * sw + kw - pl;
+            if (iw < 0 || iw >= W) continue;
+            const base = ((n * H + ih) * W + iw) * C;
+            for (let c = 0; c < C; c++) {
+              const v = x[base + c];
+              // Strictly greater: the first maximum in scan order wins, as in tfjs's cpu kernel.
+              if (v > best[c]) {
+                best[c] = v;
+                at[c] = base + c;
               }
             }
           }
-          if (at >= 0) dx[at] += dy[((n * OH + oh) * OW + ow) * C + c];
         }
+        const o = ((n * OH + oh) * OW + ow) * C;
+        for (let c = 0; c < C; c++) if (at[c] >= 0) dx[at[c]] += dy[o + c];
+      }
   return dx;
 }
 

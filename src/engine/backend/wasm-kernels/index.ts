@@ -10,9 +10,17 @@ import {
 } from '../cpu-kernels/conv-grads';
 import { maxPoolGrad, maxPoolInfo } from '../cpu-kernels/max-pool-grad';
 import { batchToSpace, spaceToBatch } from '../cpu-kernels/space-batch';
+import {
+  avgPoolGradXnn,
+  conv2dBackpropFilterXnn,
+  conv2dBackpropInputXnn,
+  depthwiseBackpropFilterXnn,
+  depthwiseBackpropInputXnn,
+  type WasmBackendForGrads,
+} from './conv-grads-xnnpack';
 
 /** The parts of tfjs-backend-wasm these kernels use: a copy of a tensor's data, and a new output. */
-interface WasmBackendLike {
+interface WasmBackendLike extends WasmBackendForGrads {
   readSync(dataId: unknown): Float32Array;
   makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
 }
@@ -57,6 +65,24 @@ export function registerWasmTrainingKernels(): string[] {
         overrideKernel<WasmBackendLike>(name, 'wasm', (i, b, a) => run(i, b, a as Attrs & Record<string, unknown>));
         return name;
       });
+    // Stride-1 gradients as forward convolutions on XNNPACK (conv-grads-xnnpack.ts); other shapes
+    // fall through to the kernels above (wasm's own Conv2DBackpropInput for the input gradient).
+    const asAttrs = (a: Record<string, unknown>) => a as Attrs & Record<string, unknown>;
+    overrideKernel<WasmBackendLike>('Conv2DBackpropInput', 'wasm', ({ dy, filter }, b, a) =>
+      conv2dBackpropInputXnn(dy, filter, a.inputShape as number[], asAttrs(a), b),
+    );
+    overrideKernel<WasmBackendLike>('DepthwiseConv2dNativeBackpropInput', 'wasm', ({ dy, filter }, b, a) =>
+      depthwiseBackpropInputXnn(dy, filter, a.inputShape as number[], asAttrs(a), b),
+    );
+    overrideKernel<WasmBackendLike>('Conv2DBackpropFilter', 'wasm', ({ x, dy }, b, a) =>
+      conv2dBackpropFilterXnn(x, dy, a.filterShape as number[], asAttrs(a), b),
+    );
+    overrideKernel<WasmBackendLike>('DepthwiseConv2dNativeBackpropFilter', 'wasm', ({ x, dy }, b, a) =>
+      depthwiseBackpropFilterXnn(x, dy, a.filterShape as number[], asAttrs(a), b),
+    );
+    overrideKernel<WasmBackendLike>('AvgPoolGrad', 'wasm', ({ dy, input }, b, a) =>
+      avgPoolGradXnn(dy, input, a as Parameters<typeof avgPoolGradXnn>[2], b),
+    );
     // Replaces wasm's own MaxPoolGrad, which routes gradients wrongly in padded windows.
     overrideKernel<WasmBackendLike>('MaxPoolGrad', 'wasm', ({ dy, input }, b, attrs) =>
       b.makeOutput(input.shape, 'float32', undefined, maxPoolGrad(b.readSync(input.dataId), b.readSync(dy.dataId), maxPoolInfo(input.shape, attrs))),
@@ -75,6 +101,6 @@ export function registerWasmTrainingKernels(): string[] {
       const r = batchToSpace(b.readSync(x.dataId), x.shape, attrs.blockShape as number[], attrs.crops as number[][]);
       return b.makeOutput(r.shape, 'float32', undefined, r.out);
     });
-    return [...added, 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND'];
+    return [...added, 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND', 'Conv2DBackpropInput and AvgPoolGrad (stride 1 on XNNPACK)'];
   });
 }

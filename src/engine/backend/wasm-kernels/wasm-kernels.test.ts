@@ -41,10 +41,12 @@ for (const stride of [1, 2])
       name: `maxPool 3x3 s${stride} pad 1 ${size}x${size}`,
       run: () => withGrads((x, z) => tf.maxPool(x as tf.Tensor4D, 3, stride, 1).add(z.sum()), rnd([2, size, size, 3], 7), tf.scalar(0), 8),
     });
-    cases.push({
-      name: `avgPool 3x3 s${stride} valid ${size}x${size}`,
-      run: () => withGrads((x, z) => tf.avgPool(x as tf.Tensor4D, 3, stride, 'valid').add(z.sum()), rnd([2, size, size, 3], 9), tf.scalar(0), 10),
-    });
+    for (const k of [2, 3, 5])
+      for (const pad of ['valid', 'same'] as const)
+        cases.push({
+          name: `avgPool ${k}x${k} s${stride} ${pad} ${size}x${size}`,
+          run: () => withGrads((x, z) => tf.avgPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()), rnd([2, size, size, 3], 9), tf.scalar(0), 10),
+        });
   }
 cases.push({
   name: 'spaceToBatch / batchToSpace round trip with gradients',

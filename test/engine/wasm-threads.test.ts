@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { wasmThreadCount } from '../../src/engine/backend/choose';
+
+const run = promisify(execFile);
+
+interface ProbeOutput {
+  chosen: string;
+  device: string;
+  y: string;
+  dx: string;
+  dw: string;
+}
+
+/** Runs the probe in its own process (the thread pool is per process) with `threads` wasm threads. */
+async function probe(threads: number): Promise<ProbeOutput> {
+  const { stdout } = await run(process.execPath, ['scripts/run-ts.mjs', 'test/engine/wasm-threads-probe.ts'], {
+    env: { ...process.env, NAS_STUDIO_WASM_THREADS: String(threads), NAS_STUDIO_BACKEND: '' },
+    // No process.exit in the probe: if a pthread worker kept it alive, this would time out.
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ProbeOutput;
+}
+
+describe('wasm threads', () => {
+  it('reads NAS_STUDIO_WASM_THREADS, else half the logical cores from 1 to 4, and names a bad value', () => {
+    expect(wasmThreadCount({}, 2)).toBe(1);
+    expect(wasmThreadCount({}, 4)).toBe(2);
+    expect(wasmThreadCount({}, 16)).toBe(4);
+    expect(wasmThreadCount({}, 1)).toBe(1);
+    expect(wasmThreadCount({ NAS_STUDIO_WASM_THREADS: '3' }, 2)).toBe(3);
+    expect(wasmThreadCount({ NAS_STUDIO_WASM_THREADS: '' }, 8)).toBe(4);
+    expect(() => wasmThreadCount({ NAS_STUDIO_WASM_THREADS: 'two' }, 2)).toThrow(/NAS_STUDIO_WASM_THREADS: expected a whole number from 1 to 64, got 'two'/);
+    expect(() => wasmThreadCount({ NAS_STUDIO_WASM_THREADS: '0' }, 2)).toThrow(/got '0'/);
+  });
+
+  it('runs the threaded binary, gives the one-thread results bit for bit, and lets the process exit', async () => {
+    const [two, one] = await Promise.all([probe(2), probe(1)]);
+    expect(one).toMatchObject({ chosen: 'wasm', device: expect.stringMatching(/one thread\)$/) });
+    expect(two).toMatchObject({ chosen: 'wasm', device: expect.stringMatching(/, 2 threads\)$/) });
+    expect(two.y).toBe(one.y);
+    expect(two.dx).toBe(one.dx);
+    expect(two.dw).toBe(one.dw);
+  });
+});
