@@ -15,6 +15,9 @@ import { dispatchCall } from '../service/studio';
  * required on every request (query `token`, header `Authorization: Bearer`, or the HttpOnly cookie set
  * when the tokenised URL is opened), and requests carrying
  * an Origin other than the server's own refused (no cross-site use of the API from another page).
+ * Events go one way, server to page, so they travel as server-sent events (`GET /api/events`) rather
+ * than a WebSocket: the same token and Origin checks as every other request, the browser's
+ * EventSource reconnects by itself, and no socket library or upgrade path to secure separately.
  */
 export interface WebServerOptions {
   service: StudioCalls;

@@ -6,10 +6,12 @@ import { DartsStrategySchema } from '../../../shared/search-config';
 import { DartsSpaceSchema } from '../../spaces/darts/search-space';
 import { SearchNetwork } from '../../spaces/darts/supernet';
 import { Darts } from '../../strategies/darts';
+import { dilatedDepthwiseConv2d } from '../../nn/dilated-depthwise';
 
 /**
  * Every computation the engine runs on wasm — forward kernels (XNNPACK) and gradients (ours or
- * wasm's) — against the cpu backend on random inputs: max |difference| under 1e-4 of the output scale.
+ * wasm's), strides 1 and 2, 'same', 'valid' and explicit padding, dilation 1 and (as the engine
+ * dilates) 2 — against the cpu backend on random inputs: max |difference| under 1e-4 of the output scale.
  */
 type Case = { name: string; run: () => tf.Tensor[] };
 const rnd = (shape: number[], seed: number) => tf.tensor(new Rng(seed).fillNormal(shape.reduce((a, b) => a * b, 1)), shape);
@@ -48,6 +50,20 @@ for (const stride of [1, 2])
           run: () => withGrads((x, z) => tf.avgPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()), rnd([2, size, size, 3], 9), tf.scalar(0), 10),
         });
   }
+// Dilation 2 as the engine computes it (the DARTS dil_conv ops): space-to-batch around undilated kernels.
+for (const size of [7, 8])
+  for (const stride of [1, 2])
+    for (const k of [3, 5])
+      cases.push({
+        name: `dilated depthwise d2 k${k} s${stride} pad ${k - 1} ${size}x${size}`,
+        run: () =>
+          withGrads((x, w) => dilatedDepthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 2, k - 1), rnd([2, size, size, 3], 16), rnd([k, k, 3, 1], 17), 18),
+      });
+for (const [axes, keepDims] of [[[0, 1, 2], false], [[0, 1, 2], true], [[0], false], [[2, 0, 1], false], [[0, 1, 2, 3], false], [[1, 2], true]] as const)
+  cases.push({
+    name: `mean over axes ${axes.join(',')}${keepDims ? ' keepDims' : ''}`,
+    run: () => withGrads((x, z) => tf.mean(x, [...axes], keepDims).add(z.sum()), rnd([3, 5, 4, 6], 14), tf.scalar(0), 15),
+  });
 cases.push({
   name: 'spaceToBatch / batchToSpace round trip with gradients',
   run: () =>
