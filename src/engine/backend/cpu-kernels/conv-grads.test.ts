@@ -46,6 +46,22 @@ for (const [k, stride, pad, h] of [
   });
 }
 
+for (const [k, stride, pad, h] of [
+  [3, 1, 1, 6],
+  [3, 2, 1, 7],
+  [2, 2, 'valid', 6],
+  [3, 2, 'same', 6],
+] as const)
+  cases.push({
+    name: `maxPool k${k} s${stride} pad ${pad} ${h}x${h} (ties from ReLU zeros)`,
+    run: () =>
+      tf.tidy(() => {
+        const x = tf.relu(rnd([2, h, h, 3], 7)) as tf.Tensor4D;
+        const dy = rnd(tf.maxPool(x, k, stride, pad).shape, 8);
+        return [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, stride, pad).mul(dy).sum())(x)];
+      }),
+  });
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
   for (const c of cases) {
@@ -56,11 +72,12 @@ beforeAll(async () => {
     'Conv2DBackpropFilter',
     'Conv2DBackpropInput',
     'DepthwiseConv2dNativeBackpropFilter',
+    'MaxPoolGrad',
     'DepthwiseConv2dNativeBackpropInput',
   ]);
 });
 
-describe('fast cpu convolution gradients match the stock tfjs kernels', () => {
+describe('fast cpu convolution and max-pool gradients match the stock tfjs kernels', () => {
   cases.forEach((c, i) =>
     it(c.name, () => {
       const got = c.run().map((t) => t.dataSync() as Float32Array);

@@ -1,5 +1,6 @@
 import * as tf from '../../tf';
 import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
+import { maxPoolGradFromOutput, maxPoolInfo } from './max-pool-grad';
 
 /**
  * Faster `cpu` kernels for the convolution gradients that dominate a DARTS step on the pure-JS
@@ -173,6 +174,12 @@ export function registerFastCpuKernels(): string[] {
         if (!supported(attrs) || fs[3] !== 1) return null;
         const info = convInfo(x.shape, fs, attrs, true);
         return b.makeTensorInfo(fs, 'float32', depthwiseBackpropFilter(cpuValues(b, x), cpuValues(b, dy), info));
+      }),
+      ...on('MaxPoolGrad', ({ dy, input, output }, b, attrs) => {
+        if (input.dtype !== 'float32') return null;
+        const dx = new Float32Array(tf.util.sizeFromShape(input.shape));
+        maxPoolGradFromOutput(cpuValues(b, input), cpuValues(b, output), cpuValues(b, dy), dx, maxPoolInfo(input.shape, attrs));
+        return b.makeTensorInfo(input.shape, 'float32', dx);
       }),
       ...on('DepthwiseConv2dNativeBackpropInput', ({ dy, filter }, b, attrs) => {
         const xShape = attrs.inputShape as number[];

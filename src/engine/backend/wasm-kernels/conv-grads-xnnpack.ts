@@ -2,7 +2,7 @@ import * as tf from '../../tf';
 import { convInfo, supported, type Attrs } from '../cpu-kernels/conv-grads';
 
 /**
- * Stride-1 convolution gradients on wasm, computed as forward convolutions so that they run on
+ * Convolution gradients on wasm, computed as forward convolutions so that they run on
  * XNNPACK's kernels instead of scalar loops. Profiled on the small DARTS config (single thread), the
  * four backprop kernels took 21 of 34 s of a step while the forward Conv2D and depthwise took 1.7 s:
  * the same arithmetic, ~12× slower per FLOP. The identities (NHWC, filter HWIO, forward padding
@@ -13,8 +13,10 @@ import { convInfo, supported, type Attrs } from '../cpu-kernels/conv-grads';
  *                 = conv(x as [ci, H, W, n], dy as a filter [OH, OW, n, co]) with the forward padding
  *   depthwise: the same with channels kept apart (the batch folded into the channels, then summed).
  *
- * Strides other than 1, dilations other than 1 and paddings wider than the filter return null so the
- * kernel registered before handles them. Parity-tested against cpu with the other wasm kernels.
+ * At stride s, the input gradient convolves dy spread out with s−1 zeros between values, and the
+ * filter gradient dilates dy (as a filter) by s. Unequal strides, dilations other than 1 and paddings
+ * wider than the filter return null so the kernel registered before handles them. Parity-tested
+ * against cpu with the other wasm kernels.
  */
 
 /** The parts of tfjs-backend-wasm used here. */
@@ -43,28 +45,78 @@ function scratch(backend: WasmBackendForGrads, body: (keep: (t: Info) => Info) =
   }
 }
 
-const stride1 = (attrs: Attrs) => (Array.isArray(attrs.strides) ? attrs.strides.every((s) => s === 1) : attrs.strides === 1);
 const explicit = (t: number, b: number, l: number, r: number) => [[0, 0], [t, b], [l, r], [0, 0]];
 
 interface Geometry {
+  /** Stride, the same along both axes. */
+  s: number;
   pad: { top: number; bottom: number; left: number; right: number };
   kh: number;
   kw: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
 }
 
-/** The forward convolution's geometry when these kernels handle it, else null. */
+/** The forward convolution's geometry when these kernels handle it (square strides), else null. */
 function geometry(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean): Geometry | null {
-  if (!supported(attrs) || !stride1(attrs)) return null;
+  if (!supported(attrs)) return null;
   const info = convInfo(xShape, filterShape, attrs, depthwise);
   const { top, bottom, left, right } = info.padInfo;
-  const kh = info.filterHeight;
-  const kw = info.filterWidth;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: s } = info;
+  if (info.strideWidth !== s) return null;
   if (Math.max(top, bottom) > kh - 1 || Math.max(left, right) > kw - 1) return null;
-  return { pad: { top, bottom, left, right }, kh, kw };
+  return { s, pad: { top, bottom, left, right }, kh, kw, H: info.inHeight, W: info.inWidth, OH: info.outHeight, OW: info.outWidth };
 }
 
-const conv = (x: Info, filter: Info, pads: number[][], b: WasmBackendForGrads, depthwise = false) =>
-  run(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', { x, filter }, b, { strides: 1, pad: pads, dilations: 1, dataFormat: 'NHWC' });
+const conv = (x: Info, filter: Info, pads: number[][], b: WasmBackendForGrads, depthwise = false, dilation = 1) =>
+  run(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', { x, filter }, b, { strides: 1, pad: pads, dilations: dilation, dataFormat: 'NHWC' });
+
+/** The leading [rows, cols] of the two middle axes of `t`, or `t` itself when it has no more. */
+function cropMiddle(t: Info, rows: number, cols: number, b: WasmBackendForGrads, keep: (t: Info) => Info): Info {
+  const [a, h, w, d] = t.shape;
+  if (h === rows && w === cols) return t;
+  keep(t);
+  return run('Slice', { x: t }, b, { begin: [0, 0, 0, 0], size: [a, rows, cols, d] });
+}
+
+/**
+ * An input gradient: dy spread back to stride 1 (s−1 zeros after each value), then a stride-1
+ * convolution with the flipped filter, padded kh−1−pt on top and whatever makes the height H at the
+ * bottom (cropped when that would be negative).
+ */
+function inputGradient(dy: Info, w: Info, g: Geometry, b: WasmBackendForGrads, keep: (t: Info) => Info, depthwise: boolean): Info {
+  const { s, kh, kw, H, W, OH, OW } = g;
+  let spread = dy;
+  if (s > 1) {
+    const [n, , , c] = dy.shape;
+    const padded = keep(
+      run('PadV2', { x: view(dy, [n, OH, 1, OW, 1, c]) }, b, {
+        paddings: [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]],
+        constantValue: 0,
+      }),
+    );
+    spread = view(padded, [n, OH * s, OW * s, c]);
+  }
+  const top = kh - 1 - g.pad.top;
+  const left = kw - 1 - g.pad.left;
+  const bottom = Math.max(0, H - OH * s - top + kh - 1);
+  const right = Math.max(0, W - OW * s - left + kw - 1);
+  return cropMiddle(conv(spread, w, explicit(top, bottom, left, right), b, depthwise), H, W, b, keep);
+}
+
+/**
+ * The forward padding for a filter gradient: the forward's own at top and left; at the bottom and
+ * right only what the last window reads (rows past it never meet the filter), at least 0 — the
+ * result then has extra rows and columns, cropped by the caller.
+ */
+function filterGradientPads(g: Geometry): number[][] {
+  const { s, kh, kw, H, W, OH, OW, pad } = g;
+  const bottom = Math.max(0, s * (OH - 1) + kh - H - pad.top);
+  const right = Math.max(0, s * (OW - 1) + kw - W - pad.left);
+  return explicit(pad.top, bottom, pad.left, right);
+}
 
 export function conv2dBackpropInputXnn(dy: Info, filter: Info, xShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
   const g = geometry(xShape, filter.shape, attrs, false);
@@ -72,8 +124,7 @@ export function conv2dBackpropInputXnn(dy: Info, filter: Info, xShape: number[],
   return scratch(b, (keep) => {
     const flipped = keep(run('Reverse', { x: filter }, b, { dims: [0, 1] }));
     const w = keep(run('Transpose', { x: flipped }, b, { perm: [0, 1, 3, 2] }));
-    const { top, bottom, left, right } = g.pad;
-    return conv(dy, w, explicit(g.kh - 1 - top, g.kh - 1 - bottom, g.kw - 1 - left, g.kw - 1 - right), b);
+    return inputGradient(dy, w, g, b, keep, false);
   });
 }
 
@@ -81,11 +132,7 @@ export function depthwiseBackpropInputXnn(dy: Info, filter: Info, xShape: number
   if (filter.shape[3] !== 1) return null;
   const g = geometry(xShape, filter.shape, attrs, true);
   if (!g) return null;
-  return scratch(b, (keep) => {
-    const w = keep(run('Reverse', { x: filter }, b, { dims: [0, 1] }));
-    const { top, bottom, left, right } = g.pad;
-    return conv(dy, w, explicit(g.kh - 1 - top, g.kh - 1 - bottom, g.kw - 1 - left, g.kw - 1 - right), b, true);
-  });
+  return scratch(b, (keep) => inputGradient(dy, keep(run('Reverse', { x: filter }, b, { dims: [0, 1] })), g, b, keep, true));
 }
 
 export function conv2dBackpropFilterXnn(x: Info, dy: Info, filterShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
@@ -94,8 +141,9 @@ export function conv2dBackpropFilterXnn(x: Info, dy: Info, filterShape: number[]
   return scratch(b, (keep) => {
     const xT = keep(run('Transpose', { x }, b, { perm: [3, 1, 2, 0] })); // [ci, H, W, n]
     const dyT = keep(run('Transpose', { x: dy }, b, { perm: [1, 2, 0, 3] })); // [OH, OW, n, co]
-    const { top, bottom, left, right } = g.pad;
-    const dw = keep(conv(xT, dyT, explicit(top, bottom, left, right), b)); // [ci, kh, kw, co]
+    // The stride becomes the dilation of dy taken as a filter.
+    const full = conv(xT, dyT, filterGradientPads(g), b, false, g.s);
+    const dw = keep(cropMiddle(full, g.kh, g.kw, b, keep)); // [ci, kh, kw, co]
     return run('Transpose', { x: dw }, b, { perm: [1, 2, 0, 3] });
   });
 }
@@ -110,16 +158,16 @@ export function depthwiseBackpropFilterXnn(x: Info, dy: Info, filterShape: numbe
     // Channel (c, n) of one image: each image's channel convolved with its own gradient map.
     const xT = keep(run('Transpose', { x }, b, { perm: [1, 2, 3, 0] })); // [H, W, c, n]
     const dyT = keep(run('Transpose', { x: dy }, b, { perm: [1, 2, 3, 0] })); // [OH, OW, c, n]
-    const { top, bottom, left, right } = g.pad;
-    const per = keep(conv(view(xT, [1, H, W, c * n]), view(dyT, [OH, OW, c * n, 1]), explicit(top, bottom, left, right), b, true));
+    const full = conv(view(xT, [1, H, W, c * n]), view(dyT, [OH, OW, c * n, 1]), filterGradientPads(g), b, true, g.s);
+    const per = keep(cropMiddle(full, g.kh, g.kw, b, keep));
     const summed = run('Sum', { x: view(per, [g.kh * g.kw * c, n]) }, b, { axis: [1], keepDims: false });
     return view(summed, filterShape);
   });
 }
 
 /**
- * Average pooling's input gradient at stride 1: every input receives dy/(kh·kw) from each window that
- * holds it, which is a depthwise convolution of dy with a constant filter, padded kh−1−pt / kh−1−pb.
+ * Average pooling's input gradient: every input receives dy/(kh·kw) from each window that holds it,
+ * which is the input gradient of a depthwise convolution with a constant filter.
  * (Counting only unpadded inputs is the engine's business: it pools a zero-padded input, 'valid'.)
  */
 export function avgPoolGradXnn(
@@ -136,12 +184,12 @@ export function avgPoolGradXnn(
     attrs.pad as 'valid',
     attrs.dimRoundingMode as 'floor' | undefined,
   );
-  if (info.strideHeight !== 1 || info.strideWidth !== 1 || input.dtype !== 'float32') return null;
-  const { filterHeight: kh, filterWidth: kw, inChannels: c } = info;
-  const { top, bottom, left, right } = info.padInfo;
-  if (Math.max(top, bottom) > kh - 1 || Math.max(left, right) > kw - 1) return null;
+  if (info.strideHeight !== info.strideWidth || input.dtype !== 'float32') return null;
+  const { filterHeight: kh, filterWidth: kw, inChannels: c, padInfo: pad } = info;
+  if (Math.max(pad.top, pad.bottom) > kh - 1 || Math.max(pad.left, pad.right) > kw - 1) return null;
+  const g: Geometry = { s: info.strideHeight, pad, kh, kw, H: info.inHeight, W: info.inWidth, OH: info.outHeight, OW: info.outWidth };
   return scratch(b, (keep) => {
     const w = keep(b.makeOutput([kh, kw, c, 1], 'float32', undefined, new Float32Array(kh * kw * c).fill(1 / (kh * kw))));
-    return conv(dy, w, explicit(kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right), b, true);
+    return inputGradient(dy, w, g, b, keep, true);
   });
 }

@@ -8,7 +8,7 @@ import {
   supported,
   type Attrs,
 } from '../cpu-kernels/conv-grads';
-import { maxPoolGrad, maxPoolInfo } from '../cpu-kernels/max-pool-grad';
+import { maxPoolGradFromOutput, maxPoolInfo } from '../cpu-kernels/max-pool-grad';
 import { batchToSpace, spaceToBatch } from '../cpu-kernels/space-batch';
 import {
   avgPoolGradXnn,
@@ -18,20 +18,25 @@ import {
   depthwiseBackpropInputXnn,
   type WasmBackendForGrads,
 } from './conv-grads-xnnpack';
+import { channelMeanByPooling } from './mean-by-pooling';
 
 /** The parts of tfjs-backend-wasm these kernels use: a copy of a tensor's data, and a new output. */
 interface WasmBackendLike extends WasmBackendForGrads {
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
+  wasm: { HEAPF32: Float32Array };
   readSync(dataId: unknown): Float32Array;
   makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
 }
 
 /**
- * The gradient kernels tfjs-backend-wasm 4.22 lacks, so that the engine can train on wasm: forward
- * convolutions and everything else stay on XNNPACK, and these three gradients run the engine's JS loops
- * (the same code as the fast cpu kernels) over copies of the wasm heap. Dilation must be 1 (the engine
- * dilates through space-to-batch); anything else is refused with a clear error rather than computed
- * wrongly. MaxPoolGrad is replaced too (see max-pool-grad.ts). Parity-tested against the cpu backend
- * (wasm-kernels.test.ts).
+ * The gradient kernels tfjs-backend-wasm 4.22 lacks, so that the engine can train on wasm, and faster
+ * replacements for some it has. Convolution and average-pool gradients run as XNNPACK convolutions
+ * (conv-grads-xnnpack.ts); the shapes those do not take (unequal strides, paddings wider than the
+ * filter) fall to the engine's JS loops (the same code as the fast cpu kernels) over copies of the
+ * wasm heap, which refuse dilation other than 1 with a clear error (the engine dilates through
+ * space-to-batch). MaxPoolGrad (max-pool-grad.ts) runs in place on the heap; BatchNorm's per-channel
+ * Mean runs as a global average pool (mean-by-pooling.ts); space-to-batch both ways as row copies.
+ * Parity-tested against the cpu backend (wasm-kernels.test.ts).
  */
 export function registerWasmTrainingKernels(): string[] {
   return once('wasm-training', () => {
@@ -83,10 +88,22 @@ export function registerWasmTrainingKernels(): string[] {
     overrideKernel<WasmBackendLike>('AvgPoolGrad', 'wasm', ({ dy, input }, b, a) =>
       avgPoolGradXnn(dy, input, a as Parameters<typeof avgPoolGradXnn>[2], b),
     );
+    const wasmMean = tf.getKernel('Mean', 'wasm');
+    if (wasmMean)
+      overrideKernel<WasmBackendLike>('Mean', 'wasm', ({ x }, b, a) =>
+        channelMeanByPooling(x, a as { axis: number[]; keepDims: boolean }, b, (input, attrs) =>
+          wasmMean.kernelFunc({ inputs: { x: input }, backend: b as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo,
+        ),
+      );
     // Replaces wasm's own MaxPoolGrad, which routes gradients wrongly in padded windows.
-    overrideKernel<WasmBackendLike>('MaxPoolGrad', 'wasm', ({ dy, input }, b, attrs) =>
-      b.makeOutput(input.shape, 'float32', undefined, maxPoolGrad(b.readSync(input.dataId), b.readSync(dy.dataId), maxPoolInfo(input.shape, attrs))),
-    );
+    // It reads x, y and dy and writes dx in place on the wasm heap (views taken after the output's
+    // allocation, which may grow the heap and detach older views).
+    overrideKernel<WasmBackendLike>('MaxPoolGrad', 'wasm', ({ dy, input, output }, b, attrs) => {
+      const dx = b.makeOutput(input.shape, 'float32');
+      const view = (t: tf.TensorInfo) => new Float32Array(b.wasm.HEAPF32.buffer, b.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
+      maxPoolGradFromOutput(view(input), view(output), view(dy), view(dx), maxPoolInfo(input.shape, attrs));
+      return dx;
+    });
     // wasm's space-to-batch kernels pad and transpose through generic code and were the slowest ops of
     // a DARTS step on wasm (measured with tf.profile); the row-copy versions replace them for 4-D NHWC.
     const fits = (x: tf.TensorInfo, attrs: Record<string, unknown>) =>

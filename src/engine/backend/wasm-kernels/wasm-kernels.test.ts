@@ -50,6 +50,18 @@ for (const stride of [1, 2])
           run: () => withGrads((x, z) => tf.avgPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()), rnd([2, size, size, 3], 9), tf.scalar(0), 10),
         });
   }
+// Non-square inputs: height and width padded and cropped separately.
+for (const [h, w] of [[7, 9], [10, 7]])
+  for (const stride of [1, 2] as const) {
+    cases.push({
+      name: `conv2d k3 s${stride} same ${h}x${w}`,
+      run: () => withGrads((x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'), rnd([2, h, w, 3], 19), rnd([3, 3, 3, 2], 20), 21),
+    });
+    cases.push({
+      name: `depthwise k5 s${stride} same ${h}x${w}`,
+      run: () => withGrads((x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'), rnd([2, h, w, 3], 22), rnd([5, 5, 3, 1], 23), 24),
+    });
+  }
 // Dilation 2 as the engine computes it (the DARTS dil_conv ops): space-to-batch around undilated kernels.
 for (const size of [7, 8])
   for (const stride of [1, 2])
