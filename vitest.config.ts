@@ -15,5 +15,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Two test files run at once on two cores: wasm threads would only contend. Threading has its
+    // own test (test/engine/wasm-threads.test.ts), which sets the count for its child processes.
+    env: { NAS_STUDIO_WASM_THREADS: '1' },
   },
 });

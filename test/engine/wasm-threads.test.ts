@@ -24,9 +24,9 @@ async function probe(threads: number): Promise<ProbeOutput> {
 }
 
 describe('wasm threads', () => {
-  it('reads NAS_STUDIO_WASM_THREADS, else half the logical cores from 1 to 4, and names a bad value', () => {
-    expect(wasmThreadCount({}, 2)).toBe(1);
-    expect(wasmThreadCount({}, 4)).toBe(2);
+  it('reads NAS_STUDIO_WASM_THREADS, else one per logical core from 1 to 4, and names a bad value', () => {
+    expect(wasmThreadCount({}, 2)).toBe(2);
+    expect(wasmThreadCount({}, 3)).toBe(3);
     expect(wasmThreadCount({}, 16)).toBe(4);
     expect(wasmThreadCount({}, 1)).toBe(1);
     expect(wasmThreadCount({ NAS_STUDIO_WASM_THREADS: '3' }, 2)).toBe(3);

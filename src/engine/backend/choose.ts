@@ -111,11 +111,10 @@ export const TRAINING_KERNELS = [
 ] as const;
 
 /**
- * Threads for the wasm backend: NAS_STUDIO_WASM_THREADS when set (1 turns threading off), else half
- * the logical cores (as the threaded binary itself assumes: two hyper-threads per core), 1 to 4.
- * Measured on a 2-vCPU machine (docs/performance.md), a second thread sped the small config's step
- * up ~10% but slowed the tiny config's second-order step ~20%: its spinning worker shares the core
- * with the main thread's JavaScript. So two vCPUs get one thread.
+ * Threads for the wasm backend: NAS_STUDIO_WASM_THREADS when set (1 turns threading off), else one
+ * per logical core, 1 to 4. Measured on a 2-vCPU machine (docs/performance.md): with the gradients
+ * on XNNPACK, two threads beat one on every config and order (small, second order: 31.9 → ~26 s);
+ * before that, when scalar loops dominated, the second thread's spinning slowed the tiny config.
  */
 export function wasmThreadCount(env: Record<string, string | undefined>, cores = cpus().length): number {
   const v = env.NAS_STUDIO_WASM_THREADS;
@@ -124,7 +123,7 @@ export function wasmThreadCount(env: Record<string, string | undefined>, cores =
     if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`NAS_STUDIO_WASM_THREADS: expected a whole number from 1 to 64, got '${v}'`);
     return n;
   }
-  return Math.max(1, Math.min(4, Math.floor(cores / 2)));
+  return Math.max(1, Math.min(4, cores));
 }
 
 async function loadWasm(): Promise<string> {

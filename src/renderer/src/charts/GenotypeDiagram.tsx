@@ -11,13 +11,14 @@ export function GenotypeDiagram({ title, gene, concat }: { title: string; gene: 
     const steps = gene.length / 2;
     const name = (s: number) => (s === 0 ? 'c_{k-2}' : s === 1 ? 'c_{k-1}' : String(s - 2));
     const nodes = [
-      { name: name(0), x: 0, y: 60, itemStyle: { color: '#64748b' } },
-      { name: name(1), x: 0, y: 180, itemStyle: { color: '#64748b' } },
-      ...Array.from({ length: steps }, (_, i) => ({ name: name(i + 2), x: 140 + i * 110, y: i % 2 ? 200 : 40, itemStyle: { color: '#3b82f6' } })),
-      { name: 'c_{k}', x: 260 + steps * 110, y: 120, itemStyle: { color: '#f59e0b' } },
+      { name: name(0), x: 0, y: 50, itemStyle: { color: '#64748b' } },
+      { name: name(1), x: 0, y: 190, itemStyle: { color: '#64748b' } },
+      // Nodes alternate high and low so that consecutive nodes' edges do not run along one line.
+      ...Array.from({ length: steps }, (_, i) => ({ name: name(i + 2), x: 150 + i * 120, y: i % 2 ? 220 : 20, itemStyle: { color: '#3b82f6' } })),
+      { name: 'c_{k}', x: 270 + steps * 120, y: 120, itemStyle: { color: '#f59e0b' } },
     ];
     const links = [
-      ...gene.map(([op, input], e) => ({ source: name(input), target: name(Math.floor(e / 2) + 2), label: { show: true, formatter: op, fontSize: 10, color: '#e2e8f0' } })),
+      ...gene.map(([op, input], e) => ({ source: name(input), target: name(Math.floor(e / 2) + 2), label: { show: true, formatter: op, fontSize: 10, color: '#e2e8f0', backgroundColor: 'rgba(15, 23, 42, 0.8)', padding: [1, 3], borderRadius: 3 } })),
       ...concat.map((s) => ({ source: name(s), target: 'c_{k}', lineStyle: { type: 'dashed', opacity: 0.5 } })),
     ];
     return {

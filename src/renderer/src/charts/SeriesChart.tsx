@@ -16,9 +16,10 @@ export function SeriesChart(props: { label: string; series: Series[]; xName: str
     () => ({
       tooltip: { trigger: 'axis' },
       legend: { type: 'scroll', data: series.map((s) => s.name), top: 0 },
-      grid: { left: 56, right: 20, top: 34, bottom: 56 },
+      // The y name runs along the axis: at the top it would collide with a long legend.
+      grid: { left: 72, right: 20, top: 34, bottom: 56 },
       xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax' },
-      yAxis: { type: log ? 'log' : 'value', name: yName, scale: true },
+      yAxis: { type: log ? 'log' : 'value', name: yName, nameLocation: 'middle', nameGap: 56, scale: true },
       dataZoom: [{ type: 'inside' }, { type: 'slider', height: 14, bottom: 4 }],
       series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: s.points.length < 50, data: s.points, sampling: 'lttb', large: true })),
     }),
