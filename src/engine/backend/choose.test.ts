@@ -40,7 +40,7 @@ describe('chooseBackend', () => {
   it('accepts the real wasm backend once the engine has added its training kernels', async () => {
     const r = await chooseBackend({ prefer: 'wasm', env: {}, loaders: { tensorflow: fail('absent') } });
     expect(r.chosen).toBe('wasm');
-    expect(r.attempts[0].detail).toMatch(/training kernels added: Conv2DBackpropFilter/);
+    expect(r.attempts[0].detail).toMatch(/kernels added or replaced \(convolution gradients on XNNPACK\): Conv2DBackpropFilter/);
     // Threads as wasmThreadCount says for this machine (wasm-threads.test.ts runs 1 and 2 in
     // processes of their own); SIMD is Node's to say.
     const threads = wasmThreadCount(process.env);

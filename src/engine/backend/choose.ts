@@ -149,7 +149,7 @@ async function loadWasm(): Promise<string> {
     threads = { threads: 1, why: `the threaded binary failed to start (${firstLine(e)})` };
   }
   const threading = `${threads.threads} thread${threads.threads > 1 ? 's' : ''}${threads.why ? ` (${threads.why})` : ''}`;
-  return `wasm binaries from ${dist}; ${threading}; training kernels added: ${added.join(', ') || 'none'}`;
+  return `wasm binaries from ${dist}; ${threading}; kernels added or replaced (convolution gradients on XNNPACK): ${added.join(', ') || 'none'}`;
 }
 
 async function loadCpu(): Promise<string> {

@@ -118,6 +118,6 @@ export function registerWasmTrainingKernels(): string[] {
       const r = batchToSpace(b.readSync(x.dataId), x.shape, attrs.blockShape as number[], attrs.crops as number[][]);
       return b.makeOutput(r.shape, 'float32', undefined, r.out);
     });
-    return [...added, 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND', 'Conv2DBackpropInput and AvgPoolGrad (stride 1 on XNNPACK)'];
+    return [...added, 'Conv2DBackpropInput', 'AvgPoolGrad', 'Mean', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND'];
   });
 }
