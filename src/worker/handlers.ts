@@ -92,10 +92,12 @@ async function startRun(
 ): Promise<void> {
   const dir = new RunDir(msg.runDir);
   const config = dir.readConfig();
-  await chooseBackend({
+  const backend = await chooseBackend({
     prefer: config.backend === 'auto' ? undefined : config.backend,
     memoryNeedBytes: estimateStepBytes(config),
   });
+  // In the run's log, so that a run's speed can be read against what computed it.
+  dir.log(`backend: ${backend.chosen} on ${backend.device}${backend.whyNotFaster ? ` (${backend.whyNotFaster})` : ''}`);
   pauseFlag.requested = false;
   pauseFlag.stop = false;
   try {

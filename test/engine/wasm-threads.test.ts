@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { wasmThreadCount } from '../../src/engine/backend/choose';
+import { parseSearchConfig } from '../../src/shared/search-config';
+import { RunManager, type WorkerHandle } from '../../src/runs/manager';
+import { WorkerClient } from '../../src/worker/client';
+import { builtFile } from '../foundation/built';
 
 const run = promisify(execFile);
 
@@ -42,5 +49,38 @@ describe('wasm threads', () => {
     expect(two.y).toBe(one.y);
     expect(two.dx).toBe(one.dx);
     expect(two.dw).toBe(one.dw);
+  });
+});
+
+describe('wasm threads in a run worker', () => {
+  it('a child-process worker runs a search on threaded wasm to completion and then exits', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nas-thr-'));
+    const handles: WorkerHandle[] = [];
+    const launch = WorkerClient.launcher(builtFile('out/main/worker.js'));
+    const m = new RunManager({
+      root,
+      env: { ...process.env, NAS_STUDIO_WASM_THREADS: '2', NAS_STUDIO_BACKEND: '' },
+      launch: (env) => {
+        const h = launch(env);
+        handles.push(h);
+        return h;
+      },
+    });
+    const config = parseSearchConfig({
+      space: { cells: 2, nodes: 2, channels: 2 },
+      epochs: 1,
+      batchSize: 8,
+      stepsPerEpoch: 2,
+      backend: 'wasm',
+      data: { source: 'synthetic', synthetic: { size: 32, imageSize: 8, channels: 3, classes: 4 } },
+    });
+    m.create(config, 't');
+    const ended = new Promise<string>((resolve) => m.on('status', (id: string, s: string) => id === 't' && s !== 'queued' && s !== 'running' && resolve(s)));
+    m.enqueue('t');
+    expect(await ended).toBe('completed');
+    expect(m.dir('t').readStatus()).toMatchObject({ status: 'completed', backend: 'wasm' });
+    expect(readFileSync(m.dir('t').logPath, 'utf8')).toMatch(/backend: wasm on CPU through WebAssembly \((no )?SIMD, 2 threads\)/);
+    // Then the manager ends the worker, which exits cleanly with its pthread workers.
+    expect(await handles[0].exited).toMatchObject({ code: 0 });
   });
 });
