@@ -7,7 +7,7 @@ import { DoctorReportSchema } from '../shared/doctor';
 import { datasetCache, runsRoot } from '../shared/paths';
 import { StudioService, dispatchCall } from '../service/studio';
 import { RunManager } from '../runs/manager';
-import { requestDoctorReport } from '../worker/requests';
+import { requestDatasetPreview, requestDoctorReport } from '../worker/requests';
 import { launchUtilityWorker } from './utility-worker';
 
 /** Electron main: one secure window, a typed IPC surface, engine work in utility processes. */
@@ -78,6 +78,8 @@ void app.whenReady().then(() => {
       },
     },
     datasetCache: datasetCache(),
+    // Decoding a dataset takes seconds for large archives: not in the process that draws windows.
+    previewDataset: (data, seed) => requestDatasetPreview(launchUtilityWorker('nas-studio-preview'), data, seed),
     choosePath: async () => {
       const r = await dialog.showOpenDialog({ title: 'Choose a dataset folder or file', properties: ['openDirectory', 'openFile'] });
       return r.canceled ? null : (r.filePaths[0] ?? null);

@@ -1,4 +1,4 @@
-import type { SearchConfig } from '../shared/search-config';
+import { DataSchema, describeConfigError, type SearchConfig } from '../shared/search-config';
 import type { DatasetPreviewDto } from '../shared/api';
 import { loadSearchDataset } from '../engine/search/build-data';
 import { loadDefaultDataset } from '../engine/data/default-dataset';
@@ -36,4 +36,11 @@ export async function previewForWizard(d: SearchConfig['data'], seed: number, pe
     counts: { all: p.histograms.all, searchTrain: split.summary.train, searchVal: split.summary.val },
     testImages: await testImages(d),
   };
+}
+
+/** The wizard's dataset settings (unchecked, as they cross from the renderer) to a preview, or a clear error. */
+export async function previewDatasetSettings(data: unknown, seed: number): Promise<DatasetPreviewDto> {
+  const parsed = DataSchema.safeParse(data ?? {});
+  if (!parsed.success) throw new Error(`Invalid dataset settings:\n${describeConfigError(parsed.error)}`);
+  return previewForWizard(parsed.data, seed);
 }

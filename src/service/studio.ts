@@ -2,12 +2,12 @@ import type { z } from 'zod';
 import { existsSync, readFileSync } from 'node:fs';
 import { API_ARGS, isStudioMethod, type DatasetPreviewDto, type RunSummary, type Settings, type StudioCalls, type StudioEvents, type StudioMethod } from '../shared/api';
 import type { DoctorReport } from '../shared/doctor';
-import { DataSchema, describeConfigError, parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../shared/search-config';
+import { describeConfigError, parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../shared/search-config';
 import type { RunManager } from '../runs/manager';
 import { exportRun } from '../runs/export';
 import { downloadStandardDataset } from '../engine/data/download';
 import { describeDataSource, describeStrategy } from './describe';
-import { previewForWizard } from './dataset-preview';
+import { previewDatasetSettings } from './dataset-preview';
 
 /** What the service needs from its host (Electron main or the web server). */
 export interface StudioDeps {
@@ -19,6 +19,11 @@ export interface StudioDeps {
   emit<E extends keyof StudioEvents>(event: E, payload: StudioEvents[E]): void;
   /** The system's open dialog (Electron); absent in web mode, where the path is typed. */
   choosePath?: () => Promise<string | null>;
+  /**
+   * Loads a dataset for the wizard's preview somewhere other than the host's main thread (an engine
+   * worker: decoding a large archive takes seconds). Absent: in this process.
+   */
+  previewDataset?: (data: unknown, seed: number) => Promise<DatasetPreviewDto>;
 }
 
 /**
@@ -92,9 +97,7 @@ export class StudioService implements StudioCalls {
   }
 
   async previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto> {
-    const parsed = DataSchema.safeParse(data ?? {});
-    if (!parsed.success) throw new Error(`Invalid dataset settings:\n${describeConfigError(parsed.error)}`);
-    return previewForWizard(parsed.data, seed);
+    return (this.deps.previewDataset ?? previewDatasetSettings)(data, seed);
   }
 
   async chooseDatasetPath(): Promise<string | null> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DoctorReport } from './doctor';
+import type { DatasetPreviewSchema } from './protocol';
 import type { SearchConfig, SearchConfigInput } from './search-config';
 import type { RunStatusFile } from '../runs/status';
 import type { RunProgress } from '../runs/execute';
@@ -36,16 +37,8 @@ export type RunSummary = RunStatusFile & {
 };
 
 /** A dataset as the wizard previews it; images are RGBA bytes in base64 (drawn on a canvas, no data: URLs). */
-export interface DatasetPreviewDto {
-  description: string;
-  imageShape: [number, number, number];
-  classNames: string[];
-  samples: Array<{ className: string; images: Array<{ width: number; height: number; rgbaBase64: string }> }>;
-  /** Per class: images in the whole training set, the search-train split and the search-val split. */
-  counts: { all: number[]; searchTrain: number[]; searchVal: number[] };
-  /** The dataset's separate test split, when it has one (used only by final training). */
-  testImages: number | null;
-}
+/** What the wizard shows of a dataset; validated where it crosses from a worker (shared/protocol.ts). */
+export type DatasetPreviewDto = z.infer<typeof DatasetPreviewSchema>;
 
 export interface ExportResult {
   /** Folder on the host that holds the files. */

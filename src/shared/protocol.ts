@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { DoctorReportSchema } from './doctor';
 
+/** What the wizard shows of a dataset (sample images per class, counts per split); see service/dataset-preview.ts. */
+export const DatasetPreviewSchema = z.object({
+  description: z.string(),
+  imageShape: z.tuple([z.number(), z.number(), z.number()]),
+  classNames: z.array(z.string()),
+  samples: z.array(z.object({ className: z.string(), images: z.array(z.object({ width: z.number(), height: z.number(), rgbaBase64: z.string() })) })),
+  /** Per class: images in the whole training set, the search-train split and the search-val split. */
+  counts: z.object({ all: z.array(z.number()), searchTrain: z.array(z.number()), searchVal: z.array(z.number()) }),
+  /** The dataset's separate test split, when it has one (used only by final training). */
+  testImages: z.number().nullable(),
+});
+
 /**
  * The one message protocol between a host (Electron main, the CLI, the run manager, tests) and an
  * engine worker (an Electron utility process or a Node child process). Every message is validated on
@@ -27,6 +39,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pause') }),
   /** Stop the executing run at its next step boundary: like pause, but it ends as 'stopped'. */
   z.object({ type: z.literal('stop-run') }),
+  /** Load a dataset as the wizard describes it and reply with its preview (off the host's main thread). */
+  z.object({ type: z.literal('preview-dataset'), data: z.unknown(), seed: z.number().int() }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
@@ -34,6 +48,7 @@ export type HostMessage = z.infer<typeof HostMessageSchema>;
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), pid: z.number(), node: z.string() }),
   z.object({ type: z.literal('info'), report: DoctorReportSchema }),
+  z.object({ type: z.literal('dataset-preview'), preview: DatasetPreviewSchema }),
   z.object({ type: z.literal('progress'), id: z.string(), done: z.number(), total: z.number() }),
   z.object({ type: z.literal('result'), id: z.string(), value: z.number(), seconds: z.number(), backend: z.string() }),
   z.object({

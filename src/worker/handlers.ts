@@ -3,6 +3,7 @@ import { collectDoctorReport } from '../engine/backend/doctor';
 import { RunDir } from '../runs/run-dir';
 import { executeRun } from '../runs/execute';
 import { chooseBackend } from '../engine/backend';
+import { previewDatasetSettings } from '../service/dataset-preview';
 import { estimateStepBytes } from '../engine/search/memory';
 import {
   HostMessageSchema,
@@ -32,6 +33,9 @@ export async function handleMessage(
         return 'continue';
       case 'info':
         send({ type: 'info', report: await collectDoctorReport({ prefer: msg.backend }) });
+        return 'continue';
+      case 'preview-dataset':
+        send({ type: 'dataset-preview', preview: await previewDatasetSettings(msg.data, msg.seed) });
         return 'continue';
       case 'compute':
         await compute(msg, send);

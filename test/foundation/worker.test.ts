@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkerClient } from '../../src/worker/client';
 import type { WorkerMessage } from '../../src/shared/protocol';
-import { requestDoctorReport } from '../../src/worker/requests';
+import { requestDatasetPreview, requestDoctorReport } from '../../src/worker/requests';
 import { DoctorReportSchema } from '../../src/shared/doctor';
 import { builtFile } from './built';
 
@@ -61,5 +61,16 @@ describe('the built engine worker, forked with child_process', () => {
     expect(DoctorReportSchema.parse(report).backend.chosen).toBe('cpu');
     expect(report.backend.whyNotFaster).toContain('cpu was requested explicitly');
     expect(await handle.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('loads the wizard dataset preview in the worker, and passes its error sentence on for bad settings', async () => {
+    const launch = WorkerClient.launcher(builtFile('out/main/worker.js'));
+    const handle = launch(process.env);
+    const preview = await requestDatasetPreview(handle, { source: 'synthetic', synthetic: { size: 40, imageSize: 8, channels: 3, classes: 4 } }, 3);
+    expect(preview.classNames).toHaveLength(4);
+    expect(preview.imageShape).toEqual([8, 8, 3]);
+    expect(preview.counts.searchTrain.reduce((a, b) => a + b, 0) + preview.counts.searchVal.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(await handle.exited).toEqual({ code: 0, signal: null });
+    await expect(requestDatasetPreview(launch(process.env), { source: 'path' }, 3)).rejects.toThrow(/^Invalid dataset settings:/);
   });
 });

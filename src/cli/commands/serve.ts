@@ -9,6 +9,7 @@ import { StudioService } from '../../service/studio';
 import { EventEmitter } from 'node:events';
 import { WorkerClient } from '../../worker/client';
 import { collectDoctorReport } from '../../engine/backend/doctor';
+import { requestDatasetPreview } from '../../worker/requests';
 import { startWebServer } from '../../server/web-server';
 
 /** The built engine worker and renderer, beside the built CLI or in the repository's out/. */
@@ -43,6 +44,8 @@ export function registerServeCommand(program: Command): void {
         doctor: () => collectDoctorReport(),
         settings: { get: () => settings, set: (patch) => (settings = SettingsSchema.parse({ ...settings, ...patch })) },
         datasetCache: datasetCache(),
+        // In a worker, so that a large dataset's decoding does not stall the server's other requests.
+        previewDataset: (data, seed) => requestDatasetPreview(WorkerClient.launcher(worker)(process.env), data, seed),
         emit: (name, payload) => events.emit('event', name, payload),
       });
       const web = await startWebServer({ service, events, runs, staticDir: builtPath('renderer'), port: opts.port });
