@@ -113,7 +113,7 @@ export const TRAINING_KERNELS = [
 /**
  * Threads for the wasm backend: NAS_STUDIO_WASM_THREADS when set (1 turns threading off), else one
  * per logical core, 1 to 4. Measured on a 2-vCPU machine (docs/performance.md): with the gradients
- * on XNNPACK, two threads beat one on every config and order (small, second order: 31.9 → ~26 s);
+ * on XNNPACK, two threads beat one on every config and order (small, second order: 31.9 → 24.9–28.7 s);
  * before that, when scalar loops dominated, the second thread's spinning slowed the tiny config.
  */
 export function wasmThreadCount(env: Record<string, string | undefined>, cores = cpus().length): number {
