@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../tf';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerFastSpaceBatchKernels } from './space-batch';
+import { batchToSpace, batchToSpaceShape, registerFastSpaceBatchKernels, spaceToBatch, spaceToBatchShape } from './space-batch';
 import { Rng } from '../../util/rng';
 
 const rng = new Rng(5);
@@ -31,4 +31,28 @@ describe('fast cpu space-to-batch kernels match the stock kernels', () => {
       expect(Array.from(r.dataSync())).toEqual(Array.from(reference[i].data));
     }),
   );
+});
+
+describe('space-to-batch into a given buffer (wasm writes into its heap)', () => {
+  it('gives what a fresh array gets, whatever the buffer held before, and the shapes agree', () => {
+    const data = new Rng(6).fillNormal(2 * 7 * 6 * 3);
+    const pads = [
+      [2, 3],
+      [2, 2],
+    ];
+    const fresh = spaceToBatch(data, [2, 7, 6, 3], [2, 2], pads);
+    expect(spaceToBatchShape([2, 7, 6, 3], [2, 2], pads)).toEqual(fresh.shape);
+    const stale = new Float32Array(fresh.out.length).fill(Number.NaN);
+    spaceToBatch(data, [2, 7, 6, 3], [2, 2], pads, stale);
+    expect(Array.from(stale)).toEqual(Array.from(fresh.out));
+    const crops = [
+      [1, 1],
+      [0, 2],
+    ];
+    const back = batchToSpace(fresh.out, fresh.shape, [2, 2], crops);
+    expect(batchToSpaceShape(fresh.shape, [2, 2], crops)).toEqual(back.shape);
+    const into = new Float32Array(back.out.length).fill(Number.NaN);
+    batchToSpace(fresh.out, fresh.shape, [2, 2], crops, into);
+    expect(Array.from(into)).toEqual(Array.from(back.out));
+  });
 });

@@ -8,12 +8,27 @@ import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-
  * Other ranks fall back to the stock kernels. Parity-tested in space-batch.test.ts.
  */
 
-/** out[(i·bw + j)·N + n, h, w, :] = xpad[n, h·bh + i, w·bw + j, :] */
-export function spaceToBatch(x: Float32Array, [N, H, W, C]: number[], [bh, bw]: number[], [[pt, pb], [pl, pr]]: number[][]) {
+/** The output shape of spaceToBatch. */
+export function spaceToBatchShape([N, H, W, C]: number[], [bh, bw]: number[], [[pt, pb], [pl, pr]]: number[][]): number[] {
+  return [bh * bw * N, (H + pt + pb) / bh, (W + pl + pr) / bw, C];
+}
+
+/** The output shape of batchToSpace. */
+export function batchToSpaceShape([B, h0, w0, C]: number[], [bh, bw]: number[], [[ct, cb], [cl, cr]]: number[][]): number[] {
+  return [B / (bh * bw), h0 * bh - ct - cb, w0 * bw - cl - cr, C];
+}
+
+/**
+ * out[(i·bw + j)·N + n, h, w, :] = xpad[n, h·bh + i, w·bw + j, :]. Writes into `into` when given
+ * (zeroed here; wasm passes a view of its heap), else into a new array. Channel runs are copied
+ * element by element: for the engine's 8–64 channels that beats a subarray object per run.
+ */
+export function spaceToBatch(x: Float32Array, [N, H, W, C]: number[], [bh, bw]: number[], [[pt, pb], [pl, pr]]: number[][], into?: Float32Array) {
   const Hp = H + pt + pb;
   const Wp = W + pl + pr;
   const [oh, ow] = [Hp / bh, Wp / bw];
-  const out = new Float32Array(bh * bw * N * oh * ow * C);
+  const out = into ?? new Float32Array(bh * bw * N * oh * ow * C);
+  if (into) out.fill(0);
   for (let i = 0; i < bh; i++)
     for (let j = 0; j < bw; j++)
       for (let n = 0; n < N; n++) {
@@ -25,19 +40,20 @@ export function spaceToBatch(x: Float32Array, [N, H, W, C]: number[], [bh, bw]: 
             const iw = w * bw + j - pl;
             if (iw < 0 || iw >= W) continue;
             const src = ((n * H + ih) * W + iw) * C;
-            out.set(x.subarray(src, src + C), ((b * oh + h) * ow + w) * C);
+            const dst = ((b * oh + h) * ow + w) * C;
+            for (let k = 0; k < C; k++) out[dst + k] = x[src + k];
           }
         }
       }
   return { out, shape: [bh * bw * N, oh, ow, C] };
 }
 
-/** full[n, h·bh + i, w·bw + j, :] = x[(i·bw + j)·N + n, h, w, :], then cropped. */
-export function batchToSpace(x: Float32Array, [B, h0, w0, C]: number[], [bh, bw]: number[], [[ct, cb], [cl, cr]]: number[][]) {
+/** full[n, h·bh + i, w·bw + j, :] = x[(i·bw + j)·N + n, h, w, :], then cropped; into `into` when given. */
+export function batchToSpace(x: Float32Array, [B, h0, w0, C]: number[], [bh, bw]: number[], [[ct, cb], [cl, cr]]: number[][], into?: Float32Array) {
   const N = B / (bh * bw);
   const H = h0 * bh - ct - cb;
   const W = w0 * bw - cl - cr;
-  const out = new Float32Array(N * H * W * C);
+  const out = into ?? new Float32Array(N * H * W * C);
   for (let i = 0; i < bh; i++)
     for (let j = 0; j < bw; j++)
       for (let n = 0; n < N; n++) {
@@ -49,7 +65,8 @@ export function batchToSpace(x: Float32Array, [B, h0, w0, C]: number[], [bh, bw]
             const ow = w * bw + j - cl;
             if (ow < 0 || ow >= W) continue;
             const src = ((b * h0 + h) * w0 + w) * C;
-            out.set(x.subarray(src, src + C), ((n * H + oh) * W + ow) * C);
+            const dst = ((n * H + oh) * W + ow) * C;
+            for (let k = 0; k < C; k++) out[dst + k] = x[src + k];
           }
         }
       }

@@ -9,7 +9,7 @@ import {
   type Attrs,
 } from '../cpu-kernels/conv-grads';
 import { maxPoolGradFromOutput, maxPoolInfo } from '../cpu-kernels/max-pool-grad';
-import { batchToSpace, spaceToBatch } from '../cpu-kernels/space-batch';
+import { batchToSpace, batchToSpaceShape, spaceToBatch, spaceToBatchShape } from '../cpu-kernels/space-batch';
 import {
   avgPoolGradXnn,
   conv2dBackpropFilterXnn,
@@ -95,13 +95,15 @@ export function registerWasmTrainingKernels(): string[] {
           wasmMean.kernelFunc({ inputs: { x: input }, backend: b as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo,
         ),
       );
+    // A tensor's data as a view of the wasm heap, for kernels that work in place. Take views after
+    // allocating the output: an allocation may grow the heap and detach older views.
+    const heap = (b: WasmBackendLike, t: tf.TensorInfo) =>
+      new Float32Array(b.wasm.HEAPF32.buffer, b.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
     // Replaces wasm's own MaxPoolGrad, which routes gradients wrongly in padded windows.
-    // It reads x, y and dy and writes dx in place on the wasm heap (views taken after the output's
-    // allocation, which may grow the heap and detach older views).
+    // It reads x, y and dy and writes dx in place on the wasm heap.
     overrideKernel<WasmBackendLike>('MaxPoolGrad', 'wasm', ({ dy, input, output }, b, attrs) => {
       const dx = b.makeOutput(input.shape, 'float32');
-      const view = (t: tf.TensorInfo) => new Float32Array(b.wasm.HEAPF32.buffer, b.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
-      maxPoolGradFromOutput(view(input), view(output), view(dy), view(dx), maxPoolInfo(input.shape, attrs));
+      maxPoolGradFromOutput(heap(b, input), heap(b, output), heap(b, dy), heap(b, dx), maxPoolInfo(input.shape, attrs));
       return dx;
     });
     // wasm's space-to-batch kernels pad and transpose through generic code and were the slowest ops of
@@ -110,13 +112,17 @@ export function registerWasmTrainingKernels(): string[] {
       x.shape.length === 4 && x.dtype === 'float32' && (attrs.blockShape as number[] | undefined)?.length === 2;
     overrideKernel<WasmBackendLike>('SpaceToBatchND', 'wasm', ({ x }, b, attrs) => {
       if (!fits(x, attrs)) return null;
-      const r = spaceToBatch(b.readSync(x.dataId), x.shape, attrs.blockShape as number[], attrs.paddings as number[][]);
-      return b.makeOutput(r.shape, 'float32', undefined, r.out);
+      const [blocks, paddings] = [attrs.blockShape as number[], attrs.paddings as number[][]];
+      const out = b.makeOutput(spaceToBatchShape(x.shape, blocks, paddings), 'float32');
+      spaceToBatch(heap(b, x), x.shape, blocks, paddings, heap(b, out));
+      return out;
     });
     overrideKernel<WasmBackendLike>('BatchToSpaceND', 'wasm', ({ x }, b, attrs) => {
       if (!fits(x, attrs)) return null;
-      const r = batchToSpace(b.readSync(x.dataId), x.shape, attrs.blockShape as number[], attrs.crops as number[][]);
-      return b.makeOutput(r.shape, 'float32', undefined, r.out);
+      const [blocks, crops] = [attrs.blockShape as number[], attrs.crops as number[][]];
+      const out = b.makeOutput(batchToSpaceShape(x.shape, blocks, crops), 'float32');
+      batchToSpace(heap(b, x), x.shape, blocks, crops, heap(b, out));
+      return out;
     });
     return [...added, 'Conv2DBackpropInput', 'AvgPoolGrad', 'Mean', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND'];
   });
