@@ -6,10 +6,11 @@ import { chooseBackend } from '../../src/engine/backend';
 import { parseSearchConfig } from '../../src/shared/search-config';
 import { RunDir } from '../../src/runs/run-dir';
 import { executeRun, requestPause } from '../../src/runs/execute';
-import { decodeCheckpoint, listCheckpoints, loadLatestCheckpoint } from '../../src/runs/checkpoint-file';
+import { listCheckpoints, loadLatestCheckpoint } from '../../src/runs/checkpoint-file';
 import { WorkerClient } from '../../src/worker/client';
 import type { WorkerMessage } from '../../src/shared/protocol';
 import { builtFile } from '../foundation/built';
+import { expectSameState, finalState } from '../helpers/run-state';
 
 beforeAll(async () => {
   // The same backend set-up as the worker (cpu plus the engine's fast kernels), so in-process and
@@ -29,22 +30,6 @@ const config = parseSearchConfig({
 
 function newRun(root: string, id: string) {
   return RunDir.create(root, id, config);
-}
-
-/** The final state of a run: its last checkpoint's tensors and its metrics without timings. */
-function finalState(dir: RunDir) {
-  const ck = decodeCheckpoint(readFileSync(listCheckpoints(dir.checkpointsDir)[0]), 'final');
-  const metrics = dir.readMetrics().map((m) => ({ ...m, seconds: undefined }));
-  return { step: ck.step, tensors: ck.snap.tensors, metrics };
-}
-
-function expectSameState(a: ReturnType<typeof finalState>, b: ReturnType<typeof finalState>) {
-  expect(b.step).toBe(a.step);
-  expect(Object.keys(b.tensors).sort()).toEqual(Object.keys(a.tensors).sort());
-  for (const name of Object.keys(a.tensors)) {
-    expect(Buffer.from(b.tensors[name].data.buffer).equals(Buffer.from(a.tensors[name].data.buffer)), name).toBe(true);
-  }
-  expect(b.metrics).toEqual(a.metrics);
 }
 
 describe('pause and resume lose nothing (cpu backend, bit for bit)', () => {
