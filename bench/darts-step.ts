@@ -17,34 +17,19 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cpus } from 'node:os';
 import { chooseBackend } from '../src/engine/backend';
-import { DartsStrategySchema } from '../src/shared/search-config';
-import { DartsSpaceSchema } from '../src/engine/spaces/darts/search-space';
-import { SearchNetwork } from '../src/engine/spaces/darts/supernet';
-import { Darts } from '../src/engine/strategies/darts';
-import { Rng } from '../src/engine/util/rng';
 import { countForwardFlops } from '../src/engine/spaces/darts/flops';
 import { estimateSpaceStepBytes } from '../src/engine/search/memory';
 import type { Recompute } from '../src/engine/spaces/darts/supernet';
+import { CONFIGS, arg, dartsStep, spaceOf, type ConfigName } from './darts-setup';
 
 const USAGE = `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
   [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare]`;
-
-const CONFIGS = {
-  tiny: { batch: 8, C: 8, cells: 5, size: 16, classes: 10 },
-  small: { batch: 16, C: 16, cells: 8, size: 32, classes: 10 },
-} as const;
-type ConfigName = keyof typeof CONFIGS;
 
 /** Reference figures (official PyTorch DARTS on a 2-vCPU machine of this kind; ../shared/README.md). */
 const REFERENCE_SECONDS: Record<ConfigName, Record<'first' | 'second', [number, number]>> = {
   tiny: { first: [1.9, 2.1], second: [4.3, 5.2] },
   small: { first: [11.5, 18.6], second: [25.5, 30.9] },
 };
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -84,23 +69,12 @@ async function benchOne(
   watch: boolean,
 ): Promise<Row> {
   const c = CONFIGS[config];
-  const space = DartsSpaceSchema.parse({ cells: c.cells, channels: c.C });
-  const rng = new Rng(0);
-  const net = new SearchNetwork(space, 3, c.classes, rng);
-  if (recompute) net.recompute = recompute;
-  const darts = new Darts(net, DartsStrategySchema.parse({ name: 'darts', order }), rng);
-  const batch = () => ({
-    x: tf.tensor4d(rng.fillNormal(c.batch * c.size * c.size * 3), [c.batch, c.size, c.size, 3]),
-    y: tf.tensor1d(Array.from({ length: c.batch }, () => rng.int(c.classes)), 'int32'),
-  });
-  const train = batch();
-  const val = batch();
+  const { space, net, step, dispose } = dartsStep(config, order, recompute);
   const times: number[] = [];
   let peak = peakRss();
-  const info = { epoch: 0, stepInEpoch: 0, globalStep: 0, stepsPerEpoch: 1, totalEpochs: 50 };
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    darts.step(train, val, info);
+    step();
     const dt = (performance.now() - t0) / 1000;
     if (i >= warmup) times.push(dt);
     peak = Math.max(peak, peakRss());
@@ -119,7 +93,7 @@ async function benchOne(
       top = Math.max(top, engine.state.numBytes);
     };
     try {
-      darts.step(train, val, info);
+      step();
     } finally {
       engine.trackTensor = track;
     }
@@ -147,9 +121,7 @@ async function benchOne(
     referenceSeconds: ref,
     speedupVsReferenceMid: (ref[0] + ref[1]) / 2 / s,
   };
-  tf.dispose([train.x, train.y, val.x, val.y]);
-  darts.dispose();
-  net.dispose();
+  dispose();
   return row;
 }
 
@@ -173,8 +145,7 @@ async function main() {
     for (const config of configs) {
       // The wasm heap holds at most 4 GB: configs that need more run on the next backend, and the row says so.
       const c = CONFIGS[config];
-      const space = DartsSpaceSchema.parse({ cells: c.cells, channels: c.C });
-      const need = estimateSpaceStepBytes(space, c.size, c.batch, recompute);
+      const need = estimateSpaceStepBytes(spaceOf(config), c.size, c.batch, recompute);
       const report = await chooseBackend({ prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow'), memoryNeedBytes: need });
       backendDetails[report.chosen] = report.attempts.find((a) => a.backend === report.chosen && a.ok)?.detail;
       if (b !== 'auto' && report.chosen !== b) process.stderr.write(`  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`);

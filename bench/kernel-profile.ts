@@ -12,24 +12,11 @@
  */
 import * as tf from '../src/engine/tf';
 import { chooseBackend } from '../src/engine/backend';
-import { DartsStrategySchema } from '../src/shared/search-config';
-import { DartsSpaceSchema } from '../src/engine/spaces/darts/search-space';
-import { SearchNetwork } from '../src/engine/spaces/darts/supernet';
-import { Darts } from '../src/engine/strategies/darts';
-import { Rng } from '../src/engine/util/rng';
-
-const CONFIGS = {
-  tiny: { batch: 8, C: 8, cells: 5, size: 16, classes: 10 },
-  small: { batch: 16, C: 16, cells: 8, size: 32, classes: 10 },
-} as const;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import type { Recompute } from '../src/engine/spaces/darts/supernet';
+import { arg, dartsStep, type ConfigName } from './darts-setup';
 
 const backend = arg('backend', 'wasm') as 'wasm' | 'cpu';
-const config = arg('config', 'tiny') as keyof typeof CONFIGS;
+const config = arg('config', 'tiny') as ConfigName;
 const order = arg('order', 'first') as 'first' | 'second';
 const recompute = arg('recompute', '');
 await chooseBackend({ prefer: backend });
@@ -64,23 +51,11 @@ for (const k of tf.getKernelsForBackend(backend)) {
   });
 }
 
-const c = CONFIGS[config];
-const rng = new Rng(0);
-const space = DartsSpaceSchema.parse({ cells: c.cells, channels: c.C });
-const net = new SearchNetwork(space, 3, c.classes, rng);
-if (recompute) net.recompute = recompute as typeof net.recompute;
-const darts = new Darts(net, DartsStrategySchema.parse({ name: 'darts', order }), rng);
-const batch = () => ({
-  x: tf.tensor4d(rng.fillNormal(c.batch * c.size * c.size * 3), [c.batch, c.size, c.size, 3]),
-  y: tf.tensor1d(Array.from({ length: c.batch }, () => rng.int(c.classes)), 'int32'),
-});
-const train = batch();
-const val = batch();
-const info = { epoch: 0, stepInEpoch: 0, globalStep: 0, stepsPerEpoch: 1, totalEpochs: 50 };
-darts.step(train, val, info);
+const { step } = dartsStep(config, order, (recompute || undefined) as Recompute | undefined);
+step();
 timing = true;
 const t0 = performance.now();
-darts.step(train, val, info);
+step();
 const total = performance.now() - t0;
 const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
 const inKernels = topLevelMs;
