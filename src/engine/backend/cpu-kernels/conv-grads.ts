@@ -1,6 +1,6 @@
 import * as tf from '../../tf';
 import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
-import { maxPoolGradFromOutput, maxPoolInfo } from './max-pool-grad';
+import { maxPoolGradFromOutput, poolInfo } from './max-pool-grad';
 
 /**
  * Faster `cpu` kernels for the convolution gradients that dominate a DARTS step on the pure-JS
@@ -178,7 +178,7 @@ export function registerFastCpuKernels(): string[] {
       ...on('MaxPoolGrad', ({ dy, input, output }, b, attrs) => {
         if (input.dtype !== 'float32') return null;
         const dx = new Float32Array(tf.util.sizeFromShape(input.shape));
-        maxPoolGradFromOutput(cpuValues(b, input), cpuValues(b, output), cpuValues(b, dy), dx, maxPoolInfo(input.shape, attrs));
+        maxPoolGradFromOutput(cpuValues(b, input), cpuValues(b, output), cpuValues(b, dy), dx, poolInfo(input.shape, attrs));
         return b.makeTensorInfo(input.shape, 'float32', dx);
       }),
       ...on('DepthwiseConv2dNativeBackpropInput', ({ dy, filter }, b, attrs) => {

@@ -1,6 +1,7 @@
 import * as tf from '../../tf';
 
-export function maxPoolInfo(xShape: number[], attrs: Record<string, unknown>) {
+/** A pooling kernel's geometry from its attributes (max and average pooling alike). */
+export function poolInfo(xShape: number[], attrs: Record<string, unknown>) {
   return tf.backend_util.computePool2DInfo(
     xShape as [number, number, number, number],
     attrs.filterSize as number,

@@ -1,5 +1,6 @@
 import * as tf from '../../tf';
 import { convInfo, supported, type Attrs } from '../cpu-kernels/conv-grads';
+import { poolInfo } from '../cpu-kernels/max-pool-grad';
 
 /**
  * Convolution gradients on wasm, computed as forward convolutions so that they run on
@@ -26,7 +27,8 @@ export interface WasmBackendForGrads {
 
 type Info = tf.TensorInfo;
 
-function run(name: string, inputs: Record<string, Info>, backend: WasmBackendForGrads, attrs: Record<string, unknown>): Info {
+/** Calls the wasm kernel registered under `name` directly (inside another kernel: no engine, no tape). */
+export function runWasmKernel(name: string, inputs: Record<string, Info>, backend: WasmBackendForGrads, attrs: Record<string, unknown>): Info {
   const k = tf.getKernel(name, 'wasm');
   if (!k) throw new Error(`the wasm backend has no ${name} kernel`);
   return k.kernelFunc({ inputs, backend: backend as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as Info;
@@ -59,26 +61,32 @@ interface Geometry {
   OW: number;
 }
 
-/** The forward convolution's geometry when these kernels handle it (square strides), else null. */
-function geometry(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean): Geometry | null {
-  if (!supported(attrs)) return null;
-  const info = convInfo(xShape, filterShape, attrs, depthwise);
-  const { top, bottom, left, right } = info.padInfo;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: s } = info;
+/**
+ * A convolution's or pooling's geometry when these kernels handle it (square strides, no padding
+ * wider than the filter), else null.
+ */
+function geometryOf(info: tf.backend_util.Conv2DInfo): Geometry | null {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: s, padInfo } = info;
+  const { top, bottom, left, right } = padInfo;
   if (info.strideWidth !== s) return null;
   if (Math.max(top, bottom) > kh - 1 || Math.max(left, right) > kw - 1) return null;
   return { s, pad: { top, bottom, left, right }, kh, kw, H: info.inHeight, W: info.inWidth, OH: info.outHeight, OW: info.outWidth };
 }
 
+/** The forward convolution's geometry (dilation 1, NHWC) when these kernels handle it, else null. */
+function geometry(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean): Geometry | null {
+  return supported(attrs) ? geometryOf(convInfo(xShape, filterShape, attrs, depthwise)) : null;
+}
+
 const conv = (x: Info, filter: Info, pads: number[][], b: WasmBackendForGrads, depthwise = false, dilation = 1) =>
-  run(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', { x, filter }, b, { strides: 1, pad: pads, dilations: dilation, dataFormat: 'NHWC' });
+  runWasmKernel(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', { x, filter }, b, { strides: 1, pad: pads, dilations: dilation, dataFormat: 'NHWC' });
 
 /** The leading [rows, cols] of the two middle axes of `t`, or `t` itself when it has no more. */
 function cropMiddle(t: Info, rows: number, cols: number, b: WasmBackendForGrads, keep: (t: Info) => Info): Info {
   const [a, h, w, d] = t.shape;
   if (h === rows && w === cols) return t;
   keep(t);
-  return run('Slice', { x: t }, b, { begin: [0, 0, 0, 0], size: [a, rows, cols, d] });
+  return runWasmKernel('Slice', { x: t }, b, { begin: [0, 0, 0, 0], size: [a, rows, cols, d] });
 }
 
 /**
@@ -92,7 +100,7 @@ function inputGradient(dy: Info, w: Info, g: Geometry, b: WasmBackendForGrads, k
   if (s > 1) {
     const [n, , , c] = dy.shape;
     const padded = keep(
-      run('PadV2', { x: view(dy, [n, OH, 1, OW, 1, c]) }, b, {
+      runWasmKernel('PadV2', { x: view(dy, [n, OH, 1, OW, 1, c]) }, b, {
         paddings: [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]],
         constantValue: 0,
       }),
@@ -122,8 +130,8 @@ export function conv2dBackpropInputXnn(dy: Info, filter: Info, xShape: number[],
   const g = geometry(xShape, filter.shape, attrs, false);
   if (!g) return null;
   return scratch(b, (keep) => {
-    const flipped = keep(run('Reverse', { x: filter }, b, { dims: [0, 1] }));
-    const w = keep(run('Transpose', { x: flipped }, b, { perm: [0, 1, 3, 2] }));
+    const flipped = keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] }));
+    const w = keep(runWasmKernel('Transpose', { x: flipped }, b, { perm: [0, 1, 3, 2] }));
     return inputGradient(dy, w, g, b, keep, false);
   });
 }
@@ -132,19 +140,19 @@ export function depthwiseBackpropInputXnn(dy: Info, filter: Info, xShape: number
   if (filter.shape[3] !== 1) return null;
   const g = geometry(xShape, filter.shape, attrs, true);
   if (!g) return null;
-  return scratch(b, (keep) => inputGradient(dy, keep(run('Reverse', { x: filter }, b, { dims: [0, 1] })), g, b, keep, true));
+  return scratch(b, (keep) => inputGradient(dy, keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] })), g, b, keep, true));
 }
 
 export function conv2dBackpropFilterXnn(x: Info, dy: Info, filterShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
   const g = geometry(x.shape, filterShape, attrs, false);
   if (!g) return null;
   return scratch(b, (keep) => {
-    const xT = keep(run('Transpose', { x }, b, { perm: [3, 1, 2, 0] })); // [ci, H, W, n]
-    const dyT = keep(run('Transpose', { x: dy }, b, { perm: [1, 2, 0, 3] })); // [OH, OW, n, co]
+    const xT = keep(runWasmKernel('Transpose', { x }, b, { perm: [3, 1, 2, 0] })); // [ci, H, W, n]
+    const dyT = keep(runWasmKernel('Transpose', { x: dy }, b, { perm: [1, 2, 0, 3] })); // [OH, OW, n, co]
     // The stride becomes the dilation of dy taken as a filter.
     const full = conv(xT, dyT, filterGradientPads(g), b, false, g.s);
     const dw = keep(cropMiddle(full, g.kh, g.kw, b, keep)); // [ci, kh, kw, co]
-    return run('Transpose', { x: dw }, b, { perm: [1, 2, 0, 3] });
+    return runWasmKernel('Transpose', { x: dw }, b, { perm: [1, 2, 0, 3] });
   });
 }
 
@@ -152,15 +160,15 @@ export function depthwiseBackpropFilterXnn(x: Info, dy: Info, filterShape: numbe
   if (filterShape[3] !== 1) return null;
   const g = geometry(x.shape, filterShape, attrs, true);
   if (!g) return null;
-  const [n, H, W, c] = x.shape;
-  const [, OH, OW] = dy.shape;
+  const { H, W, OH, OW } = g;
+  const [n, , , c] = x.shape;
   return scratch(b, (keep) => {
     // Channel (c, n) of one image: each image's channel convolved with its own gradient map.
-    const xT = keep(run('Transpose', { x }, b, { perm: [1, 2, 3, 0] })); // [H, W, c, n]
-    const dyT = keep(run('Transpose', { x: dy }, b, { perm: [1, 2, 3, 0] })); // [OH, OW, c, n]
+    const xT = keep(runWasmKernel('Transpose', { x }, b, { perm: [1, 2, 3, 0] })); // [H, W, c, n]
+    const dyT = keep(runWasmKernel('Transpose', { x: dy }, b, { perm: [1, 2, 3, 0] })); // [OH, OW, c, n]
     const full = conv(view(xT, [1, H, W, c * n]), view(dyT, [OH, OW, c * n, 1]), filterGradientPads(g), b, true, g.s);
     const per = keep(cropMiddle(full, g.kh, g.kw, b, keep));
-    const summed = run('Sum', { x: view(per, [g.kh * g.kw * c, n]) }, b, { axis: [1], keepDims: false });
+    const summed = runWasmKernel('Sum', { x: view(per, [g.kh * g.kw * c, n]) }, b, { axis: [1], keepDims: false });
     return view(summed, filterShape);
   });
 }
@@ -173,21 +181,14 @@ export function depthwiseBackpropFilterXnn(x: Info, dy: Info, filterShape: numbe
 export function avgPoolGradXnn(
   dy: Info,
   input: Info,
-  attrs: { filterSize: number | [number, number]; strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown },
+  attrs: Record<string, unknown>,
   b: WasmBackendForGrads & { makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): Info },
 ): Info | null {
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad as 'valid',
-    attrs.dimRoundingMode as 'floor' | undefined,
-  );
-  if (info.strideHeight !== info.strideWidth || input.dtype !== 'float32') return null;
-  const { filterHeight: kh, filterWidth: kw, inChannels: c, padInfo: pad } = info;
-  if (Math.max(pad.top, pad.bottom) > kh - 1 || Math.max(pad.left, pad.right) > kw - 1) return null;
-  const g: Geometry = { s: info.strideHeight, pad, kh, kw, H: info.inHeight, W: info.inWidth, OH: info.outHeight, OW: info.outWidth };
+  const info = poolInfo(input.shape, attrs);
+  const g = input.dtype === 'float32' ? geometryOf(info) : null;
+  if (!g) return null;
+  const { kh, kw } = g;
+  const c = info.inChannels;
   return scratch(b, (keep) => {
     const w = keep(b.makeOutput([kh, kw, c, 1], 'float32', undefined, new Float32Array(kh * kw * c).fill(1 / (kh * kw))));
     return inputGradient(dy, w, g, b, keep, true);

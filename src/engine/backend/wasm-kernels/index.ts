@@ -8,7 +8,7 @@ import {
   supported,
   type Attrs,
 } from '../cpu-kernels/conv-grads';
-import { maxPoolGradFromOutput, maxPoolInfo } from '../cpu-kernels/max-pool-grad';
+import { maxPoolGradFromOutput, poolInfo } from '../cpu-kernels/max-pool-grad';
 import { batchToSpace, batchToSpaceShape, spaceToBatch, spaceToBatchShape } from '../cpu-kernels/space-batch';
 import {
   avgPoolGradXnn,
@@ -20,7 +20,7 @@ import {
 } from './conv-grads-xnnpack';
 import { channelMeanByPooling } from './mean-by-pooling';
 
-/** The parts of tfjs-backend-wasm these kernels use: a copy of a tensor's data, and a new output. */
+/** The parts of tfjs-backend-wasm these kernels use: a tensor's data (a copy, or in place on the heap), and a new output. */
 interface WasmBackendLike extends WasmBackendForGrads {
   dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
   wasm: { HEAPF32: Float32Array };
@@ -70,8 +70,8 @@ export function registerWasmTrainingKernels(): string[] {
         overrideKernel<WasmBackendLike>(name, 'wasm', (i, b, a) => run(i, b, a as Attrs & Record<string, unknown>));
         return name;
       });
-    // Stride-1 gradients as forward convolutions on XNNPACK (conv-grads-xnnpack.ts); other shapes
-    // fall through to the kernels above (wasm's own Conv2DBackpropInput for the input gradient).
+    // Gradients as forward convolutions on XNNPACK (conv-grads-xnnpack.ts); the shapes those do not
+    // take fall through to the kernels above (wasm's own Conv2DBackpropInput for the input gradient).
     const asAttrs = (a: Record<string, unknown>) => a as Attrs & Record<string, unknown>;
     overrideKernel<WasmBackendLike>('Conv2DBackpropInput', 'wasm', ({ dy, filter }, b, a) =>
       conv2dBackpropInputXnn(dy, filter, a.inputShape as number[], asAttrs(a), b),
@@ -86,10 +86,11 @@ export function registerWasmTrainingKernels(): string[] {
       depthwiseBackpropFilterXnn(x, dy, a.filterShape as number[], asAttrs(a), b),
     );
     overrideKernel<WasmBackendLike>('AvgPoolGrad', 'wasm', ({ dy, input }, b, a) =>
-      avgPoolGradXnn(dy, input, a as Parameters<typeof avgPoolGradXnn>[2], b),
+      avgPoolGradXnn(dy, input, a, b),
     );
     const wasmMean = tf.getKernel('Mean', 'wasm');
     if (wasmMean)
+      // Once overridden, 'Mean' names the override: the batch mean goes to wasm's own kernel, kept here.
       overrideKernel<WasmBackendLike>('Mean', 'wasm', ({ x }, b, a) =>
         channelMeanByPooling(x, a as { axis: number[]; keepDims: boolean }, b, (input, attrs) =>
           wasmMean.kernelFunc({ inputs: { x: input }, backend: b as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo,
@@ -103,7 +104,7 @@ export function registerWasmTrainingKernels(): string[] {
     // It reads x, y and dy and writes dx in place on the wasm heap.
     overrideKernel<WasmBackendLike>('MaxPoolGrad', 'wasm', ({ dy, input, output }, b, attrs) => {
       const dx = b.makeOutput(input.shape, 'float32');
-      maxPoolGradFromOutput(heap(b, input), heap(b, output), heap(b, dy), heap(b, dx), maxPoolInfo(input.shape, attrs));
+      maxPoolGradFromOutput(heap(b, input), heap(b, output), heap(b, dy), heap(b, dx), poolInfo(input.shape, attrs));
       return dx;
     });
     // wasm's space-to-batch kernels pad and transpose through generic code and were the slowest ops of

@@ -1,4 +1,5 @@
 import * as tf from '../../tf';
+import { runWasmKernel } from './conv-grads-xnnpack';
 
 /**
  * Per-channel mean of an NHWC tensor (axes 0, 1, 2: BatchNorm's statistics) on wasm as a global
@@ -17,13 +18,7 @@ export function channelMeanByPooling(
   if (axes.join() !== '0,1,2') return null;
   const [n, h, w, c] = x.shape;
   if (n * h * w * c === 0) return null;
-  const pool = tf.getKernel('AvgPool', 'wasm');
-  if (!pool) return null;
-  const pooled = pool.kernelFunc({
-    inputs: { x },
-    backend: b as unknown as tf.KernelBackend,
-    attrs: { filterSize: [h, w], strides: [h, w], pad: 'valid' },
-  }) as tf.TensorInfo;
+  const pooled = runWasmKernel('AvgPool', { x }, b, { filterSize: [h, w], strides: [h, w], pad: 'valid' });
   try {
     return previousMean({ dataId: pooled.dataId, shape: [n, 1, 1, c], dtype: 'float32' }, { axis: [0, 1, 2], keepDims: attrs.keepDims });
   } finally {
