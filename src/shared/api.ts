@@ -36,8 +36,11 @@ export type RunSummary = RunStatusFile & {
   epochs: number;
 };
 
-/** A dataset as the wizard previews it; images are RGBA bytes in base64 (drawn on a canvas, no data: URLs). */
-/** What the wizard shows of a dataset; validated where it crosses from a worker (shared/protocol.ts). */
+/**
+ * A dataset as the wizard previews it; images are RGBA bytes in base64 (drawn on a canvas, no data:
+ * URLs). Its schema lives with the worker protocol (shared/protocol.ts): it is checked where it
+ * crosses from a worker.
+ */
 export type DatasetPreviewDto = z.infer<typeof DatasetPreviewSchema>;
 
 export interface ExportResult {

@@ -45,10 +45,10 @@ let installed: WasmThreadsResult | null = null;
  */
 export async function initWasmWithThreads(threads: number): Promise<WasmThreadsResult> {
   if (installed) return installed;
+  if (threads <= 1) return (installed = { threads: 1, why: 'one thread requested' });
   const require = createRequire(import.meta.url);
   const bundlePath = require.resolve('@tensorflow/tfjs-backend-wasm');
   const bundle = readFileSync(bundlePath, 'utf8');
-  if (threads <= 1) return (installed = { threads: 1, why: 'one thread requested' });
   if (!bundle.includes(WORKER_IMPORT.replace(/"/g, '\\"')) || !bundle.includes('var WasmBackendModuleThreadedSimd = '))
     return (installed = { threads: 1, why: `the installed tfjs-backend-wasm (${bundlePath}) differs from 4.22, whose loader this patches` });
   if (typeof SharedArrayBuffer === 'undefined') return (installed = { threads: 1, why: 'SharedArrayBuffer is unavailable' });

@@ -16,7 +16,7 @@ beforeAll(async () => {
   x = tf.tensor(data, [3, 4, 5, 6]);
 });
 
-/** Stands in for wasm's own Mean of the pooled [n, 1, 1, c] tensor, and records what it was given. */
+/** The batch mean of the pooled [n, 1, 1, c] tensor: records what it was given and delegates to the registered Mean. */
 const given: number[][] = [];
 const batchMean = (t: tf.TensorInfo, attrs: Record<string, unknown>) => {
   given.push(t.shape);
