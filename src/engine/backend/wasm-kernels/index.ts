@@ -22,6 +22,7 @@ import { channelMeanByPooling } from './mean-by-pooling';
 
 /** The parts of tfjs-backend-wasm these kernels use: a tensor's data (a copy, or in place on the heap), and a new output. */
 interface WasmBackendLike extends WasmBackendForGrads {
+  incRef(dataId: unknown): void;
   dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
   wasm: { HEAPF32: Float32Array };
   readSync(dataId: unknown): Float32Array;
@@ -125,6 +126,16 @@ export function registerWasmTrainingKernels(): string[] {
       batchToSpace(heap(b, x), x.shape, blocks, crops, heap(b, out));
       return out;
     });
-    return [...added, 'Conv2DBackpropInput', 'AvgPoolGrad', 'Mean', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND'];
+    // tfjs saves every tensor a gradient needs through the Identity kernel, and its gradient runs a
+    // same-type Cast; wasm's own kernels copy the data for both (about 44,000 copies in a small
+    // second-order step). Tensors are immutable and wasm counts references to a buffer (its Reshape
+    // shares one the same way), so both share the buffer instead, as the cpu backend's do.
+    const share = (x: tf.TensorInfo, b: WasmBackendLike): tf.TensorInfo => {
+      b.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    };
+    overrideKernel<WasmBackendLike>('Identity', 'wasm', ({ x }, b) => (x.dtype === 'string' ? null : share(x, b)));
+    overrideKernel<WasmBackendLike>('Cast', 'wasm', ({ x }, b, attrs) => (attrs.dtype === x.dtype && x.dtype !== 'string' ? share(x, b) : null));
+    return [...added, 'Conv2DBackpropInput', 'AvgPoolGrad', 'Mean', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND', 'Identity', 'Cast'];
   });
 }

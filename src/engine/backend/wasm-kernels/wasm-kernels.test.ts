@@ -126,3 +126,33 @@ describe('wasm kernels agree with the cpu backend', () => {
     }),
   );
 });
+
+describe('Identity and same-type Cast share the buffer on wasm', () => {
+  it('a clone or cast outlives its source, holds no copy, and casts to another type still convert', () => {
+    const bytes = () => (tf.backend() as unknown as { wasm: { HEAPF32: Float32Array } }).wasm.HEAPF32.buffer.byteLength;
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([1.5, -2.25, 3]);
+    const heapBefore = bytes();
+    const copies = Array.from({ length: 200 }, (_, i) => (i % 2 ? x.clone() : tf.cast(x, 'float32')));
+    expect(bytes()).toBe(heapBefore);
+    const ids = new Set(copies.map((c) => c.dataId));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(copies[1].dataSync())).toEqual([1.5, -2.25, 3]);
+    const asInt = tf.cast(copies[0], 'int32');
+    expect(asInt.dtype).toBe('int32');
+    expect(Array.from(asInt.dataSync())).toEqual([1, -2, 3]);
+    tf.dispose([...copies, asInt]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('gradients through saved (shared) tensors match the cpu reference after the source is gone', () => {
+    const g = tf.tidy(() => {
+      const x = tf.tensor2d([[0.5, -1], [2, 0.25]]);
+      return tf.grad((v: tf.Tensor) => v.square().mul(v.exp()).sum())(x).dataSync();
+    });
+    const want = [[0.5, -1], [2, 0.25]].flat().map((v) => (2 * v + v * v) * Math.exp(v));
+    g.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
+  });
+});
