@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
- *  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare]`
+ *  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare] [--reference DIR]`
  *
  * Seconds per DARTS search step (α step + weight step, as the reference's training loop) on synthetic
  * N(0,1) images with uniform labels, the same protocol as ../shared/reference-bench. Reports the median
@@ -11,10 +11,14 @@
  * a clone counts its shared data again), next to the estimate of src/engine/search/memory.ts.
  * `--recompute` sets the supernet's gradient checkpointing (default: the network's, per mixed op).
  * `--compare` runs every available backend among wasm and cpu and prints a table.
+ * `--reference DIR` reads the JSON files that ../shared/reference-bench's bench_cnn.py wrote on this
+ * machine (`--out DIR/<config>-<order>.json`) and reports the ratio against those side-by-side
+ * figures too: the machines of this kind differ by up to 3x from day to day, so only a ratio
+ * measured on one machine in one session means anything (docs/performance.md).
  */
 import * as tf from '../src/engine/tf';
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { cpus } from 'node:os';
 import { chooseBackend } from '../src/engine/backend';
 import { countForwardFlops } from '../src/engine/spaces/darts/flops';
@@ -23,13 +27,33 @@ import type { Recompute } from '../src/engine/spaces/darts/supernet';
 import { CONFIGS, arg, dartsStep, spaceOf, type ConfigName } from './darts-setup';
 
 const USAGE = `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
-  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare]`;
+  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare] [--reference DIR]`;
 
 /** Reference figures (official PyTorch DARTS on a 2-vCPU machine of this kind; ../shared/README.md). */
 const REFERENCE_SECONDS: Record<ConfigName, Record<'first' | 'second', [number, number]>> = {
   tiny: { first: [1.9, 2.1], second: [4.3, 5.2] },
   small: { first: [11.5, 18.6], second: [25.5, 30.9] },
 };
+
+/** The PyTorch reference measured on this machine: bench_cnn.py's median seconds per step, by config and order. */
+type MeasuredReference = Partial<Record<string, { seconds: number; file: string }>>;
+
+function readMeasuredReference(dir: string): MeasuredReference {
+  const out: MeasuredReference = {};
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch (e) {
+    throw new Error(`--reference ${dir}: cannot read the folder (${(e as Error).message})`);
+  }
+  for (const f of files) {
+    const j = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { kind?: string; config?: string; unrolled?: boolean; median_s_per_step?: number };
+    if (j.kind !== 'cnn_search_step' || typeof j.median_s_per_step !== 'number') continue;
+    out[`${j.config}-${j.unrolled ? 'second' : 'first'}`] = { seconds: j.median_s_per_step, file: join(dir, f) };
+  }
+  if (Object.keys(out).length === 0) throw new Error(`--reference ${dir}: no bench_cnn.py result (kind "cnn_search_step") in that folder`);
+  return out;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -53,6 +77,9 @@ interface Row {
   estimateMB: number;
   referenceSeconds: [number, number];
   speedupVsReferenceMid: number;
+  /** The reference measured on this machine (--reference), and our speed-up over it. */
+  referenceHereSeconds?: number;
+  speedupVsReferenceHere?: number;
 }
 
 function peakRss(): number {
@@ -133,6 +160,7 @@ async function main() {
   const recompute = process.argv.includes('--recompute') ? (arg('recompute', 'cell') as Recompute) : undefined;
   if (recompute && !['cell', 'edge', 'off'].includes(recompute)) throw new Error(`--recompute: cell, edge or off, not ${recompute}`);
   const watch = !process.argv.includes('--no-watch');
+  const measured = process.argv.includes('--reference') ? readMeasuredReference(arg('reference', '')) : undefined;
   const configs = arg('configs', 'tiny,small').split(',') as ConfigName[];
   const orders = arg('orders', 'first,second').split(',') as Array<'first' | 'second'>;
   const steps = Number(arg('steps', '3'));
@@ -149,24 +177,30 @@ async function main() {
       const report = await chooseBackend({ prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow'), memoryNeedBytes: need });
       backendDetails[report.chosen] = report.attempts.find((a) => a.backend === report.chosen && a.ok)?.detail;
       if (b !== 'auto' && report.chosen !== b) process.stderr.write(`  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`);
-      for (const order of orders) rows.push(await benchOne(report.chosen, config, order, steps, warmup, recompute, watch));
+      for (const order of orders) {
+        const row = await benchOne(report.chosen, config, order, steps, warmup, recompute, watch);
+        const here = measured?.[`${config}-${order}`];
+        if (here) Object.assign(row, { referenceHereSeconds: here.seconds, speedupVsReferenceHere: here.seconds / row.secondsPerStep });
+        rows.push(row);
+      }
     }
   }
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     protocol: { warmup, steps, statistic: 'median seconds per step' },
+    referenceMeasuredHere: measured,
     backendDetails,
     rows,
   };
   const out = arg('out', 'bench/results/darts-step.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2));
-  console.log('| backend | config | order | recompute | s/step | GFLOP/s | vs PyTorch ref | peak RSS MB | tfjs step peak MB | estimate MB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| backend | config | order | recompute | s/step | GFLOP/s | vs PyTorch ref figures | PyTorch here s/step | vs PyTorch here | peak RSS MB | tfjs step peak MB | estimate MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows)
     console.log(
-      `| ${r.backend} | ${r.config} | ${r.order} | ${r.recompute} | ${r.secondsPerStep.toFixed(2)} | ${r.gflops.toFixed(2)} | ${r.speedupVsReferenceMid.toFixed(2)}x | ${r.peakRssMB.toFixed(0)} | ${r.tfPeakStepMB?.toFixed(0) ?? '-'} | ${r.estimateMB.toFixed(0)} |`,
+      `| ${r.backend} | ${r.config} | ${r.order} | ${r.recompute} | ${r.secondsPerStep.toFixed(2)} | ${r.gflops.toFixed(2)} | ${r.speedupVsReferenceMid.toFixed(2)}x | ${r.referenceHereSeconds?.toFixed(2) ?? '-'} | ${r.speedupVsReferenceHere ? `${r.speedupVsReferenceHere.toFixed(2)}x` : '-'} | ${r.peakRssMB.toFixed(0)} | ${r.tfPeakStepMB?.toFixed(0) ?? '-'} | ${r.estimateMB.toFixed(0)} |`,
     );
   console.log(`wrote ${out}`);
 }

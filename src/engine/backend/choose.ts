@@ -149,7 +149,12 @@ async function loadWasm(): Promise<string> {
     threads = { threads: 1, why: `the threaded binary failed to start (${firstLine(e)})` };
   }
   const threading = `${threads.threads} thread${threads.threads > 1 ? 's' : ''}${threads.why ? ` (${threads.why})` : ''}`;
-  return `wasm binaries from ${dist}; ${threading}; kernels added or replaced (convolution gradients on XNNPACK): ${added.join(', ') || 'none'}`;
+  // The SIMD kernels work on the backend's own memory, which exists once it is initialised.
+  if (!(await tf.setBackend('wasm'))) throw new Error(`tf.setBackend('wasm') failed`);
+  const { installSimdKernels } = await import('./wasm-kernels/simd-kernels');
+  const simd = await installSimdKernels(tf.backend()).catch((e: unknown) => ({ kernels: [], why: `they failed to load: ${firstLine(e)}` }));
+  const simdNote = simd.why ? `no SIMD kernels (${simd.why})` : `SIMD kernels: ${simd.kernels.join(', ')}`;
+  return `wasm binaries from ${dist}; ${threading}; kernels added or replaced (convolution gradients on XNNPACK): ${added.join(', ') || 'none'}; ${simdNote}`;
 }
 
 async function loadCpu(): Promise<string> {
@@ -157,7 +162,9 @@ async function loadCpu(): Promise<string> {
   const { registerFastCpuKernels } = await import('./cpu-kernels/conv-grads');
   const { registerFastElementwiseKernels } = await import('./cpu-kernels/elementwise');
   const { registerFastSpaceBatchKernels } = await import('./cpu-kernels/space-batch');
+  const { registerCpuBatchNormKernels } = await import('./cpu-kernels/batchnorm');
   const replaced = [
+    ...registerCpuBatchNormKernels(),
     ...registerFastCpuKernels(),
     ...registerFastElementwiseKernels(),
     ...registerFastSpaceBatchKernels(),

@@ -1,5 +1,6 @@
 import * as tf from '../tf';
 import { Module, type ForwardContext } from './module';
+import { batchNormTrain, batchNormTrainGrad } from './batchnorm-op';
 
 /**
  * BatchNorm2d with PyTorch's semantics on NHWC: eps 1e-5, momentum 0.1; training mode normalises with
@@ -38,7 +39,8 @@ export class BatchNorm extends Module {
   /**
    * Training-mode normalisation with a hand-written gradient: autodiff of (x − μ)·(σ² + ε)^−½ keeps
    * several full-size intermediates per BatchNorm for the backward pass (the supernet has hundreds);
-   * this keeps only x̂ and 1/σ. dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ, per channel. Also updates
+   * this keeps only x̂ and 1/σ. dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ, per channel, as one fused
+   * kernel where the backend has it (batchnorm-op.ts). Also updates
    * the running statistics, unless `updateStats` is false (a recomputation for the backward pass:
    * the statistics were updated by the forward pass already). Tested against the autodiff of the
    * plain formula (batchnorm.test.ts).
@@ -47,9 +49,7 @@ export class BatchNorm extends Module {
     const m = BatchNorm.momentum;
     const n = x.size / this.channels;
     const normalise = (input: tf.Tensor, save: tf.GradSaveFunc) => {
-      const { mean, variance } = tf.moments(input, [0, 1, 2]);
-      const invStd = tf.rsqrt(variance.add(BatchNorm.eps));
-      const xhat = input.sub(mean).mul(invStd);
+      const { xhat, mean, variance, invStd } = batchNormTrain(input, BatchNorm.eps);
       if (updateStats) {
         this.runningMean.assign(this.runningMean.mul(1 - m).add(mean.mul(m)));
         this.runningVar.assign(this.runningVar.mul(1 - m).add(variance.mul((m * n) / Math.max(n - 1, 1))));
@@ -59,8 +59,7 @@ export class BatchNorm extends Module {
         value: xhat,
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           const [xh, inv] = saved;
-          const g = dy as tf.Tensor;
-          return g.sub(g.mean([0, 1, 2])).sub(xh.mul(g.mul(xh).mean([0, 1, 2]))).mul(inv);
+          return batchNormTrainGrad(dy as tf.Tensor, xh, inv);
         },
       };
     };

@@ -19,7 +19,12 @@ const shapes: Array<[number[], number[]]> = [
 for (const [sa, sb] of shapes) {
   const a = t(sa);
   const b = t(sb);
-  cases.push([`mul ${sa}×${sb}`, () => tf.mul(a, b)], [`add ${sa}+${sb}`, () => tf.add(a, b)], [`sub ${sa}−${sb}`, () => tf.sub(a, b)]);
+  cases.push(
+    [`mul ${sa}×${sb}`, () => tf.mul(a, b)],
+    [`add ${sa}+${sb}`, () => tf.add(a, b)],
+    [`sub ${sa}−${sb}`, () => tf.sub(a, b)],
+    [`div ${sa}/${sb}`, () => tf.div(a, b.abs().add(0.5))],
+  );
 }
 const x = t([2, 3, 4, 5]);
 cases.push(
@@ -39,7 +44,7 @@ beforeAll(async () => {
     const r = f();
     reference.push({ shape: r.shape, data: r.dataSync() as Float32Array });
   }
-  expect(registerFastElementwiseKernels()).toEqual(['Multiply', 'Add', 'Sub', 'Sum', 'Mean']);
+  expect(registerFastElementwiseKernels()).toEqual(['Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean']);
 });
 
 describe('fast cpu elementwise kernels match the stock kernels', () => {

@@ -1,5 +1,6 @@
 import * as tf from '../../tf';
 import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
+import { applyChannelBroadcast, channelBroadcastOf, type BroadcastOp } from './channel-broadcast';
 
 /**
  * Fast paths for the `cpu` backend's broadcasting arithmetic and channel reductions, the next hot spots
@@ -11,38 +12,28 @@ import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-
  */
 
 type Binary = (x: number, y: number) => number;
+const SAME_SHAPE: Record<BroadcastOp, Binary> = {
+  Add: (x, y) => x + y,
+  Sub: (x, y) => x - y,
+  Multiply: (x, y) => x * y,
+  RealDiv: (x, y) => x / y,
+};
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** How `small` broadcasts against `big`: 'same', 'scalar', 'channel' (along the last axis), or null. */
-function broadcastKind(big: number[], small: number[]): 'same' | 'scalar' | 'channel' | null {
-  if (big.length === small.length && big.every((d, i) => d === small[i])) return 'same';
-  if (size(small) === 1 && small.length <= big.length) return 'scalar';
-  const c = big[big.length - 1];
-  if (small.length >= 1 && small.length <= big.length && small[small.length - 1] === c && size(small) === c) return 'channel';
-  return null;
-}
-
-function binary(a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], op: Binary): { shape: number[]; out: Float32Array } | null {
-  let kind = broadcastKind(aShape, bShape);
-  let swapped = false;
-  if (!kind) {
-    kind = broadcastKind(bShape, aShape);
-    swapped = true;
+function binary(op: BroadcastOp, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[]): { shape: number[]; out: Float32Array } | null {
+  if (aShape.length === bShape.length && aShape.every((d, i) => d === bShape[i])) {
+    const out = new Float32Array(a.length);
+    const f = SAME_SHAPE[op];
+    for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]);
+    return { shape: [...aShape], out };
   }
-  if (!kind) return null;
-  const [big, bigShape, small] = swapped ? [b, bShape, a] : [a, aShape, b];
-  const out = new Float32Array(big.length);
-  const f: Binary = swapped ? (x, y) => op(y, x) : op;
-  if (kind === 'same') for (let i = 0; i < out.length; i++) out[i] = f(big[i], small[i]);
-  else if (kind === 'scalar') {
-    const s = small[0];
-    for (let i = 0; i < out.length; i++) out[i] = f(big[i], s);
-  } else {
-    const c = small.length;
-    for (let i = 0; i < out.length; i += c) for (let j = 0; j < c; j++) out[i + j] = f(big[i + j], small[j]);
-  }
-  return { shape: [...bigShape], out };
+  const bc = channelBroadcastOf(aShape, bShape);
+  if (!bc) return null;
+  const out = new Float32Array(size(bc.outShape));
+  if (bc.full === 'a') applyChannelBroadcast(op, a, b, false, out);
+  else applyChannelBroadcast(op, b, a, true, out);
+  return { shape: bc.outShape, out };
 }
 
 /** Sum over leading axes 0..k−1 of a row-major tensor: per-suffix accumulation, no transpose. */
@@ -65,15 +56,12 @@ export function registerFastElementwiseKernels(): string[] {
     const on = (name: string, run: (i: Record<string, tf.TensorInfo>, b: CpuBackendLike, a: Record<string, unknown>) => tf.TensorInfo | null) => {
       if (tf.getKernel(name, 'cpu') && overrideKernel<CpuBackendLike>(name, 'cpu', run)) replaced.push(name);
     };
-    const binaryKernel = (name: string, op: Binary) =>
-      on(name, ({ a, b: bb }, b) => {
+    for (const op of Object.keys(SAME_SHAPE) as BroadcastOp[])
+      on(op, ({ a, b: bb }, b) => {
         if (a.dtype !== 'float32' || bb.dtype !== 'float32') return null;
-        const r = binary(cpuValues(b, a), a.shape, cpuValues(b, bb), bb.shape, op);
+        const r = binary(op, cpuValues(b, a), a.shape, cpuValues(b, bb), bb.shape);
         return r && b.makeTensorInfo(r.shape, 'float32', r.out);
       });
-    binaryKernel('Multiply', (x, y) => x * y);
-    binaryKernel('Add', (x, y) => x + y);
-    binaryKernel('Sub', (x, y) => x - y);
     const reduceKernel = (name: string, mean: boolean) =>
       on(name, ({ x }, b, attrs) => {
         if (x.dtype !== 'float32') return null;

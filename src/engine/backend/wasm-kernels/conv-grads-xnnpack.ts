@@ -74,7 +74,7 @@ function geometryOf(info: tf.backend_util.Conv2DInfo): Geometry | null {
 }
 
 /** The forward convolution's geometry (dilation 1, NHWC) when these kernels handle it, else null. */
-function geometry(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean): Geometry | null {
+export function geometry(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean): Geometry | null {
   return supported(attrs) ? geometryOf(convInfo(xShape, filterShape, attrs, depthwise)) : null;
 }
 

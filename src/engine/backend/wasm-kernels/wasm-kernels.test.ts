@@ -50,6 +50,13 @@ for (const stride of [1, 2])
           run: () => withGrads((x, z) => tf.avgPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()), rnd([2, size, size, 3], 9), tf.scalar(0), 10),
         });
   }
+// Four channels at a time (the SIMD depthwise filter gradient and BatchNorm kernels take C % 4 = 0).
+for (const stride of [1, 2] as const)
+  for (const [k, pad] of [[3, 1], [5, 2], [3, 'same'], [5, 'valid'], [1, 0]] as const)
+    cases.push({
+      name: `depthwise k${k} s${stride} pad ${pad} 9x8, 8 channels`,
+      run: () => withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad), rnd([3, 9, 8, 8], 28), rnd([k, k, 8, 1], 29), 30),
+    });
 // Non-square inputs: height and width padded and cropped separately.
 for (const [h, w] of [[7, 9], [10, 7]])
   for (const stride of [1, 2] as const) {
@@ -76,6 +83,20 @@ for (const [axes, keepDims] of [[[0, 1, 2], false], [[0, 1, 2], true], [[0], fal
     name: `mean over axes ${axes.join(',')}${keepDims ? ' keepDims' : ''}`,
     run: () => withGrads((x, z) => tf.mean(x, [...axes], keepDims).add(z.sum()), rnd([3, 5, 4, 6], 14), tf.scalar(0), 15),
   });
+// Full tensor by per-channel vector or scalar, either side (channel-broadcast.ts), and shapes left to wasm's own kernel.
+const binaryOps = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;
+for (const [name, op] of Object.entries(binaryOps))
+  for (const small of [[6], [1, 1, 1, 6], [1], [], [5, 1, 6], [4, 1]])
+    for (const vectorFirst of [false, true])
+      cases.push({
+        name: `${name} [3,5,4,6] by [${small.join(',')}]${vectorFirst ? ' (vector first)' : ''}`,
+        run: () => {
+          // Divisors kept away from zero so that the quotient's scale stays moderate.
+          const full = name === 'div' && vectorFirst ? rnd([3, 5, 4, 6], 25).abs().add(0.5) : rnd([3, 5, 4, 6], 25);
+          const vec = name === 'div' && !vectorFirst ? rnd(small, 26).abs().add(0.5) : rnd(small, 26);
+          return vectorFirst ? withGrads((v, x) => op(v, x), vec, full, 27) : withGrads((x, v) => op(x, v), full, vec, 27);
+        },
+      });
 cases.push({
   name: 'spaceToBatch / batchToSpace round trip with gradients',
   run: () =>
@@ -108,6 +129,8 @@ beforeAll(async () => {
   for (const c of cases) reference.push(tf.tidy(() => c.run()).map((t) => t.dataSync() as Float32Array));
   const report = await chooseBackend({ prefer: 'wasm' });
   expect(report.chosen).toBe('wasm');
+  // The 8-channel cases below exercise the SIMD kernels (simd-kernels.ts): they must be installed.
+  expect(report.attempts.find((a) => a.ok)?.detail).toContain('SIMD kernels: DepthwiseConv2dNativeBackpropFilter');
 });
 
 describe('wasm kernels agree with the cpu backend', () => {

@@ -1,0 +1,216 @@
+import * as tf from '../../tf';
+import type { Attrs } from '../cpu-kernels/conv-grads';
+import { geometry } from './conv-grads-xnnpack';
+import type { SimdLoops } from './simd-loops';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from '../../nn/batchnorm-op';
+
+/** The parts of tfjs-backend-wasm these kernels use. */
+export interface WasmHeapBackend {
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
+  wasm: { HEAPF32: Float32Array; _malloc(bytes: number): number; _free(ptr: number): void };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+const offsetOf = (b: WasmHeapBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
+/** A tensor's data in place on the heap; take views after allocating (an allocation may grow the heap). */
+const heapView = (b: WasmHeapBackend, t: tf.TensorInfo) => new Float32Array(b.wasm.HEAPF32.buffer, offsetOf(b, t), tf.util.sizeFromShape(t.shape));
+
+/**
+ * Per-channel float32 vectors in wasm memory for the SIMD loops (v0, v1, v2 one after another),
+ * freed by `free`. Views are taken fresh on every access: any allocation may grow the heap.
+ */
+class ChannelScratch {
+  readonly ptr: number;
+  constructor(
+    private readonly b: WasmHeapBackend,
+    readonly channels: number,
+    vectors: number,
+  ) {
+    this.ptr = b.wasm._malloc(channels * vectors * 4);
+  }
+  vector(k: number): Float32Array {
+    return new Float32Array(this.b.wasm.HEAPF32.buffer, this.ptr + k * this.channels * 4, this.channels);
+  }
+  free(): void {
+    this.b.wasm._free(this.ptr);
+  }
+}
+
+/** Rows of a channels-last tensor per call: sums of at most this many rows are kept in float32. */
+const BLOCK_ROWS = 256;
+
+/**
+ * Σ over rows of per-channel sums computed by `loop` in float32 blocks of BLOCK_ROWS rows, added in
+ * float64 here (a float32 running sum over 16,384 rows would lose ~3 digits). `loop(offsetRows, rows)`
+ * adds one block into the scratch vectors listed in `into`, which are zeroed before each block.
+ */
+function blockSums(scratch: ChannelScratch, rows: number, into: number[], loop: (row: number, count: number) => void): Float64Array[] {
+  const C = scratch.channels;
+  const totals = into.map(() => new Float64Array(C));
+  for (let row = 0; row < rows; row += BLOCK_ROWS) {
+    for (const k of into) scratch.vector(k).fill(0);
+    loop(row, Math.min(BLOCK_ROWS, rows - row));
+    into.forEach((k, j) => {
+      const v = scratch.vector(k);
+      for (let c = 0; c < C; c++) totals[j][c] += v[c];
+    });
+  }
+  return totals;
+}
+
+/** BatchNorm forward in training mode on wasm memory: x̂, μ, σ² (biased) and s = (σ² + ε)^−½. */
+export function batchNormTrainSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, eps: number): tf.TensorInfo[] {
+  const C = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / C;
+  const outs = [b.makeOutput(x.shape, 'float32'), b.makeOutput([C], 'float32'), b.makeOutput([C], 'float32'), b.makeOutput([C], 'float32')];
+  if (C % 4 !== 0) {
+    // Not four channels at a time: the same arithmetic in JavaScript, in place on the heap.
+    const [xhat, mean, variance, invStd] = outs.map((t) => heapView(b, t));
+    batchNormTrainForward(heapView(b, x), eps, { xhat, mean, variance, invStd });
+    return outs;
+  }
+  const s = new ChannelScratch(b, C, 2);
+  try {
+    const c4 = C / 4;
+    const xp = offsetOf(b, x);
+    const rowBytes = C * 4;
+    const [sum] = blockSums(s, rows, [0], (row, count) => loops.channelSums(xp + row * rowBytes, 0, count * c4, c4, s.ptr));
+    const mean = s.vector(0);
+    for (let c = 0; c < C; c++) mean[c] = sum[c] / rows;
+    const [squares] = blockSums(s, rows, [1], (row, count) => loops.channelSquaredDeviations(xp + row * rowBytes, count * c4, c4, s.ptr));
+    const [, meanOut, varianceOut, invStdOut] = outs.map((t) => heapView(b, t));
+    const m = s.vector(0);
+    const inv = s.vector(1);
+    for (let c = 0; c < C; c++) {
+      meanOut[c] = m[c];
+      varianceOut[c] = squares[c] / rows;
+      inv[c] = invStdOut[c] = 1 / Math.sqrt(varianceOut[c] + eps);
+    }
+    loops.channelAffine(xp, 0, rows * c4, c4, s.ptr, offsetOf(b, outs[0]));
+    return outs;
+  } finally {
+    s.free();
+  }
+}
+
+/** BatchNorm's input gradient from dx̂, x̂ and s: dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))·s per channel. */
+export function batchNormTrainGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.TensorInfo, xhat: tf.TensorInfo, invStd: tf.TensorInfo): tf.TensorInfo {
+  const C = dy.shape[dy.shape.length - 1];
+  const rows = tf.util.sizeFromShape(dy.shape) / C;
+  const dx = b.makeOutput(dy.shape, 'float32');
+  if (C % 4 !== 0) {
+    batchNormTrainBackward(heapView(b, dy), heapView(b, xhat), heapView(b, invStd), heapView(b, dx));
+    return dx;
+  }
+  const s = new ChannelScratch(b, C, 3);
+  try {
+    const c4 = C / 4;
+    const [gp, xp] = [offsetOf(b, dy), offsetOf(b, xhat)];
+    const rowBytes = C * 4;
+    const [sumG, sumGx] = blockSums(s, rows, [0, 1], (row, count) =>
+      loops.channelSums(gp + row * rowBytes, xp + row * rowBytes, count * c4, c4, s.ptr),
+    );
+    const inv = heapView(b, invStd).slice();
+    const [v0, v1, v2] = [s.vector(0), s.vector(1), s.vector(2)];
+    for (let c = 0; c < C; c++) {
+      v0[c] = sumG[c] / rows;
+      v1[c] = inv[c];
+      v2[c] = (sumGx[c] / rows) * inv[c];
+    }
+    loops.channelAffine(gp, xp, rows * c4, c4, s.ptr, offsetOf(b, dx));
+    return dx;
+  } finally {
+    s.free();
+  }
+}
+
+/**
+ * Depthwise filter gradient dW[i,j,c] = Σ_{n,oh,ow} x[n, oh·s+i−pt, ow·s+j−pl, c]·dy[n,oh,ow,c]: one
+ * SIMD row loop per (image, output row, filter tap) over the output columns whose input is inside
+ * the image, four channels at a time; per-image sums added in float64.
+ */
+export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: Attrs): tf.TensorInfo | null {
+  const [N, , , C] = x.shape;
+  if (filterShape[3] !== 1 || C % 4 !== 0 || x.dtype !== 'float32') return null;
+  const g = geometry(x.shape, filterShape, attrs, true);
+  if (!g) return null;
+  const { s: stride, kh, kw, H, W, OH, OW } = g;
+  const { top, left } = g.pad;
+  const out = b.makeOutput(filterShape, 'float32');
+  const taps = kh * kw;
+  const acc = new ChannelScratch(b, C, taps);
+  try {
+    const [xp, dyp, ap] = [offsetOf(b, x), offsetOf(b, dy), acc.ptr];
+    const c4 = C / 4;
+    const px = C * 4;
+    // Output columns whose input column ow·s + j − left lies in [0, W), for each filter column j.
+    const cols = Array.from({ length: kw }, (_, j) => {
+      const lo = Math.max(0, Math.ceil((left - j) / stride));
+      const hi = Math.min(OW, Math.floor((W - 1 + left - j) / stride) + 1);
+      return { lo, count: Math.max(0, hi - lo), firstInput: lo * stride + j - left };
+    });
+    const total = new Float64Array(taps * C);
+    for (let n = 0; n < N; n++) {
+      new Float32Array(b.wasm.HEAPF32.buffer, ap, taps * C).fill(0);
+      for (let oh = 0; oh < OH; oh++)
+        for (let i = 0; i < kh; i++) {
+          const ih = oh * stride + i - top;
+          if (ih < 0 || ih >= H) continue;
+          for (let j = 0; j < kw; j++) {
+            const col = cols[j];
+            if (col.count === 0) continue;
+            loops.rowMac(
+              xp + ((n * H + ih) * W + col.firstInput) * px,
+              dyp + ((n * OH + oh) * OW + col.lo) * px,
+              ap + (i * kw + j) * px,
+              col.count,
+              stride * px,
+              c4,
+            );
+          }
+        }
+      const a = new Float32Array(b.wasm.HEAPF32.buffer, ap, taps * C);
+      for (let q = 0; q < a.length; q++) total[q] += a[q];
+    }
+    new Float32Array(b.wasm.HEAPF32.buffer, offsetOf(b, out), taps * C).set(total);
+    return out;
+  } finally {
+    acc.free();
+  }
+}
+
+/** tfjs-backend-wasm's memory: imported (threaded build) or exported (single-threaded build). */
+function wasmMemoryOf(b: unknown): WebAssembly.Memory | null {
+  const w = (b as { wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown } } }).wasm;
+  const m = w?.wasmMemory ?? w?.asm?.memory;
+  return m instanceof WebAssembly.Memory ? m : null;
+}
+
+/**
+ * Binds the SIMD loops to the active wasm backend's memory and registers the kernels built on them:
+ * the depthwise filter gradient ahead of the XNNPACK one (which stays for the shapes these refuse),
+ * and BatchNorm's fused training kernels, which src/engine/nn/batchnorm.ts uses when the active
+ * backend has them. Returns the kernel names, or why nothing was installed.
+ */
+export async function installSimdKernels(backend: unknown): Promise<{ kernels: string[]; why?: string }> {
+  const memory = wasmMemoryOf(backend);
+  if (!memory) return { kernels: [], why: 'the wasm backend does not expose its memory' };
+  const { instantiateSimdLoops } = await import('./simd-loops');
+  const { overrideKernel } = await import('../kernel-override');
+  const loops = await instantiateSimdLoops(memory);
+  // Kernels run only against the memory they were bound to (a re-created backend has another).
+  const bound = (b: unknown) => (wasmMemoryOf(b) === memory ? (b as WasmHeapBackend) : null);
+  overrideKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm', ({ x, dy }, b, a) => {
+    const be = bound(b);
+    return be && depthwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs);
+  });
+  overrideKernel(BATCH_NORM_TRAIN, 'wasm', ({ x }, b, a) => {
+    const be = bound(b);
+    return be && batchNormTrainSimd(loops, be, x, a.eps as number);
+  });
+  overrideKernel(BATCH_NORM_TRAIN_GRAD, 'wasm', ({ dy, xhat, invStd }, b) => {
+    const be = bound(b);
+    return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
+  });
+  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] };
+}

@@ -1,0 +1,128 @@
+/**
+ * A few WebAssembly SIMD loops that work directly on tfjs-backend-wasm's memory, for the kernels where
+ * tfjs has nothing fast: the depthwise filter gradient (XNNPACK's depthwise path for a 32×32 "filter"
+ * ran at ~0.8 GFLOP/s) and BatchNorm's statistics and normalisation (about twenty tfjs kernel calls
+ * per forward and backward pass, ~19% of a small DARTS step, measured by removing them). JavaScript
+ * loops over the heap were slower still on this machine (~3 ns per element against XNNPACK's
+ * 0.5 ns), so the loops are written in WebAssembly text, assembled by wabt when the backend starts,
+ * and instantiated against tfjs's own memory (shared when tfjs runs threaded). Every pointer is a byte
+ * offset into that memory, and every count is in 4-float vectors: channel counts must be multiples of
+ * 4 (the callers check and fall back otherwise).
+ *
+ * Channel-cycling loops walk a channels-last tensor vector by vector while a second pointer p cycles
+ * through the C channels of per-channel vectors laid out one after another (v0 at p, v1 at p + C·4 B,
+ * v2 at p + 2·C·4 B).
+ */
+const WAT = (shared: boolean) => `(module
+  (import "env" "memory" (memory 1 65536 ${shared ? 'shared' : ''}))
+
+  ;; acc[c] += Σ_i x[i·xStep + c]·dy[i·C + c], i < count, for each of the c4 channel vectors
+  ;; (one row of a depthwise filter gradient: xStep is the stride times C·4 bytes).
+  (func (export "rowMac") (param $x i32) (param $dy i32) (param $acc i32) (param $count i32) (param $xStep i32) (param $c4 i32)
+    (local $a v128) (local $px i32) (local $pd i32) (local $n i32) (local $dyStep i32)
+    (local.set $dyStep (i32.shl (local.get $c4) (i32.const 4)))
+    (block $done (loop $chan
+      (br_if $done (i32.eqz (local.get $c4)))
+      (local.set $a (v128.load (local.get $acc)))
+      (local.set $px (local.get $x))
+      (local.set $pd (local.get $dy))
+      (local.set $n (local.get $count))
+      (block $rowDone (loop $row
+        (br_if $rowDone (i32.eqz (local.get $n)))
+        (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load (local.get $px)) (v128.load (local.get $pd)))))
+        (local.set $px (i32.add (local.get $px) (local.get $xStep)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $dyStep)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $row)))
+      (v128.store (local.get $acc) (local.get $a))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $c4 (i32.sub (local.get $c4) (i32.const 1)))
+      (br $chan))))
+
+  ;; v0[c] += x (the per-channel sum), and v1[c] += x·y when y is not 0 (for BatchNorm's backward pass).
+  (func (export "channelSums") (param $x i32) (param $y i32) (param $nvec i32) (param $c4 i32) (param $v i32)
+    (local $p i32) (local $end i32) (local $stride i32) (local $a v128)
+    (local.set $stride (i32.shl (local.get $c4) (i32.const 4)))
+    (local.set $end (i32.add (local.get $v) (local.get $stride)))
+    (local.set $p (local.get $v))
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $nvec)))
+      (local.set $a (v128.load (local.get $x)))
+      (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $a)))
+      (if (local.get $y) (then
+        (v128.store (i32.add (local.get $p) (local.get $stride))
+          (f32x4.add (v128.load (i32.add (local.get $p) (local.get $stride)))
+                     (f32x4.mul (local.get $a) (v128.load (local.get $y)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (if (i32.eq (local.get $p) (local.get $end)) (then (local.set $p (local.get $v))))
+      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
+      (br $l))))
+
+  ;; v1[c] += (x − v0[c])² (squared deviations from the mean).
+  (func (export "channelSquaredDeviations") (param $x i32) (param $nvec i32) (param $c4 i32) (param $v i32)
+    (local $p i32) (local $end i32) (local $stride i32) (local $d v128)
+    (local.set $stride (i32.shl (local.get $c4) (i32.const 4)))
+    (local.set $end (i32.add (local.get $v) (local.get $stride)))
+    (local.set $p (local.get $v))
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $nvec)))
+      (local.set $d (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $p))))
+      (v128.store (i32.add (local.get $p) (local.get $stride))
+        (f32x4.add (v128.load (i32.add (local.get $p) (local.get $stride))) (f32x4.mul (local.get $d) (local.get $d))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (if (i32.eq (local.get $p) (local.get $end)) (then (local.set $p (local.get $v))))
+      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
+      (br $l))))
+
+  ;; out = (x − v0[c])·v1[c] − y·v2[c]; with y = 0: out = (x − v0[c])·v1[c].
+  ;; BatchNorm forward: x̂ = (x − μ)·s (v0 = μ, v1 = s). Backward with x = dx̂, y = x̂:
+  ;; dx = (dx̂ − mean(dx̂))·s − x̂·(mean(dx̂·x̂)·s) (v0 = mean(dx̂), v1 = s, v2 = mean(dx̂·x̂)·s).
+  (func (export "channelAffine") (param $x i32) (param $y i32) (param $nvec i32) (param $c4 i32) (param $v i32) (param $out i32)
+    (local $p i32) (local $end i32) (local $stride i32) (local $r v128)
+    (local.set $stride (i32.shl (local.get $c4) (i32.const 4)))
+    (local.set $end (i32.add (local.get $v) (local.get $stride)))
+    (local.set $p (local.get $v))
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $nvec)))
+      (local.set $r (f32x4.mul (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $p)))
+                               (v128.load (i32.add (local.get $p) (local.get $stride)))))
+      (if (local.get $y) (then
+        (local.set $r (f32x4.sub (local.get $r)
+          (f32x4.mul (v128.load (local.get $y)) (v128.load (i32.add (local.get $p) (i32.shl (local.get $stride) (i32.const 1)))))))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))))
+      (v128.store (local.get $out) (local.get $r))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (if (i32.eq (local.get $p) (local.get $end)) (then (local.set $p (local.get $v))))
+      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
+      (br $l))))
+)`;
+
+export interface SimdLoops {
+  rowMac(x: number, dy: number, acc: number, count: number, xStep: number, c4: number): void;
+  channelSums(x: number, y: number, nvec: number, c4: number, v: number): void;
+  channelSquaredDeviations(x: number, nvec: number, c4: number, v: number): void;
+  channelAffine(x: number, y: number, nvec: number, c4: number, v: number, out: number): void;
+}
+
+/** Assembles the loops (wabt) and instantiates them against `memory`, tfjs-backend-wasm's heap. */
+export async function instantiateSimdLoops(memory: WebAssembly.Memory): Promise<SimdLoops> {
+  const { default: initWabt } = await import('wabt');
+  const wabt = await initWabt();
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const parsed = wabt.parseWat('simd-loops.wat', WAT(shared), { simd: true, threads: shared });
+  try {
+    // Validated by WebAssembly.Module (wabt's own validator rejects shared memories whatever the flags).
+    const { buffer } = parsed.toBinary({});
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>), { env: { memory } });
+    return instance.exports as unknown as SimdLoops;
+  } finally {
+    parsed.destroy();
+  }
+}

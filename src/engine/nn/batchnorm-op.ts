@@ -1,0 +1,91 @@
+import * as tf from '../tf';
+
+/**
+ * Training-mode BatchNorm's normalisation as one forward and one backward kernel over channels-last
+ * tensors:
+ *
+ *   forward:  μ = mean(x), σ² = mean((x − μ)²) (biased), s = (σ² + ε)^−½, x̂ = (x − μ)·s
+ *   backward: dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))·s        (means per channel)
+ *
+ * Composed from tfjs ops the pair is about twenty kernel calls and ten passes over the tensor; the
+ * supernet runs hundreds of BatchNorms per pass (removing them took ~19% off a small DARTS step on
+ * wasm). The fused kernels are registered for wasm (SIMD loops, backend/wasm-kernels/simd-kernels.ts)
+ * and cpu (the loops below); on other backends (tfjs-node's TensorFlow, CUDA included) the same
+ * arithmetic runs as composed tfjs ops. Tested against each other and against autodiff of the plain
+ * formula (batchnorm-op.test.ts, batchnorm.test.ts).
+ */
+export const BATCH_NORM_TRAIN = 'NasStudioBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'NasStudioBatchNormTrainGrad';
+
+export interface BatchNormTrainResult {
+  xhat: tf.Tensor;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  invStd: tf.Tensor1D;
+}
+
+const fused = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefined;
+
+export function batchNormTrain(x: tf.Tensor, eps: number): BatchNormTrainResult {
+  if (fused(BATCH_NORM_TRAIN)) {
+    const [xhat, mean, variance, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x }, { eps }) as tf.Tensor[];
+    return { xhat, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, invStd: invStd as tf.Tensor1D };
+  }
+  return tf.tidy(() => {
+    const axes = x.shape.map((_, i) => i).slice(0, -1);
+    const { mean, variance } = tf.moments(x, axes);
+    const invStd = tf.rsqrt(variance.add(eps));
+    return { xhat: x.sub(mean).mul(invStd), mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, invStd: invStd as tf.Tensor1D };
+  });
+}
+
+export function batchNormTrainGrad(dy: tf.Tensor, xhat: tf.Tensor, invStd: tf.Tensor): tf.Tensor {
+  if (fused(BATCH_NORM_TRAIN_GRAD)) return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy, xhat, invStd }, {}) as tf.Tensor;
+  return tf.tidy(() => {
+    const axes = dy.shape.map((_, i) => i).slice(0, -1);
+    return dy.sub(dy.mean(axes)).sub(xhat.mul(dy.mul(xhat).mean(axes))).mul(invStd);
+  });
+}
+
+/** The forward arithmetic on flat channels-last data (float64 sums, two passes for σ²). */
+export function batchNormTrainForward(
+  x: Float32Array,
+  eps: number,
+  out: { xhat: Float32Array; mean: Float32Array; variance: Float32Array; invStd: Float32Array },
+): void {
+  const { xhat, mean, variance, invStd } = out;
+  const C = mean.length;
+  const n = x.length;
+  const rows = n / C;
+  const acc = new Float64Array(C);
+  for (let i = 0, c = 0; i < n; i++, c = c + 1 === C ? 0 : c + 1) acc[c] += x[i];
+  for (let c = 0; c < C; c++) mean[c] = acc[c] / rows;
+  acc.fill(0);
+  for (let i = 0, c = 0; i < n; i++, c = c + 1 === C ? 0 : c + 1) {
+    const d = x[i] - mean[c];
+    acc[c] += d * d;
+  }
+  for (let c = 0; c < C; c++) {
+    variance[c] = acc[c] / rows;
+    invStd[c] = 1 / Math.sqrt(variance[c] + eps);
+  }
+  for (let i = 0, c = 0; i < n; i++, c = c + 1 === C ? 0 : c + 1) xhat[i] = (x[i] - mean[c]) * invStd[c];
+}
+
+/** The backward arithmetic: dx from dx̂, x̂ and s. */
+export function batchNormTrainBackward(dy: Float32Array, xhat: Float32Array, invStd: Float32Array, dx: Float32Array): void {
+  const C = invStd.length;
+  const n = dy.length;
+  const rows = n / C;
+  const meanG = new Float64Array(C);
+  const meanGx = new Float64Array(C);
+  for (let i = 0, c = 0; i < n; i++, c = c + 1 === C ? 0 : c + 1) {
+    meanG[c] += dy[i];
+    meanGx[c] += dy[i] * xhat[i];
+  }
+  for (let c = 0; c < C; c++) {
+    meanG[c] /= rows;
+    meanGx[c] /= rows;
+  }
+  for (let i = 0, c = 0; i < n; i++, c = c + 1 === C ? 0 : c + 1) dx[i] = (dy[i] - meanG[c] - xhat[i] * meanGx[c]) * invStd[c];
+}
