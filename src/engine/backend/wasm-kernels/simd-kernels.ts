@@ -2,6 +2,7 @@ import * as tf from '../../tf';
 import type { Attrs } from '../cpu-kernels/conv-grads';
 import { geometry } from './conv-grads-xnnpack';
 import type { SimdLoops } from './simd-loops';
+import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, type PixelRuns } from '../cpu-kernels/space-batch';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from '../../nn/batchnorm-op';
 
 /** The parts of tfjs-backend-wasm these kernels use. */
@@ -179,6 +180,43 @@ export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
   }
 }
 
+/**
+ * A 1×1, stride-1, unpadded convolution's filter gradient dW[0,0,ci,co] = Σ_pixels x[·,ci]·dy[·,co]
+ * (the supernet's pointwise convolutions), float32 sums as XNNPACK's; null for other convolutions.
+ */
+export function pointwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: Attrs): tf.TensorInfo | null {
+  const [kh, kw, cin, cout] = filterShape;
+  const g = kh === 1 && kw === 1 && cout % 4 === 0 && x.dtype === 'float32' ? geometry(x.shape, filterShape, attrs, false) : null;
+  if (!g || g.s !== 1 || g.pad.top + g.pad.left + g.pad.bottom + g.pad.right !== 0) return null;
+  const out = b.makeOutput(filterShape, 'float32');
+  heapView(b, out).fill(0);
+  loops.pointwiseFilterGrad(offsetOf(b, x), offsetOf(b, dy), offsetOf(b, out), tf.util.sizeFromShape(x.shape) / cin, cin, cout / 4);
+  return out;
+}
+
+/** Pixel runs copied four channels at a time between two tensors on the heap. */
+function simdRuns(loops: SimdLoops, b: WasmHeapBackend, from: tf.TensorInfo, to: tf.TensorInfo, C: number): PixelRuns {
+  const [src0, dst0, px, c4] = [offsetOf(b, from), offsetOf(b, to), C * 4, C / 4];
+  return (src, dst, count, srcStep, dstStep) => loops.copyPixels(src0 + src * px, dst0 + dst * px, count, srcStep * px, dstStep * px, c4);
+}
+
+/** SpaceToBatchND (4-D NHWC, 2-D block, C % 4 = 0) with SIMD pixel copies; null for other shapes. */
+export function spaceToBatchSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, blocks: number[], pads: number[][]): tf.TensorInfo | null {
+  if (x.shape.length !== 4 || blocks.length !== 2 || x.dtype !== 'float32' || x.shape[3] % 4 !== 0) return null;
+  const out = b.makeOutput(spaceToBatchShape(x.shape, blocks, pads), 'float32');
+  heapView(b, out).fill(0);
+  spaceToBatchRuns(x.shape, blocks, pads, simdRuns(loops, b, x, out, x.shape[3]));
+  return out;
+}
+
+/** BatchToSpaceND (4-D NHWC, 2-D block, C % 4 = 0) with SIMD pixel copies; null for other shapes. */
+export function batchToSpaceSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, blocks: number[], crops: number[][]): tf.TensorInfo | null {
+  if (x.shape.length !== 4 || blocks.length !== 2 || x.dtype !== 'float32' || x.shape[3] % 4 !== 0) return null;
+  const out = b.makeOutput(batchToSpaceShape(x.shape, blocks, crops), 'float32');
+  batchToSpaceRuns(x.shape, blocks, crops, simdRuns(loops, b, x, out, x.shape[3]));
+  return out;
+}
+
 /** tfjs-backend-wasm's memory: imported (threaded build) or exported (single-threaded build). */
 function wasmMemoryOf(b: unknown): WebAssembly.Memory | null {
   const w = (b as { wasm?: { wasmMemory?: unknown; asm?: { memory?: unknown } } }).wasm;
@@ -188,8 +226,8 @@ function wasmMemoryOf(b: unknown): WebAssembly.Memory | null {
 
 /**
  * Binds the SIMD loops to the active wasm backend's memory and registers the kernels built on them:
- * the depthwise filter gradient ahead of the XNNPACK one (which stays for the shapes these refuse),
- * and BatchNorm's fused training kernels, which src/engine/nn/batchnorm.ts uses when the active
+ * the depthwise filter gradient ahead of the XNNPACK one, space-to-batch both ways ahead of the
+ * JavaScript row copies (the earlier kernels stay for the shapes these refuse), and BatchNorm's fused training kernels, which src/engine/nn/batchnorm.ts uses when the active
  * backend has them. Returns the kernel names, or why nothing was installed.
  */
 export async function installSimdKernels(backend: unknown): Promise<{ kernels: string[]; why?: string }> {
@@ -204,6 +242,18 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && depthwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs);
   });
+  overrideKernel('Conv2DBackpropFilter', 'wasm', ({ x, dy }, b, a) => {
+    const be = bound(b);
+    return be && pointwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs);
+  });
+  overrideKernel('SpaceToBatchND', 'wasm', ({ x }, b, a) => {
+    const be = bound(b);
+    return be && spaceToBatchSimd(loops, be, x, a.blockShape as number[], a.paddings as number[][]);
+  });
+  overrideKernel('BatchToSpaceND', 'wasm', ({ x }, b, a) => {
+    const be = bound(b);
+    return be && batchToSpaceSimd(loops, be, x, a.blockShape as number[], a.crops as number[][]);
+  });
   overrideKernel(BATCH_NORM_TRAIN, 'wasm', ({ x }, b, a) => {
     const be = bound(b);
     return be && batchNormTrainSimd(loops, be, x, a.eps as number);
@@ -212,5 +262,5 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
   });
-  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] };
+  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] };
 }

@@ -41,6 +41,61 @@ const WAT = (shared: boolean) => `(module
       (local.set $c4 (i32.sub (local.get $c4) (i32.const 1)))
       (br $chan))))
 
+  ;; count pixels of c4 vectors each from src to dst, srcStep and dstStep bytes apart (space-to-batch runs).
+  (func (export "copyPixels") (param $src i32) (param $dst i32) (param $count i32) (param $srcStep i32) (param $dstStep i32) (param $c4 i32)
+    (local $k i32) (local $s i32) (local $d i32)
+    (block $done (loop $pixel
+      (br_if $done (i32.eqz (local.get $count)))
+      (local.set $s (local.get $src))
+      (local.set $d (local.get $dst))
+      (local.set $k (local.get $c4))
+      (loop $vec
+        (v128.store (local.get $d) (v128.load (local.get $s)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $vec (i32.gt_s (local.get $k) (i32.const 0))))
+      (local.set $src (i32.add (local.get $src) (local.get $srcStep)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $dstStep)))
+      (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+      (br $pixel))))
+
+  ;; acc[ci, co] += Σ_p x[p, ci]·dy[p, co] over \`pixels\` pixels (a 1×1 convolution's filter gradient,
+  ;; Cout = c4·4), in blocks of 64 pixels so that each block's rows stay in L1 while every (ci, co)
+  ;; accumulator runs over it in a register.
+  (func (export "pointwiseFilterGrad") (param $x i32) (param $dy i32) (param $acc i32) (param $pixels i32) (param $cin i32) (param $c4 i32)
+    (local $n i32) (local $ci i32) (local $j i32) (local $k i32) (local $a v128) (local $px i32) (local $pd i32) (local $pa i32) (local $xs i32) (local $ds i32)
+    (local.set $xs (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $ds (i32.shl (local.get $c4) (i32.const 4)))
+    (block $done (loop $blocks
+      (br_if $done (i32.le_s (local.get $pixels) (i32.const 0)))
+      (local.set $n (select (i32.const 64) (local.get $pixels) (i32.gt_s (local.get $pixels) (i32.const 64))))
+      (local.set $pa (local.get $acc))
+      (local.set $ci (i32.const 0))
+      (loop $inputs
+        (local.set $j (i32.const 0))
+        (loop $outputs
+          (local.set $a (v128.load (local.get $pa)))
+          (local.set $px (i32.add (local.get $x) (i32.shl (local.get $ci) (i32.const 2))))
+          (local.set $pd (i32.add (local.get $dy) (i32.shl (local.get $j) (i32.const 4))))
+          (local.set $k (local.get $n))
+          (loop $pixel
+            (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load32_splat (local.get $px)) (v128.load (local.get $pd)))))
+            (local.set $px (i32.add (local.get $px) (local.get $xs)))
+            (local.set $pd (i32.add (local.get $pd) (local.get $ds)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br_if $pixel (i32.gt_s (local.get $k) (i32.const 0))))
+          (v128.store (local.get $pa) (local.get $a))
+          (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $outputs (i32.lt_s (local.get $j) (local.get $c4))))
+        (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+        (br_if $inputs (i32.lt_s (local.get $ci) (local.get $cin))))
+      (local.set $x (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $xs))))
+      (local.set $dy (i32.add (local.get $dy) (i32.mul (local.get $n) (local.get $ds))))
+      (local.set $pixels (i32.sub (local.get $pixels) (local.get $n)))
+      (br $blocks))))
+
   ;; v0[c] += x (the per-channel sum), and v1[c] += x·y when y is not 0 (for BatchNorm's backward pass).
   (func (export "channelSums") (param $x i32) (param $y i32) (param $nvec i32) (param $c4 i32) (param $v i32)
     (local $p i32) (local $end i32) (local $stride i32) (local $a v128)
@@ -105,6 +160,8 @@ const WAT = (shared: boolean) => `(module
 )`;
 
 export interface SimdLoops {
+  copyPixels(src: number, dst: number, count: number, srcStep: number, dstStep: number, c4: number): void;
+  pointwiseFilterGrad(x: number, dy: number, acc: number, pixels: number, cin: number, c4: number): void;
   rowMac(x: number, dy: number, acc: number, count: number, xStep: number, c4: number): void;
   channelSums(x: number, y: number, nvec: number, c4: number, v: number): void;
   channelSquaredDeviations(x: number, nvec: number, c4: number, v: number): void;

@@ -57,6 +57,12 @@ for (const stride of [1, 2] as const)
       name: `depthwise k${k} s${stride} pad ${pad} 9x8, 8 channels`,
       run: () => withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad), rnd([3, 9, 8, 8], 28), rnd([k, k, 8, 1], 29), 30),
     });
+// 1×1 convolutions with 8 output channels (the SIMD pointwise filter gradient), over more than one 64-pixel block.
+for (const [cin, size] of [[3, 9], [8, 4], [16, 12]])
+  cases.push({
+    name: `conv2d 1x1 ${cin}→8 channels ${size}x${size}`,
+    run: () => withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 0), rnd([2, size, size, cin], 36), rnd([1, 1, cin, 8], 37), 38),
+  });
 // Non-square inputs: height and width padded and cropped separately.
 for (const [h, w] of [[7, 9], [10, 7]])
   for (const stride of [1, 2] as const) {
@@ -97,6 +103,22 @@ for (const [name, op] of Object.entries(binaryOps))
           return vectorFirst ? withGrads((v, x) => op(v, x), vec, full, 27) : withGrads((x, v) => op(x, v), full, vec, 27);
         },
       });
+for (const stride of [1, 2])
+  for (const k of [3, 5])
+    cases.push({
+      name: `dilated depthwise d2 k${k} s${stride} pad ${k - 1} 9x8, 8 channels`,
+      run: () => withGrads((x, w) => dilatedDepthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 2, k - 1), rnd([2, 9, 8, 8], 31), rnd([k, k, 8, 1], 32), 33),
+    });
+cases.push({
+  name: 'spaceToBatch / batchToSpace round trip with gradients, 8 channels, uneven paddings and crops',
+  run: () =>
+    withGrads(
+      (x, z) => tf.batchToSpaceND(tf.spaceToBatchND(x, [2, 3], [[1, 2], [2, 4]]), [2, 3], [[0, 1], [1, 2]]).add(z.sum()),
+      rnd([2, 7, 9, 8], 34),
+      tf.scalar(0),
+      35,
+    ),
+});
 cases.push({
   name: 'spaceToBatch / batchToSpace round trip with gradients',
   run: () =>
