@@ -1,5 +1,6 @@
 import * as tf from '../../tf';
 import type { Attrs } from '../cpu-kernels/conv-grads';
+import { poolInfo } from '../cpu-kernels/max-pool-grad';
 import { geometry } from './conv-grads-xnnpack';
 import type { SimdLoops } from './simd-loops';
 import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, type PixelRuns } from '../cpu-kernels/space-batch';
@@ -194,6 +195,19 @@ export function pointwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
   return out;
 }
 
+/** MaxPoolGrad (NHWC, C % 4 = 0, dilation 1) as the SIMD window scan; null for other shapes. */
+export function maxPoolGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.TensorInfo, input: tf.TensorInfo, output: tf.TensorInfo, attrs: Record<string, unknown>): tf.TensorInfo | null {
+  const info = poolInfo(input.shape, attrs);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  if (input.dtype !== 'float32' || C % 4 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  const dx = b.makeOutput(input.shape, 'float32');
+  heapView(b, dx).fill(0);
+  if (N * OH * OW > 0)
+    loops.maxPoolGrad(offsetOf(b, input), offsetOf(b, output), offsetOf(b, dy), offsetOf(b, dx), N, H, W, OH, OW, C / 4,
+      info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+  return dx;
+}
+
 /** Pixel runs copied four channels at a time between two tensors on the heap. */
 function simdRuns(loops: SimdLoops, b: WasmHeapBackend, from: tf.TensorInfo, to: tf.TensorInfo, C: number): PixelRuns {
   const [src0, dst0, px, c4] = [offsetOf(b, from), offsetOf(b, to), C * 4, C / 4];
@@ -246,6 +260,10 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && pointwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs);
   });
+  overrideKernel('MaxPoolGrad', 'wasm', ({ dy, input, output }, b, a) => {
+    const be = bound(b);
+    return be && maxPoolGradSimd(loops, be, dy, input, output, a);
+  });
   overrideKernel('SpaceToBatchND', 'wasm', ({ x }, b, a) => {
     const be = bound(b);
     return be && spaceToBatchSimd(loops, be, x, a.blockShape as number[], a.paddings as number[][]);
@@ -262,5 +280,5 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
   });
-  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] };
+  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] };
 }

@@ -96,6 +96,65 @@ const WAT = (shared: boolean) => `(module
       (local.set $pixels (i32.sub (local.get $pixels) (local.get $n)))
       (br $blocks))))
 
+  ;; Max pooling's gradient (NHWC, Cout = c4·4): each window's dy goes to the first input in row-major
+  ;; order equal to the pooled output y (the rule of maxPoolGradFromOutput, cpu-kernels/max-pool-grad.ts),
+  ;; four channels at a time: a lane mask remembers which lanes have found theirs. dx must be zeroed.
+  (func (export "maxPoolGrad")
+    (param $x i32) (param $y i32) (param $dy i32) (param $dx i32)
+    (param $N i32) (param $H i32) (param $W i32) (param $OH i32) (param $OW i32) (param $c4 i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32)
+    (local $n i32) (local $oh i32) (local $ow i32) (local $v i32) (local $ih i32) (local $iw i32)
+    (local $h0 i32) (local $h1 i32) (local $w0 i32) (local $w1 i32) (local $t i32)
+    (local $img i32) (local $o i32) (local $idx i32) (local $rowBytes i32) (local $pix i32)
+    (local $m v128) (local $g v128) (local $found v128) (local $hit v128)
+    (local.set $pix (i32.shl (local.get $c4) (i32.const 4)))
+    (local.set $rowBytes (i32.mul (local.get $W) (local.get $pix)))
+    (loop $images
+      (local.set $img (i32.mul (i32.mul (local.get $n) (local.get $H)) (local.get $rowBytes)))
+      (local.set $oh (i32.const 0))
+      (loop $rows
+        (local.set $t (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $pt)))
+        (local.set $h0 (select (local.get $t) (i32.const 0) (i32.gt_s (local.get $t) (i32.const 0))))
+        (local.set $t (i32.add (local.get $t) (local.get $kh)))
+        (local.set $h1 (select (local.get $t) (local.get $H) (i32.lt_s (local.get $t) (local.get $H))))
+        (local.set $ow (i32.const 0))
+        (loop $cols
+          (local.set $t (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pl)))
+          (local.set $w0 (select (local.get $t) (i32.const 0) (i32.gt_s (local.get $t) (i32.const 0))))
+          (local.set $t (i32.add (local.get $t) (local.get $kw)))
+          (local.set $w1 (select (local.get $t) (local.get $W) (i32.lt_s (local.get $t) (local.get $W))))
+          (local.set $v (i32.const 0))
+          (loop $vecs
+            (local.set $m (v128.load (i32.add (local.get $y) (local.get $o))))
+            (local.set $g (v128.load (i32.add (local.get $dy) (local.get $o))))
+            (local.set $found (v128.const i32x4 0 0 0 0))
+            (local.set $ih (local.get $h0))
+            (block $hDone (loop $windowRows
+              (br_if $hDone (i32.ge_s (local.get $ih) (local.get $h1)))
+              (local.set $iw (local.get $w0))
+              (local.set $idx (i32.add (i32.add (local.get $img) (i32.mul (local.get $ih) (local.get $rowBytes)))
+                                       (i32.add (i32.mul (local.get $w0) (local.get $pix)) (i32.shl (local.get $v) (i32.const 4)))))
+              (block $wDone (loop $windowCols
+                (br_if $wDone (i32.ge_s (local.get $iw) (local.get $w1)))
+                (local.set $hit (v128.andnot (f32x4.eq (v128.load (i32.add (local.get $x) (local.get $idx))) (local.get $m)) (local.get $found)))
+                (v128.store (i32.add (local.get $dx) (local.get $idx))
+                  (f32x4.add (v128.load (i32.add (local.get $dx) (local.get $idx))) (v128.and (local.get $hit) (local.get $g))))
+                (local.set $found (v128.or (local.get $found) (local.get $hit)))
+                (local.set $idx (i32.add (local.get $idx) (local.get $pix)))
+                (local.set $iw (i32.add (local.get $iw) (i32.const 1)))
+                (br $windowCols)))
+              (local.set $ih (i32.add (local.get $ih) (i32.const 1)))
+              (br $windowRows)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $v (i32.add (local.get $v) (i32.const 1)))
+            (br_if $vecs (i32.lt_s (local.get $v) (local.get $c4))))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+          (br_if $cols (i32.lt_s (local.get $ow) (local.get $OW))))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br_if $rows (i32.lt_s (local.get $oh) (local.get $OH))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if $images (i32.lt_s (local.get $n) (local.get $N)))))
+
   ;; v0[c] += x (the per-channel sum), and v1[c] += x·y when y is not 0 (for BatchNorm's backward pass).
   (func (export "channelSums") (param $x i32) (param $y i32) (param $nvec i32) (param $c4 i32) (param $v i32)
     (local $p i32) (local $end i32) (local $stride i32) (local $a v128)
@@ -162,6 +221,10 @@ const WAT = (shared: boolean) => `(module
 export interface SimdLoops {
   copyPixels(src: number, dst: number, count: number, srcStep: number, dstStep: number, c4: number): void;
   pointwiseFilterGrad(x: number, dy: number, acc: number, pixels: number, cin: number, c4: number): void;
+  maxPoolGrad(
+    x: number, y: number, dy: number, dx: number, N: number, H: number, W: number, OH: number, OW: number, c4: number,
+    kh: number, kw: number, sh: number, sw: number, pt: number, pl: number,
+  ): void;
   rowMac(x: number, dy: number, acc: number, count: number, xStep: number, c4: number): void;
   channelSums(x: number, y: number, nvec: number, c4: number, v: number): void;
   channelSquaredDeviations(x: number, nvec: number, c4: number, v: number): void;

@@ -57,6 +57,13 @@ for (const stride of [1, 2] as const)
       name: `depthwise k${k} s${stride} pad ${pad} 9x8, 8 channels`,
       run: () => withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad), rnd([3, 9, 8, 8], 28), rnd([k, k, 8, 1], 29), 30),
     });
+// Max pooling with 8 channels (the SIMD window scan), ties included: a quantised input makes equal maxima common.
+for (const stride of [1, 2])
+  for (const [k, pad] of [[3, 1], [2, 0], [3, 'same'], [3, 'valid']] as const)
+    cases.push({
+      name: `maxPool ${k}x${k} s${stride} pad ${pad} 9x8, 8 channels, with ties`,
+      run: () => withGrads((x, z) => tf.maxPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()), rnd([2, 9, 8, 8], 39).mul(2).round(), tf.scalar(0), 40),
+    });
 // 1×1 convolutions with 8 output channels (the SIMD pointwise filter gradient), over more than one 64-pixel block.
 for (const [cin, size] of [[3, 9], [8, 4], [16, 12]])
   cases.push({
