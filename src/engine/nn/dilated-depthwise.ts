@@ -27,13 +27,14 @@ export function dilatedDepthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stri
   if (stride === d) {
     const phase00 = phases.slice([0, 0, 0, 0], [n, -1, -1, -1]);
     const y = tf.depthwiseConv2d(phase00, filter, 1, 'valid');
-    return y.slice([0, 0, 0, 0], [n, outH, outW, -1]);
+    // Slicing copies (and its gradient pads): only when the phase is larger than the output.
+    return y.shape[1] === outH && y.shape[2] === outW ? y : y.slice([0, 0, 0, 0], [n, outH, outW, -1]);
   }
   if (stride !== 1) throw new Error(`dilated depthwise convolution supports stride 1 or ${d}, got ${stride}`);
   const y = tf.depthwiseConv2d(phases, filter, 1, 'valid');
-  const assembled = tf.batchToSpaceND(y, [d, d], [
-    [0, 0],
-    [0, 0],
+  // Reassembled and cropped to the output size in one op (a separate slice would copy again).
+  return tf.batchToSpaceND(y, [d, d], [
+    [0, y.shape[1] * d - outH],
+    [0, y.shape[2] * d - outW],
   ]) as tf.Tensor4D;
-  return assembled.slice([0, 0, 0, 0], [n, outH, outW, -1]);
 }

@@ -18,8 +18,9 @@ const offsetOf = (b: WasmHeapBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dat
 const heapView = (b: WasmHeapBackend, t: tf.TensorInfo) => new Float32Array(b.wasm.HEAPF32.buffer, offsetOf(b, t), tf.util.sizeFromShape(t.shape));
 
 /**
- * Per-channel float32 vectors in wasm memory for the SIMD loops (v0, v1, v2 one after another),
- * freed by `free`. Views are taken fresh on every access: any allocation may grow the heap.
+ * Scratch in wasm memory for the SIMD loops: two float64 per-channel sums (s0, s1), then float32
+ * per-channel vectors v0, v1, v2 one after another; freed by `free`. Views are taken fresh on every
+ * access: any allocation may grow the heap.
  */
 class ChannelScratch {
   readonly ptr: number;
@@ -28,36 +29,25 @@ class ChannelScratch {
     readonly channels: number,
     vectors: number,
   ) {
-    this.ptr = b.wasm._malloc(channels * vectors * 4);
+    this.ptr = b.wasm._malloc(channels * (16 + 4 * vectors));
+    this.sums(0).fill(0);
+    this.sums(1).fill(0);
+  }
+  sumsPtr(k: number): number {
+    return this.ptr + k * this.channels * 8;
+  }
+  sums(k: number): Float64Array {
+    return new Float64Array(this.b.wasm.HEAPF32.buffer, this.sumsPtr(k), this.channels);
+  }
+  get vectorsPtr(): number {
+    return this.ptr + 16 * this.channels;
   }
   vector(k: number): Float32Array {
-    return new Float32Array(this.b.wasm.HEAPF32.buffer, this.ptr + k * this.channels * 4, this.channels);
+    return new Float32Array(this.b.wasm.HEAPF32.buffer, this.vectorsPtr + k * this.channels * 4, this.channels);
   }
   free(): void {
     this.b.wasm._free(this.ptr);
   }
-}
-
-/** Rows of a channels-last tensor per call: sums of at most this many rows are kept in float32. */
-const BLOCK_ROWS = 256;
-
-/**
- * Σ over rows of per-channel sums computed by `loop` in float32 blocks of BLOCK_ROWS rows, added in
- * float64 here (a float32 running sum over 16,384 rows would lose ~3 digits). `loop(offsetRows, rows)`
- * adds one block into the scratch vectors listed in `into`, which are zeroed before each block.
- */
-function blockSums(scratch: ChannelScratch, rows: number, into: number[], loop: (row: number, count: number) => void): Float64Array[] {
-  const C = scratch.channels;
-  const totals = into.map(() => new Float64Array(C));
-  for (let row = 0; row < rows; row += BLOCK_ROWS) {
-    for (const k of into) scratch.vector(k).fill(0);
-    loop(row, Math.min(BLOCK_ROWS, rows - row));
-    into.forEach((k, j) => {
-      const v = scratch.vector(k);
-      for (let c = 0; c < C; c++) totals[j][c] += v[c];
-    });
-  }
-  return totals;
 }
 
 /** BatchNorm forward in training mode on wasm memory: x̂, μ, σ² (biased) and s = (σ² + ε)^−½. */
@@ -73,22 +63,21 @@ export function batchNormTrainSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.T
   }
   const s = new ChannelScratch(b, C, 2);
   try {
-    const c4 = C / 4;
-    const xp = offsetOf(b, x);
-    const rowBytes = C * 4;
-    const [sum] = blockSums(s, rows, [0], (row, count) => loops.channelSums(xp + row * rowBytes, 0, count * c4, c4, s.ptr));
+    const [c4, xp, nvec] = [C / 4, offsetOf(b, x), rows * (C / 4)];
+    loops.channelSums(xp, 0, nvec, c4, s.sumsPtr(0));
     const mean = s.vector(0);
+    const sum = s.sums(0);
     for (let c = 0; c < C; c++) mean[c] = sum[c] / rows;
-    const [squares] = blockSums(s, rows, [1], (row, count) => loops.channelSquaredDeviations(xp + row * rowBytes, count * c4, c4, s.ptr));
+    // Two passes (mean, then squared deviations): no cancellation when |μ| ≫ σ.
+    loops.channelSquaredDeviations(xp, nvec, c4, s.vectorsPtr, s.sumsPtr(1));
     const [, meanOut, varianceOut, invStdOut] = outs.map((t) => heapView(b, t));
-    const m = s.vector(0);
-    const inv = s.vector(1);
+    const [m, inv, squares] = [s.vector(0), s.vector(1), s.sums(1)];
     for (let c = 0; c < C; c++) {
       meanOut[c] = m[c];
       varianceOut[c] = squares[c] / rows;
       inv[c] = invStdOut[c] = 1 / Math.sqrt(varianceOut[c] + eps);
     }
-    loops.channelAffine(xp, 0, rows * c4, c4, s.ptr, offsetOf(b, outs[0]));
+    loops.channelAffine(xp, 0, nvec, c4, s.vectorsPtr, offsetOf(b, outs[0]));
     return outs;
   } finally {
     s.free();
@@ -106,20 +95,16 @@ export function batchNormTrainGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy:
   }
   const s = new ChannelScratch(b, C, 3);
   try {
-    const c4 = C / 4;
-    const [gp, xp] = [offsetOf(b, dy), offsetOf(b, xhat)];
-    const rowBytes = C * 4;
-    const [sumG, sumGx] = blockSums(s, rows, [0, 1], (row, count) =>
-      loops.channelSums(gp + row * rowBytes, xp + row * rowBytes, count * c4, c4, s.ptr),
-    );
-    const inv = heapView(b, invStd).slice();
+    const [c4, gp, xp, nvec] = [C / 4, offsetOf(b, dy), offsetOf(b, xhat), rows * (C / 4)];
+    loops.channelSums(gp, xp, nvec, c4, s.sumsPtr(0));
+    const [sumG, sumGx, inv] = [s.sums(0), s.sums(1), heapView(b, invStd)];
     const [v0, v1, v2] = [s.vector(0), s.vector(1), s.vector(2)];
     for (let c = 0; c < C; c++) {
       v0[c] = sumG[c] / rows;
       v1[c] = inv[c];
       v2[c] = (sumGx[c] / rows) * inv[c];
     }
-    loops.channelAffine(gp, xp, rows * c4, c4, s.ptr, offsetOf(b, dx));
+    loops.channelAffine(gp, xp, nvec, c4, s.vectorsPtr, offsetOf(b, dx));
     return dx;
   } finally {
     s.free();
@@ -142,7 +127,7 @@ export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
   const taps = kh * kw;
   const acc = new ChannelScratch(b, C, taps);
   try {
-    const [xp, dyp, ap] = [offsetOf(b, x), offsetOf(b, dy), acc.ptr];
+    const [xp, dyp, ap] = [offsetOf(b, x), offsetOf(b, dy), acc.vectorsPtr];
     const c4 = C / 4;
     const px = C * 4;
     // Output columns whose input column ow·s + j − left lies in [0, W), for each filter column j.
