@@ -126,11 +126,15 @@ function filterGradientPads(g: Geometry): number[][] {
   return explicit(pad.top, bottom, pad.left, right);
 }
 
+/** The filter rotated 180° (kept for disposal), or the filter itself when it is 1×1 (rotation is a copy then). */
+const rotated = (filter: Info, b: WasmBackendForGrads, keep: (t: Info) => Info) =>
+  filter.shape[0] * filter.shape[1] === 1 ? filter : keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] }));
+
 export function conv2dBackpropInputXnn(dy: Info, filter: Info, xShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
   const g = geometry(xShape, filter.shape, attrs, false);
   if (!g) return null;
   return scratch(b, (keep) => {
-    const flipped = keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] }));
+    const flipped = rotated(filter, b, keep);
     const w = keep(runWasmKernel('Transpose', { x: flipped }, b, { perm: [0, 1, 3, 2] }));
     return inputGradient(dy, w, g, b, keep, false);
   });
@@ -140,7 +144,7 @@ export function depthwiseBackpropInputXnn(dy: Info, filter: Info, xShape: number
   if (filter.shape[3] !== 1) return null;
   const g = geometry(xShape, filter.shape, attrs, true);
   if (!g) return null;
-  return scratch(b, (keep) => inputGradient(dy, keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] })), g, b, keep, true));
+  return scratch(b, (keep) => inputGradient(dy, rotated(filter, b, keep), g, b, keep, true));
 }
 
 export function conv2dBackpropFilterXnn(x: Info, dy: Info, filterShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {

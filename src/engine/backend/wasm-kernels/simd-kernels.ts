@@ -4,6 +4,7 @@ import { poolInfo } from '../cpu-kernels/max-pool-grad';
 import { geometry } from './conv-grads-xnnpack';
 import type { SimdLoops } from './simd-loops';
 import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, type PixelRuns } from '../cpu-kernels/space-batch';
+import { WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../spaces/darts/weighted-sum';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from '../../nn/batchnorm-op';
 
 /** The parts of tfjs-backend-wasm these kernels use. */
@@ -193,6 +194,52 @@ export function maxPoolGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.Ten
   return dx;
 }
 
+/** Inputs o0, o1, … of a weighted-sum kernel, in order. */
+const termsOf = (inputs: Record<string, tf.TensorInfo>) => Object.keys(inputs).filter((k) => /^o\d+$/.test(k)).sort((a, b) => +a.slice(1) - +b.slice(1)).map((k) => inputs[k]);
+
+/** y = Σ_i w[index_i]·o_i in SIMD passes (four floats at a time, the last size mod 4 in JavaScript). */
+export function weightedSumSimd(loops: SimdLoops, b: WasmHeapBackend, inputs: Record<string, tf.TensorInfo>, index: number[]): tf.TensorInfo {
+  const outs = termsOf(inputs);
+  const n = tf.util.sizeFromShape(outs[0].shape);
+  const y = b.makeOutput(outs[0].shape, 'float32');
+  const w = heapView(b, inputs.w).slice();
+  const nvec = n >> 2;
+  const yv = heapView(b, y);
+  outs.forEach((o, i) => {
+    const wi = w[index[i]];
+    loops.scaleAdd(offsetOf(b, o), wi, offsetOf(b, y), nvec, i === 0 ? 1 : 0);
+    const ov = heapView(b, o);
+    for (let q = nvec * 4; q < n; q++) yv[q] = (i === 0 ? 0 : yv[q]) + wi * ov[q];
+  });
+  return y;
+}
+
+/** The weighted sum's gradient: do_i = w[index_i]·dy, dw[index_i] = Σ dy·o_i (0 for weights without an output). */
+export function weightedSumGradSimd(loops: SimdLoops, b: WasmHeapBackend, inputs: Record<string, tf.TensorInfo>, index: number[], K: number): tf.TensorInfo[] {
+  const outs = termsOf(inputs);
+  const dy = inputs.dy;
+  const n = tf.util.sizeFromShape(dy.shape);
+  const grads = outs.map((o) => b.makeOutput(o.shape, 'float32'));
+  const dw = b.makeOutput([K], 'float32');
+  const w = heapView(b, inputs.w).slice();
+  const nvec = n >> 2;
+  const [gp, g] = [offsetOf(b, dy), heapView(b, dy)];
+  const dws = new Float64Array(K);
+  outs.forEach((o, i) => {
+    const wi = w[index[i]];
+    loops.scaleAdd(gp, wi, offsetOf(b, grads[i]), nvec, 1);
+    let d = loops.dot(gp, offsetOf(b, o), nvec);
+    const [gv, ov] = [heapView(b, grads[i]), heapView(b, o)];
+    for (let q = nvec * 4; q < n; q++) {
+      gv[q] = wi * g[q];
+      d += Math.fround(g[q] * ov[q]);
+    }
+    dws[index[i]] = d;
+  });
+  heapView(b, dw).set(dws);
+  return [...grads, dw];
+}
+
 /** Pixel runs copied four channels at a time between two tensors on the heap. */
 function simdRuns(loops: SimdLoops, b: WasmHeapBackend, from: tf.TensorInfo, to: tf.TensorInfo, C: number): PixelRuns {
   const [src0, dst0, px, c4] = [offsetOf(b, from), offsetOf(b, to), C * 4, C / 4];
@@ -257,6 +304,14 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && batchToSpaceSimd(loops, be, x, a.blockShape as number[], a.crops as number[][]);
   });
+  overrideKernel(WEIGHTED_SUM, 'wasm', (inputs, b, a) => {
+    const be = bound(b);
+    return be && weightedSumSimd(loops, be, inputs, a.index as number[]);
+  });
+  overrideKernel(WEIGHTED_SUM_GRAD, 'wasm', (inputs, b, a) => {
+    const be = bound(b);
+    return be && weightedSumGradSimd(loops, be, inputs, a.index as number[], a.K as number);
+  });
   overrideKernel(BATCH_NORM_TRAIN, 'wasm', ({ x }, b, a) => {
     const be = bound(b);
     return be && batchNormTrainSimd(loops, be, x, a.eps as number);
@@ -265,5 +320,5 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
   });
-  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD] };
+  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD] };
 }

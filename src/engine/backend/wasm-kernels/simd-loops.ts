@@ -165,6 +165,40 @@ const WAT = (shared: boolean) => `(module
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br_if $images (i32.lt_s (local.get $n) (local.get $N)))))
 
+  ;; dst = w·src (first ≠ 0) or dst += w·src, over nvec vectors: one term of a weighted sum.
+  (func (export "scaleAdd") (param $src i32) (param $w f32) (param $dst i32) (param $nvec i32) (param $first i32)
+    (local $ws v128)
+    (local.set $ws (f32x4.splat (local.get $w)))
+    (if (local.get $first)
+      (then (block $done (loop $l
+        (br_if $done (i32.eqz (local.get $nvec)))
+        (v128.store (local.get $dst) (f32x4.mul (local.get $ws) (v128.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
+        (br $l))))
+      (else (block $done (loop $l
+        (br_if $done (i32.eqz (local.get $nvec)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (f32x4.mul (local.get $ws) (v128.load (local.get $src)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
+        (br $l))))))
+
+  ;; Σ a·b over nvec vectors, products in float32, summed in float64.
+  (func (export "dot") (param $a i32) (param $b i32) (param $nvec i32) (result f64)
+    (local $acc v128) (local $p v128)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $nvec)))
+      (local.set $p (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b))))
+      (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.promote_low_f32x4 (local.get $p))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p) (local.get $p))))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
+      (br $l)))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+
   ;; Per-channel sums in float64 (a float32 running sum over 16,384 rows would lose ~3 digits):
   ;; s0[c] += x, and s1[c] += x·y when y is not 0 (BatchNorm's backward pass). s0 and s1 are C doubles
   ;; each, s1 right after s0; each 4-float vector widens to two f64x2 halves.
@@ -236,6 +270,8 @@ export interface SimdLoops {
     x: number, y: number, dy: number, dx: number, N: number, H: number, W: number, OH: number, OW: number, c4: number,
     kh: number, kw: number, sh: number, sw: number, pt: number, pl: number,
   ): void;
+  scaleAdd(src: number, w: number, dst: number, nvec: number, first: number): void;
+  dot(a: number, b: number, nvec: number): number;
   rowMac(x: number, dy: number, acc: number, count: number, xStep: number, c4: number): void;
   channelSums(x: number, y: number, nvec: number, c4: number, sums: number): void;
   channelSquaredDeviations(x: number, nvec: number, c4: number, mean: number, sums: number): void;
