@@ -240,6 +240,45 @@ export function weightedSumGradSimd(loops: SimdLoops, b: WasmHeapBackend, inputs
   return [...grads, dw];
 }
 
+/**
+ * Copies a box of `box` = [images, rows, columns] pixels (all C channels) from `src` at `from` to `dst`
+ * at `to` (both [n, h, w]), one SIMD pixel run per row.
+ */
+function copyBox(loops: SimdLoops, b: WasmHeapBackend, src: tf.TensorInfo, from: number[], dst: tf.TensorInfo, to: number[], box: number[]): void {
+  const [, sH, sW, C] = src.shape;
+  const [, dH, dW] = dst.shape;
+  const [s0, d0, px, c4] = [offsetOf(b, src), offsetOf(b, dst), C * 4, C / 4];
+  for (let n = 0; n < box[0]; n++)
+    for (let h = 0; h < box[1]; h++) {
+      const sp = ((from[0] + n) * sH + from[1] + h) * sW + from[2];
+      const dp = ((to[0] + n) * dH + to[1] + h) * dW + to[2];
+      loops.copyPixels(s0 + sp * px, d0 + dp * px, box[2], px, px, c4);
+    }
+}
+
+/** 4-D float32 channels-last with C % 4 = 0: the shapes the SIMD copies take. */
+const simdChannelsLast = (x: tf.TensorInfo) => x.shape.length === 4 && x.dtype === 'float32' && x.shape[3] % 4 === 0 && x.shape[3] > 0;
+
+/** Slice of whole pixels (all channels) as SIMD row copies; null for other slices. */
+export function sliceSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo | null {
+  if (!simdChannelsLast(x)) return null;
+  const [start, extent] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
+  if (start[3] !== 0 || extent[3] !== x.shape[3]) return null;
+  const out = b.makeOutput(extent, 'float32');
+  if (tf.util.sizeFromShape(extent) > 0) copyBox(loops, b, x, start, out, [0, 0, 0], extent);
+  return out;
+}
+
+/** Zero padding of rows and columns (not channels) as a zeroed output and SIMD row copies; null otherwise. */
+export function padSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, paddings: number[][], value: number): tf.TensorInfo | null {
+  if (!simdChannelsLast(x) || value !== 0 || paddings.length !== 4 || paddings[3][0] !== 0 || paddings[3][1] !== 0) return null;
+  const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  const out = b.makeOutput(shape, 'float32');
+  heapView(b, out).fill(0);
+  if (tf.util.sizeFromShape(x.shape) > 0) copyBox(loops, b, x, [0, 0, 0], out, paddings.slice(0, 3).map((p) => p[0]), x.shape.slice(0, 3));
+  return out;
+}
+
 /** Pixel runs copied four channels at a time between two tensors on the heap. */
 function simdRuns(loops: SimdLoops, b: WasmHeapBackend, from: tf.TensorInfo, to: tf.TensorInfo, C: number): PixelRuns {
   const [src0, dst0, px, c4] = [offsetOf(b, from), offsetOf(b, to), C * 4, C / 4];
@@ -296,6 +335,14 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && maxPoolGradSimd(loops, be, dy, input, output, a);
   });
+  overrideKernel('Slice', 'wasm', ({ x }, b, a) => {
+    const be = bound(b);
+    return be && sliceSimd(loops, be, x, a.begin as number[], a.size as number[]);
+  });
+  overrideKernel('PadV2', 'wasm', ({ x }, b, a) => {
+    const be = bound(b);
+    return be && padSimd(loops, be, x, a.paddings as number[][], a.constantValue as number);
+  });
   overrideKernel('SpaceToBatchND', 'wasm', ({ x }, b, a) => {
     const be = bound(b);
     return be && spaceToBatchSimd(loops, be, x, a.blockShape as number[], a.paddings as number[][]);
@@ -320,5 +367,5 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
   });
-  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD] };
+  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD] };
 }

@@ -64,6 +64,17 @@ for (const stride of [1, 2])
       name: `maxPool ${k}x${k} s${stride} pad ${pad} 9x8, 8 channels, with ties`,
       run: () => withGrads((x, z) => tf.maxPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()), rnd([2, 9, 8, 8], 39).mul(2).round(), tf.scalar(0), 40),
     });
+// Slices and zero paddings of whole pixels with 8 channels (SIMD row copies), and ones that cut channels (wasm's own).
+for (const [begin, size] of [[[0, 1, 1, 0], [-1, -1, -1, -1]], [[1, 0, 2, 0], [1, 4, 3, 8]], [[0, 0, 0, 0], [2, 5, 5, -1]], [[0, 1, 0, 2], [-1, 3, 4, 4]]] as const)
+  cases.push({
+    name: `slice begin ${begin} size ${size} of 2x6x7x8`,
+    run: () => withGrads((x, z) => tf.slice(x, [...begin], [...size]).add(z.sum()), rnd([2, 6, 7, 8], 41), tf.scalar(0), 42),
+  });
+for (const paddings of [[[0, 0], [1, 1], [1, 1], [0, 0]], [[1, 0], [0, 2], [3, 1], [0, 0]], [[0, 0], [1, 1], [1, 1], [2, 2]]] as const)
+  cases.push({
+    name: `pad ${JSON.stringify(paddings)} of 2x5x4x8`,
+    run: () => withGrads((x, z) => tf.pad(x, paddings.map((p) => [...p]) as [number, number][]).add(z.sum()), rnd([2, 5, 4, 8], 43), tf.scalar(0), 44),
+  });
 // 1×1 convolutions with 8 output channels (the SIMD pointwise filter gradient), over more than one 64-pixel block.
 for (const [cin, size] of [[3, 9], [8, 4], [16, 12]])
   cases.push({

@@ -17,7 +17,7 @@ describe.each([
   });
   it('value and gradients equal the autodiff of Σ w[index_i]·o_i, with zero gradient for skipped weights', () => {
     const rng = new Rng(4);
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = (shape as readonly number[]).reduce((a, b) => a * b, 1);
     const o = [0, 1, 2].map(() => tf.tensor(rng.fillNormal(size), [...shape]));
     const w = tf.tensor1d(rng.fillNormal(5));
     const index = [1, 3, 4]; // weight 0 and 2 belong to skipped ops
