@@ -18,6 +18,8 @@ interface ProbeOutput {
   y: string;
   dx: string;
   dw: string;
+  simd: string;
+  simdKernels: boolean;
 }
 
 /** Runs the probe in its own process (the thread pool is per process) with `threads` wasm threads. */
@@ -49,6 +51,9 @@ describe('wasm threads', () => {
     expect(two.y).toBe(one.y);
     expect(two.dx).toBe(one.dx);
     expect(two.dw).toBe(one.dw);
+    // The SIMD loops bound to the threaded build's shared memory agree with the single-threaded build's.
+    expect(two.simdKernels && one.simdKernels).toBe(true);
+    expect(two.simd).toBe(one.simd);
   });
 });
 

@@ -219,3 +219,10 @@ describe('Identity and same-type Cast share the buffer on wasm', () => {
     g.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
   });
 });
+
+describe('SIMD kernels', () => {
+  it('install nothing and say why when the backend exposes no memory to bind to', async () => {
+    const { installSimdKernels } = await import('./simd-kernels');
+    expect(await installSimdKernels({ wasm: {} })).toEqual({ kernels: [], why: 'the wasm backend does not expose its memory' });
+  });
+});
