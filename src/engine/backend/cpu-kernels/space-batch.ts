@@ -34,7 +34,7 @@ export function copyRunsBetween(from: Float32Array, to: Float32Array, C: number)
 }
 
 /** The valid run of w in [0, n) for which w·step + offset lies in [0, limit). */
-function validRun(n: number, step: number, offset: number, limit: number): { lo: number; count: number } {
+export function validRun(n: number, step: number, offset: number, limit: number): { lo: number; count: number } {
   const lo = Math.max(0, Math.ceil(-offset / step));
   const hi = Math.min(n, Math.floor((limit - 1 - offset) / step) + 1);
   return { lo, count: Math.max(0, hi - lo) };

@@ -19,6 +19,7 @@ import {
   type WasmBackendForGrads,
 } from './conv-grads-xnnpack';
 import { channelMeanByPooling } from './mean-by-pooling';
+import { heapView } from './heap';
 
 /** The parts of tfjs-backend-wasm these kernels use: a tensor's data (a copy, or in place on the heap), and a new output. */
 interface WasmBackendLike extends WasmBackendForGrads {
@@ -97,15 +98,11 @@ export function registerWasmTrainingKernels(): string[] {
           wasmMean.kernelFunc({ inputs: { x: input }, backend: b as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo,
         ),
       );
-    // A tensor's data as a view of the wasm heap, for kernels that work in place. Take views after
-    // allocating the output: an allocation may grow the heap and detach older views.
-    const heap = (b: WasmBackendLike, t: tf.TensorInfo) =>
-      new Float32Array(b.wasm.HEAPF32.buffer, b.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
     // Replaces wasm's own MaxPoolGrad, which routes gradients wrongly in padded windows.
     // It reads x, y and dy and writes dx in place on the wasm heap.
     overrideKernel<WasmBackendLike>('MaxPoolGrad', 'wasm', ({ dy, input, output }, b, attrs) => {
       const dx = b.makeOutput(input.shape, 'float32');
-      maxPoolGradFromOutput(heap(b, input), heap(b, output), heap(b, dy), heap(b, dx), poolInfo(input.shape, attrs));
+      maxPoolGradFromOutput(heapView(b, input), heapView(b, output), heapView(b, dy), heapView(b, dx), poolInfo(input.shape, attrs));
       return dx;
     });
     // wasm's space-to-batch kernels pad and transpose through generic code and were the slowest ops of
@@ -116,14 +113,14 @@ export function registerWasmTrainingKernels(): string[] {
       if (!fits(x, attrs)) return null;
       const [blocks, paddings] = [attrs.blockShape as number[], attrs.paddings as number[][]];
       const out = b.makeOutput(spaceToBatchShape(x.shape, blocks, paddings), 'float32');
-      spaceToBatch(heap(b, x), x.shape, blocks, paddings, heap(b, out));
+      spaceToBatch(heapView(b, x), x.shape, blocks, paddings, heapView(b, out));
       return out;
     });
     overrideKernel<WasmBackendLike>('BatchToSpaceND', 'wasm', ({ x }, b, attrs) => {
       if (!fits(x, attrs)) return null;
       const [blocks, crops] = [attrs.blockShape as number[], attrs.crops as number[][]];
       const out = b.makeOutput(batchToSpaceShape(x.shape, blocks, crops), 'float32');
-      batchToSpace(heap(b, x), x.shape, blocks, crops, heap(b, out));
+      batchToSpace(heapView(b, x), x.shape, blocks, crops, heapView(b, out));
       return out;
     });
     // tfjs saves every tensor a gradient needs through the Identity kernel, and its gradient runs a

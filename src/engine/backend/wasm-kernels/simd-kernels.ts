@@ -2,21 +2,17 @@ import * as tf from '../../tf';
 import type { Attrs } from '../cpu-kernels/conv-grads';
 import { poolInfo } from '../cpu-kernels/max-pool-grad';
 import { geometry } from './conv-grads-xnnpack';
+import { heapView, offsetOf, type WasmHeap } from './heap';
 import type { SimdLoops } from './simd-loops';
-import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, type PixelRuns } from '../cpu-kernels/space-batch';
+import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, validRun, type PixelRuns } from '../cpu-kernels/space-batch';
 import { WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../spaces/darts/weighted-sum';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from '../../nn/batchnorm-op';
 
 /** The parts of tfjs-backend-wasm these kernels use. */
-export interface WasmHeapBackend {
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
+export interface WasmHeapBackend extends WasmHeap {
   wasm: { HEAPF32: Float32Array; _malloc(bytes: number): number; _free(ptr: number): void };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
-
-const offsetOf = (b: WasmHeapBackend, t: tf.TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
-/** A tensor's data in place on the heap; take views after allocating (an allocation may grow the heap). */
-const heapView = (b: WasmHeapBackend, t: tf.TensorInfo) => new Float32Array(b.wasm.HEAPF32.buffer, offsetOf(b, t), tf.util.sizeFromShape(t.shape));
 
 /**
  * Scratch in wasm memory for the SIMD loops: two float64 per-channel sums (s0, s1), then float32
@@ -133,9 +129,8 @@ export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
     const px = C * 4;
     // Output columns whose input column ow·s + j − left lies in [0, W), for each filter column j.
     const cols = Array.from({ length: kw }, (_, j) => {
-      const lo = Math.max(0, Math.ceil((left - j) / stride));
-      const hi = Math.min(OW, Math.floor((W - 1 + left - j) / stride) + 1);
-      return { lo, count: Math.max(0, hi - lo), firstInput: lo * stride + j - left };
+      const run = validRun(OW, stride, j - left, W);
+      return { ...run, firstInput: run.lo * stride + j - left };
     });
     const total = new Float64Array(taps * C);
     for (let n = 0; n < N; n++) {
@@ -287,7 +282,7 @@ function simdRuns(loops: SimdLoops, b: WasmHeapBackend, from: tf.TensorInfo, to:
 
 /** SpaceToBatchND (4-D NHWC, 2-D block, C % 4 = 0) with SIMD pixel copies; null for other shapes. */
 export function spaceToBatchSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, blocks: number[], pads: number[][]): tf.TensorInfo | null {
-  if (x.shape.length !== 4 || blocks.length !== 2 || x.dtype !== 'float32' || x.shape[3] % 4 !== 0) return null;
+  if (!simdChannelsLast(x) || blocks.length !== 2) return null;
   const out = b.makeOutput(spaceToBatchShape(x.shape, blocks, pads), 'float32');
   heapView(b, out).fill(0);
   spaceToBatchRuns(x.shape, blocks, pads, simdRuns(loops, b, x, out, x.shape[3]));
@@ -296,7 +291,7 @@ export function spaceToBatchSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.Ten
 
 /** BatchToSpaceND (4-D NHWC, 2-D block, C % 4 = 0) with SIMD pixel copies; null for other shapes. */
 export function batchToSpaceSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, blocks: number[], crops: number[][]): tf.TensorInfo | null {
-  if (x.shape.length !== 4 || blocks.length !== 2 || x.dtype !== 'float32' || x.shape[3] % 4 !== 0) return null;
+  if (!simdChannelsLast(x) || blocks.length !== 2) return null;
   const out = b.makeOutput(batchToSpaceShape(x.shape, blocks, crops), 'float32');
   batchToSpaceRuns(x.shape, blocks, crops, simdRuns(loops, b, x, out, x.shape[3]));
   return out;

@@ -23,6 +23,25 @@ const widenAdd = (p: string, v: string) => `
       (v128.store offset=16 ${p} (f64x2.add (v128.load offset=16 ${p})
         (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get ${v}) (local.get ${v})))))`;
 
+/** A loop over nvec vectors storing `value` (an expression of src and dst) at dst, both advancing 16 bytes. */
+const vectorLoop = (value: string) => `(block $done (loop $l
+        (br_if $done (i32.eqz (local.get $nvec)))
+        (v128.store (local.get $dst) ${value})
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
+        (br $l)))`;
+
+/**
+ * Sets `lo` and `hi` to a pooling window's rows (or columns) inside the input: [o·s − p, o·s − p + k)
+ * clamped to [0, size).
+ */
+const windowBounds = (o: string, s: string, p: string, k: string, size: string, lo: string, hi: string) => `
+        (local.set $t (i32.sub (i32.mul (local.get ${o}) (local.get ${s})) (local.get ${p})))
+        (local.set ${lo} (select (local.get $t) (i32.const 0) (i32.gt_s (local.get $t) (i32.const 0))))
+        (local.set $t (i32.add (local.get $t) (local.get ${k})))
+        (local.set ${hi} (select (local.get $t) (local.get ${size}) (i32.lt_s (local.get $t) (local.get ${size}))))`;
+
 const WAT = (shared: boolean) => `(module
   (import "env" "memory" (memory 1 65536 ${shared ? 'shared' : ''}))
 
@@ -123,16 +142,10 @@ const WAT = (shared: boolean) => `(module
       (local.set $img (i32.mul (i32.mul (local.get $n) (local.get $H)) (local.get $rowBytes)))
       (local.set $oh (i32.const 0))
       (loop $rows
-        (local.set $t (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $pt)))
-        (local.set $h0 (select (local.get $t) (i32.const 0) (i32.gt_s (local.get $t) (i32.const 0))))
-        (local.set $t (i32.add (local.get $t) (local.get $kh)))
-        (local.set $h1 (select (local.get $t) (local.get $H) (i32.lt_s (local.get $t) (local.get $H))))
+${windowBounds('$oh', '$sh', '$pt', '$kh', '$H', '$h0', '$h1')}
         (local.set $ow (i32.const 0))
         (loop $cols
-          (local.set $t (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pl)))
-          (local.set $w0 (select (local.get $t) (i32.const 0) (i32.gt_s (local.get $t) (i32.const 0))))
-          (local.set $t (i32.add (local.get $t) (local.get $kw)))
-          (local.set $w1 (select (local.get $t) (local.get $W) (i32.lt_s (local.get $t) (local.get $W))))
+${windowBounds('$ow', '$sw', '$pl', '$kw', '$W', '$w0', '$w1')}
           (local.set $v (i32.const 0))
           (loop $vecs
             (local.set $m (v128.load (i32.add (local.get $y) (local.get $o))))
@@ -170,20 +183,8 @@ const WAT = (shared: boolean) => `(module
     (local $ws v128)
     (local.set $ws (f32x4.splat (local.get $w)))
     (if (local.get $first)
-      (then (block $done (loop $l
-        (br_if $done (i32.eqz (local.get $nvec)))
-        (v128.store (local.get $dst) (f32x4.mul (local.get $ws) (v128.load (local.get $src))))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
-        (br $l))))
-      (else (block $done (loop $l
-        (br_if $done (i32.eqz (local.get $nvec)))
-        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (f32x4.mul (local.get $ws) (v128.load (local.get $src)))))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
-        (br $l))))))
+      (then ${vectorLoop('(f32x4.mul (local.get $ws) (v128.load (local.get $src)))')})
+      (else ${vectorLoop('(f32x4.add (v128.load (local.get $dst)) (f32x4.mul (local.get $ws) (v128.load (local.get $src))))')})))
 
   ;; Σ a·b over nvec vectors, products in float32, summed in float64.
   (func (export "dot") (param $a i32) (param $b i32) (param $nvec i32) (result f64)

@@ -107,7 +107,7 @@ for (const [axes, keepDims] of [[[0, 1, 2], false], [[0, 1, 2], true], [[0], fal
     name: `mean over axes ${axes.join(',')}${keepDims ? ' keepDims' : ''}`,
     run: () => withGrads((x, z) => tf.mean(x, [...axes], keepDims).add(z.sum()), rnd([3, 5, 4, 6], 14), tf.scalar(0), 15),
   });
-// Full tensor by per-channel vector or scalar, either side (channel-broadcast.ts), and shapes left to wasm's own kernel.
+// Full tensor by per-channel vector or scalar, either side, and other broadcasts: wasm's own kernels against cpu's fast paths.
 const binaryOps = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;
 for (const [name, op] of Object.entries(binaryOps))
   for (const small of [[6], [1, 1, 1, 6], [1], [], [5, 1, 6], [4, 1]])
