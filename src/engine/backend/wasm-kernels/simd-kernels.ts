@@ -47,6 +47,11 @@ class ChannelScratch {
   }
 }
 
+/** Sets a tensor on the heap to zeros (memory.fill: a fill through a view is slow on shared memory). */
+function zeroed(loops: SimdLoops, b: WasmHeapBackend, t: tf.TensorInfo): void {
+  loops.zero(offsetOf(b, t), tf.util.sizeFromShape(t.shape) * 4);
+}
+
 /** BatchNorm forward in training mode on wasm memory: x̂, μ, σ² (biased) and s = (σ² + ε)^−½. */
 export function batchNormTrainSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, eps: number): tf.TensorInfo[] {
   const C = x.shape[x.shape.length - 1];
@@ -61,17 +66,14 @@ export function batchNormTrainSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.T
   const s = new ChannelScratch(b, C, 2);
   try {
     const [c4, xp, nvec] = [C / 4, offsetOf(b, x), rows * (C / 4)];
-    loops.channelSums(xp, 0, nvec, c4, s.sumsPtr(0));
-    const mean = s.vector(0);
-    const sum = s.sums(0);
-    for (let c = 0; c < C; c++) mean[c] = sum[c] / rows;
-    // Two passes (mean, then squared deviations): no cancellation when |μ| ≫ σ.
-    loops.channelSquaredDeviations(xp, nvec, c4, s.vectorsPtr, s.sumsPtr(1));
+    loops.channelMoments(xp, nvec, c4, s.sumsPtr(0));
+    const [sum, squares] = [s.sums(0), s.sums(1)];
     const [, meanOut, varianceOut, invStdOut] = outs.map((t) => heapView(b, t));
-    const [m, inv, squares] = [s.vector(0), s.vector(1), s.sums(1)];
+    const [m, inv] = [s.vector(0), s.vector(1)];
     for (let c = 0; c < C; c++) {
-      meanOut[c] = m[c];
-      varianceOut[c] = squares[c] / rows;
+      const mean = sum[c] / rows;
+      m[c] = meanOut[c] = mean;
+      varianceOut[c] = Math.max(0, squares[c] / rows - mean * mean);
       inv[c] = invStdOut[c] = 1 / Math.sqrt(varianceOut[c] + eps);
     }
     loops.channelAffine(xp, 0, nvec, c4, s.vectorsPtr, offsetOf(b, outs[0]));
@@ -134,7 +136,7 @@ export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
     });
     const total = new Float64Array(taps * C);
     for (let n = 0; n < N; n++) {
-      new Float32Array(b.wasm.HEAPF32.buffer, ap, taps * C).fill(0);
+      loops.zero(ap, taps * C * 4);
       for (let oh = 0; oh < OH; oh++)
         for (let i = 0; i < kh; i++) {
           const ih = oh * stride + i - top;
@@ -171,7 +173,7 @@ export function pointwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
   const g = kh === 1 && kw === 1 && cout % 4 === 0 && x.dtype === 'float32' ? geometry(x.shape, filterShape, attrs, false) : null;
   if (!g || g.s !== 1 || g.pad.top + g.pad.left + g.pad.bottom + g.pad.right !== 0) return null;
   const out = b.makeOutput(filterShape, 'float32');
-  heapView(b, out).fill(0);
+  zeroed(loops, b, out);
   loops.pointwiseFilterGrad(offsetOf(b, x), offsetOf(b, dy), offsetOf(b, out), tf.util.sizeFromShape(x.shape) / cin, cin, cout / 4);
   return out;
 }
@@ -182,7 +184,7 @@ export function maxPoolGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.Ten
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
   if (input.dtype !== 'float32' || C % 4 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   const dx = b.makeOutput(input.shape, 'float32');
-  heapView(b, dx).fill(0);
+  zeroed(loops, b, dx);
   if (N * OH * OW > 0)
     loops.maxPoolGrad(offsetOf(b, input), offsetOf(b, output), offsetOf(b, dy), offsetOf(b, dx), N, H, W, OH, OW, C / 4,
       info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
@@ -236,32 +238,63 @@ export function weightedSumGradSimd(loops: SimdLoops, b: WasmHeapBackend, inputs
 }
 
 /**
- * Copies a box of `box` = [images, rows, columns] pixels (all C channels) from `src` at `from` to `dst`
- * at `to` (both [n, h, w]), one SIMD pixel run per row.
+ * Copies a box of `box` = [images, rows, columns, channels] from `src` at `from` to `dst` at `to`
+ * (both [n, h, w, c]; channel offsets and counts multiples of 4), one SIMD pixel run per row, or one
+ * run over all the box's pixels when it spans whole images of both tensors.
  */
 function copyBox(loops: SimdLoops, b: WasmHeapBackend, src: tf.TensorInfo, from: number[], dst: tf.TensorInfo, to: number[], box: number[]): void {
-  const [, sH, sW, C] = src.shape;
-  const [, dH, dW] = dst.shape;
-  const [s0, d0, px, c4] = [offsetOf(b, src), offsetOf(b, dst), C * 4, C / 4];
-  for (let n = 0; n < box[0]; n++)
-    for (let h = 0; h < box[1]; h++) {
+  const [, sH, sW, sC] = src.shape;
+  const [, dH, dW, dC] = dst.shape;
+  const [s0, d0, c4] = [offsetOf(b, src) + from[3] * 4, offsetOf(b, dst) + to[3] * 4, box[3] / 4];
+  const whole = box[1] === sH && box[1] === dH && box[2] === sW && box[2] === dW;
+  const [images, rows, cols] = whole ? [1, 1, box[0] * box[1] * box[2]] : box;
+  for (let n = 0; n < images; n++)
+    for (let h = 0; h < rows; h++) {
       const sp = ((from[0] + n) * sH + from[1] + h) * sW + from[2];
       const dp = ((to[0] + n) * dH + to[1] + h) * dW + to[2];
-      loops.copyPixels(s0 + sp * px, d0 + dp * px, box[2], px, px, c4);
+      loops.copyPixels(s0 + sp * sC * 4, d0 + dp * dC * 4, cols, sC * 4, dC * 4, c4);
     }
 }
 
 /** 4-D float32 channels-last with C % 4 = 0: the shapes the SIMD copies take. */
 const simdChannelsLast = (x: tf.TensorInfo) => x.shape.length === 4 && x.dtype === 'float32' && x.shape[3] % 4 === 0 && x.shape[3] > 0;
 
-/** Slice of whole pixels (all channels) as SIMD row copies; null for other slices. */
+/** Slice (channels cut at multiples of 4) as SIMD row copies; null for other slices. */
 export function sliceSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo | null {
   if (!simdChannelsLast(x)) return null;
   const [start, extent] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
-  if (start[3] !== 0 || extent[3] !== x.shape[3]) return null;
+  if (start[3] % 4 !== 0 || extent[3] % 4 !== 0) return null;
   const out = b.makeOutput(extent, 'float32');
-  if (tf.util.sizeFromShape(extent) > 0) copyBox(loops, b, x, start, out, [0, 0, 0], extent);
+  if (tf.util.sizeFromShape(extent) > 0) copyBox(loops, b, x, start, out, [0, 0, 0, 0], extent);
   return out;
+}
+
+/**
+ * Concatenation along channels (4-D, every part's channels a multiple of 4; a cell's output in the
+ * supernet) as one SIMD run per part; null otherwise. wasm's own kernel copies through typed-array
+ * views, which are slow on the threaded build's shared memory.
+ */
+export function concatChannelsSimd(loops: SimdLoops, b: WasmHeapBackend, parts: tf.TensorInfo[], axis: number): tf.TensorInfo | null {
+  const [first] = parts;
+  if (!first || axis !== 3 || !parts.every((p) => simdChannelsLast(p) && p.shape.slice(0, 3).every((d, i) => d === first.shape[i]))) return null;
+  const out = b.makeOutput([...first.shape.slice(0, 3), parts.reduce((c, p) => c + p.shape[3], 0)], 'float32');
+  let offset = 0;
+  for (const p of parts) {
+    if (tf.util.sizeFromShape(p.shape) > 0) copyBox(loops, b, p, [0, 0, 0, 0], out, [0, 0, 0, offset], p.shape);
+    offset += p.shape[3];
+  }
+  return out;
+}
+
+/** SplitV along channels (the gradient of the concatenation above) as SIMD slices; null otherwise. */
+export function splitChannelsSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, sizes: number[]): tf.TensorInfo[] | null {
+  if (!simdChannelsLast(x) || sizes.some((c) => c % 4 !== 0)) return null;
+  let offset = 0;
+  return sizes.map((c) => {
+    const part = sliceSimd(loops, b, x, [0, 0, 0, offset], [-1, -1, -1, c]) as tf.TensorInfo;
+    offset += c;
+    return part;
+  });
 }
 
 /** Zero padding of rows and columns (not channels) as a zeroed output and SIMD row copies; null otherwise. */
@@ -269,8 +302,8 @@ export function padSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, 
   if (!simdChannelsLast(x) || value !== 0 || paddings.length !== 4 || paddings[3][0] !== 0 || paddings[3][1] !== 0) return null;
   const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
   const out = b.makeOutput(shape, 'float32');
-  heapView(b, out).fill(0);
-  if (tf.util.sizeFromShape(x.shape) > 0) copyBox(loops, b, x, [0, 0, 0], out, paddings.slice(0, 3).map((p) => p[0]), x.shape.slice(0, 3));
+  zeroed(loops, b, out);
+  if (tf.util.sizeFromShape(x.shape) > 0) copyBox(loops, b, x, [0, 0, 0, 0], out, paddings.map((p) => p[0]), x.shape);
   return out;
 }
 
@@ -284,7 +317,7 @@ function simdRuns(loops: SimdLoops, b: WasmHeapBackend, from: tf.TensorInfo, to:
 export function spaceToBatchSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, blocks: number[], pads: number[][]): tf.TensorInfo | null {
   if (!simdChannelsLast(x) || blocks.length !== 2) return null;
   const out = b.makeOutput(spaceToBatchShape(x.shape, blocks, pads), 'float32');
-  heapView(b, out).fill(0);
+  zeroed(loops, b, out);
   spaceToBatchRuns(x.shape, blocks, pads, simdRuns(loops, b, x, out, x.shape[3]));
   return out;
 }
@@ -334,6 +367,17 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && sliceSimd(loops, be, x, a.begin as number[], a.size as number[]);
   });
+  overrideKernel('Concat', 'wasm', (inputs, b, a) => {
+    const be = bound(b);
+    const parts = Object.keys(inputs).sort((p, q) => +p - +q).map((k) => inputs[k]);
+    return be && concatChannelsSimd(loops, be, parts, tf.util.parseAxisParam(a.axis as number, parts[0]?.shape ?? [])[0]);
+  });
+  overrideKernel('SplitV', 'wasm', ({ x }, b, a) => {
+    const be = bound(b);
+    const axis = tf.util.parseAxisParam(a.axis as number, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, a.numOrSizeSplits as number[] | number, axis);
+    return be && axis === 3 ? splitChannelsSimd(loops, be, x, sizes) : null;
+  });
   overrideKernel('PadV2', 'wasm', ({ x }, b, a) => {
     const be = bound(b);
     return be && padSimd(loops, be, x, a.paddings as number[][], a.constantValue as number);
@@ -362,5 +406,5 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
   });
-  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD] };
+  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'Concat (channels)', 'SplitV (channels)', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD] };
 }

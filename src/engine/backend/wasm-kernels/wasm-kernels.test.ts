@@ -64,11 +64,25 @@ for (const stride of [1, 2])
       name: `maxPool ${k}x${k} s${stride} pad ${pad} 9x8, 8 channels, with ties`,
       run: () => withGrads((x, z) => tf.maxPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()), rnd([2, 9, 8, 8], 39).mul(2).round(), tf.scalar(0), 40),
     });
-// Slices and zero paddings of whole pixels with 8 channels (SIMD row copies), and ones that cut channels (wasm's own).
-for (const [begin, size] of [[[0, 1, 1, 0], [-1, -1, -1, -1]], [[1, 0, 2, 0], [1, 4, 3, 8]], [[0, 0, 0, 0], [2, 5, 5, -1]], [[0, 1, 0, 2], [-1, 3, 4, 4]]] as const)
+// Slices and zero paddings with 8 channels: whole pixels and channels cut at multiples of 4 (SIMD row copies), and
+// ones that cut channels elsewhere (wasm's own).
+for (const [begin, size] of [[[0, 1, 1, 0], [-1, -1, -1, -1]], [[1, 0, 2, 0], [1, 4, 3, 8]], [[0, 0, 0, 0], [2, 5, 5, -1]], [[0, 1, 0, 2], [-1, 3, 4, 4]], [[0, 1, 0, 4], [-1, 3, 4, 4]], [[0, 0, 0, 4], [-1, -1, -1, 4]]] as const)
   cases.push({
     name: `slice begin ${begin} size ${size} of 2x6x7x8`,
     run: () => withGrads((x, z) => tf.slice(x, [...begin], [...size]).add(z.sum()), rnd([2, 6, 7, 8], 41), tf.scalar(0), 42),
+  });
+// Concatenation along channels (a supernet cell's output; its gradient is a SplitV): SIMD runs when every part's
+// channels are a multiple of 4, wasm's own otherwise; and along another axis.
+for (const [channels, axis] of [[[8, 4, 8], 3], [[4, 6], 3], [[8, 8], 1]] as const)
+  cases.push({
+    name: `concat of ${channels.join('+')} channels along axis ${axis}`,
+    run: () =>
+      withGrads(
+        (a, b) => tf.concat([a, b, ...channels.slice(2).map((c, i) => rnd([2, 5, 3, c], 47 + i))], axis),
+        rnd([2, 5, 3, channels[0]], 45),
+        rnd([2, 5, 3, channels[1]], 46),
+        48,
+      ),
   });
 for (const paddings of [[[0, 0], [1, 1], [1, 1], [0, 0]], [[1, 0], [0, 2], [3, 1], [0, 0]], [[0, 0], [1, 1], [1, 1], [2, 2]]] as const)
   cases.push({
