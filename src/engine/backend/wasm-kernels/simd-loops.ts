@@ -42,14 +42,46 @@ const windowBounds = (o: string, s: string, p: string, k: string, size: string, 
         (local.set $t (i32.add (local.get $t) (local.get ${k})))
         (local.set ${hi} (select (local.get $t) (local.get ${size}) (i32.lt_s (local.get $t) (local.get ${size}))))`;
 
+/**
+ * Four running sums a0..a3 over 64 contiguous bytes at `p` (four channel vectors): loaded, stored, and
+ * a_k += x_k·d_k. A single running sum waits on its own previous addition every step (about a third
+ * of the speed of four independent ones, measured here), so the loops that accumulate along a row
+ * keep four apart.
+ */
+const loadFour = (p: string) => [0, 1, 2, 3].map((k) => `(local.set $a${k} (v128.load offset=${k * 16} ${p}))`).join(' ');
+const storeFour = (p: string) => [0, 1, 2, 3].map((k) => `(v128.store offset=${k * 16} ${p} (local.get $a${k}))`).join(' ');
+const macFour = (x: (k: number) => string, d: string) =>
+  [0, 1, 2, 3].map((k) => `(local.set $a${k} (f32x4.add (local.get $a${k}) (f32x4.mul ${x(k)} (v128.load offset=${k * 16} ${d}))))`).join('\n            ');
+
 const WAT = (shared: boolean) => `(module
   (import "env" "memory" (memory 1 65536 ${shared ? 'shared' : ''}))
 
   ;; acc[c] += Σ_i x[i·xStep + c]·dy[i·C + c], i < count, for each of the c4 channel vectors
-  ;; (one row of a depthwise filter gradient: xStep is the stride times C·4 bytes).
+  ;; (one row of a depthwise filter gradient: xStep is the stride times C·4 bytes); four channel
+  ;; vectors at a time, then the rest one by one.
   (func (export "rowMac") (param $x i32) (param $dy i32) (param $acc i32) (param $count i32) (param $xStep i32) (param $c4 i32)
-    (local $a v128) (local $px i32) (local $pd i32) (local $n i32) (local $dyStep i32)
+    (local $a v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $px i32) (local $pd i32) (local $n i32) (local $dyStep i32)
     (local.set $dyStep (i32.shl (local.get $c4) (i32.const 4)))
+    (block $quadsDone (loop $quads
+      (br_if $quadsDone (i32.lt_s (local.get $c4) (i32.const 4)))
+      ${loadFour('(local.get $acc)')}
+      (local.set $px (local.get $x))
+      (local.set $pd (local.get $dy))
+      (local.set $n (local.get $count))
+      (block $rowDone (loop $row
+        (br_if $rowDone (i32.eqz (local.get $n)))
+            ${macFour((k) => `(v128.load offset=${k * 16} (local.get $px))`, '(local.get $pd)')}
+        (local.set $px (i32.add (local.get $px) (local.get $xStep)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $dyStep)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $row)))
+      ${storeFour('(local.get $acc)')}
+      (local.set $acc (i32.add (local.get $acc) (i32.const 64)))
+      (local.set $x (i32.add (local.get $x) (i32.const 64)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 64)))
+      (local.set $c4 (i32.sub (local.get $c4) (i32.const 4)))
+      (br $quads)))
     (block $done (loop $chan
       (br_if $done (i32.eqz (local.get $c4)))
       (local.set $a (v128.load (local.get $acc)))
@@ -90,10 +122,11 @@ const WAT = (shared: boolean) => `(module
       (br $pixel))))
 
   ;; acc[ci, co] += Σ_p x[p, ci]·dy[p, co] over \`pixels\` pixels (a 1×1 convolution's filter gradient,
-  ;; Cout = c4·4), in blocks of 64 pixels so that each block's rows stay in L1 while every (ci, co)
-  ;; accumulator runs over it in a register.
+  ;; Cout = c4·4), in blocks of 64 pixels so that each block's rows stay in L1 while the accumulators of
+  ;; (ci, four output vectors) run over it in registers (then the rest of the outputs one vector at a time).
   (func (export "pointwiseFilterGrad") (param $x i32) (param $dy i32) (param $acc i32) (param $pixels i32) (param $cin i32) (param $c4 i32)
     (local $n i32) (local $ci i32) (local $j i32) (local $k i32) (local $a v128) (local $px i32) (local $pd i32) (local $pa i32) (local $xs i32) (local $ds i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $v v128)
     (local.set $xs (i32.shl (local.get $cin) (i32.const 2)))
     (local.set $ds (i32.shl (local.get $c4) (i32.const 4)))
     (block $done (loop $blocks
@@ -104,19 +137,33 @@ const WAT = (shared: boolean) => `(module
       (loop $inputs
         (local.set $j (i32.const 0))
         (loop $outputs
-          (local.set $a (v128.load (local.get $pa)))
           (local.set $px (i32.add (local.get $x) (i32.shl (local.get $ci) (i32.const 2))))
           (local.set $pd (i32.add (local.get $dy) (i32.shl (local.get $j) (i32.const 4))))
           (local.set $k (local.get $n))
-          (loop $pixel
-            (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load32_splat (local.get $px)) (v128.load (local.get $pd)))))
-            (local.set $px (i32.add (local.get $px) (local.get $xs)))
-            (local.set $pd (i32.add (local.get $pd) (local.get $ds)))
-            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-            (br_if $pixel (i32.gt_s (local.get $k) (i32.const 0))))
-          (v128.store (local.get $pa) (local.get $a))
-          (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (if (i32.le_s (i32.add (local.get $j) (i32.const 4)) (local.get $c4))
+            (then
+              ${loadFour('(local.get $pa)')}
+              (loop $pixel4
+                (local.set $v (v128.load32_splat (local.get $px)))
+            ${macFour(() => '(local.get $v)', '(local.get $pd)')}
+                (local.set $px (i32.add (local.get $px) (local.get $xs)))
+                (local.set $pd (i32.add (local.get $pd) (local.get $ds)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                (br_if $pixel4 (i32.gt_s (local.get $k) (i32.const 0))))
+              ${storeFour('(local.get $pa)')}
+              (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
+              (local.set $j (i32.add (local.get $j) (i32.const 4))))
+            (else
+              (local.set $a (v128.load (local.get $pa)))
+              (loop $pixel
+                (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load32_splat (local.get $px)) (v128.load (local.get $pd)))))
+                (local.set $px (i32.add (local.get $px) (local.get $xs)))
+                (local.set $pd (i32.add (local.get $pd) (local.get $ds)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                (br_if $pixel (i32.gt_s (local.get $k) (i32.const 0))))
+              (v128.store (local.get $pa) (local.get $a))
+              (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))))
           (br_if $outputs (i32.lt_s (local.get $j) (local.get $c4))))
         (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
         (br_if $inputs (i32.lt_s (local.get $ci) (local.get $cin))))

@@ -89,11 +89,18 @@ for (const paddings of [[[0, 0], [1, 1], [1, 1], [0, 0]], [[1, 0], [0, 2], [3, 1
     name: `pad ${JSON.stringify(paddings)} of 2x5x4x8`,
     run: () => withGrads((x, z) => tf.pad(x, paddings.map((p) => [...p]) as [number, number][]).add(z.sum()), rnd([2, 5, 4, 8], 43), tf.scalar(0), 44),
   });
-// 1×1 convolutions with 8 output channels (the SIMD pointwise filter gradient), over more than one 64-pixel block.
-for (const [cin, size] of [[3, 9], [8, 4], [16, 12]])
+// 1×1 convolutions with 8 and 24 output channels (the SIMD pointwise filter gradient: four output vectors at a time,
+// then one by one), over more than one 64-pixel block.
+for (const [cin, size, cout] of [[3, 9, 8], [8, 4, 8], [16, 12, 8], [5, 9, 24]])
   cases.push({
-    name: `conv2d 1x1 ${cin}→8 channels ${size}x${size}`,
-    run: () => withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 0), rnd([2, size, size, cin], 36), rnd([1, 1, cin, 8], 37), 38),
+    name: `conv2d 1x1 ${cin}→${cout} channels ${size}x${size}`,
+    run: () => withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 0), rnd([2, size, size, cin], 36), rnd([1, 1, cin, cout], 37), 38),
+  });
+// Depthwise with 24 channels: the SIMD filter gradient's row sums four channel vectors at a time, then one by one.
+for (const stride of [1, 2] as const)
+  cases.push({
+    name: `depthwise k3 s${stride} same 7x6, 24 channels`,
+    run: () => withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same'), rnd([2, 7, 6, 24], 49), rnd([3, 3, 24, 1], 50), 51),
   });
 // Non-square inputs: height and width padded and cropped separately.
 for (const [h, w] of [[7, 9], [10, 7]])
