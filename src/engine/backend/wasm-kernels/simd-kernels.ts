@@ -124,43 +124,27 @@ export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
   const { top, left } = g.pad;
   const out = b.makeOutput(filterShape, 'float32');
   const taps = kh * kw;
-  const acc = new ChannelScratch(b, C, taps);
+  // Scratch: one image's sums (taps·C floats), then the column runs of each filter column j (the output
+  // columns whose input column ow·s + j − left lies in [0, W)) as three i32 each.
+  const ap = b.wasm._malloc(taps * C * 4 + kw * 12);
   try {
-    const [xp, dyp, ap] = [offsetOf(b, x), offsetOf(b, dy), acc.vectorsPtr];
-    const c4 = C / 4;
-    const px = C * 4;
-    // Output columns whose input column ow·s + j − left lies in [0, W), for each filter column j.
-    const cols = Array.from({ length: kw }, (_, j) => {
+    const [xp, dyp, colsp] = [offsetOf(b, x), offsetOf(b, dy), ap + taps * C * 4];
+    const cols = new Int32Array(b.wasm.HEAPF32.buffer, colsp, kw * 3);
+    for (let j = 0; j < kw; j++) {
       const run = validRun(OW, stride, j - left, W);
-      return { ...run, firstInput: run.lo * stride + j - left };
-    });
+      cols.set([run.lo, run.count, run.lo * stride + j - left], j * 3);
+    }
     const total = new Float64Array(taps * C);
     for (let n = 0; n < N; n++) {
       loops.zero(ap, taps * C * 4);
-      for (let oh = 0; oh < OH; oh++)
-        for (let i = 0; i < kh; i++) {
-          const ih = oh * stride + i - top;
-          if (ih < 0 || ih >= H) continue;
-          for (let j = 0; j < kw; j++) {
-            const col = cols[j];
-            if (col.count === 0) continue;
-            loops.rowMac(
-              xp + ((n * H + ih) * W + col.firstInput) * px,
-              dyp + ((n * OH + oh) * OW + col.lo) * px,
-              ap + (i * kw + j) * px,
-              col.count,
-              stride * px,
-              c4,
-            );
-          }
-        }
+      loops.depthwiseFilterGradImage(xp + n * H * W * C * 4, dyp + n * OH * OW * C * 4, ap, colsp, H, W, OH, OW, C / 4, kh, kw, stride, top);
       const a = new Float32Array(b.wasm.HEAPF32.buffer, ap, taps * C);
       for (let q = 0; q < a.length; q++) total[q] += a[q];
     }
     new Float32Array(b.wasm.HEAPF32.buffer, offsetOf(b, out), taps * C).set(total);
     return out;
   } finally {
-    acc.free();
+    b.wasm._free(ap);
   }
 }
 

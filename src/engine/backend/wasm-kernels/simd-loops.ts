@@ -59,7 +59,7 @@ const WAT = (shared: boolean) => `(module
   ;; acc[c] += Σ_i x[i·xStep + c]·dy[i·C + c], i < count, for each of the c4 channel vectors
   ;; (one row of a depthwise filter gradient: xStep is the stride times C·4 bytes); four channel
   ;; vectors at a time, then the rest one by one.
-  (func (export "rowMac") (param $x i32) (param $dy i32) (param $acc i32) (param $count i32) (param $xStep i32) (param $c4 i32)
+  (func $rowMac (export "rowMac") (param $x i32) (param $dy i32) (param $acc i32) (param $count i32) (param $xStep i32) (param $c4 i32)
     (local $a v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $px i32) (local $pd i32) (local $n i32) (local $dyStep i32)
     (local.set $dyStep (i32.shl (local.get $c4) (i32.const 4)))
@@ -101,6 +101,42 @@ const WAT = (shared: boolean) => `(module
       (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
       (local.set $c4 (i32.sub (local.get $c4) (i32.const 1)))
       (br $chan))))
+
+  ;; One image's depthwise filter gradient, added to acc ([kh·kw][C] floats): rowMac for every output
+  ;; row oh and filter tap (i, j) whose input row oh·s + i − pt lies in the image, over the output columns
+  ;; cols describes for tap column j: three i32 at cols + 12·j (first output column, how many, and the
+  ;; input column of the first). One call per image instead of one per row and tap from JavaScript.
+  (func (export "depthwiseFilterGradImage") (param $x i32) (param $dy i32) (param $acc i32) (param $cols i32)
+      (param $H i32) (param $W i32) (param $OH i32) (param $OW i32) (param $c4 i32) (param $kh i32) (param $kw i32) (param $s i32) (param $pt i32)
+    (local $oh i32) (local $i i32) (local $j i32) (local $ih i32) (local $pix i32) (local $col i32) (local $count i32)
+    (local.set $pix (i32.shl (local.get $c4) (i32.const 4)))
+    (block $rowsDone (loop $rows
+      (br_if $rowsDone (i32.ge_s (local.get $oh) (local.get $OH)))
+      (local.set $i (i32.const 0))
+      (block $tapRowsDone (loop $tapRows
+        (br_if $tapRowsDone (i32.ge_s (local.get $i) (local.get $kh)))
+        (local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $s)) (local.get $i)) (local.get $pt)))
+        (if (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.lt_s (local.get $ih) (local.get $H)))
+          (then
+            (local.set $j (i32.const 0))
+            (block $tapColsDone (loop $tapCols
+              (br_if $tapColsDone (i32.ge_s (local.get $j) (local.get $kw)))
+              (local.set $col (i32.add (local.get $cols) (i32.mul (local.get $j) (i32.const 12))))
+              (local.set $count (i32.load offset=4 (local.get $col)))
+              (if (i32.gt_s (local.get $count) (i32.const 0))
+                (then (call $rowMac
+                  (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (local.get $ih) (local.get $W)) (i32.load offset=8 (local.get $col))) (local.get $pix)))
+                  (i32.add (local.get $dy) (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $OW)) (i32.load (local.get $col))) (local.get $pix)))
+                  (i32.add (local.get $acc) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (local.get $pix)))
+                  (local.get $count)
+                  (i32.mul (local.get $s) (local.get $pix))
+                  (local.get $c4))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $tapCols)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tapRows)))
+      (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+      (br $rows))))
 
   ;; count pixels of c4 vectors each from src to dst, srcStep and dstStep bytes apart (space-to-batch runs).
   (func (export "copyPixels") (param $src i32) (param $dst i32) (param $count i32) (param $srcStep i32) (param $dstStep i32) (param $c4 i32)
@@ -335,6 +371,10 @@ export interface SimdLoops {
   scaleAdd(src: number, w: number, dst: number, nvec: number, first: number): void;
   dot(a: number, b: number, nvec: number): number;
   rowMac(x: number, dy: number, acc: number, count: number, xStep: number, c4: number): void;
+  depthwiseFilterGradImage(
+    x: number, dy: number, acc: number, cols: number, H: number, W: number, OH: number, OW: number, c4: number,
+    kh: number, kw: number, s: number, pt: number,
+  ): void;
   channelSums(x: number, y: number, nvec: number, c4: number, sums: number): void;
   channelMoments(x: number, nvec: number, c4: number, sums: number): void;
   channelAffine(x: number, y: number, nvec: number, c4: number, v: number, out: number): void;
