@@ -1,5 +1,9 @@
 import * as tf from '../tf';
 import { Module, type ForwardContext } from './module';
+import { installReluGradient } from './relu-grad';
+
+// ReLU's gradient as one fused kernel where the backend has it (relu-grad.ts).
+installReluGradient();
 
 export class ReLU extends Module {
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {

@@ -33,7 +33,7 @@ function expectClose(got: tf.Tensor, want: number[], what: string, rel = 2e-5) {
 
 // 4·9·9 = 324 rows: more than one of the SIMD kernels' 256-row blocks. C = 8 takes the SIMD loops on
 // wasm, C = 6 the JavaScript fallback; the inputs sit far from zero (mean ~5, sd ~0.1), where a
-// one-pass variance would lose digits.
+// one-pass variance in float32 would lose digits (the SIMD loop sums x and x² in float64).
 describe.each(['cpu', 'wasm'] as const)('BatchNorm training kernels on %s', (backend) => {
   it.each([8, 6])('C = %i: x̂, μ, σ², s and dx match the float64 formulas, with no tensor left behind', async (C) => {
     const report = await chooseBackend({ prefer: backend });

@@ -1,5 +1,6 @@
 import * as tf from '../../tf';
 import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
+import { RELU_GRAD, reluGradValues } from '../../nn/relu-grad';
 import { applyChannelBroadcast, channelBroadcastOf, type BroadcastOp } from './channel-broadcast';
 
 /**
@@ -77,6 +78,13 @@ export function registerFastElementwiseKernels(): string[] {
       });
     reduceKernel('Sum', false);
     reduceKernel('Mean', true);
+    // ReLU's gradient in one pass (nn/relu-grad.ts).
+    overrideKernel<CpuBackendLike>(RELU_GRAD, 'cpu', ({ dy, x }, b) => {
+      const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
+      reluGradValues(cpuValues(b, dy), cpuValues(b, x), dx);
+      return b.makeTensorInfo(x.shape, 'float32', dx);
+    });
+    replaced.push(RELU_GRAD);
     return replaced;
   });
 }

@@ -6,6 +6,7 @@ import { heapView, offsetOf, type WasmHeap } from './heap';
 import type { SimdLoops } from './simd-loops';
 import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, validRun, type PixelRuns } from '../cpu-kernels/space-batch';
 import { WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../spaces/darts/weighted-sum';
+import { RELU_GRAD, reluGradValues } from '../../nn/relu-grad';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from '../../nn/batchnorm-op';
 
 /** The parts of tfjs-backend-wasm these kernels use. */
@@ -172,6 +173,15 @@ export function maxPoolGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.Ten
   if (N * OH * OW > 0)
     loops.maxPoolGrad(offsetOf(b, input), offsetOf(b, output), offsetOf(b, dy), offsetOf(b, dx), N, H, W, OH, OW, C / 4,
       info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+  return dx;
+}
+
+/** ReLU's gradient dx = dy·step(x) (nn/relu-grad.ts) as a SIMD pass, the last size mod 4 in JavaScript. */
+export function reluGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.TensorInfo, x: tf.TensorInfo): tf.TensorInfo {
+  const dx = b.makeOutput(x.shape, 'float32');
+  const n = tf.util.sizeFromShape(x.shape);
+  loops.reluGrad(offsetOf(b, dy), offsetOf(b, x), offsetOf(b, dx), n >> 2);
+  if (n % 4) reluGradValues(heapView(b, dy), heapView(b, x), heapView(b, dx), n - (n % 4));
   return dx;
 }
 
@@ -382,6 +392,10 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && weightedSumGradSimd(loops, be, inputs, a.index as number[], a.K as number);
   });
+  overrideKernel(RELU_GRAD, 'wasm', ({ dy, x }, b) => {
+    const be = bound(b);
+    return be && reluGradSimd(loops, be, dy, x);
+  });
   overrideKernel(BATCH_NORM_TRAIN, 'wasm', ({ x }, b, a) => {
     const be = bound(b);
     return be && batchNormTrainSimd(loops, be, x, a.eps as number);
@@ -390,5 +404,5 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
   });
-  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'Concat (channels)', 'SplitV (channels)', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD] };
+  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'Concat (channels)', 'SplitV (channels)', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD, RELU_GRAD] };
 }

@@ -261,6 +261,21 @@ ${windowBounds('$ow', '$sw', '$pl', '$kw', '$W', '$w0', '$w1')}
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br_if $images (i32.lt_s (local.get $n) (local.get $N)))))
 
+  ;; dx = dy·step(x) over nvec vectors (ReLU's gradient): dy where x > 0, 0 where x ≤ 0, NaN where x is NaN.
+  (func (export "reluGrad") (param $dy i32) (param $x i32) (param $dx i32) (param $nvec i32)
+    (local $v v128) (local $s v128)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $nvec)))
+      (local.set $v (v128.load (local.get $x)))
+      (local.set $s (v128.and (v128.const f32x4 1 1 1 1) (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))))
+      (local.set $s (v128.bitselect (local.get $v) (local.get $s) (f32x4.ne (local.get $v) (local.get $v))))
+      (v128.store (local.get $dx) (f32x4.mul (v128.load (local.get $dy)) (local.get $s)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
+      (br $l))))
+
   ;; bytes zero bytes at p. TypedArray.fill on a SharedArrayBuffer (the threaded build's memory) goes
   ;; element by element, ~6× slower than memory.fill (0.42 against 0.07 ms for 2 MB here).
   (func (export "zero") (param $p i32) (param $bytes i32)
@@ -362,6 +377,7 @@ ${windowBounds('$ow', '$sw', '$pl', '$kw', '$W', '$w0', '$w1')}
 
 export interface SimdLoops {
   zero(p: number, bytes: number): void;
+  reluGrad(dy: number, x: number, dx: number, nvec: number): void;
   copyPixels(src: number, dst: number, count: number, srcStep: number, dstStep: number, c4: number): void;
   pointwiseFilterGrad(x: number, dy: number, acc: number, pixels: number, cin: number, c4: number): void;
   maxPoolGrad(
