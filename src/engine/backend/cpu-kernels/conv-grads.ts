@@ -16,12 +16,13 @@ import { maxPoolGradFromOutput, poolInfo } from './max-pool-grad';
 
 export type Attrs = { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown; dataFormat?: string };
 
-export function convInfo(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean) {
+/** A convolution's geometry; the dilation is the attributes' (the depthwise loops below take one). */
+export function convInfo(xShape: number[], filterShape: number[], attrs: Attrs & { dilations?: number | number[] }, depthwise: boolean) {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
     attrs.strides,
-    1,
+    (attrs.dilations ?? 1) as number | [number, number],
     attrs.pad as 'valid',
     attrs.dimRoundingMode as 'floor' | undefined,
     depthwise,
@@ -97,10 +98,10 @@ export function conv2dBackpropInput(w: Float32Array, dy: Float32Array, ci: tf.ba
   return dx;
 }
 
-/** Depthwise (channel multiplier 1): dW[kh,kw,c] = Σ x[n,ih,iw,c] · dy[n,oh,ow,c] */
+/** Depthwise (channel multiplier 1, dilation d): dW[kh,kw,c] = Σ x[n,ih,iw,c] · dy[n,oh,ow,c], ih = oh·s + kh·d − pt */
 export function depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = ci;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw0 } = ci;
   const pt = ci.padInfo.top;
   const pl = ci.padInfo.left;
   const dw = new Float32Array(KH * KW * C);
@@ -109,10 +110,10 @@ export function depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, ci: t
       for (let ow = 0; ow < OW; ow++) {
         const dyOff = ((n * OH + oh) * OW + ow) * C;
         for (let kh = 0; kh < KH; kh++) {
-          const ih = oh * sh + kh - pt;
+          const ih = oh * sh + kh * dh - pt;
           if (ih < 0 || ih >= H) continue;
           for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * sw + kw - pl;
+            const iw = ow * sw + kw * dw0 - pl;
             if (iw < 0 || iw >= W) continue;
             const xOff = ((n * H + ih) * W + iw) * C;
             const wOff = (kh * KW + kw) * C;
@@ -123,10 +124,10 @@ export function depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, ci: t
   return dw;
 }
 
-/** Depthwise (multiplier 1): dx[n,ih,iw,c] = Σ W[kh,kw,c] · dy[n,oh,ow,c] */
+/** Depthwise (multiplier 1, dilation d): dx[n,ih,iw,c] = Σ W[kh,kw,c] · dy[n,oh,ow,c], ih = oh·s + kh·d − pt */
 export function depthwiseBackpropInput(w: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = ci;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw0 } = ci;
   const pt = ci.padInfo.top;
   const pl = ci.padInfo.left;
   const dx = new Float32Array(N * H * W * C);
@@ -135,10 +136,10 @@ export function depthwiseBackpropInput(w: Float32Array, dy: Float32Array, ci: tf
       for (let ow = 0; ow < OW; ow++) {
         const dyOff = ((n * OH + oh) * OW + ow) * C;
         for (let kh = 0; kh < KH; kh++) {
-          const ih = oh * sh + kh - pt;
+          const ih = oh * sh + kh * dh - pt;
           if (ih < 0 || ih >= H) continue;
           for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * sw + kw - pl;
+            const iw = ow * sw + kw * dw0 - pl;
             if (iw < 0 || iw >= W) continue;
             const xOff = ((n * H + ih) * W + iw) * C;
             const wOff = (kh * KW + kw) * C;

@@ -52,6 +52,8 @@ const explicit = (t: number, b: number, l: number, r: number) => [[0, 0], [t, b]
 interface Geometry {
   /** Stride, the same along both axes. */
   s: number;
+  /** Dilation, the same along both axes (above 1 only for a stride-1 depthwise input gradient). */
+  d: number;
   pad: { top: number; bottom: number; left: number; right: number };
   kh: number;
   kw: number;
@@ -66,16 +68,28 @@ interface Geometry {
  * wider than the filter), else null.
  */
 function geometryOf(info: tf.backend_util.Conv2DInfo): Geometry | null {
-  const { filterHeight: kh, filterWidth: kw, strideHeight: s, padInfo } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: s, dilationHeight: d, padInfo } = info;
   const { top, bottom, left, right } = padInfo;
-  if (info.strideWidth !== s) return null;
-  if (Math.max(top, bottom) > kh - 1 || Math.max(left, right) > kw - 1) return null;
-  return { s, pad: { top, bottom, left, right }, kh, kw, H: info.inHeight, W: info.inWidth, OH: info.outHeight, OW: info.outWidth };
+  if (info.strideWidth !== s || info.dilationWidth !== d) return null;
+  if (Math.max(top, bottom) > d * (kh - 1) || Math.max(left, right) > d * (kw - 1)) return null;
+  return { s, d, pad: { top, bottom, left, right }, kh, kw, H: info.inHeight, W: info.inWidth, OH: info.outHeight, OW: info.outWidth };
 }
 
 /** The forward convolution's geometry (dilation 1, NHWC) when these kernels handle it, else null. */
 export function geometry(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean): Geometry | null {
   return supported(attrs) ? geometryOf(convInfo(xShape, filterShape, attrs, depthwise)) : null;
+}
+
+/** A depthwise convolution's geometry (NHWC) with any dilation at stride 1, else as geometry(). */
+function depthwiseGeometry(xShape: number[], filterShape: number[], attrs: Attrs & { dilations?: number | number[] }): Geometry | null {
+  if (supported(attrs)) return geometry(xShape, filterShape, attrs, true);
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides,
+    attrs.dilations as number | [number, number], attrs.pad as 'valid', attrs.dimRoundingMode as 'floor' | undefined, true, 'channelsLast',
+  );
+  const g = geometryOf(info);
+  return g && g.s === 1 ? g : null;
 }
 
 const conv = (x: Info, filter: Info, pads: number[][], b: WasmBackendForGrads, depthwise = false, dilation = 1) =>
@@ -95,7 +109,9 @@ function cropMiddle(t: Info, rows: number, cols: number, b: WasmBackendForGrads,
  * bottom (cropped when that would be negative).
  */
 function inputGradient(dy: Info, w: Info, g: Geometry, b: WasmBackendForGrads, keep: (t: Info) => Info, depthwise: boolean): Info {
-  const { s, kh, kw, H, W, OH, OW } = g;
+  const { s, d, H, W, OH, OW } = g;
+  // The filter's extent: dilation d spreads its k taps over d·(k − 1) + 1 rows.
+  const [kh, kw] = [d * (g.kh - 1) + 1, d * (g.kw - 1) + 1];
   let spread = dy;
   if (s > 1) {
     const [n, , , c] = dy.shape;
@@ -111,7 +127,7 @@ function inputGradient(dy: Info, w: Info, g: Geometry, b: WasmBackendForGrads, k
   const left = kw - 1 - g.pad.left;
   const bottom = Math.max(0, H - OH * s - top + kh - 1);
   const right = Math.max(0, W - OW * s - left + kw - 1);
-  return cropMiddle(conv(spread, w, explicit(top, bottom, left, right), b, depthwise), H, W, b, keep);
+  return cropMiddle(conv(spread, w, explicit(top, bottom, left, right), b, depthwise, d), H, W, b, keep);
 }
 
 /**
@@ -142,7 +158,7 @@ export function conv2dBackpropInputXnn(dy: Info, filter: Info, xShape: number[],
 
 export function depthwiseBackpropInputXnn(dy: Info, filter: Info, xShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
   if (filter.shape[3] !== 1) return null;
-  const g = geometry(xShape, filter.shape, attrs, true);
+  const g = depthwiseGeometry(xShape, filter.shape, attrs);
   if (!g) return null;
   return scratch(b, (keep) => inputGradient(dy, rotated(filter, b, keep), g, b, keep, true));
 }

@@ -19,6 +19,7 @@ import {
   type WasmBackendForGrads,
 } from './conv-grads-xnnpack';
 import { channelMeanByPooling } from './mean-by-pooling';
+import { enableNativeDilation } from '../../nn/dilated-depthwise';
 import { heapView } from './heap';
 
 /** The parts of tfjs-backend-wasm these kernels use: a tensor's data (a copy, or in place on the heap), and a new output. */
@@ -42,9 +43,11 @@ interface WasmBackendLike extends WasmBackendForGrads {
  */
 export function registerWasmTrainingKernels(): string[] {
   return once('wasm-training', () => {
-    const check = (kernel: string, attrs: Attrs & Record<string, unknown>, multiplier = 1) => {
-      if (!supported(attrs) || multiplier !== 1)
-        throw new Error(`${kernel} on wasm supports NHWC, dilation 1 and channel multiplier 1 only`);
+    // The depthwise loops take a dilation (the engine's dilated convolutions, nn/dilated-depthwise.ts).
+    const check = (kernel: string, attrs: Attrs & Record<string, unknown>, multiplier?: number) => {
+      const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC';
+      if (multiplier === undefined ? !supported(attrs) : !nhwc || multiplier !== 1)
+        throw new Error(`${kernel} on wasm supports NHWC${multiplier === undefined ? ', dilation 1' : ''} and channel multiplier 1 only`);
     };
     const kernels: Record<string, (i: Record<string, tf.TensorInfo>, b: WasmBackendLike, a: Attrs & Record<string, unknown>) => tf.TensorInfo> = {
       Conv2DBackpropFilter: ({ x, dy }, b, attrs) => {
@@ -133,6 +136,8 @@ export function registerWasmTrainingKernels(): string[] {
     };
     overrideKernel<WasmBackendLike>('Identity', 'wasm', ({ x }, b) => (x.dtype === 'string' ? null : share(x, b)));
     overrideKernel<WasmBackendLike>('Cast', 'wasm', ({ x }, b, attrs) => (attrs.dtype === x.dtype && x.dtype !== 'string' ? share(x, b) : null));
+    // Every depthwise gradient kernel above takes a dilation: the engine may run dilated convolutions as one kernel.
+    enableNativeDilation('wasm');
     return [...added, 'Conv2DBackpropInput', 'AvgPoolGrad', 'Mean', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND', 'Identity', 'Cast'];
   });
 }

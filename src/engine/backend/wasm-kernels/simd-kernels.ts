@@ -112,33 +112,36 @@ export function batchNormTrainGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy:
 }
 
 /**
- * Depthwise filter gradient dW[i,j,c] = Σ_{n,oh,ow} x[n, oh·s+i−pt, ow·s+j−pl, c]·dy[n,oh,ow,c]: one
- * SIMD row loop per (image, output row, filter tap) over the output columns whose input is inside
- * the image, four channels at a time; per-image sums added in float64.
+ * Depthwise filter gradient dW[i,j,c] = Σ_{n,oh,ow} x[n, oh·s+i·d−pt, ow·s+j·d−pl, c]·dy[n,oh,ow,c]
+ * (stride s, dilation d): one SIMD row loop per (image, output row, filter tap) over the output
+ * columns whose input is inside the image, four channels at a time; per-image sums added in float64.
  */
-export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: Attrs): tf.TensorInfo | null {
+export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: Attrs & { dilations?: number | number[] }): tf.TensorInfo | null {
   const [N, , , C] = x.shape;
-  if (filterShape[3] !== 1 || C % 4 !== 0 || x.dtype !== 'float32') return null;
-  const g = geometry(x.shape, filterShape, attrs, true);
-  if (!g) return null;
-  const { s: stride, kh, kw, H, W, OH, OW } = g;
-  const { top, left } = g.pad;
+  if (filterShape[3] !== 1 || C % 4 !== 0 || x.dtype !== 'float32' || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides, (attrs.dilations ?? 1) as number | [number, number],
+    attrs.pad as 'valid', attrs.dimRoundingMode as 'floor' | undefined, true, 'channelsLast',
+  );
+  const { strideHeight: stride, dilationHeight: dilation, filterHeight: kh, filterWidth: kw, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
+  if (info.strideWidth !== stride || info.dilationWidth !== dilation) return null;
+  const { top, left } = info.padInfo;
   const out = b.makeOutput(filterShape, 'float32');
   const taps = kh * kw;
   // Scratch: one image's sums (taps·C floats), then the column runs of each filter column j (the output
-  // columns whose input column ow·s + j − left lies in [0, W)) as three i32 each.
+  // columns whose input column ow·s + j·d − left lies in [0, W)) as three i32 each.
   const ap = b.wasm._malloc(taps * C * 4 + kw * 12);
   try {
     const [xp, dyp, colsp] = [offsetOf(b, x), offsetOf(b, dy), ap + taps * C * 4];
     const cols = new Int32Array(b.wasm.HEAPF32.buffer, colsp, kw * 3);
     for (let j = 0; j < kw; j++) {
-      const run = validRun(OW, stride, j - left, W);
-      cols.set([run.lo, run.count, run.lo * stride + j - left], j * 3);
+      const run = validRun(OW, stride, j * dilation - left, W);
+      cols.set([run.lo, run.count, run.lo * stride + j * dilation - left], j * 3);
     }
     const total = new Float64Array(taps * C);
     for (let n = 0; n < N; n++) {
       loops.zero(ap, taps * C * 4);
-      loops.depthwiseFilterGradImage(xp + n * H * W * C * 4, dyp + n * OH * OW * C * 4, ap, colsp, H, W, OH, OW, C / 4, kh, kw, stride, top);
+      loops.depthwiseFilterGradImage(xp + n * H * W * C * 4, dyp + n * OH * OW * C * 4, ap, colsp, H, W, OH, OW, C / 4, kh, kw, stride, dilation, top);
       const a = new Float32Array(b.wasm.HEAPF32.buffer, ap, taps * C);
       for (let q = 0; q < a.length; q++) total[q] += a[q];
     }

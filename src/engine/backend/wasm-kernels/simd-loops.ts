@@ -103,11 +103,11 @@ const WAT = (shared: boolean) => `(module
       (br $chan))))
 
   ;; One image's depthwise filter gradient, added to acc ([kh·kw][C] floats): rowMac for every output
-  ;; row oh and filter tap (i, j) whose input row oh·s + i − pt lies in the image, over the output columns
+  ;; row oh and filter tap (i, j) whose input row oh·s + i·d − pt (dilation d) lies in the image, over the output columns
   ;; cols describes for tap column j: three i32 at cols + 12·j (first output column, how many, and the
   ;; input column of the first). One call per image instead of one per row and tap from JavaScript.
   (func (export "depthwiseFilterGradImage") (param $x i32) (param $dy i32) (param $acc i32) (param $cols i32)
-      (param $H i32) (param $W i32) (param $OH i32) (param $OW i32) (param $c4 i32) (param $kh i32) (param $kw i32) (param $s i32) (param $pt i32)
+      (param $H i32) (param $W i32) (param $OH i32) (param $OW i32) (param $c4 i32) (param $kh i32) (param $kw i32) (param $s i32) (param $d i32) (param $pt i32)
     (local $oh i32) (local $i i32) (local $j i32) (local $ih i32) (local $pix i32) (local $col i32) (local $count i32)
     (local.set $pix (i32.shl (local.get $c4) (i32.const 4)))
     (block $rowsDone (loop $rows
@@ -115,7 +115,7 @@ const WAT = (shared: boolean) => `(module
       (local.set $i (i32.const 0))
       (block $tapRowsDone (loop $tapRows
         (br_if $tapRowsDone (i32.ge_s (local.get $i) (local.get $kh)))
-        (local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $s)) (local.get $i)) (local.get $pt)))
+        (local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $s)) (i32.mul (local.get $i) (local.get $d))) (local.get $pt)))
         (if (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.lt_s (local.get $ih) (local.get $H)))
           (then
             (local.set $j (i32.const 0))
@@ -389,7 +389,7 @@ export interface SimdLoops {
   rowMac(x: number, dy: number, acc: number, count: number, xStep: number, c4: number): void;
   depthwiseFilterGradImage(
     x: number, dy: number, acc: number, cols: number, H: number, W: number, OH: number, OW: number, c4: number,
-    kh: number, kw: number, s: number, pt: number,
+    kh: number, kw: number, s: number, d: number, pt: number,
   ): void;
   channelSums(x: number, y: number, nvec: number, c4: number, sums: number): void;
   channelMoments(x: number, nvec: number, c4: number, sums: number): void;

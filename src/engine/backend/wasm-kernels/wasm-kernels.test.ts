@@ -114,15 +114,23 @@ for (const [h, w] of [[7, 9], [10, 7]])
       run: () => withGrads((x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'), rnd([2, h, w, 3], 22), rnd([5, 5, 3, 1], 23), 24),
     });
   }
-// Dilation 2 as the engine computes it (the DARTS dil_conv ops): space-to-batch around undilated kernels.
+// Dilation 2 as the engine computes it (the DARTS dil_conv ops): at stride 1 on wasm one dilated kernel
+// (XNNPACK forward and input gradient, the SIMD filter gradient with 8 channels, the JavaScript one with 3),
+// on cpu and at stride 2 space-to-batch around undilated kernels; the two ways must agree.
 for (const size of [7, 8])
   for (const stride of [1, 2])
     for (const k of [3, 5])
-      cases.push({
-        name: `dilated depthwise d2 k${k} s${stride} pad ${k - 1} ${size}x${size}`,
-        run: () =>
-          withGrads((x, w) => dilatedDepthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 2, k - 1), rnd([2, size, size, 3], 16), rnd([k, k, 3, 1], 17), 18),
-      });
+      for (const channels of stride === 1 ? [3, 8] : [3])
+        cases.push({
+          name: `dilated depthwise d2 k${k} s${stride} pad ${k - 1} ${size}x${size}, ${channels} channels`,
+          run: () =>
+            withGrads(
+              (x, w) => dilatedDepthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 2, k - 1),
+              rnd([2, size, size, channels], 16),
+              rnd([k, k, channels, 1], 17),
+              18,
+            ),
+        });
 for (const [axes, keepDims] of [[[0, 1, 2], false], [[0, 1, 2], true], [[0], false], [[2, 0, 1], false], [[0, 1, 2, 3], false], [[1, 2], true]] as const)
   cases.push({
     name: `mean over axes ${axes.join(',')}${keepDims ? ' keepDims' : ''}`,
