@@ -23,6 +23,23 @@ const widenAdd = (p: string, v: string) => `
       (v128.store offset=16 ${p} (f64x2.add (v128.load offset=16 ${p})
         (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get ${v}) (local.get ${v})))))`;
 
+/**
+ * Rows of a channels-last tensor, vector by vector: `body` sees $o (the vector's byte offset in the
+ * tensor, up to $end), $q (its channel vector's byte offset in a row, 0 to $row) and, with `sums`, $p
+ * (the address of that channel vector's float64 sums: $s + 2·$q). The channel offset restarts every
+ * row, with no test per vector.
+ */
+const channelRows = (body: string, sums = true) => `(block $done (loop $rows
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $q (i32.const 0))
+        (loop $vecs
+          ${sums ? '(local.set $p (i32.add (local.get $s) (i32.shl (local.get $q) (i32.const 1))))' : ''}
+          ${body}
+          (local.set $o (i32.add (local.get $o) (i32.const 16)))
+          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+          (br_if $vecs (i32.lt_u (local.get $q) (local.get $row))))
+        (br $rows)))`;
+
 /** A loop over nvec vectors storing `value` (an expression of src and dst) at dst, both advancing 16 bytes. */
 const vectorLoop = (value: string) => `(block $done (loop $l
         (br_if $done (i32.eqz (local.get $nvec)))
@@ -307,72 +324,54 @@ ${windowBounds('$ow', '$sw', '$pl', '$kw', '$W', '$w0', '$w1')}
   ;; s0[c] += x, and s1[c] += x·y when y is not 0 (BatchNorm's backward pass). s0 and s1 are C doubles
   ;; each, s1 right after s0; each 4-float vector widens to two f64x2 halves.
   (func (export "channelSums") (param $x i32) (param $y i32) (param $nvec i32) (param $c4 i32) (param $s i32)
-    (local $p i32) (local $end i32) (local $stride i32) (local $a v128) (local $b v128)
+    (local $o i32) (local $q i32) (local $p i32) (local $end i32) (local $row i32) (local $stride i32) (local $a v128) (local $b v128)
+    (local.set $row (i32.shl (local.get $c4) (i32.const 4)))
     (local.set $stride (i32.shl (local.get $c4) (i32.const 5)))
-    (local.set $end (i32.add (local.get $s) (local.get $stride)))
-    (local.set $p (local.get $s))
-    (block $done (loop $l
-      (br_if $done (i32.eqz (local.get $nvec)))
-      (local.set $a (v128.load (local.get $x)))
-      ${widenAdd('(local.get $p)', '$a')}
-      (if (local.get $y) (then
-        (local.set $b (f32x4.mul (local.get $a) (v128.load (local.get $y))))
-        ${widenAdd('(i32.add (local.get $p) (local.get $stride))', '$b')}
-        (local.set $y (i32.add (local.get $y) (i32.const 16)))))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $p (i32.add (local.get $p) (i32.const 32)))
-      (if (i32.eq (local.get $p) (local.get $end)) (then (local.set $p (local.get $s))))
-      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
-      (br $l))))
+    (local.set $end (i32.shl (local.get $nvec) (i32.const 4)))
+    (if (i32.eqz (local.get $y))
+      (then ${channelRows(`(local.set $a (v128.load (i32.add (local.get $x) (local.get $o))))
+          ${widenAdd('(local.get $p)', '$a')}`)})
+      (else ${channelRows(`(local.set $a (v128.load (i32.add (local.get $x) (local.get $o))))
+          ${widenAdd('(local.get $p)', '$a')}
+          (local.set $b (f32x4.mul (local.get $a) (v128.load (i32.add (local.get $y) (local.get $o)))))
+          ${widenAdd('(i32.add (local.get $p) (local.get $stride))', '$b')}`)})))
 
   ;; s0[c] += x and s1[c] += x² in float64, one pass (BatchNorm's mean and variance: x is widened before
   ;; squaring, so x² is exact and Σx²/n − μ² loses nothing a float32 result would keep unless |μ|/σ
   ;; passes ~10³). s0 and s1 are C doubles each, s1 right after s0.
   (func (export "channelMoments") (param $x i32) (param $nvec i32) (param $c4 i32) (param $s i32)
-    (local $p i32) (local $end i32) (local $stride i32) (local $a v128) (local $lo v128) (local $hi v128)
+    (local $o i32) (local $q i32) (local $p i32) (local $end i32) (local $row i32) (local $stride i32) (local $a v128) (local $lo v128) (local $hi v128)
+    (local.set $row (i32.shl (local.get $c4) (i32.const 4)))
     (local.set $stride (i32.shl (local.get $c4) (i32.const 5)))
-    (local.set $end (i32.add (local.get $s) (local.get $stride)))
-    (local.set $p (local.get $s))
-    (block $done (loop $l
-      (br_if $done (i32.eqz (local.get $nvec)))
-      (local.set $a (v128.load (local.get $x)))
-      (local.set $lo (f64x2.promote_low_f32x4 (local.get $a)))
-      (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a))))
-      (v128.store (local.get $p) (f64x2.add (v128.load (local.get $p)) (local.get $lo)))
-      (v128.store offset=16 (local.get $p) (f64x2.add (v128.load offset=16 (local.get $p)) (local.get $hi)))
-      (v128.store (i32.add (local.get $p) (local.get $stride))
-        (f64x2.add (v128.load (i32.add (local.get $p) (local.get $stride))) (f64x2.mul (local.get $lo) (local.get $lo))))
-      (v128.store offset=16 (i32.add (local.get $p) (local.get $stride))
-        (f64x2.add (v128.load offset=16 (i32.add (local.get $p) (local.get $stride))) (f64x2.mul (local.get $hi) (local.get $hi))))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $p (i32.add (local.get $p) (i32.const 32)))
-      (if (i32.eq (local.get $p) (local.get $end)) (then (local.set $p (local.get $s))))
-      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
-      (br $l))))
+    (local.set $end (i32.shl (local.get $nvec) (i32.const 4)))
+    ${channelRows(`(local.set $a (v128.load (i32.add (local.get $x) (local.get $o))))
+          (local.set $lo (f64x2.promote_low_f32x4 (local.get $a)))
+          (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a))))
+          (v128.store (local.get $p) (f64x2.add (v128.load (local.get $p)) (local.get $lo)))
+          (v128.store offset=16 (local.get $p) (f64x2.add (v128.load offset=16 (local.get $p)) (local.get $hi)))
+          (v128.store (i32.add (local.get $p) (local.get $stride))
+            (f64x2.add (v128.load (i32.add (local.get $p) (local.get $stride))) (f64x2.mul (local.get $lo) (local.get $lo))))
+          (v128.store offset=16 (i32.add (local.get $p) (local.get $stride))
+            (f64x2.add (v128.load offset=16 (i32.add (local.get $p) (local.get $stride))) (f64x2.mul (local.get $hi) (local.get $hi))))`)})
 
   ;; out = (x − v0[c])·v1[c] − y·v2[c]; with y = 0: out = (x − v0[c])·v1[c].
   ;; BatchNorm forward: x̂ = (x − μ)·s (v0 = μ, v1 = s). Backward with x = dx̂, y = x̂:
   ;; dx = (dx̂ − mean(dx̂))·s − x̂·(mean(dx̂·x̂)·s) (v0 = mean(dx̂), v1 = s, v2 = mean(dx̂·x̂)·s).
   (func (export "channelAffine") (param $x i32) (param $y i32) (param $nvec i32) (param $c4 i32) (param $v i32) (param $out i32)
-    (local $p i32) (local $end i32) (local $stride i32) (local $r v128)
-    (local.set $stride (i32.shl (local.get $c4) (i32.const 4)))
-    (local.set $end (i32.add (local.get $v) (local.get $stride)))
-    (local.set $p (local.get $v))
-    (block $done (loop $l
-      (br_if $done (i32.eqz (local.get $nvec)))
-      (local.set $r (f32x4.mul (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $p)))
-                               (v128.load (i32.add (local.get $p) (local.get $stride)))))
-      (if (local.get $y) (then
-        (local.set $r (f32x4.sub (local.get $r)
-          (f32x4.mul (v128.load (local.get $y)) (v128.load (i32.add (local.get $p) (i32.shl (local.get $stride) (i32.const 1)))))))
-        (local.set $y (i32.add (local.get $y) (i32.const 16)))))
-      (v128.store (local.get $out) (local.get $r))
-      (local.set $x (i32.add (local.get $x) (i32.const 16)))
-      (local.set $out (i32.add (local.get $out) (i32.const 16)))
-      (local.set $p (i32.add (local.get $p) (i32.const 16)))
-      (if (i32.eq (local.get $p) (local.get $end)) (then (local.set $p (local.get $v))))
-      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
-      (br $l))))
+    (local $o i32) (local $q i32) (local $end i32) (local $row i32) (local $v1 i32) (local $v2 i32) (local $r v128)
+    (local.set $row (i32.shl (local.get $c4) (i32.const 4)))
+    (local.set $end (i32.shl (local.get $nvec) (i32.const 4)))
+    (local.set $v1 (i32.add (local.get $v) (local.get $row)))
+    (local.set $v2 (i32.add (local.get $v1) (local.get $row)))
+    (if (i32.eqz (local.get $y))
+      (then ${channelRows(`(v128.store (i32.add (local.get $out) (local.get $o))
+            (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $v) (local.get $q))))
+                       (v128.load (i32.add (local.get $v1) (local.get $q)))))`, false)})
+      (else ${channelRows(`(v128.store (i32.add (local.get $out) (local.get $o))
+            (f32x4.sub
+              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $v) (local.get $q))))
+                         (v128.load (i32.add (local.get $v1) (local.get $q))))
+              (f32x4.mul (v128.load (i32.add (local.get $y) (local.get $o))) (v128.load (i32.add (local.get $v2) (local.get $q))))))`, false)})))
 )`;
 
 export interface SimdLoops {
