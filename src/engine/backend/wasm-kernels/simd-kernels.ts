@@ -128,23 +128,23 @@ export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
   const { top, left } = info.padInfo;
   const out = b.makeOutput(filterShape, 'float32');
   const taps = kh * kw;
-  // Scratch: one image's sums (taps·C floats), then the column runs of each filter column j (the output
-  // columns whose input column ow·s + j·d − left lies in [0, W)) as three i32 each.
-  const ap = b.wasm._malloc(taps * C * 4 + kw * 12);
+  // Scratch: one image's sums (taps·C floats), all images' sums in float64, then the column runs of each
+  // filter column j (the output columns whose input column ow·s + j·d − left lies in [0, W)) as three i32 each.
+  const ap = b.wasm._malloc(taps * C * 12 + kw * 12);
   try {
-    const [xp, dyp, colsp] = [offsetOf(b, x), offsetOf(b, dy), ap + taps * C * 4];
+    const [xp, dyp, totalp, colsp] = [offsetOf(b, x), offsetOf(b, dy), ap + taps * C * 4, ap + taps * C * 12];
     const cols = new Int32Array(b.wasm.HEAPF32.buffer, colsp, kw * 3);
     for (let j = 0; j < kw; j++) {
       const run = validRun(OW, stride, j * dilation - left, W);
       cols.set([run.lo, run.count, run.lo * stride + j * dilation - left], j * 3);
     }
-    const total = new Float64Array(taps * C);
+    loops.zero(totalp, taps * C * 8);
     for (let n = 0; n < N; n++) {
       loops.zero(ap, taps * C * 4);
       loops.depthwiseFilterGradImage(xp + n * H * W * C * 4, dyp + n * OH * OW * C * 4, ap, colsp, H, W, OH, OW, C / 4, kh, kw, stride, dilation, top);
-      const a = new Float32Array(b.wasm.HEAPF32.buffer, ap, taps * C);
-      for (let q = 0; q < a.length; q++) total[q] += a[q];
+      loops.widenAccumulate(ap, totalp, (taps * C) / 4);
     }
+    const total = new Float64Array(b.wasm.HEAPF32.buffer, totalp, taps * C);
     new Float32Array(b.wasm.HEAPF32.buffer, offsetOf(b, out), taps * C).set(total);
     return out;
   } finally {

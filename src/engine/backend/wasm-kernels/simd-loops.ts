@@ -155,6 +155,18 @@ const WAT = (shared: boolean) => `(module
       (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
       (br $rows))))
 
+  ;; dst += src widened to float64, over nvec 4-float vectors (dst: 4·nvec doubles).
+  (func (export "widenAccumulate") (param $src i32) (param $dst i32) (param $nvec i32)
+    (local $a v128)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $nvec)))
+      (local.set $a (v128.load (local.get $src)))
+      ${widenAdd('(local.get $dst)', '$a')}
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 1)))
+      (br $l))))
+
   ;; count pixels of c4 vectors each from src to dst, srcStep and dstStep bytes apart (space-to-batch runs).
   (func (export "copyPixels") (param $src i32) (param $dst i32) (param $count i32) (param $srcStep i32) (param $dstStep i32) (param $c4 i32)
     (local $k i32) (local $s i32) (local $d i32)
@@ -376,6 +388,7 @@ ${windowBounds('$ow', '$sw', '$pl', '$kw', '$W', '$w0', '$w1')}
 
 export interface SimdLoops {
   zero(p: number, bytes: number): void;
+  widenAccumulate(src: number, dst: number, nvec: number): void;
   reluGrad(dy: number, x: number, dx: number, nvec: number): void;
   copyPixels(src: number, dst: number, count: number, srcStep: number, dstStep: number, c4: number): void;
   pointwiseFilterGrad(x: number, dy: number, acc: number, pixels: number, cin: number, c4: number): void;
