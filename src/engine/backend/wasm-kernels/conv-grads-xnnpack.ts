@@ -1,6 +1,7 @@
 import * as tf from '../../tf';
 import { convInfo, supported, type Attrs } from '../cpu-kernels/conv-grads';
 import { poolInfo } from '../cpu-kernels/max-pool-grad';
+import { heapView, type WasmHeap } from './heap';
 
 /**
  * Convolution gradients on wasm, computed as forward convolutions so that they run on
@@ -21,14 +22,15 @@ import { poolInfo } from '../cpu-kernels/max-pool-grad';
  */
 
 /** The parts of tfjs-backend-wasm used here. */
-export interface WasmBackendForGrads {
+export interface WasmBackendForGrads extends WasmHeap {
   disposeData(dataId: unknown, force?: boolean): boolean;
+  makeOutput(shape: number[], dtype: 'float32'): Info;
 }
 
 type Info = tf.TensorInfo;
 
 /** Calls the wasm kernel registered under `name` directly (inside another kernel: no engine, no tape). */
-export function runWasmKernel(name: string, inputs: Record<string, Info>, backend: WasmBackendForGrads, attrs: Record<string, unknown>): Info {
+export function runWasmKernel(name: string, inputs: Record<string, Info>, backend: object, attrs: Record<string, unknown>): Info {
   const k = tf.getKernel(name, 'wasm');
   if (!k) throw new Error(`the wasm backend has no ${name} kernel`);
   return k.kernelFunc({ inputs, backend: backend as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as Info;
@@ -142,9 +144,24 @@ function filterGradientPads(g: Geometry): number[][] {
   return explicit(pad.top, bottom, pad.left, right);
 }
 
-/** The filter rotated 180° (kept for disposal), or the filter itself when it is 1×1 (rotation is a copy then). */
-const rotated = (filter: Info, b: WasmBackendForGrads, keep: (t: Info) => Info) =>
-  filter.shape[0] * filter.shape[1] === 1 ? filter : keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] }));
+/**
+ * The filter rotated 180° (kept for disposal), or the filter itself when it is 1×1 (rotation is a copy
+ * then). Filters are small: their taps are copied here (wasm's Reverse kernel cost ~80 µs a call,
+ * mostly its own set-up).
+ */
+function rotated(filter: Info, b: WasmBackendForGrads, keep: (t: Info) => Info): Info {
+  const taps = filter.shape[0] * filter.shape[1];
+  if (taps === 1) return filter;
+  if (filter.dtype !== 'float32') return keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] }));
+  const out = keep(b.makeOutput(filter.shape, 'float32'));
+  const [src, dst] = [heapView(b, filter), heapView(b, out)];
+  const tap = src.length / taps;
+  for (let t = 0; t < taps; t++) {
+    const from = (taps - 1 - t) * tap;
+    for (let i = 0; i < tap; i++) dst[t * tap + i] = src[from + i];
+  }
+  return out;
+}
 
 export function conv2dBackpropInputXnn(dy: Info, filter: Info, xShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
   const g = geometry(xShape, filter.shape, attrs, false);
