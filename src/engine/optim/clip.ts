@@ -1,4 +1,5 @@
 import * as tf from '../tf';
+import { linearCombination, sumOfSquares } from './multi-tensor';
 
 /**
  * Scales gradients so that their global L2 norm is at most maxNorm (torch.nn.utils.clip_grad_norm_).
@@ -7,8 +8,8 @@ import * as tf from '../tf';
  */
 export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
   return tf.tidy(() => {
-    const norm = tf.sqrt(tf.addN(grads.map((g) => g.square().sum()))) as tf.Scalar;
+    const norm = tf.sqrt(sumOfSquares(grads)) as tf.Scalar;
     const coef = tf.minimum(1, tf.div(maxNorm, norm.add(1e-6)));
-    return { grads: grads.map((g) => g.mul(coef)), norm };
+    return { grads: linearCombination([grads], coef.reshape([1]) as tf.Tensor1D), norm };
   });
 }

@@ -1,5 +1,6 @@
 import * as tf from '../tf';
 import type { NamedTensorState } from './state';
+import { linearCombination } from './multi-tensor';
 
 export interface SgdConfig {
   momentum: number;
@@ -23,27 +24,36 @@ export class Sgd {
     return this.buffers.get(v) ?? null;
   }
 
-  /** Applies one update; `grads` are aligned with the constructor's variables and are not disposed. */
+  /**
+   * Applies one update; `grads` are aligned with the constructor's variables and are not disposed. All
+   * parameters at once (optim/multi-tensor.ts): buf = μ·buf + grad + wd·w, then w = w − lr·buf.
+   */
   step(grads: tf.Tensor[], lr: number): void {
     const { momentum, weightDecay } = this.config;
+    const vars = this.vars;
+    // grad + wd·w (L2 decay), plus μ·buf for the variables that have a buffer.
+    const decayed = (idx: number[], extra: [tf.Tensor[], number][]) =>
+      linearCombination(
+        [...extra.map(([t]) => t), idx.map((i) => grads[i]), ...(weightDecay !== 0 ? [idx.map((i) => vars[i])] : [])],
+        [...extra.map(([, c]) => c), 1, ...(weightDecay !== 0 ? [weightDecay] : [])],
+      );
     tf.tidy(() => {
-      this.vars.forEach((v, i) => {
-        let g = grads[i];
-        if (weightDecay !== 0) g = g.add(v.mul(weightDecay));
-        if (momentum !== 0) {
-          const buf = this.buffers.get(v);
-          if (buf) {
-            buf.assign(buf.mul(momentum).add(g));
-            g = buf;
-          } else {
-            const nb = tf.variable(g.clone(), false);
-            tf.keep(nb);
-            this.buffers.set(v, nb);
-            g = nb;
-          }
-        }
-        v.assign(v.sub(g.mul(lr)));
-      });
+      const all = vars.map((_, i) => i);
+      let direction: tf.Tensor[];
+      if (momentum === 0) direction = decayed(all, []);
+      else {
+        const [withBuf, fresh] = [all.filter((i) => this.buffers.has(vars[i])), all.filter((i) => !this.buffers.has(vars[i]))];
+        const bufs = withBuf.map((i) => this.buffers.get(vars[i]) as tf.Variable);
+        decayed(withBuf, [[bufs, momentum]]).forEach((t, k) => bufs[k].assign(t));
+        decayed(fresh, []).forEach((t, k) => {
+          // The first step's buffer is the gradient itself (PyTorch).
+          const nb = tf.variable(t, false);
+          tf.keep(nb);
+          this.buffers.set(vars[fresh[k]], nb);
+        });
+        direction = vars.map((v) => this.buffers.get(v) as tf.Variable);
+      }
+      linearCombination([vars, direction], [1, -lr]).forEach((t, i) => vars[i].assign(t));
     });
   }
 

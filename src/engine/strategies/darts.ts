@@ -1,4 +1,5 @@
 import * as tf from '../tf';
+import { linearCombination, sumOfSquares } from '../optim/multi-tensor';
 import type { DartsStrategyConfig } from '../../shared/search-config';
 import { Adam } from '../optim/adam';
 import { clipByGlobalNorm } from '../optim/clip';
@@ -100,21 +101,19 @@ export class Darts implements SearchStrategy {
     try {
       // Each pass runs in its own tidy so that only its results outlive it (peak memory ~ one pass).
       tf.tidy(() => {
+        // w' = w − ξ·(g + wd·w + μ·buf): one SGD step without changing the optimiser's state.
         const gTrain = this.gradients(train, this.weights).grads;
-        this.weights.forEach((w, i) => {
-          const buf = this.wOpt.momentumBuffer(w);
-          let d = gTrain[i].add(saved[i].mul(weightDecay));
-          if (buf) d = d.add(buf.mul(momentum));
-          w.assign(saved[i].sub(d.mul(xi)));
-        });
+        const bufs = this.weights.map((w) => this.wOpt.momentumBuffer(w) ?? tf.zerosLike(w));
+        linearCombination([saved, gTrain, bufs], [1 - xi * weightDecay, -xi, -xi * momentum]).forEach((t, i) => this.weights[i].assign(t));
       });
       const unrolled = this.gradients(val, [...alphas, ...this.weights]);
       const dAlpha = unrolled.grads.slice(0, 2);
       const v = unrolled.grads.slice(2);
-      const eps = tf.tidy(() => tf.div(0.01, tf.sqrt(tf.addN(v.map((g) => g.square().sum())))));
+      const eps = tf.tidy(() => tf.div(0.01, tf.sqrt(sumOfSquares(v))));
       const alphaGradAt = (sign: 1 | -1) =>
         tf.tidy(() => {
-          this.weights.forEach((w, i) => w.assign(saved[i].add(v[i].mul(eps).mul(sign))));
+          const coefs = tf.concat([tf.ones([1]), eps.mul(sign).reshape([1])]) as tf.Tensor1D;
+          linearCombination([saved, v], coefs).forEach((t, i) => this.weights[i].assign(t));
           return this.gradients(train, alphas).grads;
         });
       const gPlus = alphaGradAt(1);

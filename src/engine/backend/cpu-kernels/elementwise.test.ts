@@ -44,7 +44,7 @@ beforeAll(async () => {
     const r = f();
     reference.push({ shape: r.shape, data: r.dataSync() as Float32Array });
   }
-  expect(registerFastElementwiseKernels()).toEqual(['Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'NasStudioReluGrad']);
+  expect(registerFastElementwiseKernels()).toEqual(['Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'NasStudioReluGrad', 'NasStudioLinearCombination', 'NasStudioSumOfSquares']);
 });
 
 describe('fast cpu elementwise kernels match the stock kernels', () => {

@@ -1,6 +1,7 @@
 import * as tf from '../../tf';
 import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
 import { RELU_GRAD, reluGradValues } from '../../nn/relu-grad';
+import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../optim/multi-tensor';
 import { applyChannelBroadcast, channelBroadcastOf, type BroadcastOp } from './channel-broadcast';
 
 /**
@@ -84,7 +85,21 @@ export function registerFastElementwiseKernels(): string[] {
       reluGradValues(cpuValues(b, dy), cpuValues(b, x), dx);
       return b.makeTensorInfo(x.shape, 'float32', dx);
     });
-    replaced.push(RELU_GRAD);
+    // Optimiser arithmetic over all parameter tensors in one call (optim/multi-tensor.ts).
+    overrideKernel<CpuBackendLike>(LINEAR_COMBINATION, 'cpu', (inputs, b, attrs) => {
+      const [terms, count] = [listInputs(inputs), attrs.count as number];
+      const c = cpuValues(b, inputs.c);
+      return terms.slice(0, count).map((t, j) => {
+        const out = new Float32Array(tf.util.sizeFromShape(t.shape));
+        combineValues(Array.from(c, (_, k) => cpuValues(b, terms[k * count + j])), c, out);
+        return b.makeTensorInfo(t.shape, 'float32', out);
+      });
+    });
+    overrideKernel<CpuBackendLike>(SUM_OF_SQUARES, 'cpu', (inputs, b) => {
+      const total = listInputs(inputs).reduce((s, t) => s + sumSquaresValues(cpuValues(b, t)), 0);
+      return b.makeTensorInfo([], 'float32', Float32Array.of(total));
+    });
+    replaced.push(RELU_GRAD, LINEAR_COMBINATION, SUM_OF_SQUARES);
     return replaced;
   });
 }

@@ -7,6 +7,7 @@ import type { SimdLoops } from './simd-loops';
 import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, validRun, type PixelRuns } from '../cpu-kernels/space-batch';
 import { WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../spaces/darts/weighted-sum';
 import { RELU_GRAD, reluGradValues } from '../../nn/relu-grad';
+import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../optim/multi-tensor';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from '../../nn/batchnorm-op';
 
 /** The parts of tfjs-backend-wasm these kernels use. */
@@ -186,6 +187,32 @@ export function reluGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.Tensor
   loops.reluGrad(offsetOf(b, dy), offsetOf(b, x), offsetOf(b, dx), n >> 2);
   if (n % 4) reluGradValues(heapView(b, dy), heapView(b, x), heapView(b, dx), n - (n % 4));
   return dx;
+}
+
+/** out[j] = Σ_k c[k]·t[k·count + j] (optim/multi-tensor.ts): one SIMD scale-and-add pass per term. */
+export function linearCombinationSimd(loops: SimdLoops, b: WasmHeapBackend, c: tf.TensorInfo, terms: tf.TensorInfo[], count: number): tf.TensorInfo[] {
+  const coefs = heapView(b, c).slice();
+  const K = coefs.length;
+  const outs = Array.from({ length: count }, (_, j) => b.makeOutput(terms[j].shape, 'float32'));
+  outs.forEach((out, j) => {
+    const n = tf.util.sizeFromShape(out.shape);
+    const nvec = n >> 2;
+    for (let k = 0; k < K; k++) loops.scaleAdd(offsetOf(b, terms[k * count + j]), coefs[k], offsetOf(b, out), nvec, k === 0 ? 1 : 0);
+    if (n % 4) combineValues(Array.from({ length: K }, (_, k) => heapView(b, terms[k * count + j])), coefs, heapView(b, out), nvec * 4);
+  });
+  return outs;
+}
+
+/** Σ over the tensors of Σ x² (optim/multi-tensor.ts), products in float32 and sums in float64. */
+export function sumOfSquaresSimd(loops: SimdLoops, b: WasmHeapBackend, tensors: tf.TensorInfo[]): tf.TensorInfo {
+  let total = 0;
+  for (const t of tensors) {
+    const nvec = tf.util.sizeFromShape(t.shape) >> 2;
+    total += loops.dot(offsetOf(b, t), offsetOf(b, t), nvec) + sumSquaresValues(heapView(b, t), nvec * 4);
+  }
+  const out = b.makeOutput([], 'float32');
+  heapView(b, out)[0] = total;
+  return out;
 }
 
 /** Inputs o0, o1, … of a weighted-sum kernel, in order. */
@@ -395,6 +422,14 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && weightedSumGradSimd(loops, be, inputs, a.index as number[], a.K as number);
   });
+  overrideKernel(LINEAR_COMBINATION, 'wasm', (inputs, b, a) => {
+    const be = bound(b);
+    return be && linearCombinationSimd(loops, be, inputs.c, listInputs(inputs), a.count as number);
+  });
+  overrideKernel(SUM_OF_SQUARES, 'wasm', (inputs, b) => {
+    const be = bound(b);
+    return be && sumOfSquaresSimd(loops, be, listInputs(inputs));
+  });
   overrideKernel(RELU_GRAD, 'wasm', ({ dy, x }, b) => {
     const be = bound(b);
     return be && reluGradSimd(loops, be, dy, x);
@@ -407,5 +442,5 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
   });
-  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'Concat (channels)', 'SplitV (channels)', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD, RELU_GRAD] };
+  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'Concat (channels)', 'SplitV (channels)', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD, RELU_GRAD, LINEAR_COMBINATION, SUM_OF_SQUARES] };
 }
