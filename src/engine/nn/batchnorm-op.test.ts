@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../tf';
 import { chooseBackend } from '../backend';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain, batchNormTrainGrad } from './batchnorm-op';
+import { BATCH_NORM_RUNNING_STATS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain, batchNormTrainGrad, updatedRunningStats } from './batchnorm-op';
 import { Rng } from '../util/rng';
 
 /** The formulas in float64, element by element: the independent reference. */
@@ -57,5 +57,34 @@ describe.each(['cpu', 'wasm'] as const)('BatchNorm training kernels on %s', (bac
       expectClose(batchNormTrainGrad(tf.tensor(dyv, shape), xhat, invStd), want.dx, 'dx', 1e-4);
     });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('BatchNorm running statistics on %s', (backend) => {
+  it('one fused kernel gives the bits of the composed float32 ops, with no tensor left behind', async () => {
+    await chooseBackend({ prefer: backend });
+    const kernel = tf.getKernel(BATCH_NORM_RUNNING_STATS, backend);
+    expect(kernel).toBeDefined();
+    const rng = new Rng(7);
+    const vals = [0, 1, 2, 3].map(() => Float32Array.from(rng.fillNormal(12)).map(Math.abs));
+    const before = tf.memory().numTensors;
+    const run = () =>
+      tf.tidy(() => {
+        const [rm, rv, mean, variance] = vals.map((v) => tf.tensor1d(v));
+        return updatedRunningStats(rm, rv, mean, variance, 0.1, 324 / 323).map((t) => t.dataSync().slice());
+      });
+    const fused = run();
+    tf.unregisterKernel(BATCH_NORM_RUNNING_STATS, backend);
+    let composed: ReturnType<typeof run>;
+    try {
+      composed = run();
+    } finally {
+      tf.registerKernel(kernel as tf.KernelConfig);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(fused[0])).toEqual(Array.from(composed[0]));
+    expect(Array.from(fused[1])).toEqual(Array.from(composed[1]));
+    fused[0].forEach((v, c) => expect(v).toBeCloseTo(0.9 * vals[0][c] + 0.1 * vals[2][c], 6));
+    fused[1].forEach((v, c) => expect(v).toBeCloseTo(0.9 * vals[1][c] + 0.1 * (324 / 323) * vals[3][c], 6));
   });
 });

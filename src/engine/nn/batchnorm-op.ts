@@ -16,6 +16,8 @@ import * as tf from '../tf';
  */
 export const BATCH_NORM_TRAIN = 'NasStudioBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'NasStudioBatchNormTrainGrad';
+/** The running statistics' update, one kernel instead of six tiny ones (per BatchNorm per forward pass). */
+export const BATCH_NORM_RUNNING_STATS = 'NasStudioBatchNormRunningStats';
 
 export interface BatchNormTrainResult {
   xhat: tf.Tensor;
@@ -45,6 +47,34 @@ export function batchNormTrainGrad(dy: tf.Tensor, xhat: tf.Tensor, invStd: tf.Te
     const axes = dy.shape.map((_, i) => i).slice(0, -1);
     return dy.sub(dy.mean(axes)).sub(xhat.mul(dy.mul(xhat).mean(axes))).mul(invStd);
   });
+}
+
+/**
+ * The running statistics after one training batch (PyTorch's momentum convention):
+ * mean ← (1 − m)·mean + m·μ, var ← (1 − m)·var + m·u·σ² with u = n/(n − 1) (σ² unbiased). New tensors.
+ */
+export function updatedRunningStats(runningMean: tf.Tensor, runningVar: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, momentum: number, unbias: number): [tf.Tensor, tf.Tensor] {
+  if (fused(BATCH_NORM_RUNNING_STATS))
+    return tf.engine().runKernel(BATCH_NORM_RUNNING_STATS, { runningMean, runningVar, mean, variance }, { momentum, unbias }) as [tf.Tensor, tf.Tensor];
+  return tf.tidy(() => [
+    runningMean.mul(1 - momentum).add(mean.mul(momentum)),
+    runningVar.mul(1 - momentum).add(variance.mul(momentum * unbias)),
+  ]);
+}
+
+/** The update above on flat data, rounded as the composed float32 ops round (the kernels' arithmetic). */
+export function runningStatsValues(
+  stats: { runningMean: Float32Array; runningVar: Float32Array; mean: Float32Array; variance: Float32Array },
+  momentum: number,
+  unbias: number,
+  out: { mean: Float32Array; variance: Float32Array },
+): void {
+  const f = Math.fround;
+  const [keep, m, mv] = [f(1 - momentum), f(momentum), f(momentum * unbias)];
+  for (let c = 0; c < out.mean.length; c++) {
+    out.mean[c] = f(f(stats.runningMean[c] * keep) + f(stats.mean[c] * m));
+    out.variance[c] = f(f(stats.runningVar[c] * keep) + f(stats.variance[c] * mv));
+  }
 }
 
 /** The forward arithmetic on flat channels-last data (float64 sums, two passes for σ²). */

@@ -1,6 +1,6 @@
 import * as tf from '../tf';
 import { Module, type ForwardContext } from './module';
-import { batchNormTrain, batchNormTrainGrad } from './batchnorm-op';
+import { batchNormTrain, batchNormTrainGrad, updatedRunningStats } from './batchnorm-op';
 
 /**
  * BatchNorm2d with PyTorch's semantics on NHWC: eps 1e-5, momentum 0.1; training mode normalises with
@@ -51,8 +51,10 @@ export class BatchNorm extends Module {
     const normalise = (input: tf.Tensor, save: tf.GradSaveFunc) => {
       const { xhat, mean, variance, invStd } = batchNormTrain(input, BatchNorm.eps);
       if (updateStats) {
-        this.runningMean.assign(this.runningMean.mul(1 - m).add(mean.mul(m)));
-        this.runningVar.assign(this.runningVar.mul(1 - m).add(variance.mul((m * n) / Math.max(n - 1, 1))));
+        const [rm, rv] = updatedRunningStats(this.runningMean, this.runningVar, mean, variance, m, n / Math.max(n - 1, 1));
+        this.runningMean.assign(rm);
+        this.runningVar.assign(rv);
+        tf.dispose([rm, rv]);
       }
       save([xhat, invStd]);
       return {

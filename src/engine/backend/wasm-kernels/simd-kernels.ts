@@ -8,7 +8,7 @@ import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShap
 import { WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../spaces/darts/weighted-sum';
 import { RELU_GRAD, reluGradValues } from '../../nn/relu-grad';
 import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../optim/multi-tensor';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward } from '../../nn/batchnorm-op';
+import { BATCH_NORM_RUNNING_STATS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward, runningStatsValues } from '../../nn/batchnorm-op';
 
 /** The parts of tfjs-backend-wasm these kernels use. */
 export interface WasmHeapBackend extends WasmHeap {
@@ -438,9 +438,18 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     const be = bound(b);
     return be && batchNormTrainSimd(loops, be, x, a.eps as number);
   });
+  overrideKernel(BATCH_NORM_RUNNING_STATS, 'wasm', ({ runningMean, runningVar, mean, variance }, b, a) => {
+    const be = bound(b);
+    if (!be) return null;
+    // C floats each: JavaScript on the heap.
+    const outs = [be.makeOutput(mean.shape, 'float32'), be.makeOutput(mean.shape, 'float32')];
+    const stats = { runningMean: heapView(be, runningMean), runningVar: heapView(be, runningVar), mean: heapView(be, mean), variance: heapView(be, variance) };
+    runningStatsValues(stats, a.momentum as number, a.unbias as number, { mean: heapView(be, outs[0]), variance: heapView(be, outs[1]) });
+    return outs;
+  });
   overrideKernel(BATCH_NORM_TRAIN_GRAD, 'wasm', ({ dy, xhat, invStd }, b) => {
     const be = bound(b);
     return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
   });
-  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'Concat (channels)', 'SplitV (channels)', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, WEIGHTED_SUM, WEIGHTED_SUM_GRAD, RELU_GRAD, LINEAR_COMBINATION, SUM_OF_SQUARES] };
+  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'Concat (channels)', 'SplitV (channels)', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, BATCH_NORM_RUNNING_STATS, WEIGHTED_SUM, WEIGHTED_SUM_GRAD, RELU_GRAD, LINEAR_COMBINATION, SUM_OF_SQUARES] };
 }
