@@ -146,19 +146,25 @@ function filterGradientPads(g: Geometry): number[][] {
 
 /**
  * The filter rotated 180° (kept for disposal), or the filter itself when it is 1×1 (rotation is a copy
- * then). Filters are small: their taps are copied here (wasm's Reverse kernel cost ~80 µs a call,
- * mostly its own set-up).
+ * then); with `transpose`, also its input and output channels swapped ([kh, kw, ci, co] →
+ * [kh, kw, co, ci]). Filters are small: they are copied here (wasm's Reverse and Transpose kernels
+ * cost ~50–80 µs a call, mostly their own set-up).
  */
-function rotated(filter: Info, b: WasmBackendForGrads, keep: (t: Info) => Info): Info {
-  const taps = filter.shape[0] * filter.shape[1];
-  if (taps === 1) return filter;
-  if (filter.dtype !== 'float32') return keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] }));
-  const out = keep(b.makeOutput(filter.shape, 'float32'));
+function rotated(filter: Info, b: WasmBackendForGrads, keep: (t: Info) => Info, transpose = false): Info {
+  const [kh, kw, ci, co] = filter.shape;
+  const taps = kh * kw;
+  if (taps === 1 && (!transpose || ci === 1 || co === 1)) return transpose ? view(filter, [kh, kw, co, ci]) : filter;
+  if (filter.dtype !== 'float32') {
+    const flipped = taps === 1 ? filter : keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] }));
+    return transpose ? keep(runWasmKernel('Transpose', { x: flipped }, b, { perm: [0, 1, 3, 2] })) : flipped;
+  }
+  const out = keep(b.makeOutput(transpose ? [kh, kw, co, ci] : filter.shape, 'float32'));
   const [src, dst] = [heapView(b, filter), heapView(b, out)];
   const tap = src.length / taps;
   for (let t = 0; t < taps; t++) {
-    const from = (taps - 1 - t) * tap;
-    for (let i = 0; i < tap; i++) dst[t * tap + i] = src[from + i];
+    const [from, to] = [(taps - 1 - t) * tap, t * tap];
+    if (!transpose) for (let i = 0; i < tap; i++) dst[to + i] = src[from + i];
+    else for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[to + o * ci + i] = src[from + i * co + o];
   }
   return out;
 }
@@ -167,9 +173,7 @@ export function conv2dBackpropInputXnn(dy: Info, filter: Info, xShape: number[],
   const g = geometry(xShape, filter.shape, attrs, false);
   if (!g) return null;
   return scratch(b, (keep) => {
-    const flipped = rotated(filter, b, keep);
-    const w = keep(runWasmKernel('Transpose', { x: flipped }, b, { perm: [0, 1, 3, 2] }));
-    return inputGradient(dy, w, g, b, keep, false);
+    return inputGradient(dy, rotated(filter, b, keep, true), g, b, keep, false);
   });
 }
 
