@@ -248,8 +248,7 @@ export function weightedSumGradSimd(loops: SimdLoops, b: WasmHeapBackend, inputs
   const dws = new Float64Array(K);
   outs.forEach((o, i) => {
     const wi = w[index[i]];
-    loops.scaleAdd(gp, wi, offsetOf(b, grads[i]), nvec, 1);
-    let d = loops.dot(gp, offsetOf(b, o), nvec);
+    let d = loops.scaleDot(gp, wi, offsetOf(b, grads[i]), offsetOf(b, o), nvec);
     const [gv, ov] = [heapView(b, grads[i]), heapView(b, o)];
     for (let q = nvec * 4; q < n; q++) {
       gv[q] = wi * g[q];

@@ -318,6 +318,33 @@ ${windowBounds('$ow', '$sw', '$pl', '$kw', '$W', '$w0', '$w1')}
       (then ${vectorLoop('(f32x4.mul (local.get $ws) (v128.load (local.get $src)))')})
       (else ${vectorLoop('(f32x4.add (v128.load (local.get $dst)) (f32x4.mul (local.get $ws) (v128.load (local.get $src))))')})))
 
+  ;; dst = w·dy and Σ dy·o (products in float32, summed in float64) over nvec vectors, in one pass over dy
+  ;; (one term of the weighted sum's gradient); two vectors a step into four running sums.
+  (func (export "scaleDot") (param $dy i32) (param $w f32) (param $dst i32) (param $o i32) (param $nvec i32) (result f64)
+    (local $ws v128) (local $g0 v128) (local $g1 v128) (local $p0 v128) (local $p1 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $ws (f32x4.splat (local.get $w)))
+    (block $done (loop $l
+      (br_if $done (i32.lt_s (local.get $nvec) (i32.const 1)))
+      (local.set $g0 (v128.load (local.get $dy)))
+      (v128.store (local.get $dst) (f32x4.mul (local.get $ws) (local.get $g0)))
+      (local.set $p0 (f32x4.mul (local.get $g0) (v128.load (local.get $o))))
+      (local.set $a0 (f64x2.add (local.get $a0) (f64x2.promote_low_f32x4 (local.get $p0))))
+      (local.set $a1 (f64x2.add (local.get $a1) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p0) (local.get $p0)))))
+      (if (i32.gt_s (local.get $nvec) (i32.const 1)) (then
+        (local.set $g1 (v128.load offset=16 (local.get $dy)))
+        (v128.store offset=16 (local.get $dst) (f32x4.mul (local.get $ws) (local.get $g1)))
+        (local.set $p1 (f32x4.mul (local.get $g1) (v128.load offset=16 (local.get $o))))
+        (local.set $a2 (f64x2.add (local.get $a2) (f64x2.promote_low_f32x4 (local.get $p1))))
+        (local.set $a3 (f64x2.add (local.get $a3) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p1) (local.get $p1)))))))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 32)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+      (local.set $o (i32.add (local.get $o) (i32.const 32)))
+      (local.set $nvec (i32.sub (local.get $nvec) (i32.const 2)))
+      (br $l)))
+    (local.set $a0 (f64x2.add (f64x2.add (local.get $a0) (local.get $a1)) (f64x2.add (local.get $a2) (local.get $a3))))
+    (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0))))
+
   ;; Σ a·b over nvec vectors, products in float32, summed in float64.
   (func (export "dot") (param $a i32) (param $b i32) (param $nvec i32) (result f64)
     (local $acc v128) (local $p v128)
@@ -398,6 +425,7 @@ export interface SimdLoops {
   ): void;
   scaleAdd(src: number, w: number, dst: number, nvec: number, first: number): void;
   dot(a: number, b: number, nvec: number): number;
+  scaleDot(dy: number, w: number, dst: number, o: number, nvec: number): number;
   rowMac(x: number, dy: number, acc: number, count: number, xStep: number, c4: number): void;
   depthwiseFilterGradImage(
     x: number, dy: number, acc: number, cols: number, H: number, W: number, OH: number, OW: number, c4: number,
