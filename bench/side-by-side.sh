@@ -2,14 +2,14 @@
 # Times the official PyTorch DARTS step (../shared/reference-bench) and ours on this machine, one after
 # the other, one config and order per process, so that the ratio is measured, not assumed: machines
 # of this kind differ by up to 3x from day to day (docs/performance.md). Needs Debian's python3-torch
-# and the reference sources (DARTS_REF, repository quark0/darts); writes bench/results/side-by-side-<date>/.
+# and the reference sources (DARTS_REF, repository quark0/darts); writes bench/results/side-by-side-<date>[-$TAG]/.
 #   DARTS_REF=/path/to/darts bash bench/side-by-side.sh [configs: tiny,small] [orders: first,second] [steps: 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${DARTS_REF:?set DARTS_REF to a checkout of quark0/darts}"
 harness="${REFERENCE_BENCH:-../shared/reference-bench}"
 configs="${1:-tiny,small}"; orders="${2:-first,second}"; steps="${3:-3}"
-out="bench/results/side-by-side-$(date -u +%Y-%m-%d)"
+out="bench/results/side-by-side-$(date -u +%Y-%m-%d)${TAG:+-$TAG}"
 mkdir -p "$out/reference"
 for c in ${configs//,/ }; do
   for o in ${orders//,/ }; do
