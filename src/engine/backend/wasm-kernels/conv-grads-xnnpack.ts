@@ -86,11 +86,7 @@ export function geometry(xShape: number[], filterShape: number[], attrs: Attrs, 
 function depthwiseGeometry(xShape: number[], filterShape: number[], attrs: Attrs & { dilations?: number | number[] }): Geometry | null {
   if (supported(attrs)) return geometry(xShape, filterShape, attrs, true);
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides,
-    attrs.dilations as number | [number, number], attrs.pad as 'valid', attrs.dimRoundingMode as 'floor' | undefined, true, 'channelsLast',
-  );
-  const g = geometryOf(info);
+  const g = geometryOf(convInfo(xShape, filterShape, attrs, true));
   return g && g.s === 1 ? g : null;
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '../../tf';
-import type { Attrs } from '../cpu-kernels/conv-grads';
+import { convInfo, type Attrs } from '../cpu-kernels/conv-grads';
 import { poolInfo } from '../cpu-kernels/max-pool-grad';
 import { geometry } from './conv-grads-xnnpack';
 import { heapView, offsetOf, type WasmHeap } from './heap';
@@ -120,10 +120,7 @@ export function batchNormTrainGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy:
 export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: Attrs & { dilations?: number | number[] }): tf.TensorInfo | null {
   const [N, , , C] = x.shape;
   if (filterShape[3] !== 1 || C % 4 !== 0 || x.dtype !== 'float32' || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides, (attrs.dilations ?? 1) as number | [number, number],
-    attrs.pad as 'valid', attrs.dimRoundingMode as 'floor' | undefined, true, 'channelsLast',
-  );
+  const info = convInfo(x.shape, filterShape, attrs, true);
   const { strideHeight: stride, dilationHeight: dilation, filterHeight: kh, filterWidth: kw, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
   if (info.strideWidth !== stride || info.dilationWidth !== dilation) return null;
   const { top, left } = info.padInfo;

@@ -76,7 +76,7 @@ const WAT = (shared: boolean) => `(module
   ;; acc[c] += Σ_i x[i·xStep + c]·dy[i·C + c], i < count, for each of the c4 channel vectors
   ;; (one row of a depthwise filter gradient: xStep is the stride times C·4 bytes); four channel
   ;; vectors at a time, then the rest one by one.
-  (func $rowMac (export "rowMac") (param $x i32) (param $dy i32) (param $acc i32) (param $count i32) (param $xStep i32) (param $c4 i32)
+  (func $rowMac (param $x i32) (param $dy i32) (param $acc i32) (param $count i32) (param $xStep i32) (param $c4 i32)
     (local $a v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $px i32) (local $pd i32) (local $n i32) (local $dyStep i32)
     (local.set $dyStep (i32.shl (local.get $c4) (i32.const 4)))
@@ -426,7 +426,6 @@ export interface SimdLoops {
   scaleAdd(src: number, w: number, dst: number, nvec: number, first: number): void;
   dot(a: number, b: number, nvec: number): number;
   scaleDot(dy: number, w: number, dst: number, o: number, nvec: number): number;
-  rowMac(x: number, dy: number, acc: number, count: number, xStep: number, c4: number): void;
   depthwiseFilterGradImage(
     x: number, dy: number, acc: number, cols: number, H: number, W: number, OH: number, OW: number, c4: number,
     kh: number, kw: number, s: number, d: number, pt: number,
