@@ -1,4 +1,5 @@
 import * as tf from '../tf';
+import { activeBackendHas } from '../util/custom-kernels';
 
 /**
  * Training-mode BatchNorm's normalisation as one forward and one backward kernel over channels-last
@@ -26,10 +27,8 @@ export interface BatchNormTrainResult {
   invStd: tf.Tensor1D;
 }
 
-const fused = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefined;
-
 export function batchNormTrain(x: tf.Tensor, eps: number): BatchNormTrainResult {
-  if (fused(BATCH_NORM_TRAIN)) {
+  if (activeBackendHas(BATCH_NORM_TRAIN)) {
     const [xhat, mean, variance, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x }, { eps }) as tf.Tensor[];
     return { xhat, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, invStd: invStd as tf.Tensor1D };
   }
@@ -42,7 +41,7 @@ export function batchNormTrain(x: tf.Tensor, eps: number): BatchNormTrainResult 
 }
 
 export function batchNormTrainGrad(dy: tf.Tensor, xhat: tf.Tensor, invStd: tf.Tensor): tf.Tensor {
-  if (fused(BATCH_NORM_TRAIN_GRAD)) return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy, xhat, invStd }, {}) as tf.Tensor;
+  if (activeBackendHas(BATCH_NORM_TRAIN_GRAD)) return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy, xhat, invStd }, {}) as tf.Tensor;
   return tf.tidy(() => {
     const axes = dy.shape.map((_, i) => i).slice(0, -1);
     return dy.sub(dy.mean(axes)).sub(xhat.mul(dy.mul(xhat).mean(axes))).mul(invStd);
@@ -54,7 +53,7 @@ export function batchNormTrainGrad(dy: tf.Tensor, xhat: tf.Tensor, invStd: tf.Te
  * mean ← (1 − m)·mean + m·μ, var ← (1 − m)·var + m·u·σ² with u = n/(n − 1) (σ² unbiased). New tensors.
  */
 export function updatedRunningStats(runningMean: tf.Tensor, runningVar: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, momentum: number, unbias: number): [tf.Tensor, tf.Tensor] {
-  if (fused(BATCH_NORM_RUNNING_STATS))
+  if (activeBackendHas(BATCH_NORM_RUNNING_STATS))
     return tf.engine().runKernel(BATCH_NORM_RUNNING_STATS, { runningMean, runningVar, mean, variance }, { momentum, unbias }) as [tf.Tensor, tf.Tensor];
   return tf.tidy(() => [
     runningMean.mul(1 - momentum).add(mean.mul(momentum)),

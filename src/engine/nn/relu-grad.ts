@@ -1,4 +1,5 @@
 import * as tf from '../tf';
+import { activeBackendHas } from '../util/custom-kernels';
 
 /**
  * ReLU's gradient as one kernel, dx = dy·step(x) (dy where x > 0, 0 where x ≤ 0, NaN where x is NaN),
@@ -29,7 +30,7 @@ export function installReluGradient(): void {
     gradFunc: (dy, saved) => {
       const [x] = saved;
       const dyT = dy as tf.Tensor;
-      if (tf.getKernel(RELU_GRAD, tf.getBackend()) && dyT.dtype === 'float32' && x.dtype === 'float32')
+      if (activeBackendHas(RELU_GRAD) && dyT.dtype === 'float32' && x.dtype === 'float32')
         return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dyT, x }, {}) as tf.Tensor };
       return { x: () => tf.mul(dyT, tf.cast(tf.step(x), 'float32')) };
     },

@@ -1,4 +1,5 @@
 import * as tf from '../tf';
+import { activeBackendHas, numbered, numberedInputs } from '../util/custom-kernels';
 
 /**
  * Arithmetic over a whole list of parameter tensors in one kernel call. An optimiser step and DARTS'
@@ -12,17 +13,10 @@ import * as tf from '../tf';
 export const LINEAR_COMBINATION = 'NasStudioLinearCombination';
 export const SUM_OF_SQUARES = 'NasStudioSumOfSquares';
 
-const fused = (kernel: string, tensors: tf.Tensor[]) =>
-  tf.getKernel(kernel, tf.getBackend()) !== undefined && tensors.every((t) => t.dtype === 'float32');
+const fused = (kernel: string, tensors: tf.Tensor[]) => activeBackendHas(kernel) && tensors.every((t) => t.dtype === 'float32');
 
-/** Inputs t0, t1, … of the fused kernels, in order (tfjs passes named inputs). */
-export const listInputs = (inputs: Record<string, tf.TensorInfo>): tf.TensorInfo[] =>
-  Object.keys(inputs)
-    .filter((k) => /^t\d+$/.test(k))
-    .sort((a, b) => +a.slice(1) - +b.slice(1))
-    .map((k) => inputs[k]);
-
-const named = (ts: tf.Tensor[]) => Object.fromEntries(ts.map((t, i) => [`t${i}`, t]));
+/** Inputs t0, t1, … of the fused kernels, in order. */
+export const listInputs = (inputs: Record<string, tf.TensorInfo>): tf.TensorInfo[] => numberedInputs(inputs, 't');
 
 /**
  * out[j] = Σ_k coefs[k]·terms[k][j] for every j: each term is a list of tensors aligned with the
@@ -36,7 +30,7 @@ export function linearCombination(terms: tf.Tensor[][], coefs: tf.Tensor1D | num
   return tf.tidy(() => {
     const c = Array.isArray(coefs) ? tf.tensor1d(coefs) : coefs;
     if (c.size !== terms.length) throw new Error(`linearCombination: ${terms.length} terms but ${c.size} coefficients`);
-    if (fused(LINEAR_COMBINATION, flat)) return tf.engine().runKernel(LINEAR_COMBINATION, { c, ...named(flat) }, { count }) as tf.Tensor[];
+    if (fused(LINEAR_COMBINATION, flat)) return tf.engine().runKernel(LINEAR_COMBINATION, { c, ...numbered('t', flat) }, { count }) as tf.Tensor[];
     // Term by term in float32, as the kernels add: the same bits whichever path runs.
     const ck = tf.unstack(c);
     return terms[0].map((_, j) => terms.slice(1).reduce((acc, term, k) => acc.add(term[j].mul(ck[k + 1])), terms[0][j].mul(ck[0])));
@@ -46,7 +40,7 @@ export function linearCombination(terms: tf.Tensor[][], coefs: tf.Tensor1D | num
 /** Σ over all the tensors of the sum of their squares, as a scalar tensor. */
 export function sumOfSquares(tensors: tf.Tensor[]): tf.Scalar {
   if (tensors.length === 0) return tf.scalar(0);
-  if (fused(SUM_OF_SQUARES, tensors)) return tf.engine().runKernel(SUM_OF_SQUARES, named(tensors), {}) as tf.Scalar;
+  if (fused(SUM_OF_SQUARES, tensors)) return tf.engine().runKernel(SUM_OF_SQUARES, numbered('t', tensors), {}) as tf.Scalar;
   // The fused kernels sum in float64, this in float32: reproducible on one backend set-up, not bit for bit across the two.
   return tf.tidy(() => tf.addN(tensors.map((t) => t.square().sum())) as tf.Scalar);
 }

@@ -30,10 +30,15 @@ export function convInfo(xShape: number[], filterShape: number[], attrs: Attrs &
   );
 }
 
+/** Channels-last data (tfjs names it NHWC in kernel attributes, channelsLast in layers). */
+export const isNhwc = (attrs: { dataFormat?: string }): boolean =>
+  attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
+
+/** Channels-last with dilation 1: the convolutions the loops below take (the depthwise ones also take a dilation). */
 export function supported(attrs: Attrs & { dilations?: number | number[] }): boolean {
   const d = attrs.dilations;
   const dil1 = d === undefined || d === 1 || (Array.isArray(d) && d.every((v) => v === 1));
-  return dil1 && (attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast');
+  return dil1 && isNhwc(attrs);
 }
 
 /** dW[kh,kw,ci,co] = Σ x[n, oh·s+kh−pt, ow·s+kw−pl, ci] · dy[n,oh,ow,co] */

@@ -1,5 +1,5 @@
 import * as tf from '../../tf';
-import { convInfo, supported, type Attrs } from '../cpu-kernels/conv-grads';
+import { convInfo, isNhwc, supported, type Attrs } from '../cpu-kernels/conv-grads';
 import { poolInfo } from '../cpu-kernels/max-pool-grad';
 import { heapView, type WasmHeap } from './heap';
 
@@ -85,7 +85,7 @@ export function geometry(xShape: number[], filterShape: number[], attrs: Attrs, 
 /** A depthwise convolution's geometry (NHWC) with any dilation at stride 1, else as geometry(). */
 function depthwiseGeometry(xShape: number[], filterShape: number[], attrs: Attrs & { dilations?: number | number[] }): Geometry | null {
   if (supported(attrs)) return geometry(xShape, filterShape, attrs, true);
-  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
+  if (!isNhwc(attrs)) return null;
   const g = geometryOf(convInfo(xShape, filterShape, attrs, true));
   return g && g.s === 1 ? g : null;
 }

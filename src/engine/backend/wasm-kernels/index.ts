@@ -3,6 +3,7 @@ import { once, overrideKernel } from '../kernel-override';
 import {
   convInfo,
   conv2dBackpropFilter,
+  isNhwc,
   depthwiseBackpropFilter,
   depthwiseBackpropInput,
   supported,
@@ -45,8 +46,7 @@ export function registerWasmTrainingKernels(): string[] {
   return once('wasm-training', () => {
     // The depthwise loops take a dilation (the engine's dilated convolutions, nn/dilated-depthwise.ts).
     const check = (kernel: string, attrs: Attrs & Record<string, unknown>, multiplier?: number) => {
-      const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC';
-      if (multiplier === undefined ? !supported(attrs) : !nhwc || multiplier !== 1)
+      if (multiplier === undefined ? !supported(attrs) : !isNhwc(attrs) || multiplier !== 1)
         throw new Error(`${kernel} on wasm supports NHWC${multiplier === undefined ? ', dilation 1' : ''} and channel multiplier 1 only`);
     };
     const kernels: Record<string, (i: Record<string, tf.TensorInfo>, b: WasmBackendLike, a: Attrs & Record<string, unknown>) => tf.TensorInfo> = {

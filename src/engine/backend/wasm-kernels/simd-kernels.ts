@@ -1,11 +1,12 @@
 import * as tf from '../../tf';
-import { convInfo, type Attrs } from '../cpu-kernels/conv-grads';
+import { convInfo, isNhwc, type Attrs } from '../cpu-kernels/conv-grads';
 import { poolInfo } from '../cpu-kernels/max-pool-grad';
 import { geometry } from './conv-grads-xnnpack';
 import { heapView, offsetOf, type WasmHeap } from './heap';
 import type { SimdLoops } from './simd-loops';
 import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, validRun, type PixelRuns } from '../cpu-kernels/space-batch';
-import { WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../spaces/darts/weighted-sum';
+import { TERM_PREFIX, WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../spaces/darts/weighted-sum';
+import { numberedInputs } from '../../util/custom-kernels';
 import { RELU_GRAD, reluGradValues } from '../../nn/relu-grad';
 import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../optim/multi-tensor';
 import { BATCH_NORM_RUNNING_STATS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward, runningStatsValues } from '../../nn/batchnorm-op';
@@ -119,7 +120,7 @@ export function batchNormTrainGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy:
  */
 export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: Attrs & { dilations?: number | number[] }): tf.TensorInfo | null {
   const [N, , , C] = x.shape;
-  if (filterShape[3] !== 1 || C % 4 !== 0 || x.dtype !== 'float32' || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
+  if (filterShape[3] !== 1 || C % 4 !== 0 || x.dtype !== 'float32' || !isNhwc(attrs)) return null;
   const info = convInfo(x.shape, filterShape, attrs, true);
   const { strideHeight: stride, dilationHeight: dilation, filterHeight: kh, filterWidth: kw, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
   if (info.strideWidth !== stride || info.dilationWidth !== dilation) return null;
@@ -213,7 +214,7 @@ export function sumOfSquaresSimd(loops: SimdLoops, b: WasmHeapBackend, tensors: 
 }
 
 /** Inputs o0, o1, … of a weighted-sum kernel, in order. */
-const termsOf = (inputs: Record<string, tf.TensorInfo>) => Object.keys(inputs).filter((k) => /^o\d+$/.test(k)).sort((a, b) => +a.slice(1) - +b.slice(1)).map((k) => inputs[k]);
+const termsOf = (inputs: Record<string, tf.TensorInfo>) => numberedInputs(inputs, TERM_PREFIX);
 
 /** y = Σ_i w[index_i]·o_i in SIMD passes (four floats at a time, the last size mod 4 in JavaScript). */
 export function weightedSumSimd(loops: SimdLoops, b: WasmHeapBackend, inputs: Record<string, tf.TensorInfo>, index: number[]): tf.TensorInfo {
@@ -359,9 +360,10 @@ function wasmMemoryOf(b: unknown): WebAssembly.Memory | null {
 
 /**
  * Binds the SIMD loops to the active wasm backend's memory and registers the kernels built on them:
- * the depthwise filter gradient ahead of the XNNPACK one, space-to-batch both ways ahead of the
- * JavaScript row copies (the earlier kernels stay for the shapes these refuse), and BatchNorm's fused training kernels, which src/engine/nn/batchnorm.ts uses when the active
- * backend has them. Returns the kernel names, or why nothing was installed.
+ * replacements for wasm's own kernels and for the engine's earlier ones (which stay for the shapes
+ * these refuse: channels not a multiple of 4, other layouts), and the engine's fused ops (BatchNorm,
+ * the mixed op's weighted sum, ReLU's gradient, the multi-tensor optimiser arithmetic), which the
+ * engine uses when the active backend has them. Returns the kernel names, or why nothing was installed.
  */
 export async function installSimdKernels(backend: unknown): Promise<{ kernels: string[]; why?: string }> {
   const memory = wasmMemoryOf(backend);
@@ -369,83 +371,50 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
   const { instantiateSimdLoops } = await import('./simd-loops');
   const { overrideKernel } = await import('../kernel-override');
   const loops = await instantiateSimdLoops(memory);
-  // Kernels run only against the memory they were bound to (a re-created backend has another).
-  const bound = (b: unknown) => (wasmMemoryOf(b) === memory ? (b as WasmHeapBackend) : null);
-  overrideKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm', ({ x, dy }, b, a) => {
-    const be = bound(b);
-    return be && depthwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs);
-  });
-  overrideKernel('Conv2DBackpropFilter', 'wasm', ({ x, dy }, b, a) => {
-    const be = bound(b);
-    return be && pointwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs);
-  });
-  overrideKernel('MaxPoolGrad', 'wasm', ({ dy, input, output }, b, a) => {
-    const be = bound(b);
-    return be && maxPoolGradSimd(loops, be, dy, input, output, a);
-  });
-  overrideKernel('Slice', 'wasm', ({ x }, b, a) => {
-    const be = bound(b);
-    return be && sliceSimd(loops, be, x, a.begin as number[], a.size as number[]);
-  });
-  overrideKernel('Concat', 'wasm', (inputs, b, a) => {
-    const be = bound(b);
-    const parts = Object.keys(inputs).sort((p, q) => +p - +q).map((k) => inputs[k]);
-    return be && concatChannelsSimd(loops, be, parts, tf.util.parseAxisParam(a.axis as number, parts[0]?.shape ?? [])[0]);
-  });
-  overrideKernel('SplitV', 'wasm', ({ x }, b, a) => {
-    const be = bound(b);
-    const axis = tf.util.parseAxisParam(a.axis as number, x.shape)[0];
-    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, a.numOrSizeSplits as number[] | number, axis);
-    return be && axis === 3 ? splitChannelsSimd(loops, be, x, sizes) : null;
-  });
-  overrideKernel('PadV2', 'wasm', ({ x }, b, a) => {
-    const be = bound(b);
-    return be && padSimd(loops, be, x, a.paddings as number[][], a.constantValue as number);
-  });
-  overrideKernel('SpaceToBatchND', 'wasm', ({ x }, b, a) => {
-    const be = bound(b);
-    return be && spaceToBatchSimd(loops, be, x, a.blockShape as number[], a.paddings as number[][]);
-  });
-  overrideKernel('BatchToSpaceND', 'wasm', ({ x }, b, a) => {
-    const be = bound(b);
-    return be && batchToSpaceSimd(loops, be, x, a.blockShape as number[], a.crops as number[][]);
-  });
-  overrideKernel(WEIGHTED_SUM, 'wasm', (inputs, b, a) => {
-    const be = bound(b);
-    return be && weightedSumSimd(loops, be, inputs, a.index as number[]);
-  });
-  overrideKernel(WEIGHTED_SUM_GRAD, 'wasm', (inputs, b, a) => {
-    const be = bound(b);
-    return be && weightedSumGradSimd(loops, be, inputs, a.index as number[], a.K as number);
-  });
-  overrideKernel(LINEAR_COMBINATION, 'wasm', (inputs, b, a) => {
-    const be = bound(b);
-    return be && linearCombinationSimd(loops, be, inputs.c, listInputs(inputs), a.count as number);
-  });
-  overrideKernel(SUM_OF_SQUARES, 'wasm', (inputs, b) => {
-    const be = bound(b);
-    return be && sumOfSquaresSimd(loops, be, listInputs(inputs));
-  });
-  overrideKernel(RELU_GRAD, 'wasm', ({ dy, x }, b) => {
-    const be = bound(b);
-    return be && reluGradSimd(loops, be, dy, x);
-  });
-  overrideKernel(BATCH_NORM_TRAIN, 'wasm', ({ x }, b, a) => {
-    const be = bound(b);
-    return be && batchNormTrainSimd(loops, be, x, a.eps as number);
-  });
-  overrideKernel(BATCH_NORM_RUNNING_STATS, 'wasm', ({ runningMean, runningVar, mean, variance }, b, a) => {
-    const be = bound(b);
-    if (!be) return null;
+  // Kernels run only against the memory they were bound to (a re-created backend has another); a kernel
+  // that returns null hands the call to the one registered before it.
+  const installed: string[] = [];
+  const on = (name: string, run: (inputs: Record<string, tf.TensorInfo>, be: WasmHeapBackend, attrs: Record<string, unknown>) => tf.TensorInfo | tf.TensorInfo[] | null, label = name) => {
+    overrideKernel(name, 'wasm', (inputs, b, attrs) => (wasmMemoryOf(b) === memory ? run(inputs, b as WasmHeapBackend, attrs) : null));
+    installed.push(label);
+  };
+  on('DepthwiseConv2dNativeBackpropFilter', ({ x, dy }, be, a) => depthwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs));
+  on('Conv2DBackpropFilter', ({ x, dy }, be, a) => pointwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs), 'Conv2DBackpropFilter (1×1)');
+  on('MaxPoolGrad', ({ dy, input, output }, be, a) => maxPoolGradSimd(loops, be, dy, input, output, a));
+  on('Slice', ({ x }, be, a) => sliceSimd(loops, be, x, a.begin as number[], a.size as number[]));
+  on(
+    'Concat',
+    (inputs, be, a) => {
+      const parts = numberedInputs(inputs, ''); // tfjs passes Concat's inputs as an array
+      return concatChannelsSimd(loops, be, parts, tf.util.parseAxisParam(a.axis as number, parts[0]?.shape ?? [])[0]);
+    },
+    'Concat (channels)',
+  );
+  on(
+    'SplitV',
+    ({ x }, be, a) => {
+      const axis = tf.util.parseAxisParam(a.axis as number, x.shape)[0];
+      const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, a.numOrSizeSplits as number[] | number, axis);
+      return axis === 3 ? splitChannelsSimd(loops, be, x, sizes) : null;
+    },
+    'SplitV (channels)',
+  );
+  on('PadV2', ({ x }, be, a) => padSimd(loops, be, x, a.paddings as number[][], a.constantValue as number));
+  on('SpaceToBatchND', ({ x }, be, a) => spaceToBatchSimd(loops, be, x, a.blockShape as number[], a.paddings as number[][]));
+  on('BatchToSpaceND', ({ x }, be, a) => batchToSpaceSimd(loops, be, x, a.blockShape as number[], a.crops as number[][]));
+  on(BATCH_NORM_TRAIN, ({ x }, be, a) => batchNormTrainSimd(loops, be, x, a.eps as number));
+  on(BATCH_NORM_TRAIN_GRAD, ({ dy, xhat, invStd }, be) => batchNormTrainGradSimd(loops, be, dy, xhat, invStd));
+  on(BATCH_NORM_RUNNING_STATS, ({ runningMean, runningVar, mean, variance }, be, a) => {
     // C floats each: JavaScript on the heap.
     const outs = [be.makeOutput(mean.shape, 'float32'), be.makeOutput(mean.shape, 'float32')];
     const stats = { runningMean: heapView(be, runningMean), runningVar: heapView(be, runningVar), mean: heapView(be, mean), variance: heapView(be, variance) };
     runningStatsValues(stats, a.momentum as number, a.unbias as number, { mean: heapView(be, outs[0]), variance: heapView(be, outs[1]) });
     return outs;
   });
-  overrideKernel(BATCH_NORM_TRAIN_GRAD, 'wasm', ({ dy, xhat, invStd }, b) => {
-    const be = bound(b);
-    return be && batchNormTrainGradSimd(loops, be, dy, xhat, invStd);
-  });
-  return { kernels: ['DepthwiseConv2dNativeBackpropFilter', 'Conv2DBackpropFilter (1×1)', 'MaxPoolGrad', 'Slice', 'Concat (channels)', 'SplitV (channels)', 'PadV2', 'SpaceToBatchND', 'BatchToSpaceND', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, BATCH_NORM_RUNNING_STATS, WEIGHTED_SUM, WEIGHTED_SUM_GRAD, RELU_GRAD, LINEAR_COMBINATION, SUM_OF_SQUARES] };
+  on(WEIGHTED_SUM, (inputs, be, a) => weightedSumSimd(loops, be, inputs, a.index as number[]));
+  on(WEIGHTED_SUM_GRAD, (inputs, be, a) => weightedSumGradSimd(loops, be, inputs, a.index as number[], a.K as number));
+  on(RELU_GRAD, ({ dy, x }, be) => reluGradSimd(loops, be, dy, x));
+  on(LINEAR_COMBINATION, (inputs, be, a) => linearCombinationSimd(loops, be, inputs.c, listInputs(inputs), a.count as number));
+  on(SUM_OF_SQUARES, (inputs, be) => sumOfSquaresSimd(loops, be, listInputs(inputs)));
+  return { kernels: installed };
 }

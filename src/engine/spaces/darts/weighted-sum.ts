@@ -1,4 +1,5 @@
 import * as tf from '../../tf';
+import { activeBackendHas, numbered } from '../../util/custom-kernels';
 
 /**
  * Fused kernels for the forward and backward pass, where the active backend has them (wasm: SIMD
@@ -8,18 +9,18 @@ import * as tf from '../../tf';
 export const WEIGHTED_SUM = 'NasStudioWeightedSum';
 export const WEIGHTED_SUM_GRAD = 'NasStudioWeightedSumGrad';
 
-const fused = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefined;
-const named = (outs: tf.Tensor[]) => Object.fromEntries(outs.map((o, i) => [`o${i}`, o]));
+/** The op outputs' input names: o0, o1, … */
+export const TERM_PREFIX = 'o';
 
 function weightedSumForward(outs: tf.Tensor[], weights: tf.Tensor1D, index: readonly number[]): tf.Tensor {
-  if (fused(WEIGHTED_SUM)) return tf.engine().runKernel(WEIGHTED_SUM, { ...named(outs), w: weights }, { index: [...index] }) as tf.Tensor;
+  if (activeBackendHas(WEIGHTED_SUM)) return tf.engine().runKernel(WEIGHTED_SUM, { ...numbered(TERM_PREFIX, outs), w: weights }, { index: [...index] }) as tf.Tensor;
   const scalars = tf.unstack(weights);
   return tf.addN(outs.map((o, i) => o.mul(scalars[index[i]])));
 }
 
 function weightedSumBackward(g: tf.Tensor, outs: tf.Tensor[], weights: tf.Tensor1D, index: readonly number[], K: number): tf.Tensor[] {
-  if (fused(WEIGHTED_SUM_GRAD))
-    return tf.engine().runKernel(WEIGHTED_SUM_GRAD, { dy: g, ...named(outs), w: weights }, { index: [...index], K }) as tf.Tensor[];
+  if (activeBackendHas(WEIGHTED_SUM_GRAD))
+    return tf.engine().runKernel(WEIGHTED_SUM_GRAD, { dy: g, ...numbered(TERM_PREFIX, outs), w: weights }, { index: [...index], K }) as tf.Tensor[];
   const wsc = tf.unstack(weights);
   const perWeight: tf.Tensor[] = Array.from({ length: K }, () => tf.scalar(0));
   outs.forEach((o, i) => (perWeight[index[i]] = g.mul(o).sum()));
