@@ -1,69 +1,25 @@
-import type { SearchConfig } from '../../shared/search-config';
-import { reductionCells, type DartsSpace } from '../spaces/darts/search-space';
-import { DEFAULT_RECOMPUTE, type Recompute } from '../spaces/darts/recompute-mode';
+import type { SearchConfig } from './config';
+import { spaceOf } from '../catalog';
+import type { InputShape, Recompute } from './space';
 
-/**
- * Peak memory of one search step, modelled from measurements (docs/performance.md). What a step holds
- * scales with the supernet's activation sizes, not with its FLOPs (those grow with C², activations
- * with C: bytes per FLOP measured 1.55 on tiny but ~1.0 on small, without recomputation). The unit is
- * one float per cell-output position and channel, batch × Σ_cells H_out² × C_cell
- * (`cellActivationSizes`): 40,960 for the bench's tiny config, 1,114,112 for small. Per recomputation
- * mode (SearchNetwork.recompute), bytes per unit, measured with the bench's byte watch (the peak of
- * tfjs's tensor byte count over a first-order DARTS step, wasm; default ops, 4 nodes):
- * - 'off', plain autodiff, every intermediate of every candidate op kept: tiny 9,300 (364 MiB), small
- *   ~8,700 (9.7 GB peak RSS on cpu) → 9,300;
- * - 'edge', the default, the cells' boundaries plus one mixed op's recomputation: tiny 973 (38 MiB),
- *   small 782 (831 MiB; 1,169 MiB peak RSS on wasm) → 980;
- * - 'cell', the boundaries plus one whole cell's recomputation and its gradients: tiny 125 MiB, small
- *   1,995 MiB, fitted as 40 per unit plus 8,100 per float of the largest cell (its batch × H_out² × C).
- * The paper's search defaults on 28×28×1 images (batch 64) measured 2,531 MiB ('edge'; estimate 3,189).
- * A second-order step adds copies of the weights and their gradients (small next to activations).
- * Used to steer away from the wasm backend, whose heap is limited to 4 GB, and to refuse searches
- * that do not fit; null when the image size is not known before loading (datasets from disk).
- */
-export const BYTES_PER_CELL_ACTIVATION_FLOAT: Record<Recompute, number> = { off: 9300, edge: 980, cell: 40 };
-/** 'cell' mode: bytes per float of the largest cell (its recomputation holds all its intermediates). */
-export const CELL_MODE_BYTES_PER_LARGEST_CELL_FLOAT = 8100;
+export {
+  BYTES_PER_CELL_ACTIVATION_FLOAT,
+  CELL_MODE_BYTES_PER_LARGEST_CELL_FLOAT,
+  cellActivationSizes,
+  estimateSpaceStepBytes,
+} from '../spaces/darts/memory-model';
 
-/** Per cell, H_out² × C of its intermediate nodes for one image (the unit of the memory model). */
-export function cellActivationSizes(space: DartsSpace, imageSize: number): number[] {
-  const reductions = new Set(reductionCells(space.cells));
-  let h = imageSize;
-  let C = space.channels;
-  const out: number[] = [];
-  for (let i = 0; i < space.cells; i++) {
-    if (reductions.has(i)) {
-      C *= 2;
-      h = Math.ceil(h / 2);
-    }
-    out.push(h * h * C);
-  }
-  return out;
+/** The image shape a config's dataset will have, when it is known before loading (not for datasets on disk). */
+export function knownInputShape(d: SearchConfig['data']): InputShape | null {
+  if (d.source === 'default') return { size: 28, channels: 1, classes: 10 };
+  if (d.source === 'synthetic') return { size: d.synthetic.imageSize, channels: d.synthetic.channels, classes: d.synthetic.classes };
+  return null;
 }
 
-/** Estimated peak bytes of one search step of a supernet over `batch` images of imageSize². */
-export function estimateSpaceStepBytes(
-  space: DartsSpace,
-  imageSize: number,
-  batch: number,
-  recompute: Recompute = DEFAULT_RECOMPUTE,
-): number {
-  const sizes = cellActivationSizes(space, imageSize);
-  const sum = sizes.reduce((a, b) => a + b, 0);
-  const bytes = batch * sum * BYTES_PER_CELL_ACTIVATION_FLOAT[recompute];
-  return recompute === 'cell'
-    ? bytes + batch * Math.max(...sizes) * CELL_MODE_BYTES_PER_LARGEST_CELL_FLOAT
-    : bytes;
-}
-
-export function estimateStepBytes(
-  config: SearchConfig,
-  recompute: Recompute = DEFAULT_RECOMPUTE,
-): number | null {
-  const d = config.data;
-  const size = d.source === 'default' ? 28 : d.source === 'synthetic' ? d.synthetic.imageSize : null;
-  if (size === null) return null;
-  return estimateSpaceStepBytes(config.space, size, config.batchSize, recompute);
+/** Estimated peak bytes of one search step (the space's cost model); null when the image size is not known yet. */
+export function estimateStepBytes(config: SearchConfig, recompute?: Recompute): number | null {
+  const shape = knownInputShape(config.data);
+  return shape === null ? null : spaceOf(config.space).cost.stepBytes(shape, config.batchSize, recompute);
 }
 
 /**
@@ -76,6 +32,6 @@ export function assertFitsInMemory(config: SearchConfig, backend: string, totalB
   const need = estimateStepBytes(config);
   if (need !== null && need > 0.8 * totalBytes)
     throw new Error(
-      `this search needs about ${(need / 1e9).toFixed(1)} GB per step on the ${backend} backend, but this machine has ${(totalBytes / 1e9).toFixed(1)} GB: reduce batchSize (now ${config.batchSize}), space.channels (now ${config.space.channels}) or space.cells (now ${config.space.cells}), or search on a GPU`,
+      `this search needs about ${(need / 1e9).toFixed(1)} GB per step on the ${backend} backend, but this machine has ${(totalBytes / 1e9).toFixed(1)} GB: reduce batchSize (now ${config.batchSize}) or the space's size (${spaceOf(config.space).summary}), or search on a GPU`,
     );
 }

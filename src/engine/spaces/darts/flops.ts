@@ -1,12 +1,13 @@
 import { reductionCells, type DartsSpace } from './search-space';
 import type { PrimitiveName } from './primitives-contract';
+import { allOps, type EdgeOps } from './param-count';
 
 /**
  * Conv + linear FLOPs (2 × multiply-accumulates) of one search-supernet forward pass for one image,
  * every candidate op counted, as the reference bench counts them (BN, ReLU, pools and sums excluded).
  * Used to report achieved GFLOP/s and to estimate cost in the wizard.
  */
-export function countForwardFlops(space: DartsSpace, imageSize: number, inChannels: number, numClasses: number): number {
+export function countForwardFlops(space: DartsSpace, imageSize: number, inChannels: number, numClasses: number, pick: EdgeOps = allOps): number {
   const { channels: C0, cells, nodes, stemMultiplier } = space;
   const conv = (hw: number, cin: number, cout: number, k: number, groups = 1) => 2 * hw * hw * (cin / groups) * cout * k * k;
   const down = (h: number) => Math.ceil(h / 2);
@@ -25,10 +26,11 @@ export function countForwardFlops(space: DartsSpace, imageSize: number, inChanne
     if (reduction) C *= 2;
     flops += conv(h, Cpp, C, 1) + conv(h, Cp, C, 1); // preprocess0 and preprocess1: a 1x1 conv, or FactorizedReduce (two half-width 1x1 convs) on the larger s0, cost the same
     const hOut = reduction ? down(h) : h;
+    let e = 0;
     for (let n = 0; n < nodes; n++) {
-      for (let j = 0; j < n + 2; j++) {
+      for (let j = 0; j < n + 2; j++, e++) {
         const strided = reduction && j < 2;
-        for (const op of space.ops) {
+        for (const op of pick(space, reduction, e)) {
           flops += opFlops(op, hOut, C);
           if (op === 'skip_connect' && strided) flops += conv(hOut, C, C, 1);
         }

@@ -1,12 +1,16 @@
 import { reductionCells, type DartsSpace } from './search-space';
 import type { PrimitiveName } from './primitives-contract';
 
+/** The candidate ops counted on edge `e` of a normal or reduction cell (default: all of the space's). */
+export type EdgeOps = (space: DartsSpace, reduction: boolean, e: number) => readonly PrimitiveName[];
+export const allOps: EdgeOps = (space) => space.ops;
+
 /**
  * Trainable parameters of the DARTS search supernet (weights only, not α), computed from the space
  * alone so the wizard can show it without building the network. Mirrors the reference model_search:
  * search-time BatchNorms have no affine parameters except the stem's.
  */
-export function countSupernetParams(space: DartsSpace, inChannels: number, numClasses: number): number {
+export function countSupernetParams(space: DartsSpace, inChannels: number, numClasses: number, pick: EdgeOps = allOps): number {
   const { channels: C0, cells, nodes, stemMultiplier } = space;
   const Cstem = stemMultiplier * C0;
   let params = 3 * 3 * inChannels * Cstem + 2 * Cstem; // stem conv (no bias) + affine BN
@@ -25,7 +29,8 @@ export function countSupernetParams(space: DartsSpace, inChannels: number, numCl
     if (reduction) C *= 2;
     // preprocess0/1: a 1x1 conv, or a FactorizedReduce (same count) after a reduction cell.
     params += Cpp * C + Cp * C;
-    for (let n = 0; n < nodes; n++) for (let j = 0; j < n + 2; j++) for (const op of space.ops) params += opParams(op, C, reduction && j < 2);
+    let e = 0;
+    for (let n = 0; n < nodes; n++) for (let j = 0; j < n + 2; j++, e++) for (const op of pick(space, reduction, e)) params += opParams(op, C, reduction && j < 2);
     [Cpp, Cp] = [Cp, nodes * C];
   }
   return params + Cp * numClasses + numClasses;

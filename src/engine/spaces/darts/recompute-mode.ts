@@ -6,7 +6,9 @@
  * The recomputation replays the segment with the same ForwardContext marked `replay`.
  * (No tfjs import here: the memory estimate, which the app's renderer also loads, needs these.)
  */
-export type Recompute = 'cell' | 'edge' | 'off';
+import type { Recompute } from '../../search/space';
+
+export type { Recompute };
 
 /**
  * SearchNetwork's default. Per edge: measured on the bench configs (docs/performance.md), it keeps the

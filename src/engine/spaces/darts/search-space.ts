@@ -4,6 +4,7 @@ import { DARTS_PRIMITIVES, type PrimitiveName } from './primitives-contract';
 /** The DARTS CNN search space as data (defaults from the paper). */
 export const DartsSpaceSchema = z
   .object({
+    name: z.literal('darts').default('darts'),
     /** Candidate ops on every edge; a subset of the 8 DARTS ops, in any order (α columns follow it). */
     ops: z
       .array(z.enum(DARTS_PRIMITIVES))

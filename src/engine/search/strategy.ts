@@ -1,0 +1,150 @@
+import type { z } from 'zod';
+import type { Batch } from '../data/batch';
+import type { NamedTensorState } from '../optim/state';
+import type { Rng } from '../util/rng';
+import type { SearchSpace } from './space';
+import type { Supernet } from './supernet';
+
+export type { Batch } from '../data/batch';
+
+/** Where a step sits: the phase, and the epoch and step within that phase. */
+export interface StepInfo {
+  /** The phase's name ('search', 'supernet', 'evaluate'); one-phase strategies have one. */
+  phase: string;
+  phaseIndex: number;
+  epoch: number;
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  /** Epochs of this phase. */
+  totalEpochs: number;
+  /** Steps of the whole search before this one, over all phases. */
+  globalStep: number;
+}
+
+/** Scalars a strategy reports after each step (names are stable keys of the metrics log). */
+export type StepMetrics = Record<string, number>;
+
+/** A phase of a strategy with its budget, fixed when the search starts (progress and ETA cover all). */
+export interface PhasePlan {
+  name: string;
+  /** How the app names it ('train the supernet'). */
+  title: string;
+  epochs: number;
+  stepsPerEpoch: number;
+}
+
+/** What a strategy's phases are sized from. */
+export interface PhaseBudget {
+  /** The config's `epochs` and `stepsPerEpoch` (cap). */
+  epochs: number;
+  stepsPerEpochCap?: number;
+  /** Full batches per pass over each split. */
+  trainBatches: number;
+  valBatches: number;
+}
+
+/**
+ * What one step may use. Batches are pulled (a strategy takes as many as it needs) and disposed by
+ * the loop after the step; `rng` is the loop's generator, saved in every checkpoint, so sampling
+ * strategies resume on the same random stream.
+ */
+export interface StepContext {
+  info: StepInfo;
+  train(): Batch;
+  val(): Batch;
+  rng: Rng;
+}
+
+/** A candidate architecture a strategy scored (random search, evolution): logged and charted. */
+export interface CandidateScore {
+  /** The space's architecture (plain JSON) and its text notation. */
+  genotype: unknown;
+  text: string;
+  /** Higher is better (accuracy, angle, reward). */
+  score: number;
+  metrics: StepMetrics;
+  /** Which round scored it ('sample', 'rescore', a generation number). */
+  round: string;
+}
+
+export interface StepResult {
+  metrics: StepMetrics;
+  /** Candidates scored during this step. */
+  candidates?: CandidateScore[];
+  /** Ends the current phase now (early stop: DARTS+, the Hessian alarm), with the reason for the log. */
+  stopPhase?: string;
+}
+
+/** How to read a label's rows in charts. */
+export type SnapshotKind = 'softmax' | 'sigmoid' | 'sampling' | 'controller';
+
+/** The strategy's current belief over one label's decisions: one row per decision, one column per option. */
+export interface LabelSnapshot {
+  kind: SnapshotKind;
+  title: string;
+  rows: string[];
+  options: string[];
+  values: number[][];
+}
+
+/** Per label, in the order of the space's choice points. */
+export type ArchSnapshot = Record<string, LabelSnapshot>;
+
+/**
+ * The contract every search strategy implements (docs/strategies.md). A strategy sees the supernet
+ * only through assignments per label, owns its optimisers and any controller or population, and can
+ * be checkpointed and restored exactly. `A` is the space's architecture type.
+ */
+export interface SearchStrategy<A = unknown> {
+  readonly name: string;
+  /** The phases and their budgets; the loop runs them in order. */
+  phases(budget: PhaseBudget): PhasePlan[];
+  step(ctx: StepContext): StepResult;
+  /** After the last step of each epoch of a phase (schedules, early stopping). Returns extra metrics. */
+  epochEnd(info: StepInfo): StepMetrics;
+  /** The discrete architecture the strategy would return now. */
+  derive(): A;
+  architecture(): ArchSnapshot;
+  /** Everything needed to continue exactly (the strategy's parameters, optimiser states, counters). */
+  getState(): NamedTensorState;
+  setState(state: NamedTensorState): void;
+  dispose(): void;
+}
+
+/** What the factory of a strategy receives. */
+export interface StrategyContext<C, A = unknown> {
+  config: C;
+  space: SearchSpace<A>;
+  net: Supernet;
+  /** Initialisation randomness (α, controllers), drawn once at construction. */
+  rng: Rng;
+}
+
+/** A metric a strategy emits and the chart it belongs on. */
+export interface MetricSpec {
+  key: string;
+  title: string;
+  /** Dashboard panel: 'loss', 'accuracy', 'lr', 'score', or a strategy's own. */
+  chart: string;
+}
+
+/**
+ * What a strategy file declares for the registry (timm-style). tfjs-free, so that the app builds its
+ * wizard, run descriptions and dashboard from it; the factory sits in strategies/registry.ts.
+ */
+export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  /** The paper and the reference code (repository and file). */
+  readonly reference: string;
+  /** A zod object with a literal `name`, every field `.meta({ title, description })`d (description: the paper's value and why). */
+  readonly schema: S;
+  /** Names of the spaces it runs on. */
+  readonly spaces: readonly string[];
+  /** One line for the runs list ('DARTS (second order)'). */
+  summary(config: z.infer<S>): string;
+  readonly metrics: readonly MetricSpec[];
+  /** Field values sized for a CPU (merged over the defaults by the wizard's preset button). */
+  readonly cpuPreset?: Partial<z.infer<S>>;
+}

@@ -1,0 +1,57 @@
+import type * as tf from '../tf';
+import { Module, type ForwardContext } from '../nn/module';
+import type { Rng } from '../util/rng';
+import type { InputShape, SearchSpace } from './space';
+
+/**
+ * How a strategy drives one label's decisions in a forward pass (NNI-style: a strategy never touches
+ * the network's internals).
+ * - `mix`: row e outputs Σ_k weights[e,k]·op_k(x) (DARTS softmax, FairDARTS sigmoid, SNAS relaxed
+ *   samples); `channelFraction` 1/K runs the ops on that share of the channels (PC-DARTS).
+ * - `sample`: row e runs only option ops[e] (-1: the row is off and contributes nothing); with `gate`
+ *   its output is scaled by gate[e] (GDAS's straight-through one-hot weight, so gradients reach α),
+ *   else it is the bare option (SPOS, random search).
+ */
+export type Assignment =
+  | { kind: 'mix'; weights: tf.Tensor2D; channelFraction?: number }
+  | { kind: 'sample'; ops: readonly number[]; gate?: tf.Tensor1D };
+
+/** One assignment per label of the space's choice points. */
+export type ArchAssignment = Record<string, Assignment>;
+
+/** The weight-sharing network of a space. Its named state is what checkpoints store as `network.*`. */
+export abstract class Supernet extends Module {
+  /** Logits [N, classes] for x [N, H, W, C] under one assignment per label. */
+  abstract logits(x: tf.Tensor4D, arch: ArchAssignment, ctx: ForwardContext): tf.Tensor2D;
+  /**
+   * The trainable parameters behind one option of one row (empty for parameter-free options): what a
+   * sub-network owns (SPOS keeps the others still; RLNAS's angle metric reads them).
+   */
+  abstract optionParameters(label: string, row: number, option: number): tf.Variable[];
+  /** Trainable parameters outside every choice (stem, cell-input adapters, classifier). */
+  abstract sharedParameters(): tf.Variable[];
+
+  forward(): tf.Tensor {
+    throw new Error('a supernet needs an architecture assignment: call logits(x, arch, ctx)');
+  }
+}
+
+/** The tensor side of a space, registered beside its spec (spaces/registry.ts). */
+export interface SpaceNetworks<A = unknown> {
+  supernet(space: SearchSpace<A>, shape: InputShape, rng: Rng): Supernet;
+  /** The stand-alone network of one architecture; `options` is the space's final-network config (e.g. DARTS: channels, layers, auxiliary). */
+  buildFinal(space: SearchSpace<A>, arch: A, shape: InputShape, rng: Rng, options?: unknown): FinalNetwork;
+}
+
+/** The sample assignment of a discrete architecture: every label runs its chosen options only. */
+export function sampleAssignment(choices: Record<string, number[]>): ArchAssignment {
+  return Object.fromEntries(Object.entries(choices).map(([label, ops]) => [label, { kind: 'sample', ops }]));
+}
+
+/**
+ * A discrete architecture as its own network, for final training (the space's evaluation network):
+ * `forward(x, ctx)` returns logits; `run` also returns the auxiliary head's logits where there is one.
+ */
+export interface FinalNetwork extends Module {
+  run(x: tf.Tensor4D, ctx: ForwardContext & { dropPathProb?: number; rng?: Rng }): { logits: tf.Tensor2D; auxLogits: tf.Tensor2D | null };
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { StrategySpec } from '../search/strategy';
+
+/**
+ * The config of DARTS (Liu et al., ICLR 2019). Every default is the paper's (quark0/darts
+ * cnn/train_search.py): the wizard shows each field's title and description as its label and why.
+ */
+export const DartsStrategySchema = z
+  .object({
+    name: z.literal('darts'),
+    order: z
+      .enum(['first', 'second'])
+      .default('first')
+      .meta({ title: 'order', description: "first: α gradient at the current weights (fast); second: one-step unrolled weights, the paper's DARTS V2 (about twice the cost)" }),
+    weightLr: z.number().positive().default(0.025).meta({ title: 'weights learning rate', description: 'paper: 0.025, cosine-annealed per epoch to the minimum' }),
+    weightLrMin: z.number().nonnegative().default(0.001).meta({ title: 'weights lr minimum', description: 'paper: 0.001' }),
+    weightMomentum: z.number().min(0).max(1).default(0.9).meta({ title: 'weights momentum', description: 'paper: 0.9 (SGD)' }),
+    weightDecay: z.number().nonnegative().default(3e-4).meta({ title: 'weights decay', description: 'paper: 3e-4 (L2, as torch.optim.SGD)' }),
+    gradClip: z.number().positive().default(5).meta({ title: 'gradient clip', description: "paper: 5 (global norm of the weights' gradient)" }),
+    alphaLr: z.number().positive().default(3e-4).meta({ title: 'α learning rate', description: 'paper: 3e-4 (Adam)' }),
+    alphaBetas: z
+      .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+      .default([0.5, 0.999])
+      .meta({ title: 'α Adam betas', description: 'paper: (0.5, 0.999)' }),
+    alphaWeightDecay: z.number().nonnegative().default(1e-3).meta({ title: 'α weight decay', description: 'paper: 1e-3' }),
+    alphaInitScale: z.number().nonnegative().default(1e-3).meta({ title: 'α initial scale', description: 'paper: α ~ 1e-3·N(0, 1)' }),
+  })
+  .strict();
+export type DartsStrategyConfig = z.infer<typeof DartsStrategySchema>;
+
+export const dartsSpec = {
+  name: 'darts',
+  title: 'DARTS',
+  description:
+    'Differentiable architecture search: every edge mixes all candidate ops by softmax(α); α and the weights are trained in alternation on the validation and training splits.',
+  reference: 'Liu et al., DARTS: Differentiable Architecture Search (ICLR 2019); quark0/darts cnn/architect.py, cnn/train_search.py',
+  schema: DartsStrategySchema,
+  spaces: ['darts', 'nb201'],
+  summary: (c) => `DARTS (${c.order} order)`,
+  metrics: [
+    { key: 'trainLoss', title: 'train loss', chart: 'loss' },
+    { key: 'valLoss', title: 'validation loss', chart: 'loss' },
+    { key: 'trainAcc', title: 'train accuracy', chart: 'accuracy' },
+    { key: 'valAcc', title: 'validation accuracy', chart: 'accuracy' },
+    { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
+    { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
+  ],
+} satisfies StrategySpec<typeof DartsStrategySchema>;
