@@ -8,21 +8,18 @@ import { PRIMITIVES } from './primitives';
 import type { PrimitiveName } from './primitives-contract';
 import { edgeCount, reductionCells, type DartsSpace } from './search-space';
 import { DEFAULT_RECOMPUTE, type Recompute } from './recompute-mode';
+import { Supernet, type ArchAssignment, type Assignment } from '../../search/supernet';
 
 export { DEFAULT_RECOMPUTE, type Recompute };
 
 /**
- * How a strategy drives the supernet at one choice point type (all normal cells share one, all
- * reduction cells another), NNI-style: the strategy never touches the network's internals.
- * - `mix`: every edge outputs Σ_k w[e,k]·op_k(x) (DARTS softmax, FairDARTS sigmoid, SNAS relaxed samples).
- * - `sample`: every edge runs only op[e]; with `gate` the output is scaled by gate[e] (GDAS's
- *   straight-through one-hot weight, so gradients reach α), else it is the bare op (SPOS, random search).
+ * How a strategy drives one cell type (all normal cells share one assignment, all reduction cells
+ * another): the engine's Assignment (search/supernet.ts) for the labels 'normal' and 'reduce'. In a
+ * sampled assignment an edge whose op index is -1 is off (a node's unchosen inputs).
  */
-export type CellChoice =
-  | { kind: 'mix'; weights: tf.Tensor2D }
-  | { kind: 'sample'; ops: readonly number[]; gate?: tf.Tensor1D };
+export type CellChoice = Assignment;
 
-export interface ArchChoice {
+export interface ArchChoice extends ArchAssignment {
   normal: CellChoice;
   reduce: CellChoice;
 }
@@ -75,6 +72,11 @@ export class MixedOp extends Module {
     return weightedSum(outputs, w, index) as tf.Tensor4D;
   }
 
+  /** The trainable parameters of candidate k. */
+  optionParameters(k: number): tf.Variable[] {
+    return this.candidates[k].op.parameters();
+  }
+
   /** Runs one candidate alone. */
   single(x: tf.Tensor4D, k: number, ctx: ForwardContext): tf.Tensor4D {
     return this.candidates[k].op.forward(x, ctx) as tf.Tensor4D;
@@ -88,9 +90,9 @@ export class MixedOp extends Module {
 /** A search cell: two preprocessed inputs, `nodes` intermediate nodes over all earlier states. */
 export class SearchCell extends Module {
   readonly reduction: boolean;
-  private readonly pre0: Module;
-  private readonly pre1: Module;
-  private readonly edges: ModuleList<MixedOp>;
+  readonly pre0: Module;
+  readonly pre1: Module;
+  readonly edges: ModuleList<MixedOp>;
 
   constructor(
     readonly space: DartsSpace,
@@ -152,10 +154,12 @@ export class SearchCell extends Module {
         if (rows) {
           terms.push(perEdge ? edge.mixRecomputed(states[j], rows[e], ctx) : edge.mix(states[j], rows[e], ctx));
         } else if (choice.kind === 'sample') {
+          if (choice.ops[e] === -1) continue;
           const out = perEdge ? edge.singleRecomputed(states[j], choice.ops[e], ctx) : edge.single(states[j], choice.ops[e], ctx);
           terms.push(gates ? (out.mul(gates[e]) as tf.Tensor4D) : out);
         }
       }
+      if (terms.length === 0) throw new Error(`node ${i + 2} of a ${this.reduction ? 'reduction' : 'normal'} cell has no active input edge`);
       states.push(tf.addN(terms) as tf.Tensor4D);
     }
     return tf.concat(states.slice(-this.space.nodes), 3) as tf.Tensor4D;
@@ -167,7 +171,7 @@ export class SearchCell extends Module {
 }
 
 /** The DARTS search network (reference model_search.Network) on NHWC images. */
-export class SearchNetwork extends Module {
+export class SearchNetwork extends Supernet {
   readonly cells: ModuleList<SearchCell>;
   private readonly stem: Sequential;
   private readonly pool = new GlobalAvgPool();
@@ -206,7 +210,8 @@ export class SearchNetwork extends Module {
   }
 
   /** Logits [N, classes] for images x [N, H, W, C] under the strategy's architecture choice. */
-  logits(x: tf.Tensor4D, arch: ArchChoice, ctx: ForwardContext): tf.Tensor2D {
+  logits(x: tf.Tensor4D, arch: ArchAssignment, ctx: ForwardContext): tf.Tensor2D {
+    if (!arch.normal || !arch.reduce) throw new Error(`a DARTS supernet needs assignments for 'normal' and 'reduce', got ${Object.keys(arch).join(', ') || 'none'}`);
     const s = this.stem.forward(x, ctx) as tf.Tensor4D;
     let s0 = s;
     let s1 = s;
@@ -217,7 +222,18 @@ export class SearchNetwork extends Module {
     return this.classifier.forward(this.pool.forward(s1, ctx), ctx) as tf.Tensor2D;
   }
 
-  forward(): tf.Tensor {
-    throw new Error('SearchNetwork needs an architecture choice: call logits(x, arch, ctx)');
+  /** Option k of edge `row` in every cell of the label's type: the parameters its choice owns. */
+  optionParameters(label: string, row: number, option: number): tf.Variable[] {
+    const reduction = label === 'reduce';
+    if (!reduction && label !== 'normal') throw new Error(`the DARTS space has no label '${label}'`);
+    return this.cells.items.filter((c) => c.reduction === reduction).flatMap((c) => c.edges.items[row].optionParameters(option));
+  }
+
+  sharedParameters(): tf.Variable[] {
+    return [
+      ...this.stem.parameters(),
+      ...this.cells.items.flatMap((c) => [...c.pre0.parameters(), ...c.pre1.parameters()]),
+      ...this.classifier.parameters(),
+    ];
   }
 }
