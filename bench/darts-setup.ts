@@ -41,11 +41,13 @@ export function dartsStep(config: ConfigName, order: 'first' | 'second', recompu
   });
   const train = batch();
   const val = batch();
-  const info = { epoch: 0, stepInEpoch: 0, globalStep: 0, stepsPerEpoch: 1, totalEpochs: 50 };
+  const info = { phase: 'search', phaseIndex: 0, epoch: 0, stepInEpoch: 0, globalStep: 0, stepsPerEpoch: 1, totalEpochs: 50 };
+  // The same two batches every step (the bench times the step, not the data pipeline).
+  const ctx = { info, rng, train: () => train, val: () => val };
   return {
     space,
     net,
-    step: () => darts.step(train, val, info),
+    step: () => darts.step(ctx),
     dispose: () => {
       tf.dispose([train.x, train.y, val.x, val.y]);
       darts.dispose();

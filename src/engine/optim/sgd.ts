@@ -25,10 +25,11 @@ export class Sgd {
   }
 
   /**
-   * Applies one update; `grads` are aligned with the constructor's variables and are not disposed. All
+   * Applies one update; `grads` are aligned with the constructor's variables and are not disposed (only
+   * those of `only` are read when it is given). All
    * parameters at once (optim/multi-tensor.ts): buf = μ·buf + grad + wd·w, then w = w − lr·buf.
    */
-  step(grads: tf.Tensor[], lr: number): void {
+  step(grads: tf.Tensor[], lr: number, only?: readonly number[]): void {
     const { momentum, weightDecay } = this.config;
     const vars = this.vars;
     // grad + wd·w (L2 decay), plus μ·buf for the variables that have a buffer.
@@ -38,7 +39,9 @@ export class Sgd {
         [...extra.map(([, c]) => c), 1, ...(weightDecay !== 0 ? [weightDecay] : [])],
       );
     tf.tidy(() => {
-      const all = vars.map((_, i) => i);
+      // `only`: the variables that take part in this step (the others have no gradient, as PyTorch's
+      // grad = None: no decay, no momentum, they do not move). `grads` stays aligned with all variables.
+      const all = only ? [...only] : vars.map((_, i) => i);
       let direction: tf.Tensor[];
       if (momentum === 0) direction = decayed(all, []);
       else {
@@ -51,9 +54,10 @@ export class Sgd {
           tf.keep(nb);
           this.buffers.set(vars[fresh[k]], nb);
         });
-        direction = vars.map((v) => this.buffers.get(v) as tf.Variable);
+        direction = all.map((i) => this.buffers.get(vars[i]) as tf.Variable);
       }
-      linearCombination([vars, direction], [1, -lr]).forEach((t, i) => vars[i].assign(t));
+      const moving = only ? all.map((i) => vars[i]) : vars;
+      linearCombination([moving, direction], [1, -lr]).forEach((t, k) => moving[k].assign(t));
     });
   }
 

@@ -1,43 +1,70 @@
 import * as tf from '../tf';
-import type { SearchConfig } from '../../shared/search-config';
-import { SearchNetwork } from '../spaces/darts/supernet';
-import type { ArchSnapshot, SearchStrategy, StepInfo, StepMetrics } from '../strategies/strategy';
+import type { SearchConfig } from './config';
+import { spaceOf } from '../catalog';
+import { networksOf } from '../spaces/registry';
 import { createStrategy } from '../strategies/registry';
+import type { Batch } from '../data/batch';
 import { Rng, type RngState } from '../util/rng';
 import type { BatchSource } from './batch-source';
-import type { Genotype } from '../spaces/darts/genotype-types';
+import type { InputShape, SearchSpace } from './space';
+import type { Supernet } from './supernet';
+import type { ArchSnapshot, CandidateScore, PhasePlan, SearchStrategy, StepContext, StepInfo, StepMetrics } from './strategy';
 import { explainBackendError } from '../backend/explain-error';
+import type { Genotype } from '../spaces/darts/genotype-types';
 
 export interface SearchData {
   train: BatchSource;
   val: BatchSource;
   inChannels: number;
   numClasses: number;
+  /** Side of the (square) images, when known: the cost model needs it, the networks do not. */
+  imageSize?: number;
 }
 
-export interface StepReport {
+/**
+ * `A` is the space's architecture type. It defaults to the DARTS Genotype (the first space) so that
+ * code written for DARTS reads naturally; code for any space uses `SearchSession<unknown>`.
+ */
+export interface StepReport<A = Genotype> {
   info: StepInfo;
   metrics: StepMetrics;
-  /** Present after the last step of an epoch. */
-  epochEnd?: { arch: ArchSnapshot; genotype: Genotype; metrics: StepMetrics };
+  candidates?: CandidateScore[];
+  /** Present after the last step of an epoch (and of a phase stopped early). */
+  epochEnd?: {
+    arch: ArchSnapshot;
+    /** The strategy's architecture now, in the space's own JSON form (a DARTS Genotype, an NB201 cell). */
+    genotype: A;
+    /** The same in the field's text notation. */
+    genotypeText: string;
+    metrics: StepMetrics;
+  };
+  /** Present when this step ended a phase: which one, and why when it stopped early. */
+  phaseEnd?: { phase: string; reason?: string };
 }
 
 /** Counters of the search loop, part of every checkpoint. */
 export interface SessionCounters {
   globalStep: number;
   rng: RngState;
+  /** The phase and the steps done in it (absent in checkpoints of single-phase runs before phases). */
+  phaseIndex?: number;
+  phaseStep?: number;
 }
 
 /**
- * One search in progress: the supernet, the strategy and the data, advanced one step at a time so that
- * a caller (worker, CLI, test) can report progress, pause at any step boundary and checkpoint.
+ * One search in progress: the space, its supernet, the strategy and the data, advanced one step at
+ * a time so that a caller (worker, CLI, test) can report progress, pause at any step boundary and
+ * checkpoint. The strategy's phases run in order; one may end its phase early.
  */
-export class SearchSession {
-  readonly network: SearchNetwork;
-  readonly strategy: SearchStrategy;
-  readonly stepsPerEpoch: number;
-  readonly totalSteps: number;
+export class SearchSession<A = Genotype> {
+  readonly space: SearchSpace;
+  readonly network: Supernet;
+  readonly strategy: SearchStrategy<A>;
+  readonly phases: readonly PhasePlan[];
   private globalStep = 0;
+  private phaseIndex = 0;
+  private phaseStep = 0;
+  /** The loop's generator: forked once for initialisation, then handed to every step (checkpointed). */
   private readonly rng: Rng;
 
   constructor(
@@ -46,65 +73,114 @@ export class SearchSession {
   ) {
     this.rng = new Rng(config.seed);
     const initRng = this.rng.fork();
-    this.network = new SearchNetwork(config.space, data.inChannels, data.numClasses, initRng);
-    this.strategy = createStrategy(config.strategy, this.network, initRng);
-    this.stepsPerEpoch = Math.min(
-      config.stepsPerEpoch ?? Number.POSITIVE_INFINITY,
-      data.train.batchesPerEpoch,
-      data.val.batchesPerEpoch,
-    );
-    if (!(this.stepsPerEpoch >= 1)) throw new Error('the search data yields no full batch: use a smaller batch size');
-    this.totalSteps = this.stepsPerEpoch * config.epochs;
+    this.space = spaceOf(config.space);
+    const shape: InputShape = { size: data.imageSize ?? 0, channels: data.inChannels, classes: data.numClasses };
+    this.network = networksOf(config.space.name).supernet(this.space, shape, initRng);
+    this.strategy = createStrategy({ config: config.strategy, space: this.space, net: this.network, rng: initRng }) as SearchStrategy<A>;
+    this.phases = this.strategy.phases({
+      epochs: config.epochs,
+      stepsPerEpochCap: config.stepsPerEpoch,
+      trainBatches: data.train.batchesPerEpoch,
+      valBatches: data.val.batchesPerEpoch,
+    });
+    for (const p of this.phases)
+      if (!(p.stepsPerEpoch >= 1 && p.epochs >= 1)) throw new Error(`the search data yields no full batch for the phase '${p.title}': use a smaller batch size`);
+  }
+
+  /** Steps of a phase as planned. */
+  private planned(p: PhasePlan): number {
+    return p.epochs * p.stepsPerEpoch;
   }
 
   get done(): boolean {
-    return this.globalStep >= this.totalSteps;
+    return this.phaseIndex >= this.phases.length;
   }
 
+  /** Steps run so far, over all phases. */
   get step(): number {
     return this.globalStep;
   }
 
+  /** Steps run plus steps still planned (shrinks when a phase stops early). */
+  get totalSteps(): number {
+    const rest = this.phases.slice(this.phaseIndex).reduce((n, p) => n + this.planned(p), 0);
+    return this.globalStep + rest - (this.done ? 0 : this.phaseStep);
+  }
+
+  /** Steps per epoch of the current phase (the first before any step, the last once done). */
+  get stepsPerEpoch(): number {
+    return this.phases[Math.min(this.phaseIndex, this.phases.length - 1)].stepsPerEpoch;
+  }
+
+  /** The current phase, or null once done. */
+  get phase(): PhasePlan | null {
+    return this.phases[this.phaseIndex] ?? null;
+  }
+
   info(): StepInfo {
+    const p = this.phases[Math.min(this.phaseIndex, this.phases.length - 1)];
     return {
-      epoch: Math.floor(this.globalStep / this.stepsPerEpoch),
-      stepInEpoch: this.globalStep % this.stepsPerEpoch,
+      phase: p.name,
+      phaseIndex: this.phaseIndex,
+      epoch: Math.floor(this.phaseStep / p.stepsPerEpoch),
+      stepInEpoch: this.phaseStep % p.stepsPerEpoch,
+      stepsPerEpoch: p.stepsPerEpoch,
+      totalEpochs: p.epochs,
       globalStep: this.globalStep,
-      stepsPerEpoch: this.stepsPerEpoch,
-      totalEpochs: this.config.epochs,
     };
   }
 
   /** Runs one search step (and the epoch-end hook after an epoch's last step). */
-  runStep(): StepReport {
+  runStep(): StepReport<A> {
     if (this.done) throw new Error('the search is already complete');
     const info = this.info();
-    const train = this.data.train.next();
-    const val = this.data.val.next();
-    let metrics: StepMetrics;
+    const taken: Batch[] = [];
+    const pull = (source: BatchSource) => () => {
+      const b = source.next();
+      taken.push(b);
+      return b;
+    };
+    const ctx: StepContext = { info, rng: this.rng, train: pull(this.data.train), val: pull(this.data.val) };
+    let result;
     try {
-      metrics = this.strategy.step(train, val, info);
+      result = this.strategy.step(ctx);
     } catch (e) {
       throw explainBackendError(e);
     } finally {
-      tf.dispose([train.x, train.y, val.x, val.y]);
+      tf.dispose(taken.flatMap((b) => [b.x, b.y]));
     }
     this.globalStep += 1;
-    const report: StepReport = { info, metrics };
-    if (info.stepInEpoch === info.stepsPerEpoch - 1) {
-      const extra = this.strategy.epochEnd(info.epoch);
-      report.epochEnd = { arch: this.strategy.architecture(), genotype: this.strategy.derive(), metrics: extra };
+    this.phaseStep += 1;
+    const report: StepReport<A> = { info, metrics: result.metrics };
+    if (result.candidates?.length) report.candidates = result.candidates;
+    const phaseOver = !!result.stopPhase || this.phaseStep >= this.planned(this.phases[this.phaseIndex]);
+    if (info.stepInEpoch === info.stepsPerEpoch - 1 || phaseOver) {
+      const extra = this.strategy.epochEnd(info);
+      const genotype = this.strategy.derive();
+      report.epochEnd = { arch: this.strategy.architecture(), genotype, genotypeText: this.space.toText(genotype), metrics: extra };
+    }
+    if (phaseOver) {
+      report.phaseEnd = { phase: info.phase, ...(result.stopPhase ? { reason: result.stopPhase } : {}) };
+      this.phaseIndex += 1;
+      this.phaseStep = 0;
     }
     return report;
   }
 
   counters(): SessionCounters {
-    return { globalStep: this.globalStep, rng: this.rng.getState() };
+    return { globalStep: this.globalStep, rng: this.rng.getState(), phaseIndex: this.phaseIndex, phaseStep: this.phaseStep };
   }
 
   restoreCounters(c: SessionCounters): void {
     this.globalStep = c.globalStep;
     this.rng.setState(c.rng);
+    // Checkpoints written before phases existed come from single-phase (DARTS) runs.
+    this.phaseIndex = c.phaseIndex ?? 0;
+    this.phaseStep = c.phaseStep ?? c.globalStep;
+    if (this.phaseIndex === 0 && this.phases.length > 0 && this.phaseStep >= this.planned(this.phases[0]) && c.phaseIndex === undefined) {
+      this.phaseIndex = 1;
+      this.phaseStep = 0;
+    }
   }
 
   dispose(): void {

@@ -1,46 +1,52 @@
 import * as tf from '../tf';
 import { linearCombination, sumOfSquares } from '../optim/multi-tensor';
-import type { DartsStrategyConfig } from '../../shared/search-config';
+import type { DartsStrategyConfig } from './darts-spec';
 import { Adam } from '../optim/adam';
-import { clipByGlobalNorm } from '../optim/clip';
-import { cosineLr } from '../optim/schedule';
-import { Sgd } from '../optim/sgd';
 import type { NamedTensorState } from '../optim/state';
-import { deriveGenotype } from '../spaces/darts/genotype';
+import type { ChoiceWeights, SearchSpace } from '../search/space';
+import type { ArchAssignment, Supernet } from '../search/supernet';
+import { DartsSearchSpace } from '../spaces/darts/space';
+import type { SearchNetwork } from '../spaces/darts/supernet';
 import type { Genotype } from '../spaces/darts/genotype-types';
-import type { ArchChoice, SearchNetwork } from '../spaces/darts/supernet';
 import { accuracy, crossEntropy } from '../train/loss';
+import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
-import type { ArchSnapshot, Batch, SearchStrategy, StepInfo, StepMetrics } from './strategy';
+import type { ArchSnapshot, Batch, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepResult } from '../search/strategy';
 
 /**
- * DARTS (Liu et al., ICLR 2019): continuous relaxation with softmax(α) on every edge, alternating an α
- * step on a validation batch and a weight step on a training batch.
+ * DARTS (Liu et al., ICLR 2019): continuous relaxation with softmax(α) on every row of every label
+ * (DARTS cells: 'normal' and 'reduce'; NB201: 'cell'), alternating an α step on a validation batch
+ * and a weight step on a training batch.
  * First order: ∇α L_val(w, α). Second order: ∇α L_val(w', α) − ξ·∇²α,w L_train(w, α)·∇w' L_val(w', α)
  * with w' = w − ξ·(μ·buf + ∇w L_train + wd·w) (ξ = current weight lr, as the reference) and the
  * Hessian-vector product by central differences at w ± ε·∇w' L_val, ε = 0.01/‖∇w' L_val‖.
  */
-export class Darts implements SearchStrategy {
+export class Darts implements SearchStrategy<Genotype> {
   readonly name = 'darts';
-  readonly alphaNormal: tf.Variable;
-  readonly alphaReduce: tf.Variable;
+  /** α per label of the space's choice points, in their order (α_normal, α_reduce on DARTS cells). */
+  readonly alphas: ReadonlyMap<string, tf.Variable>;
   private readonly weights: tf.Variable[];
-  private readonly wOpt: Sgd;
+  private readonly trainer: WeightTrainer;
   private readonly aOpt: Adam;
+  private readonly space: SearchSpace;
   private lr: number;
 
   constructor(
-    private readonly net: SearchNetwork,
+    private readonly net: Supernet,
     private readonly cfg: DartsStrategyConfig,
     rng: Rng,
+    space?: SearchSpace,
   ) {
-    const shape: [number, number] = [net.numEdges, net.space.ops.length];
-    const init = () => tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape);
-    this.alphaNormal = tf.variable(init(), true);
-    this.alphaReduce = tf.variable(init(), true);
+    this.space = space ?? new DartsSearchSpace((net as SearchNetwork).space);
+    const alphas = new Map<string, tf.Variable>();
+    for (const cp of this.space.choicePoints) {
+      const shape: [number, number] = [cp.rows.length, cp.options.length];
+      alphas.set(cp.label, tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true));
+    }
+    this.alphas = alphas;
     this.weights = net.parameters();
-    this.wOpt = new Sgd(this.weights, { momentum: cfg.weightMomentum, weightDecay: cfg.weightDecay });
-    this.aOpt = new Adam([this.alphaNormal, this.alphaReduce], {
+    this.trainer = new WeightTrainer(this.weights, cfg);
+    this.aOpt = new Adam([...alphas.values()], {
       beta1: cfg.alphaBetas[0],
       beta2: cfg.alphaBetas[1],
       eps: 1e-8,
@@ -49,12 +55,28 @@ export class Darts implements SearchStrategy {
     this.lr = cfg.weightLr;
   }
 
-  /** The supernet's view of the current architecture: softmax(α) on every edge. */
-  archChoice(): ArchChoice {
-    return {
-      normal: { kind: 'mix', weights: tf.softmax(this.alphaNormal) as tf.Tensor2D },
-      reduce: { kind: 'mix', weights: tf.softmax(this.alphaReduce) as tf.Tensor2D },
-    };
+  get alphaNormal(): tf.Variable {
+    return this.alpha('normal');
+  }
+  get alphaReduce(): tf.Variable {
+    return this.alpha('reduce');
+  }
+  private alpha(label: string): tf.Variable {
+    const a = this.alphas.get(label);
+    if (!a) throw new Error(`this space has no label '${label}' (labels: ${[...this.alphas.keys()].join(', ')})`);
+    return a;
+  }
+
+  phases(budget: PhaseBudget): PhasePlan[] {
+    const stepsPerEpoch = Math.min(budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY, budget.trainBatches, budget.valBatches);
+    return [{ name: 'search', title: 'search (α and weights)', epochs: budget.epochs, stepsPerEpoch }];
+  }
+
+  /** The supernet's view of the current architecture: softmax(α) on every row. */
+  archChoice(): ArchAssignment {
+    const out: ArchAssignment = {};
+    for (const [label, a] of this.alphas) out[label] = { kind: 'mix', weights: tf.softmax(a) as tf.Tensor2D };
+    return out;
   }
 
   /** Mean cross-entropy of the supernet on a batch (training-mode BatchNorm, as during search). */
@@ -62,21 +84,22 @@ export class Darts implements SearchStrategy {
     return crossEntropy(this.net.logits(batch.x, this.archChoice(), { training: true }), batch.y);
   }
 
-  step(train: Batch, val: Batch, info: StepInfo): StepMetrics {
-    this.lr = cosineLr(this.cfg.weightLr, this.cfg.weightLrMin, info.epoch, info.totalEpochs);
-    const alphas = [this.alphaNormal, this.alphaReduce];
+  step(ctx: StepContext): StepResult {
+    const train = ctx.train();
+    const val = ctx.val();
+    this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
+    const alphas = [...this.alphas.values()];
     const out = tf.tidy(() => {
       const alpha =
         this.cfg.order === 'first' ? this.gradients(val, alphas) : this.unrolledAlphaGradients(train, val);
       this.aOpt.step(alpha.grads, this.cfg.alphaLr);
       const w = this.gradients(train, this.weights);
-      const clipped = clipByGlobalNorm(w.grads, this.cfg.gradClip);
-      this.wOpt.step(clipped.grads, this.lr);
-      return [alpha.loss, alpha.acc, w.loss, w.acc, clipped.norm];
+      const norm = this.trainer.apply(w.grads);
+      return [alpha.loss, alpha.acc, w.loss, w.acc, norm];
     });
     const [valLoss, valAcc, trainLoss, trainAcc, gradNorm] = out.map((t) => t.dataSync()[0]);
     tf.dispose(out);
-    return { trainLoss, trainAcc, valLoss, valAcc, gradNorm, lrWeights: this.lr, lrAlpha: this.cfg.alphaLr };
+    return { metrics: { trainLoss, trainAcc, valLoss, valAcc, gradNorm, lrWeights: this.lr, lrAlpha: this.cfg.alphaLr } };
   }
 
   /** Loss, accuracy and gradients of the loss on `batch` w.r.t. `vars` (missing gradients are zeros). */
@@ -94,21 +117,21 @@ export class Darts implements SearchStrategy {
 
   /** Second-order α gradient (see the class comment). Leaves the weights exactly as it found them. */
   unrolledAlphaGradients(train: Batch, val: Batch): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
-    const alphas = [this.alphaNormal, this.alphaReduce];
+    const alphas = [...this.alphas.values()];
     const xi = this.lr;
-    const { momentum, weightDecay } = this.wOpt.config;
+    const { momentum, weightDecay } = this.trainer.sgd.config;
     const saved = this.weights.map((w) => w.clone());
     try {
       // Each pass runs in its own tidy so that only its results outlive it (peak memory ~ one pass).
       tf.tidy(() => {
         // w' = w − ξ·(g + wd·w + μ·buf): one SGD step without changing the optimiser's state.
         const gTrain = this.gradients(train, this.weights).grads;
-        const bufs = this.weights.map((w) => this.wOpt.momentumBuffer(w) ?? tf.zerosLike(w));
+        const bufs = this.weights.map((w) => this.trainer.sgd.momentumBuffer(w) ?? tf.zerosLike(w));
         linearCombination([saved, gTrain, bufs], [1 - xi * weightDecay, -xi, -xi * momentum]).forEach((t, i) => this.weights[i].assign(t));
       });
       const unrolled = this.gradients(val, [...alphas, ...this.weights]);
-      const dAlpha = unrolled.grads.slice(0, 2);
-      const v = unrolled.grads.slice(2);
+      const dAlpha = unrolled.grads.slice(0, alphas.length);
+      const v = unrolled.grads.slice(alphas.length);
       const eps = tf.tidy(() => tf.div(0.01, tf.sqrt(sumOfSquares(v))));
       const alphaGradAt = (sign: 1 | -1) =>
         tf.tidy(() => {
@@ -127,60 +150,59 @@ export class Darts implements SearchStrategy {
     }
   }
 
-  epochEnd(): StepMetrics {
+  epochEnd(): Record<string, number> {
     return {};
   }
 
-  /** Rows of softmax(α) as plain arrays. */
-  probabilities(): { normal: number[][]; reduce: number[][] } {
-    return tf.tidy(() => ({
-      normal: tf.softmax(this.alphaNormal).arraySync() as number[][],
-      reduce: tf.softmax(this.alphaReduce).arraySync() as number[][],
-    }));
+  /** softmax(α) of every label as plain arrays. */
+  probabilities(): ChoiceWeights {
+    return tf.tidy(() => {
+      const out: ChoiceWeights = {};
+      for (const [label, a] of this.alphas) out[label] = tf.softmax(a).arraySync() as number[][];
+      return out;
+    });
   }
 
   derive(): Genotype {
-    const p = this.probabilities();
-    return deriveGenotype(p.normal, p.reduce, this.net.space.ops, this.net.space.nodes, this.net.space.nodes);
+    return this.space.derive(this.probabilities()) as Genotype;
   }
 
   architecture(): ArchSnapshot {
-    return { ops: [...this.net.space.ops], ...this.probabilities(), kind: 'softmax' };
+    const p = this.probabilities();
+    return Object.fromEntries(
+      this.space.choicePoints.map((cp) => [cp.label, { kind: 'softmax' as const, title: cp.title, rows: cp.rows, options: cp.options, values: p[cp.label] }]),
+    );
   }
 
   getState(): NamedTensorState {
-    const w = this.wOpt.getState();
+    const w = this.trainer.getState();
     const a = this.aOpt.getState();
-    const tensors: NamedTensorState['tensors'] = { 'alpha.normal': this.alphaNormal, 'alpha.reduce': this.alphaReduce };
-    for (const [k, t] of Object.entries(w.tensors)) tensors[`sgd.${k}`] = t;
+    const tensors: NamedTensorState['tensors'] = {};
+    for (const [label, v] of this.alphas) tensors[`alpha.${label}`] = v;
+    Object.assign(tensors, w.tensors);
     for (const [k, t] of Object.entries(a.tensors)) tensors[`adam.${k}`] = t;
     return { scalars: { adamStep: a.scalars.t as number, lr: this.lr }, tensors };
   }
 
   setState(state: NamedTensorState): void {
-    const pick = (prefix: string) =>
-      Object.fromEntries(
-        Object.entries(state.tensors)
-          .filter(([k]) => k.startsWith(prefix))
-          .map(([k, t]) => [k.slice(prefix.length), t]),
-      );
-    for (const [key, v] of [
-      ['alpha.normal', this.alphaNormal],
-      ['alpha.reduce', this.alphaReduce],
-    ] as const) {
-      const t = state.tensors[key];
-      if (!t) throw new Error(`DARTS state is missing ${key}`);
+    for (const [label, v] of this.alphas) {
+      const t = state.tensors[`alpha.${label}`];
+      if (!t) throw new Error(`DARTS state is missing alpha.${label}`);
       v.assign(t);
     }
-    this.wOpt.setState({ scalars: {}, tensors: pick('sgd.') });
-    this.aOpt.setState({ scalars: { t: state.scalars.adamStep ?? 0 }, tensors: pick('adam.') });
-    this.lr = Number(state.scalars.lr ?? this.cfg.weightLr);
+    this.trainer.setState(state);
+    const adam = Object.fromEntries(
+      Object.entries(state.tensors)
+        .filter(([k]) => k.startsWith('adam.'))
+        .map(([k, t]) => [k.slice('adam.'.length), t]),
+    );
+    this.aOpt.setState({ scalars: { t: state.scalars.adamStep ?? 0 }, tensors: adam });
+    this.lr = this.trainer.lr;
   }
 
   dispose(): void {
-    this.alphaNormal.dispose();
-    this.alphaReduce.dispose();
-    this.wOpt.dispose();
+    for (const a of this.alphas.values()) a.dispose();
+    this.trainer.dispose();
     this.aOpt.dispose();
   }
 }

@@ -1,13 +1,21 @@
-import type { StrategyConfig } from '../../shared/search-config';
-import type { SearchNetwork } from '../spaces/darts/supernet';
-import type { Rng } from '../util/rng';
+import type { StrategyName } from '../catalog';
+import type { SearchStrategy, StrategyContext } from '../search/strategy';
 import { Darts } from './darts';
-import type { SearchStrategy } from './strategy';
+import type { DartsStrategyConfig } from './darts-spec';
 
-/** Builds the strategy a config names. New strategies register here (see docs/strategies.md). */
-export function createStrategy(cfg: StrategyConfig, net: SearchNetwork, rng: Rng): SearchStrategy {
-  switch (cfg.name) {
-    case 'darts':
-      return new Darts(net, cfg, rng);
-  }
+type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
+
+/**
+ * The tensor side of every registered strategy (its spec, tfjs-free, is in catalog.ts): a strategy
+ * missing here is a compile error, so a registered strategy can always be built.
+ */
+export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
+  darts: (c: StrategyContext<DartsStrategyConfig>) => new Darts(c.net, c.config, c.rng, c.space),
+};
+
+/** Builds the strategy a (validated) config names. */
+export function createStrategy(ctx: StrategyContext<{ name: string }>): SearchStrategy {
+  const f = (STRATEGY_FACTORIES as Record<string, Factory>)[ctx.config.name];
+  if (!f) throw new Error(`no factory registered for the strategy '${ctx.config.name}'`);
+  return f(ctx as StrategyContext<never>);
 }
