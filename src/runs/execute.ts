@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { captureSession, restoreSession } from '../engine/search/checkpoint';
 import { buildSearchData } from '../engine/search/build-data';
 import { SearchSession, type StepReport } from '../engine/search/session';
-import { genotypeToJson } from '../engine/spaces/darts/genotype';
 import { writeFileAtomic } from './atomic';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
 import type { RunDir } from './run-dir';
@@ -16,6 +15,11 @@ export interface RunProgress {
   step: number;
   totalSteps: number;
   epoch: number;
+  /** The strategy's phase (name and title), its index and how many there are. */
+  phase?: string;
+  phaseTitle?: string;
+  phaseIndex?: number;
+  phaseCount?: number;
   metrics: Record<string, number>;
   stepSeconds: number;
   etaSeconds: number;
@@ -37,6 +41,8 @@ export interface ExecuteOptions {
 }
 
 export const PAUSE_REQUEST = 'pause.request';
+/** The found architecture, kept up to date in the exports folder (the space's JSON file). */
+export const ARCHITECTURE_FILE = 'genotype.json';
 
 /** Asks whoever executes the run (any process) to pause at its next step boundary. */
 export function requestPause(dir: RunDir, intent: 'pause' | 'stop' = 'pause'): void {
@@ -60,6 +66,11 @@ function truncateMetrics(file: string, n: number): void {
   if (lines.length > n) writeFileAtomic(file, lines.slice(0, n).map((l) => l + '\n').join(''));
 }
 
+/** Writes the architecture the search would return now as the space's file (exports/architecture.json). */
+function writeArchitecture(dir: RunDir, session: SearchSession<unknown>, genotype: unknown = session.strategy.derive()): void {
+  writeFileAtomic(join(dir.exportsDir, ARCHITECTURE_FILE), `${JSON.stringify(session.space.toJson(genotype), null, 2)}\n`);
+}
+
 /** Records why a run failed; from a state that cannot become 'failed' (paused) it only logs. */
 function markFailed(dir: RunDir, reason: string): void {
   try {
@@ -79,10 +90,10 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
   const every = opts.checkpointEvery ?? 50;
   const pauseFile = join(dir.path, PAUSE_REQUEST);
   if (existsSync(pauseFile)) unlinkSync(pauseFile);
-  let session: SearchSession;
+  let session: SearchSession<unknown>;
   try {
     assertFitsInMemory(config, tf.getBackend(), totalmem());
-    session = new SearchSession(config, await buildSearchData(config));
+    session = new SearchSession<unknown>(config, await buildSearchData(config));
   } catch (e) {
     markFailed(dir, (e as Error).message);
     throw e;
@@ -110,37 +121,70 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
     dir.transition('running', { pid: process.pid, totalSteps: session.totalSteps, step: session.step, backend: tf.getBackend() });
     const checkpoint = () => saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
     const stepTimes: number[] = [];
+    let lastStopReason: string | null = null;
     while (!session.done) {
       const request = opts.shouldStop?.() ? 'stop' : (pendingRequest(pauseFile) ?? (opts.shouldPause?.() ? 'pause' : null));
       if (request) {
         dir.transition('pausing');
         checkpoint();
         if (existsSync(pauseFile)) unlinkSync(pauseFile);
-        if (request === 'stop') writeFileAtomic(join(dir.exportsDir, 'genotype.json'), genotypeToJson(session.strategy.derive()));
+        if (request === 'stop') writeArchitecture(dir, session);
         const outcome = request === 'stop' ? 'stopped' : 'paused';
         dir.transition(outcome, { step: session.step, pid: undefined, elapsedSeconds: totals.elapsedSeconds, bestValAcc: totals.bestValAcc });
         return outcome;
       }
+      const phase = session.phase;
+      if (phase && session.info().epoch === 0 && session.info().stepInEpoch === 0 && session.phases.length > 1) {
+        dir.appendMetrics({ kind: 'phase', step: session.step, phase: phase.name, title: phase.title, ...(lastStopReason ? { reason: lastStopReason } : {}) });
+        metricsLines++;
+        dir.log(`phase ${session.info().phaseIndex + 1}/${session.phases.length}: ${phase.title}`);
+      }
       const t0 = performance.now();
-      const r: StepReport = session.runStep();
+      const r: StepReport<unknown> = session.runStep();
       const seconds = (performance.now() - t0) / 1000;
       stepTimes.push(seconds);
       if (stepTimes.length > 20) stepTimes.shift();
-      dir.appendMetrics({ kind: 'step', step: r.info.globalStep, epoch: r.info.epoch, seconds, ...r.metrics });
+      dir.appendMetrics({ kind: 'step', step: r.info.globalStep, epoch: r.info.epoch, phase: r.info.phase, seconds, ...r.metrics });
       metricsLines++;
+      for (const c of r.candidates ?? []) {
+        dir.appendMetrics({ kind: 'candidate', step: r.info.globalStep, phase: r.info.phase, round: c.round, score: c.score, genotype: c.genotype, text: c.text, metrics: c.metrics });
+        metricsLines++;
+      }
       totals.addStep(r.info.epoch, seconds, r.metrics.valAcc);
       if (r.epochEnd) {
         const valAcc = totals.endEpoch();
-        dir.appendMetrics({ kind: 'epoch', step: r.info.globalStep, epoch: r.info.epoch, valAcc, ...r.epochEnd.metrics, arch: r.epochEnd.arch, genotype: r.epochEnd.genotype });
+        dir.appendMetrics({
+          kind: 'epoch',
+          step: r.info.globalStep,
+          epoch: r.info.epoch,
+          phase: r.info.phase,
+          valAcc,
+          ...r.epochEnd.metrics,
+          arch: r.epochEnd.arch,
+          genotype: r.epochEnd.genotype,
+          genotypeText: r.epochEnd.genotypeText,
+        });
         metricsLines++;
         dir.writeStatus({ ...dir.readStatus(), step: session.step, bestValAcc: totals.bestValAcc, elapsedSeconds: totals.elapsedSeconds });
-        writeFileAtomic(join(dir.exportsDir, 'genotype.json'), genotypeToJson(r.epochEnd.genotype));
+        writeArchitecture(dir, session, r.epochEnd.genotype);
+      }
+      if (r.phaseEnd) {
+        lastStopReason = r.phaseEnd.reason ?? null;
+        if (lastStopReason) dir.log(`phase ${r.phaseEnd.phase} stopped early: ${lastStopReason}`);
       }
       const mean = stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length;
+      const ran = session.phases[r.info.phaseIndex];
+      // Phases differ in step cost (a candidate's scoring is not a training step): the ETA uses the
+      // recent steps of the current phase.
+      if (r.phaseEnd) stepTimes.length = 0;
       opts.onProgress?.({
         step: session.step,
         totalSteps: session.totalSteps,
         epoch: r.info.epoch,
+        phase: ran.name,
+        phaseTitle: ran.title,
+        phaseIndex: r.info.phaseIndex,
+        phaseCount: session.phases.length,
         metrics: r.metrics,
         stepSeconds: seconds,
         etaSeconds: mean * (session.totalSteps - session.step),
@@ -151,7 +195,7 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
       await new Promise((resolve) => setImmediate(resolve));
     }
     checkpoint();
-    writeFileAtomic(join(dir.exportsDir, 'genotype.json'), genotypeToJson(session.strategy.derive()));
+    writeArchitecture(dir, session);
     dir.transition('completed', { step: session.step, pid: undefined, bestValAcc: totals.bestValAcc, elapsedSeconds: totals.elapsedSeconds });
     return 'completed';
   } catch (e) {

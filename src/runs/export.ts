@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeSafetensors, type SafetensorsInput } from '../engine/nn/safetensors';
 import { WEIGHTS_LAYOUT, WEIGHTS_LAYOUT_KEY } from '../engine/nn/named-weights';
-import { deriveGenotype, formatReferenceGenotype, genotypeToJson } from '../engine/spaces/darts/genotype';
+import { spaceOf } from '../engine/catalog';
 import type { ExportResult } from '../shared/api';
 import { writeFileAtomic } from './atomic';
 import { loadLatestCheckpoint } from './checkpoint-file';
@@ -19,38 +19,42 @@ function softmaxRows(data: Float32Array, rows: number, cols: number): number[][]
   });
 }
 
+const ALPHA_PREFIX = 'strategy.alpha.';
+
 /**
  * Exports what a run has found so far from its newest checkpoint, so it works for paused, stopped and
- * finished runs alike (and never disturbs a running one):
- *   genotype.json / genotype.txt  the discrete cell, derived from α by the paper's rule
+ * finished runs alike (and never disturbs a running one), whatever its space and strategy:
+ *   genotype.json / genotype.txt  the architecture the strategy returns (the space's JSON file and its text notation)
  *   supernet.safetensors          the supernet's weights and BatchNorm statistics (tfjs NHWC layout)
- *   alpha.safetensors             the architecture parameters α (normal, reduce)
+ *   alpha.safetensors             the architecture parameters α per label, for strategies that have them
  */
 export function exportRun(dir: RunDir): ExportResult {
   const ck = loadLatestCheckpoint(dir.checkpointsDir);
   if (!ck) throw new Error(`run ${dir.id} has no checkpoint yet: export works once it has run a step and paused, checkpointed or finished`);
   const config = dir.readConfig();
+  const space = spaceOf(config.space);
   const { tensors } = ck.snap;
-  const aN = tensors['strategy.alpha.normal'];
-  const aR = tensors['strategy.alpha.reduce'];
-  if (!aN || !aR) throw new Error(`the checkpoint ${ck.file} holds no architecture parameters (alpha.normal / alpha.reduce)`);
-  const ops = config.space.ops;
-  const genotype = deriveGenotype(
-    softmaxRows(aN.data, aN.shape[0], aN.shape[1]),
-    softmaxRows(aR.data, aR.shape[0], aR.shape[1]),
-    ops,
-    config.space.nodes,
-    config.space.nodes,
-  );
+  const alphas = Object.entries(tensors).filter(([name]) => name.startsWith(ALPHA_PREFIX));
+  let genotype = ck.snap.meta.genotype;
+  if (genotype === undefined) {
+    // Checkpoints written before the space contract came from DARTS, whose architecture is softmax(α) derived.
+    if (config.strategy.name !== 'darts' || alphas.length === 0)
+      throw new Error(`the checkpoint ${ck.file} records no architecture: resume the run for a step, then export again`);
+    genotype = space.derive(Object.fromEntries(alphas.map(([n, t]) => [n.slice(ALPHA_PREFIX.length), softmaxRows(t.data, t.shape[0], t.shape[1])])));
+  }
   const meta = { run: dir.id, step: String(ck.step), [WEIGHTS_LAYOUT_KEY]: WEIGHTS_LAYOUT };
   const network = new Map<string, SafetensorsInput>();
   for (const [name, t] of Object.entries(tensors)) if (name.startsWith('network.')) network.set(name.slice('network.'.length), t);
   const files: Array<[string, string | Uint8Array, string]> = [
-    ['genotype.json', genotypeToJson(genotype), 'the genotype (NAS Studio JSON)'],
-    ['genotype.txt', `${formatReferenceGenotype(genotype)}\n`, 'the genotype in the DARTS reference code\'s notation'],
+    ['genotype.json', `${JSON.stringify(space.toJson(genotype), null, 2)}\n`, `the architecture (${space.name} space, NAS Studio JSON)`],
+    ['genotype.txt', `${space.toText(genotype)}\n`, "the architecture in the field's text notation"],
     ['supernet.safetensors', encodeSafetensors(network, meta), `supernet weights at step ${ck.step}`],
-    ['alpha.safetensors', encodeSafetensors({ normal: aN, reduce: aR }, { ...meta, ops: ops.join(',') }), 'architecture parameters α'],
   ];
+  if (alphas.length) {
+    const ops = space.choicePoints[0]?.options ?? [];
+    const alpha = new Map(alphas.map(([n, t]) => [n.slice(ALPHA_PREFIX.length), t]));
+    files.push(['alpha.safetensors', encodeSafetensors(alpha, { ...meta, ops: ops.join(',') }), 'architecture parameters α']);
+  }
   for (const [name, data] of files) writeFileAtomic(join(dir.exportsDir, name), data);
   dir.log(`exported ${files.map(([n]) => n).join(', ')} from step ${ck.step}`);
   return {

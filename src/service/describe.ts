@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { spaceOf, strategySpec } from '../engine/catalog';
 import type { SearchConfig } from '../shared/search-config';
 
 /** A dataset as the runs list names it. */
@@ -15,7 +16,12 @@ export function describeDataSource(d: SearchConfig['data']): string {
   }
 }
 
-/** A strategy as the runs list names it. */
+/** A strategy as the runs list names it: what its spec says of this config. */
 export function describeStrategy(s: SearchConfig['strategy']): string {
-  return `DARTS (${s.order} order)`;
+  return strategySpec(s.name).summary(s as never);
+}
+
+/** A search space as the runs list names it. */
+export function describeSpace(s: SearchConfig['space']): string {
+  return spaceOf(s).summary;
 }

@@ -6,7 +6,7 @@ import { describeConfigError, parseSearchConfig, type SearchConfig, type SearchC
 import type { RunManager } from '../runs/manager';
 import { exportRun } from '../runs/export';
 import { downloadStandardDataset } from '../engine/data/download';
-import { describeDataSource, describeStrategy } from './describe';
+import { describeDataSource, describeSpace, describeStrategy } from './describe';
 import { previewDatasetSettings } from './dataset-preview';
 
 /** What the service needs from its host (Electron main or the web server). */
@@ -58,7 +58,7 @@ export class StudioService implements StudioCalls {
         ...s,
         dataset: config ? describeDataSource(config.data) : '?',
         strategy: config ? describeStrategy(config.strategy) : '?',
-        space: config ? `DARTS ${config.space.cells} cells × ${config.space.nodes} nodes, C=${config.space.channels}` : '?',
+        space: config ? describeSpace(config.space) : '?',
         epochs: config?.epochs ?? 0,
       };
     });

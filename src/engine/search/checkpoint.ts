@@ -13,10 +13,16 @@ export interface SessionSnapshot {
     counters: SessionCounters;
     strategyScalars: Record<string, unknown>;
     dataPosition: { train: unknown; val: unknown };
+    /**
+     * The architecture the strategy would return at this step (the space's JSON form) and its text,
+     * so that an export needs no tensors (absent in checkpoints written before the space contract).
+     */
+    genotype?: unknown;
+    genotypeText?: string;
   };
 }
 
-export function captureSession(s: SearchSession): SessionSnapshot {
+export function captureSession(s: SearchSession<unknown>): SessionSnapshot {
   const tensors: SessionSnapshot['tensors'] = {};
   const read = (name: string, t: tf.Tensor) => {
     if (t.dtype !== 'float32') throw new Error(`checkpoint tensor ${name} has dtype ${t.dtype}; only float32 is stored`);
@@ -26,17 +32,20 @@ export function captureSession(s: SearchSession): SessionSnapshot {
   for (const [name, v] of s.network.namedState()) read(`network.${name}`, v);
   const st = s.strategy.getState();
   for (const [name, t] of Object.entries(st.tensors)) read(`strategy.${name}`, t);
+  const genotype = s.strategy.derive();
   return {
     tensors,
     meta: {
       counters: s.counters(),
       strategyScalars: st.scalars,
       dataPosition: { train: s.data.train.getPosition(), val: s.data.val.getPosition() },
+      genotype,
+      genotypeText: s.space.toText(genotype),
     },
   };
 }
 
-export function restoreSession(s: SearchSession, snap: SessionSnapshot): void {
+export function restoreSession(s: SearchSession<unknown>, snap: SessionSnapshot): void {
   const missing: string[] = [];
   const tensor = (name: string, shape: readonly number[]) => {
     const t = snap.tensors[name];
