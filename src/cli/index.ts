@@ -3,6 +3,7 @@ import { registerDoctorCommand } from './commands/doctor';
 import { registerSearchCommand } from './commands/search';
 import { registerDataCommands } from './commands/data';
 import { registerServeCommand } from './commands/serve';
+import { registerStrategiesCommand } from './commands/strategies';
 
 /**
  * The headless command line: a thin shell over the engine (and the run manager). Each command lives in
@@ -13,6 +14,7 @@ registerDoctorCommand(program);
 registerSearchCommand(program);
 registerDataCommands(program);
 registerServeCommand(program);
+registerStrategiesCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import type { SearchSpace, SpaceSpec } from './search/space';
 import type { StrategySpec } from './search/strategy';
 import { dartsSpaceSpec } from './spaces/darts/space';
 import { dartsSpec } from './strategies/darts-spec';
+import { randomSearchSpec } from './strategies/random-search-spec';
 
 /**
  * Every registered space and strategy, as they declare themselves (timm-style registry). tfjs-free:
@@ -10,7 +11,7 @@ import { dartsSpec } from './strategies/darts-spec';
  * (docs/strategies.md, "Adding a strategy or a space").
  */
 export const SPACE_SPECS = [dartsSpaceSpec] as const;
-export const STRATEGY_SPECS = [dartsSpec] as const;
+export const STRATEGY_SPECS = [dartsSpec, randomSearchSpec] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];
 export type StrategyName = (typeof STRATEGY_SPECS)[number]['name'];

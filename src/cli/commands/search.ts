@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeSpace, describeStrategy } from '../../service/describe';
 import { readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import { parseSearchConfig, type SearchConfig } from '../../shared/search-config';
@@ -163,7 +164,7 @@ export function registerSearchCommand(program: Command): void {
       for (const d of dirs) {
         const s = d.readStatus();
         const c = d.readConfig();
-        process.stdout.write(`${s.id}  ${s.status.padEnd(11)} ${c.strategy.name}/${c.strategy.order}  data ${c.data.source}  step ${s.step}/${s.totalSteps ?? '?'}\n`);
+        process.stdout.write(`${s.id}  ${s.status.padEnd(11)} ${describeStrategy(c.strategy)} on ${describeSpace(c.space)}  data ${c.data.source}  step ${s.step}/${s.totalSteps ?? '?'}\n`);
       }
     });
 }

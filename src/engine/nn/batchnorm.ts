@@ -31,7 +31,7 @@ export class BatchNorm extends Module {
 
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     const y = ctx.training
-      ? this.normaliseBatch(x, !ctx.replay)
+      ? this.normaliseBatch(x, !ctx.replay && !ctx.frozenStats)
       : x.sub(this.runningMean).mul(tf.rsqrt(this.runningVar.add(BatchNorm.eps)));
     return this.weight && this.bias ? y.mul(this.weight).add(this.bias) : y;
   }

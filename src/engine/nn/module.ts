@@ -10,6 +10,11 @@ export interface ForwardContext {
    * alone) and any randomness must replay the first pass's draws (the search network has none).
    */
   replay?: boolean;
+  /**
+   * Training-mode BatchNorm (batch statistics) without touching the running statistics: scoring a
+   * candidate with batch statistics must leave the supernet as it found it.
+   */
+  frozenStats?: boolean;
 }
 
 /**

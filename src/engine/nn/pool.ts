@@ -22,7 +22,6 @@ export class MaxPool extends Module {
  * k²/count, so that forward and gradient agree (tfjs's own avgPool gradient divides by k² everywhere).
  */
 export class AvgPool extends Module {
-  private readonly scales = new Map<string, tf.Tensor>();
   constructor(
     readonly k: number,
     readonly stride: number,
@@ -31,32 +30,24 @@ export class AvgPool extends Module {
     super();
   }
 
-  /** k² / (number of unpadded inputs) per output position, [1, outH, outW, 1]; cached per input size. */
+  /**
+   * k² / (number of unpadded inputs) per output position, [1, outH, outW, 1]. Made per call (a few
+   * hundred floats) rather than cached: a cache filled the first time a sampled path runs a pool
+   * would look like a leak to the tensor-count tests of sampling strategies.
+   */
   private scale(h: number, w: number): tf.Tensor {
-    const key = `${h}x${w}`;
-    let s = this.scales.get(key);
-    if (!s) {
-      const { k, stride, padding: p } = this;
-      const outH = Math.floor((h + 2 * p - k) / stride) + 1;
-      const outW = Math.floor((w + 2 * p - k) / stride) + 1;
-      const count = (o: number, size: number) => Math.min(o * stride - p + k, size) - Math.max(o * stride - p, 0);
-      const data = new Float32Array(outH * outW);
-      for (let i = 0; i < outH; i++) for (let j = 0; j < outW; j++) data[i * outW + j] = (k * k) / (count(i, h) * count(j, w));
-      s = tf.keep(tf.tensor4d(data, [1, outH, outW, 1]));
-      this.scales.set(key, s);
-    }
-    return s;
+    const { k, stride, padding: p } = this;
+    const outH = Math.floor((h + 2 * p - k) / stride) + 1;
+    const outW = Math.floor((w + 2 * p - k) / stride) + 1;
+    const count = (o: number, size: number) => Math.min(o * stride - p + k, size) - Math.max(o * stride - p, 0);
+    const data = new Float32Array(outH * outW);
+    for (let i = 0; i < outH; i++) for (let j = 0; j < outW; j++) data[i * outW + j] = (k * k) / (count(i, h) * count(j, w));
+    return tf.tensor4d(data, [1, outH, outW, 1]);
   }
 
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     const [, h, w] = x.shape;
     const y = tf.avgPool(symmetricPad(x as tf.Tensor4D, this.padding), this.k, this.stride, 'valid');
     return this.padding > 0 ? y.mul(this.scale(h, w)) : y;
-  }
-
-  override dispose(): void {
-    for (const s of this.scales.values()) s.dispose();
-    this.scales.clear();
-    super.dispose();
   }
 }

@@ -2,6 +2,8 @@ import type { StrategyName } from '../catalog';
 import type { SearchStrategy, StrategyContext } from '../search/strategy';
 import { Darts } from './darts';
 import type { DartsStrategyConfig } from './darts-spec';
+import { RandomSearch } from './random-search';
+import type { RandomSearchConfig } from './random-search-spec';
 
 type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 
@@ -11,6 +13,7 @@ type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
  */
 export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   darts: (c: StrategyContext<DartsStrategyConfig>) => new Darts(c.net, c.config, c.rng, c.space),
+  'random-search': (c: StrategyContext<RandomSearchConfig>) => new RandomSearch(c.net, c.config, c.space),
 };
 
 /** Builds the strategy a (validated) config names. */
