@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeSpace, describeStrategy } from '../../service/describe';
+import { strategySpec } from '../../engine/catalog';
 import { readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import { parseSearchConfig, type SearchConfig } from '../../shared/search-config';
@@ -47,9 +48,17 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
   };
   process.on('SIGINT', onSigint);
   const bar = new SingleBar(
-    { format: 'search |{bar}| {percentage}% · epoch {epoch} · step {value}/{total} · loss {loss} · val acc {acc} · ETA {eta_formatted}', etaBuffer: 20 },
+    { format: 'search |{bar}| {percentage}% · {phase}epoch {epoch} · step {value}/{total} · {metrics} · ETA {eta_formatted}', etaBuffer: 20 },
     Presets.shades_classic,
   );
+  // The strategy's own metrics, in the order its spec declares them (a phase reports only some).
+  const declared = strategySpec(config.strategy.name).metrics.map((m) => m.key);
+  const shown = (m: Record<string, number>) =>
+    declared
+      .filter((k) => typeof m[k] === 'number')
+      .slice(0, 3)
+      .map((k) => `${k} ${m[k].toFixed(3)}`)
+      .join(' · ') || '-';
   let started = false;
   try {
     const outcome = await executeRun(dir, {
@@ -57,11 +66,13 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
       shouldPause: () => pauseRequested,
       onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
       onProgress: (p) => {
+        const phase = p.phaseCount && p.phaseCount > 1 ? `phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase} · ` : '';
         if (!started) {
-          bar.start(p.totalSteps, p.step - 1, { epoch: 1, loss: '-', acc: '-' });
+          bar.start(p.totalSteps, p.step - 1, { epoch: 1, phase, metrics: '-' });
           started = true;
         }
-        bar.update(p.step, { epoch: p.epoch + 1, loss: p.metrics.trainLoss.toFixed(3), acc: p.metrics.valAcc.toFixed(3) });
+        bar.setTotal(p.totalSteps);
+        bar.update(p.step, { epoch: p.epoch + 1, phase, metrics: shown(p.metrics) });
       },
     });
     bar.stop();

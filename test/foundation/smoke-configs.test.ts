@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SPACE_SPECS, STRATEGY_SPECS, spaceOf } from '../../src/engine/catalog';
+import { parseSearchConfig } from '../../src/shared/search-config';
+import { builtFile, root } from './built';
+
+const folder = join(root, 'examples', 'smoke');
+const files = readdirSync(folder).filter((f) => f.endsWith('.json'));
+
+// Every strategy × space pair that works ships a smoke config; each runs end to end (all phases)
+// through the CLI, as a user would run it.
+describe('smoke configs run end to end with nas-studio search --config', () => {
+  it('there is one for every strategy on every space it declares', () => {
+    const spaces = SPACE_SPECS.map((s) => s.name as string);
+    const want = STRATEGY_SPECS.flatMap((s) => s.spaces.filter((sp) => spaces.includes(sp)).map((sp) => `${s.name}-${sp}.json`));
+    expect(want.length).toBeGreaterThanOrEqual(2);
+    for (const f of want) expect(files).toContain(f);
+  });
+
+  for (const file of files) {
+    it(file, () => {
+      const config = parseSearchConfig(JSON.parse(readFileSync(join(folder, file), 'utf8')), file);
+      expect(file).toBe(`${config.strategy.name}-${config.space.name}.json`);
+      builtFile('out/main/cli.js');
+      const runs = mkdtempSync(join(tmpdir(), 'nas-smoke-'));
+      execFileSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'search', '--config', join(folder, file), '--runs', runs, '--name', 'smoke'], {
+        cwd: root,
+        encoding: 'utf8',
+        // The default backend choice, as a user gets it (wasm here).
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const run = join(runs, 'smoke');
+      expect(JSON.parse(readFileSync(join(run, 'status.json'), 'utf8')).status).toBe('completed');
+      // The architecture file validates against the space.
+      const space = spaceOf(config.space);
+      const arch = space.fromJson(readFileSync(join(run, 'exports', 'genotype.json'), 'utf8'), file);
+      expect(space.toText(arch).length).toBeGreaterThan(0);
+      const records = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(records.filter((r) => r.kind === 'step').length).toBeGreaterThan(0);
+      const phases = new Set(records.filter((r) => r.kind === 'step').map((r) => r.phase));
+      expect(phases.size).toBeGreaterThanOrEqual(1);
+    });
+  }
+});
