@@ -27,7 +27,8 @@ import type { Recompute } from '../src/engine/spaces/darts/supernet';
 import { CONFIGS, arg, dartsStep, spaceOf, type ConfigName } from './darts-setup';
 
 const USAGE = `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
-  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare] [--reference DIR]`;
+  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare] [--reference DIR]
+npm run bench -- --strategy NAME [--configs tiny,small,nb201] [--steps N] [--warmup N] [--candidates N]   (see bench/strategy-bench.ts)`;
 
 /** Reference figures (official PyTorch DARTS on a 2-vCPU machine of this kind; ../shared/README.md). */
 const REFERENCE_SECONDS: Record<ConfigName, Record<'first' | 'second', [number, number]>> = {
@@ -155,6 +156,11 @@ async function benchOne(
 async function main() {
   if (process.argv.includes('--help')) {
     console.log(USAGE);
+    return;
+  }
+  if (process.argv.includes('--strategy') && arg('strategy', 'darts') !== 'darts') {
+    // Any other registered strategy: through the search loop, phase by phase (strategy-bench.ts).
+    await (await import('./strategy-bench')).strategyBench();
     return;
   }
   const recompute = process.argv.includes('--recompute') ? (arg('recompute', 'cell') as Recompute) : undefined;

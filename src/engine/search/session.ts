@@ -167,6 +167,13 @@ export class SearchSession<A = Genotype> {
     return report;
   }
 
+  /** Ends the current phase now (the user skips ahead, e.g. from supernet training to evaluation). */
+  endPhase(): void {
+    if (this.done) throw new Error('the search is already complete');
+    this.phaseIndex += 1;
+    this.phaseStep = 0;
+  }
+
   counters(): SessionCounters {
     return { globalStep: this.globalStep, rng: this.rng.getState(), phaseIndex: this.phaseIndex, phaseStep: this.phaseStep };
   }

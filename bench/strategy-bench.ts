@@ -1,0 +1,143 @@
+/**
+ * `npm run bench -- --strategy NAME [--configs tiny,small,nb201] [--steps N] [--warmup N] [--candidates N] [--out FILE]`
+ *
+ * Seconds per step of any registered strategy, phase by phase, through the real search loop
+ * (SearchSession) on synthetic N(0,1) images with uniform labels (the protocol of darts-step.ts and
+ * ../shared/reference-bench), next to a DARTS first-order step on the same config measured in the same
+ * process, so that the ratio holds on whatever machine runs it. Phases that score candidates report
+ * candidates per minute. Peak RSS is the process's so far (run one strategy per process for clean
+ * figures). Never asserted in tests.
+ */
+import * as tf from '../src/engine/tf';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { cpus } from 'node:os';
+import { chooseBackend } from '../src/engine/backend';
+import { SPACE_SPECS, strategySpec } from '../src/engine/catalog';
+import { parseSearchConfig, type SearchConfigInput } from '../src/engine/search/config';
+import type { BatchSource } from '../src/engine/search/batch-source';
+import { SearchSession } from '../src/engine/search/session';
+import { Rng } from '../src/engine/util/rng';
+import { arg } from './darts-setup';
+
+/** The bench's configs: the DARTS bench's tiny and small, and NB201 at its defaults on 32×32. */
+const CONFIGS: Record<string, { space: SearchConfigInput['space']; batch: number; size: number; classes: number }> = {
+  tiny: { space: { name: 'darts', cells: 5, channels: 8 }, batch: 8, size: 16, classes: 10 },
+  small: { space: { name: 'darts', cells: 8, channels: 16 }, batch: 16, size: 32, classes: 10 },
+  nb201: { space: { name: 'nb201', channels: 16, cellsPerStage: 5 } as unknown as SearchConfigInput['space'], batch: 64, size: 32, classes: 10 },
+};
+
+/** Fixed synthetic batches, as many per "epoch" as asked, new tensors on every call (the loop disposes them). */
+class SyntheticBatches implements BatchSource {
+  readonly batchesPerEpoch = 100_000;
+  private readonly x: Float32Array;
+  private readonly y: Int32Array;
+  constructor(
+    private readonly batch: number,
+    private readonly size: number,
+    classes: number,
+    seed: number,
+  ) {
+    const rng = new Rng(seed);
+    this.x = rng.fillNormal(batch * size * size * 3);
+    this.y = Int32Array.from({ length: batch }, () => rng.int(classes));
+  }
+  next() {
+    return { x: tf.tensor4d(this.x, [this.batch, this.size, this.size, 3]), y: tf.tensor1d(this.y, 'int32') };
+  }
+  getPosition() {
+    return null;
+  }
+  restorePosition() {}
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+const peakRss = () => Math.max(process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+
+interface PhaseRow {
+  phase: string;
+  secondsPerStep: number;
+  stepSeconds: number[];
+  candidatesPerMinute?: number;
+}
+
+/** Times every phase of `strategy` on `config`: `steps` timed steps after `warmup`, per phase. */
+function benchStrategy(strategy: Record<string, unknown>, configName: string, steps: number, warmup: number): PhaseRow[] {
+  const c = CONFIGS[configName];
+  const config = parseSearchConfig({ space: c.space, strategy, epochs: 1, batchSize: c.batch, stepsPerEpoch: warmup + steps, seed: 0 });
+  const session = new SearchSession<unknown>(config, {
+    train: new SyntheticBatches(c.batch, c.size, c.classes, 1),
+    val: new SyntheticBatches(c.batch, c.size, c.classes, 2),
+    inChannels: 3,
+    numClasses: c.classes,
+    imageSize: c.size,
+  });
+  const rows: PhaseRow[] = [];
+  try {
+    for (let p = 0; p < session.phases.length; p++) {
+      const times: number[] = [];
+      let candidates = 0;
+      for (let i = 0; i < warmup + steps && !session.done && session.info().phaseIndex === p; i++) {
+        const t0 = performance.now();
+        const r = session.runStep();
+        const dt = (performance.now() - t0) / 1000;
+        if (i >= warmup) {
+          times.push(dt);
+          candidates += r.candidates?.length ?? 0;
+        }
+        process.stderr.write(`  ${configName} ${String(strategy.name)} ${r.info.phase}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`);
+      }
+      const phase = session.phases[p].name;
+      const s = median(times);
+      rows.push({ phase, secondsPerStep: s, stepSeconds: times, ...(candidates ? { candidatesPerMinute: (60 * candidates) / times.reduce((a, b) => a + b, 0) } : {}) });
+      // What is left of this phase costs the same per step: on to the next.
+      if (!session.done && session.info().phaseIndex === p) session.endPhase();
+    }
+  } finally {
+    session.dispose();
+  }
+  return rows;
+}
+
+export async function strategyBench(): Promise<void> {
+  const name = arg('strategy', 'random-search');
+  const spec = strategySpec(name);
+  const registered = SPACE_SPECS.map((s) => s.name as string);
+  const configs = arg('configs', Object.keys(CONFIGS).join(','))
+    .split(',')
+    .filter((k) => {
+      const space = CONFIGS[k]?.space?.name ?? '?';
+      const ok = registered.includes(space) && spec.spaces.includes(space);
+      if (!ok) process.stderr.write(`  skipping ${k}: ${CONFIGS[k] ? `${name} does not run on the ${space} space here` : 'unknown config'}\n`);
+      return ok;
+    });
+  const steps = Number(arg('steps', '3'));
+  const warmup = Number(arg('warmup', '1'));
+  const candidates = Number(arg('candidates', '4'));
+  const report = await chooseBackend({ prefer: arg('backend', 'auto') === 'auto' ? undefined : (arg('backend', 'auto') as 'wasm' | 'cpu' | 'tensorflow') });
+  // Phase 2's candidates: the reference's scoring (10 validation batches each), only a few of them.
+  const strategy: Record<string, unknown> = { name, ...(name === 'random-search' ? { candidates: warmup + candidates, rescoreTop: 1 } : {}) };
+  const rows = [];
+  for (const k of configs) {
+    const phases = benchStrategy(strategy, k, steps, warmup);
+    const darts = spec.name === 'darts' ? phases : benchStrategy({ name: 'darts', order: 'first' }, k, steps, warmup);
+    const dartsStep = darts[0].secondsPerStep;
+    rows.push({ config: k, backend: report.chosen, phases, dartsFirstOrderSecondsPerStep: dartsStep, firstPhaseVsDarts: phases[0].secondsPerStep / dartsStep, peakRssMB: peakRss() / 2 ** 20 });
+  }
+  const result = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, strategy: name, protocol: { warmup, steps, statistic: 'median seconds per step' }, rows };
+  const out = arg('out', `bench/results/strategy-${name}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(result, null, 2));
+  console.log('| config | backend | phase | s/step | candidates/min | DARTS 1st-order s/step (same run) | phase 1 / DARTS | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows)
+    for (const p of r.phases)
+      console.log(
+        `| ${r.config} | ${r.backend} | ${p.phase} | ${p.secondsPerStep.toFixed(3)} | ${p.candidatesPerMinute?.toFixed(1) ?? '-'} | ${r.dartsFirstOrderSecondsPerStep.toFixed(3)} | ${p === r.phases[0] ? r.firstPhaseVsDarts.toFixed(2) : '-'} | ${r.peakRssMB.toFixed(0)} |`,
+      );
+  console.log(`wrote ${out}`);
+}
