@@ -20,6 +20,18 @@ describe('smoke configs run end to end with nas-studio search --config', () => {
     for (const f of want) expect(files).toContain(f);
   });
 
+  it('nas-studio strategies --json lists the registered strategies and spaces, and which spaces each strategy runs on', () => {
+    builtFile('out/main/cli.js');
+    const out = execFileSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'strategies', '--json'], { cwd: root, encoding: 'utf8' });
+    const r = JSON.parse(out) as { strategies: Array<{ name: string; spaces: string[]; config: { properties: Record<string, { title?: string }> } }>; spaces: Array<{ name: string; strategies: string[] }> };
+    expect(r.strategies.map((s) => s.name)).toEqual(STRATEGY_SPECS.map((s) => s.name));
+    expect(r.spaces.map((s) => s.name)).toEqual(SPACE_SPECS.map((s) => s.name));
+    const rs = r.strategies.find((s) => s.name === 'random-search')!;
+    expect(rs.spaces).toContain('darts');
+    expect(rs.config.properties.candidates.title).toBe('candidates sampled');
+    expect(r.spaces.find((s) => s.name === 'darts')!.strategies).toEqual(expect.arrayContaining(['darts', 'random-search']));
+  });
+
   for (const file of files) {
     it(file, () => {
       const config = parseSearchConfig(JSON.parse(readFileSync(join(folder, file), 'utf8')), file);
