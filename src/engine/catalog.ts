@@ -1,6 +1,7 @@
 import type { SearchSpace, SpaceSpec } from './search/space';
 import type { StrategySpec } from './search/strategy';
 import { dartsSpaceSpec } from './spaces/darts/space';
+import { nb201SpaceSpec } from './spaces/nb201/space';
 import { dartsSpec } from './strategies/darts-spec';
 import { randomSearchSpec } from './strategies/random-search-spec';
 
@@ -10,7 +11,7 @@ import { randomSearchSpec } from './strategies/random-search-spec';
  * adds one line to its list here and its factory in spaces/registry.ts or strategies/registry.ts
  * (docs/strategies.md, "Adding a strategy or a space").
  */
-export const SPACE_SPECS = [dartsSpaceSpec] as const;
+export const SPACE_SPECS = [dartsSpaceSpec, nb201SpaceSpec] as const;
 export const STRATEGY_SPECS = [dartsSpec, randomSearchSpec] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];

@@ -1,6 +1,7 @@
 import type { SpaceName } from '../catalog';
 import type { SpaceNetworks } from '../search/supernet';
 import { dartsNetworks } from './darts/networks';
+import { nb201Networks } from './nb201/networks';
 
 /**
  * The tensor side of every registered space (its spec, tfjs-free, is in catalog.ts): a space missing
@@ -8,6 +9,7 @@ import { dartsNetworks } from './darts/networks';
  */
 export const SPACE_NETWORKS: { [K in SpaceName]: SpaceNetworks<never> } = {
   darts: dartsNetworks,
+  nb201: nb201Networks,
 };
 
 export function networksOf(name: string): SpaceNetworks<unknown> {

@@ -5,7 +5,7 @@ describe('wizard draft', () => {
   it('the presets are valid configs', () => {
     expect(draftErrors(QUICK_DRAFT)).toEqual([]);
     expect(draftErrors(PAPER_DRAFT)).toEqual([]);
-    expect(PAPER_DRAFT.space.cells).toBe(8);
+    expect(PAPER_DRAFT.space).toMatchObject({ name: 'darts', cells: 8 });
     expect(PAPER_DRAFT.batchSize).toBe(64);
   });
   it('setPath replaces nested values without touching the original', () => {
