@@ -69,22 +69,15 @@ export function nb201Op(name: Nb201Op, C: number, affine: boolean, rng: Rng): Mo
  * outputs rescaled by 4/count, so the shortcut has the conv path's ⌈h/2⌉ size.
  */
 export class ShortcutPool extends Module {
-  private readonly scales = new Map<string, tf.Tensor>();
-
+  /** 4 / (pixels inside the image) per output, [1, ⌈h/2⌉, ⌈w/2⌉, 1]. Made per call, as nn/pool.ts AvgPool's scale. */
   private scale(h: number, w: number): tf.Tensor {
-    const key = `${h}x${w}`;
-    let s = this.scales.get(key);
-    if (!s) {
-      const oh = Math.ceil(h / 2);
-      const ow = Math.ceil(w / 2);
-      const data = new Float32Array(oh * ow);
-      const count = (o: number, size: number) => Math.min(2 * o + 2, size) - 2 * o;
-      for (let i = 0; i < oh; i++)
-        for (let j = 0; j < ow; j++) data[i * ow + j] = 4 / (count(i, h) * count(j, w));
-      s = tf.keep(tf.tensor4d(data, [1, oh, ow, 1]));
-      this.scales.set(key, s);
-    }
-    return s;
+    const oh = Math.ceil(h / 2);
+    const ow = Math.ceil(w / 2);
+    const data = new Float32Array(oh * ow);
+    const count = (o: number, size: number) => Math.min(2 * o + 2, size) - 2 * o;
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++) data[i * ow + j] = 4 / (count(i, h) * count(j, w));
+    return tf.tensor4d(data, [1, oh, ow, 1]);
   }
 
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
@@ -97,12 +90,6 @@ export class ShortcutPool extends Module {
       [0, 0],
     ]);
     return tf.avgPool(padded, 2, 2, 'valid').mul(this.scale(h, w));
-  }
-
-  override dispose(): void {
-    for (const s of this.scales.values()) s.dispose();
-    this.scales.clear();
-    super.dispose();
   }
 }
 
