@@ -96,6 +96,8 @@ export function SpaceStep({ draft, set, doctor }: { draft: Draft; set: Set; doct
 /** Step 4: the strategy and its hyperparameters (DARTS paper defaults). */
 export function StrategyStep({ draft, set }: { draft: Draft; set: Set }) {
   const st = draft.strategy;
+  // As the space step: other strategies' fields come from their config file until the step is generated from the specs.
+  if (st.name !== 'darts') return <fieldset><legend>4. Strategy: {st.name}</legend></fieldset>;
   return (
     <fieldset>
       <legend>4. Strategy: DARTS</legend>
