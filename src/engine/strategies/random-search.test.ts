@@ -20,6 +20,12 @@ beforeAll(async () => {
   await chooseBackend({ prefer: 'cpu' });
 });
 
+/** Both registered spaces, each tiny. */
+const SPACES = [
+  { name: 'darts', cells: 2, nodes: 2, channels: 2 },
+  { name: 'nb201', channels: 2, cellsPerStage: 1 },
+] as SearchConfigInput['space'][] as Array<{ name: string } & SearchConfigInput['space']>;
+
 const tiny: SearchConfigInput = {
   space: { name: 'darts', cells: 2, nodes: 2, channels: 2 },
   strategy: { name: 'random-search', candidates: 4, scoreBatches: 1, rescoreTop: 2 },
@@ -110,44 +116,47 @@ describe('random search with weight sharing', () => {
     s.dispose();
   });
 
-  it('does not leak tensors over 20 steps of each phase', async () => {
-    const s = await session({
-      stepsPerEpoch: 12,
-      strategy: { name: 'random-search', candidates: 22, scoreBatches: 1, rescoreTop: 1 },
-      data: { source: 'synthetic', synthetic: { size: 256, imageSize: 8, channels: 3, classes: 4 } },
+  for (const space of SPACES) {
+    it(`${space.name}: does not leak tensors over 20 steps of each phase`, async () => {
+      const s = await session({
+        space,
+        stepsPerEpoch: 12,
+        strategy: { name: 'random-search', candidates: 22, scoreBatches: 1, rescoreTop: 1 },
+        data: { source: 'synthetic', synthetic: { size: 256, imageSize: 8, channels: 3, classes: 4 } },
+      });
+      expect(s.phases.map((p) => p.epochs * p.stepsPerEpoch)).toEqual([24, 23]);
+      // A weight gets its momentum buffer the first time its path is sampled: state, not a leak.
+      const buffers = () => Object.keys(s.strategy.getState().tensors).filter((k) => k.startsWith('sgd.')).length;
+      const live = () => tf.memory().numTensors - buffers();
+      s.runStep();
+      let before = live();
+      for (let i = 0; i < 20; i++) s.runStep();
+      expect(live()).toBe(before);
+      expect(buffers()).toBeGreaterThan(0);
+      while (s.info().phase === 'supernet') s.runStep();
+      s.runStep();
+      before = tf.memory().numTensors;
+      for (let i = 0; i < 20; i++) s.runStep();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(s.info().phase).toBe('evaluate');
+      s.dispose();
     });
-    expect(s.phases.map((p) => p.epochs * p.stepsPerEpoch)).toEqual([24, 23]);
-    // A weight gets its momentum buffer the first time its path is sampled: state, not a leak.
-    const buffers = () => Object.keys(s.strategy.getState().tensors).filter((k) => k.startsWith('sgd.')).length;
-    const live = () => tf.memory().numTensors - buffers();
-    s.runStep();
-    let before = live();
-    for (let i = 0; i < 20; i++) s.runStep();
-    expect(live()).toBe(before);
-    expect(buffers()).toBeGreaterThan(0);
-    while (s.info().phase === 'supernet') s.runStep();
-    s.runStep();
-    before = tf.memory().numTensors;
-    for (let i = 0; i < 20; i++) s.runStep();
-    expect(tf.memory().numTensors).toBe(before);
-    expect(s.info().phase).toBe('evaluate');
-    s.dispose();
-  });
 
-  it('paused in phase 1 and again in phase 2, then resumed, ends bit for bit where the uninterrupted run ends', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'nas-rs-'));
-    const config = parseSearchConfig(tiny);
-    const a = RunDir.create(root, 'a', config);
-    expect(await executeRun(a, { resume: false })).toBe('completed');
-    const b = RunDir.create(root, 'b', config);
-    expect(await executeRun(b, { resume: false, checkpointEvery: 100, onProgress: (p) => p.step === 2 && requestPause(b) })).toBe('paused');
-    expect(b.readStatus().step).toBe(2);
-    expect(await executeRun(b, { resume: true, checkpointEvery: 100, onProgress: (p) => p.step === 8 && requestPause(b) })).toBe('paused');
-    expect(b.readStatus().step).toBe(8);
-    expect(await executeRun(b, { resume: true })).toBe('completed');
-    expectSameState(finalState(a), finalState(b));
-    const kinds = b.readMetrics().map((m) => m.kind);
-    expect(kinds.filter((k) => k === 'candidate')).toHaveLength(6);
-    expect(kinds.filter((k) => k === 'phase')).toHaveLength(2);
-  });
+    it(`${space.name}: paused in phase 1 and again in phase 2, then resumed, ends bit for bit where the uninterrupted run ends`, async () => {
+      const root = mkdtempSync(join(tmpdir(), 'nas-rs-'));
+      const config = parseSearchConfig({ ...tiny, space });
+      const a = RunDir.create(root, 'a', config);
+      expect(await executeRun(a, { resume: false })).toBe('completed');
+      const b = RunDir.create(root, 'b', config);
+      expect(await executeRun(b, { resume: false, checkpointEvery: 100, onProgress: (p) => p.step === 2 && requestPause(b) })).toBe('paused');
+      expect(b.readStatus().step).toBe(2);
+      expect(await executeRun(b, { resume: true, checkpointEvery: 100, onProgress: (p) => p.step === 8 && requestPause(b) })).toBe('paused');
+      expect(b.readStatus().step).toBe(8);
+      expect(await executeRun(b, { resume: true })).toBe('completed');
+      expectSameState(finalState(a), finalState(b));
+      const kinds = b.readMetrics().map((m) => m.kind);
+      expect(kinds.filter((k) => k === 'candidate')).toHaveLength(6);
+      expect(kinds.filter((k) => k === 'phase')).toHaveLength(2);
+    });
+  }
 });
