@@ -21,6 +21,7 @@ import { writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cpus } from 'node:os';
 import { chooseBackend } from '../src/engine/backend';
+import { peakTensorBytes } from '../src/engine/util/tensor-watch';
 import { countForwardFlops } from '../src/engine/spaces/darts/flops';
 import { estimateSpaceStepBytes } from '../src/engine/search/memory';
 import type { Recompute } from '../src/engine/spaces/darts/supernet';
@@ -112,19 +113,8 @@ async function benchOne(
   if (watch) {
     // One more step with every new tensor's bytes watched (tf.profile crashed on the small config
     // on wasm): tfjs's byte count peaks somewhere inside the step, not at its end.
-    const engine = tf.engine() as unknown as { trackTensor: (...a: unknown[]) => void; state: { numBytes: number } };
-    const track = engine.trackTensor;
-    const before = engine.state.numBytes;
-    let top = before;
-    engine.trackTensor = function (this: unknown, ...a: unknown[]) {
-      track.apply(this, a);
-      top = Math.max(top, engine.state.numBytes);
-    };
-    try {
-      step();
-    } finally {
-      engine.trackTensor = track;
-    }
+    const before = tf.memory().numBytes;
+    const top = before + peakTensorBytes(step);
     tfPeakStepMB = (top - before) / 2 ** 20;
     peak = Math.max(peak, peakRss());
     process.stderr.write(`  watched step: tfjs bytes peak ${tfPeakStepMB.toFixed(0)} MB above the ${(before / 2 ** 20).toFixed(0)} MB held\n`);

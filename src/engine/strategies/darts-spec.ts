@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
+import { weightTrainerFields } from '../train/weight-fields';
 
 /**
  * The config of DARTS (Liu et al., ICLR 2019). Every default is the paper's (quark0/darts
@@ -12,11 +13,7 @@ export const DartsStrategySchema = z
       .enum(['first', 'second'])
       .default('first')
       .meta({ title: 'order', description: "first: α gradient at the current weights (fast); second: one-step unrolled weights, the paper's DARTS V2 (about twice the cost)" }),
-    weightLr: z.number().positive().default(0.025).meta({ title: 'weights learning rate', description: 'paper: 0.025, cosine-annealed per epoch to the minimum' }),
-    weightLrMin: z.number().nonnegative().default(0.001).meta({ title: 'weights lr minimum', description: 'paper: 0.001' }),
-    weightMomentum: z.number().min(0).max(1).default(0.9).meta({ title: 'weights momentum', description: 'paper: 0.9 (SGD)' }),
-    weightDecay: z.number().nonnegative().default(3e-4).meta({ title: 'weights decay', description: 'paper: 3e-4 (L2, as torch.optim.SGD)' }),
-    gradClip: z.number().positive().default(5).meta({ title: 'gradient clip', description: "paper: 5 (global norm of the weights' gradient)" }),
+    ...weightTrainerFields({ source: 'paper' }),
     alphaLr: z.number().positive().default(3e-4).meta({ title: 'α learning rate', description: 'paper: 3e-4 (Adam)' }),
     alphaBetas: z
       .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])

@@ -4,6 +4,7 @@ import type { DartsStrategyConfig } from './darts-spec';
 import { Adam } from '../optim/adam';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
+import { snapshotOf } from '../search/snapshot';
 import type { ArchAssignment, Supernet } from '../search/supernet';
 import { DartsSearchSpace } from '../spaces/darts/space';
 import type { SearchNetwork } from '../spaces/darts/supernet';
@@ -168,10 +169,7 @@ export class Darts implements SearchStrategy<Genotype> {
   }
 
   architecture(): ArchSnapshot {
-    const p = this.probabilities();
-    return Object.fromEntries(
-      this.space.choicePoints.map((cp) => [cp.label, { kind: 'softmax' as const, title: cp.title, rows: cp.rows, options: cp.options, values: p[cp.label] }]),
-    );
+    return snapshotOf(this.space, 'softmax', this.probabilities());
   }
 
   getState(): NamedTensorState {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
+import { weightTrainerFields } from '../train/weight-fields';
 
 /**
  * Random search with weight sharing (Li & Talwalkar, UAI 2019). Defaults from the reference
@@ -8,15 +9,8 @@ import type { StrategySpec } from '../search/strategy';
 export const RandomSearchSchema = z
   .object({
     name: z.literal('random-search'),
-    weightLr: z.number().positive().default(0.025).meta({ title: 'weights learning rate', description: 'reference: 0.025, cosine-annealed per epoch to the minimum' }),
-    weightLrMin: z.number().nonnegative().default(0.001).meta({ title: 'weights lr minimum', description: 'reference: 0.001' }),
-    weightMomentum: z.number().min(0).max(1).default(0.9).meta({ title: 'weights momentum', description: 'reference: 0.9 (SGD)' }),
-    weightDecay: z.number().nonnegative().default(3e-4).meta({ title: 'weights decay', description: 'reference: 3e-4 (L2, as torch.optim.SGD)' }),
-    gradClip: z
-      .number()
-      .positive()
-      .default(0.25)
-      .meta({ title: 'gradient clip', description: "reference: 0.25 (global norm over the sampled path's weights)" }),
+    // The reference's gradient clip is 0.25 (random_weight_share.py's default), over the sampled path's weights.
+    ...weightTrainerFields({ source: 'reference', gradClip: 0.25 }),
     candidates: z
       .number()
       .int()

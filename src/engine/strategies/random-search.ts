@@ -1,6 +1,7 @@
 import * as tf from '../tf';
 import type { NamedTensorState } from '../optim/state';
 import type { Choices, SearchSpace } from '../search/space';
+import { snapshotOf } from '../search/snapshot';
 import { sampleAssignment, type Supernet } from '../search/supernet';
 import type { ArchSnapshot, CandidateScore, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepResult } from '../search/strategy';
 import { accuracy, crossEntropy } from '../train/loss';
@@ -180,10 +181,7 @@ export class RandomSearch implements SearchStrategy {
   }
 
   architecture(): ArchSnapshot {
-    const f = this.frequencies();
-    return Object.fromEntries(
-      this.space.choicePoints.map((cp) => [cp.label, { kind: 'sampling' as const, title: cp.title, rows: cp.rows, options: cp.options, values: f[cp.label] }]),
-    );
+    return snapshotOf(this.space, 'sampling', this.frequencies());
   }
 
   getState(): NamedTensorState {

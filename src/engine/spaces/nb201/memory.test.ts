@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../tf';
+import { peakTensorBytes } from '../../util/tensor-watch';
 import { chooseBackend } from '../../backend';
 import type { Recompute } from '../../search/space';
 import { Rng } from '../../util/rng';
@@ -53,25 +54,10 @@ function measureStep(
       tf.variableGrads(loss, net.parameters());
       tf.variableGrads(loss, [alpha]);
     });
-  const engine = tf.engine() as unknown as {
-    trackTensor: (...a: unknown[]) => void;
-    state: { numBytes: number };
-  };
-  const track = engine.trackTensor;
-  const before = engine.state.numBytes;
-  let top = before;
-  engine.trackTensor = function (this: unknown, ...a: unknown[]) {
-    track.apply(this, a);
-    top = Math.max(top, engine.state.numBytes);
-  };
-  try {
-    step();
-  } finally {
-    engine.trackTensor = track;
-  }
+  const peak = peakTensorBytes(step);
   tf.dispose([x, y, alpha]);
   net.dispose();
-  return top - before;
+  return peak;
 }
 
 const CONFIGS: Array<[number, number, number, number]> = [

@@ -1,0 +1,9 @@
+import type { SearchSpace } from './space';
+import type { ArchSnapshot, SnapshotKind } from './strategy';
+
+/** A strategy's per-label snapshot from its values per label, titled and labelled by the space. */
+export function snapshotOf(space: SearchSpace, kind: SnapshotKind, values: Record<string, number[][]>): ArchSnapshot {
+  return Object.fromEntries(
+    space.choicePoints.map((cp) => [cp.label, { kind, title: cp.title, rows: cp.rows, options: cp.options, values: values[cp.label] }]),
+  );
+}
