@@ -1,6 +1,6 @@
 import * as tf from '../tf';
 import type { NamedTensorState } from './state';
-import { linearCombination } from './multi-tensor';
+import { linearCombination } from '../ops/multi-tensor';
 
 export interface SgdConfig {
   momentum: number;
@@ -26,7 +26,7 @@ export class Sgd {
 
   /**
    * Applies one update; `grads` are aligned with the constructor's variables and are not disposed. All
-   * parameters at once (optim/multi-tensor.ts): buf = μ·buf + grad + wd·w, then w = w − lr·buf.
+   * parameters at once (ops/multi-tensor.ts): buf = μ·buf + grad + wd·w, then w = w − lr·buf.
    */
   step(grads: tf.Tensor[], lr: number): void {
     const { momentum, weightDecay } = this.config;
