@@ -7,20 +7,16 @@ const alias = {
   '@shared': resolve(__dirname, 'src/shared'),
 };
 
-// Three Electron bundles (main, preload, renderer) plus two Node bundles built with the main config:
-// the engine worker (run by utilityProcess.fork in Electron and child_process.fork elsewhere) and the CLI.
+// The three Electron bundles: main, preload, renderer. out/main holds the Electron main process only,
+// with no chunk shared with the engine: the engine worker and the CLI are built into out/node by
+// electron.vite.node.config.ts (`npm run build` runs both), so that the process that draws the windows
+// never loads tfjs (test/foundation/main-bundle.test.ts checks the built files).
 export default defineConfig({
   main: {
     resolve: { alias },
     build: {
       outDir: 'out/main',
-      rollupOptions: {
-        input: {
-          index: resolve(__dirname, 'src/main/index.ts'),
-          worker: resolve(__dirname, 'src/worker/index.ts'),
-          cli: resolve(__dirname, 'src/cli/index.ts'),
-        },
-      },
+      rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts') } },
     },
   },
   preload: {

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'out', 'main', 'cli.js');
+const built = join(root, 'out', 'node', 'cli.js');
 if (existsSync(built) && !process.env.NAS_STUDIO_FROM_SOURCE) {
   await import(pathToFileURL(built).href);
 } else {

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
-if (!existsSync(join(root, 'out', 'main', 'index.js'))) {
+// The app needs both builds: the Electron main process (out/main) and the engine worker it starts (out/node).
+if (!existsSync(join(root, 'out', 'main', 'index.js')) || !existsSync(join(root, 'out', 'node', 'worker.js'))) {
   const b = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }

@@ -7,7 +7,7 @@ import { DoctorReportSchema } from '../shared/doctor';
 import { datasetCache, runsRoot } from '../shared/paths';
 import { StudioService, dispatchCall } from '../service/studio';
 import { RunManager } from '../runs/manager';
-import { requestDatasetPreview, requestDoctorReport } from '../worker/requests';
+import { requestDoctorReport, workerOperations } from '../worker/requests';
 import { launchUtilityWorker } from './utility-worker';
 
 /** Electron main: one secure window, a typed IPC surface, engine work in utility processes. */
@@ -77,9 +77,9 @@ void app.whenReady().then(() => {
         return SettingsSchema.parse(store.store);
       },
     },
-    datasetCache: datasetCache(),
-    // Decoding a dataset takes seconds for large archives: not in the process that draws windows.
-    previewDataset: (data, seed) => requestDatasetPreview(launchUtilityWorker('nas-studio-preview'), data, seed),
+    // Dataset previews, exports and downloads in utility processes: decoding a large archive takes
+    // seconds, and this process, which draws the windows, loads no tfjs (test/foundation/main-bundle.test.ts).
+    ...workerOperations((name) => launchUtilityWorker(name), datasetCache()),
     choosePath: async () => {
       const r = await dialog.showOpenDialog({ title: 'Choose a dataset folder or file', properties: ['openDirectory', 'openFile'] });
       return r.canceled ? null : (r.filePaths[0] ?? null);

@@ -1,21 +1,10 @@
 /**
  * The Electron security policy, as data, importable without Electron so that tests can assert it.
  * (Electron's checklist: contextIsolation, sandbox, no nodeIntegration, a strict CSP, no navigation,
- * no new windows, no permissions but writing to the clipboard, IPC only from our own page.)
+ * no new windows, no permissions but writing to the clipboard, IPC only from our own page.) The CSP
+ * is shared with web mode, so it lives in src/shared; it is re-exported here with the rest of the policy.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  // ECharts and React set inline style attributes.
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export { CONTENT_SECURITY_POLICY } from '../shared/security-policy';
 
 /** The one permission the page may use: the wizard's "Copy" writes the config JSON to the clipboard. */
 export function isPermissionAllowed(permission: string): boolean {

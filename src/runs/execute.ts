@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+export { PAUSE_REQUEST, requestPause } from './pause-request';
+import { PAUSE_REQUEST } from './pause-request';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import * as tf from '../engine/tf';
 import { assertFitsInMemory } from '../engine/search/memory';
@@ -40,14 +42,8 @@ export interface ExecuteOptions {
   onWarning?: (message: string) => void;
 }
 
-export const PAUSE_REQUEST = 'pause.request';
 /** The found architecture, kept up to date in the exports folder (the space's JSON file). */
 export const ARCHITECTURE_FILE = 'genotype.json';
-
-/** Asks whoever executes the run (any process) to pause at its next step boundary. */
-export function requestPause(dir: RunDir, intent: 'pause' | 'stop' = 'pause'): void {
-  writeFileSync(join(dir.path, PAUSE_REQUEST), intent);
-}
 
 /** The intent of a pending pause.request file, or null when there is none. */
 function pendingRequest(file: string): 'pause' | 'stop' | null {

@@ -5,7 +5,7 @@ import type { SearchConfig } from '../shared/search-config';
 import type { HostMessage, WorkerMessage } from '../shared/protocol';
 import { RunDir, listRunDirs } from './run-dir';
 import { isActive, isResumable, type RunStatusFile } from './status';
-import { requestPause } from './execute';
+import { requestPause } from './pause-request';
 
 /** A started worker, whatever kind of process it is (utility process in Electron, child process elsewhere). */
 export interface WorkerHandle {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { EventEmitter } from 'node:events';
 import { RunIdSchema, type StudioCalls } from '../shared/api';
-import { CONTENT_SECURITY_POLICY } from '../main/security';
+import { CONTENT_SECURITY_POLICY } from '../shared/security-policy';
 import type { RunManager } from '../runs/manager';
 import { dispatchCall } from '../service/studio';
 

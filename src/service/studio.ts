@@ -1,29 +1,29 @@
 import type { z } from 'zod';
 import { existsSync, readFileSync } from 'node:fs';
-import { API_ARGS, isStudioMethod, type DatasetPreviewDto, type RunSummary, type Settings, type StudioCalls, type StudioEvents, type StudioMethod } from '../shared/api';
+import { API_ARGS, isStudioMethod, type DatasetPreviewDto, type DownloadEvent, type ExportResult, type RunSummary, type Settings, type StudioCalls, type StudioEvents, type StudioMethod } from '../shared/api';
 import type { DoctorReport } from '../shared/doctor';
 import { describeConfigError, parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../shared/search-config';
 import type { RunManager } from '../runs/manager';
-import { exportRun } from '../runs/export';
-import { downloadStandardDataset } from '../engine/data/download';
 import { describeDataSource, describeSpace, describeStrategy } from './describe';
-import { previewDatasetSettings } from './dataset-preview';
 
-/** What the service needs from its host (Electron main or the web server). */
+/**
+ * What the service needs from its host (Electron main or the web server). The operations that need
+ * the engine come in as functions, so that this module loads no tfjs: both hosts run them in an
+ * engine worker (worker/requests.ts, workerOperations), tests may run them in-process.
+ */
 export interface StudioDeps {
   runs: RunManager;
   doctor(): Promise<DoctorReport>;
   settings: { get(): Settings; set(patch: Partial<Settings>): Settings };
-  /** Folder standard datasets are downloaded into. */
-  datasetCache: string;
   emit<E extends keyof StudioEvents>(event: E, payload: StudioEvents[E]): void;
   /** The system's open dialog (Electron); absent in web mode, where the path is typed. */
   choosePath?: () => Promise<string | null>;
-  /**
-   * Loads a dataset for the wizard's preview somewhere other than the host's main thread (an engine
-   * worker: decoding a large archive takes seconds). Absent: in this process.
-   */
-  previewDataset?: (data: unknown, seed: number) => Promise<DatasetPreviewDto>;
+  /** Loads a dataset (its settings unchecked, as they come from the renderer) for the wizard's preview. */
+  previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto>;
+  /** Exports the run folder at `runDir` (runs/export.ts). */
+  exportRun(runDir: string): Promise<ExportResult>;
+  /** Downloads a standard dataset into the app's cache; resolves with its folder. */
+  downloadDataset(name: string, onProgress: (p: Pick<DownloadEvent, 'file' | 'received' | 'total'>) => void): Promise<string>;
 }
 
 /**
@@ -93,11 +93,11 @@ export class StudioService implements StudioCalls {
     return readFileSync(file, 'utf8').split('\n').slice(-200).join('\n');
   }
   async exportRun(id: string) {
-    return exportRun(this.deps.runs.dir(id));
+    return this.deps.exportRun(this.deps.runs.dir(id).path);
   }
 
   async previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto> {
-    return (this.deps.previewDataset ?? previewDatasetSettings)(data, seed);
+    return this.deps.previewDataset(data, seed);
   }
 
   async chooseDatasetPath(): Promise<string | null> {
@@ -107,7 +107,7 @@ export class StudioService implements StudioCalls {
 
   async downloadDataset(name: string): Promise<string> {
     try {
-      const folder = await downloadStandardDataset(name, this.deps.datasetCache, (p) => this.deps.emit('download', { name, ...p }));
+      const folder = await this.deps.downloadDataset(name, (p) => this.deps.emit('download', { name, ...p }));
       this.deps.emit('download', { name, file: '', received: 0, total: null, done: true });
       return folder;
     } catch (e) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DoctorReport } from './doctor';
-import type { DatasetPreviewSchema } from './protocol';
+import type { DatasetPreviewSchema, ExportResultSchema } from './protocol';
 import type { SearchConfig, SearchConfigInput } from './search-config';
 import type { RunStatusFile } from '../runs/status';
 import type { RunProgress } from '../runs/execute';
@@ -43,11 +43,8 @@ export type RunSummary = RunStatusFile & {
  */
 export type DatasetPreviewDto = z.infer<typeof DatasetPreviewSchema>;
 
-export interface ExportResult {
-  /** Folder on the host that holds the files. */
-  folder: string;
-  files: Array<{ name: string; bytes: number; what: string }>;
-}
+/** What an export wrote; its schema lives with the worker protocol, which carries it from the worker that exports. */
+export type ExportResult = z.infer<typeof ExportResultSchema>;
 
 /** A run's progress after a step, as the worker reports it (see runs/execute.ts), with the run's id. */
 export type RunProgressEvent = RunProgress & { id: string };

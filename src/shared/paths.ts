@@ -13,3 +13,8 @@ export function runsRoot(env = process.env): string {
 export function datasetCache(env = process.env): string {
   return join(appHome(env), 'datasets');
 }
+
+/** The folders the doctor report names. */
+export function appPaths(env = process.env): { home: string; datasetCache: string } {
+  return { home: appHome(env), datasetCache: datasetCache(env) };
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DoctorReportSchema } from './doctor';
 
-/** What the wizard shows of a dataset (sample images per class, counts per split); see service/dataset-preview.ts. */
+/** What the wizard shows of a dataset (sample images per class, counts per split); see worker/dataset-preview.ts. */
 export const DatasetPreviewSchema = z.object({
   description: z.string(),
   imageShape: z.tuple([z.number(), z.number(), z.number()]),
@@ -12,6 +12,16 @@ export const DatasetPreviewSchema = z.object({
   /** The dataset's separate test split, when it has one (used only by final training). */
   testImages: z.number().nullable(),
 });
+
+/** What an export wrote (runs/export.ts), as it comes back from the worker that wrote it. */
+export const ExportResultSchema = z.object({
+  /** Folder on the host that holds the files. */
+  folder: z.string(),
+  files: z.array(z.object({ name: z.string(), bytes: z.number(), what: z.string() })),
+});
+
+/** Bytes of one file of a standard dataset downloaded so far (engine/data/download.ts). */
+export const DownloadProgressSchema = z.object({ file: z.string(), received: z.number(), total: z.number().nullable() });
 
 /**
  * The one message protocol between a host (Electron main, the CLI, the run manager, tests) and an
@@ -41,6 +51,10 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop-run') }),
   /** Load a dataset as the wizard describes it and reply with its preview (off the host's main thread). */
   z.object({ type: z.literal('preview-dataset'), data: z.unknown(), seed: z.number().int() }),
+  /** Export a run folder's genotype and weights from its newest checkpoint (`export-result`). */
+  z.object({ type: z.literal('export-run'), runDir: z.string().min(1) }),
+  /** Download a standard dataset into `cache` (`download-progress` messages, then `download-result`). */
+  z.object({ type: z.literal('download-dataset'), name: z.string().regex(/^[a-z0-9-]{1,40}$/, 'not a dataset name'), cache: z.string().min(1) }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
@@ -49,6 +63,10 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), pid: z.number(), node: z.string() }),
   z.object({ type: z.literal('info'), report: DoctorReportSchema }),
   z.object({ type: z.literal('dataset-preview'), preview: DatasetPreviewSchema }),
+  z.object({ type: z.literal('export-result'), result: ExportResultSchema }),
+  z.object({ type: z.literal('download-progress'), ...DownloadProgressSchema.shape }),
+  /** The downloaded dataset's folder in the cache. */
+  z.object({ type: z.literal('download-result'), folder: z.string() }),
   z.object({ type: z.literal('progress'), id: z.string(), done: z.number(), total: z.number() }),
   z.object({ type: z.literal('result'), id: z.string(), value: z.number(), seconds: z.number(), backend: z.string() }),
   z.object({

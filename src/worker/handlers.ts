@@ -2,9 +2,12 @@ import * as tf from '../engine/tf';
 import { collectDoctorReport } from '../engine/backend/doctor';
 import { RunDir } from '../runs/run-dir';
 import { executeRun } from '../runs/execute';
+import { exportRun } from '../runs/export';
 import { chooseBackend } from '../engine/backend';
-import { previewDatasetSettings } from '../service/dataset-preview';
+import { downloadStandardDataset, type DownloadProgress } from '../engine/data/download';
 import { estimateStepBytes } from '../engine/search/memory';
+import { appPaths } from '../shared/paths';
+import { previewDatasetSettings } from './dataset-preview';
 import {
   HostMessageSchema,
   describeProtocolError,
@@ -32,10 +35,16 @@ export async function handleMessage(
         send({ type: 'ready', pid: process.pid, node: process.versions.node });
         return 'continue';
       case 'info':
-        send({ type: 'info', report: await collectDoctorReport({ prefer: msg.backend }) });
+        send({ type: 'info', report: await collectDoctorReport({ prefer: msg.backend, paths: appPaths() }) });
         return 'continue';
       case 'preview-dataset':
         send({ type: 'dataset-preview', preview: await previewDatasetSettings(msg.data, msg.seed) });
+        return 'continue';
+      case 'export-run':
+        send({ type: 'export-result', result: exportRun(new RunDir(msg.runDir)) });
+        return 'continue';
+      case 'download-dataset':
+        send({ type: 'download-result', folder: await downloadStandardDataset(msg.name, msg.cache, throttled(send)) });
         return 'continue';
       case 'compute':
         await compute(msg, send);
@@ -66,7 +75,7 @@ async function compute(
   msg: Extract<HostMessage, { type: 'compute' }>,
   send: (m: WorkerMessage) => void,
 ): Promise<void> {
-  if (!tf.getBackend()) await collectDoctorReport();
+  if (!tf.getBackend()) await chooseBackend();
   const t0 = performance.now();
   const a = tf.randomNormal([msg.size, msg.size], 0, 1 / Math.sqrt(msg.size), 'float32', 1);
   let x: tf.Tensor = tf.eye(msg.size);
@@ -85,6 +94,20 @@ async function compute(
     seconds: (performance.now() - t0) / 1000,
     backend: tf.getBackend(),
   });
+}
+
+/**
+ * Download progress as messages, at most ten a second per file (a chunk arrives every few kilobytes)
+ * and always the last one of a file whose size is known, so that the host sees it complete.
+ */
+function throttled(send: (m: WorkerMessage) => void): (p: DownloadProgress) => void {
+  let last = { file: '', at: 0 };
+  return (p) => {
+    const now = performance.now();
+    if (p.file === last.file && now - last.at < 100 && p.received !== p.total) return;
+    last = { file: p.file, at: now };
+    send({ type: 'download-progress', ...p });
+  };
 }
 
 /** Set by the worker entry when a 'pause' message arrives while a run executes. */

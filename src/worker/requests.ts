@@ -1,14 +1,18 @@
+import type { z } from 'zod';
 import type { WorkerHandle } from '../runs/manager';
 import type { DoctorReport } from '../shared/doctor';
-import type { DatasetPreviewDto } from '../shared/api';
-import type { HostMessage, WorkerMessage } from '../shared/protocol';
+import type { DatasetPreviewDto, ExportResult } from '../shared/api';
+import type { DownloadProgressSchema, HostMessage, WorkerMessage } from '../shared/protocol';
 import type { BackendName } from '../engine/backend/choose';
+
+type DownloadProgress = z.infer<typeof DownloadProgressSchema>;
 
 /**
  * Sends one request to a freshly started worker once it is ready, resolves with what `pick` finds in
  * its reply, then stops it. An 'error' reply rejects with the worker's own sentence (it is meant for
- * people); silence past the timeout or an early exit rejects saying so. Works on any WorkerHandle: an
- * Electron utility process (main) or a Node child process (web mode, tests): both speak the protocol.
+ * people); silence past the timeout (no message for `timeoutMs`: progress messages keep a long
+ * request alive) or an early exit rejects saying so. Works on any WorkerHandle: an Electron utility
+ * process (main) or a Node child process (web mode, tests): both speak the protocol.
  */
 export function requestOnce<T>(
   worker: WorkerHandle,
@@ -25,15 +29,16 @@ export function requestOnce<T>(
       clearTimeout(timer);
       fn();
     };
-    const timer = setTimeout(
-      () =>
-        settle(() => {
-          worker.kill();
-          reject(new Error(`the engine worker did not ${opts.what} within ${timeoutMs / 1000} seconds`));
-        }),
-      timeoutMs,
-    );
+    const silent = () =>
+      settle(() => {
+        worker.kill();
+        reject(new Error(`the engine worker did not ${opts.what}: it sent nothing for ${timeoutMs / 1000} seconds`));
+      });
+    let timer = setTimeout(silent, timeoutMs);
     worker.onMessage((m) => {
+      if (settled) return;
+      clearTimeout(timer);
+      timer = setTimeout(silent, timeoutMs);
       if (m.type === 'ready') return worker.send(request);
       if (m.type === 'error')
         return settle(() => {
@@ -67,4 +72,46 @@ export function requestDatasetPreview(worker: WorkerHandle, data: unknown, seed:
     what: 'load the dataset preview',
     timeoutMs,
   });
+}
+
+/** Exports a run folder (runs/export.ts) in a worker: reading a checkpoint and encoding its tensors is the engine's work. */
+export function requestRunExport(worker: WorkerHandle, runDir: string, timeoutMs = 300_000): Promise<ExportResult> {
+  return requestOnce(worker, { type: 'export-run', runDir }, (m) => (m.type === 'export-result' ? m.result : undefined), {
+    what: 'export the run',
+    timeoutMs,
+  });
+}
+
+/**
+ * Downloads a standard dataset into `cache` in a worker, passing its progress on; resolves with the
+ * dataset's folder. The timeout is for silence: a download that keeps receiving runs as long as it takes.
+ */
+export function requestDatasetDownload(
+  worker: WorkerHandle,
+  name: string,
+  cache: string,
+  onProgress: (p: DownloadProgress) => void,
+  timeoutMs = 120_000,
+): Promise<string> {
+  worker.onMessage((m) => {
+    if (m.type === 'download-progress') onProgress({ file: m.file, received: m.received, total: m.total });
+  });
+  return requestOnce(worker, { type: 'download-dataset', name, cache }, (m) => (m.type === 'download-result' ? m.folder : undefined), {
+    what: `download ${name}`,
+    timeoutMs,
+  });
+}
+
+/**
+ * The app's operations that need the engine, each in a fresh worker started by `launch` (named for
+ * what it does: Electron shows utility processes by name). Electron main and web mode both wire
+ * StudioService with these, so that neither host loads tfjs for them.
+ */
+export function workerOperations(launch: (what: string) => WorkerHandle, datasetCache: string) {
+  return {
+    previewDataset: (data: unknown, seed: number) => requestDatasetPreview(launch('nas-studio-preview'), data, seed),
+    exportRun: (runDir: string) => requestRunExport(launch('nas-studio-export'), runDir),
+    downloadDataset: (name: string, onProgress: (p: DownloadProgress) => void) =>
+      requestDatasetDownload(launch('nas-studio-download'), name, datasetCache, onProgress),
+  };
 }

@@ -25,7 +25,7 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
   const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `web-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    builtFile('out/main/cli.js');
+    builtFile('out/node/cli.js');
     mkdirSync(artifacts, { recursive: true });
     server = spawn(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'serve', '--runs', runsRoot], {
       env: { ...process.env, NAS_STUDIO_BACKEND: 'wasm' },

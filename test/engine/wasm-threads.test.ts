@@ -61,7 +61,7 @@ describe('wasm threads in a run worker', () => {
   it('a child-process worker runs a search on threaded wasm to completion and then exits', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nas-thr-'));
     const handles: WorkerHandle[] = [];
-    const launch = WorkerClient.launcher(builtFile('out/main/worker.js'));
+    const launch = WorkerClient.launcher(builtFile('out/node/worker.js'));
     const m = new RunManager({
       root,
       env: { ...process.env, NAS_STUDIO_WASM_THREADS: '2', NAS_STUDIO_BACKEND: '' },

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { builtFile, root } from './built';
 
 function cli(args: string[]) {
-  builtFile('out/main/cli.js');
+  builtFile('out/node/cli.js');
   return execFileSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), ...args], {
     cwd: root,
     encoding: 'utf8',
@@ -26,7 +26,7 @@ describe('nas-studio CLI', () => {
   });
 
   it('`npx nas-studio` resolves the own bin of this package (as the README says), without installing anything', () => {
-    builtFile('out/main/cli.js');
+    builtFile('out/node/cli.js');
     const out = execFileSync('npx', ['--no', 'nas-studio', 'doctor', '--json', '--backend', 'cpu'], {
       cwd: root,
       encoding: 'utf8',

@@ -21,7 +21,7 @@ describe('smoke configs run end to end with nas-studio search --config', () => {
   });
 
   it('nas-studio strategies --json lists the registered strategies and spaces, and which spaces each strategy runs on', () => {
-    builtFile('out/main/cli.js');
+    builtFile('out/node/cli.js');
     const out = execFileSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'strategies', '--json'], { cwd: root, encoding: 'utf8' });
     const r = JSON.parse(out) as { strategies: Array<{ name: string; spaces: string[]; config: { properties: Record<string, { title?: string }> } }>; spaces: Array<{ name: string; strategies: string[] }> };
     expect(r.strategies.map((s) => s.name)).toEqual(STRATEGY_SPECS.map((s) => s.name));
@@ -36,7 +36,7 @@ describe('smoke configs run end to end with nas-studio search --config', () => {
     it(file, () => {
       const config = parseSearchConfig(JSON.parse(readFileSync(join(folder, file), 'utf8')), file);
       expect(file).toBe(`${config.strategy.name}-${config.space.name}.json`);
-      builtFile('out/main/cli.js');
+      builtFile('out/node/cli.js');
       const runs = mkdtempSync(join(tmpdir(), 'nas-smoke-'));
       execFileSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'search', '--config', join(folder, file), '--runs', runs, '--name', 'smoke'], {
         cwd: root,

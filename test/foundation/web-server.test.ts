@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunManager } from '../../src/runs/manager';
 import { startWebServer, type WebServer } from '../../src/server/web-server';
 import { WorkerClient } from '../../src/worker/client';
+import { workerOperations } from '../../src/worker/requests';
 import { StudioService } from '../../src/service/studio';
 import { SettingsSchema } from '../../src/shared/api';
 import { EventEmitter } from 'node:events';
@@ -17,7 +18,7 @@ const staticDir = mkdtempSync(join(tmpdir(), 'nas-static-'));
 beforeAll(async () => {
   mkdirSync(join(staticDir, 'assets'));
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>NAS Studio</title>');
-  const worker = builtFile('out/main/worker.js');
+  const worker = builtFile('out/node/worker.js');
   const runs = new RunManager({
     root: mkdtempSync(join(tmpdir(), 'nas-web-runs-')),
     launch: WorkerClient.launcher(worker),
@@ -27,7 +28,8 @@ beforeAll(async () => {
     runs,
     doctor: async () => ({ node: process.versions.node }) as unknown as DoctorReport,
     settings: { get: () => SettingsSchema.parse({}), set: () => SettingsSchema.parse({}) },
-    datasetCache: mkdtempSync(join(tmpdir(), 'nas-web-cache-')),
+    // As `nas-studio serve` wires them: previews and exports in the built worker.
+    ...workerOperations(() => WorkerClient.launcher(worker)(process.env), mkdtempSync(join(tmpdir(), 'nas-web-cache-'))),
     emit: (name, payload) => events.emit('event', name, payload),
   });
   web = await startWebServer({ service, events, runs, staticDir });

@@ -1,8 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorkerClient } from '../../src/worker/client';
 import type { WorkerMessage } from '../../src/shared/protocol';
-import { requestDatasetPreview, requestDoctorReport } from '../../src/worker/requests';
+import { requestDatasetDownload, requestDatasetPreview, requestDoctorReport, requestRunExport } from '../../src/worker/requests';
 import { DoctorReportSchema } from '../../src/shared/doctor';
+import { RunDir } from '../../src/runs/run-dir';
+import { parseSearchConfig } from '../../src/shared/search-config';
 import { builtFile } from './built';
 
 const is =
@@ -12,7 +17,7 @@ const is =
 
 describe('the built engine worker, forked with child_process', () => {
   it('speaks the protocol: ready, info, compute with progress, typed errors, clean stop', async () => {
-    const worker = WorkerClient.fork(builtFile('out/main/worker.js'), {
+    const worker = WorkerClient.fork(builtFile('out/node/worker.js'), {
       ...process.env,
       NAS_STUDIO_BACKEND: 'cpu',
     });
@@ -54,7 +59,7 @@ describe('the built engine worker, forked with child_process', () => {
   });
 
   it('answers the doctor request the Electron main sends (same code path, child_process instead of utilityProcess)', async () => {
-    const launch = WorkerClient.launcher(builtFile('out/main/worker.js'));
+    const launch = WorkerClient.launcher(builtFile('out/node/worker.js'));
     const handle = launch({ ...process.env, NAS_STUDIO_BACKEND: 'wasm' });
     const report = await requestDoctorReport(handle, { backend: 'cpu' });
     // The request's backend overrides the environment's, as the app's setting should.
@@ -64,7 +69,7 @@ describe('the built engine worker, forked with child_process', () => {
   });
 
   it('loads the wizard dataset preview in the worker, and passes its error sentence on for bad settings', async () => {
-    const launch = WorkerClient.launcher(builtFile('out/main/worker.js'));
+    const launch = WorkerClient.launcher(builtFile('out/node/worker.js'));
     const handle = launch(process.env);
     const preview = await requestDatasetPreview(handle, { source: 'synthetic', synthetic: { size: 40, imageSize: 8, channels: 3, classes: 4 } }, 3);
     expect(preview.classNames).toHaveLength(4);
@@ -72,5 +77,14 @@ describe('the built engine worker, forked with child_process', () => {
     expect(preview.counts.searchTrain.reduce((a, b) => a + b, 0) + preview.counts.searchVal.reduce((a, b) => a + b, 0)).toBe(40);
     expect(await handle.exited).toEqual({ code: 0, signal: null });
     await expect(requestDatasetPreview(launch(process.env), { source: 'path' }, 3)).rejects.toThrow(/^Invalid dataset settings:/);
+  });
+
+  it('exports runs and downloads datasets for the Electron main, which loads no engine: refusals come back as sentences', async () => {
+    const launch = WorkerClient.launcher(builtFile('out/node/worker.js'));
+    const dir = RunDir.create(mkdtempSync(join(tmpdir(), 'nas-worker-export-')), 'fresh', parseSearchConfig({ data: { source: 'default' } }));
+    await expect(requestRunExport(launch(process.env), dir.path)).rejects.toThrow(/^run fresh has no checkpoint yet: export works once/);
+    const cache = mkdtempSync(join(tmpdir(), 'nas-worker-cache-'));
+    await expect(requestDatasetDownload(launch(process.env), 'imagenet-1k', cache, () => {})).rejects.toThrow(/^unknown dataset 'imagenet-1k'; choose one of cifar-10/);
+    await expect(requestDatasetDownload(launch(process.env), '../x', cache, () => {})).rejects.toThrow(/^malformed message: name: not a dataset name/);
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '../../src/engine/tf';
 import type { BatchSource } from '../../src/engine/search/batch-source';
-import type { Batch } from '../../src/engine/strategies/strategy';
+import type { Batch } from '../../src/engine/data/batch';
 import { Rng } from '../../src/engine/util/rng';
 
 /**

@@ -108,7 +108,7 @@ describe('RunManager', () => {
 
   it('executes, pauses and resumes real runs in child-process workers', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nas-real-'));
-    const worker = builtFile('out/main/worker.js');
+    const worker = builtFile('out/node/worker.js');
     const m = new RunManager({
       root,
       env: process.env,
@@ -137,7 +137,7 @@ describe('RunManager', () => {
 describe('RunManager stop and delete', () => {
   it('stops a real run at a step boundary: status stopped, genotype exported, resumable to the end', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nas-stop-'));
-    const m = new RunManager({ root, env: process.env, launch: WorkerClient.launcher(builtFile('out/main/worker.js')) });
+    const m = new RunManager({ root, env: process.env, launch: WorkerClient.launcher(builtFile('out/node/worker.js')) });
     const ended = (id: string) => new Promise<string>((resolve) => m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)));
     m.create({ ...config, stepsPerEpoch: 4, data: { ...config.data, synthetic: { ...config.data.synthetic, size: 80 } } }, 's');
     m.on('progress', (id: string, p: { step: number }) => {

@@ -80,7 +80,7 @@ describe('pause and resume lose nothing (cpu backend, bit for bit)', () => {
 
   it('a worker killed with SIGKILL after a checkpoint resumes in a new process to the same end', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nas-runs-'));
-    const workerPath = builtFile('out/main/worker.js');
+    const workerPath = builtFile('out/node/worker.js');
     const ref = newRun(root, 'ref');
     await executeRun(ref, { resume: false });
 

@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunManager } from '../../runs/manager';
-import { datasetCache, runsRoot } from '../../shared/paths';
+import { appPaths, datasetCache, runsRoot } from '../../shared/paths';
 import { SettingsSchema, type Settings } from '../../shared/api';
 import { StudioService } from '../../service/studio';
 import { EventEmitter } from 'node:events';
 import { WorkerClient } from '../../worker/client';
 import { collectDoctorReport } from '../../engine/backend/doctor';
-import { requestDatasetPreview } from '../../worker/requests';
+import { workerOperations } from '../../worker/requests';
 import { startWebServer } from '../../server/web-server';
 
 /** The built engine worker and renderer, beside the built CLI or in the repository's out/. */
@@ -30,7 +30,7 @@ export function registerServeCommand(program: Command): void {
     .option('--runs <dir>', 'runs folder', runsRoot())
     .option('--concurrency <n>', 'runs executing at once', (v) => Number.parseInt(v, 10), 1)
     .action(async (opts: { port?: number; runs: string; concurrency: number }) => {
-      const worker = builtPath('main', 'worker.js');
+      const worker = builtPath('node', 'worker.js');
       const runs = new RunManager({
         root: opts.runs,
         maxConcurrent: opts.concurrency,
@@ -41,11 +41,10 @@ export function registerServeCommand(program: Command): void {
       let settings: Settings = SettingsSchema.parse({ maxConcurrentRuns: opts.concurrency });
       const service = new StudioService({
         runs,
-        doctor: () => collectDoctorReport(),
+        doctor: () => collectDoctorReport({ paths: appPaths() }),
         settings: { get: () => settings, set: (patch) => (settings = SettingsSchema.parse({ ...settings, ...patch })) },
-        datasetCache: datasetCache(),
-        // In a worker, so that a large dataset's decoding does not stall the server's other requests.
-        previewDataset: (data, seed) => requestDatasetPreview(WorkerClient.launcher(worker)(process.env), data, seed),
+        // In workers, so that a large dataset's decoding or an export does not stall the server's other requests.
+        ...workerOperations(() => WorkerClient.launcher(worker)(process.env), datasetCache()),
         emit: (name, payload) => events.emit('event', name, payload),
       });
       const web = await startWebServer({ service, events, runs, staticDir: builtPath('renderer'), port: opts.port });

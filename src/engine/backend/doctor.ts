@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { datasetCache, appHome } from '../../shared/paths';
-import type { DoctorReport } from '../../shared/doctor';
+import type { DoctorReport } from './doctor-report';
 import { chooseBackend, type BackendName, type BackendReport } from './choose';
 import { detectCudaLibraries, type CudaLibraries } from './cuda-libs';
 
@@ -85,7 +84,8 @@ export function gpuUnusedReason(
   return `the NVIDIA GPU${gpus.length > 1 ? 's' : ''} (${names}) ${gpus.length > 1 ? 'are' : 'is'} not used: ${reasons.join('; ')}`;
 }
 
-export async function collectDoctorReport(opts: { prefer?: BackendName } = {}): Promise<DoctorReport> {
+/** The whole report; `paths` are the app's data folders, passed in by the host (they are the app's, not the engine's). */
+export async function collectDoctorReport(opts: { prefer?: BackendName; paths: DoctorReport['paths'] }): Promise<DoctorReport> {
   const backend = await chooseBackend({ prefer: opts.prefer });
   const gpus = detectGpus();
   const cudaLibraries = gpus.devices.length ? detectCudaLibraries() : null;
@@ -103,7 +103,7 @@ export async function collectDoctorReport(opts: { prefer?: BackendName } = {}): 
     electron: detectElectron(),
     node: process.versions.node,
     platform: `${process.platform}-${process.arch}`,
-    paths: { home: appHome(), datasetCache: datasetCache() },
+    paths: opts.paths,
   };
 }
 

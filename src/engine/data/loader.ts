@@ -1,6 +1,6 @@
 import * as tf from '../tf';
 import type { BatchSource } from '../search/batch-source';
-import type { Batch } from '../strategies/strategy';
+import type { Batch } from './batch';
 import { Rng, type RngState } from '../util/rng';
 import type { ImageDataset } from './dataset';
 import { augmentImage, type AugmentOptions } from './augment';

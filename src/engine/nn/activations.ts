@@ -1,8 +1,8 @@
 import * as tf from '../tf';
 import { Module, type ForwardContext } from './module';
-import { installReluGradient } from './relu-grad';
+import { installReluGradient } from '../ops/relu-grad';
 
-// ReLU's gradient as one fused kernel where the backend has it (relu-grad.ts).
+// ReLU's gradient as one fused kernel where the backend has it (ops/relu-grad.ts).
 installReluGradient();
 
 export class ReLU extends Module {

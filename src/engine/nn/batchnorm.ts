@@ -1,6 +1,6 @@
 import * as tf from '../tf';
 import { Module, type ForwardContext } from './module';
-import { batchNormTrain, batchNormTrainGrad, updatedRunningStats } from './batchnorm-op';
+import { batchNormTrain, batchNormTrainGrad, updatedRunningStats } from '../ops/batchnorm-op';
 
 /**
  * BatchNorm2d with PyTorch's semantics on NHWC: eps 1e-5, momentum 0.1; training mode normalises with
@@ -40,7 +40,7 @@ export class BatchNorm extends Module {
    * Training-mode normalisation with a hand-written gradient: autodiff of (x − μ)·(σ² + ε)^−½ keeps
    * several full-size intermediates per BatchNorm for the backward pass (the supernet has hundreds);
    * this keeps only x̂ and 1/σ. dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ, per channel, as one fused
-   * kernel where the backend has it (batchnorm-op.ts). Also updates
+   * kernel where the backend has it (ops/batchnorm-op.ts). Also updates
    * the running statistics, unless `updateStats` is false (a recomputation for the backward pass:
    * the statistics were updated by the forward pass already). Tested against the autodiff of the
    * plain formula (batchnorm.test.ts).

@@ -2,7 +2,7 @@ import * as tf from '../tf';
 import type { Rng } from '../util/rng';
 import { uniformFanIn } from './init';
 import { Module, type ForwardContext } from './module';
-import { dilatedDepthwiseConv2d } from './dilated-depthwise';
+import { dilatedDepthwiseConv2d } from '../ops/dilated-depthwise';
 
 export interface ConvOptions {
   stride: number;

@@ -1,7 +1,7 @@
 export { Module, Sequential, ModuleList, type ForwardContext } from './module';
 export { ReLU, Identity, Zero, GlobalAvgPool } from './activations';
 export { Conv2d, DepthwiseConv2d, Linear, symmetricPad, type ConvOptions } from './conv';
-export { dilatedDepthwiseConv2d } from './dilated-depthwise';
+export { dilatedDepthwiseConv2d } from '../ops/dilated-depthwise';
 export { BatchNorm } from './batchnorm';
 export { MaxPool, AvgPool } from './pool';
 export { ReLUConvBN, SepConv, DilConv, FactorizedReduce } from './blocks';

@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { linearCombination, sumOfSquares } from './multi-tensor';
+import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 
 /**
  * Scales gradients so that their global L2 norm is at most maxNorm (torch.nn.utils.clip_grad_norm_).

@@ -1,6 +1,6 @@
 import * as tf from '../tf';
 import type { NamedTensorState } from './state';
-import { linearCombination } from './multi-tensor';
+import { linearCombination } from '../ops/multi-tensor';
 
 export interface SgdConfig {
   momentum: number;
@@ -26,8 +26,8 @@ export class Sgd {
 
   /**
    * Applies one update; `grads` are aligned with the constructor's variables and are not disposed (only
-   * those of `only` are read when it is given). All
-   * parameters at once (optim/multi-tensor.ts): buf = μ·buf + grad + wd·w, then w = w − lr·buf.
+   * those of `only` are read when it is given). All parameters at once (ops/multi-tensor.ts):
+   * buf = μ·buf + grad + wd·w, then w = w − lr·buf.
    */
   step(grads: tf.Tensor[], lr: number, only?: readonly number[]): void {
     const { momentum, weightDecay } = this.config;

@@ -1,4 +1,4 @@
-import type { Batch } from '../strategies/strategy';
+import type { Batch } from '../data/batch';
 
 /**
  * What the search loop needs from a data pipeline: an endless stream of batches with a known epoch

@@ -1,4 +1,4 @@
-import type { SearchConfig } from '../../shared/search-config';
+import type { SearchConfig } from './config';
 import { loadDefaultDataset } from '../data/default-dataset';
 import { BatchLoader, channelStats } from '../data/loader';
 import { randomLabels, searchSplit } from '../data/splits';

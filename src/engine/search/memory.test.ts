@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSearchConfig } from '../../shared/search-config';
+import { parseSearchConfig } from './config';
 import { DartsSpaceSchema } from '../spaces/darts/search-space';
 import { assertFitsInMemory, cellActivationSizes, estimateSpaceStepBytes, estimateStepBytes } from './memory';
 

@@ -1,22 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../tf';
 import { chooseBackend } from '../backend';
 import { parseSearchConfig } from '../search/config';
 import { buildSearchData } from '../search/build-data';
 import { SearchSession } from '../search/session';
-import { RunDir } from '../../runs/run-dir';
-import { executeRun } from '../../runs/execute';
-import { expectSameState, finalState } from '../../../test/helpers/run-state';
 
 beforeAll(async () => {
   await chooseBackend({ prefer: 'cpu' });
 });
 
 // DARTS on the NAS-Bench-201 cell comes with the contract: α per edge of the one label 'cell'.
-const config = parseSearchConfig({
+const dartsNb201Config = parseSearchConfig({
   space: { name: 'nb201', channels: 2, cellsPerStage: 1 },
   strategy: { name: 'darts', order: 'first' },
   epochs: 2,
@@ -29,7 +23,7 @@ const config = parseSearchConfig({
 
 describe('DARTS on the NAS-Bench-201 space', () => {
   it('keeps one α per edge and op, derives the argmax cell, and does not leak tensors', async () => {
-    const s = new SearchSession<{ edges: string[] }>(config, await buildSearchData(config));
+    const s = new SearchSession<{ edges: string[] }>(dartsNb201Config, await buildSearchData(dartsNb201Config));
     const st = s.strategy.getState();
     expect(Object.keys(st.tensors).filter((k) => k.startsWith('alpha.'))).toEqual(['alpha.cell']);
     expect(st.tensors['alpha.cell'].shape).toEqual([6, 5]);
@@ -47,14 +41,4 @@ describe('DARTS on the NAS-Bench-201 space', () => {
     s.dispose();
   });
 
-  it('paused and resumed, it ends bit for bit where the uninterrupted run ends', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'nas-dn-'));
-    const a = RunDir.create(root, 'a', config);
-    expect(await executeRun(a, { resume: false })).toBe('completed');
-    const b = RunDir.create(root, 'b', config);
-    let n = 0;
-    expect(await executeRun(b, { resume: false, checkpointEvery: 100, shouldPause: () => n++ === 4 })).toBe('paused');
-    expect(await executeRun(b, { resume: true })).toBe('completed');
-    expectSameState(finalState(a), finalState(b));
-  });
 });

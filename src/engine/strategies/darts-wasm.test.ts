@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../tf';
 import { chooseBackend } from '../backend';
-import { parseSearchConfig } from '../../shared/search-config';
+import { parseSearchConfig } from '../search/config';
 import { SearchSession } from '../search/session';
 import { buildSearchData } from '../search/build-data';
 

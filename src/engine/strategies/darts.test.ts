@@ -1,7 +1,8 @@
 import * as tf from '../tf';
 import { chooseBackend } from '../backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DartsStrategySchema, parseSearchConfig } from '../../shared/search-config';
+import { parseSearchConfig } from '../search/config';
+import { DartsStrategySchema } from './darts-spec';
 import { DartsSpaceSchema } from '../spaces/darts/search-space';
 import { SearchNetwork } from '../spaces/darts/supernet';
 import { Rng } from '../util/rng';

@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { linearCombination, sumOfSquares } from '../optim/multi-tensor';
+import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import type { DartsStrategyConfig } from './darts-spec';
 import { Adam } from '../optim/adam';
 import type { NamedTensorState } from '../optim/state';

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../tf';
 import { chooseBackend } from '../backend';
@@ -12,9 +9,6 @@ import { DartsSearchSpace } from '../spaces/darts/space';
 import type { SearchNetwork } from '../spaces/darts/supernet';
 import { Rng } from '../util/rng';
 import type { Genotype } from '../spaces/darts/genotype-types';
-import { RunDir } from '../../runs/run-dir';
-import { executeRun, requestPause } from '../../runs/execute';
-import { expectSameState, finalState } from '../../../test/helpers/run-state';
 
 beforeAll(async () => {
   await chooseBackend({ prefer: 'cpu' });
@@ -142,21 +136,5 @@ describe('random search with weight sharing', () => {
       s.dispose();
     });
 
-    it(`${space.name}: paused in phase 1 and again in phase 2, then resumed, ends bit for bit where the uninterrupted run ends`, async () => {
-      const root = mkdtempSync(join(tmpdir(), 'nas-rs-'));
-      const config = parseSearchConfig({ ...tiny, space });
-      const a = RunDir.create(root, 'a', config);
-      expect(await executeRun(a, { resume: false })).toBe('completed');
-      const b = RunDir.create(root, 'b', config);
-      expect(await executeRun(b, { resume: false, checkpointEvery: 100, onProgress: (p) => p.step === 2 && requestPause(b) })).toBe('paused');
-      expect(b.readStatus().step).toBe(2);
-      expect(await executeRun(b, { resume: true, checkpointEvery: 100, onProgress: (p) => p.step === 8 && requestPause(b) })).toBe('paused');
-      expect(b.readStatus().step).toBe(8);
-      expect(await executeRun(b, { resume: true })).toBe('completed');
-      expectSameState(finalState(a), finalState(b));
-      const kinds = b.readMetrics().map((m) => m.kind);
-      expect(kinds.filter((k) => k === 'candidate')).toHaveLength(6);
-      expect(kinds.filter((k) => k === 'phase')).toHaveLength(2);
-    });
   }
 });

@@ -1,8 +1,8 @@
 import * as tf from '../../tf';
-import { BATCH_NORM_RUNNING_STATS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward, runningStatsValues } from '../../nn/batchnorm-op';
+import { BATCH_NORM_RUNNING_STATS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward, runningStatsValues } from '../../ops/batchnorm-op';
 import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
 
-/** BatchNorm's fused training kernels (nn/batchnorm-op.ts) for the cpu backend: three passes over the data instead of ten, and the running statistics' update. */
+/** BatchNorm's fused training kernels (ops/batchnorm-op.ts) for the cpu backend: three passes over the data instead of ten, and the running statistics' update. */
 export function registerCpuBatchNormKernels(): string[] {
   return once('cpu-batchnorm', () => {
     const vector = (b: CpuBackendLike, C: number) => b.makeTensorInfo([C], 'float32', new Float32Array(C));

@@ -1,7 +1,7 @@
 import * as tf from '../../tf';
 import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
-import { RELU_GRAD, reluGradValues } from '../../nn/relu-grad';
-import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../optim/multi-tensor';
+import { RELU_GRAD, reluGradValues } from '../../ops/relu-grad';
+import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../ops/multi-tensor';
 import { applyChannelBroadcast, channelBroadcastOf, type BroadcastOp } from './channel-broadcast';
 
 /**
@@ -79,13 +79,13 @@ export function registerFastElementwiseKernels(): string[] {
       });
     reduceKernel('Sum', false);
     reduceKernel('Mean', true);
-    // ReLU's gradient in one pass (nn/relu-grad.ts).
+    // ReLU's gradient in one pass (ops/relu-grad.ts).
     overrideKernel<CpuBackendLike>(RELU_GRAD, 'cpu', ({ dy, x }, b) => {
       const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
       reluGradValues(cpuValues(b, dy), cpuValues(b, x), dx);
       return b.makeTensorInfo(x.shape, 'float32', dx);
     });
-    // Optimiser arithmetic over all parameter tensors in one call (optim/multi-tensor.ts).
+    // Optimiser arithmetic over all parameter tensors in one call (ops/multi-tensor.ts).
     overrideKernel<CpuBackendLike>(LINEAR_COMBINATION, 'cpu', (inputs, b, attrs) => {
       const [terms, count] = [listInputs(inputs), attrs.count as number];
       const c = cpuValues(b, inputs.c);

@@ -20,7 +20,7 @@ import {
   type WasmBackendForGrads,
 } from './conv-grads-xnnpack';
 import { channelMeanByPooling } from './mean-by-pooling';
-import { enableNativeDilation } from '../../nn/dilated-depthwise';
+import { enableNativeDilation } from '../../ops/dilated-depthwise';
 import { heapView } from './heap';
 
 /** The parts of tfjs-backend-wasm these kernels use: a tensor's data (a copy, or in place on the heap), and a new output. */
@@ -44,7 +44,7 @@ interface WasmBackendLike extends WasmBackendForGrads {
  */
 export function registerWasmTrainingKernels(): string[] {
   return once('wasm-training', () => {
-    // The depthwise loops take a dilation (the engine's dilated convolutions, nn/dilated-depthwise.ts).
+    // The depthwise loops take a dilation (the engine's dilated convolutions, ops/dilated-depthwise.ts).
     const check = (kernel: string, attrs: Attrs & Record<string, unknown>, multiplier?: number) => {
       if (multiplier === undefined ? !supported(attrs) : !isNhwc(attrs) || multiplier !== 1)
         throw new Error(`${kernel} on wasm supports NHWC${multiplier === undefined ? ', dilation 1' : ''} and channel multiplier 1 only`);

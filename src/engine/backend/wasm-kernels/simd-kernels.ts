@@ -5,11 +5,11 @@ import { geometry } from './conv-grads-xnnpack';
 import { heapView, offsetOf, type WasmHeap } from './heap';
 import type { SimdLoops } from './simd-loops';
 import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, validRun, type PixelRuns } from '../cpu-kernels/space-batch';
-import { TERM_PREFIX, WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../spaces/darts/weighted-sum';
-import { numberedInputs } from '../../util/custom-kernels';
-import { RELU_GRAD, reluGradValues } from '../../nn/relu-grad';
-import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../optim/multi-tensor';
-import { BATCH_NORM_RUNNING_STATS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward, runningStatsValues } from '../../nn/batchnorm-op';
+import { TERM_PREFIX, WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../ops/weighted-sum';
+import { numberedInputs } from '../../ops/custom-kernels';
+import { RELU_GRAD, reluGradValues } from '../../ops/relu-grad';
+import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../ops/multi-tensor';
+import { BATCH_NORM_RUNNING_STATS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward, runningStatsValues } from '../../ops/batchnorm-op';
 
 /** The parts of tfjs-backend-wasm these kernels use. */
 export interface WasmHeapBackend extends WasmHeap {
@@ -178,7 +178,7 @@ export function maxPoolGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.Ten
   return dx;
 }
 
-/** ReLU's gradient dx = dy·step(x) (nn/relu-grad.ts) as a SIMD pass, the last size mod 4 in JavaScript. */
+/** ReLU's gradient dx = dy·step(x) (ops/relu-grad.ts) as a SIMD pass, the last size mod 4 in JavaScript. */
 export function reluGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.TensorInfo, x: tf.TensorInfo): tf.TensorInfo {
   const dx = b.makeOutput(x.shape, 'float32');
   const n = tf.util.sizeFromShape(x.shape);
@@ -187,7 +187,7 @@ export function reluGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.Tensor
   return dx;
 }
 
-/** out[j] = Σ_k c[k]·t[k·count + j] (optim/multi-tensor.ts): one SIMD scale-and-add pass per term. */
+/** out[j] = Σ_k c[k]·t[k·count + j] (ops/multi-tensor.ts): one SIMD scale-and-add pass per term. */
 export function linearCombinationSimd(loops: SimdLoops, b: WasmHeapBackend, c: tf.TensorInfo, terms: tf.TensorInfo[], count: number): tf.TensorInfo[] {
   const coefs = heapView(b, c).slice();
   const K = coefs.length;
@@ -201,7 +201,7 @@ export function linearCombinationSimd(loops: SimdLoops, b: WasmHeapBackend, c: t
   return outs;
 }
 
-/** Σ over the tensors of Σ x² (optim/multi-tensor.ts), products in float32 and sums in float64. */
+/** Σ over the tensors of Σ x² (ops/multi-tensor.ts), products in float32 and sums in float64. */
 export function sumOfSquaresSimd(loops: SimdLoops, b: WasmHeapBackend, tensors: tf.TensorInfo[]): tf.TensorInfo {
   let total = 0;
   for (const t of tensors) {

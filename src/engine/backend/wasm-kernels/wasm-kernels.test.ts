@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../tf';
 import { chooseBackend } from '../choose';
 import { Rng } from '../../util/rng';
-import { DartsStrategySchema } from '../../../shared/search-config';
+import { DartsStrategySchema } from '../../strategies/darts-spec';
 import { DartsSpaceSchema } from '../../spaces/darts/search-space';
 import { SearchNetwork } from '../../spaces/darts/supernet';
 import { Darts } from '../../strategies/darts';
-import { dilatedDepthwiseConv2d } from '../../nn/dilated-depthwise';
+import { dilatedDepthwiseConv2d } from '../../ops/dilated-depthwise';
 
 /**
  * Every computation the engine runs on wasm — forward kernels (XNNPACK) and gradients (ours or

@@ -2,7 +2,7 @@ import * as tf from '../../tf';
 import { Module, ModuleList, Sequential, type ForwardContext } from '../../nn/module';
 import { BatchNorm, Conv2d, GlobalAvgPool, Linear, checkpoint } from '../../nn';
 import { cellInputAdapters } from './cell-inputs';
-import { weightedSum } from './weighted-sum';
+import { weightedSum } from '../../ops/weighted-sum';
 import type { Rng } from '../../util/rng';
 import { PRIMITIVES } from './primitives';
 import type { PrimitiveName } from './primitives-contract';

@@ -11,7 +11,7 @@ import {
 import { Supernet, type ArchAssignment, type Assignment } from '../../search/supernet';
 import type { InputShape, Recompute } from '../../search/space';
 import type { Rng } from '../../util/rng';
-import { weightedSum } from '../darts/weighted-sum';
+import { weightedSum } from '../../ops/weighted-sum';
 import { nb201Op, nb201Skeleton } from './ops';
 import { preferredRecompute } from './cost';
 import { NB201_EDGES, NB201_NODES, NB201_ROW_NAMES, type Nb201Op, type Nb201Space } from './search-space';

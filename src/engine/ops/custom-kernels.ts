@@ -1,10 +1,9 @@
 import * as tf from '../tf';
 
 /**
- * What the engine's own fused ops share (nn/batchnorm-op.ts, nn/relu-grad.ts,
- * spaces/darts/weighted-sum.ts, optim/multi-tensor.ts) with the backends' kernels for them: whether
- * the active backend has a kernel, and lists of tensors passed as numbered inputs (tfjs passes a
- * kernel's inputs by name).
+ * What the engine's own fused ops (the other modules of this folder) share with the backends' kernels
+ * for them: whether the active backend has a kernel, and lists of tensors passed as numbered inputs
+ * (tfjs passes a kernel's inputs by name).
  */
 
 /** Whether the active backend has `kernel` (else the op runs as composed tfjs ops). */

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '../../tf';
-import { chooseBackend } from '../../backend';
-import { Rng } from '../../util/rng';
+import * as tf from '../tf';
+import { chooseBackend } from '../backend';
+import { Rng } from '../util/rng';
 import { WEIGHTED_SUM, weightedSum } from './weighted-sum';
 
 // On cpu the composed ops run; on wasm the fused SIMD kernels (sizes 36 and 30: a multiple of four

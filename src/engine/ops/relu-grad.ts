@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { activeBackendHas } from '../util/custom-kernels';
+import { activeBackendHas } from './custom-kernels';
 
 /**
  * ReLU's gradient as one kernel, dx = dy·step(x) (dy where x > 0, 0 where x ≤ 0, NaN where x is NaN),

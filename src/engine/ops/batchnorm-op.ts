@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { activeBackendHas } from '../util/custom-kernels';
+import { activeBackendHas } from './custom-kernels';
 
 /**
  * Training-mode BatchNorm's normalisation as one forward and one backward kernel over channels-last
@@ -13,7 +13,7 @@ import { activeBackendHas } from '../util/custom-kernels';
  * wasm). The fused kernels are registered for wasm (SIMD loops, backend/wasm-kernels/simd-kernels.ts)
  * and cpu (the loops below); on other backends (tfjs-node's TensorFlow, CUDA included) the same
  * arithmetic runs as composed tfjs ops. Tested against each other and against autodiff of the plain
- * formula (batchnorm-op.test.ts, batchnorm.test.ts).
+ * formula (batchnorm-op.test.ts, nn/batchnorm.test.ts).
  */
 export const BATCH_NORM_TRAIN = 'NasStudioBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'NasStudioBatchNormTrainGrad';

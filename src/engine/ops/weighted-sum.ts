@@ -1,5 +1,5 @@
-import * as tf from '../../tf';
-import { activeBackendHas, numbered } from '../../util/custom-kernels';
+import * as tf from '../tf';
+import { activeBackendHas, numbered } from './custom-kernels';
 
 /**
  * Fused kernels for the forward and backward pass, where the active backend has them (wasm: SIMD

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../tf';
 import { chooseBackend } from '../backend';
-import { RELU_GRAD } from './relu-grad';
-import './activations';
+import { RELU_GRAD, installReluGradient } from './relu-grad';
+
+// nn/activations.ts installs it when the layers load; the op is tested on its own here.
+installReluGradient();
 
 // 4·5·3·7 + 3 = 423 values: not a multiple of 4, so the SIMD loop's JavaScript tail runs too; zeros,
 // negatives, −0, infinities and NaN included.

@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { activeBackendHas, numbered, numberedInputs } from '../util/custom-kernels';
+import { activeBackendHas, numbered, numberedInputs } from './custom-kernels';
 
 /**
  * Arithmetic over a whole list of parameter tensors in one kernel call. An optimiser step and DARTS'
