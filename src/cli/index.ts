@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { version } from '../../package.json';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerSearchCommand } from './commands/search';
 import { registerDataCommands } from './commands/data';
@@ -9,7 +10,10 @@ import { registerStrategiesCommand } from './commands/strategies';
  * The headless command line: a thin shell over the engine (and the run manager). Each command lives in
  * commands/<name>.ts and registers itself here. Errors print as one plain sentence, never a stack.
  */
-const program = new Command('nas-studio').description('Neural architecture search on your own machine').showHelpAfterError();
+const program = new Command('nas-studio')
+  .description('Neural architecture search on your own machine')
+  .version(version, '-V, --version', 'the version of nas-studio')
+  .showHelpAfterError();
 registerDoctorCommand(program);
 registerSearchCommand(program);
 registerDataCommands(program);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { describeSpace, describeStrategy } from '../../service/describe';
+import { describeDataSource, describeSpace, describeStrategy } from '../../service/describe';
 import { strategySpec } from '../../engine/catalog';
 import { readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
@@ -13,7 +13,13 @@ import { RunDir, listRunDirs } from '../../runs/run-dir';
 
 /** Reads and validates a search config file; errors name the file and every bad field. */
 export function loadConfigFile(file: string | undefined): SearchConfig {
-  if (!file) return parseSearchConfig({}, 'the default configuration');
+  // Without a file the paper's defaults would start a 50-epoch, GPU-sized search: ask instead.
+  if (!file)
+    throw new Error(
+      'search needs a config: nas-studio search --config examples/quick-search.json (DARTS sized for a CPU), ' +
+        'examples/smoke/<strategy>-<space>.json (a one-minute run), or a file of your own ({} takes the paper\'s GPU-sized defaults); ' +
+        'nas-studio strategies lists what a config can name',
+    );
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -33,6 +39,17 @@ function findRun(root: string, id: string): RunDir {
   const dir = listRunDirs(root).find((d) => d.id === id);
   if (!dir) throw new Error(`no run named ${id} in ${root} (see: nas-studio list)`);
   return dir;
+}
+
+/** Seconds between plain progress lines when stderr is not a terminal. */
+const PLAIN_PROGRESS_MS = 10_000;
+
+/** 3725 → '1h02m', 125 → '2m05s', 7 → '7s'. */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const t = Math.round(s);
+  const [h, m, sec] = [Math.floor(t / 3600), Math.floor((t % 3600) / 60), t % 60];
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
 /** Executes a run in this process with a progress bar; Ctrl-C pauses at the next step boundary. */
@@ -60,12 +77,23 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
       .map((k) => `${k} ${m[k].toFixed(3)}`)
       .join(' · ') || '-';
   let started = false;
+  let lastLine = Number.NEGATIVE_INFINITY;
   try {
     const outcome = await executeRun(dir, {
       resume,
       shouldPause: () => pauseRequested,
       onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
       onProgress: (p) => {
+        if (!process.stderr.isTTY) {
+          // A log file, nohup, CI: no bar (it needs a terminal), a plain line every 10 s and at the end.
+          const now = performance.now();
+          if (now - lastLine >= PLAIN_PROGRESS_MS || p.step === p.totalSteps) {
+            lastLine = now;
+            const phase = p.phaseCount && p.phaseCount > 1 ? ` · phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase}` : '';
+            process.stderr.write(`step ${p.step}/${p.totalSteps} (${((100 * p.step) / p.totalSteps).toFixed(1)}%)${phase} · epoch ${p.epoch + 1} · ${shown(p.metrics)} · ETA ${formatSeconds(p.etaSeconds)}\n`);
+          }
+          return;
+        }
         const phase = p.phaseCount && p.phaseCount > 1 ? `phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase} · ` : '';
         if (!started) {
           bar.start(p.totalSteps, p.step - 1, { epoch: 1, phase, metrics: '-' });
@@ -168,14 +196,24 @@ export function registerSearchCommand(program: Command): void {
     .command('list')
     .description('all runs, newest first')
     .option('--runs <dir>', 'runs folder', runsRoot())
-    .action((opts: { runs: string }) => {
+    .option('--json', 'machine-readable: status, strategy, space and dataset of each run')
+    .action((opts: { runs: string; json?: boolean }) => {
       recoverStaleRuns(opts.runs);
-      const dirs = listRunDirs(opts.runs);
-      if (!dirs.length) process.stdout.write(`no runs in ${opts.runs}\n`);
-      for (const d of dirs) {
+      const rows = listRunDirs(opts.runs).map((d) => {
         const s = d.readStatus();
-        const c = d.readConfig();
-        process.stdout.write(`${s.id}  ${s.status.padEnd(11)} ${describeStrategy(c.strategy)} on ${describeSpace(c.space)}  data ${c.data.source}  step ${s.step}/${s.totalSteps ?? '?'}\n`);
+        let c: SearchConfig | null = null;
+        try {
+          c = d.readConfig();
+        } catch {
+          // A run whose config cannot be read still lists, with its status saying why it failed.
+        }
+        return { ...s, strategy: c ? describeStrategy(c.strategy) : '?', space: c ? describeSpace(c.space) : '?', dataset: c ? describeDataSource(c.data) : '?' };
+      });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
       }
+      if (!rows.length) process.stdout.write(`no runs in ${opts.runs}\n`);
+      for (const r of rows) process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${r.strategy} on ${r.space}  data ${r.dataset}  step ${r.step}/${r.totalSteps ?? '?'}\n`);
     });
 }
