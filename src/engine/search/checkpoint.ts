@@ -46,6 +46,8 @@ export function captureSession(s: SearchSession<unknown>): SessionSnapshot {
 }
 
 export function restoreSession(s: SearchSession<unknown>, snap: SessionSnapshot): void {
+  // A checkpoint written after a rebuild holds that network's tensors: rebuild it first.
+  s.restoreNetwork(snap.meta.counters);
   const missing: string[] = [];
   const tensor = (name: string, shape: readonly number[]) => {
     const t = snap.tensors[name];

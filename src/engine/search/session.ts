@@ -1,6 +1,6 @@
 import * as tf from '../tf';
 import type { SearchConfig } from './config';
-import { spaceOf } from '../catalog';
+import { spaceOf, spaceSpec } from '../catalog';
 import { networksOf } from '../spaces/registry';
 import { createStrategy } from '../strategies/registry';
 import type { Batch } from '../data/batch';
@@ -8,7 +8,7 @@ import { Rng, type RngState } from '../util/rng';
 import type { BatchSource } from './batch-source';
 import type { InputShape, SearchSpace } from './space';
 import type { Supernet } from './supernet';
-import type { ArchSnapshot, CandidateScore, PhasePlan, SearchStrategy, StepContext, StepInfo, StepMetrics } from './strategy';
+import type { ArchSnapshot, CandidateScore, PhasePlan, SearchStrategy, StepContext, StepInfo, StepMetrics, StrategyContext } from './strategy';
 import { explainBackendError } from '../backend/explain-error';
 import type { Genotype } from '../spaces/darts/genotype-types';
 
@@ -46,6 +46,8 @@ export interface StepReport<A = Genotype> {
 export interface SessionCounters {
   globalStep: number;
   rng: RngState;
+  /** The space configuration the supernet was last rebuilt on (absent: the config's). */
+  space?: unknown;
   /** The phase and the steps done in it (absent in checkpoints of single-phase runs before phases). */
   phaseIndex?: number;
   phaseStep?: number;
@@ -57,8 +59,11 @@ export interface SessionCounters {
  * checkpoint. The strategy's phases run in order; one may end its phase early.
  */
 export class SearchSession<A = Genotype> {
-  readonly space: SearchSpace;
-  readonly network: Supernet;
+  private currentSpace: SearchSpace;
+  private currentNetwork: Supernet;
+  /** The space configuration of a rebuilt supernet, or null while it is the config's. */
+  private rebuiltSpace: { name: string } | null = null;
+  private readonly shape: InputShape;
   readonly strategy: SearchStrategy<A>;
   readonly phases: readonly PhasePlan[];
   private globalStep = 0;
@@ -67,16 +72,18 @@ export class SearchSession<A = Genotype> {
   /** The loop's generator: forked once for initialisation, then handed to every step (checkpointed). */
   private readonly rng: Rng;
 
+  /** `create` builds the strategy (the registry's factory; tests pass their own). */
   constructor(
     readonly config: SearchConfig,
     readonly data: SearchData,
+    create: (ctx: StrategyContext<{ name: string }>) => SearchStrategy = createStrategy,
   ) {
     this.rng = new Rng(config.seed);
     const initRng = this.rng.fork();
-    this.space = spaceOf(config.space);
-    const shape: InputShape = { size: data.imageSize ?? 0, channels: data.inChannels, classes: data.numClasses };
-    this.network = networksOf(config.space.name).supernet(this.space, shape, initRng);
-    this.strategy = createStrategy({ config: config.strategy, space: this.space, net: this.network, rng: initRng }) as SearchStrategy<A>;
+    this.currentSpace = spaceOf(config.space);
+    this.shape = { size: data.imageSize ?? 0, channels: data.inChannels, classes: data.numClasses };
+    this.currentNetwork = networksOf(config.space.name).supernet(this.currentSpace, this.shape, initRng);
+    this.strategy = create({ config: config.strategy, space: this.currentSpace, net: this.currentNetwork, rng: initRng }) as SearchStrategy<A>;
     this.phases = this.strategy.phases({
       epochs: config.epochs,
       stepsPerEpochCap: config.stepsPerEpoch,
@@ -88,6 +95,34 @@ export class SearchSession<A = Genotype> {
   }
 
   /** Steps of a phase as planned. */
+  /** The space the supernet is built on now (the config's, or a rebuild's). */
+  get space(): SearchSpace {
+    return this.currentSpace;
+  }
+
+  get network(): Supernet {
+    return this.currentNetwork;
+  }
+
+  /**
+   * Builds the supernet anew on `spaceConfig` (validated by its space's schema), its initialisation
+   * drawn from the loop's generator, and hands it to the strategy (on a resume too, before its state
+   * is restored, so that what it builds for the new network — α of a new shape — is there to restore).
+   */
+  private rebuildOn(spaceConfig: unknown): void {
+    const name = this.config.space.name;
+    const parsed = spaceSpec(name).schema.safeParse(spaceConfig);
+    if (!parsed.success) throw new Error(`the strategy asked for a supernet on an invalid ${name} space: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const space = spaceOf(parsed.data as { name: string });
+    const net = networksOf(name).supernet(space, this.shape, this.rng.fork());
+    this.currentNetwork.dispose();
+    this.currentNetwork = net;
+    this.currentSpace = space;
+    this.rebuiltSpace = parsed.data as { name: string };
+    if (!this.strategy.rebuilt) throw new Error(`strategy '${this.strategy.name}' asked for a rebuilt supernet but cannot take one (no rebuilt())`);
+    this.strategy.rebuilt(net, space);
+  }
+
   private planned(p: PhasePlan): number {
     return p.epochs * p.stepsPerEpoch;
   }
@@ -151,6 +186,7 @@ export class SearchSession<A = Genotype> {
     }
     this.globalStep += 1;
     this.phaseStep += 1;
+    if (result.rebuild) this.rebuildOn(result.rebuild.space);
     const report: StepReport<A> = { info, metrics: result.metrics };
     if (result.candidates?.length) report.candidates = result.candidates;
     const phaseOver = !!result.stopPhase || this.phaseStep >= this.planned(this.phases[this.phaseIndex]);
@@ -175,7 +211,18 @@ export class SearchSession<A = Genotype> {
   }
 
   counters(): SessionCounters {
-    return { globalStep: this.globalStep, rng: this.rng.getState(), phaseIndex: this.phaseIndex, phaseStep: this.phaseStep };
+    return {
+      globalStep: this.globalStep,
+      rng: this.rng.getState(),
+      phaseIndex: this.phaseIndex,
+      phaseStep: this.phaseStep,
+      ...(this.rebuiltSpace ? { space: this.rebuiltSpace } : {}),
+    };
+  }
+
+  /** Before tensors are restored: the supernet a checkpoint was written on (after a rebuild). */
+  restoreNetwork(c: SessionCounters): void {
+    if (c.space !== undefined) this.rebuildOn(c.space);
   }
 
   restoreCounters(c: SessionCounters): void {
@@ -192,6 +239,6 @@ export class SearchSession<A = Genotype> {
 
   dispose(): void {
     this.strategy.dispose();
-    this.network.dispose();
+    this.currentNetwork.dispose();
   }
 }

@@ -73,6 +73,13 @@ export interface StepResult {
   candidates?: CandidateScore[];
   /** Ends the current phase now (early stop: DARTS+, the Hessian alarm), with the reason for the log. */
   stopPhase?: string;
+  /**
+   * Rebuilds the supernet on another configuration of the same space after this step (P-DARTS:
+   * the next stage is deeper and keeps fewer ops). The loop validates it with the space's schema,
+   * builds the new supernet from its checkpointed generator and hands it to `rebuilt`; checkpoints
+   * record the configuration so that a resumed run rebuilds the same network.
+   */
+  rebuild?: { space: unknown };
 }
 
 /** How to read a label's rows in charts. */
@@ -108,6 +115,8 @@ export interface SearchStrategy<A = unknown> {
   /** Everything needed to continue exactly (the strategy's parameters, optimiser states, counters). */
   getState(): NamedTensorState;
   setState(state: NamedTensorState): void;
+  /** Takes over a rebuilt supernet (required of strategies that ask for a rebuild). */
+  rebuilt?(net: Supernet, space: SearchSpace): void;
   dispose(): void;
 }
 
