@@ -55,11 +55,13 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     await page.goto(url);
     await searchFlow(page, { shot: (name) => shot(page, name), web: true, artifacts });
     expect(errors).toEqual([]);
-  });
+    // A real search on the CPU: on a shared two-core machine it can take several minutes.
+  }, 400_000);
 
   it('a finished run of 100k steps opens from its run folder; runs compare and delete', async () => {
     const big = writeFinishedRun(runsRoot, 'fixture-100k', 100_000, 20);
-    const small = writeFinishedRun(runsRoot, 'fixture-small', 300, 3);
+    // Written in the format runs had before the engine became space-neutral: it must still display.
+    const small = writeFinishedRun(runsRoot, 'fixture-small', 300, 3, { format: 'legacy' });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -73,6 +75,19 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     console.log(`dashboard of a 100k-step run: loss chart drawn ${seconds.toFixed(2)} s after the click`);
     await page.getByText('Architecture after epoch 20').waitFor();
     await shot(page, '10-finished-100k');
+
+    const dash = page.getByRole('region', { name: 'run dashboard' });
+    await dash.getByRole('img', { name: 'normal cell softmax(α) heatmap' }).waitFor();
+    await expect(dash.getByLabel('architecture text').textContent()).resolves.toMatch(/^Genotype\(normal=/);
+
+    // The old-format run: α per cell converted to labelled snapshots, the genotype text derived.
+    await page.getByRole('button', { name: small }).click();
+    await page.getByRole('heading', { name: new RegExp(`Run ${small}`) }).waitFor();
+    await page.getByText('Architecture after epoch 3').waitFor();
+    await dash.getByRole('img', { name: 'reduction cell softmax(α) heatmap' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[aria-label="normal cell entropy chart"]')?.getAttribute('data-rendered-points') === String(14 * 3), undefined, { timeout: 30_000 });
+    await expect(dash.getByLabel('architecture text').textContent()).resolves.toMatch(/^Genotype\(normal=/);
+    await shot(page, '10b-legacy-run');
 
     await page.getByLabel(`compare ${big}`).check();
     await page.getByLabel(`compare ${small}`).check();
@@ -88,11 +103,37 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a run that scored candidates in a second phase shows them, the phase, and its boundary', async () => {
+    const id = writeFinishedRun(runsRoot, 'fixture-candidates', 400, 4, { candidates: 60 });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.getByRole('button', { name: id }).click();
+    const panel = page.getByRole('region', { name: 'candidates' });
+    await panel.waitFor({ timeout: 30_000 });
+    await expect(panel.textContent()).resolves.toMatch(/65 scored/);
+    expect(await panel.getByRole('table', { name: 'top candidates' }).getByRole('row').count()).toBe(11); // header + 10
+    await page.waitForFunction(() => document.querySelector('[aria-label="candidate scores chart"]')?.getAttribute('data-rendered-points') === '65', undefined, { timeout: 30_000 });
+    await expect(page.getByLabel('progress').textContent()).resolves.toMatch(/phase 2: score sampled architectures/);
+    // The strategy's declared metric groups, and the undeclared lrAlpha under "other metrics".
+    for (const chart of ['loss chart', 'accuracy chart', 'learning rate chart', 'gradient norm chart', 'other metrics chart']) await page.getByRole('img', { name: chart, exact: true }).waitFor();
+    await shot(page, '13-candidates');
+    expect(errors).toEqual([]);
+  });
+
   it('the wizard validates each step as you type and loads configs with errors naming the field', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await page.goto(url);
     await page.getByRole('button', { name: 'New search' }).click();
     const wizard = page.getByRole('region', { name: 'new search' });
+    // A space field's error names the field by its title, beside the field and under the step.
+    await wizard.getByRole('button', { name: '3. Search space' }).click();
+    await wizard.getByLabel('cells', { exact: true }).fill('0');
+    await expect(wizard.getByLabel('config errors').textContent()).resolves.toMatch(/^cells: Too small/);
+    expect(await wizard.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await shot(page, '12a-wizard-space-error');
+    await wizard.getByLabel('cells', { exact: true }).fill('5');
     await wizard.getByRole('button', { name: '5. Training' }).click();
     await wizard.getByLabel('epochs').fill('0');
     await expect(wizard.getByLabel('config errors').textContent()).resolves.toMatch(/^epochs: /);

@@ -9,7 +9,8 @@ import { EChart } from './EChart';
 export function GenotypeDiagram({ title, gene, concat }: { title: string; gene: Array<[string, number]>; concat: number[] }) {
   const option = useMemo(() => {
     const steps = gene.length / 2;
-    const name = (s: number) => (s === 0 ? 'c_{k-2}' : s === 1 ? 'c_{k-1}' : String(s - 2));
+    // States numbered as the reference's genotype (and the α heatmaps' rows): inputs 0 and 1, nodes from 2.
+    const name = (s: number) => (s === 0 ? 'c_{k-2}' : s === 1 ? 'c_{k-1}' : String(s));
     const nodes = [
       { name: name(0), x: 0, y: 50, itemStyle: { color: '#64748b' } },
       { name: name(1), x: 0, y: 190, itemStyle: { color: '#64748b' } },
