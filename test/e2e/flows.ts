@@ -34,7 +34,7 @@ export async function searchFlow(
   const preview = wizard.getByLabel('dataset preview');
   await preview.waitFor({ timeout: 60_000 });
   expect(await preview.getByRole('row').count()).toBe(11); // header + 10 classes
-  await expect(preview.textContent()).resolves.toMatch(/T-shirt\/top/);
+  await expect.poll(() => preview.textContent()).toMatch(/T-shirt\/top/);
   expect(await preview.locator('canvas').count()).toBe(60);
   await o.shot('03-wizard-splits-preview');
   await wizard.getByRole('button', { name: 'Next' }).click();
@@ -43,7 +43,7 @@ export async function searchFlow(
   await wizard.getByLabel('cells', { exact: true }).fill('3');
   await wizard.getByLabel('initial channels', { exact: true }).fill('4');
   expect(await wizard.getByRole('group', { name: 'candidate operations' }).getByRole('checkbox').count()).toBe(8);
-  await expect(wizard.getByLabel('estimate').textContent()).resolves.toMatch(
+  await expect.poll(() => wizard.getByLabel('estimate').textContent()).toMatch(
     /M supernet parameters · ≈ \d+\.\d+ GFLOP per image forward \(\d+\.\d+ G multiply-adds\) · ≈ \d+\.\d\d GB per step/,
   );
   await o.shot('04-wizard-space');
@@ -68,7 +68,7 @@ export async function searchFlow(
     space: { cells: 3, channels: 4 },
     data: { subset: 400 },
   });
-  await expect(wizard.getByLabel('search summary').textContent()).resolves.toMatch(/DARTS \(first order\).*Liu et al.*DARTS 3 cells × 4 nodes, C=4/);
+  await expect.poll(() => wizard.getByLabel('search summary').textContent()).toMatch(/DARTS \(first order\).*Liu et al.*DARTS 3 cells × 4 nodes, C=4/);
   await o.shot('05-wizard-review');
   await wizard.getByRole('button', { name: 'Start search' }).click();
 
@@ -123,7 +123,7 @@ export async function searchFlow(
   // One heatmap per label of the strategy's snapshot, and the architecture's text notation.
   await dash.getByRole('img', { name: 'normal cell softmax(α) heatmap' }).waitFor();
   await dash.getByRole('img', { name: 'reduction cell softmax(α) heatmap' }).waitFor();
-  await expect(dash.getByLabel('architecture text').textContent()).resolves.toMatch(/^Genotype\(normal=\[/);
+  await expect.poll(() => dash.getByLabel('architecture text').textContent()).toMatch(/^Genotype\(normal=\[/);
   // The slider goes back through time.
   await dash.getByLabel('epoch slider').fill('0');
   await dash.getByText('Architecture after epoch 1').waitFor();
@@ -150,6 +150,6 @@ export async function searchFlow(
     exported = JSON.parse(readFileSync(join(folder, 'genotype.json'), 'utf8'));
   }
   expect(exported.normal.map(([op]) => op)).toEqual(normalOps);
-  await expect(files.textContent()).resolves.toMatch(/supernet\.safetensors/);
+  await expect.poll(() => files.textContent()).toMatch(/supernet\.safetensors/);
   await o.shot('09-exported');
 }

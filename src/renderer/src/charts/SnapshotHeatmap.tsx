@@ -4,6 +4,8 @@ import { KIND_TITLES } from '../dashboard/arch';
 import { EChart } from './EChart';
 
 const ROW_PX = 22;
+/** Room under the cells for the options' names, rotated. */
+const BOTTOM_PX = 84;
 /** Cells labelled with their value when there are few enough to read (an NB201 cell: 6 × 5). */
 const LABEL_CELLS_UP_TO = 48;
 
@@ -22,7 +24,7 @@ export function SnapshotHeatmap({ snapshot }: { snapshot: LabelSnapshot }) {
     return {
       title: { text: title, textStyle: { fontSize: 13 }, left: 'center' },
       tooltip: { formatter: (p: { value: number[] }) => `${rows[p.value[1]]} · ${options[p.value[0]]}: ${p.value[2].toFixed(3)}` },
-      grid: { left: rowLabelPx, right: 78, top: 30, bottom: 96 },
+      grid: { left: rowLabelPx, right: 78, top: 30, bottom: BOTTOM_PX },
       xAxis: { type: 'category', data: options, axisLabel: { rotate: 40, interval: 0, fontSize: 11 }, splitArea: { show: false } },
       yAxis: { type: 'category', data: rows, inverse: true, axisLabel: { interval: 0, fontSize: 11 } },
       visualMap: {
@@ -49,5 +51,5 @@ export function SnapshotHeatmap({ snapshot }: { snapshot: LabelSnapshot }) {
       ],
     };
   }, [title, rows, options, values]);
-  return <EChart option={option} label={`${title} heatmap`} height={30 + 96 + rows.length * ROW_PX} width="50%" />;
+  return <EChart option={option} label={`${title} heatmap`} height={30 + BOTTOM_PX + rows.length * ROW_PX} width="50%" />;
 }

@@ -31,6 +31,13 @@ function ChoicesView({ record }: ViewProps) {
       {Object.entries(record.arch).map(([label, s]) => (
         <table key={label} aria-label={`${s.title} choices`} style={{ borderCollapse: 'collapse', fontSize: 12 }}>
           <caption style={{ textAlign: 'left', fontWeight: 'bold' }}>{s.title}</caption>
+          <thead>
+            <tr style={{ textAlign: 'left', opacity: 0.8 }}>
+              <th style={{ paddingRight: 12 }}>decision</th>
+              <th>chosen</th>
+              <th style={{ paddingLeft: 8 }}>weight</th>
+            </tr>
+          </thead>
           <tbody>
             {argmaxChoices(s).map((c) => (
               <tr key={c.row} style={{ borderTop: '1px solid #223' }}>

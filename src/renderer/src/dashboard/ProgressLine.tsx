@@ -5,11 +5,13 @@ import type { LiveProgress } from './run-data';
 
 /** Which phase the run is in: from live events when they say, else the log's newest phase record. */
 function phaseText(live: LiveProgress | null, phases: PhaseRecord[]): string | null {
+  // One-phase strategies need no phase line.
+  if (live?.phaseCount === 1) return null;
   if (live?.phaseTitle || live?.phase) {
     const of = live.phaseIndex !== undefined && live.phaseCount ? ` ${live.phaseIndex + 1}/${live.phaseCount}` : '';
     return `phase${of}: ${live.phaseTitle ?? live.phase}`;
   }
-  // One-phase strategies need no phase line; a log with several names where the run got to.
+  // A log with several phases names where the run got to.
   if (phases.length < 2) return null;
   const p = phases[phases.length - 1];
   return `phase ${phases.length}: ${p.title}`;
