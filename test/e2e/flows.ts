@@ -34,20 +34,25 @@ export async function searchFlow(
   const preview = wizard.getByLabel('dataset preview');
   await preview.waitFor({ timeout: 60_000 });
   expect(await preview.getByRole('row').count()).toBe(11); // header + 10 classes
-  await expect(preview.textContent()).resolves.toMatch(/T-shirt\/top/);
+  await expect.poll(() => preview.textContent()).toMatch(/T-shirt\/top/);
   expect(await preview.locator('canvas').count()).toBe(60);
   await o.shot('03-wizard-splits-preview');
   await wizard.getByRole('button', { name: 'Next' }).click();
-  // 3. A tiny DARTS space, with its cost.
-  await wizard.getByLabel('cells').fill('3');
-  await wizard.getByLabel('initial channels').fill('4');
-  await expect(wizard.getByLabel('estimate').textContent()).resolves.toMatch(
-    /M supernet parameters · ≈ \d+\.\d+ GFLOP per image forward · ≈ \d+\.\d\d GB per step/,
+  // 3. The registered spaces; a tiny DARTS space, its fields generated from the space's schema, with its cost.
+  expect(await wizard.getByRole('radio', { name: 'DARTS cells' }).isChecked()).toBe(true);
+  await wizard.getByLabel('cells', { exact: true }).fill('3');
+  await wizard.getByLabel('initial channels', { exact: true }).fill('4');
+  expect(await wizard.getByRole('group', { name: 'candidate operations' }).getByRole('checkbox').count()).toBe(8);
+  await expect.poll(() => wizard.getByLabel('estimate').textContent()).toMatch(
+    /M supernet parameters · ≈ \d+\.\d+ GFLOP per image forward \(\d+\.\d+ G multiply-adds\) · ≈ \d+\.\d\d GB per step/,
   );
   await o.shot('04-wizard-space');
   await wizard.getByRole('button', { name: 'Next' }).click();
-  // 4. Strategy: first-order DARTS with the paper's hyperparameters.
+  // 4. Strategy: the strategies that run on DARTS cells; first-order DARTS with the paper's hyperparameters.
+  expect(await wizard.getByRole('radio', { name: 'DARTS', exact: true }).isChecked()).toBe(true);
+  expect(await wizard.getByLabel('order', { exact: true }).inputValue()).toBe('first');
   expect(await wizard.getByLabel('α learning rate').inputValue()).toBe('0.0003');
+  await o.shot('04b-wizard-strategy');
   await wizard.getByRole('button', { name: 'Next' }).click();
   // 5. Training.
   await wizard.getByLabel('epochs').fill('3');
@@ -63,6 +68,7 @@ export async function searchFlow(
     space: { cells: 3, channels: 4 },
     data: { subset: 400 },
   });
+  await expect.poll(() => wizard.getByLabel('search summary').textContent()).toMatch(/DARTS \(first order\).*Liu et al.*DARTS 3 cells × 4 nodes, C=4/);
   await o.shot('05-wizard-review');
   await wizard.getByRole('button', { name: 'Start search' }).click();
 
@@ -106,7 +112,7 @@ export async function searchFlow(
     { timeout: 30_000 },
   );
   const diagramText = (await diagram.locator('svg').textContent()) ?? '';
-  const genotype = (await dash.getByLabel('genotype').textContent()) ?? '';
+  const genotype = (await dash.getByLabel('genotype', { exact: true }).textContent()) ?? '';
   const normalOps = /normal: (.*)reduce:/
     .exec(genotype)![1]
     .trim()
@@ -114,6 +120,10 @@ export async function searchFlow(
     .map((g) => g.split('←')[0]);
   expect(normalOps).toHaveLength(8);
   for (const op of normalOps) expect(diagramText).toContain(op);
+  // One heatmap per label of the strategy's snapshot, and the architecture's text notation.
+  await dash.getByRole('img', { name: 'normal cell softmax(α) heatmap' }).waitFor();
+  await dash.getByRole('img', { name: 'reduction cell softmax(α) heatmap' }).waitFor();
+  await expect.poll(() => dash.getByLabel('architecture text').textContent()).toMatch(/^Genotype\(normal=\[/);
   // The slider goes back through time.
   await dash.getByLabel('epoch slider').fill('0');
   await dash.getByText('Architecture after epoch 1').waitFor();
@@ -140,6 +150,6 @@ export async function searchFlow(
     exported = JSON.parse(readFileSync(join(folder, 'genotype.json'), 'utf8'));
   }
   expect(exported.normal.map(([op]) => op)).toEqual(normalOps);
-  await expect(files.textContent()).resolves.toMatch(/supernet\.safetensors/);
+  await expect.poll(() => files.textContent()).toMatch(/supernet\.safetensors/);
   await o.shot('09-exported');
 }

@@ -1,14 +1,16 @@
 import { useEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
-import { GraphChart, HeatmapChart, LineChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { GraphChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
 echarts.use([
   LineChart,
   HeatmapChart,
   GraphChart,
+  ScatterChart,
   GridComponent,
+  MarkLineComponent,
   LegendComponent,
   TooltipComponent,
   TitleComponent,

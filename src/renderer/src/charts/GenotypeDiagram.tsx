@@ -9,13 +9,14 @@ import { EChart } from './EChart';
 export function GenotypeDiagram({ title, gene, concat }: { title: string; gene: Array<[string, number]>; concat: number[] }) {
   const option = useMemo(() => {
     const steps = gene.length / 2;
-    const name = (s: number) => (s === 0 ? 'c_{k-2}' : s === 1 ? 'c_{k-1}' : String(s - 2));
+    // States numbered as the reference's genotype (and the α heatmaps' rows): inputs 0 and 1, nodes from 2.
+    const name = (s: number) => (s === 0 ? 'c_{k-2}' : s === 1 ? 'c_{k-1}' : String(s));
     const nodes = [
-      { name: name(0), x: 0, y: 50, itemStyle: { color: '#64748b' } },
-      { name: name(1), x: 0, y: 190, itemStyle: { color: '#64748b' } },
+      { name: name(0), x: 0, y: 60, itemStyle: { color: '#64748b' } },
+      { name: name(1), x: 0, y: 240, itemStyle: { color: '#64748b' } },
       // Nodes alternate high and low so that consecutive nodes' edges do not run along one line.
-      ...Array.from({ length: steps }, (_, i) => ({ name: name(i + 2), x: 150 + i * 120, y: i % 2 ? 220 : 20, itemStyle: { color: '#3b82f6' } })),
-      { name: 'c_{k}', x: 270 + steps * 120, y: 120, itemStyle: { color: '#f59e0b' } },
+      ...Array.from({ length: steps }, (_, i) => ({ name: name(i + 2), x: 150 + i * 120, y: i % 2 ? 300 : 0, itemStyle: { color: '#3b82f6' } })),
+      { name: 'c_{k}', x: 270 + steps * 120, y: 150, itemStyle: { color: '#f59e0b' } },
     ];
     const links = [
       ...gene.map(([op, input], e) => ({ source: name(input), target: name(Math.floor(e / 2) + 2), label: { show: true, formatter: op, fontSize: 10, color: '#e2e8f0', backgroundColor: 'rgba(15, 23, 42, 0.8)', padding: [1, 3], borderRadius: 3 } })),
@@ -36,12 +37,14 @@ export function GenotypeDiagram({ title, gene, concat }: { title: string; gene: 
           data: nodes,
           links,
           top: 50,
-          bottom: 20,
+          bottom: 30,
           left: 30,
           right: 30,
+          // Without it the view stretches x and y apart to fill the box, drawing nodes as ellipses.
+          preserveAspect: 'contain',
         },
       ],
     };
   }, [title, gene, concat]);
-  return <EChart option={option} label={`${title} diagram`} renderer="svg" height={300} width="50%" />;
+  return <EChart option={option} label={`${title} diagram`} renderer="svg" height={340} width="50%" />;
 }

@@ -1,63 +1,73 @@
 import { useMemo, useState } from 'react';
-import { AlphaHeatmap } from '../charts/AlphaHeatmap';
-import { GenotypeDiagram } from '../charts/GenotypeDiagram';
+import type { LabelSnapshot } from '../../../engine/search/strategy';
+import type { SearchConfig } from '../../../shared/search-config';
 import { SeriesChart, type Series } from '../charts/SeriesChart';
-import { edgeNames, entropy } from './arch';
-import type { EpochRecord } from './run-data';
+import { SnapshotHeatmap } from '../charts/SnapshotHeatmap';
+import { rowEntropy } from './arch';
+import { GenotypeView } from './GenotypeView';
+import type { EpochRecord } from './metrics-log';
+
+/** Per label, each row's entropy after every epoch record (x: the record's number, from 1). */
+function entropySeries(epochs: EpochRecord[], label: string, s: LabelSnapshot): Series[] {
+  return s.rows.map((name, r) => ({
+    name,
+    points: epochs.flatMap((rec, i) => {
+      const l = rec.arch[label];
+      return l?.values[r] ? [[i + 1, rowEntropy(l.kind, l.values[r])] as [number, number]] : [];
+    }),
+  }));
+}
+
+/** The epoch slider: null follows the newest record as it arrives; a number is the user's pick. */
+function EpochSlider({ count, index, following, onPick }: { count: number; index: number; following: boolean; onPick: (i: number | null) => void }) {
+  return (
+    <label>
+      epoch{' '}
+      <input
+        type="range"
+        aria-label="epoch slider"
+        min={0}
+        max={count - 1}
+        value={index}
+        onChange={(e) => {
+          const v = Number(e.target.value);
+          onPick(v === count - 1 ? null : v);
+        }}
+      />{' '}
+      {index + 1} / {count}
+      {following ? ' (following the newest)' : ''}
+    </label>
+  );
+}
 
 /**
- * What the search believes after each epoch: softmax(α) heatmaps with a slider through the epochs,
- * each edge's entropy over time (falling as the search decides), and the genotype as cell diagrams.
+ * What the search believes after each epoch: one heatmap per label of the strategy's snapshot (with a
+ * slider through the epochs), each row's entropy over time (falling as the search decides), and the
+ * derived architecture drawn as its space draws it.
  */
-export function ArchitecturePanel({ epochs }: { epochs: EpochRecord[] }) {
-  // null: follow the newest epoch as they arrive; a number: the user picked an epoch.
+export function ArchitecturePanel({ epochs, space }: { epochs: EpochRecord[]; space: SearchConfig['space'] | null }) {
   const [picked, setPicked] = useState<number | null>(null);
   const index = picked === null ? epochs.length - 1 : Math.min(picked, epochs.length - 1);
   const shown = epochs[index];
-  const entropySeries = useMemo(() => {
-    const of = (cell: 'normal' | 'reduce'): Series[] => {
-      const names = edgeNames(epochs[0]?.arch[cell].length ?? 0);
-      return names.map((name, e) => ({ name, points: epochs.map((r) => [r.epoch + 1, entropy(r.arch[cell][e])] as [number, number]) }));
-    };
-    return { normal: of('normal'), reduce: of('reduce') };
-  }, [epochs]);
-  if (!shown) return <p>α and the genotype appear after the first epoch.</p>;
-  const names = edgeNames(shown.arch.normal.length);
+  const newest = epochs.at(-1);
+  // Rows and titles from the newest record: a label's rows never change within a run.
+  const entropy = useMemo(() => (newest ? Object.entries(newest.arch).map(([label, s]) => ({ label, title: s.title, series: entropySeries(epochs, label, s) })) : []), [epochs, newest]);
+  if (!shown) return <p>The architecture the search believes in appears after the first epoch.</p>;
   return (
     <section aria-label="architecture">
-      <h3>Architecture after epoch {shown.epoch + 1}</h3>
-      <label>
-        epoch{' '}
-        <input
-          type="range"
-          aria-label="epoch slider"
-          min={0}
-          max={epochs.length - 1}
-          value={index}
-          onChange={(e) => {
-            const v = Number(e.target.value);
-            setPicked(v === epochs.length - 1 ? null : v);
-          }}
-        />{' '}
-        {shown.epoch + 1} / {epochs.length}
-        {picked === null ? ' (following the newest)' : ''}
-      </label>
+      <h3 style={{ marginBottom: 4 }}>Architecture after epoch {shown.epoch + 1}</h3>
+      {shown.phase && <small style={{ opacity: 0.7 }}>phase: {shown.phase} · </small>}
+      <EpochSlider count={epochs.length} index={index} following={picked === null} onPick={setPicked} />
       <div>
-        <AlphaHeatmap title={`normal cell ${shown.arch.kind}(α)`} ops={shown.arch.ops} rows={shown.arch.normal} edgeNames={names} />
-        <AlphaHeatmap title={`reduction cell ${shown.arch.kind}(α)`} ops={shown.arch.ops} rows={shown.arch.reduce} edgeNames={names} />
+        {Object.entries(shown.arch).map(([label, s]) => (
+          <SnapshotHeatmap key={label} snapshot={s} />
+        ))}
       </div>
+      <GenotypeView record={shown} space={space} />
       <div>
-        <GenotypeDiagram title="normal cell" gene={shown.genotype.normal} concat={shown.genotype.normalConcat} />
-        <GenotypeDiagram title="reduction cell" gene={shown.genotype.reduce} concat={shown.genotype.reduceConcat} />
-      </div>
-      <p aria-label="genotype" style={{ fontFamily: 'monospace', fontSize: 12 }}>
-        normal: {shown.genotype.normal.map(([op, i]) => `${op}←${i}`).join(', ')}
-        <br />
-        reduce: {shown.genotype.reduce.map(([op, i]) => `${op}←${i}`).join(', ')}
-      </p>
-      <div>
-        <SeriesChart label="normal cell entropy chart" series={entropySeries.normal} xName="epoch" yName="entropy of α (nats)" width="50%" />
-        <SeriesChart label="reduction cell entropy chart" series={entropySeries.reduce} xName="epoch" yName="entropy of α (nats)" width="50%" />
+        {entropy.map((e) => (
+          <SeriesChart key={e.label} label={`${e.title} entropy chart`} series={e.series} xName="epoch" yName="entropy (nats)" width="50%" integerX />
+        ))}
       </div>
     </section>
   );

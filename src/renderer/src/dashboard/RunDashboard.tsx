@@ -1,27 +1,47 @@
 import { useEffect, useMemo, useState } from 'react';
+import { STRATEGY_SPECS, strategySpec } from '../../../engine/catalog';
+import type { MetricSpec } from '../../../engine/search/strategy';
 import { isResumable } from '../../../runs/status';
 import type { ExportResult, RunSummary } from '../../../shared/api';
 import { api } from '../api';
-import { SeriesChart, type Series } from '../charts/SeriesChart';
-import { formatDuration } from '../format';
 import { ArchitecturePanel } from './ArchitecturePanel';
-import { useRunData, type StepSeries } from './run-data';
+import { CandidatesPanel } from './CandidatesPanel';
+import { MetricCharts } from './MetricCharts';
+import { ProgressLine } from './ProgressLine';
+import { useRunConfig, useRunData } from './run-data';
 
-function pick(series: StepSeries, names: Array<[string, string]>): Series[] {
-  return names.filter(([k]) => series[k]?.length).map(([k, label]) => ({ name: label, points: series[k] }));
+const NO_METRICS: readonly MetricSpec[] = [];
+
+/** The exported files, as download links in web mode (on disk, named, in the desktop app). */
+function ExportedFiles({ id, exported }: { id: string; exported: ExportResult }) {
+  return (
+    <div aria-label="exported files">
+      Exported to {exported.folder}:
+      <ul>
+        {exported.files.map((f) => {
+          const href = api().exportUrl(id, f.name);
+          return (
+            <li key={f.name}>
+              {href ? (
+                <a href={href} download={f.name}>
+                  {f.name}
+                </a>
+              ) : (
+                f.name
+              )}{' '}
+              — {f.what} ({(f.bytes / 1024).toFixed(1)} KiB)
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
 }
 
-/** Series the ENAS controller reports (reward, moving-average baseline, entropy of its policy). */
-const ENAS_SERIES: Array<[string, string]> = [
-  ['reward', 'reward'],
-  ['baseline', 'baseline'],
-  ['controllerEntropy', 'controller entropy'],
-];
-
-
-/** One run, live: progress, controls, curves, α and genotype, log, export. Mount with key={run.id}. */
+/** One run, live: progress, controls, curves, architecture, candidates, log, export. Mount with key={run.id}. */
 export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: () => void }) {
-  const { series, epochs, last, error, reload } = useRunData(run.id);
+  const { series, epochs, candidates, phases, last, error, reload } = useRunData(run.id);
+  const config = useRunConfig(run.id);
   const [log, setLog] = useState('');
   const [exported, setExported] = useState<ExportResult | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -32,6 +52,11 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
   useEffect(() => {
     if (run.status !== 'running') reload();
   }, [run.status, reload]);
+  // The strategy's declared metrics group the curves; a strategy this build does not know charts them as "other".
+  const declared = useMemo(() => {
+    const name = config?.strategy.name;
+    return name && STRATEGY_SPECS.some((s) => s.name === name) ? strategySpec(name).metrics : NO_METRICS;
+  }, [config]);
   const act = (f: () => Promise<unknown>) =>
     f()
       .then(() => {
@@ -40,13 +65,6 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       })
       .catch((e: Error) => setActionError(e.message));
   const running = run.status === 'running' || run.status === 'pausing';
-  // Live events while it runs; the status file once it has stopped (it holds the final step).
-  const step = running ? (last?.step ?? run.step) : run.step;
-  const total = (running ? last?.totalSteps : undefined) ?? run.totalSteps ?? 0;
-  const loss = useMemo(() => pick(series, [['trainLoss', 'train loss'], ['valLoss', 'val loss']]), [series]);
-  const acc = useMemo(() => pick(series, [['trainAcc', 'train accuracy'], ['valAcc', 'val accuracy']]), [series]);
-  const lrs = useMemo(() => pick(series, [['lrWeights', 'weights lr'], ['lrAlpha', 'α lr']]), [series]);
-  const enas = useMemo(() => pick(series, ENAS_SERIES), [series]);
   return (
     <section aria-label="run dashboard" style={{ borderTop: '1px solid #334', marginTop: 16 }}>
       <h2>
@@ -60,16 +78,7 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
           {run.reason}
         </p>
       )}
-      <div aria-label="progress">
-        <progress value={step} max={total || 1} style={{ width: 400 }} /> epoch {Math.min(Math.floor((step * run.epochs) / (total || 1)) + (step < total ? 1 : 0), run.epochs)}/{run.epochs} · step{' '}
-        {step}/{total || '?'}
-        {last && running && (
-          <>
-            {' '}
-            · {(1 / last.stepSeconds).toFixed(2)} steps/s · ETA {formatDuration(last.etaSeconds)}
-          </>
-        )}
-      </div>
+      <ProgressLine run={run} last={last} phases={phases} />
       <div style={{ margin: '8px 0' }}>
         {running && <button onClick={() => act(() => api().pauseRun(run.id))}>Pause</button>}{' '}
         {(running || run.status === 'queued') && (
@@ -81,43 +90,11 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
         <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>Export</button>
       </div>
       {(error || actionError) && <p role="alert">{actionError ?? error}</p>}
-      {exported && (
-        <div aria-label="exported files">
-          Exported to {exported.folder}:
-          <ul>
-            {exported.files.map((f) => {
-              const href = api().exportUrl(run.id, f.name);
-              return (
-                <li key={f.name}>
-                  {href ? (
-                    <a href={href} download={f.name}>
-                      {f.name}
-                    </a>
-                  ) : (
-                    f.name
-                  )}{' '}
-                  — {f.what} ({(f.bytes / 1024).toFixed(1)} KiB)
-                </li>
-              );
-            })}
-          </ul>
-        </div>
-      )}
-      <div>
-        <SeriesChart label="loss chart" series={loss} xName="step" yName="loss" width="50%" />
-        <SeriesChart label="accuracy chart" series={acc} xName="step" yName="accuracy" width="50%" />
-      </div>
-      <div>
-        <SeriesChart label="learning rate chart" series={lrs} xName="step" yName="learning rate" width="50%" log />
-        {enas.length ? (
-          <SeriesChart label="ENAS controller chart" series={enas} xName="step" yName="reward" width="50%" />
-        ) : (
-          <div aria-label="ENAS controller" style={{ display: 'inline-block', width: '45%', verticalAlign: 'top', opacity: 0.7 }}>
-            ENAS controller reward, baseline and entropy appear here for ENAS runs.
-          </div>
-        )}
-      </div>
-      <ArchitecturePanel epochs={epochs} />
+      {exported && <ExportedFiles id={run.id} exported={exported} />}
+      {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
+      {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
+      <CandidatesPanel candidates={candidates} />
+      <ArchitecturePanel epochs={epochs} space={config?.space ?? null} />
       <details>
         <summary>Log</summary>
         <pre aria-label="run log" style={{ maxHeight: 240, overflow: 'auto', fontSize: 12 }}>

@@ -1,17 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { edgeNames, entropy } from './arch';
+import { argmaxChoices, entropy, rowEntropy } from './arch';
 
 describe('architecture helpers', () => {
-  it('names the 14 edges of a 4-node cell in the engine order', () => {
-    const n = edgeNames(14);
-    expect(n).toHaveLength(14);
-    expect(n.slice(0, 5)).toEqual(['c_{k-2}→0', 'c_{k-1}→0', 'c_{k-2}→1', 'c_{k-1}→1', '0→1']);
-    // Node 3 reads states 0..4: c_{k-2}, c_{k-1}, nodes 0, 1, 2.
-    expect(n.slice(9)).toEqual(['c_{k-2}→3', 'c_{k-1}→3', '0→3', '1→3', '2→3']);
-  });
   it('entropy is ln(K) for a uniform distribution and 0 for a decided one', () => {
     expect(entropy([0.25, 0.25, 0.25, 0.25])).toBeCloseTo(Math.log(4), 12);
     expect(entropy([1, 0, 0])).toBe(0);
     expect(entropy([0.5, 0.5])).toBeCloseTo(Math.log(2), 12);
+  });
+  it('σ(α) rows are independent per option: their mean binary entropy', () => {
+    expect(rowEntropy('sigmoid', [0.5, 0.5, 0.5])).toBeCloseTo(Math.log(2), 12);
+    expect(rowEntropy('sigmoid', [1, 0, 1])).toBe(0);
+    expect(rowEntropy('sigmoid', [0.5, 1])).toBeCloseTo(Math.log(2) / 2, 12);
+    // Distributions (softmax, sampling, controller) use the Shannon entropy of the row.
+    expect(rowEntropy('sampling', [0.5, 0.5, 0])).toBeCloseTo(Math.log(2), 12);
+  });
+  it('argmax picks each row’s largest option, the first on ties', () => {
+    const s = { kind: 'softmax' as const, title: 'cell', rows: ['1←0', '2←0'], options: ['a', 'b', 'c'], values: [[0.2, 0.5, 0.3], [0.4, 0.4, 0.2]] };
+    expect(argmaxChoices(s)).toEqual([
+      { row: '1←0', option: 'b', value: 0.5 },
+      { row: '2←0', option: 'a', value: 0.4 },
+    ]);
   });
 });

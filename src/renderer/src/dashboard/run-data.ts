@@ -1,66 +1,52 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunProgressEvent } from '../../../shared/api';
+import type { SearchConfig } from '../../../shared/search-config';
 import { api } from '../api';
+import { parseMetricsLog, type CandidateRecord, type EpochRecord, type PhaseRecord, type StepSeries } from './metrics-log';
 
-export interface ArchRecord {
-  ops: string[];
-  normal: number[][];
-  reduce: number[][];
-  kind: string;
-}
-export interface GenotypeRecord {
-  normal: Array<[string, number]>;
-  normalConcat: number[];
-  reduce: Array<[string, number]>;
-  reduceConcat: number[];
-}
-export interface EpochRecord {
-  epoch: number;
-  step: number;
-  valAcc?: number;
-  arch: ArchRecord;
-  genotype: GenotypeRecord;
-}
+export { parseMetrics, type EpochRecord, type StepSeries } from './metrics-log';
 
-/** Per metric name, its points [steps done, value]. */
-export type StepSeries = Record<string, Array<[number, number]>>;
-
-/** Splits a metrics log into per-metric series and epoch records. */
-export function parseMetrics(records: Array<Record<string, unknown>>): { series: StepSeries; epochs: EpochRecord[] } {
-  const series: StepSeries = {};
-  const epochs: EpochRecord[] = [];
-  for (const r of records) {
-    if (r.kind === 'step') {
-      const x = (r.step as number) + 1;
-      for (const [k, v] of Object.entries(r)) if (typeof v === 'number' && k !== 'step' && k !== 'epoch') (series[k] ??= []).push([x, v]);
-    } else if (r.kind === 'epoch') epochs.push(r as unknown as EpochRecord);
-  }
-  return { series, epochs };
+/** Where a step sits among the strategy's phases; progress events carry it once the engine sends it. */
+export interface PhaseProgress {
+  phase?: string;
+  phaseTitle?: string;
+  phaseIndex?: number;
+  phaseCount?: number;
 }
+export type LiveProgress = RunProgressEvent & PhaseProgress;
 
 /** How often live points reach the charts: a long run's events never re-render faster than this. */
 const FLUSH_MS = 300;
+/** While a run scores candidates, its log is re-read this often (progress events do not carry them). */
+const CANDIDATE_RELOAD_MS = 10_000;
 
 /**
  * A run's metrics: read from its log once (so finished runs open too), then extended live from
- * progress events, batched and flushed at most every FLUSH_MS. Epoch records (α, genotype) are
- * re-read from the log when an epoch ends.
+ * progress events, batched and flushed at most every FLUSH_MS. Epoch, candidate and phase records are
+ * re-read from the log when an epoch ends, when the phase changes, and every CANDIDATE_RELOAD_MS
+ * while candidates may be scored (once some are logged, or in any phase after the first).
  */
 export function useRunData(id: string | null) {
   const [series, setSeries] = useState<StepSeries>({});
   const [epochs, setEpochs] = useState<EpochRecord[]>([]);
-  const [last, setLast] = useState<RunProgressEvent | null>(null);
+  const [candidates, setCandidates] = useState<CandidateRecord[]>([]);
+  const [phases, setPhases] = useState<PhaseRecord[]>([]);
+  const [last, setLast] = useState<LiveProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const pending = useRef<RunProgressEvent[]>([]);
+  const pending = useRef<LiveProgress[]>([]);
+  const hasCandidates = useRef(false);
   const reload = useCallback(() => {
     if (!id) return;
     api()
       .runMetrics(id)
       .then((records) => {
-        const parsed = parseMetrics(records);
+        const parsed = parseMetricsLog(records);
         pending.current = [];
+        hasCandidates.current = parsed.candidates.length > 0;
         setSeries(parsed.series);
         setEpochs(parsed.epochs);
+        setCandidates(parsed.candidates);
+        setPhases(parsed.phases);
       })
       .catch((e: Error) => setError(e.message));
   }, [id]);
@@ -68,6 +54,8 @@ export function useRunData(id: string | null) {
   useEffect(() => {
     reload();
     if (!id) return;
+    let phase: string | undefined;
+    let lastCandidateReload = Date.now();
     const off = api().on('progress', (p) => {
       if (p.id === id) pending.current.push(p);
     });
@@ -89,12 +77,37 @@ export function useRunData(id: string | null) {
         for (const [k, pts] of Object.entries(added)) next[k] = (old[k] ?? []).concat(pts);
         return next;
       });
-      if (batch.some((p) => p.epochEnded)) reload();
+      const newPhase = batch.find((p) => p.phase !== undefined && p.phase !== phase)?.phase;
+      const phaseChanged = newPhase !== undefined && phase !== undefined;
+      if (newPhase !== undefined) phase = batch[batch.length - 1].phase ?? newPhase;
+      // Candidates come from strategies' later phases (random search, evolution after a supernet).
+      const mayScore = hasCandidates.current || (batch[batch.length - 1].phaseIndex ?? 0) > 0;
+      const candidatesDue = mayScore && Date.now() - lastCandidateReload > CANDIDATE_RELOAD_MS;
+      if (batch.some((p) => p.epochEnded) || phaseChanged || candidatesDue) {
+        lastCandidateReload = Date.now();
+        reload();
+      }
     }, FLUSH_MS);
     return () => {
       off();
       clearInterval(timer);
     };
   }, [id, reload]);
-  return { series, epochs, last, error, reload };
+  return { series, epochs, candidates, phases, last, error, reload };
+}
+
+/** The run's validated config (its space and strategy name the dashboard's views): undefined while read, null if unreadable. */
+export function useRunConfig(id: string): SearchConfig | null | undefined {
+  const [config, setConfig] = useState<SearchConfig | null | undefined>(undefined);
+  useEffect(() => {
+    let cancelled = false;
+    api()
+      .runConfig(id)
+      .then((c) => !cancelled && setConfig(c))
+      .catch(() => !cancelled && setConfig(null));
+    return () => {
+      cancelled = true;
+    };
+  }, [id]);
+  return config;
 }

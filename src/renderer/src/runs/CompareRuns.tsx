@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api';
 import { SeriesChart, type Series } from '../charts/SeriesChart';
-import { parseMetrics } from '../dashboard/run-data';
+import { parseMetrics } from '../dashboard/metrics-log';
 
 /** Two or more runs' curves overlaid: validation loss and accuracy against the step. */
 export function CompareRuns({ ids }: { ids: string[] }) {

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { DatasetPreviewDto, DownloadEvent } from '../../../shared/api';
 import { api } from '../api';
 import { DatasetPreview } from './DatasetPreview';
-import type { Draft } from './draft';
+import { FIELD_TITLES as T, type Draft } from './draft';
 import { NumberField, SelectField } from './fields';
 
 const STANDARD = ['cifar-10', 'cifar-100', 'mnist', 'fashion-mnist'] as const;
@@ -18,7 +18,7 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
     <fieldset>
       <legend>1. Dataset</legend>
       <SelectField
-        label="dataset source"
+        label={T['data.source']}
         value={d.source}
         onChange={(v) => set('data.source', v)}
         options={[
@@ -30,7 +30,7 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
       {d.source === 'path' && (
         <>
           <label style={{ display: 'block', margin: '6px 0' }}>
-            <span style={{ display: 'inline-block', minWidth: 190 }}>folder or file</span>
+            <span style={{ display: 'inline-block', minWidth: 190 }}>{T['data.path']}</span>
             <input aria-label="dataset path" value={d.path ?? ''} onChange={(e) => set('data.path', e.target.value || undefined)} style={{ width: 420 }} />{' '}
             {api().desktop && (
               <button
@@ -46,7 +46,7 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
             )}{' '}
             <small style={{ opacity: 0.7 }}>format detected: CIFAR-10/100 binary (folder or .tar.gz), IDX (MNIST-style), or one sub-folder of PNG/JPEG per class</small>
           </label>
-          <NumberField label="image size" why="image folders are resized to this square size (CIFAR: 32)" value={d.imageSize} onChange={(v) => set('data.imageSize', v)} />
+          <NumberField label={T['data.imageSize']} why="image folders are resized to this square size (CIFAR: 32)" value={d.imageSize} onChange={(v) => set('data.imageSize', v)} />
           <div>
             or download a standard dataset:{' '}
             <select aria-label="standard dataset" value={standard} onChange={(e) => setStandard(e.target.value as (typeof STANDARD)[number])}>
@@ -78,8 +78,8 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
       )}
       {d.source === 'synthetic' && (
         <>
-          <NumberField label="synthetic images" why="a seeded learnable task, for smoke tests" value={d.synthetic.size} onChange={(v) => set('data.synthetic.size', v)} />
-          <NumberField label="synthetic image size" why="pixels per side" value={d.synthetic.imageSize} onChange={(v) => set('data.synthetic.imageSize', v)} />
+          <NumberField label={T['data.synthetic.size']} why="a seeded learnable task, for smoke tests" value={d.synthetic.size} onChange={(v) => set('data.synthetic.size', v)} />
+          <NumberField label={T['data.synthetic.imageSize']} why="pixels per side" value={d.synthetic.imageSize} onChange={(v) => set('data.synthetic.imageSize', v)} />
         </>
       )}
     </fieldset>

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import { SearchConfigSchema, describeConfigError } from '../../../shared/search-config';
 import type { Draft } from './draft';
+import { RunSummary } from './RunSummary';
 
 /** Step 6: the whole config as JSON (copy, save, load), then Start. */
 export function ReviewStep({ draft, onLoad }: { draft: Draft; onLoad: (d: Draft) => void }) {
@@ -10,6 +11,7 @@ export function ReviewStep({ draft, onLoad }: { draft: Draft; onLoad: (d: Draft)
   return (
     <fieldset>
       <legend>6. Review</legend>
+      <RunSummary draft={draft} />
       <pre aria-label="config JSON" style={{ maxHeight: 300, overflow: 'auto', background: '#0b0f15', padding: 8, fontSize: 12 }}>
         {json}
       </pre>

@@ -2,10 +2,13 @@ import { useState } from 'react';
 import type { DoctorReport } from '../../../shared/doctor';
 import { api } from '../api';
 import { DatasetStep } from './DatasetStep';
-import { PAPER_DRAFT, QUICK_DRAFT, draftErrors, setPath, type Draft } from './draft';
+import { PAPER_DRAFT, QUICK_DRAFT, draftErrors, errorsByPath, setPath, type Draft } from './draft';
 import { Errors } from './fields';
 import { ReviewStep } from './ReviewStep';
-import { SpaceStep, SplitsStep, StrategyStep, TrainingStep } from './steps';
+import { switchSpace, switchStrategy, withCpuPreset } from './sections';
+import { SpaceStep } from './SpaceStep';
+import { SplitsStep, TrainingStep } from './steps';
+import { StrategyStep } from './StrategyStep';
 
 const STEPS = [
   ['dataset', 'Dataset'],
@@ -19,14 +22,22 @@ const STEPS = [
 /**
  * The search wizard: six steps, each validated as you type by the engine's own schema (a step with
  * errors cannot be left forward), the papers' defaults and a why beside every field, then Start.
+ * The space and strategy steps are generated from the registered specs.
  */
 export function Wizard({ doctor, onStarted }: { doctor: DoctorReport | null; onStarted: (id: string) => void }) {
   const [draft, setDraft] = useState<Draft>(QUICK_DRAFT);
   const [step, setStep] = useState(0);
   const [startError, setStartError] = useState<string | null>(null);
+  // Said once when choosing a space changed the strategy too; cleared by the next choice or preset.
+  const [note, setNote] = useState<string | null>(null);
   const set = (path: string, v: unknown) => setDraft((d) => setPath(d, path, v));
+  const replace = (d: Draft) => {
+    setDraft(d);
+    setNote(null);
+  };
   const key = STEPS[step][0];
   const errors = draftErrors(draft, key === 'review' ? undefined : key);
+  const fieldErrors = errorsByPath(draft);
   return (
     <section aria-label="new search" style={{ border: '1px solid #334', padding: 12, margin: '12px 0' }}>
       <h2>New search</h2>
@@ -37,15 +48,34 @@ export function Wizard({ doctor, onStarted }: { doctor: DoctorReport | null; onS
           </button>
         ))}
         <span style={{ marginLeft: 12 }}>
-          presets: <button onClick={() => setDraft(QUICK_DRAFT)}>quick CPU search</button> <button onClick={() => setDraft(PAPER_DRAFT)}>DARTS paper (GPU)</button>
+          presets: <button onClick={() => replace(QUICK_DRAFT)}>quick CPU search</button> <button onClick={() => replace(PAPER_DRAFT)}>DARTS paper (GPU)</button>
         </span>
       </nav>
       {key === 'dataset' && <DatasetStep draft={draft} set={set} />}
-      {key === 'splits' && <SplitsStep draft={draft} set={set} />}
-      {key === 'space' && <SpaceStep draft={draft} set={set} doctor={doctor} />}
-      {key === 'strategy' && <StrategyStep draft={draft} set={set} />}
-      {key === 'training' && <TrainingStep draft={draft} set={set} />}
-      {key === 'review' && <ReviewStep draft={draft} onLoad={setDraft} />}
+      {key === 'splits' && <SplitsStep draft={draft} set={set} errors={fieldErrors} />}
+      {key === 'space' && (
+        <SpaceStep
+          draft={draft}
+          set={set}
+          errors={fieldErrors}
+          doctor={doctor}
+          onChoose={(name) => {
+            const r = switchSpace(draft, name);
+            setDraft(r.draft);
+            setNote(r.note);
+          }}
+        />
+      )}
+      {key === 'strategy' && (
+        <StrategyStep draft={draft} set={set} errors={fieldErrors} onChoose={(name) => replace(switchStrategy(draft, name))} onCpuPreset={() => replace(withCpuPreset(draft))} />
+      )}
+      {key === 'training' && <TrainingStep draft={draft} set={set} errors={fieldErrors} />}
+      {key === 'review' && <ReviewStep draft={draft} onLoad={replace} />}
+      {note && (key === 'space' || key === 'strategy') && (
+        <p role="status" aria-label="wizard note" style={{ color: '#93c5fd' }}>
+          {note}
+        </p>
+      )}
       <Errors lines={errors} />
       {startError && <p role="alert">{startError}</p>}
       <div style={{ marginTop: 8 }}>

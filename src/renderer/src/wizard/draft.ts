@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { SearchConfigSchema, type SearchConfig } from '../../../shared/search-config';
+import { fieldTitle } from './schema-fields';
+import { spaceSpecOf, strategySpecOf } from './sections';
 
 /** The wizard edits a complete config (every default visible), validated by the engine's own schema. */
 export type Draft = SearchConfig;
@@ -25,15 +27,71 @@ export const STEP_FIELDS: Record<string, string[]> = {
   training: ['epochs', 'batchSize', 'stepsPerEpoch', 'backend'],
 };
 
-/** Validation problems of a draft, as "field: message" lines, optionally only those of one step. */
-export function draftErrors(draft: unknown, step?: string): string[] {
+/**
+ * Labels of the fields outside the space and strategy sections (those take their titles from their
+ * spec's schema): the steps label their inputs with these, and errors name fields by them.
+ */
+export const FIELD_TITLES: Record<string, string> = {
+  'data.source': 'dataset source',
+  'data.path': 'folder or file',
+  'data.imageSize': 'image size',
+  'data.synthetic.size': 'synthetic images',
+  'data.synthetic.imageSize': 'synthetic image size',
+  'data.trainFraction': 'search-train fraction',
+  'data.subset': 'images used',
+  'data.labels': 'labels',
+  'data.augment': 'augmentation',
+  seed: 'seed',
+  epochs: 'epochs',
+  batchSize: 'batch size',
+  stepsPerEpoch: 'steps per epoch',
+  backend: 'backend',
+  space: 'search space',
+  'space.name': 'search space',
+  strategy: 'strategy',
+  'strategy.name': 'strategy',
+};
+
+/** How a config path is named to a person: the field's title where known (spec or table), else the path. */
+export function pathTitle(draft: Draft, path: string): string {
+  if (FIELD_TITLES[path]) return FIELD_TITLES[path];
+  const [section, key, ...rest] = path.split('.');
+  const spec = section === 'space' ? spaceSpecOf(draft) : section === 'strategy' ? strategySpecOf(draft) : null;
+  const title = spec && key ? fieldTitle(spec.schema, key) : null;
+  if (!title) return path || '(config)';
+  // An item of a list or tuple field (α Adam betas, item 2).
+  return rest.length ? `${title}, item ${Number(rest[0]) + 1}` : title;
+}
+
+export interface DraftIssue {
+  /** Dotted config path ('space.cells'). */
+  path: string;
+  /** The field's title ('cells'). */
+  title: string;
+  message: string;
+}
+
+/** Validation problems of a draft, optionally only those of one step. */
+export function draftIssues(draft: unknown, step?: string): DraftIssue[] {
   const r = SearchConfigSchema.safeParse(draft);
   if (r.success) return [];
   const prefixes = step ? STEP_FIELDS[step] : null;
   return (r.error as z.ZodError).issues
     .map((i) => ({ path: i.path.join('.'), message: i.message }))
     .filter((i) => !prefixes || prefixes.some((p) => i.path === p || i.path.startsWith(`${p}.`)))
-    .map((i) => `${i.path || '(config)'}: ${i.message}`);
+    .map((i) => ({ ...i, title: pathTitle(draft as Draft, i.path) }));
+}
+
+/** Validation problems of a draft as "field title: message" lines, optionally only those of one step. */
+export function draftErrors(draft: unknown, step?: string): string[] {
+  return draftIssues(draft, step).map((i) => `${i.title}: ${i.message}`);
+}
+
+/** The first problem of each field, by dotted path: shown beside the field itself. */
+export function errorsByPath(draft: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const i of draftIssues(draft)) out[i.path] ??= i.message;
+  return out;
 }
 
 /** Returns a copy of `obj` with the value at a dotted path replaced (undefined deletes it). */

@@ -1,38 +1,149 @@
-import type { ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 
-/** A labelled number input with a short why (the paper's value and what the field does). */
-export function NumberField(props: { label: string; why: string; value: number | undefined; onChange: (v: number | undefined) => void; step?: number; error?: string }) {
+/**
+ * The wizard's inputs. Each label holds only the field's title (so a field is found by its title,
+ * and screen readers read it as its name); the why line (the paper's value and what the field does)
+ * sits beside it and describes the input.
+ */
+
+const LABEL_WIDTH = 190;
+const why = { opacity: 0.7 } as const;
+
+/** The title, the input, its why and, when the value is refused, the reason. */
+function Row(props: { children: ReactNode; why?: string; whyId: string; error?: string }) {
   return (
-    <label style={{ display: 'block', margin: '6px 0' }}>
-      <span style={{ display: 'inline-block', minWidth: 190 }}>{props.label}</span>
-      <input
-        type="number"
-        step={props.step ?? 1}
-        value={props.value ?? ''}
-        aria-invalid={!!props.error}
-        onChange={(e) => props.onChange(e.target.value === '' ? undefined : Number(e.target.value))}
-        style={{ width: 100 }}
-      />{' '}
-      <small style={{ opacity: 0.7 }}>{props.why}</small>
+    <div style={{ margin: '6px 0' }}>
+      {props.children}{' '}
+      {props.why && (
+        <small id={props.whyId} style={why}>
+          {props.why}
+        </small>
+      )}
       {props.error && <span style={{ color: '#f87171' }}> — {props.error}</span>}
-    </label>
+    </div>
+  );
+}
+
+const Title = ({ text }: { text: string }) => <span style={{ display: 'inline-block', minWidth: LABEL_WIDTH }}>{text}</span>;
+
+/** A labelled number input; empty means "not set" (undefined). `step` 'any' accepts any decimal. */
+export function NumberField(props: { label: string; why: string; value: number | undefined; onChange: (v: number | undefined) => void; step?: number | 'any'; min?: number; max?: number; error?: string }) {
+  const id = useId();
+  return (
+    <Row why={props.why} whyId={id} error={props.error}>
+      <label>
+        <Title text={props.label} />
+        <input
+          type="number"
+          step={props.step ?? 1}
+          min={props.min}
+          max={props.max}
+          value={props.value ?? ''}
+          aria-invalid={!!props.error}
+          aria-describedby={props.why ? id : undefined}
+          onChange={(e) => props.onChange(e.target.value === '' ? undefined : Number(e.target.value))}
+          style={{ width: 100 }}
+        />
+      </label>
+    </Row>
   );
 }
 
 /** A labelled select. */
-export function SelectField<T extends string>(props: { label: string; why?: string; value: T; options: Array<[T, string]>; onChange: (v: T) => void }) {
+export function SelectField<T extends string>(props: { label: string; why?: string; value: T; options: Array<[T, string]>; onChange: (v: T) => void; error?: string }) {
+  const id = useId();
   return (
-    <label style={{ display: 'block', margin: '6px 0' }}>
-      <span style={{ display: 'inline-block', minWidth: 190 }}>{props.label}</span>
-      <select aria-label={props.label} value={props.value} onChange={(e) => props.onChange(e.target.value as T)}>
-        {props.options.map(([v, text]) => (
-          <option key={v} value={v}>
-            {text}
-          </option>
+    <Row why={props.why} whyId={id} error={props.error}>
+      <label>
+        <Title text={props.label} />
+        <select aria-label={props.label} aria-describedby={props.why ? id : undefined} value={props.value} onChange={(e) => props.onChange(e.target.value as T)}>
+          {props.options.map(([v, text]) => (
+            <option key={v} value={v}>
+              {text}
+            </option>
+          ))}
+        </select>
+      </label>
+    </Row>
+  );
+}
+
+/** A labelled checkbox. */
+export function CheckboxField(props: { label: string; why?: string; value: boolean; onChange: (v: boolean) => void; error?: string }) {
+  const id = useId();
+  return (
+    <Row why={props.why} whyId={id} error={props.error}>
+      <label>
+        <Title text={props.label} />
+        <input type="checkbox" checked={props.value} aria-describedby={props.why ? id : undefined} onChange={(e) => props.onChange(e.target.checked)} />
+      </label>
+    </Row>
+  );
+}
+
+/**
+ * A set of distinct options as checkboxes (DARTS's candidate ops). The chosen ones keep their order
+ * (it can matter: DARTS's α columns follow it); a newly ticked one goes last.
+ */
+export function CheckboxGroupField(props: { label: string; why?: string; value: string[]; options: string[]; onChange: (v: string[]) => void; error?: string }) {
+  const id = useId();
+  // Title beside a wrapping box of options, the why under them: a long option list stays in its column.
+  return (
+    <div role="group" aria-label={props.label} aria-describedby={props.why ? id : undefined} style={{ display: 'flex', alignItems: 'flex-start', margin: '6px 0' }}>
+      <span style={{ flex: `0 0 ${LABEL_WIDTH}px` }}>{props.label}</span>
+      <div>
+        <div style={{ display: 'flex', flexWrap: 'wrap', columnGap: 12, rowGap: 2 }}>
+          {props.options.map((op) => (
+            <label key={op} style={{ whiteSpace: 'nowrap' }}>
+              <input type="checkbox" checked={props.value.includes(op)} onChange={(e) => props.onChange(e.target.checked ? [...props.value, op] : props.value.filter((o) => o !== op))} /> {op}
+            </label>
+          ))}
+        </div>
+        {props.why && (
+          <small id={id} style={why}>
+            {props.why}
+          </small>
+        )}
+        {props.error && <span style={{ color: '#f87171' }}> — {props.error}</span>}
+      </div>
+    </div>
+  );
+}
+
+/** A fixed-length list of numbers (Adam's betas): one input per item, named "title, item k". */
+export function NumberTupleField(props: { label: string; why?: string; value: number[]; integer: boolean[]; onChange: (v: number[]) => void; error?: string }) {
+  const id = useId();
+  return (
+    <Row why={props.why} whyId={id} error={props.error}>
+      <span role="group" aria-label={props.label}>
+        <Title text={props.label} />
+        {props.value.map((v, k) => (
+          <input
+            key={k}
+            type="number"
+            step={props.integer[k] ? 1 : 'any'}
+            aria-label={`${props.label}, item ${k + 1}`}
+            aria-describedby={props.why ? id : undefined}
+            value={Number.isFinite(v) ? v : ''}
+            onChange={(e) => props.onChange(props.value.map((old, j) => (j === k ? (e.target.value === '' ? NaN : Number(e.target.value)) : old)))}
+            style={{ width: 80, marginRight: 6 }}
+          />
         ))}
-      </select>{' '}
-      {props.why && <small style={{ opacity: 0.7 }}>{props.why}</small>}
-    </label>
+      </span>
+    </Row>
+  );
+}
+
+/** A labelled text input; empty means "not set". */
+export function TextField(props: { label: string; why?: string; value: string | undefined; onChange: (v: string | undefined) => void; error?: string; width?: number }) {
+  const id = useId();
+  return (
+    <Row why={props.why} whyId={id} error={props.error}>
+      <label>
+        <Title text={props.label} />
+        <input aria-describedby={props.why ? id : undefined} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value || undefined)} style={{ width: props.width ?? 240 }} />
+      </label>
+    </Row>
   );
 }
 

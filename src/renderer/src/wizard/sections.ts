@@ -1,0 +1,58 @@
+import { SPACE_SPECS, STRATEGY_SPECS, spaceSpec, strategySpec } from '../../../engine/catalog';
+import type { SpaceSpec } from '../../../engine/search/space';
+import type { StrategySpec } from '../../../engine/search/strategy';
+import type { Draft } from './draft';
+
+/**
+ * Choosing a space or a strategy in the wizard, from the registry alone: a new choice replaces its
+ * config section with that spec's defaults and keeps every other section.
+ */
+
+export const spaceSpecs = (): SpaceSpec[] => SPACE_SPECS.map((s) => spaceSpec(s.name));
+
+/** The registered strategies that run on a space, in registry order. */
+export function strategiesFor(space: string): StrategySpec[] {
+  return STRATEGY_SPECS.map((s) => strategySpec(s.name)).filter((s) => s.spaces.includes(space));
+}
+
+/** The spec a draft's section names, or null when this build does not know it (a config from a newer app). */
+export function spaceSpecOf(draft: Draft): SpaceSpec | null {
+  const name = draft?.space?.name;
+  return SPACE_SPECS.some((s) => s.name === name) ? spaceSpec(name) : null;
+}
+export function strategySpecOf(draft: Draft): StrategySpec | null {
+  const name = draft?.strategy?.name;
+  return STRATEGY_SPECS.some((s) => s.name === name) ? strategySpec(name) : null;
+}
+
+/** What a switch did: the new draft and, when it had to change the strategy too, a sentence saying so. */
+export interface Switched {
+  draft: Draft;
+  note: string | null;
+}
+
+/** The space `name` with its defaults; the strategy too when the current one does not run on it. */
+export function switchSpace(draft: Draft, name: string): Switched {
+  if (name === draft.space.name) return { draft, note: null };
+  const space = spaceSpec(name).schema.parse({ name }) as Draft['space'];
+  const current = strategySpecOf(draft);
+  if (current?.spaces.includes(name)) return { draft: { ...draft, space }, note: null };
+  const [first] = strategiesFor(name);
+  if (!first) return { draft: { ...draft, space }, note: `No registered strategy runs on ${spaceSpec(name).title}.` };
+  const strategy = first.schema.parse({ name: first.name }) as Draft['strategy'];
+  const was = current?.title ?? draft.strategy.name;
+  return { draft: { ...draft, space, strategy }, note: `${was} does not run on ${spaceSpec(name).title}: switched to ${first.title} (its defaults).` };
+}
+
+/** The strategy `name` with its defaults. */
+export function switchStrategy(draft: Draft, name: string): Draft {
+  if (name === draft.strategy.name) return draft;
+  return { ...draft, strategy: strategySpec(name).schema.parse({ name }) as Draft['strategy'] };
+}
+
+/** The strategy's CPU preset merged over its defaults (not over the current values: a preset is a known state). */
+export function withCpuPreset(draft: Draft): Draft {
+  const spec = strategySpecOf(draft);
+  if (!spec?.cpuPreset) return draft;
+  return { ...draft, strategy: spec.schema.parse({ ...spec.cpuPreset, name: spec.name }) as Draft['strategy'] };
+}
