@@ -153,3 +153,59 @@ export async function searchFlow(
   await expect.poll(() => files.textContent()).toMatch(/supernet\.safetensors/);
   await o.shot('09-exported');
 }
+
+/**
+ * A two-phase strategy on another space, all from the wizard: random search with weight sharing on
+ * NAS-Bench-201 cells (or on DARTS cells), tiny, to completion; then the dashboard's per-label
+ * sampling heatmap, the candidates panel and the space's own drawing.
+ */
+export async function randomSearchFlow(page: Page, o: { shot: (name: string) => Promise<unknown>; space: 'nb201' | 'darts' }): Promise<void> {
+  await page.getByText(/Compute backend: wasm/).waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'New search' }).click();
+  const wizard = page.getByRole('region', { name: 'new search' });
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  await wizard.getByLabel('images used').fill('300');
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  // 3. The space, picked from the registry; its own fields.
+  if (o.space === 'nb201') {
+    await wizard.getByRole('radio', { name: 'NAS-Bench-201 cells' }).check();
+    await wizard.getByLabel('channels (C)').fill('4');
+    await wizard.getByLabel('cells per stage (N)').fill('1');
+  } else {
+    await wizard.getByLabel('cells', { exact: true }).fill('3');
+    await wizard.getByLabel('nodes per cell').fill('2');
+    await wizard.getByLabel('initial channels').fill('4');
+  }
+  await o.shot(`rs-${o.space}-1-space`);
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  // 4. The strategy, among those that run on this space; its own fields.
+  await wizard.getByRole('radio', { name: 'Random search (weight sharing)' }).check();
+  await wizard.getByLabel('candidates sampled').fill('4');
+  await wizard.getByLabel('batches per candidate').fill('1');
+  await wizard.getByLabel('candidates re-scored').fill('2');
+  await o.shot(`rs-${o.space}-2-strategy`);
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  await wizard.getByLabel('epochs').fill('2');
+  await wizard.getByLabel('batch size').fill('16');
+  await wizard.getByLabel('steps per epoch').fill('3');
+  await wizard.getByRole('button', { name: 'Next' }).click();
+  const json = JSON.parse((await wizard.getByLabel('config JSON').textContent()) ?? '{}');
+  expect(json).toMatchObject({ space: { name: o.space }, strategy: { name: 'random-search', candidates: 4, scoreBatches: 1, rescoreTop: 2 }, epochs: 2 });
+  await expect.poll(() => wizard.getByLabel('search summary').textContent()).toMatch(/Random search \(4 candidates, top 2 re-scored\).*Li & Talwalkar/);
+  await wizard.getByRole('button', { name: 'Start search' }).click();
+
+  const dash = page.getByRole('region', { name: 'run dashboard' });
+  await dash.waitFor({ timeout: 30_000 });
+  // This run's own status (the runs list holds earlier runs too).
+  await expect.poll(() => dash.locator('h2 small').textContent(), { timeout: 240_000, interval: 1000 }).toBe('completed');
+  // Phase 2's candidates: 4 sampled and 2 re-scored, charted and listed.
+  const candidates = dash.getByRole('region', { name: 'candidates' });
+  await candidates.waitFor({ timeout: 60_000 });
+  await expect.poll(async () => (await candidates.getByRole('table', { name: 'top candidates' }).getByRole('row').count()) - 1, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  // Phase 1's sampling frequencies per label, on the 0–1 scale.
+  const label = o.space === 'nb201' ? 'cell' : 'normal cell';
+  await dash.getByRole('img', { name: `${label} sampling frequency heatmap` }).waitFor({ timeout: 30_000 });
+  await expect.poll(() => dash.getByLabel('architecture text').textContent()).toMatch(o.space === 'nb201' ? /^\|[a-z_0-9]+~0\|\+\|/ : /^Genotype\(normal=\[/);
+  if (o.space === 'nb201') await dash.getByRole('img', { name: 'cell diagram' }).waitFor({ timeout: 30_000 });
+  await o.shot(`rs-${o.space}-3-dashboard`);
+}

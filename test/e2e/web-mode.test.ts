@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { builtFile, root } from '../foundation/built';
 import { writeFinishedRun } from './fixture-run';
-import { searchFlow } from './flows';
+import { randomSearchFlow, searchFlow } from './flows';
 
 /**
  * The app in a real browser (Debian's Chromium, headless) against web mode. Skipped, with the reason
@@ -57,6 +57,18 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     expect(errors).toEqual([]);
     // A real search on the CPU: on a shared two-core machine it can take several minutes.
   }, 400_000);
+
+  for (const space of ['nb201', 'darts'] as const) {
+    it(`random search on ${space} from the wizard: both phases, candidates, sampling frequencies, the architecture`, async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url);
+      await randomSearchFlow(page, { shot: (name) => shot(page, name), space });
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 400_000);
+  }
 
   it('a finished run of 100k steps opens from its run folder; runs compare and delete', async () => {
     const big = writeFinishedRun(runsRoot, 'fixture-100k', 100_000, 20);

@@ -40,6 +40,7 @@ export const dartsSpec = {
     { key: 'trainAcc', title: 'train accuracy', chart: 'accuracy' },
     { key: 'valAcc', title: 'validation accuracy', chart: 'accuracy' },
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
+    { key: 'lrAlpha', title: 'α learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
   ],
 } satisfies StrategySpec<typeof DartsStrategySchema>;
