@@ -76,7 +76,7 @@ export class SearchSession<A = Genotype> {
     this.space = spaceOf(config.space);
     const shape: InputShape = { size: data.imageSize ?? 0, channels: data.inChannels, classes: data.numClasses };
     this.network = networksOf(config.space.name).supernet(this.space, shape, initRng);
-    this.strategy = createStrategy({ config: config.strategy, space: this.space, net: this.network, rng: initRng }) as SearchStrategy<A>;
+    this.strategy = createStrategy({ config: config.strategy, space: this.space, net: this.network, rng: initRng, shape }) as SearchStrategy<A>;
     this.phases = this.strategy.phases({
       epochs: config.epochs,
       stepsPerEpochCap: config.stepsPerEpoch,
