@@ -119,8 +119,16 @@ export async function strategyBench(): Promise<void> {
   const warmup = Number(arg('warmup', '1'));
   const candidates = Number(arg('candidates', '4'));
   const report = await chooseBackend({ prefer: arg('backend', 'auto') === 'auto' ? undefined : (arg('backend', 'auto') as 'wasm' | 'cpu' | 'tensorflow') });
-  // Phase 2's candidates: the reference's scoring (10 validation batches each), only a few of them.
-  const strategy: Record<string, unknown> = { name, ...(name === 'random-search' ? { candidates: warmup + candidates, rescoreTop: 1 } : {}) };
+  // Phase 2's candidates: the reference's scoring (random search: 10 validation batches each; SPOS and
+  // regularized evolution: BatchNorm recalibrated on 200 training batches, then 40 validation
+  // batches), only a few of them: the phase is sized to what the bench times.
+  const n = warmup + candidates;
+  const overrides: Record<string, Record<string, unknown>> = {
+    'random-search': { candidates: n, rescoreTop: 1 },
+    spos: { population: n, generations: 0, topK: 1, mutants: 0, crossovers: 0 },
+    'regularized-evolution': { population: n, cycles: n },
+  };
+  const strategy: Record<string, unknown> = { name, ...(overrides[name] ?? {}) };
   const rows = [];
   for (const k of configs) {
     const phases = benchStrategy(strategy, k, steps, warmup);

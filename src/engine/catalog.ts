@@ -4,6 +4,8 @@ import { dartsSpaceSpec } from './spaces/darts/space';
 import { nb201SpaceSpec } from './spaces/nb201/space';
 import { dartsSpec } from './strategies/darts-spec';
 import { randomSearchSpec } from './strategies/random-search-spec';
+import { sposSpec } from './strategies/spos-spec';
+import { regularizedEvolutionSpec } from './strategies/evolution-spec';
 
 /**
  * Every registered space and strategy, as they declare themselves (timm-style registry). tfjs-free:
@@ -12,7 +14,7 @@ import { randomSearchSpec } from './strategies/random-search-spec';
  * (docs/strategies.md, "Adding a strategy or a space").
  */
 export const SPACE_SPECS = [dartsSpaceSpec, nb201SpaceSpec] as const;
-export const STRATEGY_SPECS = [dartsSpec, randomSearchSpec] as const;
+export const STRATEGY_SPECS = [dartsSpec, randomSearchSpec, sposSpec, regularizedEvolutionSpec] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];
 export type StrategyName = (typeof STRATEGY_SPECS)[number]['name'];

@@ -31,7 +31,7 @@ export class BatchNorm extends Module {
 
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     const y = ctx.training
-      ? this.normaliseBatch(x, !ctx.replay && !ctx.frozenStats)
+      ? this.normaliseBatch(x, !ctx.replay && !ctx.frozenStats, ctx.cumulativeStats)
       : x.sub(this.runningMean).mul(tf.rsqrt(this.runningVar.add(BatchNorm.eps)));
     return this.weight && this.bias ? y.mul(this.weight).add(this.bias) : y;
   }
@@ -42,15 +42,21 @@ export class BatchNorm extends Module {
    * this keeps only x̂ and 1/σ. dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / σ, per channel, as one fused
    * kernel where the backend has it (ops/batchnorm-op.ts). Also updates
    * the running statistics, unless `updateStats` is false (a recomputation for the backward pass:
-   * the statistics were updated by the forward pass already). Tested against the autodiff of the
-   * plain formula (batchnorm.test.ts).
+   * the statistics were updated by the forward pass already). With `cumulative` (ForwardContext's
+   * cumulativeStats) the update is the cumulative average: factor 1/k on this BatchNorm's k-th update.
+   * Tested against the autodiff of the plain formula (batchnorm.test.ts).
    */
-  private normaliseBatch(x: tf.Tensor, updateStats: boolean): tf.Tensor {
-    const m = BatchNorm.momentum;
+  private normaliseBatch(x: tf.Tensor, updateStats: boolean, cumulative?: Map<object, number>): tf.Tensor {
     const n = x.size / this.channels;
     const normalise = (input: tf.Tensor, save: tf.GradSaveFunc) => {
       const { xhat, mean, variance, invStd } = batchNormTrain(input, BatchNorm.eps);
       if (updateStats) {
+        let m = BatchNorm.momentum;
+        if (cumulative) {
+          const k = (cumulative.get(this) ?? 0) + 1;
+          cumulative.set(this, k);
+          m = 1 / k;
+        }
         const [rm, rv] = updatedRunningStats(this.runningMean, this.runningVar, mean, variance, m, n / Math.max(n - 1, 1));
         this.runningMean.assign(rm);
         this.runningVar.assign(rv);

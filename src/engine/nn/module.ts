@@ -15,6 +15,14 @@ export interface ForwardContext {
    * candidate with batch statistics must leave the supernet as it found it.
    */
   frozenStats?: boolean;
+  /**
+   * BatchNorm recalibration (search/evaluate.ts): when set, training-mode BatchNorm updates its running
+   * statistics as a cumulative average instead of by momentum 0.1 — PyTorch's `momentum=None`. Each
+   * BatchNorm counts its own updates in this map (its num_batches_tracked); the k-th uses factor 1/k,
+   * so the first replaces what was there and after n batches the running mean is the mean of the n
+   * batch means and the running variance the mean of the n unbiased batch variances. Unset: momentum.
+   */
+  cumulativeStats?: Map<object, number>;
 }
 
 /**

@@ -36,6 +36,7 @@ export async function buildSearchData(config: SearchConfig, onWarning?: (message
     val: new BatchLoader(split.val, config.batchSize, config.seed + 2, stats),
     inChannels: full.channels,
     numClasses: full.classNames.length,
+    imageSize: full.height,
     description: `${full.description}: ${split.train.labels.length} search-train / ${split.val.labels.length} search-val images`,
     summary: split.summary,
   };

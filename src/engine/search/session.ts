@@ -83,7 +83,7 @@ export class SearchSession<A = Genotype> {
     this.currentSpace = spaceOf(config.space);
     this.shape = { size: data.imageSize ?? 0, channels: data.inChannels, classes: data.numClasses };
     this.currentNetwork = networksOf(config.space.name).supernet(this.currentSpace, this.shape, initRng);
-    this.strategy = create({ config: config.strategy, space: this.currentSpace, net: this.currentNetwork, rng: initRng }) as SearchStrategy<A>;
+    this.strategy = create({ config: config.strategy, space: this.currentSpace, net: this.currentNetwork, rng: initRng, shape: this.shape }) as SearchStrategy<A>;
     this.phases = this.strategy.phases({
       epochs: config.epochs,
       stepsPerEpochCap: config.stepsPerEpoch,

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Batch } from '../data/batch';
 import type { NamedTensorState } from '../optim/state';
 import type { Rng } from '../util/rng';
-import type { SearchSpace } from './space';
+import type { InputShape, SearchSpace } from './space';
 import type { Supernet } from './supernet';
 
 export type { Batch } from '../data/batch';
@@ -127,6 +127,8 @@ export interface StrategyContext<C, A = unknown> {
   net: Supernet;
   /** Initialisation randomness (α, controllers), drawn once at construction. */
   rng: Rng;
+  /** The data's shape (size 0 when the data did not say): cost constraints need it (SPOS's FLOPs limit). */
+  shape?: InputShape;
 }
 
 /** A metric a strategy emits and the chart it belongs on. */

@@ -4,6 +4,10 @@ import { Darts } from './darts';
 import type { DartsStrategyConfig } from './darts-spec';
 import { RandomSearch } from './random-search';
 import type { RandomSearchConfig } from './random-search-spec';
+import { Spos } from './spos';
+import type { SposConfig } from './spos-spec';
+import { RegularizedEvolution } from './evolution';
+import type { RegularizedEvolutionConfig } from './evolution-spec';
 
 type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 
@@ -14,6 +18,8 @@ type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   darts: (c: StrategyContext<DartsStrategyConfig>) => new Darts(c.net, c.config, c.rng, c.space),
   'random-search': (c: StrategyContext<RandomSearchConfig>) => new RandomSearch(c.net, c.config, c.space),
+  spos: (c: StrategyContext<SposConfig>) => new Spos(c),
+  'regularized-evolution': (c: StrategyContext<RegularizedEvolutionConfig>) => new RegularizedEvolution(c),
 };
 
 /** Builds the strategy a (validated) config names. */

@@ -1,0 +1,137 @@
+import * as tf from '../tf';
+import type { NamedTensorState } from '../optim/state';
+import type { Choices, SearchSpace } from '../search/space';
+import { sampleAssignment, type Supernet } from '../search/supernet';
+import type { PhaseBudget, PhasePlan, StepContext, StepResult } from '../search/strategy';
+import { accuracy, crossEntropy } from '../train/loss';
+import { WeightTrainer, type WeightTrainerConfig } from '../train/weight-trainer';
+import type { Rng } from '../util/rng';
+
+/** Draws the architecture one training step runs (default: the space's uniform sampler). */
+export type PathSampler = (rng: Rng) => unknown;
+
+/**
+ * Single-path one-shot training of a supernet, the first phase of random search with weight sharing,
+ * SPOS and regularized evolution: every step draws one architecture (the space's uniform sampler, or
+ * a strategy's, e.g. SPOS's FLOPs band) and takes one SGD step on it. Only the path's weights move:
+ * the others get no gradient, as the references set every gradient to None first (randomNAS) or drop
+ * the zero ones (SPOS), so PyTorch's SGD skips them (no decay, no momentum); clipping is over the
+ * path's gradients. Counts how often each option was drawn (the snapshot phase 1 shows).
+ * All randomness is the loop's checkpointed generator.
+ */
+export class SinglePathTraining {
+  private readonly weights: tf.Variable[];
+  readonly trainer: WeightTrainer;
+  /** Per label, per row, per option: how often an architecture used it. */
+  private counts: Record<string, number[][]>;
+  private samples = 0;
+
+  constructor(
+    private readonly net: Supernet,
+    private readonly space: SearchSpace,
+    config: WeightTrainerConfig,
+  ) {
+    this.weights = net.parameters();
+    this.trainer = new WeightTrainer(this.weights, config);
+    this.counts = Object.fromEntries(space.choicePoints.map((cp) => [cp.label, cp.rows.map(() => cp.options.map(() => 0))]));
+  }
+
+  /** The phase: the config's epochs, one pass over the search-train split (or the cap) per epoch. */
+  static phase(budget: PhaseBudget, title = 'train the supernet (one random path per batch)'): PhasePlan {
+    return {
+      name: 'supernet',
+      title,
+      epochs: budget.epochs,
+      stepsPerEpoch: Math.min(budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY, budget.trainBatches),
+    };
+  }
+
+  /** One training step on one drawn path (one training batch). */
+  step(ctx: StepContext, sample: PathSampler = (rng) => this.space.sample(rng)): StepResult {
+    const arch = sample(ctx.rng);
+    const choices = this.space.choices(arch);
+    this.count(choices);
+    const lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
+    const batch = ctx.train();
+    const out = tf.tidy(() => {
+      let logits: tf.Tensor2D | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        logits = tf.keep(this.net.logits(batch.x, sampleAssignment(choices), { training: true }));
+        return crossEntropy(logits, batch.y);
+      }, this.weights);
+      const acc = accuracy(logits as tf.Tensor2D, batch.y);
+      (logits as tf.Tensor2D).dispose();
+      const only = this.weights.flatMap((v, i) => (grads[v.name] ? [i] : []));
+      const norm = this.trainer.apply(
+        this.weights.map((v) => grads[v.name]),
+        only,
+      );
+      return [value, acc, norm];
+    });
+    const [trainLoss, trainAcc, gradNorm] = out.map((t) => t.dataSync()[0]);
+    tf.dispose(out);
+    return { metrics: { trainLoss, trainAcc, gradNorm, lrWeights: lr } };
+  }
+
+  private count(choices: Choices): void {
+    this.samples += 1;
+    for (const [label, row] of Object.entries(choices)) row.forEach((k, r) => k >= 0 && (this.counts[label][r][k] += 1));
+  }
+
+  /** Fraction of the drawn architectures that used each option on each row. */
+  frequencies(): Record<string, number[][]> {
+    return optionFrequencies(this.counts, this.samples);
+  }
+
+  /** Momentum buffers (`sgd.momentum.<i>`, created the first time a weight is on a path), lr, counts. */
+  getState(): NamedTensorState {
+    const w = this.trainer.getState();
+    return { scalars: { ...w.scalars, samples: this.samples, counts: JSON.stringify(this.counts) }, tensors: w.tensors };
+  }
+
+  setState(state: NamedTensorState): void {
+    this.trainer.setState(state);
+    const s = state.scalars;
+    this.samples = Number(s.samples ?? 0);
+    if (typeof s.counts === 'string') this.counts = JSON.parse(s.counts);
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+}
+
+/** Counts per option over `n` architectures as fractions (n = 0 reads as 1: all zeros). */
+export function optionFrequencies(counts: Record<string, number[][]>, n: number): Record<string, number[][]> {
+  const d = Math.max(1, n);
+  return Object.fromEntries(Object.entries(counts).map(([label, rows]) => [label, rows.map((r) => r.map((c) => c / d))]));
+}
+
+/** How often each option appears among `archs` (per label, per row), as fractions. */
+export function choiceFrequencies(space: SearchSpace, archs: readonly unknown[]): Record<string, number[][]> {
+  const counts = Object.fromEntries(space.choicePoints.map((cp) => [cp.label, cp.rows.map(() => cp.options.map(() => 0))]));
+  for (const a of archs) for (const [label, row] of Object.entries(space.choices(a))) row.forEach((k, r) => k >= 0 && (counts[label][r][k] += 1));
+  return optionFrequencies(counts, archs.length);
+}
+
+/**
+ * SPOS's phase-1 sampler (megvii-model/SinglePathOneShot src/Supernet/train.py,
+ * get_uniform_sample_cand): a FLOPs bin is chosen uniformly among `bins` equal bins of [min, max],
+ * then uniform architectures are drawn until one falls in it (at most `tries`); after that many misses
+ * a uniform architecture is taken as it is, as the reference does.
+ */
+export function flopsBandSampler(space: SearchSpace, flopsOf: (arch: unknown) => number, band: { min: number; max: number; bins: number; tries?: number }): PathSampler {
+  const width = (band.max - band.min) / band.bins;
+  const tries = band.tries ?? 500;
+  return (rng) => {
+    const bin = rng.int(band.bins);
+    const lo = band.min + bin * width;
+    const hi = bin === band.bins - 1 ? band.max : lo + width;
+    for (let i = 0; i < tries; i++) {
+      const arch = space.sample(rng);
+      const f = flopsOf(arch);
+      if (f >= lo && f <= hi) return arch;
+    }
+    return space.sample(rng);
+  };
+}

@@ -1,0 +1,310 @@
+import type { NamedTensorState } from '../optim/state';
+import { evaluateChoices, type Evaluation } from '../search/evaluate';
+import type { InputShape, SearchSpace } from '../search/space';
+import { snapshotOf } from '../search/snapshot';
+import type { Supernet } from '../search/supernet';
+import type { ArchSnapshot, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepMetrics, StepResult, StrategyContext } from '../search/strategy';
+import type { Rng } from '../util/rng';
+import type { SposConfig } from './spos-spec';
+import { choiceFrequencies, flopsBandSampler, SinglePathTraining, type PathSampler } from './single-path';
+
+/** Scores one architecture (validation accuracy, higher is better); tests pass a scripted one. */
+export type CandidateScorer = (arch: unknown, ctx: StepContext) => Evaluation;
+
+/** The default scorer: inherited weights on the validation stream, BatchNorm as the config says. */
+export function supernetScorer(net: Supernet, space: SearchSpace, cfg: { scoreBatches: number; batchNorm: SposConfig['batchNorm']; recalibrationBatches: number }): CandidateScorer {
+  return (arch, ctx) =>
+    evaluateChoices(net, space.choices(arch), {
+      batches: cfg.scoreBatches,
+      val: ctx.val,
+      batchNorm: cfg.batchNorm,
+      recalibration: { batches: cfg.recalibrationBatches, train: ctx.train },
+    });
+}
+
+/** Where a candidate of the evolution came from. */
+export type Origin = 'random' | 'mutation' | 'crossover';
+
+/** A scored candidate as the evolution keeps it (checkpointed as JSON). */
+export interface EvolvedCandidate {
+  genotype: unknown;
+  /** The space's text notation: the key that skips duplicates. */
+  text: string;
+  score: number;
+  loss: number;
+  generation: number;
+  origin: Origin;
+}
+
+export interface SposEvolutionConfig {
+  population: number;
+  generations: number;
+  topK: number;
+  mutants: number;
+  crossovers: number;
+  mutationProbability: number;
+}
+
+/** A drawn candidate, not yet scored. */
+export interface Proposal {
+  arch: unknown;
+  text: string;
+  origin: Origin;
+}
+
+/** Consecutive random draws that may be rejected (seen before or outside the limits) before the search gives up. */
+export const RANDOM_DRAW_LIMIT = 10_000;
+
+/**
+ * SPOS's evolutionary search as plain data, one candidate at a time (megvii-model/SinglePathOneShot
+ * src/Search/search.py, EvolutionSearcher). Generation 0 is `population` random candidates; after
+ * each generation the top-k (best `topK` ever scored, a stable sort: earlier ones first on ties) is
+ * updated, and the next generation is `mutants` mutations of uniformly chosen top-k parents (each
+ * decision redrawn with `mutationProbability`), then `crossovers` of two uniformly chosen top-k
+ * parents (the same one may be drawn twice, as the reference), then random candidates up to the
+ * population. A candidate already scored or outside the limits (`admissible`) is rejected and
+ * redrawn; as the reference, the mutation and crossover stages give up after 10 draws per wanted
+ * candidate (the random fill takes their place). Every draw uses the generator it is given (the
+ * loop's), and the whole state is JSON, so a resumed search continues exactly.
+ */
+export class SposEvolution {
+  /** Every scored candidate, in order. */
+  history: EvolvedCandidate[] = [];
+  /** Indices into `history`: the best `topK` seen, best first. */
+  topK: number[] = [];
+  /** The generation being filled (0: the random initial population). */
+  generation = 0;
+  /** Indices into `history` of the current generation's scored members. */
+  members: number[] = [];
+  /** The members of every completed generation (indices into `history`). */
+  populations: number[][] = [];
+  private stage: Origin = 'random';
+  private made = 0;
+  private tries = 0;
+  private seen = new Set<string>();
+
+  constructor(
+    private readonly space: SearchSpace,
+    private readonly cfg: SposEvolutionConfig,
+    private readonly admissible: (arch: unknown) => boolean = () => true,
+  ) {}
+
+  /** Candidates the whole evolution scores: the initial population and `generations` more. */
+  get totalCandidates(): number {
+    return this.cfg.population * (1 + this.cfg.generations);
+  }
+
+  get done(): boolean {
+    return this.generation > this.cfg.generations;
+  }
+
+  /** The next candidate to score, or null when no admissible unseen one was found. */
+  propose(rng: Rng): Proposal | null {
+    if (this.done) return null;
+    let randomDraws = 0;
+    for (;;) {
+      if (this.generation > 0 && this.stage === 'mutation' && (this.made >= this.cfg.mutants || this.tries >= 10 * this.cfg.mutants)) this.enter('crossover');
+      if (this.generation > 0 && this.stage === 'crossover' && (this.made >= this.cfg.crossovers || this.tries >= 10 * this.cfg.crossovers)) this.enter('random');
+      if (this.stage === 'random' && randomDraws >= RANDOM_DRAW_LIMIT) return null;
+      const arch = this.draw(rng);
+      this.tries += 1;
+      if (this.stage === 'random') randomDraws += 1;
+      const text = this.space.toText(arch);
+      if (this.seen.has(text) || !this.admissible(arch)) continue;
+      return { arch, text, origin: this.stage };
+    }
+  }
+
+  private enter(stage: Origin): void {
+    this.stage = stage;
+    this.made = 0;
+    this.tries = 0;
+  }
+
+  private parent(rng: Rng): unknown {
+    return this.history[this.topK[rng.int(this.topK.length)]].genotype;
+  }
+
+  private draw(rng: Rng): unknown {
+    switch (this.stage) {
+      case 'mutation':
+        return this.space.mutate(this.parent(rng), rng, { probability: this.cfg.mutationProbability });
+      case 'crossover': {
+        const a = this.parent(rng);
+        const b = this.parent(rng);
+        return this.space.crossover(a, b, rng);
+      }
+      case 'random':
+        return this.space.sample(rng);
+    }
+  }
+
+  /** Records the score of the last proposal; ends the generation when its population is complete. */
+  record(p: Proposal, e: Evaluation): EvolvedCandidate {
+    const c: EvolvedCandidate = { genotype: p.arch, text: p.text, score: e.accuracy, loss: e.loss, generation: this.generation, origin: p.origin };
+    this.history.push(c);
+    this.seen.add(p.text);
+    this.members.push(this.history.length - 1);
+    this.made += 1;
+    if (this.members.length >= this.cfg.population) {
+      this.populations.push(this.members);
+      const merged = [...this.topK, ...this.members].sort((a, b) => this.history[b].score - this.history[a].score);
+      this.topK = merged.slice(0, this.cfg.topK);
+      this.generation += 1;
+      this.members = [];
+      this.enter(this.cfg.mutants > 0 ? 'mutation' : this.cfg.crossovers > 0 ? 'crossover' : 'random');
+    }
+    return c;
+  }
+
+  /** The best candidate ever scored (ties: the first), or null before any. */
+  best(): EvolvedCandidate | null {
+    let best: EvolvedCandidate | null = null;
+    for (const c of this.history) if (!best || c.score > best.score) best = c;
+    return best;
+  }
+
+  /** The architectures of the current top-k, best first. */
+  parents(): unknown[] {
+    return this.topK.map((i) => this.history[i].genotype);
+  }
+
+  toJSON(): string {
+    const { history, topK, generation, members, populations, stage, made, tries } = this;
+    return JSON.stringify({ history, topK, generation, members, populations, stage, made, tries });
+  }
+
+  restore(json: string): void {
+    const s = JSON.parse(json);
+    this.history = s.history;
+    this.topK = s.topK;
+    this.generation = s.generation;
+    this.members = s.members;
+    this.populations = s.populations;
+    this.stage = s.stage;
+    this.made = s.made;
+    this.tries = s.tries;
+    this.seen = new Set(this.history.map((c) => c.text));
+  }
+}
+
+/** The limits a candidate must meet (multiply-adds and parameters at the data's shape). */
+export function costLimit(space: SearchSpace, shape: InputShape, limits: { maxMFlops?: number; maxMParams?: number }): (arch: unknown) => boolean {
+  const { maxMFlops, maxMParams } = limits;
+  return (arch) => (maxMFlops === undefined || space.cost.archFlops(arch, shape) <= maxMFlops * 1e6) && (maxMParams === undefined || space.cost.archParams(arch, shape) <= maxMParams * 1e6);
+}
+
+/**
+ * SPOS, Single Path One-Shot NAS with uniform sampling (Guo et al. 2020), two phases:
+ * 1. 'supernet': one uniformly sampled path per training batch, only its weights move
+ *    (single-path.ts); with a FLOPs band, the path is drawn within it by rejection, as the reference.
+ * 2. 'evolution': one candidate scored per step (SposEvolution above), `population` steps per epoch,
+ *    one epoch per generation. Scoring: BatchNorm recalibrated on training batches, then validation
+ *    accuracy in eval mode (search/evaluate.ts). The answer is the best candidate ever scored.
+ */
+export class Spos implements SearchStrategy {
+  readonly name = 'spos';
+  private readonly supernet: SinglePathTraining;
+  private readonly evolution: SposEvolution;
+  private readonly sampler?: PathSampler;
+  private readonly scorer: CandidateScorer;
+  private readonly shape: InputShape;
+  private readonly cfg: SposConfig;
+  private readonly space: SearchSpace;
+
+  constructor(ctx: StrategyContext<SposConfig>, hooks: { scorer?: CandidateScorer } = {}) {
+    const { net, config: cfg, space } = ctx;
+    this.cfg = cfg;
+    this.space = space;
+    this.shape = ctx.shape ?? { size: 0, channels: 0, classes: 0 };
+    const needsSize = cfg.maxMFlops !== undefined || cfg.flopsBandMin !== undefined;
+    if (needsSize && !(this.shape.size > 0)) throw new Error("SPOS's FLOPs limit and FLOPs band need the data's image size, which this data source did not give");
+    this.supernet = new SinglePathTraining(net, space, cfg);
+    if (cfg.flopsBandMin !== undefined && cfg.flopsBandMax !== undefined)
+      this.sampler = flopsBandSampler(space, (a) => space.cost.archFlops(a, this.shape) / 1e6, { min: cfg.flopsBandMin, max: cfg.flopsBandMax, bins: cfg.flopsBins });
+    this.evolution = new SposEvolution(space, cfg, costLimit(space, this.shape, cfg));
+    this.scorer = hooks.scorer ?? supernetScorer(net, space, cfg);
+  }
+
+  phases(budget: PhaseBudget): PhasePlan[] {
+    const band = this.sampler ? ` within ${this.cfg.flopsBandMin}–${this.cfg.flopsBandMax} MFLOPs` : '';
+    return [
+      SinglePathTraining.phase(budget, `train the supernet (one random path per batch${band})`),
+      {
+        name: 'evolution',
+        title: `evolve: ${this.cfg.population} candidates × ${this.cfg.generations + 1} generations (the first random)`,
+        epochs: this.cfg.generations + 1,
+        stepsPerEpoch: this.cfg.population,
+      },
+    ];
+  }
+
+  step(ctx: StepContext): StepResult {
+    return ctx.info.phase === 'supernet' ? this.supernet.step(ctx, this.sampler) : this.evolutionStep(ctx);
+  }
+
+  private evolutionStep(ctx: StepContext): StepResult {
+    const p = this.evolution.propose(ctx.rng);
+    if (!p) {
+      const best = this.evolution.best();
+      return {
+        metrics: best ? { bestScore: best.score } : {},
+        stopPhase: this.evolution.done ? 'every generation is complete' : `no unseen candidate within the limits after ${RANDOM_DRAW_LIMIT} random draws`,
+      };
+    }
+    const c = this.evolution.record(p, this.scorer(p.arch, ctx));
+    const cost = this.costs(p.arch);
+    const best = this.evolution.best() as EvolvedCandidate;
+    const top = this.evolution.topK.map((i) => this.evolution.history[i].score);
+    const metrics: StepMetrics = { score: c.score, valLoss: c.loss, bestScore: best.score, ...cost };
+    if (top.length) metrics.topKMean = top.reduce((a, b) => a + b, 0) / top.length;
+    return {
+      metrics,
+      candidates: [{ genotype: c.genotype, text: c.text, score: c.score, metrics: { valLoss: c.loss, valAcc: c.score, generation: c.generation, ...cost }, round: c.origin }],
+    };
+  }
+
+  /** A candidate's FLOPs (when the image size is known) and parameters, in millions. */
+  private costs(arch: unknown): StepMetrics {
+    const m: StepMetrics = { mparams: this.space.cost.archParams(arch, this.shape) / 1e6 };
+    if (this.shape.size > 0) m.mflops = this.space.cost.archFlops(arch, this.shape) / 1e6;
+    return m;
+  }
+
+  epochEnd(): StepMetrics {
+    return {};
+  }
+
+  /**
+   * The best candidate ever scored. Before phase 2 has scored one there is no answer yet; the space's
+   * discretisation of phase 1's sampling frequencies stands in (a valid architecture, not a result).
+   */
+  derive(): unknown {
+    return this.evolution.best()?.genotype ?? this.space.derive(this.supernet.frequencies());
+  }
+
+  /** Phase 1: how often each option was sampled; once a generation is complete: how often the top-k uses it. */
+  architecture(): ArchSnapshot {
+    const parents = this.evolution.parents();
+    return snapshotOf(this.space, 'sampling', parents.length ? choiceFrequencies(this.space, parents) : this.supernet.frequencies());
+  }
+
+  /** The completed generations' members as text (the same seed gives the same sequence). */
+  populations(): string[][] {
+    return this.evolution.populations.map((g) => g.map((i) => this.evolution.history[i].text));
+  }
+
+  getState(): NamedTensorState {
+    const w = this.supernet.getState();
+    return { scalars: { ...w.scalars, evolution: this.evolution.toJSON() }, tensors: w.tensors };
+  }
+
+  setState(state: NamedTensorState): void {
+    this.supernet.setState(state);
+    if (typeof state.scalars.evolution === 'string') this.evolution.restore(state.scalars.evolution);
+  }
+
+  dispose(): void {
+    this.supernet.dispose();
+  }
+}

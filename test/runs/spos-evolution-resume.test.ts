@@ -1,0 +1,67 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseBackend } from '../../src/engine/backend';
+import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
+import { RunDir } from '../../src/runs/run-dir';
+import { executeRun, requestPause } from '../../src/runs/execute';
+import { expectSameState, finalState } from '../helpers/run-state';
+
+beforeAll(async () => {
+  await chooseBackend({ prefer: 'cpu' });
+});
+
+const SPACES = [
+  { name: 'darts', cells: 2, nodes: 2, channels: 2 },
+  { name: 'nb201', channels: 2, cellsPerStage: 1 },
+] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
+
+const base: SearchConfigInput = {
+  epochs: 2,
+  batchSize: 8,
+  stepsPerEpoch: 3,
+  seed: 4,
+  backend: 'cpu',
+  data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
+};
+
+/**
+ * Each strategy with the steps to pause at: one in phase 1 (steps 0–5), then in phase 2 — SPOS in the
+ * random generation 0 (steps 6–11) and inside generation 1's mutation and crossover stages (the stage
+ * and its draw counts are state); regularized evolution in its initial population and in its cycles.
+ */
+const STRATEGIES: Array<{ strategy: Record<string, unknown>; pauses: number[]; candidates: number }> = [
+  {
+    strategy: { name: 'spos', population: 6, generations: 2, topK: 2, mutants: 2, crossovers: 2, scoreBatches: 1, recalibrationBatches: 2 },
+    pauses: [2, 8, 13],
+    candidates: 18,
+  },
+  { strategy: { name: 'regularized-evolution', population: 4, sampleSize: 2, cycles: 10, scoreBatches: 1, recalibrationBatches: 2 }, pauses: [2, 8, 12], candidates: 10 },
+];
+
+// Through the run folder, as the app runs them: paused at step boundaries, checkpointed, resumed in a
+// new session each time; the end state must equal the uninterrupted run's, bit for bit.
+describe('SPOS and regularized evolution pause and resume losslessly in both phases (cpu)', () => {
+  for (const { strategy, pauses, candidates } of STRATEGIES)
+    for (const space of SPACES) {
+      it(`${strategy.name} on ${space.name}: paused in phase 1 and twice in phase 2, then resumed, ends bit for bit where the uninterrupted run ends`, async () => {
+        const root = mkdtempSync(join(tmpdir(), 'nas-evo-'));
+        const config = parseSearchConfig({ ...base, space, strategy });
+        const a = RunDir.create(root, 'a', config);
+        expect(await executeRun(a, { resume: false })).toBe('completed');
+        const b = RunDir.create(root, 'b', config);
+        let first = true;
+        for (const at of pauses) {
+          expect(await executeRun(b, { resume: !first, checkpointEvery: 100, onProgress: (p) => p.step === at && requestPause(b) })).toBe('paused');
+          expect(b.readStatus().step).toBe(at);
+          first = false;
+        }
+        expect(await executeRun(b, { resume: true })).toBe('completed');
+        expectSameState(finalState(a), finalState(b));
+        const kinds = b.readMetrics().map((m) => m.kind);
+        expect(kinds.filter((k) => k === 'candidate')).toHaveLength(candidates);
+        expect(kinds.filter((k) => k === 'phase')).toHaveLength(2);
+      });
+    }
+});
