@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectFlatTensorsInBothPhases } from '../../../test/helpers/tensor-leaks';
 import * as tf from '../tf';
 import { chooseBackend } from '../backend';
 import { parseSearchConfig, type SearchConfigInput } from '../search/config';
@@ -119,20 +120,7 @@ describe('random search with weight sharing', () => {
         data: { source: 'synthetic', synthetic: { size: 256, imageSize: 8, channels: 3, classes: 4 } },
       });
       expect(s.phases.map((p) => p.epochs * p.stepsPerEpoch)).toEqual([24, 23]);
-      // A weight gets its momentum buffer the first time its path is sampled: state, not a leak.
-      const buffers = () => Object.keys(s.strategy.getState().tensors).filter((k) => k.startsWith('sgd.')).length;
-      const live = () => tf.memory().numTensors - buffers();
-      s.runStep();
-      let before = live();
-      for (let i = 0; i < 20; i++) s.runStep();
-      expect(live()).toBe(before);
-      expect(buffers()).toBeGreaterThan(0);
-      while (s.info().phase === 'supernet') s.runStep();
-      s.runStep();
-      before = tf.memory().numTensors;
-      for (let i = 0; i < 20; i++) s.runStep();
-      expect(tf.memory().numTensors).toBe(before);
-      expect(s.info().phase).toBe('evaluate');
+      expectFlatTensorsInBothPhases(s as SearchSession<unknown>, 'evaluate');
       s.dispose();
     });
 

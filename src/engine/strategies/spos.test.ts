@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '../tf';
+import { expectFlatTensorsInBothPhases } from '../../../test/helpers/tensor-leaks';
 import { chooseBackend } from '../backend';
 import { spaceOf } from '../catalog';
 import { parseSearchConfig, type SearchConfigInput } from '../search/config';
@@ -243,19 +243,7 @@ describe('SPOS', () => {
         data: { source: 'synthetic', synthetic: { size: 256, imageSize: 8, channels: 3, classes: 4 } },
       });
       expect(s.phases.map((p) => p.epochs * p.stepsPerEpoch)).toEqual([24, 32]);
-      // A weight gets its momentum buffer the first time its path is sampled: state, not a leak.
-      const buffers = () => Object.keys(s.strategy.getState().tensors).filter((k) => k.startsWith('sgd.')).length;
-      const live = () => tf.memory().numTensors - buffers();
-      s.runStep();
-      let before = live();
-      for (let i = 0; i < 20; i++) s.runStep();
-      expect(live()).toBe(before);
-      while (s.info().phase === 'supernet') s.runStep();
-      s.runStep();
-      before = tf.memory().numTensors;
-      for (let i = 0; i < 20; i++) s.runStep();
-      expect(tf.memory().numTensors).toBe(before);
-      expect(s.info().phase).toBe('evolution');
+      expectFlatTensorsInBothPhases(s as SearchSession<unknown>, 'evolution');
       s.dispose();
     });
   }
