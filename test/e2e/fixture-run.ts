@@ -77,7 +77,7 @@ export function writeFinishedRun(root: string, id: string, steps: number, epochs
   for (let s = 0; s < steps; s++) {
     const epoch = Math.floor(s / perEpoch);
     const loss = 2.3 * Math.exp(-s / (steps / 3)) + 0.1 * rng.uniform();
-    lines.push(JSON.stringify({ kind: 'step', step: s, epoch, ...phase, seconds: 0.5, trainLoss: loss, trainAcc: 1 - loss / 2.5, valLoss: loss * 1.1, valAcc: 1 - loss / 2.3, lrWeights: 0.025, lrAlpha: 3e-4, gradNorm: 1 + rng.uniform() }));
+    lines.push(JSON.stringify({ kind: 'step', step: s, epoch, ...phase, seconds: 0.5, trainLoss: loss, trainAcc: 1 - loss / 2.5, valLoss: loss * 1.1, valAcc: 1 - loss / 2.3, lrWeights: 0.025, lrAlpha: 3e-4, gradNorm: 1 + rng.uniform(), zeta: rng.uniform() }));
     if ((s + 1) % perEpoch === 0 || s === steps - 1) {
       const t = (epoch + 1) / epochs;
       lines.push(JSON.stringify({ kind: 'epoch', step: s, epoch, ...phase, valAcc: 0.5 + 0.4 * t, ...epochArch(config, rng, t, format) }));

@@ -128,7 +128,7 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     expect(await panel.getByRole('table', { name: 'top candidates' }).getByRole('row').count()).toBe(11); // header + 10
     await page.waitForFunction(() => document.querySelector('[aria-label="candidate scores chart"]')?.getAttribute('data-rendered-points') === '65', undefined, { timeout: 30_000 });
     await expect.poll(() => page.getByLabel('progress').textContent()).toMatch(/phase 2: score sampled architectures/);
-    // The strategy's declared metric groups, and the undeclared lrAlpha under "other metrics".
+    // The strategy's declared metric groups, and an undeclared key (zeta) under "other metrics".
     for (const chart of ['loss chart', 'accuracy chart', 'learning rate chart', 'gradient norm chart', 'other metrics chart']) await page.getByRole('img', { name: chart, exact: true }).waitFor();
     await shot(page, '13-candidates');
     expect(errors).toEqual([]);

@@ -11,10 +11,10 @@ describe('metric charts', () => {
     expect(groups.map((g) => [g.chart, g.title, g.log, g.lines.map((l) => l.key)])).toEqual([
       ['loss', 'loss', false, ['trainLoss', 'valLoss']],
       ['accuracy', 'accuracy', false, ['trainAcc']],
-      ['lr', 'learning rate', true, ['lrWeights']],
+      ['lr', 'learning rate', true, ['lrWeights', 'lrAlpha']],
       // A strategy's own chart with one metric takes that metric's title.
       ['gradNorm', 'gradient norm', false, ['gradNorm']],
-      ['other', 'other metrics', false, ['lrAlpha', 'zeta']],
+      ['other', 'other metrics', false, ['zeta']],
     ]);
     expect(groups[0].lines[1].title).toBe('validation loss');
   });

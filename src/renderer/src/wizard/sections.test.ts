@@ -37,13 +37,18 @@ vi.mock('../../../engine/catalog', async (importOriginal) => {
   };
 });
 
+const catalog = await import('../../../engine/catalog');
 const { QUICK_DRAFT, draftErrors, setPath } = await import('./draft');
 const { spaceSpecs, strategiesFor, switchSpace, switchStrategy, withCpuPreset } = await import('./sections');
 
 describe('choosing a space and a strategy', () => {
   it('lists the registered spaces, and the strategies that run on one', () => {
-    expect(spaceSpecs().map((s) => s.name)).toEqual(['darts', 'toy']);
-    expect(strategiesFor('darts').map((s) => s.name)).toEqual(['darts', 'toy-rs']);
+    // Every registered space (DARTS, NB201, …) and the toy, in registry order.
+    expect(spaceSpecs().map((s) => s.name)).toEqual(catalog.SPACE_SPECS.map((s) => s.name));
+    expect(spaceSpecs().map((s) => s.name)).toEqual(expect.arrayContaining(['darts', 'toy']));
+    const onDarts = catalog.STRATEGY_SPECS.filter((s) => (s.spaces as readonly string[]).includes('darts')).map((s) => s.name);
+    expect(strategiesFor('darts').map((s) => s.name)).toEqual(onDarts);
+    expect(onDarts).toEqual(expect.arrayContaining(['darts', 'random-search', 'toy-rs']));
     expect(strategiesFor('toy').map((s) => s.name)).toEqual(['toy-rs', 'toy-only']);
   });
   it('a new space replaces the space section with its defaults and keeps the rest', () => {
