@@ -134,36 +134,64 @@ export class MixedOp extends Module {
   }
 
   /**
-   * Σ_k w_k·op_k(x), times `edgeWeight` when given. 'none' outputs zeros, so it is skipped: its term
-   * and its gradient are exactly 0. With partial channels the sum runs on the first C/k channels and
-   * the edge weight also scales the bypassed channels (the reference multiplies the edge's output).
+   * single()·gate + offset recomputed in the backward pass (GDAS): the straight-through scalars are
+   * inputs of the segment, so that the tape keeps one tensor per edge, not the op's output and its
+   * scaled copy.
    */
-  mix(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
-    const index = this.candidates.flatMap(({ name }, k) => (name === 'none' ? [] : [k]));
-    // β·Σ_k w_k·op_k = Σ_k (β·w_k)·op_k: the edge weight joins the op weights of the fused sum.
-    const weights = edgeWeight ? (w.mul(edgeWeight) as tf.Tensor1D) : w;
-    const sum = (input: tf.Tensor4D) => {
-      if (index.length === 0) return this.candidates[0].op.forward(input, ctx) as tf.Tensor4D;
-      const outputs = index.map((k) => this.candidates[k].op.forward(input, ctx));
-      return weightedSum(outputs, weights, index) as tf.Tensor4D;
+  gatedRecomputed(x: tf.Tensor4D, k: number, ctx: ForwardContext, gate?: tf.Scalar, offset?: tf.Scalar): tf.Tensor4D {
+    const seg = (xs: tf.Tensor[], replay: boolean) => {
+      const out = this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
+      const gated = gate ? out.mul(xs[1]) : out;
+      return offset ? gated.add(xs[gate ? 2 : 1]) : gated;
     };
-    return this.k === 1 ? sum(x) : this.partial(x, sum, edgeWeight);
+    return checkpoint(seg, [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])], this.candidates[k].op.parameters()) as tf.Tensor4D;
   }
 
   /**
-   * Partial channel connection: f on the first C/k channels, the rest bypassed (2×2 max-pool, stride
-   * 2, where the edge has stride 2), concatenated in that order and shuffled with k groups.
+   * Σ_k w_k·op_k(x), times `edgeWeight` when given. 'none' outputs zeros, so it is skipped: its term
+   * and its gradient are exactly 0. With partial channels: shuffle(concat[partialOps, bypass]), the
+   * edge weight scaling both (the reference multiplies the edge's whole output).
    */
-  private partial(x: tf.Tensor4D, f: (xa: tf.Tensor4D) => tf.Tensor4D, scale?: tf.Scalar): tf.Tensor4D {
-    const C = x.shape[3];
-    if (C !== this.C) throw new Error(`mixed op: input has ${C} channels, the edge was built for ${this.C}`);
-    const c = C / this.k;
-    const ops = f(x.slice([0, 0, 0, 0], [-1, -1, -1, c]));
-    let rest = x.slice([0, 0, 0, c], [-1, -1, -1, C - c]);
-    // 'same': on even sizes exactly the reference's MaxPool2d(2, 2); on odd ones it matches the ops' ceil(H/2).
+  mix(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    if (this.k !== 1) return channelShuffle(tf.concat([this.partialOps(x, w, ctx, edgeWeight), this.bypass(x, edgeWeight)], 3) as tf.Tensor4D, this.k);
+    return this.weightedOps(x, w, ctx, edgeWeight);
+  }
+
+  private weightedOps(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    const index = this.candidates.flatMap(({ name }, k) => (name === 'none' ? [] : [k]));
+    if (index.length === 0) return this.candidates[0].op.forward(x, ctx) as tf.Tensor4D;
+    const outputs = index.map((k) => this.candidates[k].op.forward(x, ctx));
+    // β·Σ_k w_k·op_k = Σ_k (β·w_k)·op_k: the edge weight joins the op weights of the fused sum.
+    return weightedSum(outputs, edgeWeight ? (w.mul(edgeWeight) as tf.Tensor1D) : w, index) as tf.Tensor4D;
+  }
+
+  private partialInput(x: tf.Tensor4D): number {
+    if (x.shape[3] !== this.C) throw new Error(`mixed op: input has ${x.shape[3]} channels, the edge was built for ${this.C}`);
+    return this.C / this.k;
+  }
+
+  /** Partial channels: Σ_k w_k·op_k on the first C/k channels of x (times `edgeWeight`). */
+  partialOps(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    return this.weightedOps(x.slice([0, 0, 0, 0], [-1, -1, -1, this.partialInput(x)]), w, ctx, edgeWeight);
+  }
+
+  /** partialOps() recomputed in the backward pass. */
+  partialOpsRecomputed(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    const seg = (xs: tf.Tensor[], replay: boolean) =>
+      this.partialOps(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay), xs[2] as tf.Scalar | undefined);
+    return checkpoint(seg, edgeWeight ? [x, w, edgeWeight] : [x, w], this.variables) as tf.Tensor4D;
+  }
+
+  /**
+   * Partial channels: the channels the ops do not see, x[..., C/k:], through a 2×2 max-pool, stride 2,
+   * on a stride-2 edge (times `edgeWeight`). 'same' padding: on even sizes exactly the reference's
+   * MaxPool2d(2, 2); on odd ones it matches the ops' ceil(H/2).
+   */
+  bypass(x: tf.Tensor4D, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    const c = this.partialInput(x);
+    let rest = x.slice([0, 0, 0, c], [-1, -1, -1, this.C - c]);
     if (this.stride === 2) rest = tf.maxPool(rest, [2, 2], [2, 2], 'same');
-    if (scale) rest = rest.mul(scale);
-    return channelShuffle(tf.concat([ops, rest], 3) as tf.Tensor4D, this.k);
+    return edgeWeight ? (rest.mul(edgeWeight) as tf.Tensor4D) : rest;
   }
 
   /** The trainable parameters of candidate k. */
@@ -173,8 +201,10 @@ export class MixedOp extends Module {
 
   /** Runs one candidate alone (on the partial channels, with the bypass and shuffle, when partial). */
   single(x: tf.Tensor4D, k: number, ctx: ForwardContext): tf.Tensor4D {
-    const op = (input: tf.Tensor4D) => this.candidates[k].op.forward(input, ctx) as tf.Tensor4D;
-    return this.k === 1 ? op(x) : this.partial(x, op);
+    const op = this.candidates[k].op;
+    if (this.k === 1) return op.forward(x, ctx) as tf.Tensor4D;
+    const ops = op.forward(x.slice([0, 0, 0, 0], [-1, -1, -1, this.partialInput(x)]), ctx) as tf.Tensor4D;
+    return channelShuffle(tf.concat([ops, this.bypass(x)], 3) as tf.Tensor4D, this.k);
   }
 
   forward(): tf.Tensor {
@@ -251,6 +281,7 @@ export class SearchCell extends Module {
   }
 
   private runPlain(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice, ctx: ForwardContext, perEdge: boolean): tf.Tensor4D {
+    if (choice.kind === 'mix' && this.edges.items[0].partialGroups > 1) return this.runPartial(s0, s1, choice, ctx, perEdge);
     const states: tf.Tensor4D[] = [
       this.pre0.forward(s0, ctx) as tf.Tensor4D,
       this.pre1.forward(s1, ctx) as tf.Tensor4D,
@@ -269,6 +300,10 @@ export class SearchCell extends Module {
           terms.push(perEdge ? edge.mixRecomputed(states[j], rows[e], ctx, beta) : edge.mix(states[j], rows[e], ctx, beta));
         } else if (choice.kind === 'sample') {
           if (choice.ops[e] === -1) continue;
+          if (perEdge && (gates || offsets)) {
+            terms.push(edge.gatedRecomputed(states[j], choice.ops[e], ctx, gates?.[e], offsets?.[e]));
+            continue;
+          }
           const out = perEdge ? edge.singleRecomputed(states[j], choice.ops[e], ctx) : edge.single(states[j], choice.ops[e], ctx);
           const gated = gates ? (out.mul(gates[e]) as tf.Tensor4D) : out;
           terms.push(offsets ? (gated.add(offsets[e]) as tf.Tensor4D) : gated);
@@ -276,6 +311,42 @@ export class SearchCell extends Module {
       }
       if (terms.length === 0) throw new Error(`node ${i + 2} of a ${this.reduction ? 'reduction' : 'normal'} cell has no active input edge`);
       states.push(tf.addN(terms) as tf.Tensor4D);
+    }
+    return tf.concat(states.slice(-this.space.nodes), 3) as tf.Tensor4D;
+  }
+
+  /**
+   * A mix over partial-channel edges (PC-DARTS). Node i is Σ_j β_j·mix_j(state_j), computed as
+   * shuffle(concat[Σ_j β_j·partialOps_j, Σ_j β_j·bypass_j]): the same numbers (a shuffle and a
+   * concatenation commute with the sum, whose terms are added in the same order), one shuffle per node.
+   * With `recompute` ('edge' mode) each edge's partial ops are a recomputed segment (its output has
+   * C/k channels), as are each node's bypass-and-shuffle and the cell-input preprocessing, so the
+   * outer tape keeps the C/k-channel op outputs, the preprocessed inputs and the node states; tfjs
+   * also holds a gradient for every tensor it keeps until the backward pass ends.
+   */
+  private runPartial(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice & { kind: 'mix' }, ctx: ForwardContext, recompute: boolean): tf.Tensor4D {
+    const pre = (m: Module, x: tf.Tensor4D) =>
+      (recompute ? checkpoint((xs, replay) => m.forward(xs[0], replayed(ctx, replay)), [x], m.parameters()) : m.forward(x, ctx)) as tf.Tensor4D;
+    const states: tf.Tensor4D[] = [pre(this.pre0, s0), pre(this.pre1, s1)];
+    const rows = tf.unstack(choice.weights) as tf.Tensor1D[];
+    const edgeWeights = choice.edgeWeights ? (tf.unstack(choice.edgeWeights) as tf.Scalar[]) : null;
+    const k = this.edges.items[0].partialGroups;
+    let e0 = 0;
+    for (let i = 0; i < this.space.nodes; i++) {
+      const n = i + 2;
+      const edges = this.edges.items.slice(e0, e0 + n);
+      const betas = edgeWeights ? edgeWeights.slice(e0, e0 + n) : [];
+      const ops = edges.map((edge, j) =>
+        recompute ? edge.partialOpsRecomputed(states[j], rows[e0 + j], ctx, betas[j]) : edge.partialOps(states[j], rows[e0 + j], ctx, betas[j]),
+      );
+      // Inputs: the node's n op outputs, its n input states, then its n edge weights (if any).
+      const combine = (xs: tf.Tensor[]) => {
+        const rest = edges.map((edge, j) => edge.bypass(xs[n + j] as tf.Tensor4D, betas.length ? (xs[2 * n + j] as tf.Scalar) : undefined));
+        return channelShuffle(tf.concat([tf.addN(xs.slice(0, n)), tf.addN(rest)], 3) as tf.Tensor4D, k);
+      };
+      const inputs = [...ops, ...states.slice(0, n), ...betas];
+      states.push((recompute ? checkpoint(combine, inputs, []) : combine(inputs)) as tf.Tensor4D);
+      e0 += n;
     }
     return tf.concat(states.slice(-this.space.nodes), 3) as tf.Tensor4D;
   }

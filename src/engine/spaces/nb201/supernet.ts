@@ -79,6 +79,16 @@ export class Nb201MixedEdge extends Module {
     return checkpoint(seg, [x], this.optionParameters(k)) as tf.Tensor4D;
   }
 
+  /** single()·gate + offset recomputed in the backward pass (GDAS): one tensor per edge on the tape. */
+  gatedRecomputed(x: tf.Tensor4D, k: number, ctx: ForwardContext, gate?: tf.Scalar, offset?: tf.Scalar): tf.Tensor4D {
+    const seg = (xs: tf.Tensor[], replay: boolean) => {
+      const out = this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
+      const gated = gate ? out.mul(xs[1]) : out;
+      return offset ? gated.add(xs[gate ? 2 : 1]) : gated;
+    };
+    return checkpoint(seg, [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])], this.optionParameters(k)) as tf.Tensor4D;
+  }
+
   forward(): tf.Tensor {
     throw new Error('Nb201MixedEdge is driven by its cell through mix() or single()');
   }
@@ -149,6 +159,10 @@ export class Nb201SearchCell extends Module {
         } else if (choice.kind === 'sample') {
           const k = choice.ops[e];
           if (k === -1) continue; // an edge that is off contributes nothing (the contract's −1)
+          if (perEdge && (gates || offsets)) {
+            terms.push(edge.gatedRecomputed(nodes[i], k, ctx, gates?.[e], offsets?.[e]));
+            continue;
+          }
           const out = perEdge ? edge.singleRecomputed(nodes[i], k, ctx) : edge.single(nodes[i], k, ctx);
           const gated = gates ? (out.mul(gates[e]) as tf.Tensor4D) : out;
           // GDAS's unchosen weights (AutoDL-Projects search_cells.py forward_gdas): value 0, gradient to every α.
