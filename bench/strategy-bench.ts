@@ -1,12 +1,13 @@
 /**
- * `npm run bench -- --strategy NAME [--configs tiny,small,nb201] [--steps N] [--warmup N] [--candidates N] [--out FILE]`
+ * `npm run bench -- --strategy NAME [--configs tiny,small,nb201] [--steps N] [--warmup N] [--candidates N] [--watch] [--out FILE]`
  *
  * Seconds per step of any registered strategy, phase by phase, through the real search loop
  * (SearchSession) on synthetic N(0,1) images with uniform labels (the protocol of darts-step.ts and
  * ../shared/reference-bench), next to a DARTS first-order step on the same config measured in the same
  * process, so that the ratio holds on whatever machine runs it. Phases that score candidates report
  * candidates per minute. Peak RSS is the process's so far (run one strategy per process for clean
- * figures). Never asserted in tests.
+ * figures). `--watch`: one more, untimed step of the first phase with tfjs's tensor bytes watched (the
+ * step peak of bench/darts-step.ts), for the strategy and for DARTS. Never asserted in tests.
  */
 import * as tf from '../src/engine/tf';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { parseSearchConfig, type SearchConfigInput } from '../src/engine/search/
 import type { BatchSource } from '../src/engine/search/batch-source';
 import { SearchSession } from '../src/engine/search/session';
 import { Rng } from '../src/engine/util/rng';
+import { peakTensorBytes } from '../src/engine/util/tensor-watch';
 import { arg } from './darts-setup';
 
 /** The bench's configs: the DARTS bench's tiny and small, and NB201 at its defaults on 32×32. */
@@ -63,12 +65,14 @@ interface PhaseRow {
   secondsPerStep: number;
   stepSeconds: number[];
   candidatesPerMinute?: number;
+  /** --watch: tfjs tensor bytes peak of one more step of this phase (first phase only), MiB. */
+  tfPeakStepMB?: number;
 }
 
 /** Times every phase of `strategy` on `config`: `steps` timed steps after `warmup`, per phase. */
-function benchStrategy(strategy: Record<string, unknown>, configName: string, steps: number, warmup: number): PhaseRow[] {
+function benchStrategy(strategy: Record<string, unknown>, configName: string, steps: number, warmup: number, watch = false): PhaseRow[] {
   const c = CONFIGS[configName];
-  const config = parseSearchConfig({ space: c.space, strategy, epochs: 1, batchSize: c.batch, stepsPerEpoch: warmup + steps, seed: 0 });
+  const config = parseSearchConfig({ space: c.space, strategy, epochs: 1, batchSize: c.batch, stepsPerEpoch: warmup + steps + (watch ? 1 : 0), seed: 0 });
   const session = new SearchSession<unknown>(config, {
     train: new SyntheticBatches(c.batch, c.size, c.classes, 1),
     val: new SyntheticBatches(c.batch, c.size, c.classes, 2),
@@ -93,7 +97,8 @@ function benchStrategy(strategy: Record<string, unknown>, configName: string, st
       }
       const phase = session.phases[p].name;
       const s = median(times);
-      rows.push({ phase, secondsPerStep: s, stepSeconds: times, ...(candidates ? { candidatesPerMinute: (60 * candidates) / times.reduce((a, b) => a + b, 0) } : {}) });
+      const watched = watch && p === 0 && !session.done && session.info().phaseIndex === p ? { tfPeakStepMB: peakTensorBytes(() => void session.runStep()) / 2 ** 20 } : {};
+      rows.push({ phase, secondsPerStep: s, stepSeconds: times, ...(candidates ? { candidatesPerMinute: (60 * candidates) / times.reduce((a, b) => a + b, 0) } : {}), ...watched });
       // What is left of this phase costs the same per step: on to the next.
       if (!session.done && session.info().phaseIndex === p) session.endPhase();
     }
@@ -121,20 +126,24 @@ export async function strategyBench(): Promise<void> {
   const report = await chooseBackend({ prefer: arg('backend', 'auto') === 'auto' ? undefined : (arg('backend', 'auto') as 'wasm' | 'cpu' | 'tensorflow') });
   // Phase 2's candidates: the reference's scoring (random search: 10 validation batches each; SPOS and
   // regularized evolution: BatchNorm recalibrated on 200 training batches, then 40 validation
-  // batches), only a few of them: the phase is sized to what the bench times.
+  // batches), only a few of them: the phase is sized to what the bench times. PC-DARTS without its
+  // warm-up, so that the timed steps include the α/β step.
   const n = warmup + candidates;
   const overrides: Record<string, Record<string, unknown>> = {
     'random-search': { candidates: n, rescoreTop: 1 },
     spos: { population: n, generations: 0, topK: 1, mutants: 0, crossovers: 0 },
     'regularized-evolution': { population: n, cycles: n },
+    pcdarts: { warmupEpochs: 0 },
   };
   const strategy: Record<string, unknown> = { name, ...(overrides[name] ?? {}) };
+  const watch = process.argv.includes('--watch');
   const rows = [];
   for (const k of configs) {
-    const phases = benchStrategy(strategy, k, steps, warmup);
-    const darts = spec.name === 'darts' ? phases : benchStrategy({ name: 'darts', order: 'first' }, k, steps, warmup);
+    const phases = benchStrategy(strategy, k, steps, warmup, watch);
+    const darts = spec.name === 'darts' ? phases : benchStrategy({ name: 'darts', order: 'first' }, k, steps, warmup, watch);
     const dartsStep = darts[0].secondsPerStep;
-    rows.push({ config: k, backend: report.chosen, phases, dartsFirstOrderSecondsPerStep: dartsStep, firstPhaseVsDarts: phases[0].secondsPerStep / dartsStep, peakRssMB: peakRss() / 2 ** 20 });
+    const memory = watch ? { dartsTfPeakStepMB: darts[0].tfPeakStepMB, firstPhaseTfPeakVsDarts: (phases[0].tfPeakStepMB ?? NaN) / (darts[0].tfPeakStepMB ?? NaN) } : {};
+    rows.push({ config: k, backend: report.chosen, phases, dartsFirstOrderSecondsPerStep: dartsStep, firstPhaseVsDarts: phases[0].secondsPerStep / dartsStep, peakRssMB: peakRss() / 2 ** 20, ...memory });
   }
   const result = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, strategy: name, protocol: { warmup, steps, statistic: 'median seconds per step' }, rows };
   const out = arg('out', `bench/results/strategy-${name}.json`);
@@ -147,5 +156,8 @@ export async function strategyBench(): Promise<void> {
       console.log(
         `| ${r.config} | ${r.backend} | ${p.phase} | ${p.secondsPerStep.toFixed(3)} | ${p.candidatesPerMinute?.toFixed(1) ?? '-'} | ${r.dartsFirstOrderSecondsPerStep.toFixed(3)} | ${p === r.phases[0] ? r.firstPhaseVsDarts.toFixed(2) : '-'} | ${r.peakRssMB.toFixed(0)} |`,
       );
+  if (watch)
+    for (const r of rows)
+      console.log(`${r.config}: tfjs step peak ${r.phases[0].tfPeakStepMB?.toFixed(1)} MiB (${name}) vs ${r.dartsTfPeakStepMB?.toFixed(1)} MiB (DARTS first order): ${r.firstPhaseTfPeakVsDarts?.toFixed(2)}×`);
   console.log(`wrote ${out}`);
 }

@@ -3,6 +3,8 @@ import type { StrategySpec } from './search/strategy';
 import { dartsSpaceSpec } from './spaces/darts/space';
 import { nb201SpaceSpec } from './spaces/nb201/space';
 import { dartsSpec } from './strategies/darts-spec';
+import { gdasSpec } from './strategies/gdas-spec';
+import { pcdartsSpec } from './strategies/pcdarts-spec';
 import { randomSearchSpec } from './strategies/random-search-spec';
 import { sposSpec } from './strategies/spos-spec';
 import { regularizedEvolutionSpec } from './strategies/evolution-spec';
@@ -14,7 +16,7 @@ import { regularizedEvolutionSpec } from './strategies/evolution-spec';
  * (docs/strategies.md, "Adding a strategy or a space").
  */
 export const SPACE_SPECS = [dartsSpaceSpec, nb201SpaceSpec] as const;
-export const STRATEGY_SPECS = [dartsSpec, randomSearchSpec, sposSpec, regularizedEvolutionSpec] as const;
+export const STRATEGY_SPECS = [dartsSpec, randomSearchSpec, gdasSpec, pcdartsSpec, sposSpec, regularizedEvolutionSpec] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];
 export type StrategyName = (typeof STRATEGY_SPECS)[number]['name'];

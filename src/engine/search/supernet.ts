@@ -7,14 +7,19 @@ import type { InputShape, SearchSpace } from './space';
  * How a strategy drives one label's decisions in a forward pass (NNI-style: a strategy never touches
  * the network's internals).
  * - `mix`: row e outputs Σ_k weights[e,k]·op_k(x) (DARTS softmax, FairDARTS sigmoid, SNAS relaxed
- *   samples); `channelFraction` 1/K runs the ops on that share of the channels (PC-DARTS).
+ *   samples); `channelFraction` 1/K runs the ops on that share of the channels (PC-DARTS: the first
+ *   C/K channels go through the ops, the rest bypass them, then a channel shuffle with K groups);
+ *   `edgeWeights` [rows] scales row e's whole output by edgeWeights[e] (PC-DARTS's edge normalisation).
  * - `sample`: row e runs only option ops[e] (-1: the row is off and contributes nothing); with `gate`
  *   its output is scaled by gate[e] (GDAS's straight-through one-hot weight, so gradients reach α),
- *   else it is the bare option (SPOS, random search).
+ *   else it is the bare option (SPOS, random search); with `offset` the scalar offset[e] is added to
+ *   every element of row e's output (GDAS's unchosen weights Σ_{j≠k} h[e,j]: value 0, but their
+ *   gradient reaches every α of the row).
+ * Absent optional fields change nothing: the supernet computes exactly what it computes without them.
  */
 export type Assignment =
-  | { kind: 'mix'; weights: tf.Tensor2D; channelFraction?: number }
-  | { kind: 'sample'; ops: readonly number[]; gate?: tf.Tensor1D };
+  | { kind: 'mix'; weights: tf.Tensor2D; channelFraction?: number; edgeWeights?: tf.Tensor1D }
+  | { kind: 'sample'; ops: readonly number[]; gate?: tf.Tensor1D; offset?: tf.Tensor1D };
 
 /** One assignment per label of the space's choice points. */
 export type ArchAssignment = Record<string, Assignment>;

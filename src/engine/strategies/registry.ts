@@ -2,6 +2,10 @@ import type { StrategyName } from '../catalog';
 import type { SearchStrategy, StrategyContext } from '../search/strategy';
 import { Darts } from './darts';
 import type { DartsStrategyConfig } from './darts-spec';
+import { Gdas } from './gdas';
+import type { GdasConfig } from './gdas-spec';
+import { PcDarts } from './pcdarts';
+import type { PcDartsConfig } from './pcdarts-spec';
 import { RandomSearch } from './random-search';
 import type { RandomSearchConfig } from './random-search-spec';
 import { Spos } from './spos';
@@ -18,6 +22,8 @@ type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   darts: (c: StrategyContext<DartsStrategyConfig>) => new Darts(c.net, c.config, c.rng, c.space),
   'random-search': (c: StrategyContext<RandomSearchConfig>) => new RandomSearch(c.net, c.config, c.space),
+  gdas: (c: StrategyContext<GdasConfig>) => new Gdas(c.net, c.config, c.rng, c.space),
+  pcdarts: (c: StrategyContext<PcDartsConfig>) => new PcDarts(c.net, c.config, c.rng, c.space),
   spos: (c: StrategyContext<SposConfig>) => new Spos(c),
   'regularized-evolution': (c: StrategyContext<RegularizedEvolutionConfig>) => new RegularizedEvolution(c),
 };

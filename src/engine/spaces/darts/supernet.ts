@@ -29,21 +29,85 @@ function replayed(ctx: ForwardContext, replay: boolean): ForwardContext {
   return replay ? { ...ctx, replay: true } : ctx;
 }
 
-/** One edge: every candidate op (pools followed by a non-affine BN, as in the reference's MixedOp). */
-export class MixedOp extends Module {
-  private readonly candidates: Array<{ name: PrimitiveName; op: Module }>;
+/**
+ * The channel shuffle of PC-DARTS (model_search.py channel_shuffle) on NHWC: the C channels as `groups`
+ * groups of C/groups, transposed, so that output channel j·groups + g is input channel g·(C/groups) + j.
+ */
+export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  if (groups === 1) return x;
+  if (c % groups !== 0) throw new Error(`channel shuffle: ${c} channels do not split into ${groups} groups`);
+  return x.reshape([n, h, w, groups, c / groups]).transpose([0, 1, 2, 4, 3]).reshape([n, h, w, c]) as tf.Tensor4D;
+}
 
-  constructor(opNames: readonly PrimitiveName[], C: number, stride: 1 | 2, rng: Rng) {
+/**
+ * One edge: every candidate op (pools followed by a non-affine BN, as in the reference's MixedOp).
+ * With partial channels (PC-DARTS, `usePartialChannels(k)`) the ops are built for C/k channels: they
+ * run on the first C/k channels of the input, the other channels bypass them (through a 2×2 max-pool,
+ * stride 2, on a stride-2 edge), and the concatenation is channel-shuffled with k groups.
+ */
+export class MixedOp extends Module {
+  private candidates: Array<{ name: PrimitiveName; op: Module }>;
+  /** The ops run on the first C/k channels; 1: on all of them (DARTS). */
+  private k = 1;
+
+  constructor(
+    private readonly names: readonly PrimitiveName[],
+    private readonly C: number,
+    private readonly stride: 1 | 2,
+    rng: Rng,
+  ) {
     super();
-    this.candidates = opNames.map((name) => {
-      let op = PRIMITIVES[name](C, stride, false, rng);
+    this.candidates = this.build(C, rng);
+  }
+
+  private build(C: number, rng: Rng): Array<{ name: PrimitiveName; op: Module }> {
+    return this.names.map((name) => {
+      let op = PRIMITIVES[name](C, this.stride, false, rng);
       if (name.includes('pool')) op = new Sequential([op, new BatchNorm(C, false)]);
-      return { name, op: this.addChild(name, op) };
+      return { name, op };
     });
+  }
+
+  // The candidates are this module's children, named by op, in op order, exactly as addChild would
+  // register them; they are held here so that usePartialChannels can rebuild them at another width.
+  override namedParameters(prefix = ''): Array<[string, tf.Variable]> {
+    return this.candidates.flatMap(({ name, op }) => op.namedParameters(`${prefix}${name}.`));
+  }
+  override namedBuffers(prefix = ''): Array<[string, tf.Variable]> {
+    return this.candidates.flatMap(({ name, op }) => op.namedBuffers(`${prefix}${name}.`));
+  }
+  override child(name: string): Module | undefined {
+    return this.candidates.find((c) => c.name === name)?.op;
+  }
+  override dispose(): void {
+    for (const c of this.candidates) c.op.dispose();
+    this.candidates = [];
+    super.dispose();
   }
 
   get opNames(): PrimitiveName[] {
     return this.candidates.map((c) => c.name);
+  }
+
+  /** The number of channel groups k: the ops see C/k channels (1: all). */
+  get partialGroups(): number {
+    return this.k;
+  }
+
+  /**
+   * Rebuilds the candidate ops for C/k channels (new parameters drawn from `rng`, the old ones
+   * disposed): PC-DARTS's partial channel connections. Call before anyone holds the parameters.
+   */
+  setPartialChannels(k: number, rng: Rng): void {
+    if (!(Number.isInteger(k) && k >= 1 && this.C % k === 0))
+      throw new Error(`partial channels: an edge of ${this.C} channels does not split into ${k} groups`);
+    if (k === this.k) return;
+    const old = this.candidates;
+    this.candidates = this.build(this.C / k, rng);
+    for (const c of old) c.op.dispose();
+    this.k = k;
+    this.cachedVars = undefined;
   }
 
   private cachedVars?: tf.Variable[];
@@ -53,9 +117,14 @@ export class MixedOp extends Module {
   }
 
   /** mix() recomputed in the backward pass (see Recompute). */
-  mixRecomputed(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext): tf.Tensor4D {
-    const seg = (xs: tf.Tensor[], replay: boolean) => this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay));
-    return checkpoint(seg, [x, w], this.variables) as tf.Tensor4D;
+  mixRecomputed(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    if (!edgeWeight) {
+      const seg = (xs: tf.Tensor[], replay: boolean) => this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay));
+      return checkpoint(seg, [x, w], this.variables) as tf.Tensor4D;
+    }
+    const seg = (xs: tf.Tensor[], replay: boolean) =>
+      this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay), xs[2] as tf.Scalar);
+    return checkpoint(seg, [x, w, edgeWeight], this.variables) as tf.Tensor4D;
   }
 
   /** single() recomputed in the backward pass. */
@@ -64,12 +133,65 @@ export class MixedOp extends Module {
     return checkpoint(seg, [x], this.candidates[k].op.parameters()) as tf.Tensor4D;
   }
 
-  /** Σ_k w_k·op_k(x). 'none' outputs zeros, so it is skipped: its term and its gradient are exactly 0. */
-  mix(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext): tf.Tensor4D {
+  /**
+   * single()·gate + offset recomputed in the backward pass (GDAS): the straight-through scalars are
+   * inputs of the segment, so that the tape keeps one tensor per edge, not the op's output and its
+   * scaled copy.
+   */
+  gatedRecomputed(x: tf.Tensor4D, k: number, ctx: ForwardContext, gate?: tf.Scalar, offset?: tf.Scalar): tf.Tensor4D {
+    const seg = (xs: tf.Tensor[], replay: boolean) => {
+      const out = this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
+      const gated = gate ? out.mul(xs[1]) : out;
+      return offset ? gated.add(xs[gate ? 2 : 1]) : gated;
+    };
+    return checkpoint(seg, [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])], this.candidates[k].op.parameters()) as tf.Tensor4D;
+  }
+
+  /**
+   * Σ_k w_k·op_k(x), times `edgeWeight` when given. 'none' outputs zeros, so it is skipped: its term
+   * and its gradient are exactly 0. With partial channels: shuffle(concat[partialOps, bypass]), the
+   * edge weight scaling both (the reference multiplies the edge's whole output).
+   */
+  mix(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    if (this.k !== 1) return channelShuffle(tf.concat([this.partialOps(x, w, ctx, edgeWeight), this.bypass(x, edgeWeight)], 3) as tf.Tensor4D, this.k);
+    return this.weightedOps(x, w, ctx, edgeWeight);
+  }
+
+  private weightedOps(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
     const index = this.candidates.flatMap(({ name }, k) => (name === 'none' ? [] : [k]));
     if (index.length === 0) return this.candidates[0].op.forward(x, ctx) as tf.Tensor4D;
     const outputs = index.map((k) => this.candidates[k].op.forward(x, ctx));
-    return weightedSum(outputs, w, index) as tf.Tensor4D;
+    // β·Σ_k w_k·op_k = Σ_k (β·w_k)·op_k: the edge weight joins the op weights of the fused sum.
+    return weightedSum(outputs, edgeWeight ? (w.mul(edgeWeight) as tf.Tensor1D) : w, index) as tf.Tensor4D;
+  }
+
+  private partialInput(x: tf.Tensor4D): number {
+    if (x.shape[3] !== this.C) throw new Error(`mixed op: input has ${x.shape[3]} channels, the edge was built for ${this.C}`);
+    return this.C / this.k;
+  }
+
+  /** Partial channels: Σ_k w_k·op_k on the first C/k channels of x (times `edgeWeight`). */
+  partialOps(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    return this.weightedOps(x.slice([0, 0, 0, 0], [-1, -1, -1, this.partialInput(x)]), w, ctx, edgeWeight);
+  }
+
+  /** partialOps() recomputed in the backward pass. */
+  partialOpsRecomputed(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    const seg = (xs: tf.Tensor[], replay: boolean) =>
+      this.partialOps(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay), xs[2] as tf.Scalar | undefined);
+    return checkpoint(seg, edgeWeight ? [x, w, edgeWeight] : [x, w], this.variables) as tf.Tensor4D;
+  }
+
+  /**
+   * Partial channels: the channels the ops do not see, x[..., C/k:], through a 2×2 max-pool, stride 2,
+   * on a stride-2 edge (times `edgeWeight`). 'same' padding: on even sizes exactly the reference's
+   * MaxPool2d(2, 2); on odd ones it matches the ops' ceil(H/2).
+   */
+  bypass(x: tf.Tensor4D, edgeWeight?: tf.Scalar): tf.Tensor4D {
+    const c = this.partialInput(x);
+    let rest = x.slice([0, 0, 0, c], [-1, -1, -1, this.C - c]);
+    if (this.stride === 2) rest = tf.maxPool(rest, [2, 2], [2, 2], 'same');
+    return edgeWeight ? (rest.mul(edgeWeight) as tf.Tensor4D) : rest;
   }
 
   /** The trainable parameters of candidate k. */
@@ -77,9 +199,12 @@ export class MixedOp extends Module {
     return this.candidates[k].op.parameters();
   }
 
-  /** Runs one candidate alone. */
+  /** Runs one candidate alone (on the partial channels, with the bypass and shuffle, when partial). */
   single(x: tf.Tensor4D, k: number, ctx: ForwardContext): tf.Tensor4D {
-    return this.candidates[k].op.forward(x, ctx) as tf.Tensor4D;
+    const op = this.candidates[k].op;
+    if (this.k === 1) return op.forward(x, ctx) as tf.Tensor4D;
+    const ops = op.forward(x.slice([0, 0, 0, 0], [-1, -1, -1, this.partialInput(x)]), ctx) as tf.Tensor4D;
+    return channelShuffle(tf.concat([ops, this.bypass(x)], 3) as tf.Tensor4D, this.k);
   }
 
   forward(): tf.Tensor {
@@ -93,6 +218,8 @@ export class SearchCell extends Module {
   readonly pre0: Module;
   readonly pre1: Module;
   readonly edges: ModuleList<MixedOp>;
+  /** Channels of the cell's states (the edges' width). */
+  readonly channels: number;
 
   constructor(
     readonly space: DartsSpace,
@@ -105,6 +232,7 @@ export class SearchCell extends Module {
   ) {
     super();
     this.reduction = reduction;
+    this.channels = C;
     const [pre0, pre1] = cellInputAdapters(Cpp, Cp, C, reductionPrev, false, rng);
     this.pre0 = this.addChild('preprocess0', pre0);
     this.pre1 = this.addChild('preprocess1', pre1);
@@ -126,41 +254,99 @@ export class SearchCell extends Module {
   /** The cell's output (concatenated intermediate nodes) for inputs s0, s1 (see Recompute for `recompute`). */
   run(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice, ctx: ForwardContext, recompute: Recompute = 'off'): tf.Tensor4D {
     if (recompute !== 'cell') return this.runPlain(s0, s1, choice, ctx, recompute === 'edge');
-    // The architecture tensor (softmax weights or the straight-through gate) is an input of the segment,
-    // so that its gradient flows; a sampled choice's op indices are constants.
-    const arch = choice.kind === 'mix' ? [choice.weights] : choice.gate ? [choice.gate] : [];
+    // The architecture tensors (softmax weights and edge weights, or the straight-through gate and
+    // offset) are inputs of the segment, so that their gradients flow; a sampled choice's op indices
+    // are constants.
+    const arch =
+      choice.kind === 'mix'
+        ? [choice.weights, ...(choice.edgeWeights ? [choice.edgeWeights] : [])]
+        : [...(choice.gate ? [choice.gate] : []), ...(choice.offset ? [choice.offset] : [])];
     const seg = (xs: tf.Tensor[], replay: boolean) => {
-      const c: CellChoice =
-        choice.kind === 'mix'
-          ? { kind: 'mix', weights: xs[2] as tf.Tensor2D }
-          : { kind: 'sample', ops: choice.ops, gate: choice.gate ? (xs[2] as tf.Tensor1D) : undefined };
+      let c: CellChoice;
+      if (choice.kind === 'mix') {
+        c = { kind: 'mix', weights: xs[2] as tf.Tensor2D, channelFraction: choice.channelFraction };
+        if (choice.edgeWeights) c.edgeWeights = xs[3] as tf.Tensor1D;
+      } else {
+        c = { kind: 'sample', ops: choice.ops, gate: choice.gate ? (xs[2] as tf.Tensor1D) : undefined };
+        if (choice.offset) c.offset = xs[choice.gate ? 3 : 2] as tf.Tensor1D;
+      }
       return this.runPlain(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, c, replayed(ctx, replay), false);
     };
     return checkpoint(seg, [s0, s1, ...arch], this.variables) as tf.Tensor4D;
   }
 
+  /** Resets the cached variable list after the edges rebuilt their ops (partial channels). */
+  forgetVariables(): void {
+    this.cachedVars = undefined;
+  }
+
   private runPlain(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice, ctx: ForwardContext, perEdge: boolean): tf.Tensor4D {
+    if (choice.kind === 'mix' && this.edges.items[0].partialGroups > 1) return this.runPartial(s0, s1, choice, ctx, perEdge);
     const states: tf.Tensor4D[] = [
       this.pre0.forward(s0, ctx) as tf.Tensor4D,
       this.pre1.forward(s1, ctx) as tf.Tensor4D,
     ];
     const rows = choice.kind === 'mix' ? (tf.unstack(choice.weights) as tf.Tensor1D[]) : null;
+    const edgeWeights = choice.kind === 'mix' && choice.edgeWeights ? (tf.unstack(choice.edgeWeights) as tf.Scalar[]) : null;
     const gates = choice.kind === 'sample' && choice.gate ? (tf.unstack(choice.gate) as tf.Scalar[]) : null;
+    const offsets = choice.kind === 'sample' && choice.offset ? (tf.unstack(choice.offset) as tf.Scalar[]) : null;
     let e = 0;
     for (let i = 0; i < this.space.nodes; i++) {
       const terms: tf.Tensor4D[] = [];
       for (let j = 0; j < i + 2; j++, e++) {
         const edge = this.edges.items[e];
         if (rows) {
-          terms.push(perEdge ? edge.mixRecomputed(states[j], rows[e], ctx) : edge.mix(states[j], rows[e], ctx));
+          const beta = edgeWeights?.[e];
+          terms.push(perEdge ? edge.mixRecomputed(states[j], rows[e], ctx, beta) : edge.mix(states[j], rows[e], ctx, beta));
         } else if (choice.kind === 'sample') {
           if (choice.ops[e] === -1) continue;
+          if (perEdge && (gates || offsets)) {
+            terms.push(edge.gatedRecomputed(states[j], choice.ops[e], ctx, gates?.[e], offsets?.[e]));
+            continue;
+          }
           const out = perEdge ? edge.singleRecomputed(states[j], choice.ops[e], ctx) : edge.single(states[j], choice.ops[e], ctx);
-          terms.push(gates ? (out.mul(gates[e]) as tf.Tensor4D) : out);
+          const gated = gates ? (out.mul(gates[e]) as tf.Tensor4D) : out;
+          terms.push(offsets ? (gated.add(offsets[e]) as tf.Tensor4D) : gated);
         }
       }
       if (terms.length === 0) throw new Error(`node ${i + 2} of a ${this.reduction ? 'reduction' : 'normal'} cell has no active input edge`);
       states.push(tf.addN(terms) as tf.Tensor4D);
+    }
+    return tf.concat(states.slice(-this.space.nodes), 3) as tf.Tensor4D;
+  }
+
+  /**
+   * A mix over partial-channel edges (PC-DARTS). Node i is Σ_j β_j·mix_j(state_j), computed as
+   * shuffle(concat[Σ_j β_j·partialOps_j, Σ_j β_j·bypass_j]): the same numbers (a shuffle and a
+   * concatenation commute with the sum, whose terms are added in the same order), one shuffle per node.
+   * With `recompute` ('edge' mode) each edge's partial ops are a recomputed segment (its output has
+   * C/k channels), as are each node's bypass-and-shuffle and the cell-input preprocessing, so the
+   * outer tape keeps the C/k-channel op outputs, the preprocessed inputs and the node states; tfjs
+   * also holds a gradient for every tensor it keeps until the backward pass ends.
+   */
+  private runPartial(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice & { kind: 'mix' }, ctx: ForwardContext, recompute: boolean): tf.Tensor4D {
+    const pre = (m: Module, x: tf.Tensor4D) =>
+      (recompute ? checkpoint((xs, replay) => m.forward(xs[0], replayed(ctx, replay)), [x], m.parameters()) : m.forward(x, ctx)) as tf.Tensor4D;
+    const states: tf.Tensor4D[] = [pre(this.pre0, s0), pre(this.pre1, s1)];
+    const rows = tf.unstack(choice.weights) as tf.Tensor1D[];
+    const edgeWeights = choice.edgeWeights ? (tf.unstack(choice.edgeWeights) as tf.Scalar[]) : null;
+    const k = this.edges.items[0].partialGroups;
+    let e0 = 0;
+    for (let i = 0; i < this.space.nodes; i++) {
+      const n = i + 2;
+      const edges = this.edges.items.slice(e0, e0 + n);
+      const betas = edgeWeights ? edgeWeights.slice(e0, e0 + n) : [];
+      const ops = edges.map((edge, j) =>
+        recompute ? edge.partialOpsRecomputed(states[j], rows[e0 + j], ctx, betas[j]) : edge.partialOps(states[j], rows[e0 + j], ctx, betas[j]),
+      );
+      // Inputs: the node's n op outputs, its n input states, then its n edge weights (if any).
+      const combine = (xs: tf.Tensor[]) => {
+        const rest = edges.map((edge, j) => edge.bypass(xs[n + j] as tf.Tensor4D, betas.length ? (xs[2 * n + j] as tf.Scalar) : undefined));
+        return channelShuffle(tf.concat([tf.addN(xs.slice(0, n)), tf.addN(rest)], 3) as tf.Tensor4D, k);
+      };
+      const inputs = [...ops, ...states.slice(0, n), ...betas];
+      states.push((recompute ? checkpoint(combine, inputs, []) : combine(inputs)) as tf.Tensor4D);
+      e0 += n;
     }
     return tf.concat(states.slice(-this.space.nodes), 3) as tf.Tensor4D;
   }
@@ -209,14 +395,57 @@ export class SearchNetwork extends Supernet {
     this.numEdges = edgeCount(nodes);
   }
 
+  /** The channel groups k of the mixed ops: they run on C/k channels (PC-DARTS); 1: on all. */
+  get partialGroups(): number {
+    return this.cells.items[0]?.edges.items[0]?.partialGroups ?? 1;
+  }
+
+  /**
+   * PC-DARTS's partial channel connections: rebuilds every mixed op for C/k channels (new parameters
+   * drawn from `rng`; the full-width ones are disposed). Mix assignments must then say
+   * `channelFraction: 1/k`. Call before anyone takes the network's parameters (a strategy's constructor).
+   */
+  usePartialChannels(k: number, rng: Rng): void {
+    const widths = [...new Set(this.cells.items.map((c) => c.channels))];
+    const bad = widths.filter((C) => !(Number.isInteger(k) && k >= 1 && C % k === 0));
+    if (bad.length > 0)
+      throw new Error(`partial channels 1/${k}: the cells' ${widths.join(', ')} channels must all divide into ${k} groups (${bad.join(', ')} do not); choose channels a multiple of ${k}`);
+    for (const cell of this.cells.items) {
+      for (const edge of cell.edges.items) edge.setPartialChannels(k, rng);
+      cell.forgetVariables();
+    }
+  }
+
+  /** Checks one label's assignment against the network (shapes, partial channels) before any work. */
+  private check(label: string, a: CellChoice): CellChoice {
+    const E = this.numEdges;
+    const k = this.partialGroups;
+    if (a.kind === 'mix') {
+      const fraction = a.channelFraction ?? 1;
+      if (Math.abs(fraction * k - 1) > 1e-9)
+        throw new Error(
+          k === 1
+            ? `'${label}' asks for channelFraction ${fraction}, but this supernet's ops run on all channels: call usePartialChannels(${Math.round(1 / fraction)}, rng) before taking its parameters`
+            : `'${label}' gives channelFraction ${fraction}, but this supernet's ops are built for 1/${k} of the channels`,
+        );
+      if (a.edgeWeights && a.edgeWeights.shape[0] !== E) throw new Error(`'${label}' edgeWeights must have ${E} entries (one per edge), got ${a.edgeWeights.shape[0]}`);
+    } else {
+      if (a.gate && a.gate.shape[0] !== E) throw new Error(`'${label}' gate must have ${E} entries (one per edge), got ${a.gate.shape[0]}`);
+      if (a.offset && a.offset.shape[0] !== E) throw new Error(`'${label}' offset must have ${E} entries (one per edge), got ${a.offset.shape[0]}`);
+    }
+    return a;
+  }
+
   /** Logits [N, classes] for images x [N, H, W, C] under the strategy's architecture choice. */
   logits(x: tf.Tensor4D, arch: ArchAssignment, ctx: ForwardContext): tf.Tensor2D {
     if (!arch.normal || !arch.reduce) throw new Error(`a DARTS supernet needs assignments for 'normal' and 'reduce', got ${Object.keys(arch).join(', ') || 'none'}`);
+    const normal = this.check('normal', arch.normal);
+    const reduce = this.check('reduce', arch.reduce);
     const s = this.stem.forward(x, ctx) as tf.Tensor4D;
     let s0 = s;
     let s1 = s;
     for (const cell of this.cells.items) {
-      const out = cell.run(s0, s1, cell.reduction ? arch.reduce : arch.normal, ctx, this.recompute);
+      const out = cell.run(s0, s1, cell.reduction ? reduce : normal, ctx, this.recompute);
       [s0, s1] = [s1, out];
     }
     return this.classifier.forward(this.pool.forward(s1, ctx), ctx) as tf.Tensor2D;

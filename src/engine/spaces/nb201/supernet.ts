@@ -79,6 +79,16 @@ export class Nb201MixedEdge extends Module {
     return checkpoint(seg, [x], this.optionParameters(k)) as tf.Tensor4D;
   }
 
+  /** single()·gate + offset recomputed in the backward pass (GDAS): one tensor per edge on the tape. */
+  gatedRecomputed(x: tf.Tensor4D, k: number, ctx: ForwardContext, gate?: tf.Scalar, offset?: tf.Scalar): tf.Tensor4D {
+    const seg = (xs: tf.Tensor[], replay: boolean) => {
+      const out = this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
+      const gated = gate ? out.mul(xs[1]) : out;
+      return offset ? gated.add(xs[gate ? 2 : 1]) : gated;
+    };
+    return checkpoint(seg, [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])], this.optionParameters(k)) as tf.Tensor4D;
+  }
+
   forward(): tf.Tensor {
     throw new Error('Nb201MixedEdge is driven by its cell through mix() or single()');
   }
@@ -116,14 +126,19 @@ export class Nb201SearchCell extends Module {
   /** The cell's output for x under one assignment (recompute: see Nb201Supernet.recompute). */
   run(x: tf.Tensor4D, choice: Assignment, ctx: ForwardContext, recompute: Recompute = 'off'): tf.Tensor4D {
     if (recompute !== 'cell') return this.runPlain(x, choice, ctx, recompute === 'edge');
-    // The architecture tensor (mix weights or the gate) is an input of the segment so that its
-    // gradient flows; a sampled assignment's op indices are constants.
-    const arch = choice.kind === 'mix' ? [choice.weights] : choice.gate ? [choice.gate] : [];
+    // The architecture tensors (mix weights, or the gate and offset) are inputs of the segment so that
+    // their gradients flow; a sampled assignment's op indices are constants.
+    const arch =
+      choice.kind === 'mix'
+        ? [choice.weights]
+        : [...(choice.gate ? [choice.gate] : []), ...(choice.offset ? [choice.offset] : [])];
     const seg = (xs: tf.Tensor[], replay: boolean) => {
-      const c: Assignment =
-        choice.kind === 'mix'
-          ? { kind: 'mix', weights: xs[1] as tf.Tensor2D }
-          : { kind: 'sample', ops: choice.ops, gate: choice.gate ? (xs[1] as tf.Tensor1D) : undefined };
+      let c: Assignment;
+      if (choice.kind === 'mix') c = { kind: 'mix', weights: xs[1] as tf.Tensor2D };
+      else {
+        c = { kind: 'sample', ops: choice.ops, gate: choice.gate ? (xs[1] as tf.Tensor1D) : undefined };
+        if (choice.offset) c.offset = xs[choice.gate ? 2 : 1] as tf.Tensor1D;
+      }
       return this.runPlain(xs[0] as tf.Tensor4D, c, replayed(ctx, replay), false);
     };
     return checkpoint(seg, [x, ...arch], this.variables) as tf.Tensor4D;
@@ -133,6 +148,7 @@ export class Nb201SearchCell extends Module {
     const nodes: tf.Tensor4D[] = [x];
     const rows = choice.kind === 'mix' ? (tf.unstack(choice.weights) as tf.Tensor1D[]) : null;
     const gates = choice.kind === 'sample' && choice.gate ? (tf.unstack(choice.gate) as tf.Scalar[]) : null;
+    const offsets = choice.kind === 'sample' && choice.offset ? (tf.unstack(choice.offset) as tf.Scalar[]) : null;
     let e = 0;
     for (let j = 1; j < NB201_NODES; j++) {
       const terms: tf.Tensor4D[] = [];
@@ -143,8 +159,14 @@ export class Nb201SearchCell extends Module {
         } else if (choice.kind === 'sample') {
           const k = choice.ops[e];
           if (k === -1) continue; // an edge that is off contributes nothing (the contract's −1)
+          if (perEdge && (gates || offsets)) {
+            terms.push(edge.gatedRecomputed(nodes[i], k, ctx, gates?.[e], offsets?.[e]));
+            continue;
+          }
           const out = perEdge ? edge.singleRecomputed(nodes[i], k, ctx) : edge.single(nodes[i], k, ctx);
-          terms.push(gates ? (out.mul(gates[e]) as tf.Tensor4D) : out);
+          const gated = gates ? (out.mul(gates[e]) as tf.Tensor4D) : out;
+          // GDAS's unchosen weights (AutoDL-Projects search_cells.py forward_gdas): value 0, gradient to every α.
+          terms.push(offsets ? (gated.add(offsets[e]) as tf.Tensor4D) : gated);
         }
       }
       // Every input edge off: the node is zero (as a sum over 'none' edges would be).
@@ -226,6 +248,8 @@ export class Nb201Supernet extends Supernet {
         );
       if (a.channelFraction !== undefined && a.channelFraction !== 1)
         throw new Error('the NB201 supernet does not implement partial channels (channelFraction)');
+      if (a.edgeWeights)
+        throw new Error('the NB201 supernet does not implement edge weights (edgeWeights)');
     } else {
       if (a.ops.length !== this.numEdges)
         throw new Error(
@@ -239,6 +263,8 @@ export class Nb201Supernet extends Supernet {
       });
       if (a.gate && a.gate.shape[0] !== this.numEdges)
         throw new Error(`'${NB201_LABEL}' gate must have ${this.numEdges} entries, got ${a.gate.shape[0]}`);
+      if (a.offset && a.offset.shape[0] !== this.numEdges)
+        throw new Error(`'${NB201_LABEL}' offset must have ${this.numEdges} entries, got ${a.offset.shape[0]}`);
     }
     return a;
   }

@@ -1,0 +1,214 @@
+import * as tf from '../tf';
+import { Adam } from '../optim/adam';
+import type { NamedTensorState } from '../optim/state';
+import type { ChoiceWeights, SearchSpace } from '../search/space';
+import { snapshotOf } from '../search/snapshot';
+import type { ArchAssignment, Supernet } from '../search/supernet';
+import type { ArchSnapshot, Batch, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepResult } from '../search/strategy';
+import type { DartsSearchSpace } from '../spaces/darts/space';
+import type { Genotype } from '../spaces/darts/genotype-types';
+import { accuracy, crossEntropy } from '../train/loss';
+import { WeightTrainer } from '../train/weight-trainer';
+import type { Rng } from '../util/rng';
+import type { PcDartsConfig } from './pcdarts-spec';
+
+/** A supernet that can rebuild its mixed ops for partial channels (the DARTS space's SearchNetwork). */
+interface PartialChannelNet {
+  usePartialChannels(k: number, rng: Rng): void;
+}
+
+/**
+ * Edge normalisation: softmax of β over each node's incoming edges (node i owns the i+2 edges after
+ * those of the nodes before it), concatenated back into one weight per edge.
+ */
+export function edgeNormalisation(beta: tf.Tensor1D, nodes: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const parts: tf.Tensor1D[] = [];
+    let start = 0;
+    for (let i = 0; i < nodes; i++) {
+      parts.push(tf.softmax(beta.slice(start, i + 2)) as tf.Tensor1D);
+      start += i + 2;
+    }
+    return tf.concat(parts) as tf.Tensor1D;
+  });
+}
+
+/**
+ * The reference's genotype weights (model_search.py genotype): each edge's op weights softmax(α)
+ * multiplied by the edge's softmax(β) within its node; the DARTS rule then keeps the top two edges.
+ */
+export function pcdartsDerivationWeights(opWeights: number[][], edgeWeights: number[]): number[][] {
+  return opWeights.map((row, e) => row.map((w) => w * edgeWeights[e]));
+}
+
+/**
+ * PC-DARTS (Xu et al., ICLR 2020): DARTS first order on a supernet whose mixed ops see 1/K of the
+ * channels (the rest bypass them, then a channel shuffle), with every node's inputs weighted by
+ * softmax(β) over its edges. α and β share one Adam and move only from epoch `warmupEpochs` on; each
+ * step then takes the α/β step on a validation batch before the weights' step on a training batch.
+ */
+export class PcDarts implements SearchStrategy<Genotype> {
+  readonly name = 'pcdarts';
+  /** α [edges, ops] and β [edges] per label of the space's choice points. */
+  readonly alphas: ReadonlyMap<string, tf.Variable>;
+  readonly betas: ReadonlyMap<string, tf.Variable>;
+  private readonly weights: tf.Variable[];
+  private readonly trainer: WeightTrainer;
+  private readonly aOpt: Adam;
+  private readonly nodes: number;
+  private lr: number;
+
+  constructor(
+    private readonly net: Supernet,
+    private readonly cfg: PcDartsConfig,
+    rng: Rng,
+    private readonly space: SearchSpace,
+  ) {
+    const pc = net as unknown as Partial<PartialChannelNet>;
+    if (typeof pc.usePartialChannels !== 'function') throw new Error(`PC-DARTS needs a supernet with partial channel connections (the DARTS space), not '${space.name}'`);
+    // Before the parameters are taken: the mixed ops are rebuilt for C/K channels.
+    pc.usePartialChannels(cfg.partialGroups, rng);
+    this.nodes = (space as DartsSearchSpace).config.nodes;
+    const alphas = new Map<string, tf.Variable>();
+    const betas = new Map<string, tf.Variable>();
+    for (const cp of space.choicePoints) {
+      const shape: [number, number] = [cp.rows.length, cp.options.length];
+      alphas.set(cp.label, tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true));
+    }
+    for (const cp of space.choicePoints) betas.set(cp.label, tf.variable(tf.tensor1d(rng.fillNormal(cp.rows.length, cfg.alphaInitScale)), true));
+    this.alphas = alphas;
+    this.betas = betas;
+    this.weights = net.parameters();
+    this.trainer = new WeightTrainer(this.weights, cfg);
+    // One Adam over [α_normal, α_reduce, β_normal, β_reduce], as the reference's arch_parameters().
+    this.aOpt = new Adam(this.archVariables(), { beta1: cfg.alphaBetas[0], beta2: cfg.alphaBetas[1], eps: 1e-8, weightDecay: cfg.alphaWeightDecay });
+    this.lr = cfg.weightLr;
+  }
+
+  private beta(label: string): tf.Tensor1D {
+    return this.betas.get(label) as unknown as tf.Tensor1D;
+  }
+
+  private archVariables(): tf.Variable[] {
+    return [...this.alphas.values(), ...this.betas.values()];
+  }
+
+  phases(budget: PhaseBudget): PhasePlan[] {
+    const stepsPerEpoch = Math.min(budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY, budget.trainBatches, budget.valBatches);
+    return [{ name: 'search', title: `search (weights only for ${this.cfg.warmupEpochs} epochs, then α, β and weights)`, epochs: budget.epochs, stepsPerEpoch }];
+  }
+
+  /** The supernet's view: softmax(α) on 1/K of the channels, each edge weighted by its node's softmax(β). */
+  archChoice(): ArchAssignment {
+    const out: ArchAssignment = {};
+    for (const [label, a] of this.alphas) {
+      out[label] = {
+        kind: 'mix',
+        weights: tf.softmax(a) as tf.Tensor2D,
+        channelFraction: 1 / this.cfg.partialGroups,
+        edgeWeights: edgeNormalisation(this.beta(label), this.nodes),
+      };
+    }
+    return out;
+  }
+
+  /** Loss, accuracy and gradients of the loss on `batch` w.r.t. `vars` (missing gradients are zeros). */
+  gradients(batch: Batch, vars: tf.Variable[]): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
+    let logits: tf.Tensor2D | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      logits = tf.keep(this.net.logits(batch.x, this.archChoice(), { training: true }));
+      return crossEntropy(logits, batch.y);
+    }, vars);
+    const acc = accuracy(logits as tf.Tensor2D, batch.y);
+    (logits as tf.Tensor2D).dispose();
+    return { loss: value, acc, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+  }
+
+  /** Whether α and β move in this epoch (after the warm-up). */
+  archUpdates(epoch: number): boolean {
+    return epoch >= this.cfg.warmupEpochs;
+  }
+
+  step(ctx: StepContext): StepResult {
+    this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
+    const arch = this.archUpdates(ctx.info.epoch);
+    const val = arch ? ctx.val() : null;
+    const train = ctx.train();
+    const out = tf.tidy(() => {
+      const kept: tf.Tensor[] = [];
+      if (val) {
+        const a = this.gradients(val, this.archVariables());
+        this.aOpt.step(a.grads, this.cfg.alphaLr);
+        kept.push(a.loss, a.acc);
+      }
+      const w = this.gradients(train, this.weights);
+      const norm = this.trainer.apply(w.grads);
+      return [w.loss, w.acc, norm, ...kept];
+    });
+    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out.map((t) => t.dataSync()[0]);
+    tf.dispose(out);
+    const metrics: Record<string, number> = { trainLoss, trainAcc, gradNorm, lrWeights: this.lr };
+    if (val) Object.assign(metrics, { valLoss, valAcc, lrAlpha: this.cfg.alphaLr });
+    return { metrics };
+  }
+
+  epochEnd(): Record<string, number> {
+    return {};
+  }
+
+  /** Per label: softmax(α) × the edge's softmax(β), the weights the derivation ranks. */
+  derivationWeights(): ChoiceWeights {
+    return tf.tidy(() => {
+      const out: ChoiceWeights = {};
+      for (const [label, a] of this.alphas) {
+        const edge = edgeNormalisation(this.beta(label), this.nodes).arraySync();
+        out[label] = pcdartsDerivationWeights(tf.softmax(a).arraySync() as number[][], edge);
+      }
+      return out;
+    });
+  }
+
+  /** The DARTS rule (top two edges per node by their strongest non-'none' op) on softmax(α)·softmax(β). */
+  derive(): Genotype {
+    return this.space.derive(this.derivationWeights()) as Genotype;
+  }
+
+  architecture(): ArchSnapshot {
+    return snapshotOf(this.space, 'softmax', this.derivationWeights());
+  }
+
+  getState(): NamedTensorState {
+    const w = this.trainer.getState();
+    const a = this.aOpt.getState();
+    const tensors: NamedTensorState['tensors'] = {};
+    for (const [label, v] of this.alphas) tensors[`alpha.${label}`] = v;
+    for (const [label, v] of this.betas) tensors[`beta.${label}`] = v;
+    Object.assign(tensors, w.tensors);
+    for (const [k, t] of Object.entries(a.tensors)) tensors[`adam.${k}`] = t;
+    return { scalars: { adamStep: a.scalars.t as number, lr: this.lr }, tensors };
+  }
+
+  setState(state: NamedTensorState): void {
+    for (const [kind, vars] of [['alpha', this.alphas], ['beta', this.betas]] as const) {
+      for (const [label, v] of vars) {
+        const t = state.tensors[`${kind}.${label}`];
+        if (!t) throw new Error(`PC-DARTS state is missing ${kind}.${label}`);
+        v.assign(t);
+      }
+    }
+    this.trainer.setState(state);
+    const adam = Object.fromEntries(
+      Object.entries(state.tensors)
+        .filter(([k]) => k.startsWith('adam.'))
+        .map(([k, t]) => [k.slice('adam.'.length), t]),
+    );
+    this.aOpt.setState({ scalars: { t: state.scalars.adamStep ?? 0 }, tensors: adam });
+    this.lr = this.trainer.lr;
+  }
+
+  dispose(): void {
+    for (const v of this.archVariables()) v.dispose();
+    this.trainer.dispose();
+    this.aOpt.dispose();
+  }
+}
