@@ -12,14 +12,37 @@ import { builtinModules } from 'node:module';
 
 /** The app around the engine. */
 const APP = {
-  group: ['**/shared', '**/runs', '**/service', '**/main', '**/renderer', '**/server', '**/worker', '**/cli', '**/preload', '@shared/*'],
-  message: 'The engine imports nothing from the app: move what it needs into src/engine, or have the caller pass it in.',
+  group: [
+    '**/shared',
+    '**/runs',
+    '**/service',
+    '**/main',
+    '**/renderer',
+    '**/server',
+    '**/worker',
+    '**/cli',
+    '**/preload',
+    '@shared/*',
+  ],
+  message:
+    'The engine imports nothing from the app: move what it needs into src/engine, or have the caller pass it in.',
 };
 
 /** What a backend's kernels must not know about. */
 const ABOVE_KERNELS = {
-  group: ['**/spaces', '**/strategies', '**/search', '**/nn', '**/optim', '**/data', '**/export', '**/train', '**/catalog'],
-  message: 'Backends implement kernels: they import kernel names (and the loops they share) from src/engine/ops/, never a search space, a strategy, the search loop or the layers.',
+  group: [
+    '**/spaces',
+    '**/strategies',
+    '**/search',
+    '**/nn',
+    '**/optim',
+    '**/data',
+    '**/export',
+    '**/train',
+    '**/catalog',
+  ],
+  message:
+    'Backends implement kernels: they import kernel names (and the loops they share) from src/engine/ops/, never a search space, a strategy, the search loop or the layers.',
 };
 
 /**
@@ -28,7 +51,8 @@ const ABOVE_KERNELS = {
  * importable; the bundle test catches a tfjs module missing from this list.
  */
 const TFJS_PACKAGES = ['@tensorflow/*', 'wabt'];
-const TFJS_MESSAGE = 'This module loads tfjs (or wabt): only the engine worker and the CLI may; hosts ask a worker (src/worker/requests.ts).';
+const TFJS_MESSAGE =
+  'This module loads tfjs (or wabt): only the engine worker and the CLI may; hosts ask a worker (src/worker/requests.ts).';
 const TFJS = {
   group: [
     ...TFJS_PACKAGES,
@@ -58,8 +82,15 @@ const TFJS = {
 
 /** The app's modules that run the engine in the process that imports them. */
 const RUNS_ENGINE = {
-  group: ['**/runs/execute', '**/runs/export', '**/worker/handlers', '**/worker/dataset-preview', '**/worker/index'],
-  message: 'This module runs the engine in-process: hosts reach it through an engine worker (src/worker/requests.ts).',
+  group: [
+    '**/runs/execute',
+    '**/runs/export',
+    '**/worker/handlers',
+    '**/worker/dataset-preview',
+    '**/worker/index',
+  ],
+  message:
+    'This module runs the engine in-process: hosts reach it through an engine worker (src/worker/requests.ts).',
 };
 
 const refuse = (options) => ({ 'no-restricted-imports': ['error', options] });
@@ -96,7 +127,11 @@ export default tseslint.config(
     files: ['src/main/**/*.ts'],
     rules: refuse({
       patterns: [
-        { group: ['**/engine', '@engine/*'], message: 'The Electron main process imports no engine module: it asks an engine worker (src/worker/requests.ts).' },
+        {
+          group: ['**/engine', '@engine/*'],
+          message:
+            'The Electron main process imports no engine module: it asks an engine worker (src/worker/requests.ts).',
+        },
         { group: TFJS_PACKAGES, message: TFJS_MESSAGE },
         RUNS_ENGINE,
       ],
@@ -112,7 +147,14 @@ export default tseslint.config(
     files: ['src/server/**/*.ts'],
     rules: refuse({
       paths: ['electron'],
-      patterns: [{ group: ['**/main'], message: 'Web mode imports nothing from the Electron shell: what both need lives in src/shared.' }, TFJS, RUNS_ENGINE],
+      patterns: [
+        {
+          group: ['**/main'],
+          message: 'Web mode imports nothing from the Electron shell: what both need lives in src/shared.',
+        },
+        TFJS,
+        RUNS_ENGINE,
+      ],
     }),
   },
   {
@@ -120,7 +162,10 @@ export default tseslint.config(
     files: ['src/renderer/**/*.{ts,tsx}'],
     rules: refuse({
       paths: [
-        { name: 'electron', message: 'The renderer is sandboxed: it reaches the host through NasStudioApi (src/shared/api.ts).' },
+        {
+          name: 'electron',
+          message: 'The renderer is sandboxed: it reaches the host through NasStudioApi (src/shared/api.ts).',
+        },
         ...builtinModules.map((name) => ({ name, message: 'The renderer is a web page: no Node modules.' })),
       ],
       patterns: [{ group: ['node:*'], message: 'The renderer is a web page: no Node modules.' }, TFJS],

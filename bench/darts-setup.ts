@@ -37,11 +37,22 @@ export function dartsStep(config: ConfigName, order: 'first' | 'second', recompu
   const darts = new Darts(net, DartsStrategySchema.parse({ name: 'darts', order }), rng);
   const batch = () => ({
     x: tf.tensor4d(rng.fillNormal(c.batch * c.size * c.size * 3), [c.batch, c.size, c.size, 3]),
-    y: tf.tensor1d(Array.from({ length: c.batch }, () => rng.int(c.classes)), 'int32'),
+    y: tf.tensor1d(
+      Array.from({ length: c.batch }, () => rng.int(c.classes)),
+      'int32',
+    ),
   });
   const train = batch();
   const val = batch();
-  const info = { phase: 'search', phaseIndex: 0, epoch: 0, stepInEpoch: 0, globalStep: 0, stepsPerEpoch: 1, totalEpochs: 50 };
+  const info = {
+    phase: 'search',
+    phaseIndex: 0,
+    epoch: 0,
+    stepInEpoch: 0,
+    globalStep: 0,
+    stepsPerEpoch: 1,
+    totalEpochs: 50,
+  };
   // The same two batches every step (the bench times the step, not the data pipeline).
   const ctx = { info, rng, train: () => train, val: () => val };
   return {

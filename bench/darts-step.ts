@@ -49,11 +49,20 @@ function readMeasuredReference(dir: string): MeasuredReference {
     throw new Error(`--reference ${dir}: cannot read the folder (${(e as Error).message})`);
   }
   for (const f of files) {
-    const j = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { kind?: string; config?: string; unrolled?: boolean; median_s_per_step?: number };
+    const j = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+      kind?: string;
+      config?: string;
+      unrolled?: boolean;
+      median_s_per_step?: number;
+    };
     if (j.kind !== 'cnn_search_step' || typeof j.median_s_per_step !== 'number') continue;
-    out[`${j.config}-${j.unrolled ? 'second' : 'first'}`] = { seconds: j.median_s_per_step, file: join(dir, f) };
+    out[`${j.config}-${j.unrolled ? 'second' : 'first'}`] = {
+      seconds: j.median_s_per_step,
+      file: join(dir, f),
+    };
   }
-  if (Object.keys(out).length === 0) throw new Error(`--reference ${dir}: no bench_cnn.py result (kind "cnn_search_step") in that folder`);
+  if (Object.keys(out).length === 0)
+    throw new Error(`--reference ${dir}: no bench_cnn.py result (kind "cnn_search_step") in that folder`);
   return out;
 }
 
@@ -107,7 +116,9 @@ async function benchOne(
     const dt = (performance.now() - t0) / 1000;
     if (i >= warmup) times.push(dt);
     peak = Math.max(peak, peakRss());
-    process.stderr.write(`  ${backend} ${config} ${order} recompute ${net.recompute}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`);
+    process.stderr.write(
+      `  ${backend} ${config} ${order} recompute ${net.recompute}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`,
+    );
   }
   let tfPeakStepMB: number | null = null;
   if (watch) {
@@ -117,7 +128,9 @@ async function benchOne(
     const top = before + peakTensorBytes(step);
     tfPeakStepMB = (top - before) / 2 ** 20;
     peak = Math.max(peak, peakRss());
-    process.stderr.write(`  watched step: tfjs bytes peak ${tfPeakStepMB.toFixed(0)} MB above the ${(before / 2 ** 20).toFixed(0)} MB held\n`);
+    process.stderr.write(
+      `  watched step: tfjs bytes peak ${tfPeakStepMB.toFixed(0)} MB above the ${(before / 2 ** 20).toFixed(0)} MB held\n`,
+    );
   }
   const fwdPerImage = countForwardFlops(space, c.size, 3, c.classes);
   const gflopPerStep = (fwdPerImage * c.batch * (order === 'first' ? 6 : 13)) / 1e9;
@@ -153,10 +166,15 @@ async function main() {
     await (await import('./strategy-bench')).strategyBench();
     return;
   }
-  const recompute = process.argv.includes('--recompute') ? (arg('recompute', 'cell') as Recompute) : undefined;
-  if (recompute && !['cell', 'edge', 'off'].includes(recompute)) throw new Error(`--recompute: cell, edge or off, not ${recompute}`);
+  const recompute = process.argv.includes('--recompute')
+    ? (arg('recompute', 'cell') as Recompute)
+    : undefined;
+  if (recompute && !['cell', 'edge', 'off'].includes(recompute))
+    throw new Error(`--recompute: cell, edge or off, not ${recompute}`);
   const watch = !process.argv.includes('--no-watch');
-  const measured = process.argv.includes('--reference') ? readMeasuredReference(arg('reference', '')) : undefined;
+  const measured = process.argv.includes('--reference')
+    ? readMeasuredReference(arg('reference', ''))
+    : undefined;
   const configs = arg('configs', 'tiny,small').split(',') as ConfigName[];
   const orders = arg('orders', 'first,second').split(',') as Array<'first' | 'second'>;
   const steps = Number(arg('steps', '3'));
@@ -170,13 +188,25 @@ async function main() {
       // The wasm heap holds at most 4 GB: configs that need more run on the next backend, and the row says so.
       const c = CONFIGS[config];
       const need = estimateSpaceStepBytes(spaceOf(config), c.size, c.batch, recompute);
-      const report = await chooseBackend({ prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow'), memoryNeedBytes: need });
-      backendDetails[report.chosen] = report.attempts.find((a) => a.backend === report.chosen && a.ok)?.detail;
-      if (b !== 'auto' && report.chosen !== b) process.stderr.write(`  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`);
+      const report = await chooseBackend({
+        prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow'),
+        memoryNeedBytes: need,
+      });
+      backendDetails[report.chosen] = report.attempts.find(
+        (a) => a.backend === report.chosen && a.ok,
+      )?.detail;
+      if (b !== 'auto' && report.chosen !== b)
+        process.stderr.write(
+          `  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`,
+        );
       for (const order of orders) {
         const row = await benchOne(report.chosen, config, order, steps, warmup, recompute, watch);
         const here = measured?.[`${config}-${order}`];
-        if (here) Object.assign(row, { referenceHereSeconds: here.seconds, speedupVsReferenceHere: here.seconds / row.secondsPerStep });
+        if (here)
+          Object.assign(row, {
+            referenceHereSeconds: here.seconds,
+            speedupVsReferenceHere: here.seconds / row.secondsPerStep,
+          });
         rows.push(row);
       }
     }
@@ -192,7 +222,9 @@ async function main() {
   const out = arg('out', 'bench/results/darts-step.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2));
-  console.log('| backend | config | order | recompute | s/step | GFLOP/s | vs PyTorch ref figures | PyTorch here s/step | vs PyTorch here | peak RSS MB | tfjs step peak MB | estimate MB |');
+  console.log(
+    '| backend | config | order | recompute | s/step | GFLOP/s | vs PyTorch ref figures | PyTorch here s/step | vs PyTorch here | peak RSS MB | tfjs step peak MB | estimate MB |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows)
     console.log(

@@ -59,6 +59,9 @@ step();
 const total = performance.now() - t0;
 const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms);
 const inKernels = topLevelMs;
-console.log(`${backend} ${config} ${order}: step ${(total / 1000).toFixed(2)} s; in kernels ${(inKernels / 1000).toFixed(2)} s; outside ${((total - inKernels) / 1000).toFixed(2)} s`);
+console.log(
+  `${backend} ${config} ${order}: step ${(total / 1000).toFixed(2)} s; in kernels ${(inKernels / 1000).toFixed(2)} s; outside ${((total - inKernels) / 1000).toFixed(2)} s`,
+);
 console.log('| kernel | calls | ms | share |\n|---|---|---|---|');
-for (const [name, v] of rows.slice(0, 30)) console.log(`| ${name} | ${v.calls} | ${v.ms.toFixed(0)} | ${((100 * v.ms) / total).toFixed(1)}% |`);
+for (const [name, v] of rows.slice(0, 30))
+  console.log(`| ${name} | ${v.calls} | ${v.ms.toFixed(0)} | ${((100 * v.ms) / total).toFixed(1)}% |`);

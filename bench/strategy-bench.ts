@@ -23,10 +23,18 @@ import { peakTensorBytes } from '../src/engine/util/tensor-watch';
 import { arg } from './darts-setup';
 
 /** The bench's configs: the DARTS bench's tiny and small, and NB201 at its defaults on 32×32. */
-const CONFIGS: Record<string, { space: SearchConfigInput['space']; batch: number; size: number; classes: number }> = {
+const CONFIGS: Record<
+  string,
+  { space: SearchConfigInput['space']; batch: number; size: number; classes: number }
+> = {
   tiny: { space: { name: 'darts', cells: 5, channels: 8 }, batch: 8, size: 16, classes: 10 },
   small: { space: { name: 'darts', cells: 8, channels: 16 }, batch: 16, size: 32, classes: 10 },
-  nb201: { space: { name: 'nb201', channels: 16, cellsPerStage: 5 } as unknown as SearchConfigInput['space'], batch: 64, size: 32, classes: 10 },
+  nb201: {
+    space: { name: 'nb201', channels: 16, cellsPerStage: 5 } as unknown as SearchConfigInput['space'],
+    batch: 64,
+    size: 32,
+    classes: 10,
+  },
 };
 
 /** Fixed synthetic batches, as many per "epoch" as asked, new tensors on every call (the loop disposes them). */
@@ -70,9 +78,22 @@ interface PhaseRow {
 }
 
 /** Times every phase of `strategy` on `config`: `steps` timed steps after `warmup`, per phase. */
-function benchStrategy(strategy: Record<string, unknown>, configName: string, steps: number, warmup: number, watch = false): PhaseRow[] {
+function benchStrategy(
+  strategy: Record<string, unknown>,
+  configName: string,
+  steps: number,
+  warmup: number,
+  watch = false,
+): PhaseRow[] {
   const c = CONFIGS[configName];
-  const config = parseSearchConfig({ space: c.space, strategy, epochs: 1, batchSize: c.batch, stepsPerEpoch: warmup + steps + (watch ? 1 : 0), seed: 0 });
+  const config = parseSearchConfig({
+    space: c.space,
+    strategy,
+    epochs: 1,
+    batchSize: c.batch,
+    stepsPerEpoch: warmup + steps + (watch ? 1 : 0),
+    seed: 0,
+  });
   const session = new SearchSession<unknown>(config, {
     train: new SyntheticBatches(c.batch, c.size, c.classes, 1),
     val: new SyntheticBatches(c.batch, c.size, c.classes, 2),
@@ -93,12 +114,23 @@ function benchStrategy(strategy: Record<string, unknown>, configName: string, st
           times.push(dt);
           candidates += r.candidates?.length ?? 0;
         }
-        process.stderr.write(`  ${configName} ${String(strategy.name)} ${r.info.phase}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`);
+        process.stderr.write(
+          `  ${configName} ${String(strategy.name)} ${r.info.phase}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`,
+        );
       }
       const phase = session.phases[p].name;
       const s = median(times);
-      const watched = watch && p === 0 && !session.done && session.info().phaseIndex === p ? { tfPeakStepMB: peakTensorBytes(() => void session.runStep()) / 2 ** 20 } : {};
-      rows.push({ phase, secondsPerStep: s, stepSeconds: times, ...(candidates ? { candidatesPerMinute: (60 * candidates) / times.reduce((a, b) => a + b, 0) } : {}), ...watched });
+      const watched =
+        watch && p === 0 && !session.done && session.info().phaseIndex === p
+          ? { tfPeakStepMB: peakTensorBytes(() => void session.runStep()) / 2 ** 20 }
+          : {};
+      rows.push({
+        phase,
+        secondsPerStep: s,
+        stepSeconds: times,
+        ...(candidates ? { candidatesPerMinute: (60 * candidates) / times.reduce((a, b) => a + b, 0) } : {}),
+        ...watched,
+      });
       // What is left of this phase costs the same per step: on to the next.
       if (!session.done && session.info().phaseIndex === p) session.endPhase();
     }
@@ -117,13 +149,21 @@ export async function strategyBench(): Promise<void> {
     .filter((k) => {
       const space = CONFIGS[k]?.space?.name ?? '?';
       const ok = registered.includes(space) && spec.spaces.includes(space);
-      if (!ok) process.stderr.write(`  skipping ${k}: ${CONFIGS[k] ? `${name} does not run on the ${space} space here` : 'unknown config'}\n`);
+      if (!ok)
+        process.stderr.write(
+          `  skipping ${k}: ${CONFIGS[k] ? `${name} does not run on the ${space} space here` : 'unknown config'}\n`,
+        );
       return ok;
     });
   const steps = Number(arg('steps', '3'));
   const warmup = Number(arg('warmup', '1'));
   const candidates = Number(arg('candidates', '4'));
-  const report = await chooseBackend({ prefer: arg('backend', 'auto') === 'auto' ? undefined : (arg('backend', 'auto') as 'wasm' | 'cpu' | 'tensorflow') });
+  const report = await chooseBackend({
+    prefer:
+      arg('backend', 'auto') === 'auto'
+        ? undefined
+        : (arg('backend', 'auto') as 'wasm' | 'cpu' | 'tensorflow'),
+  });
   // Phase 2's candidates: the reference's scoring (random search: 10 validation batches each; SPOS and
   // regularized evolution: BatchNorm recalibrated on 200 training batches, then 40 validation
   // batches), only a few of them: the phase is sized to what the bench times. PC-DARTS without its
@@ -140,16 +180,40 @@ export async function strategyBench(): Promise<void> {
   const rows = [];
   for (const k of configs) {
     const phases = benchStrategy(strategy, k, steps, warmup, watch);
-    const darts = spec.name === 'darts' ? phases : benchStrategy({ name: 'darts', order: 'first' }, k, steps, warmup, watch);
+    const darts =
+      spec.name === 'darts'
+        ? phases
+        : benchStrategy({ name: 'darts', order: 'first' }, k, steps, warmup, watch);
     const dartsStep = darts[0].secondsPerStep;
-    const memory = watch ? { dartsTfPeakStepMB: darts[0].tfPeakStepMB, firstPhaseTfPeakVsDarts: (phases[0].tfPeakStepMB ?? NaN) / (darts[0].tfPeakStepMB ?? NaN) } : {};
-    rows.push({ config: k, backend: report.chosen, phases, dartsFirstOrderSecondsPerStep: dartsStep, firstPhaseVsDarts: phases[0].secondsPerStep / dartsStep, peakRssMB: peakRss() / 2 ** 20, ...memory });
+    const memory = watch
+      ? {
+          dartsTfPeakStepMB: darts[0].tfPeakStepMB,
+          firstPhaseTfPeakVsDarts: (phases[0].tfPeakStepMB ?? NaN) / (darts[0].tfPeakStepMB ?? NaN),
+        }
+      : {};
+    rows.push({
+      config: k,
+      backend: report.chosen,
+      phases,
+      dartsFirstOrderSecondsPerStep: dartsStep,
+      firstPhaseVsDarts: phases[0].secondsPerStep / dartsStep,
+      peakRssMB: peakRss() / 2 ** 20,
+      ...memory,
+    });
   }
-  const result = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, strategy: name, protocol: { warmup, steps, statistic: 'median seconds per step' }, rows };
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    strategy: name,
+    protocol: { warmup, steps, statistic: 'median seconds per step' },
+    rows,
+  };
   const out = arg('out', `bench/results/strategy-${name}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2));
-  console.log('| config | backend | phase | s/step | candidates/min | DARTS 1st-order s/step (same run) | phase 1 / DARTS | peak RSS MB |');
+  console.log(
+    '| config | backend | phase | s/step | candidates/min | DARTS 1st-order s/step (same run) | phase 1 / DARTS | peak RSS MB |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows)
     for (const p of r.phases)
@@ -158,6 +222,8 @@ export async function strategyBench(): Promise<void> {
       );
   if (watch)
     for (const r of rows)
-      console.log(`${r.config}: tfjs step peak ${r.phases[0].tfPeakStepMB?.toFixed(1)} MiB (${name}) vs ${r.dartsTfPeakStepMB?.toFixed(1)} MiB (DARTS first order): ${r.firstPhaseTfPeakVsDarts?.toFixed(2)}×`);
+      console.log(
+        `${r.config}: tfjs step peak ${r.phases[0].tfPeakStepMB?.toFixed(1)} MiB (${name}) vs ${r.dartsTfPeakStepMB?.toFixed(1)} MiB (DARTS first order): ${r.firstPhaseTfPeakVsDarts?.toFixed(2)}×`,
+      );
   console.log(`wrote ${out}`);
 }

@@ -12,7 +12,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
 // The app needs both builds: the Electron main process (out/main) and the engine worker it starts (out/node).
-if (!existsSync(join(root, 'out', 'main', 'index.js')) || !existsSync(join(root, 'out', 'node', 'worker.js'))) {
+if (
+  !existsSync(join(root, 'out', 'main', 'index.js')) ||
+  !existsSync(join(root, 'out', 'node', 'worker.js'))
+) {
   const b = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
@@ -25,7 +28,11 @@ function electronBinary() {
     if (existsSync(bin)) return bin;
   }
   // Ask the electron package to fetch its binary now (it downloads from GitHub releases).
-  const r = spawnSync(process.execPath, [join(pkgDir, 'install.js')], { cwd: pkgDir, stdio: 'inherit', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [join(pkgDir, 'install.js')], {
+    cwd: pkgDir,
+    stdio: 'inherit',
+    timeout: 300_000,
+  });
   if (r.status === 0 && existsSync(pathTxt)) {
     const bin = join(pkgDir, 'dist', readFileSync(pathTxt, 'utf8').trim());
     if (existsSync(bin)) return bin;

@@ -16,20 +16,29 @@ import { regularizedEvolutionSpec } from './strategies/evolution-spec';
  * (docs/strategies.md, "Adding a strategy or a space").
  */
 export const SPACE_SPECS = [dartsSpaceSpec, nb201SpaceSpec] as const;
-export const STRATEGY_SPECS = [dartsSpec, randomSearchSpec, gdasSpec, pcdartsSpec, sposSpec, regularizedEvolutionSpec] as const;
+export const STRATEGY_SPECS = [
+  dartsSpec,
+  randomSearchSpec,
+  gdasSpec,
+  pcdartsSpec,
+  sposSpec,
+  regularizedEvolutionSpec,
+] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];
 export type StrategyName = (typeof STRATEGY_SPECS)[number]['name'];
 
 export function spaceSpec(name: string): SpaceSpec {
   const s = SPACE_SPECS.find((x) => x.name === name);
-  if (!s) throw new Error(`unknown search space '${name}' (known: ${SPACE_SPECS.map((x) => x.name).join(', ')})`);
+  if (!s)
+    throw new Error(`unknown search space '${name}' (known: ${SPACE_SPECS.map((x) => x.name).join(', ')})`);
   return s as unknown as SpaceSpec;
 }
 
 export function strategySpec(name: string): StrategySpec {
   const s = STRATEGY_SPECS.find((x) => x.name === name);
-  if (!s) throw new Error(`unknown strategy '${name}' (known: ${STRATEGY_SPECS.map((x) => x.name).join(', ')})`);
+  if (!s)
+    throw new Error(`unknown strategy '${name}' (known: ${STRATEGY_SPECS.map((x) => x.name).join(', ')})`);
   return s as unknown as StrategySpec;
 }
 

@@ -1,7 +1,13 @@
 import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import Store from 'electron-store';
 import { join } from 'node:path';
-import { CONTENT_SECURITY_POLICY, isPermissionAllowed, isTrustedSenderUrl, secureWebPreferences, windowOptions } from './security';
+import {
+  CONTENT_SECURITY_POLICY,
+  isPermissionAllowed,
+  isTrustedSenderUrl,
+  secureWebPreferences,
+  windowOptions,
+} from './security';
 import { IPC, SettingsSchema, type Settings } from '../shared/api';
 import { DoctorReportSchema } from '../shared/doctor';
 import { datasetCache, runsRoot } from '../shared/paths';
@@ -49,7 +55,9 @@ app.on('web-contents-created', (_e, contents) => {
 });
 
 void app.whenReady().then(() => {
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) => cb(isPermissionAllowed(permission)));
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) =>
+    cb(isPermissionAllowed(permission)),
+  );
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => isPermissionAllowed(permission));
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({
@@ -67,7 +75,9 @@ void app.whenReady().then(() => {
     // A fresh utility process each time: it reports the backend it can load, with the user's override.
     doctor: async () => {
       const { backend } = SettingsSchema.parse(store.store);
-      const report = await requestDoctorReport(launchUtilityWorker('nas-studio-doctor'), { backend: backend === 'auto' ? undefined : backend });
+      const report = await requestDoctorReport(launchUtilityWorker('nas-studio-doctor'), {
+        backend: backend === 'auto' ? undefined : backend,
+      });
       return DoctorReportSchema.parse(report);
     },
     settings: {
@@ -81,10 +91,14 @@ void app.whenReady().then(() => {
     // seconds, and this process, which draws the windows, loads no tfjs (test/foundation/main-bundle.test.ts).
     ...workerOperations((name) => launchUtilityWorker(name), datasetCache()),
     choosePath: async () => {
-      const r = await dialog.showOpenDialog({ title: 'Choose a dataset folder or file', properties: ['openDirectory', 'openFile'] });
+      const r = await dialog.showOpenDialog({
+        title: 'Choose a dataset folder or file',
+        properties: ['openDirectory', 'openFile'],
+      });
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
-    emit: (name, payload) => BrowserWindow.getAllWindows().forEach((w) => w.webContents.send(IPC.event, name, payload)),
+    emit: (name, payload) =>
+      BrowserWindow.getAllWindows().forEach((w) => w.webContents.send(IPC.event, name, payload)),
   });
   // Every renderer call goes through this one handler: sender checked, method and arguments validated.
   ipcMain.handle(IPC.call, (event, method: unknown, args: unknown) => {

@@ -11,7 +11,11 @@ import type { WorkerHandle } from '../runs/manager';
  * malformed one is reported as a typed error rather than passed on.
  */
 export function launchUtilityWorker(serviceName: string, env: NodeJS.ProcessEnv = process.env): WorkerHandle {
-  const child = utilityProcess.fork(join(__dirname, '..', 'node', 'worker.js'), [], { serviceName, env, stdio: 'inherit' });
+  const child = utilityProcess.fork(join(__dirname, '..', 'node', 'worker.js'), [], {
+    serviceName,
+    env,
+    stdio: 'inherit',
+  });
   const listeners: Array<(m: WorkerMessage) => void> = [];
   child.on('message', (raw: unknown) => {
     const r = WorkerMessageSchema.safeParse(raw);

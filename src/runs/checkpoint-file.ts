@@ -49,7 +49,10 @@ function digest(headerJson: string, data: Uint8Array): string {
   return createHash('sha256').update(headerJson).update(data).digest('hex');
 }
 
-export function decodeCheckpoint(bytes: Uint8Array, file: string): { snap: SessionSnapshot; step: number; metricsLines: number } {
+export function decodeCheckpoint(
+  bytes: Uint8Array,
+  file: string,
+): { snap: SessionSnapshot; step: number; metricsLines: number } {
   const fail = (why: string): never => {
     throw new Error(`checkpoint ${file} is unusable: ${why}`);
   };
@@ -89,7 +92,13 @@ export function listCheckpoints(dir: string): string[] {
 }
 
 /** Writes a checkpoint atomically and keeps only the newest `keep` of them. */
-export function saveCheckpoint(dir: string, snap: SessionSnapshot, step: number, metricsLines: number, keep = 2): string {
+export function saveCheckpoint(
+  dir: string,
+  snap: SessionSnapshot,
+  step: number,
+  metricsLines: number,
+  keep = 2,
+): string {
   const file = join(dir, `step-${String(step).padStart(9, '0')}.ckpt`);
   writeFileAtomic(file, encodeCheckpoint(snap, step, metricsLines));
   for (const old of listCheckpoints(dir).slice(keep)) unlinkSync(old);
@@ -100,7 +109,9 @@ export function saveCheckpoint(dir: string, snap: SessionSnapshot, step: number,
  * The newest checkpoint that decodes and passes its checksum; damaged newer ones are reported in
  * `warnings` (and left in place for inspection). Null when there is none; throws when all are damaged.
  */
-export function loadLatestCheckpoint(dir: string): { snap: SessionSnapshot; step: number; metricsLines: number; file: string; warnings: string[] } | null {
+export function loadLatestCheckpoint(
+  dir: string,
+): { snap: SessionSnapshot; step: number; metricsLines: number; file: string; warnings: string[] } | null {
   const warnings: string[] = [];
   for (const file of listCheckpoints(dir)) {
     try {

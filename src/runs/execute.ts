@@ -53,18 +53,36 @@ function pendingRequest(file: string): 'pause' | 'stop' | null {
 
 function countLines(file: string): number {
   if (!existsSync(file)) return 0;
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim()).length;
 }
 
 /** Keeps the first `n` metric records (drops those written after the checkpoint being resumed). */
 function truncateMetrics(file: string, n: number): void {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
-  if (lines.length > n) writeFileAtomic(file, lines.slice(0, n).map((l) => l + '\n').join(''));
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
+  if (lines.length > n)
+    writeFileAtomic(
+      file,
+      lines
+        .slice(0, n)
+        .map((l) => l + '\n')
+        .join(''),
+    );
 }
 
 /** Writes the architecture the search would return now as the space's file (exports/architecture.json). */
-function writeArchitecture(dir: RunDir, session: SearchSession<unknown>, genotype: unknown = session.strategy.derive()): void {
-  writeFileAtomic(join(dir.exportsDir, ARCHITECTURE_FILE), `${JSON.stringify(session.space.toJson(genotype), null, 2)}\n`);
+function writeArchitecture(
+  dir: RunDir,
+  session: SearchSession<unknown>,
+  genotype: unknown = session.strategy.derive(),
+): void {
+  writeFileAtomic(
+    join(dir.exportsDir, ARCHITECTURE_FILE),
+    `${JSON.stringify(session.space.toJson(genotype), null, 2)}\n`,
+  );
 }
 
 /** Records why a run failed; from a state that cannot become 'failed' (paused) it only logs. */
@@ -81,7 +99,10 @@ function markFailed(dir: RunDir, reason: string): void {
  * appended after every step, checkpoints written every `checkpointEvery` steps and at every pause,
  * status moved along running → paused/completed/failed. Returns how it ended.
  */
-export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'completed' | 'paused' | 'stopped'> {
+export async function executeRun(
+  dir: RunDir,
+  opts: ExecuteOptions,
+): Promise<'completed' | 'paused' | 'stopped'> {
   const config = dir.readConfig();
   const every = opts.checkpointEvery ?? 50;
   const pauseFile = join(dir.path, PAUSE_REQUEST);
@@ -114,24 +135,48 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
       }
     }
     const totals = RunTotals.fromRecords(dir.readMetrics());
-    dir.transition('running', { pid: process.pid, totalSteps: session.totalSteps, step: session.step, backend: tf.getBackend() });
-    const checkpoint = () => saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
+    dir.transition('running', {
+      pid: process.pid,
+      totalSteps: session.totalSteps,
+      step: session.step,
+      backend: tf.getBackend(),
+    });
+    const checkpoint = () =>
+      saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
     const stepTimes: number[] = [];
     let lastStopReason: string | null = null;
     while (!session.done) {
-      const request = opts.shouldStop?.() ? 'stop' : (pendingRequest(pauseFile) ?? (opts.shouldPause?.() ? 'pause' : null));
+      const request = opts.shouldStop?.()
+        ? 'stop'
+        : (pendingRequest(pauseFile) ?? (opts.shouldPause?.() ? 'pause' : null));
       if (request) {
         dir.transition('pausing');
         checkpoint();
         if (existsSync(pauseFile)) unlinkSync(pauseFile);
         if (request === 'stop') writeArchitecture(dir, session);
         const outcome = request === 'stop' ? 'stopped' : 'paused';
-        dir.transition(outcome, { step: session.step, pid: undefined, elapsedSeconds: totals.elapsedSeconds, bestValAcc: totals.bestValAcc });
+        dir.transition(outcome, {
+          step: session.step,
+          pid: undefined,
+          elapsedSeconds: totals.elapsedSeconds,
+          bestValAcc: totals.bestValAcc,
+        });
         return outcome;
       }
       const phase = session.phase;
-      if (phase && session.info().epoch === 0 && session.info().stepInEpoch === 0 && session.phases.length > 1) {
-        dir.appendMetrics({ kind: 'phase', step: session.step, phase: phase.name, title: phase.title, ...(lastStopReason ? { reason: lastStopReason } : {}) });
+      if (
+        phase &&
+        session.info().epoch === 0 &&
+        session.info().stepInEpoch === 0 &&
+        session.phases.length > 1
+      ) {
+        dir.appendMetrics({
+          kind: 'phase',
+          step: session.step,
+          phase: phase.name,
+          title: phase.title,
+          ...(lastStopReason ? { reason: lastStopReason } : {}),
+        });
         metricsLines++;
         dir.log(`phase ${session.info().phaseIndex + 1}/${session.phases.length}: ${phase.title}`);
       }
@@ -140,10 +185,26 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
       const seconds = (performance.now() - t0) / 1000;
       stepTimes.push(seconds);
       if (stepTimes.length > 20) stepTimes.shift();
-      dir.appendMetrics({ kind: 'step', step: r.info.globalStep, epoch: r.info.epoch, phase: r.info.phase, seconds, ...r.metrics });
+      dir.appendMetrics({
+        kind: 'step',
+        step: r.info.globalStep,
+        epoch: r.info.epoch,
+        phase: r.info.phase,
+        seconds,
+        ...r.metrics,
+      });
       metricsLines++;
       for (const c of r.candidates ?? []) {
-        dir.appendMetrics({ kind: 'candidate', step: r.info.globalStep, phase: r.info.phase, round: c.round, score: c.score, genotype: c.genotype, text: c.text, metrics: c.metrics });
+        dir.appendMetrics({
+          kind: 'candidate',
+          step: r.info.globalStep,
+          phase: r.info.phase,
+          round: c.round,
+          score: c.score,
+          genotype: c.genotype,
+          text: c.text,
+          metrics: c.metrics,
+        });
         metricsLines++;
       }
       totals.addStep(r.info.epoch, seconds, r.metrics.valAcc);
@@ -161,7 +222,12 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
           genotypeText: r.epochEnd.genotypeText,
         });
         metricsLines++;
-        dir.writeStatus({ ...dir.readStatus(), step: session.step, bestValAcc: totals.bestValAcc, elapsedSeconds: totals.elapsedSeconds });
+        dir.writeStatus({
+          ...dir.readStatus(),
+          step: session.step,
+          bestValAcc: totals.bestValAcc,
+          elapsedSeconds: totals.elapsedSeconds,
+        });
         writeArchitecture(dir, session, r.epochEnd.genotype);
       }
       if (r.phaseEnd) {
@@ -192,7 +258,12 @@ export async function executeRun(dir: RunDir, opts: ExecuteOptions): Promise<'co
     }
     checkpoint();
     writeArchitecture(dir, session);
-    dir.transition('completed', { step: session.step, pid: undefined, bestValAcc: totals.bestValAcc, elapsedSeconds: totals.elapsedSeconds });
+    dir.transition('completed', {
+      step: session.step,
+      pid: undefined,
+      bestValAcc: totals.bestValAcc,
+      elapsedSeconds: totals.elapsedSeconds,
+    });
     return 'completed';
   } catch (e) {
     markFailed(dir, (e as Error).message);

@@ -30,7 +30,10 @@ const ALPHA_PREFIX = 'strategy.alpha.';
  */
 export function exportRun(dir: RunDir): ExportResult {
   const ck = loadLatestCheckpoint(dir.checkpointsDir);
-  if (!ck) throw new Error(`run ${dir.id} has no checkpoint yet: export works once it has run a step and paused, checkpointed or finished`);
+  if (!ck)
+    throw new Error(
+      `run ${dir.id} has no checkpoint yet: export works once it has run a step and paused, checkpointed or finished`,
+    );
   const config = dir.readConfig();
   const space = spaceOf(config.space);
   const { tensors } = ck.snap;
@@ -39,21 +42,36 @@ export function exportRun(dir: RunDir): ExportResult {
   if (genotype === undefined) {
     // Checkpoints written before the space contract came from DARTS, whose architecture is softmax(α) derived.
     if (config.strategy.name !== 'darts' || alphas.length === 0)
-      throw new Error(`the checkpoint ${ck.file} records no architecture: resume the run for a step, then export again`);
-    genotype = space.derive(Object.fromEntries(alphas.map(([n, t]) => [n.slice(ALPHA_PREFIX.length), softmaxRows(t.data, t.shape[0], t.shape[1])])));
+      throw new Error(
+        `the checkpoint ${ck.file} records no architecture: resume the run for a step, then export again`,
+      );
+    genotype = space.derive(
+      Object.fromEntries(
+        alphas.map(([n, t]) => [n.slice(ALPHA_PREFIX.length), softmaxRows(t.data, t.shape[0], t.shape[1])]),
+      ),
+    );
   }
   const meta = { run: dir.id, step: String(ck.step), [WEIGHTS_LAYOUT_KEY]: WEIGHTS_LAYOUT };
   const network = new Map<string, SafetensorsInput>();
-  for (const [name, t] of Object.entries(tensors)) if (name.startsWith('network.')) network.set(name.slice('network.'.length), t);
+  for (const [name, t] of Object.entries(tensors))
+    if (name.startsWith('network.')) network.set(name.slice('network.'.length), t);
   const files: Array<[string, string | Uint8Array, string]> = [
-    ['genotype.json', `${JSON.stringify(space.toJson(genotype), null, 2)}\n`, `the architecture (${space.name} space, NAS Studio JSON)`],
+    [
+      'genotype.json',
+      `${JSON.stringify(space.toJson(genotype), null, 2)}\n`,
+      `the architecture (${space.name} space, NAS Studio JSON)`,
+    ],
     ['genotype.txt', `${space.toText(genotype)}\n`, "the architecture in the field's text notation"],
     ['supernet.safetensors', encodeSafetensors(network, meta), `supernet weights at step ${ck.step}`],
   ];
   if (alphas.length) {
     const ops = space.choicePoints[0]?.options ?? [];
     const alpha = new Map(alphas.map(([n, t]) => [n.slice(ALPHA_PREFIX.length), t]));
-    files.push(['alpha.safetensors', encodeSafetensors(alpha, { ...meta, ops: ops.join(',') }), 'architecture parameters α']);
+    files.push([
+      'alpha.safetensors',
+      encodeSafetensors(alpha, { ...meta, ops: ops.join(',') }),
+      'architecture parameters α',
+    ]);
   }
   for (const [name, data] of files) writeFileAtomic(join(dir.exportsDir, name), data);
   dir.log(`exported ${files.map(([n]) => n).join(', ')} from step ${ck.step}`);

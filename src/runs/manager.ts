@@ -111,7 +111,8 @@ export class RunManager extends EventEmitter {
   enqueue(id: string, resume = false): void {
     const dir = this.dir(id);
     const s = dir.readStatus();
-    if (resume && !isResumable(s.status)) throw new Error(`run ${id} is ${s.status}; only paused, stopped, failed or interrupted runs resume`);
+    if (resume && !isResumable(s.status))
+      throw new Error(`run ${id} is ${s.status}; only paused, stopped, failed or interrupted runs resume`);
     if (!resume && s.status !== 'queued') throw new Error(`run ${id} is ${s.status}, not queued`);
     if (resume) dir.transition('queued');
     this.queue.push({ id, resume });
@@ -179,7 +180,11 @@ export class RunManager extends EventEmitter {
     const dir = this.dir(id);
     const s = dir.readStatus();
     // A worker that has reported the end of its run writes nothing more, so only the status counts.
-    if (s.status === 'queued' || this.queue.some((q) => q.id === id) || (isActive(s.status) && (this.active.has(id) || isProcessAlive(s.pid))))
+    if (
+      s.status === 'queued' ||
+      this.queue.some((q) => q.id === id) ||
+      (isActive(s.status) && (this.active.has(id) || isProcessAlive(s.pid)))
+    )
       throw new Error(`run ${id} is ${s.status}: pause it before deleting it`);
     rmSync(dir.path, { recursive: true, force: true });
     this.emit('status', id, 'deleted');

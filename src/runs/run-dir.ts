@@ -64,7 +64,8 @@ export class RunDir {
       throw new Error(`The run status file ${this.statusPath} cannot be read: ${(e as Error).message}`);
     }
     const r = RunStatusFileSchema.safeParse(raw);
-    if (!r.success) throw new Error(`The run status file ${this.statusPath} is not valid: ${r.error.issues[0]?.message}`);
+    if (!r.success)
+      throw new Error(`The run status file ${this.statusPath} is not valid: ${r.error.issues[0]?.message}`);
     return r.data;
   }
 

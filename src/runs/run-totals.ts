@@ -13,8 +13,11 @@ export class RunTotals {
   /** Rebuilds the totals from existing metric records (after the log was truncated to a checkpoint). */
   static fromRecords(records: Array<Record<string, unknown>>): RunTotals {
     const t = new RunTotals();
-    for (const r of records) if (r.kind === 'step') t.addStep(r.epoch as number, r.seconds as number, r.valAcc as number | undefined);
-    else if (r.kind === 'epoch' && typeof r.valAcc === 'number') t.bestValAcc = Math.max(t.bestValAcc ?? -Infinity, r.valAcc);
+    for (const r of records)
+      if (r.kind === 'step')
+        t.addStep(r.epoch as number, r.seconds as number, r.valAcc as number | undefined);
+      else if (r.kind === 'epoch' && typeof r.valAcc === 'number')
+        t.bestValAcc = Math.max(t.bestValAcc ?? -Infinity, r.valAcc);
     return t;
   }
 

@@ -5,7 +5,16 @@ import { z } from 'zod';
  * the next step boundary; `interrupted` means the worker or the app went away without a clean pause
  * (crash, kill, power loss) and the run can resume from its last good checkpoint.
  */
-export const RunStatusSchema = z.enum(['queued', 'running', 'pausing', 'paused', 'stopped', 'completed', 'failed', 'interrupted']);
+export const RunStatusSchema = z.enum([
+  'queued',
+  'running',
+  'pausing',
+  'paused',
+  'stopped',
+  'completed',
+  'failed',
+  'interrupted',
+]);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {

@@ -55,7 +55,11 @@ function cookieToken(req: IncomingMessage): string | undefined {
 }
 
 function tokenOk(req: IncomingMessage, url: URL, token: string): boolean {
-  const given = url.searchParams.get('token') ?? req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? cookieToken(req) ?? '';
+  const given =
+    url.searchParams.get('token') ??
+    req.headers.authorization?.replace(/^Bearer\s+/i, '') ??
+    cookieToken(req) ??
+    '';
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
@@ -93,22 +97,41 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', origin);
     try {
-      if (req.headers.origin && req.headers.origin !== origin) return send(res, 403, { error: 'requests from other origins are refused' });
-      if (!tokenOk(req, url, token)) return send(res, 401, { error: 'missing or wrong access token: open the URL printed by nas-studio serve' });
+      if (req.headers.origin && req.headers.origin !== origin)
+        return send(res, 403, { error: 'requests from other origins are refused' });
+      if (!tokenOk(req, url, token))
+        return send(res, 401, {
+          error: 'missing or wrong access token: open the URL printed by nas-studio serve',
+        });
       // The page's own assets and API calls then authenticate with an HttpOnly, same-site cookie.
-      if (url.searchParams.has('token')) res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      if (url.searchParams.has('token'))
+        res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
       const path = url.pathname;
       const call = /^\/api\/call\/([A-Za-z]+)$/.exec(path);
-      if (call && req.method === 'POST') return send(res, 200, { result: (await dispatchCall(opts.service, call[1], await readJson(req))) ?? null });
+      if (call && req.method === 'POST')
+        return send(res, 200, {
+          result: (await dispatchCall(opts.service, call[1], await readJson(req))) ?? null,
+        });
       const exported = /^\/api\/runs\/([^/]+)\/exports\/([A-Za-z0-9._-]+)$/.exec(path);
       if (exported && req.method === 'GET') {
-        const file = join(opts.runs.dir(RunIdSchema.parse(decodeURIComponent(exported[1]))).exportsDir, exported[2]);
-        if (!existsSync(file)) return send(res, 404, { error: `no exported file ${exported[2]}: press Export first` });
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${exported[2]}"` });
+        const file = join(
+          opts.runs.dir(RunIdSchema.parse(decodeURIComponent(exported[1]))).exportsDir,
+          exported[2],
+        );
+        if (!existsSync(file))
+          return send(res, 404, { error: `no exported file ${exported[2]}: press Export first` });
+        res.writeHead(200, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Disposition': `attachment; filename="${exported[2]}"`,
+        });
         return void createReadStream(file).pipe(res);
       }
       if (path === '/api/events' && req.method === 'GET') {
-        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream',
+          'Cache-Control': 'no-store',
+          Connection: 'keep-alive',
+        });
         res.write(': connected\n\n');
         events.add(res);
         req.on('close', () => events.delete(res));
@@ -118,8 +141,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       // Static UI files, never outside the renderer folder.
       const rel = normalize(decodeURIComponent(path === '/' ? '/index.html' : path)).replace(/^([/\\])+/, '');
       const file = join(opts.staticDir, rel);
-      if (!file.startsWith(opts.staticDir + sep) || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, { error: 'not found' });
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CONTENT_SECURITY_POLICY });
+      if (!file.startsWith(opts.staticDir + sep) || !existsSync(file) || !statSync(file).isFile())
+        return send(res, 404, { error: 'not found' });
+      res.writeHead(200, {
+        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      });
       createReadStream(file).pipe(res);
     } catch (e) {
       const status = (e as { status?: number }).status ?? 400;

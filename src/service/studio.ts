@@ -1,8 +1,24 @@
 import type { z } from 'zod';
 import { existsSync, readFileSync } from 'node:fs';
-import { API_ARGS, isStudioMethod, type DatasetPreviewDto, type DownloadEvent, type ExportResult, type RunSummary, type Settings, type StudioCalls, type StudioEvents, type StudioMethod } from '../shared/api';
+import {
+  API_ARGS,
+  isStudioMethod,
+  type DatasetPreviewDto,
+  type DownloadEvent,
+  type ExportResult,
+  type RunSummary,
+  type Settings,
+  type StudioCalls,
+  type StudioEvents,
+  type StudioMethod,
+} from '../shared/api';
 import type { DoctorReport } from '../shared/doctor';
-import { describeConfigError, parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../shared/search-config';
+import {
+  describeConfigError,
+  parseSearchConfig,
+  type SearchConfig,
+  type SearchConfigInput,
+} from '../shared/search-config';
 import type { RunManager } from '../runs/manager';
 import { describeDataSource, describeSpace, describeStrategy } from './describe';
 
@@ -23,7 +39,10 @@ export interface StudioDeps {
   /** Exports the run folder at `runDir` (runs/export.ts). */
   exportRun(runDir: string): Promise<ExportResult>;
   /** Downloads a standard dataset into the app's cache; resolves with its folder. */
-  downloadDataset(name: string, onProgress: (p: Pick<DownloadEvent, 'file' | 'received' | 'total'>) => void): Promise<string>;
+  downloadDataset(
+    name: string,
+    onProgress: (p: Pick<DownloadEvent, 'file' | 'received' | 'total'>) => void,
+  ): Promise<string>;
 }
 
 /**
@@ -32,7 +51,9 @@ export interface StudioDeps {
  */
 export class StudioService implements StudioCalls {
   constructor(private readonly deps: StudioDeps) {
-    deps.runs.on('progress', (id: string, p: object) => deps.emit('progress', { id, ...(p as Omit<StudioEvents['progress'], 'id'>) }));
+    deps.runs.on('progress', (id: string, p: object) =>
+      deps.emit('progress', { id, ...(p as Omit<StudioEvents['progress'], 'id'>) }),
+    );
     deps.runs.on('status', (id: string, status: string) => deps.emit('status', { id, status }));
   }
 
@@ -101,7 +122,10 @@ export class StudioService implements StudioCalls {
   }
 
   async chooseDatasetPath(): Promise<string | null> {
-    if (!this.deps.choosePath) throw new Error('web mode has no file dialog: type the dataset\'s path on the machine running nas-studio serve');
+    if (!this.deps.choosePath)
+      throw new Error(
+        "web mode has no file dialog: type the dataset's path on the machine running nas-studio serve",
+      );
     return this.deps.choosePath();
   }
 
@@ -111,7 +135,14 @@ export class StudioService implements StudioCalls {
       this.deps.emit('download', { name, file: '', received: 0, total: null, done: true });
       return folder;
     } catch (e) {
-      this.deps.emit('download', { name, file: '', received: 0, total: null, done: true, error: (e as Error).message });
+      this.deps.emit('download', {
+        name,
+        file: '',
+        received: 0,
+        total: null,
+        done: true,
+        error: (e as Error).message,
+      });
       throw e;
     }
   }

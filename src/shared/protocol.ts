@@ -6,9 +6,18 @@ export const DatasetPreviewSchema = z.object({
   description: z.string(),
   imageShape: z.tuple([z.number(), z.number(), z.number()]),
   classNames: z.array(z.string()),
-  samples: z.array(z.object({ className: z.string(), images: z.array(z.object({ width: z.number(), height: z.number(), rgbaBase64: z.string() })) })),
+  samples: z.array(
+    z.object({
+      className: z.string(),
+      images: z.array(z.object({ width: z.number(), height: z.number(), rgbaBase64: z.string() })),
+    }),
+  ),
   /** Per class: images in the whole training set, the search-train split and the search-val split. */
-  counts: z.object({ all: z.array(z.number()), searchTrain: z.array(z.number()), searchVal: z.array(z.number()) }),
+  counts: z.object({
+    all: z.array(z.number()),
+    searchTrain: z.array(z.number()),
+    searchVal: z.array(z.number()),
+  }),
   /** The dataset's separate test split, when it has one (used only by final training). */
   testImages: z.number().nullable(),
 });
@@ -21,7 +30,11 @@ export const ExportResultSchema = z.object({
 });
 
 /** Bytes of one file of a standard dataset downloaded so far (engine/data/download.ts). */
-export const DownloadProgressSchema = z.object({ file: z.string(), received: z.number(), total: z.number().nullable() });
+export const DownloadProgressSchema = z.object({
+  file: z.string(),
+  received: z.number(),
+  total: z.number().nullable(),
+});
 
 /**
  * The one message protocol between a host (Electron main, the CLI, the run manager, tests) and an
@@ -54,7 +67,11 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   /** Export a run folder's genotype and weights from its newest checkpoint (`export-result`). */
   z.object({ type: z.literal('export-run'), runDir: z.string().min(1) }),
   /** Download a standard dataset into `cache` (`download-progress` messages, then `download-result`). */
-  z.object({ type: z.literal('download-dataset'), name: z.string().regex(/^[a-z0-9-]{1,40}$/, 'not a dataset name'), cache: z.string().min(1) }),
+  z.object({
+    type: z.literal('download-dataset'),
+    name: z.string().regex(/^[a-z0-9-]{1,40}$/, 'not a dataset name'),
+    cache: z.string().min(1),
+  }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
@@ -68,7 +85,13 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   /** The downloaded dataset's folder in the cache. */
   z.object({ type: z.literal('download-result'), folder: z.string() }),
   z.object({ type: z.literal('progress'), id: z.string(), done: z.number(), total: z.number() }),
-  z.object({ type: z.literal('result'), id: z.string(), value: z.number(), seconds: z.number(), backend: z.string() }),
+  z.object({
+    type: z.literal('result'),
+    id: z.string(),
+    value: z.number(),
+    seconds: z.number(),
+    backend: z.string(),
+  }),
   z.object({
     type: z.literal('error'),
     code: z.enum(['bad-message', 'failed']),
@@ -87,7 +110,11 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     /** This step closed an epoch: an epoch record (α, genotype) was appended to the metrics log. */
     epochEnded: z.boolean().optional(),
   }),
-  z.object({ type: z.literal('run-ended'), outcome: z.enum(['completed', 'paused', 'stopped', 'failed']), message: z.string().optional() }),
+  z.object({
+    type: z.literal('run-ended'),
+    outcome: z.enum(['completed', 'paused', 'stopped', 'failed']),
+    message: z.string().optional(),
+  }),
   z.object({ type: z.literal('stopped') }),
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;

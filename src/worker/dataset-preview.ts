@@ -10,7 +10,8 @@ import { searchSplit } from '../engine/data/splits';
 async function testImages(d: SearchConfig['data']): Promise<number | null> {
   try {
     if (d.source === 'default') return loadDefaultDataset('test').labels.length;
-    if (d.source === 'path') return (await openDataset(d.path as string, 'test', { imageSize: d.imageSize })).labels.length;
+    if (d.source === 'path')
+      return (await openDataset(d.path as string, 'test', { imageSize: d.imageSize })).labels.length;
   } catch {
     // Image folders and many layouts have no separate test split.
   }
@@ -21,7 +22,11 @@ async function testImages(d: SearchConfig['data']): Promise<number | null> {
  * What the wizard shows for a data section: sample images per class, class counts in the whole set
  * and in the two search splits exactly as the search will draw them (same seed), and the test split.
  */
-export async function previewForWizard(d: SearchConfig['data'], seed: number, perClass = 6): Promise<DatasetPreviewDto> {
+export async function previewForWizard(
+  d: SearchConfig['data'],
+  seed: number,
+  perClass = 6,
+): Promise<DatasetPreviewDto> {
   const full = await loadSearchDataset(d, seed);
   const split = searchSplit(full, d.trainFraction, seed, d.subset);
   const p = previewDataset(full, perClass);
@@ -31,7 +36,11 @@ export async function previewForWizard(d: SearchConfig['data'], seed: number, pe
     classNames: full.classNames,
     samples: p.samples.map((s) => ({
       className: s.className,
-      images: s.images.map((im) => ({ width: im.width, height: im.height, rgbaBase64: Buffer.from(im.rgba.buffer, im.rgba.byteOffset, im.rgba.byteLength).toString('base64') })),
+      images: s.images.map((im) => ({
+        width: im.width,
+        height: im.height,
+        rgbaBase64: Buffer.from(im.rgba.buffer, im.rgba.byteOffset, im.rgba.byteLength).toString('base64'),
+      })),
     })),
     counts: { all: p.histograms.all, searchTrain: split.summary.train, searchVal: split.summary.val },
     testImages: await testImages(d),

@@ -44,7 +44,10 @@ export async function handleMessage(
         send({ type: 'export-result', result: exportRun(new RunDir(msg.runDir)) });
         return 'continue';
       case 'download-dataset':
-        send({ type: 'download-result', folder: await downloadStandardDataset(msg.name, msg.cache, throttled(send)) });
+        send({
+          type: 'download-result',
+          folder: await downloadStandardDataset(msg.name, msg.cache, throttled(send)),
+        });
         return 'continue';
       case 'compute':
         await compute(msg, send);
@@ -124,7 +127,9 @@ async function startRun(
     memoryNeedBytes: estimateStepBytes(config),
   });
   // In the run's log, so that a run's speed can be read against what computed it.
-  dir.log(`backend: ${backend.chosen} on ${backend.device}${backend.whyNotFaster ? ` (${backend.whyNotFaster})` : ''}`);
+  dir.log(
+    `backend: ${backend.chosen} on ${backend.device}${backend.whyNotFaster ? ` (${backend.whyNotFaster})` : ''}`,
+  );
   pauseFlag.requested = false;
   pauseFlag.stop = false;
   try {

@@ -32,7 +32,9 @@ describe('worker requests', () => {
       reply({ type: 'download-result', folder: `${m.cache}/${m.name}` });
     });
     const seen: number[] = [];
-    expect(await requestDatasetDownload(handle, 'mnist', '/cache', (p) => seen.push(p.received))).toBe('/cache/mnist');
+    expect(await requestDatasetDownload(handle, 'mnist', '/cache', (p) => seen.push(p.received))).toBe(
+      '/cache/mnist',
+    );
     expect(seen).toEqual([10, 20]);
     expect(sent.map((m) => m.type)).toEqual(['download-dataset', 'stop']);
   });
@@ -40,15 +42,19 @@ describe('worker requests', () => {
   it('the timeout is for silence: progress keeps a long request alive, a silent worker is stopped', async () => {
     const { handle } = fakeWorker((m, reply) => {
       // Eight progress messages 40 ms apart: 320 ms in all, longer than the 200 ms timeout.
-      for (let i = 1; i <= 8; i++) setTimeout(() => reply({ type: 'download-progress', file: 'f', received: i, total: 8 }), 40 * i);
+      for (let i = 1; i <= 8; i++)
+        setTimeout(() => reply({ type: 'download-progress', file: 'f', received: i, total: 8 }), 40 * i);
       setTimeout(() => reply({ type: 'download-result', folder: 'done' }), 340);
     });
     expect(await requestDatasetDownload(handle, 'mnist', '/cache', () => {}, 200)).toBe('done');
     const silent = fakeWorker(() => {});
     const pick = (m: WorkerMessage) => (m.type === 'export-result' ? m.result : undefined);
-    await expect(requestOnce(silent.handle, { type: 'export-run', runDir: '/r' }, pick, { what: 'export the run', timeoutMs: 100 })).rejects.toThrow(
-      'the engine worker did not export the run: it sent nothing for 0.1 seconds',
-    );
+    await expect(
+      requestOnce(silent.handle, { type: 'export-run', runDir: '/r' }, pick, {
+        what: 'export the run',
+        timeoutMs: 100,
+      }),
+    ).rejects.toThrow('the engine worker did not export the run: it sent nothing for 0.1 seconds');
     expect(await silent.handle.exited).toEqual({ code: null, signal: 'SIGTERM' });
   });
 });

@@ -32,7 +32,11 @@ export function requestOnce<T>(
     const silent = () =>
       settle(() => {
         worker.kill();
-        reject(new Error(`the engine worker did not ${opts.what}: it sent nothing for ${timeoutMs / 1000} seconds`));
+        reject(
+          new Error(
+            `the engine worker did not ${opts.what}: it sent nothing for ${timeoutMs / 1000} seconds`,
+          ),
+        );
       });
     let timer = setTimeout(silent, timeoutMs);
     worker.onMessage((m) => {
@@ -53,33 +57,64 @@ export function requestOnce<T>(
         });
     });
     void worker.exited.then(({ code, signal }) =>
-      settle(() => reject(new Error(`the engine worker exited (${signal ?? `code ${code}`}) before it could ${opts.what}`))),
+      settle(() =>
+        reject(
+          new Error(`the engine worker exited (${signal ?? `code ${code}`}) before it could ${opts.what}`),
+        ),
+      ),
     );
   });
 }
 
 /** The doctor report of a worker (the backend it can load, with an optional override). */
-export function requestDoctorReport(worker: WorkerHandle, opts: { backend?: BackendName; timeoutMs?: number } = {}): Promise<DoctorReport> {
-  return requestOnce(worker, { type: 'info', backend: opts.backend }, (m) => (m.type === 'info' ? m.report : undefined), {
-    what: 'report',
-    timeoutMs: opts.timeoutMs,
-  });
+export function requestDoctorReport(
+  worker: WorkerHandle,
+  opts: { backend?: BackendName; timeoutMs?: number } = {},
+): Promise<DoctorReport> {
+  return requestOnce(
+    worker,
+    { type: 'info', backend: opts.backend },
+    (m) => (m.type === 'info' ? m.report : undefined),
+    {
+      what: 'report',
+      timeoutMs: opts.timeoutMs,
+    },
+  );
 }
 
 /** The wizard's dataset preview, loaded in a worker. */
-export function requestDatasetPreview(worker: WorkerHandle, data: unknown, seed: number, timeoutMs = 300_000): Promise<DatasetPreviewDto> {
-  return requestOnce(worker, { type: 'preview-dataset', data, seed }, (m) => (m.type === 'dataset-preview' ? m.preview : undefined), {
-    what: 'load the dataset preview',
-    timeoutMs,
-  });
+export function requestDatasetPreview(
+  worker: WorkerHandle,
+  data: unknown,
+  seed: number,
+  timeoutMs = 300_000,
+): Promise<DatasetPreviewDto> {
+  return requestOnce(
+    worker,
+    { type: 'preview-dataset', data, seed },
+    (m) => (m.type === 'dataset-preview' ? m.preview : undefined),
+    {
+      what: 'load the dataset preview',
+      timeoutMs,
+    },
+  );
 }
 
 /** Exports a run folder (runs/export.ts) in a worker: reading a checkpoint and encoding its tensors is the engine's work. */
-export function requestRunExport(worker: WorkerHandle, runDir: string, timeoutMs = 300_000): Promise<ExportResult> {
-  return requestOnce(worker, { type: 'export-run', runDir }, (m) => (m.type === 'export-result' ? m.result : undefined), {
-    what: 'export the run',
-    timeoutMs,
-  });
+export function requestRunExport(
+  worker: WorkerHandle,
+  runDir: string,
+  timeoutMs = 300_000,
+): Promise<ExportResult> {
+  return requestOnce(
+    worker,
+    { type: 'export-run', runDir },
+    (m) => (m.type === 'export-result' ? m.result : undefined),
+    {
+      what: 'export the run',
+      timeoutMs,
+    },
+  );
 }
 
 /**
@@ -96,10 +131,15 @@ export function requestDatasetDownload(
   worker.onMessage((m) => {
     if (m.type === 'download-progress') onProgress({ file: m.file, received: m.received, total: m.total });
   });
-  return requestOnce(worker, { type: 'download-dataset', name, cache }, (m) => (m.type === 'download-result' ? m.folder : undefined), {
-    what: `download ${name}`,
-    timeoutMs,
-  });
+  return requestOnce(
+    worker,
+    { type: 'download-dataset', name, cache },
+    (m) => (m.type === 'download-result' ? m.folder : undefined),
+    {
+      what: `download ${name}`,
+      timeoutMs,
+    },
+  );
 }
 
 /**
@@ -109,7 +149,8 @@ export function requestDatasetDownload(
  */
 export function workerOperations(launch: (what: string) => WorkerHandle, datasetCache: string) {
   return {
-    previewDataset: (data: unknown, seed: number) => requestDatasetPreview(launch('nas-studio-preview'), data, seed),
+    previewDataset: (data: unknown, seed: number) =>
+      requestDatasetPreview(launch('nas-studio-preview'), data, seed),
     exportRun: (runDir: string) => requestRunExport(launch('nas-studio-export'), runDir),
     downloadDataset: (name: string, onProgress: (p: DownloadProgress) => void) =>
       requestDatasetDownload(launch('nas-studio-download'), name, datasetCache, onProgress),

@@ -23,7 +23,10 @@ beforeAll(async () => {
       res.writeHead(404).end();
     } else if (m) {
       const from = Number(m[1]);
-      res.writeHead(206, { 'Content-Length': body.length - from, 'Content-Range': `bytes ${from}-${body.length - 1}/${body.length}` });
+      res.writeHead(206, {
+        'Content-Length': body.length - from,
+        'Content-Range': `bytes ${from}-${body.length - 1}/${body.length}`,
+      });
       res.end(body.subarray(from));
     } else {
       res.writeHead(200, { 'Content-Length': body.length });
@@ -57,7 +60,9 @@ describe('downloadFile', () => {
 
   it('a checksum mismatch removes the partial file and says so', async () => {
     const dest = join(mkdtempSync(join(tmpdir(), 'dl-')), 'f.bin');
-    await expect(downloadFile(`${base}/f.bin`, dest, '0'.repeat(32))).rejects.toThrow(/checksum mismatch .* expected MD5 0{32}, got [0-9a-f]{32}/);
+    await expect(downloadFile(`${base}/f.bin`, dest, '0'.repeat(32))).rejects.toThrow(
+      /checksum mismatch .* expected MD5 0{32}, got [0-9a-f]{32}/,
+    );
     expect(existsSync(dest)).toBe(false);
     expect(existsSync(`${dest}.part`)).toBe(false);
   });
@@ -65,6 +70,8 @@ describe('downloadFile', () => {
   it('HTTP errors and unreachable hosts give a sentence with what to do', async () => {
     const dest = join(mkdtempSync(join(tmpdir(), 'dl-')), 'f.bin');
     await expect(downloadFile(`${base}/missing`, dest, md5)).rejects.toThrow(/failed with HTTP 404/);
-    await expect(downloadFile('http://127.0.0.1:1/x', dest, md5)).rejects.toThrow(/could not download .* put it at .*f\.bin/);
+    await expect(downloadFile('http://127.0.0.1:1/x', dest, md5)).rejects.toThrow(
+      /could not download .* put it at .*f\.bin/,
+    );
   });
 });

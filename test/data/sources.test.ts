@@ -60,9 +60,13 @@ describe('bad input gets a clear error naming the file', () => {
     const dir = tmp();
     expect(() => readIdx(join(dir, 'nope.gz'))).toThrow(/nope\.gz: file not found/);
     writeFileSync(join(dir, 'bad'), Buffer.from([1, 2, 3, 4, 5, 6]));
-    expect(() => readIdx(join(dir, 'bad'))).toThrow(/bad: not an unsigned-byte IDX file \(wrong magic number\)/);
+    expect(() => readIdx(join(dir, 'bad'))).toThrow(
+      /bad: not an unsigned-byte IDX file \(wrong magic number\)/,
+    );
     writeFileSync(join(dir, 'trunc'), idxBuffer('images', 5).subarray(0, 40));
-    expect(() => readIdx(join(dir, 'trunc'))).toThrow(/trunc: expected 80 data bytes .* found 24 \(truncated\?\)/);
+    expect(() => readIdx(join(dir, 'trunc'))).toThrow(
+      /trunc: expected 80 data bytes .* found 24 \(truncated\?\)/,
+    );
     const m = join(dir, 'mismatch');
     mkdirSync(m);
     writeFileSync(join(m, 'train-images-idx3-ubyte'), idxBuffer('images', 5));
@@ -72,8 +76,13 @@ describe('bad input gets a clear error naming the file', () => {
 
   it('truncated CIFAR batch and damaged archive', async () => {
     const dir = writeCifarFolder(join(tmp(), 'c'));
-    writeFileSync(join(dir, 'data_batch_3.bin'), readFileSync(join(dir, 'data_batch_3.bin')).subarray(0, 5000));
-    await expect(loadCifar(dir, 'train')).rejects.toThrow(/data_batch_3\.bin: size 5000 bytes is not a whole number of 3073-byte CIFAR records/);
+    writeFileSync(
+      join(dir, 'data_batch_3.bin'),
+      readFileSync(join(dir, 'data_batch_3.bin')).subarray(0, 5000),
+    );
+    await expect(loadCifar(dir, 'train')).rejects.toThrow(
+      /data_batch_3\.bin: size 5000 bytes is not a whole number of 3073-byte CIFAR records/,
+    );
     const tgz = await writeCifarTarGz(join(tmp(), 'x.tar.gz'));
     writeFileSync(tgz, readFileSync(tgz).subarray(0, 200));
     await expect(loadCifar(tgz, 'train')).rejects.toThrow(/x\.tar\.gz: the archive is damaged or truncated/);
@@ -82,7 +91,9 @@ describe('bad input gets a clear error naming the file', () => {
   it('empty class folder, undecodable images (few: warning; many: error)', () => {
     const root = writeImageFolder(tmp(), { a: 2, b: 2 });
     mkdirSync(join(root, 'empty'));
-    expect(() => loadImageFolder(root, { size: 4 })).toThrow(/empty: this class folder holds no PNG or JPEG images/);
+    expect(() => loadImageFolder(root, { size: 4 })).toThrow(
+      /empty: this class folder holds no PNG or JPEG images/,
+    );
     const r2 = writeImageFolder(tmp(), { a: 3, b: 3 });
     writeFileSync(join(r2, 'a', 'broken.png'), 'not a png');
     const ok = loadImageFolder(r2, { size: 4 });

@@ -18,9 +18,13 @@ import { searchFlow } from './flows';
  */
 function electronBinary(): { path?: string; why?: string } {
   const pkg = join(root, 'node_modules', 'electron');
-  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) return { path: join(process.env.ELECTRON_OVERRIDE_DIST_PATH, 'electron') };
+  if (process.env.ELECTRON_OVERRIDE_DIST_PATH)
+    return { path: join(process.env.ELECTRON_OVERRIDE_DIST_PATH, 'electron') };
   const pathFile = join(pkg, 'path.txt');
-  if (!existsSync(pathFile)) return { why: "Electron's binary was not downloaded (no node_modules/electron/path.txt; electron fetches it from GitHub at install or first launch)" };
+  if (!existsSync(pathFile))
+    return {
+      why: "Electron's binary was not downloaded (no node_modules/electron/path.txt; electron fetches it from GitHub at install or first launch)",
+    };
   const path = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
   return existsSync(path) ? { path } : { why: `Electron's binary is missing at ${path}` };
 }
@@ -50,7 +54,9 @@ describe.skipIf(!!skipWhy)('the desktop app (Electron, under Xvfb)', () => {
     builtFile('out/main/index.js');
     mkdirSync(artifacts, { recursive: true });
     if (!process.env.DISPLAY) {
-      xvfb = spawn('/usr/bin/Xvfb', [String(display.display), '-screen', '0', '1280x1000x24'], { stdio: 'ignore' });
+      xvfb = spawn('/usr/bin/Xvfb', [String(display.display), '-screen', '0', '1280x1000x24'], {
+        stdio: 'ignore',
+      });
       await new Promise((r) => setTimeout(r, 1000));
     }
     app = await _electron.launch({
@@ -58,9 +64,12 @@ describe.skipIf(!!skipWhy)('the desktop app (Electron, under Xvfb)', () => {
       // Chromium's sandbox cannot start as root (CI containers); the renderer's own sandbox flag stays on.
       args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), join(root, 'out', 'main', 'index.js')],
       env: Object.fromEntries(
-        Object.entries({ ...process.env, DISPLAY: display.display, NAS_STUDIO_HOME: mkdtempSync(join(tmpdir(), 'nas-electron-')), NAS_STUDIO_BACKEND: 'wasm' }).filter(
-          (e): e is [string, string] => e[1] !== undefined,
-        ),
+        Object.entries({
+          ...process.env,
+          DISPLAY: display.display,
+          NAS_STUDIO_HOME: mkdtempSync(join(tmpdir(), 'nas-electron-')),
+          NAS_STUDIO_BACKEND: 'wasm',
+        }).filter((e): e is [string, string] => e[1] !== undefined),
       ),
     });
     const page = await app.firstWindow();
@@ -68,9 +77,19 @@ describe.skipIf(!!skipWhy)('the desktop app (Electron, under Xvfb)', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.setViewportSize({ width: 1280, height: 1000 });
     // The renderer sees the bridge and nothing of Node.
-    expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-    expect(await page.evaluate(() => Object.keys((window as unknown as { nasStudioBridge: object }).nasStudioBridge).sort())).toEqual(['call', 'on']);
-    await searchFlow(page, { shot: (name) => page.screenshot({ path: join(artifacts, `electron-${name}.png`), fullPage: true }), web: false, artifacts });
+    expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe(
+      'undefined',
+    );
+    expect(
+      await page.evaluate(() =>
+        Object.keys((window as unknown as { nasStudioBridge: object }).nasStudioBridge).sort(),
+      ),
+    ).toEqual(['call', 'on']);
+    await searchFlow(page, {
+      shot: (name) => page.screenshot({ path: join(artifacts, `electron-${name}.png`), fullPage: true }),
+      web: false,
+      artifacts,
+    });
     expect(errors).toEqual([]);
   }, 600_000);
 });

@@ -29,13 +29,38 @@ export interface FixtureOptions {
 }
 
 /** The epoch record's architecture part, in the chosen format, from the space's own choice points. */
-function epochArch(config: SearchConfig, rng: Rng, t: number, format: 'current' | 'legacy'): Record<string, unknown> {
+function epochArch(
+  config: SearchConfig,
+  rng: Rng,
+  t: number,
+  format: 'current' | 'legacy',
+): Record<string, unknown> {
   const space = spaceOf(config.space);
-  const weights = Object.fromEntries(space.choicePoints.map((cp) => [cp.label, rows(rng, cp.rows.length, cp.options.length, t)]));
+  const weights = Object.fromEntries(
+    space.choicePoints.map((cp) => [cp.label, rows(rng, cp.rows.length, cp.options.length, t)]),
+  );
   const genotype = space.derive(weights);
-  if (format === 'legacy') return { arch: { ops: space.choicePoints[0].options, normal: weights.normal, reduce: weights.reduce, kind: 'softmax' }, genotype };
+  if (format === 'legacy')
+    return {
+      arch: {
+        ops: space.choicePoints[0].options,
+        normal: weights.normal,
+        reduce: weights.reduce,
+        kind: 'softmax',
+      },
+      genotype,
+    };
   const arch: ArchSnapshot = Object.fromEntries(
-    space.choicePoints.map((cp) => [cp.label, { kind: 'softmax' as const, title: cp.title, rows: cp.rows, options: cp.options, values: weights[cp.label] }]),
+    space.choicePoints.map((cp) => [
+      cp.label,
+      {
+        kind: 'softmax' as const,
+        title: cp.title,
+        rows: cp.rows,
+        options: cp.options,
+        values: weights[cp.label],
+      },
+    ]),
   );
   return { arch, genotype: space.toJson(genotype), genotypeText: space.toText(genotype) };
 }
@@ -43,20 +68,62 @@ function epochArch(config: SearchConfig, rng: Rng, t: number, format: 'current' 
 /** A second phase of `n` scored samples (and a rescore of the best five), as random search logs them. */
 function candidateLines(config: SearchConfig, rng: Rng, first: number, n: number): string[] {
   const space = spaceOf(config.space);
-  const lines = [JSON.stringify({ kind: 'phase', step: first, phase: 'evaluate', title: 'score sampled architectures' })];
+  const lines = [
+    JSON.stringify({ kind: 'phase', step: first, phase: 'evaluate', title: 'score sampled architectures' }),
+  ];
   const scored: Array<{ g: unknown; score: number }> = [];
   for (let i = 0; i < n; i++) {
     const g = space.sample(rng);
     const score = 0.3 + 0.5 * rng.uniform() * (0.5 + i / (2 * n));
     scored.push({ g, score });
-    lines.push(JSON.stringify({ kind: 'step', step: first + i, epoch: 0, phase: 'evaluate', seconds: 0.2, valAcc: score }));
-    lines.push(JSON.stringify({ kind: 'candidate', step: first + i, phase: 'evaluate', round: 'sample', score, genotype: space.toJson(g), text: space.toText(g), metrics: { valAcc: score } }));
+    lines.push(
+      JSON.stringify({
+        kind: 'step',
+        step: first + i,
+        epoch: 0,
+        phase: 'evaluate',
+        seconds: 0.2,
+        valAcc: score,
+      }),
+    );
+    lines.push(
+      JSON.stringify({
+        kind: 'candidate',
+        step: first + i,
+        phase: 'evaluate',
+        round: 'sample',
+        score,
+        genotype: space.toJson(g),
+        text: space.toText(g),
+        metrics: { valAcc: score },
+      }),
+    );
   }
   scored.sort((a, b) => b.score - a.score);
   scored.slice(0, 5).forEach(({ g, score }, k) => {
     const again = score + 0.05 * (rng.uniform() - 0.5);
-    lines.push(JSON.stringify({ kind: 'step', step: first + n + k, epoch: 0, phase: 'evaluate', seconds: 0.2, valAcc: again }));
-    lines.push(JSON.stringify({ kind: 'candidate', step: first + n + k, phase: 'evaluate', round: 'rescore', score: again, genotype: space.toJson(g), text: space.toText(g), metrics: { valAcc: again } }));
+    lines.push(
+      JSON.stringify({
+        kind: 'step',
+        step: first + n + k,
+        epoch: 0,
+        phase: 'evaluate',
+        seconds: 0.2,
+        valAcc: again,
+      }),
+    );
+    lines.push(
+      JSON.stringify({
+        kind: 'candidate',
+        step: first + n + k,
+        phase: 'evaluate',
+        round: 'rescore',
+        score: again,
+        genotype: space.toJson(g),
+        text: space.toText(g),
+        metrics: { valAcc: again },
+      }),
+    );
   });
   return lines;
 }
@@ -66,21 +133,59 @@ function candidateLines(config: SearchConfig, rng: Rng, first: number, n: number
  * written directly (no search): to test that long runs' dashboards open from disk, that old runs
  * still display, and the candidates panel.
  */
-export function writeFinishedRun(root: string, id: string, steps: number, epochs: number, o: FixtureOptions = {}): string {
+export function writeFinishedRun(
+  root: string,
+  id: string,
+  steps: number,
+  epochs: number,
+  o: FixtureOptions = {},
+): string {
   const format = o.format ?? 'current';
-  const config = parseSearchConfig({ epochs, stepsPerEpoch: Math.ceil(steps / epochs), data: { source: 'synthetic' } });
+  const config = parseSearchConfig({
+    epochs,
+    stepsPerEpoch: Math.ceil(steps / epochs),
+    data: { source: 'synthetic' },
+  });
   const dir = RunDir.create(root, id, config);
   const rng = new Rng(steps);
   const perEpoch = Math.ceil(steps / epochs);
   const phase = format === 'current' ? { phase: 'search' } : {};
-  let lines: string[] = format === 'current' ? [JSON.stringify({ kind: 'phase', step: 0, phase: 'search', title: 'search' })] : [];
+  let lines: string[] =
+    format === 'current'
+      ? [JSON.stringify({ kind: 'phase', step: 0, phase: 'search', title: 'search' })]
+      : [];
   for (let s = 0; s < steps; s++) {
     const epoch = Math.floor(s / perEpoch);
     const loss = 2.3 * Math.exp(-s / (steps / 3)) + 0.1 * rng.uniform();
-    lines.push(JSON.stringify({ kind: 'step', step: s, epoch, ...phase, seconds: 0.5, trainLoss: loss, trainAcc: 1 - loss / 2.5, valLoss: loss * 1.1, valAcc: 1 - loss / 2.3, lrWeights: 0.025, lrAlpha: 3e-4, gradNorm: 1 + rng.uniform(), zeta: rng.uniform() }));
+    lines.push(
+      JSON.stringify({
+        kind: 'step',
+        step: s,
+        epoch,
+        ...phase,
+        seconds: 0.5,
+        trainLoss: loss,
+        trainAcc: 1 - loss / 2.5,
+        valLoss: loss * 1.1,
+        valAcc: 1 - loss / 2.3,
+        lrWeights: 0.025,
+        lrAlpha: 3e-4,
+        gradNorm: 1 + rng.uniform(),
+        zeta: rng.uniform(),
+      }),
+    );
     if ((s + 1) % perEpoch === 0 || s === steps - 1) {
       const t = (epoch + 1) / epochs;
-      lines.push(JSON.stringify({ kind: 'epoch', step: s, epoch, ...phase, valAcc: 0.5 + 0.4 * t, ...epochArch(config, rng, t, format) }));
+      lines.push(
+        JSON.stringify({
+          kind: 'epoch',
+          step: s,
+          epoch,
+          ...phase,
+          valAcc: 0.5 + 0.4 * t,
+          ...epochArch(config, rng, t, format),
+        }),
+      );
     }
     if (lines.length >= 5000) {
       appendFileSync(dir.metricsPath, lines.join('\n') + '\n');

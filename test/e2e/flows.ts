@@ -42,10 +42,14 @@ export async function searchFlow(
   expect(await wizard.getByRole('radio', { name: 'DARTS cells' }).isChecked()).toBe(true);
   await wizard.getByLabel('cells', { exact: true }).fill('3');
   await wizard.getByLabel('initial channels', { exact: true }).fill('4');
-  expect(await wizard.getByRole('group', { name: 'candidate operations' }).getByRole('checkbox').count()).toBe(8);
-  await expect.poll(() => wizard.getByLabel('estimate').textContent()).toMatch(
-    /M supernet parameters · ≈ \d+\.\d+ GFLOP per image forward \(\d+\.\d+ G multiply-adds\) · ≈ \d+\.\d\d GB per step/,
-  );
+  expect(
+    await wizard.getByRole('group', { name: 'candidate operations' }).getByRole('checkbox').count(),
+  ).toBe(8);
+  await expect
+    .poll(() => wizard.getByLabel('estimate').textContent())
+    .toMatch(
+      /M supernet parameters · ≈ \d+\.\d+ GFLOP per image forward \(\d+\.\d+ G multiply-adds\) · ≈ \d+\.\d\d GB per step/,
+    );
   await o.shot('04-wizard-space');
   await wizard.getByRole('button', { name: 'Next' }).click();
   // 4. Strategy: the strategies that run on DARTS cells; first-order DARTS with the paper's hyperparameters.
@@ -68,7 +72,9 @@ export async function searchFlow(
     space: { cells: 3, channels: 4 },
     data: { subset: 400 },
   });
-  await expect.poll(() => wizard.getByLabel('search summary').textContent()).toMatch(/DARTS \(first order\).*Liu et al.*DARTS 3 cells × 4 nodes, C=4/);
+  await expect
+    .poll(() => wizard.getByLabel('search summary').textContent())
+    .toMatch(/DARTS \(first order\).*Liu et al.*DARTS 3 cells × 4 nodes, C=4/);
   await o.shot('05-wizard-review');
   await wizard.getByRole('button', { name: 'Start search' }).click();
 
@@ -159,7 +165,10 @@ export async function searchFlow(
  * NAS-Bench-201 cells (or on DARTS cells), tiny, to completion; then the dashboard's per-label
  * sampling heatmap, the candidates panel and the space's own drawing.
  */
-export async function randomSearchFlow(page: Page, o: { shot: (name: string) => Promise<unknown>; space: 'nb201' | 'darts' }): Promise<void> {
+export async function randomSearchFlow(
+  page: Page,
+  o: { shot: (name: string) => Promise<unknown>; space: 'nb201' | 'darts' },
+): Promise<void> {
   await page.getByText(/Compute backend: wasm/).waitFor({ timeout: 60_000 });
   await page.getByRole('button', { name: 'New search' }).click();
   const wizard = page.getByRole('region', { name: 'new search' });
@@ -190,22 +199,38 @@ export async function randomSearchFlow(page: Page, o: { shot: (name: string) => 
   await wizard.getByLabel('steps per epoch').fill('3');
   await wizard.getByRole('button', { name: 'Next' }).click();
   const json = JSON.parse((await wizard.getByLabel('config JSON').textContent()) ?? '{}');
-  expect(json).toMatchObject({ space: { name: o.space }, strategy: { name: 'random-search', candidates: 4, scoreBatches: 1, rescoreTop: 2 }, epochs: 2 });
-  await expect.poll(() => wizard.getByLabel('search summary').textContent()).toMatch(/Random search \(4 candidates, top 2 re-scored\).*Li & Talwalkar/);
+  expect(json).toMatchObject({
+    space: { name: o.space },
+    strategy: { name: 'random-search', candidates: 4, scoreBatches: 1, rescoreTop: 2 },
+    epochs: 2,
+  });
+  await expect
+    .poll(() => wizard.getByLabel('search summary').textContent())
+    .toMatch(/Random search \(4 candidates, top 2 re-scored\).*Li & Talwalkar/);
   await wizard.getByRole('button', { name: 'Start search' }).click();
 
   const dash = page.getByRole('region', { name: 'run dashboard' });
   await dash.waitFor({ timeout: 30_000 });
   // This run's own status (the runs list holds earlier runs too).
-  await expect.poll(() => dash.locator('h2 small').textContent(), { timeout: 240_000, interval: 1000 }).toBe('completed');
+  await expect
+    .poll(() => dash.locator('h2 small').textContent(), { timeout: 240_000, interval: 1000 })
+    .toBe('completed');
   // Phase 2's candidates: 4 sampled and 2 re-scored, charted and listed.
   const candidates = dash.getByRole('region', { name: 'candidates' });
   await candidates.waitFor({ timeout: 60_000 });
-  await expect.poll(async () => (await candidates.getByRole('table', { name: 'top candidates' }).getByRole('row').count()) - 1, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(
+      async () =>
+        (await candidates.getByRole('table', { name: 'top candidates' }).getByRole('row').count()) - 1,
+      { timeout: 30_000 },
+    )
+    .toBeGreaterThanOrEqual(2);
   // Phase 1's sampling frequencies per label, on the 0–1 scale.
   const label = o.space === 'nb201' ? 'cell' : 'normal cell';
   await dash.getByRole('img', { name: `${label} sampling frequency heatmap` }).waitFor({ timeout: 30_000 });
-  await expect.poll(() => dash.getByLabel('architecture text').textContent()).toMatch(o.space === 'nb201' ? /^\|[a-z_0-9]+~0\|\+\|/ : /^Genotype\(normal=\[/);
+  await expect
+    .poll(() => dash.getByLabel('architecture text').textContent())
+    .toMatch(o.space === 'nb201' ? /^\|[a-z_0-9]+~0\|\+\|/ : /^Genotype\(normal=\[/);
   if (o.space === 'nb201') await dash.getByRole('img', { name: 'cell diagram' }).waitFor({ timeout: 30_000 });
   await o.shot(`rs-${o.space}-3-dashboard`);
 }

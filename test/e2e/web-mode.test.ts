@@ -14,7 +14,8 @@ import { randomSearchFlow, searchFlow } from './flows';
  * to test-artifacts/.
  */
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-if (!CHROMIUM) console.warn('web-mode e2e skipped: no Chromium at /usr/bin/chromium (apt-get install chromium)');
+if (!CHROMIUM)
+  console.warn('web-mode e2e skipped: no Chromium at /usr/bin/chromium (apt-get install chromium)');
 const artifacts = join(root, 'test-artifacts');
 
 describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
@@ -22,7 +23,8 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
   let url = '';
   let browser: Browser;
   const runsRoot = mkdtempSync(join(tmpdir(), 'nas-e2e-'));
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `web-${name}.png`), fullPage: true });
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: join(artifacts, `web-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
     builtFile('out/node/cli.js');
@@ -80,10 +82,28 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     await page.goto(url);
     await page.getByRole('button', { name: big }).click();
     const t0 = Date.now();
-    await page.waitForFunction(() => document.querySelector('[aria-label="loss chart"]')?.getAttribute('data-rendered-points') === '200000', undefined, { timeout: 120_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[aria-label="loss chart"]')?.getAttribute('data-rendered-points') ===
+        '200000',
+      undefined,
+      { timeout: 120_000 },
+    );
     const seconds = (Date.now() - t0) / 1000;
     // Reported, not asserted: a test never asserts on time.
-    writeFileSync(join(artifacts, 'finished-run-100k-open.json'), JSON.stringify({ steps: 100_000, pointsDrawn: 200_000, secondsToChartDrawn: seconds, date: new Date().toISOString() }, null, 2));
+    writeFileSync(
+      join(artifacts, 'finished-run-100k-open.json'),
+      JSON.stringify(
+        {
+          steps: 100_000,
+          pointsDrawn: 200_000,
+          secondsToChartDrawn: seconds,
+          date: new Date().toISOString(),
+        },
+        null,
+        2,
+      ),
+    );
     console.log(`dashboard of a 100k-step run: loss chart drawn ${seconds.toFixed(2)} s after the click`);
     await page.getByText('Architecture after epoch 20').waitFor();
     await shot(page, '10-finished-100k');
@@ -97,19 +117,36 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     await page.getByRole('heading', { name: new RegExp(`Run ${small}`) }).waitFor();
     await page.getByText('Architecture after epoch 3').waitFor();
     await dash.getByRole('img', { name: 'reduction cell softmax(α) heatmap' }).waitFor();
-    await page.waitForFunction(() => document.querySelector('[aria-label="normal cell entropy chart"]')?.getAttribute('data-rendered-points') === String(14 * 3), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('[aria-label="normal cell entropy chart"]')
+          ?.getAttribute('data-rendered-points') === String(14 * 3),
+      undefined,
+      { timeout: 30_000 },
+    );
     await expect.poll(() => dash.getByLabel('architecture text').textContent()).toMatch(/^Genotype\(normal=/);
     await shot(page, '10b-legacy-run');
 
     await page.getByLabel(`compare ${big}`).check();
     await page.getByLabel(`compare ${small}`).check();
     const comparison = page.getByRole('region', { name: 'run comparison' });
-    await page.waitForFunction(() => document.querySelector('[aria-label="compared validation loss chart"]')?.getAttribute('data-rendered-points') === '100300', undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('[aria-label="compared validation loss chart"]')
+          ?.getAttribute('data-rendered-points') === '100300',
+      undefined,
+      { timeout: 60_000 },
+    );
     await expect.poll(() => comparison.textContent()).toMatch(/Comparing 2 runs/);
     await shot(page, '11-compare');
 
     page.once('dialog', (d) => void d.accept());
-    await page.getByRole('row', { name: new RegExp(small) }).getByRole('button', { name: 'Delete' }).click();
+    await page
+      .getByRole('row', { name: new RegExp(small) })
+      .getByRole('button', { name: 'Delete' })
+      .click();
     await page.getByRole('button', { name: small }).waitFor({ state: 'detached' });
     expect(existsSync(join(runsRoot, small))).toBe(false);
     expect(errors).toEqual([]);
@@ -126,10 +163,26 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     await panel.waitFor({ timeout: 30_000 });
     await expect.poll(() => panel.textContent()).toMatch(/65 scored/);
     expect(await panel.getByRole('table', { name: 'top candidates' }).getByRole('row').count()).toBe(11); // header + 10
-    await page.waitForFunction(() => document.querySelector('[aria-label="candidate scores chart"]')?.getAttribute('data-rendered-points') === '65', undefined, { timeout: 30_000 });
-    await expect.poll(() => page.getByLabel('progress').textContent()).toMatch(/phase 2: score sampled architectures/);
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('[aria-label="candidate scores chart"]')
+          ?.getAttribute('data-rendered-points') === '65',
+      undefined,
+      { timeout: 30_000 },
+    );
+    await expect
+      .poll(() => page.getByLabel('progress').textContent())
+      .toMatch(/phase 2: score sampled architectures/);
     // The strategy's declared metric groups, and an undeclared key (zeta) under "other metrics".
-    for (const chart of ['loss chart', 'accuracy chart', 'learning rate chart', 'gradient norm chart', 'other metrics chart']) await page.getByRole('img', { name: chart, exact: true }).waitFor();
+    for (const chart of [
+      'loss chart',
+      'accuracy chart',
+      'learning rate chart',
+      'gradient norm chart',
+      'other metrics chart',
+    ])
+      await page.getByRole('img', { name: chart, exact: true }).waitFor();
     await shot(page, '13-candidates');
     expect(errors).toEqual([]);
   });
@@ -154,12 +207,25 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     await wizard.getByLabel('epochs').fill('2');
     expect(await wizard.getByRole('button', { name: 'Next' }).isDisabled()).toBe(false);
     await wizard.getByRole('button', { name: 'Next' }).click();
-    await wizard.getByLabel('load config file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ space: { cells: -1 } })) });
+    await wizard.getByLabel('load config file').setInputFiles({
+      name: 'bad.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ space: { cells: -1 } })),
+    });
     // The note follows the file's asynchronous read: polled, as one read can come before it.
-    await expect.poll(() => wizard.getByLabel('review note').textContent()).toMatch(/bad\.json is not a valid search configuration:\s*space\.cells: /);
-    await wizard.getByLabel('load config file').setInputFiles({ name: 'good.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ epochs: 7, space: { cells: 4 } })) });
+    await expect
+      .poll(() => wizard.getByLabel('review note').textContent())
+      .toMatch(/bad\.json is not a valid search configuration:\s*space\.cells: /);
+    await wizard.getByLabel('load config file').setInputFiles({
+      name: 'good.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify({ epochs: 7, space: { cells: 4 } })),
+    });
     await expect.poll(() => wizard.getByLabel('review note').textContent()).toBe('Loaded good.json.');
-    expect(JSON.parse((await wizard.getByLabel('config JSON').textContent()) ?? '{}')).toMatchObject({ epochs: 7, space: { cells: 4, channels: 16 } });
+    expect(JSON.parse((await wizard.getByLabel('config JSON').textContent()) ?? '{}')).toMatchObject({
+      epochs: 7,
+      space: { cells: 4, channels: 16 },
+    });
   });
 
   it('a page without the token gets nothing', async () => {

@@ -14,7 +14,10 @@ const report = await chooseBackend({ prefer: 'wasm' });
 const rng = new Rng(7);
 const normal = (shape: number[]) => {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal()),
+    shape,
+  );
 };
 const x = normal([4, 12, 12, 16]);
 const w = normal([3, 3, 16, 24]);
@@ -26,9 +29,20 @@ const bytes = (t: tf.Tensor) => Buffer.from((t.dataSync() as Float32Array).buffe
 // forward and backward, max-pool gradient — 8 channels, so the SIMD paths take them.
 const bn = new BatchNorm(8, false);
 const g = (a: tf.Tensor4D, b: tf.Tensor4D) =>
-  tf.maxPool(bn.forward(tf.depthwiseConv2d(a, b, 1, 'same'), { training: true }) as tf.Tensor4D, 3, 1, 'same').square().sum();
+  tf
+    .maxPool(bn.forward(tf.depthwiseConv2d(a, b, 1, 'same'), { training: true }) as tf.Tensor4D, 3, 1, 'same')
+    .square()
+    .sum();
 const simd = tf.grads(g as (...t: tf.Tensor[]) => tf.Tensor)([normal([2, 9, 9, 8]), normal([3, 3, 8, 1])]);
 const simdKernels = report.attempts.find((a) => a.ok)?.detail.includes('SIMD kernels: ') ?? false;
 console.log(
-  JSON.stringify({ chosen: report.chosen, device: report.device, y: bytes(y), dx: bytes(dx), dw: bytes(dw), simd: simd.map(bytes).join(','), simdKernels }),
+  JSON.stringify({
+    chosen: report.chosen,
+    device: report.device,
+    y: bytes(y),
+    dx: bytes(dx),
+    dw: bytes(dw),
+    simd: simd.map(bytes).join(','),
+    simdKernels,
+  }),
 );

@@ -24,11 +24,15 @@ interface ProbeOutput {
 
 /** Runs the probe in its own process (the thread pool is per process) with `threads` wasm threads. */
 async function probe(threads: number): Promise<ProbeOutput> {
-  const { stdout } = await run(process.execPath, ['scripts/run-ts.mjs', 'test/engine/wasm-threads-probe.ts'], {
-    env: { ...process.env, NAS_STUDIO_WASM_THREADS: String(threads), NAS_STUDIO_BACKEND: '' },
-    // No process.exit in the probe: if a pthread worker kept it alive, this would time out.
-    timeout: 60_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['scripts/run-ts.mjs', 'test/engine/wasm-threads-probe.ts'],
+    {
+      env: { ...process.env, NAS_STUDIO_WASM_THREADS: String(threads), NAS_STUDIO_BACKEND: '' },
+      // No process.exit in the probe: if a pthread worker kept it alive, this would time out.
+      timeout: 60_000,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').pop()!) as ProbeOutput;
 }
 
@@ -40,7 +44,9 @@ describe('wasm threads', () => {
     expect(wasmThreadCount({}, 1)).toBe(1);
     expect(wasmThreadCount({ NAS_STUDIO_WASM_THREADS: '3' }, 2)).toBe(3);
     expect(wasmThreadCount({ NAS_STUDIO_WASM_THREADS: '' }, 8)).toBe(4);
-    expect(() => wasmThreadCount({ NAS_STUDIO_WASM_THREADS: 'two' }, 2)).toThrow(/NAS_STUDIO_WASM_THREADS: expected a whole number from 1 to 64, got 'two'/);
+    expect(() => wasmThreadCount({ NAS_STUDIO_WASM_THREADS: 'two' }, 2)).toThrow(
+      /NAS_STUDIO_WASM_THREADS: expected a whole number from 1 to 64, got 'two'/,
+    );
     expect(() => wasmThreadCount({ NAS_STUDIO_WASM_THREADS: '0' }, 2)).toThrow(/got '0'/);
   });
 
@@ -80,11 +86,18 @@ describe('wasm threads in a run worker', () => {
       data: { source: 'synthetic', synthetic: { size: 32, imageSize: 8, channels: 3, classes: 4 } },
     });
     m.create(config, 't');
-    const ended = new Promise<string>((resolve) => m.on('status', (id: string, s: string) => id === 't' && s !== 'queued' && s !== 'running' && resolve(s)));
+    const ended = new Promise<string>((resolve) =>
+      m.on(
+        'status',
+        (id: string, s: string) => id === 't' && s !== 'queued' && s !== 'running' && resolve(s),
+      ),
+    );
     m.enqueue('t');
     expect(await ended).toBe('completed');
     expect(m.dir('t').readStatus()).toMatchObject({ status: 'completed', backend: 'wasm' });
-    expect(readFileSync(m.dir('t').logPath, 'utf8')).toMatch(/backend: wasm on CPU through WebAssembly \((no )?SIMD, 2 threads\)/);
+    expect(readFileSync(m.dir('t').logPath, 'utf8')).toMatch(
+      /backend: wasm on CPU through WebAssembly \((no )?SIMD, 2 threads\)/,
+    );
     // Then the manager ends the worker, which exits cleanly with its pthread workers.
     expect(await handles[0].exited).toMatchObject({ code: 0 });
   });

@@ -124,29 +124,62 @@ describe('nas-studio CLI', () => {
   });
 
   it('--version, and list --json with what each run is', () => {
-    expect(cli(['--version']).trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+    expect(cli(['--version']).trim()).toBe(
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'nas-cli-'));
     const runs = join(dir, 'runs');
     expect(JSON.parse(cli(['list', '--json', '--runs', runs]))).toEqual([]);
-    const out = execFileSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'search', '--config', join(root, 'examples', 'smoke', 'random-search-nb201.json'), '--runs', runs, '--name', 'rs'], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const out = execFileSync(
+      process.execPath,
+      [
+        join(root, 'bin', 'nas-studio.mjs'),
+        'search',
+        '--config',
+        join(root, 'examples', 'smoke', 'random-search-nb201.json'),
+        '--runs',
+        runs,
+        '--name',
+        'rs',
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     expect(JSON.parse(out).format).toBe('nas-studio.nb201-arch');
     const [run] = JSON.parse(cli(['list', '--json', '--runs', runs]));
-    expect(run).toMatchObject({ id: 'rs', status: 'completed', strategy: expect.stringMatching(/^Random search/), space: expect.stringMatching(/^NAS-Bench-201/) });
+    expect(run).toMatchObject({
+      id: 'rs',
+      status: 'completed',
+      strategy: expect.stringMatching(/^Random search/),
+      space: expect.stringMatching(/^NAS-Bench-201/),
+    });
   });
 
   it('without a terminal, search prints plain progress lines with the phase and an ETA', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nas-cli-'));
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'search', '--config', join(root, 'examples', 'smoke', 'random-search-darts.json'), '--runs', join(dir, 'runs')], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(root, 'bin', 'nas-studio.mjs'),
+        'search',
+        '--config',
+        join(root, 'examples', 'smoke', 'random-search-darts.json'),
+        '--runs',
+        join(dir, 'runs'),
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(0);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('step '));
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(lines.at(-1)).toMatch(/^step (\d+)\/\1 \(100\.0%\) · phase 2\/2 evaluate · epoch 1 · score [\d.]+ .* · ETA 0s$/);
+    expect(lines.at(-1)).toMatch(
+      /^step (\d+)\/\1 \(100\.0%\) · phase 2\/2 evaluate · epoch 1 · score [\d.]+ .* · ETA 0s$/,
+    );
   });
 });

@@ -17,10 +17,13 @@ function jsFiles(dir: string): string[] {
 }
 
 /** Module specifiers that load tfjs or wabt: static and dynamic imports, re-exports, require and require.resolve. */
-const LOADS_TFJS = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire(?:\.resolve)?\s*\(\s*)["'`](@tensorflow\/[^"'`]*|wabt(?:\/[^"'`]*)?)["'`]/g;
+const LOADS_TFJS =
+  /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire(?:\.resolve)?\s*\(\s*)["'`](@tensorflow\/[^"'`]*|wabt(?:\/[^"'`]*)?)["'`]/g;
 
 function tfjsImports(dir: string): string[] {
-  return jsFiles(dir).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(LOADS_TFJS)].map((m) => `${f.slice(root.length + 1)}: ${m[1]}`));
+  return jsFiles(dir).flatMap((f) =>
+    [...readFileSync(f, 'utf8').matchAll(LOADS_TFJS)].map((m) => `${f.slice(root.length + 1)}: ${m[1]}`),
+  );
 }
 
 describe('the built Electron main bundle', () => {
@@ -42,13 +45,17 @@ describe('the built Electron main bundle', () => {
 
   it('the check finds them where they belong: the engine worker bundle loads tfjs', () => {
     builtFile('out/node/worker.js');
-    expect(tfjsImports(join(root, 'out', 'node')).some((i) => i.endsWith('@tensorflow/tfjs-core'))).toBe(true);
+    expect(tfjsImports(join(root, 'out', 'node')).some((i) => i.endsWith('@tensorflow/tfjs-core'))).toBe(
+      true,
+    );
   });
 
   it('the renderer bundle has no tfjs inside either (it bundles its dependencies, so it is searched for tfjs-core itself)', () => {
     builtFile('out/renderer/index.html');
     // An error message of tfjs-core's Tensor class: in any bundle that includes tfjs-core, minified or not.
-    const withTfjs = jsFiles(join(root, 'out', 'renderer')).filter((f) => readFileSync(f, 'utf8').includes('Tensor is disposed'));
+    const withTfjs = jsFiles(join(root, 'out', 'renderer')).filter((f) =>
+      readFileSync(f, 'utf8').includes('Tensor is disposed'),
+    );
     expect(withTfjs).toEqual([]);
   });
 });

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, isPermissionAllowed, isTrustedSenderUrl, windowOptions } from '../../src/main/security';
+import {
+  CONTENT_SECURITY_POLICY,
+  isPermissionAllowed,
+  isTrustedSenderUrl,
+  windowOptions,
+} from '../../src/main/security';
 import { root } from './built';
 
 describe('Electron security policy (no Electron binary needed)', () => {
@@ -35,7 +40,8 @@ describe('Electron security policy (no Electron binary needed)', () => {
 
   it('grants no permission but clipboard writing', () => {
     expect(isPermissionAllowed('clipboard-sanitized-write')).toBe(true);
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen']) expect(isPermissionAllowed(p)).toBe(false);
+    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'fullscreen'])
+      expect(isPermissionAllowed(p)).toBe(false);
   });
 
   it('main registers no IPC handler without the sender check', () => {

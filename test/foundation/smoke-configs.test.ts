@@ -15,21 +15,36 @@ const files = readdirSync(folder).filter((f) => f.endsWith('.json'));
 describe('smoke configs run end to end with nas-studio search --config', () => {
   it('there is one for every strategy on every space it declares', () => {
     const spaces = SPACE_SPECS.map((s) => s.name as string);
-    const want = STRATEGY_SPECS.flatMap((s) => s.spaces.filter((sp) => spaces.includes(sp)).map((sp) => `${s.name}-${sp}.json`));
+    const want = STRATEGY_SPECS.flatMap((s) =>
+      s.spaces.filter((sp) => spaces.includes(sp)).map((sp) => `${s.name}-${sp}.json`),
+    );
     expect(want.length).toBeGreaterThanOrEqual(2);
     for (const f of want) expect(files).toContain(f);
   });
 
   it('nas-studio strategies --json lists the registered strategies and spaces, and which spaces each strategy runs on', () => {
     builtFile('out/node/cli.js');
-    const out = execFileSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'strategies', '--json'], { cwd: root, encoding: 'utf8' });
-    const r = JSON.parse(out) as { strategies: Array<{ name: string; spaces: string[]; config: { properties: Record<string, { title?: string }> } }>; spaces: Array<{ name: string; strategies: string[] }> };
+    const out = execFileSync(
+      process.execPath,
+      [join(root, 'bin', 'nas-studio.mjs'), 'strategies', '--json'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    const r = JSON.parse(out) as {
+      strategies: Array<{
+        name: string;
+        spaces: string[];
+        config: { properties: Record<string, { title?: string }> };
+      }>;
+      spaces: Array<{ name: string; strategies: string[] }>;
+    };
     expect(r.strategies.map((s) => s.name)).toEqual(STRATEGY_SPECS.map((s) => s.name));
     expect(r.spaces.map((s) => s.name)).toEqual(SPACE_SPECS.map((s) => s.name));
     const rs = r.strategies.find((s) => s.name === 'random-search')!;
     expect(rs.spaces).toContain('darts');
     expect(rs.config.properties.candidates.title).toBe('candidates sampled');
-    expect(r.spaces.find((s) => s.name === 'darts')!.strategies).toEqual(expect.arrayContaining(['darts', 'random-search']));
+    expect(r.spaces.find((s) => s.name === 'darts')!.strategies).toEqual(
+      expect.arrayContaining(['darts', 'random-search']),
+    );
   });
 
   for (const file of files) {
@@ -38,20 +53,36 @@ describe('smoke configs run end to end with nas-studio search --config', () => {
       expect(file).toBe(`${config.strategy.name}-${config.space.name}.json`);
       builtFile('out/node/cli.js');
       const runs = mkdtempSync(join(tmpdir(), 'nas-smoke-'));
-      execFileSync(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'search', '--config', join(folder, file), '--runs', runs, '--name', 'smoke'], {
-        cwd: root,
-        encoding: 'utf8',
-        // The default backend choice, as a user gets it (wasm here).
-        env: process.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      execFileSync(
+        process.execPath,
+        [
+          join(root, 'bin', 'nas-studio.mjs'),
+          'search',
+          '--config',
+          join(folder, file),
+          '--runs',
+          runs,
+          '--name',
+          'smoke',
+        ],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          // The default backend choice, as a user gets it (wasm here).
+          env: process.env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const run = join(runs, 'smoke');
       expect(JSON.parse(readFileSync(join(run, 'status.json'), 'utf8')).status).toBe('completed');
       // The architecture file validates against the space.
       const space = spaceOf(config.space);
       const arch = space.fromJson(readFileSync(join(run, 'exports', 'genotype.json'), 'utf8'), file);
       expect(space.toText(arch).length).toBeGreaterThan(0);
-      const records = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const records = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(records.filter((r) => r.kind === 'step').length).toBeGreaterThan(0);
       const phases = new Set(records.filter((r) => r.kind === 'step').map((r) => r.phase));
       expect(phases.size).toBeGreaterThanOrEqual(1);

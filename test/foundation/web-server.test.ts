@@ -29,7 +29,10 @@ beforeAll(async () => {
     doctor: async () => ({ node: process.versions.node }) as unknown as DoctorReport,
     settings: { get: () => SettingsSchema.parse({}), set: () => SettingsSchema.parse({}) },
     // As `nas-studio serve` wires them: previews and exports in the built worker.
-    ...workerOperations(() => WorkerClient.launcher(worker)(process.env), mkdtempSync(join(tmpdir(), 'nas-web-cache-'))),
+    ...workerOperations(
+      () => WorkerClient.launcher(worker)(process.env),
+      mkdtempSync(join(tmpdir(), 'nas-web-cache-')),
+    ),
     emit: (name, payload) => events.emit('event', name, payload),
   });
   web = await startWebServer({ service, events, runs, staticDir });
@@ -40,7 +43,8 @@ afterAll(() => web.close());
 const base = () => web.url.split('/?')[0];
 const auth = () => ({ Authorization: `Bearer ${web.token}` });
 /** One API call as the renderer makes it in web mode. */
-const call = (method: string, ...args: unknown[]) => fetch(`${base()}/api/call/${method}`, { method: 'POST', headers: auth(), body: JSON.stringify(args) });
+const call = (method: string, ...args: unknown[]) =>
+  fetch(`${base()}/api/call/${method}`, { method: 'POST', headers: auth(), body: JSON.stringify(args) });
 const result = async (method: string, ...args: unknown[]) => {
   const r = await call(method, ...args);
   const body = await r.json();
@@ -57,16 +61,26 @@ describe('web mode server', () => {
 
   it('refuses requests without the token or with a wrong one', async () => {
     expect((await fetch(`${base()}/api/call/listRuns`, { method: 'POST', body: '[]' })).status).toBe(401);
-    expect((await fetch(`${base()}/api/call/listRuns?token=nope`, { method: 'POST', body: '[]' })).status).toBe(401);
+    expect(
+      (await fetch(`${base()}/api/call/listRuns?token=nope`, { method: 'POST', body: '[]' })).status,
+    ).toBe(401);
     expect((await fetch(`${base()}/api/events`)).status).toBe(401);
     expect((await fetch(`${base()}/`)).status).toBe(401);
     expect((await fetch(web.url)).status).toBe(200);
   });
 
   it('refuses requests from other origins even with the token', async () => {
-    const r = await fetch(`${base()}/api/call/listRuns`, { method: 'POST', body: '[]', headers: { ...auth(), Origin: 'http://evil.example' } });
+    const r = await fetch(`${base()}/api/call/listRuns`, {
+      method: 'POST',
+      body: '[]',
+      headers: { ...auth(), Origin: 'http://evil.example' },
+    });
     expect(r.status).toBe(403);
-    const ok = await fetch(`${base()}/api/call/listRuns`, { method: 'POST', body: '[]', headers: { ...auth(), Origin: base() } });
+    const ok = await fetch(`${base()}/api/call/listRuns`, {
+      method: 'POST',
+      body: '[]',
+      headers: { ...auth(), Origin: base() },
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -88,7 +102,11 @@ describe('web mode server', () => {
   });
 
   it('previews a dataset as the search will split it', async () => {
-    const p = await result('previewDataset', { source: 'synthetic', synthetic: { size: 40, imageSize: 8, channels: 3, classes: 4 } }, 3);
+    const p = await result(
+      'previewDataset',
+      { source: 'synthetic', synthetic: { size: 40, imageSize: 8, channels: 3, classes: 4 } },
+      3,
+    );
     expect(p.classNames).toHaveLength(4);
     expect(p.imageShape).toEqual([8, 8, 3]);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -127,14 +145,25 @@ describe('web mode server', () => {
     expect(text).toContain('"epochEnded":true');
     const runs = await result('listRuns');
     const run = runs.find((r: { id: string }) => r.id === id);
-    expect(run).toMatchObject({ status: 'completed', step: 2, backend: 'cpu', strategy: 'DARTS (first order)', epochs: 1 });
+    expect(run).toMatchObject({
+      status: 'completed',
+      step: 2,
+      backend: 'cpu',
+      strategy: 'DARTS (first order)',
+      epochs: 1,
+    });
     expect(run.dataset).toMatch(/^synthetic 8×8×3/);
     expect(run.bestValAcc).toBeGreaterThanOrEqual(0);
     expect(run.elapsedSeconds).toBeGreaterThan(0);
 
     // Export: genotype and weights from the newest checkpoint, downloadable with the token.
     const exported = await result('exportRun', id);
-    expect(exported.files.map((f: { name: string }) => f.name)).toEqual(['genotype.json', 'genotype.txt', 'supernet.safetensors', 'alpha.safetensors']);
+    expect(exported.files.map((f: { name: string }) => f.name)).toEqual([
+      'genotype.json',
+      'genotype.txt',
+      'supernet.safetensors',
+      'alpha.safetensors',
+    ]);
     const genotype = await fetch(`${base()}/api/runs/${id}/exports/genotype.json`, { headers: auth() });
     expect(genotype.status).toBe(200);
     expect((await genotype.json()).normal).toHaveLength(4);

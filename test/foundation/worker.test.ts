@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorkerClient } from '../../src/worker/client';
 import type { WorkerMessage } from '../../src/shared/protocol';
-import { requestDatasetDownload, requestDatasetPreview, requestDoctorReport, requestRunExport } from '../../src/worker/requests';
+import {
+  requestDatasetDownload,
+  requestDatasetPreview,
+  requestDoctorReport,
+  requestRunExport,
+} from '../../src/worker/requests';
 import { DoctorReportSchema } from '../../src/shared/doctor';
 import { RunDir } from '../../src/runs/run-dir';
 import { parseSearchConfig } from '../../src/shared/search-config';
@@ -71,20 +76,39 @@ describe('the built engine worker, forked with child_process', () => {
   it('loads the wizard dataset preview in the worker, and passes its error sentence on for bad settings', async () => {
     const launch = WorkerClient.launcher(builtFile('out/node/worker.js'));
     const handle = launch(process.env);
-    const preview = await requestDatasetPreview(handle, { source: 'synthetic', synthetic: { size: 40, imageSize: 8, channels: 3, classes: 4 } }, 3);
+    const preview = await requestDatasetPreview(
+      handle,
+      { source: 'synthetic', synthetic: { size: 40, imageSize: 8, channels: 3, classes: 4 } },
+      3,
+    );
     expect(preview.classNames).toHaveLength(4);
     expect(preview.imageShape).toEqual([8, 8, 3]);
-    expect(preview.counts.searchTrain.reduce((a, b) => a + b, 0) + preview.counts.searchVal.reduce((a, b) => a + b, 0)).toBe(40);
+    expect(
+      preview.counts.searchTrain.reduce((a, b) => a + b, 0) +
+        preview.counts.searchVal.reduce((a, b) => a + b, 0),
+    ).toBe(40);
     expect(await handle.exited).toEqual({ code: 0, signal: null });
-    await expect(requestDatasetPreview(launch(process.env), { source: 'path' }, 3)).rejects.toThrow(/^Invalid dataset settings:/);
+    await expect(requestDatasetPreview(launch(process.env), { source: 'path' }, 3)).rejects.toThrow(
+      /^Invalid dataset settings:/,
+    );
   });
 
   it('exports runs and downloads datasets for the Electron main, which loads no engine: refusals come back as sentences', async () => {
     const launch = WorkerClient.launcher(builtFile('out/node/worker.js'));
-    const dir = RunDir.create(mkdtempSync(join(tmpdir(), 'nas-worker-export-')), 'fresh', parseSearchConfig({ data: { source: 'default' } }));
-    await expect(requestRunExport(launch(process.env), dir.path)).rejects.toThrow(/^run fresh has no checkpoint yet: export works once/);
+    const dir = RunDir.create(
+      mkdtempSync(join(tmpdir(), 'nas-worker-export-')),
+      'fresh',
+      parseSearchConfig({ data: { source: 'default' } }),
+    );
+    await expect(requestRunExport(launch(process.env), dir.path)).rejects.toThrow(
+      /^run fresh has no checkpoint yet: export works once/,
+    );
     const cache = mkdtempSync(join(tmpdir(), 'nas-worker-cache-'));
-    await expect(requestDatasetDownload(launch(process.env), 'imagenet-1k', cache, () => {})).rejects.toThrow(/^unknown dataset 'imagenet-1k'; choose one of cifar-10/);
-    await expect(requestDatasetDownload(launch(process.env), '../x', cache, () => {})).rejects.toThrow(/^malformed message: name: not a dataset name/);
+    await expect(requestDatasetDownload(launch(process.env), 'imagenet-1k', cache, () => {})).rejects.toThrow(
+      /^unknown dataset 'imagenet-1k'; choose one of cifar-10/,
+    );
+    await expect(requestDatasetDownload(launch(process.env), '../x', cache, () => {})).rejects.toThrow(
+      /^malformed message: name: not a dataset name/,
+    );
   });
 });

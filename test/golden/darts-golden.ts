@@ -56,8 +56,14 @@ export async function recordGolden(order: 'first' | 'second'): Promise<GoldenRec
   }
   const st = session.strategy.getState();
   const alpha: Record<string, number[]> = {};
-  for (const [k, t] of Object.entries(st.tensors)) if (k.startsWith('alpha.')) alpha[k] = Array.from(t.dataSync());
-  const rec = { losses, alpha, weightsSha256: tensorChecksum(session.network.namedState()), genotype: session.strategy.derive() };
+  for (const [k, t] of Object.entries(st.tensors))
+    if (k.startsWith('alpha.')) alpha[k] = Array.from(t.dataSync());
+  const rec = {
+    losses,
+    alpha,
+    weightsSha256: tensorChecksum(session.network.namedState()),
+    genotype: session.strategy.derive(),
+  };
   session.dispose();
   return rec;
 }

@@ -15,7 +15,10 @@ export function expectSameState(a: ReturnType<typeof finalState>, b: ReturnType<
   expect(b.step).toBe(a.step);
   expect(Object.keys(b.tensors).sort()).toEqual(Object.keys(a.tensors).sort());
   for (const name of Object.keys(a.tensors)) {
-    expect(Buffer.from(b.tensors[name].data.buffer).equals(Buffer.from(a.tensors[name].data.buffer)), name).toBe(true);
+    expect(
+      Buffer.from(b.tensors[name].data.buffer).equals(Buffer.from(a.tensors[name].data.buffer)),
+      name,
+    ).toBe(true);
   }
   expect(b.metrics).toEqual(a.metrics);
 }

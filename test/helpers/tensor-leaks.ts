@@ -8,7 +8,11 @@ import type { SearchSession } from '../../src/engine/search/session';
  * In the first phase a weight gets its momentum buffer the first time its path is sampled: that is
  * state, not a leak, so SGD buffers are counted apart there.
  */
-export function expectFlatTensorsInBothPhases(s: SearchSession<unknown>, lastPhase: string, steps = 20): void {
+export function expectFlatTensorsInBothPhases(
+  s: SearchSession<unknown>,
+  lastPhase: string,
+  steps = 20,
+): void {
   const buffers = () => Object.keys(s.strategy.getState().tensors).filter((k) => k.startsWith('sgd.')).length;
   const live = () => tf.memory().numTensors - buffers();
   s.runStep();

@@ -8,7 +8,9 @@ describe('writeFileAtomic (run files)', () => {
   it('an unwritable folder gives a clear error and keeps the previous file intact', () => {
     if (process.getuid?.() === 0) {
       // root ignores permission bits; use a missing folder instead, which fails the same way.
-      expect(() => writeFileAtomic(join(tmpdir(), 'no-such-dir-nas', 'status.json'), '{}')).toThrow(/Could not write .*status\.json: the folder does not exist/);
+      expect(() => writeFileAtomic(join(tmpdir(), 'no-such-dir-nas', 'status.json'), '{}')).toThrow(
+        /Could not write .*status\.json: the folder does not exist/,
+      );
       return;
     }
     const dir = mkdtempSync(join(tmpdir(), 'nas-ro-'));

@@ -58,7 +58,8 @@ describe('crash safety', () => {
       expect(() => loadLatestCheckpoint(run.checkpointsDir)).not.toThrow();
       if (s.status === 'completed') break;
     }
-    if (run.readStatus().status !== 'completed') expect(await executeRun(run, { resume: true })).toBe('completed');
+    if (run.readStatus().status !== 'completed')
+      expect(await executeRun(run, { resume: true })).toBe('completed');
 
     const ref = RunDir.create(root, 'ref', config);
     await executeRun(ref, { resume: false });
@@ -67,7 +68,10 @@ describe('crash safety', () => {
     const b = last(run);
     expect(b.step).toBe(a.step);
     for (const name of Object.keys(a.snap.tensors))
-      expect(Buffer.from(b.snap.tensors[name].data.buffer).equals(Buffer.from(a.snap.tensors[name].data.buffer)), name).toBe(true);
+      expect(
+        Buffer.from(b.snap.tensors[name].data.buffer).equals(Buffer.from(a.snap.tensors[name].data.buffer)),
+        name,
+      ).toBe(true);
     const strip = (d: RunDir) => d.readMetrics().map((m) => ({ ...m, seconds: undefined }));
     expect(strip(run)).toEqual(strip(ref));
   });

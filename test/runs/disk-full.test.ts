@@ -43,7 +43,12 @@ function installDiskFull(): void {
   }) as typeof fs.openSync;
   fs.writeSync = ((fd: number, ...rest: unknown[]) => {
     const path = opened.get(fd);
-    if (path && fullFor?.(path)) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+    if (path && fullFor?.(path))
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+        code: 'ENOSPC',
+        errno: -28,
+        syscall: 'write',
+      });
     return (real.writeSync as (...a: unknown[]) => number)(fd, ...rest);
   }) as typeof fs.writeSync;
   syncBuiltinESMExports();
@@ -71,8 +76,13 @@ describe('a full disk during a run', () => {
         if (p.step === 3) fullFor = (path) => path.startsWith(b.checkpointsDir);
       },
     });
-    await expect(run).rejects.toThrow(/Could not write .*step-000000003\.ckpt: the disk is full; free some space and resume the run/);
-    expect(b.readStatus()).toMatchObject({ status: 'failed', reason: expect.stringMatching(/the disk is full/) });
+    await expect(run).rejects.toThrow(
+      /Could not write .*step-000000003\.ckpt: the disk is full; free some space and resume the run/,
+    );
+    expect(b.readStatus()).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/the disk is full/),
+    });
     const left = readdirSync(b.checkpointsDir);
     expect(left.filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(decodeCheckpoint(readFileSync(listCheckpoints(b.checkpointsDir)[0]), 'kept').step).toBe(2);

@@ -22,10 +22,22 @@ const base: SearchConfigInput = {
 };
 
 const RUNS = [
-  { title: 'GDAS on DARTS cells', space: { name: 'darts', cells: 2, nodes: 2, channels: 2 }, strategy: { name: 'gdas' } },
-  { title: 'GDAS on NB201', space: { name: 'nb201', channels: 2, cellsPerStage: 1 }, strategy: { name: 'gdas' } },
+  {
+    title: 'GDAS on DARTS cells',
+    space: { name: 'darts', cells: 2, nodes: 2, channels: 2 },
+    strategy: { name: 'gdas' },
+  },
+  {
+    title: 'GDAS on NB201',
+    space: { name: 'nb201', channels: 2, cellsPerStage: 1 },
+    strategy: { name: 'gdas' },
+  },
   // Paused once in the warm-up (weights only) and once after it (α, β and weights).
-  { title: 'PC-DARTS on DARTS cells', space: { name: 'darts', cells: 2, nodes: 2, channels: 4 }, strategy: { name: 'pcdarts', warmupEpochs: 1 } },
+  {
+    title: 'PC-DARTS on DARTS cells',
+    space: { name: 'darts', cells: 2, nodes: 2, channels: 4 },
+    strategy: { name: 'pcdarts', warmupEpochs: 1 },
+  },
 ] as unknown as Array<{ title: string } & Pick<SearchConfigInput, 'space' | 'strategy'>>;
 
 // Through the run folder, as the app runs them: paused at a step boundary, checkpointed, resumed in a
@@ -40,9 +52,21 @@ describe('GDAS and PC-DARTS pause and resume losslessly (cpu)', () => {
       const a = RunDir.create(root, 'a', config);
       expect(await executeRun(a, { resume: false })).toBe('completed');
       const b = RunDir.create(root, 'b', config);
-      expect(await executeRun(b, { resume: false, checkpointEvery: 100, onProgress: (p) => p.step === 2 && requestPause(b) })).toBe('paused');
+      expect(
+        await executeRun(b, {
+          resume: false,
+          checkpointEvery: 100,
+          onProgress: (p) => p.step === 2 && requestPause(b),
+        }),
+      ).toBe('paused');
       expect(b.readStatus().step).toBe(2);
-      expect(await executeRun(b, { resume: true, checkpointEvery: 100, onProgress: (p) => p.step === 5 && requestPause(b) })).toBe('paused');
+      expect(
+        await executeRun(b, {
+          resume: true,
+          checkpointEvery: 100,
+          onProgress: (p) => p.step === 5 && requestPause(b),
+        }),
+      ).toBe('paused');
       expect(b.readStatus().step).toBe(5);
       expect(await executeRun(b, { resume: true })).toBe('completed');
       expectSameState(finalState(a), finalState(b));

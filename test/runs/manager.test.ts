@@ -21,7 +21,12 @@ const config = parseSearchConfig({
 
 /** A worker stand-in that records what it was sent and ends when told. */
 function fakeLauncher() {
-  const launched: Array<{ env: NodeJS.ProcessEnv; sent: HostMessage[]; emit: (m: WorkerMessage) => void; exit: (code: number | null, signal: string | null) => void }> = [];
+  const launched: Array<{
+    env: NodeJS.ProcessEnv;
+    sent: HostMessage[];
+    emit: (m: WorkerMessage) => void;
+    exit: (code: number | null, signal: string | null) => void;
+  }> = [];
   const launch = (env: NodeJS.ProcessEnv): WorkerHandle => {
     const listeners: Array<(m: WorkerMessage) => void> = [];
     let exit!: (v: { code: number | null; signal: string | null }) => void;
@@ -115,9 +120,18 @@ describe('RunManager', () => {
       launch: WorkerClient.launcher(worker),
     });
     const ended = (id: string) =>
-      new Promise<string>((resolve) => m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)));
+      new Promise<string>((resolve) =>
+        m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)),
+      );
     // Enough steps that the pause (sent on the first step's progress message) lands before the end.
-    m.create({ ...config, stepsPerEpoch: 4, data: { ...config.data, synthetic: { ...config.data.synthetic, size: 80 } } }, 'p');
+    m.create(
+      {
+        ...config,
+        stepsPerEpoch: 4,
+        data: { ...config.data, synthetic: { ...config.data.synthetic, size: 80 } },
+      },
+      'p',
+    );
     m.on('progress', (id: string, p: { step: number }) => {
       if (id === 'p' && p.step === 1) m.pause('p');
     });
@@ -137,9 +151,23 @@ describe('RunManager', () => {
 describe('RunManager stop and delete', () => {
   it('stops a real run at a step boundary: status stopped, genotype exported, resumable to the end', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nas-stop-'));
-    const m = new RunManager({ root, env: process.env, launch: WorkerClient.launcher(builtFile('out/node/worker.js')) });
-    const ended = (id: string) => new Promise<string>((resolve) => m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)));
-    m.create({ ...config, stepsPerEpoch: 4, data: { ...config.data, synthetic: { ...config.data.synthetic, size: 80 } } }, 's');
+    const m = new RunManager({
+      root,
+      env: process.env,
+      launch: WorkerClient.launcher(builtFile('out/node/worker.js')),
+    });
+    const ended = (id: string) =>
+      new Promise<string>((resolve) =>
+        m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)),
+      );
+    m.create(
+      {
+        ...config,
+        stepsPerEpoch: 4,
+        data: { ...config.data, synthetic: { ...config.data.synthetic, size: 80 } },
+      },
+      's',
+    );
     m.on('progress', (id: string, p: { step: number }) => {
       if (id === 's' && p.step === 1) m.stop('s');
     });

@@ -39,7 +39,9 @@ describe('pause and resume lose nothing (cpu backend, bit for bit)', () => {
     expect(await executeRun(a, { resume: false })).toBe('completed');
     const b = newRun(root, 'b');
     let steps = 0;
-    expect(await executeRun(b, { resume: false, checkpointEvery: 100, shouldPause: () => steps++ === 2 })).toBe('paused');
+    expect(
+      await executeRun(b, { resume: false, checkpointEvery: 100, shouldPause: () => steps++ === 2 }),
+    ).toBe('paused');
     expect(b.readStatus().status).toBe('paused');
     expect(b.readStatus().step).toBe(2);
     expect(await executeRun(b, { resume: true })).toBe('completed');
@@ -51,7 +53,10 @@ describe('pause and resume lose nothing (cpu backend, bit for bit)', () => {
   it('a pause requested through the run folder (any process: nas-studio pause) is honoured at a step boundary', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nas-runs-'));
     const r = newRun(root, 'p');
-    const outcome = await executeRun(r, { resume: false, onProgress: (p) => p.step === 2 && requestPause(r) });
+    const outcome = await executeRun(r, {
+      resume: false,
+      onProgress: (p) => p.step === 2 && requestPause(r),
+    });
     expect(outcome).toBe('paused');
     expect(r.readStatus()).toMatchObject({ status: 'paused', step: 2 });
     expect(existsSync(join(r.path, 'pause.request'))).toBe(false);
@@ -101,7 +106,10 @@ describe('pause and resume lose nothing (cpu backend, bit for bit)', () => {
 
     const w2 = WorkerClient.fork(workerPath);
     w2.send({ type: 'start-run', runDir: r.path, resume: true });
-    const end = await w2.waitFor((m): m is Extract<WorkerMessage, { type: 'run-ended' }> => m.type === 'run-ended', 120_000);
+    const end = await w2.waitFor(
+      (m): m is Extract<WorkerMessage, { type: 'run-ended' }> => m.type === 'run-ended',
+      120_000,
+    );
     expect(end.outcome).toBe('completed');
     w2.send({ type: 'stop' });
     await w2.exited;

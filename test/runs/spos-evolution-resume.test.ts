@@ -33,11 +33,31 @@ const base: SearchConfigInput = {
  */
 const STRATEGIES: Array<{ strategy: Record<string, unknown>; pauses: number[]; candidates: number }> = [
   {
-    strategy: { name: 'spos', population: 6, generations: 2, topK: 2, mutants: 2, crossovers: 2, scoreBatches: 1, recalibrationBatches: 2 },
+    strategy: {
+      name: 'spos',
+      population: 6,
+      generations: 2,
+      topK: 2,
+      mutants: 2,
+      crossovers: 2,
+      scoreBatches: 1,
+      recalibrationBatches: 2,
+    },
     pauses: [2, 8, 13],
     candidates: 18,
   },
-  { strategy: { name: 'regularized-evolution', population: 4, sampleSize: 2, cycles: 10, scoreBatches: 1, recalibrationBatches: 2 }, pauses: [2, 8, 12], candidates: 10 },
+  {
+    strategy: {
+      name: 'regularized-evolution',
+      population: 4,
+      sampleSize: 2,
+      cycles: 10,
+      scoreBatches: 1,
+      recalibrationBatches: 2,
+    },
+    pauses: [2, 8, 12],
+    candidates: 10,
+  },
 ];
 
 // Through the run folder, as the app runs them: paused at step boundaries, checkpointed, resumed in a
@@ -53,7 +73,13 @@ describe('SPOS and regularized evolution pause and resume losslessly in both pha
         const b = RunDir.create(root, 'b', config);
         let first = true;
         for (const at of pauses) {
-          expect(await executeRun(b, { resume: !first, checkpointEvery: 100, onProgress: (p) => p.step === at && requestPause(b) })).toBe('paused');
+          expect(
+            await executeRun(b, {
+              resume: !first,
+              checkpointEvery: 100,
+              onProgress: (p) => p.step === at && requestPause(b),
+            }),
+          ).toBe('paused');
           expect(b.readStatus().step).toBe(at);
           first = false;
         }

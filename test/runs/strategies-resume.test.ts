@@ -31,33 +31,55 @@ const base: SearchConfigInput = {
 // checkpointed, resumed in a new session; the end state must equal the uninterrupted run's, bit for bit.
 describe('strategies on every space pause and resume losslessly, across phases (cpu)', () => {
   for (const space of SPACES) {
-    const tiny = { ...base, strategy: { name: 'random-search', candidates: 4, scoreBatches: 1, rescoreTop: 2 } } as SearchConfigInput;
+    const tiny = {
+      ...base,
+      strategy: { name: 'random-search', candidates: 4, scoreBatches: 1, rescoreTop: 2 },
+    } as SearchConfigInput;
     it(`${space.name}: paused in phase 1 and again in phase 2, then resumed, ends bit for bit where the uninterrupted run ends`, async () => {
-    const root = mkdtempSync(join(tmpdir(), 'nas-rs-'));
-    const config = parseSearchConfig({ ...tiny, space });
-    const a = RunDir.create(root, 'a', config);
-    expect(await executeRun(a, { resume: false })).toBe('completed');
-    const b = RunDir.create(root, 'b', config);
-    expect(await executeRun(b, { resume: false, checkpointEvery: 100, onProgress: (p) => p.step === 2 && requestPause(b) })).toBe('paused');
-    expect(b.readStatus().step).toBe(2);
-    expect(await executeRun(b, { resume: true, checkpointEvery: 100, onProgress: (p) => p.step === 8 && requestPause(b) })).toBe('paused');
-    expect(b.readStatus().step).toBe(8);
-    expect(await executeRun(b, { resume: true })).toBe('completed');
-    expectSameState(finalState(a), finalState(b));
-    const kinds = b.readMetrics().map((m) => m.kind);
-    expect(kinds.filter((k) => k === 'candidate')).toHaveLength(6);
-    expect(kinds.filter((k) => k === 'phase')).toHaveLength(2);
-  });
+      const root = mkdtempSync(join(tmpdir(), 'nas-rs-'));
+      const config = parseSearchConfig({ ...tiny, space });
+      const a = RunDir.create(root, 'a', config);
+      expect(await executeRun(a, { resume: false })).toBe('completed');
+      const b = RunDir.create(root, 'b', config);
+      expect(
+        await executeRun(b, {
+          resume: false,
+          checkpointEvery: 100,
+          onProgress: (p) => p.step === 2 && requestPause(b),
+        }),
+      ).toBe('paused');
+      expect(b.readStatus().step).toBe(2);
+      expect(
+        await executeRun(b, {
+          resume: true,
+          checkpointEvery: 100,
+          onProgress: (p) => p.step === 8 && requestPause(b),
+        }),
+      ).toBe('paused');
+      expect(b.readStatus().step).toBe(8);
+      expect(await executeRun(b, { resume: true })).toBe('completed');
+      expectSameState(finalState(a), finalState(b));
+      const kinds = b.readMetrics().map((m) => m.kind);
+      expect(kinds.filter((k) => k === 'candidate')).toHaveLength(6);
+      expect(kinds.filter((k) => k === 'phase')).toHaveLength(2);
+    });
   }
 
   it('DARTS on NB201 paused mid-epoch', async () => {
-    const config = parseSearchConfig({ ...base, space: SPACES[1], strategy: { name: 'darts', order: 'first' }, seed: 6 });
+    const config = parseSearchConfig({
+      ...base,
+      space: SPACES[1],
+      strategy: { name: 'darts', order: 'first' },
+      seed: 6,
+    });
     const root = mkdtempSync(join(tmpdir(), 'nas-dn-'));
     const a = RunDir.create(root, 'a', config);
     expect(await executeRun(a, { resume: false })).toBe('completed');
     const b = RunDir.create(root, 'b', config);
     let n = 0;
-    expect(await executeRun(b, { resume: false, checkpointEvery: 100, shouldPause: () => n++ === 4 })).toBe('paused');
+    expect(await executeRun(b, { resume: false, checkpointEvery: 100, shouldPause: () => n++ === 4 })).toBe(
+      'paused',
+    );
     expect(await executeRun(b, { resume: true })).toBe('completed');
     expectSameState(finalState(a), finalState(b));
   });

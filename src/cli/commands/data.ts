@@ -12,10 +12,14 @@ export function registerDataCommands(program: Command): void {
     .option('--size <n>', 'image size for image folders', (v) => Number.parseInt(v, 10), 32)
     .option('--json', 'print JSON')
     .action(async (path: string, opts: { split: string; size: number; json?: boolean }) => {
-      if (opts.split !== 'train' && opts.split !== 'test') throw new Error(`--split: use train or test, not '${opts.split}'`);
+      if (opts.split !== 'train' && opts.split !== 'test')
+        throw new Error(`--split: use train or test, not '${opts.split}'`);
       const format = detectFormat(path);
       const warnings: string[] = [];
-      const d = await openDataset(path, opts.split, { imageSize: opts.size, onWarning: (w) => warnings.push(w) });
+      const d = await openDataset(path, opts.split, {
+        imageSize: opts.size,
+        onWarning: (w) => warnings.push(w),
+      });
       const info = { ...describeDataset(d, format), warnings };
       if (opts.json) {
         process.stdout.write(JSON.stringify(info, null, 2) + '\n');
@@ -32,7 +36,9 @@ export function registerDataCommands(program: Command): void {
     });
   data
     .command('download <name>')
-    .description(`download a standard dataset into the cache (${Object.keys(STANDARD_DATASETS).join(', ')}), resuming and verifying checksums`)
+    .description(
+      `download a standard dataset into the cache (${Object.keys(STANDARD_DATASETS).join(', ')}), resuming and verifying checksums`,
+    )
     .option('--cache <dir>', 'dataset cache', datasetCache())
     .action(async (name: string, opts: { cache: string }) => {
       let last = 0;
@@ -41,7 +47,9 @@ export function registerDataCommands(program: Command): void {
         if (now - last < 500) return;
         last = now;
         const pct = p.total ? ` ${((100 * p.received) / p.total).toFixed(1)}%` : '';
-        process.stderr.write(`\r${p.file.split('/').pop()}: ${(p.received / 2 ** 20).toFixed(1)} MB${pct}   `);
+        process.stderr.write(
+          `\r${p.file.split('/').pop()}: ${(p.received / 2 ** 20).toFixed(1)} MB${pct}   `,
+        );
       });
       process.stderr.write('\n');
       process.stdout.write(`${dir}\n`);

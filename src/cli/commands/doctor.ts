@@ -10,7 +10,12 @@ export function registerDoctorCommand(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--backend <name>', 'try this backend first: tensorflow, wasm or cpu')
     .action(async (opts: { json?: boolean; backend?: string }) => {
-      const report = await collectDoctorReport({ prefer: parseBackendName(opts.backend, '--backend'), paths: appPaths() });
-      process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatDoctorReport(report) + '\n');
+      const report = await collectDoctorReport({
+        prefer: parseBackendName(opts.backend, '--backend'),
+        paths: appPaths(),
+      });
+      process.stdout.write(
+        opts.json ? JSON.stringify(report, null, 2) + '\n' : formatDoctorReport(report) + '\n',
+      );
     });
 }

@@ -17,7 +17,7 @@ export function loadConfigFile(file: string | undefined): SearchConfig {
   if (!file)
     throw new Error(
       'search needs a config: nas-studio search --config examples/quick-search.json (DARTS sized for a CPU), ' +
-        'examples/smoke/<strategy>-<space>.json (a one-minute run), or a file of your own ({} takes the paper\'s GPU-sized defaults); ' +
+        "examples/smoke/<strategy>-<space>.json (a one-minute run), or a file of your own ({} takes the paper's GPU-sized defaults); " +
         'nas-studio strategies lists what a config can name',
     );
   let text: string;
@@ -55,7 +55,9 @@ export function formatSeconds(s: number): string {
 /** Executes a run in this process with a progress bar; Ctrl-C pauses at the next step boundary. */
 async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride?: string): Promise<void> {
   const config = dir.readConfig();
-  const prefer = parseBackendName(backendOverride, '--backend') ?? (config.backend === 'auto' ? undefined : config.backend);
+  const prefer =
+    parseBackendName(backendOverride, '--backend') ??
+    (config.backend === 'auto' ? undefined : config.backend);
   const backend = await chooseBackend({ prefer, memoryNeedBytes: estimateStepBytes(config) });
   process.stderr.write(`run ${dir.id} in ${dir.path} · backend ${backend.chosen}\n`);
   let pauseRequested = false;
@@ -65,7 +67,11 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
   };
   process.on('SIGINT', onSigint);
   const bar = new SingleBar(
-    { format: 'search |{bar}| {percentage}% · {phase}epoch {epoch} · step {value}/{total} · {metrics} · ETA {eta_formatted}', etaBuffer: 20 },
+    {
+      format:
+        'search |{bar}| {percentage}% · {phase}epoch {epoch} · step {value}/{total} · {metrics} · ETA {eta_formatted}',
+      etaBuffer: 20,
+    },
     Presets.shades_classic,
   );
   // The strategy's own metrics, in the order its spec declares them (a phase reports only some).
@@ -89,12 +95,20 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
           const now = performance.now();
           if (now - lastLine >= PLAIN_PROGRESS_MS || p.step === p.totalSteps) {
             lastLine = now;
-            const phase = p.phaseCount && p.phaseCount > 1 ? ` · phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase}` : '';
-            process.stderr.write(`step ${p.step}/${p.totalSteps} (${((100 * p.step) / p.totalSteps).toFixed(1)}%)${phase} · epoch ${p.epoch + 1} · ${shown(p.metrics)} · ETA ${formatSeconds(p.etaSeconds)}\n`);
+            const phase =
+              p.phaseCount && p.phaseCount > 1
+                ? ` · phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase}`
+                : '';
+            process.stderr.write(
+              `step ${p.step}/${p.totalSteps} (${((100 * p.step) / p.totalSteps).toFixed(1)}%)${phase} · epoch ${p.epoch + 1} · ${shown(p.metrics)} · ETA ${formatSeconds(p.etaSeconds)}\n`,
+            );
           }
           return;
         }
-        const phase = p.phaseCount && p.phaseCount > 1 ? `phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase} · ` : '';
+        const phase =
+          p.phaseCount && p.phaseCount > 1
+            ? `phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase} · `
+            : '';
         if (!started) {
           bar.start(p.totalSteps, p.step - 1, { epoch: 1, phase, metrics: '-' });
           started = true;
@@ -104,7 +118,8 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
       },
     });
     bar.stop();
-    if (outcome === 'paused' || outcome === 'stopped') process.stderr.write(`${outcome}. Continue with: nas-studio resume ${dir.id}\n`);
+    if (outcome === 'paused' || outcome === 'stopped')
+      process.stderr.write(`${outcome}. Continue with: nas-studio resume ${dir.id}\n`);
     else process.stdout.write(readFileSync(`${dir.exportsDir}/genotype.json`, 'utf8') + '\n');
   } finally {
     if (started) bar.stop();
@@ -137,14 +152,23 @@ export function registerSearchCommand(program: Command): void {
       const dir = findRun(opts.runs, id);
       const s = dir.readStatus();
       if (s.status === 'completed') throw new Error(`run ${id} is already completed`);
-      if (s.status === 'running' || s.status === 'pausing') throw new Error(`run ${id} is ${s.status} in process ${s.pid}`);
+      if (s.status === 'running' || s.status === 'pausing')
+        throw new Error(`run ${id} is ${s.status} in process ${s.pid}`);
       await executeWithProgress(dir, true, opts.backend);
     });
 
   // Both checkpoint at the next step boundary; a stopped run also exports its genotype so far.
   for (const [verb, description, done] of [
-    ['pause', 'ask the process executing a run to pause it at its next step boundary', 'pauses after its current step'],
-    ['stop', 'stop a run at its next step boundary and export its genotype so far (it can still be resumed)', 'stops after its current step and can still be resumed'],
+    [
+      'pause',
+      'ask the process executing a run to pause it at its next step boundary',
+      'pauses after its current step',
+    ],
+    [
+      'stop',
+      'stop a run at its next step boundary and export its genotype so far (it can still be resumed)',
+      'stops after its current step and can still be resumed',
+    ],
   ] as const) {
     program
       .command(`${verb} <run>`)
@@ -168,8 +192,10 @@ export function registerSearchCommand(program: Command): void {
       recoverStaleRuns(opts.runs);
       const dir = findRun(opts.runs, id);
       const s = dir.readStatus();
-      if (s.status === 'running' || s.status === 'pausing') throw new Error(`run ${id} is ${s.status}; pause it first`);
-      if (!opts.yes) throw new Error(`this deletes ${dir.path} and everything in it; run again with --yes to confirm`);
+      if (s.status === 'running' || s.status === 'pausing')
+        throw new Error(`run ${id} is ${s.status}; pause it first`);
+      if (!opts.yes)
+        throw new Error(`this deletes ${dir.path} and everything in it; run again with --yes to confirm`);
       const { rmSync } = await import('node:fs');
       rmSync(dir.path, { recursive: true, force: true });
       process.stdout.write(`deleted ${id}\n`);
@@ -207,13 +233,21 @@ export function registerSearchCommand(program: Command): void {
         } catch {
           // A run whose config cannot be read still lists, with its status saying why it failed.
         }
-        return { ...s, strategy: c ? describeStrategy(c.strategy) : '?', space: c ? describeSpace(c.space) : '?', dataset: c ? describeDataSource(c.data) : '?' };
+        return {
+          ...s,
+          strategy: c ? describeStrategy(c.strategy) : '?',
+          space: c ? describeSpace(c.space) : '?',
+          dataset: c ? describeDataSource(c.data) : '?',
+        };
       });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         return;
       }
       if (!rows.length) process.stdout.write(`no runs in ${opts.runs}\n`);
-      for (const r of rows) process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${r.strategy} on ${r.space}  data ${r.dataset}  step ${r.step}/${r.totalSteps ?? '?'}\n`);
+      for (const r of rows)
+        process.stdout.write(
+          `${r.id}  ${r.status.padEnd(11)} ${r.strategy} on ${r.space}  data ${r.dataset}  step ${r.step}/${r.totalSteps ?? '?'}\n`,
+        );
     });
 }

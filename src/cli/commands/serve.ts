@@ -25,7 +25,9 @@ function builtPath(...parts: string[]): string {
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('web mode: serve the app on 127.0.0.1 with an access token (for headless GPU machines; tunnel over SSH)')
+    .description(
+      'web mode: serve the app on 127.0.0.1 with an access token (for headless GPU machines; tunnel over SSH)',
+    )
     .option('--port <n>', 'port (default: any free one)', (v) => Number.parseInt(v, 10))
     .option('--runs <dir>', 'runs folder', runsRoot())
     .option('--concurrency <n>', 'runs executing at once', (v) => Number.parseInt(v, 10), 1)
@@ -42,12 +44,23 @@ export function registerServeCommand(program: Command): void {
       const service = new StudioService({
         runs,
         doctor: () => collectDoctorReport({ paths: appPaths() }),
-        settings: { get: () => settings, set: (patch) => (settings = SettingsSchema.parse({ ...settings, ...patch })) },
+        settings: {
+          get: () => settings,
+          set: (patch) => (settings = SettingsSchema.parse({ ...settings, ...patch })),
+        },
         // In workers, so that a large dataset's decoding or an export does not stall the server's other requests.
         ...workerOperations(() => WorkerClient.launcher(worker)(process.env), datasetCache()),
         emit: (name, payload) => events.emit('event', name, payload),
       });
-      const web = await startWebServer({ service, events, runs, staticDir: builtPath('renderer'), port: opts.port });
-      process.stdout.write(`NAS Studio is serving at\n  ${web.url}\n(only from this machine; from elsewhere: ssh -L PORT:127.0.0.1:PORT this-host)\n`);
+      const web = await startWebServer({
+        service,
+        events,
+        runs,
+        staticDir: builtPath('renderer'),
+        port: opts.port,
+      });
+      process.stdout.write(
+        `NAS Studio is serving at\n  ${web.url}\n(only from this machine; from elsewhere: ssh -L PORT:127.0.0.1:PORT this-host)\n`,
+      );
     });
 }

@@ -19,7 +19,9 @@ export function describeRegistry() {
       title: s.title,
       description: s.description,
       reference: s.reference,
-      strategies: STRATEGY_SPECS.filter((t) => (t.spaces as readonly string[]).includes(s.name)).map((t) => t.name),
+      strategies: STRATEGY_SPECS.filter((t) => (t.spaces as readonly string[]).includes(s.name)).map(
+        (t) => t.name,
+      ),
       config: z.toJSONSchema(s.schema),
     })),
   };
@@ -37,8 +39,10 @@ export function registerStrategiesCommand(program: Command): void {
         return;
       }
       process.stdout.write('strategies:\n');
-      for (const s of r.strategies) process.stdout.write(`  ${s.name.padEnd(16)} ${s.title} — spaces: ${s.spaces.join(', ')}\n`);
+      for (const s of r.strategies)
+        process.stdout.write(`  ${s.name.padEnd(16)} ${s.title} — spaces: ${s.spaces.join(', ')}\n`);
       process.stdout.write('spaces:\n');
-      for (const s of r.spaces) process.stdout.write(`  ${s.name.padEnd(16)} ${s.title} — strategies: ${s.strategies.join(', ')}\n`);
+      for (const s of r.spaces)
+        process.stdout.write(`  ${s.name.padEnd(16)} ${s.title} — strategies: ${s.strategies.join(', ')}\n`);
     });
 }

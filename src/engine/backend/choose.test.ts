@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../tf';
-import { chooseBackend, installNodeUtilShims, nativeLoader, parseBackendName, wasmThreadCount } from './choose';
+import {
+  chooseBackend,
+  installNodeUtilShims,
+  nativeLoader,
+  parseBackendName,
+  wasmThreadCount,
+} from './choose';
 
 /** A minimal module using one SIMD instruction (v128.const), to ask this runtime independently. */
 const SIMD_PROBE = new Uint8Array([
@@ -40,13 +46,19 @@ describe('chooseBackend', () => {
   it('accepts the real wasm backend once the engine has added its training kernels', async () => {
     const r = await chooseBackend({ prefer: 'wasm', env: {}, loaders: { tensorflow: fail('absent') } });
     expect(r.chosen).toBe('wasm');
-    expect(r.attempts[0].detail).toMatch(/kernels added or replaced \(convolution gradients on XNNPACK\): Conv2DBackpropFilter/);
+    expect(r.attempts[0].detail).toMatch(
+      /kernels added or replaced \(convolution gradients on XNNPACK\): Conv2DBackpropFilter/,
+    );
     // Threads as wasmThreadCount says for this machine (wasm-threads.test.ts runs 1 and 2 in
     // processes of their own); SIMD is Node's to say.
     const threads = wasmThreadCount(process.env);
     expect(r.flags.wasmThreads).toBe(threads > 1);
     expect(r.flags.wasmSimd).toBe(await WebAssembly.validate(SIMD_PROBE));
-    expect(r.device).toMatch(new RegExp(`^CPU through WebAssembly \\((no )?SIMD, ${threads > 1 ? `${threads} threads` : 'one thread'}\\)$`));
+    expect(r.device).toMatch(
+      new RegExp(
+        `^CPU through WebAssembly \\((no )?SIMD, ${threads > 1 ? `${threads} threads` : 'one thread'}\\)$`,
+      ),
+    );
   });
 
   it('skips wasm when the work would not fit its 4 GB heap, and says so', async () => {

@@ -120,7 +120,8 @@ export function wasmThreadCount(env: Record<string, string | undefined>, cores =
   const v = env.NAS_STUDIO_WASM_THREADS;
   if (v !== undefined && v !== '') {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`NAS_STUDIO_WASM_THREADS: expected a whole number from 1 to 64, got '${v}'`);
+    if (!Number.isInteger(n) || n < 1 || n > 64)
+      throw new Error(`NAS_STUDIO_WASM_THREADS: expected a whole number from 1 to 64, got '${v}'`);
     return n;
   }
   return Math.max(1, Math.min(4, cores));
@@ -152,7 +153,10 @@ async function loadWasm(): Promise<string> {
   // The SIMD kernels work on the backend's own memory, which exists once it is initialised.
   if (!(await tf.setBackend('wasm'))) throw new Error(`tf.setBackend('wasm') failed`);
   const { installSimdKernels } = await import('./wasm-kernels/simd-kernels');
-  const simd = await installSimdKernels(tf.backend()).catch((e: unknown) => ({ kernels: [], why: `they failed to load: ${firstLine(e)}` }));
+  const simd = await installSimdKernels(tf.backend()).catch((e: unknown) => ({
+    kernels: [],
+    why: `they failed to load: ${firstLine(e)}`,
+  }));
   const simdNote = simd.why ? `no SIMD kernels (${simd.why})` : `SIMD kernels: ${simd.kernels.join(', ')}`;
   return `wasm binaries from ${dist}; ${threading}; kernels added or replaced (convolution gradients on XNNPACK): ${added.join(', ') || 'none'}; ${simdNote}`;
 }

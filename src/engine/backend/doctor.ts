@@ -85,7 +85,10 @@ export function gpuUnusedReason(
 }
 
 /** The whole report; `paths` are the app's data folders, passed in by the host (they are the app's, not the engine's). */
-export async function collectDoctorReport(opts: { prefer?: BackendName; paths: DoctorReport['paths'] }): Promise<DoctorReport> {
+export async function collectDoctorReport(opts: {
+  prefer?: BackendName;
+  paths: DoctorReport['paths'];
+}): Promise<DoctorReport> {
   const backend = await chooseBackend({ prefer: opts.prefer });
   const gpus = detectGpus();
   const cudaLibraries = gpus.devices.length ? detectCudaLibraries() : null;

@@ -8,7 +8,11 @@ import * as tf from '../tf';
 export function explainBackendError(e: unknown): Error {
   const err = e instanceof Error ? e : new Error(String(e));
   const backend = tf.getBackend();
-  if (backend === 'wasm' && (err.name === 'RuntimeError' || /divide by zero|out of memory|memory access out of bounds|Aborted/i.test(err.message))) {
+  if (
+    backend === 'wasm' &&
+    (err.name === 'RuntimeError' ||
+      /divide by zero|out of memory|memory access out of bounds|Aborted/i.test(err.message))
+  ) {
     return new Error(
       `the wasm backend ran out of memory during a search step (it can address at most 4 GB): reduce batchSize, space.channels or space.cells, or choose the cpu backend (slower, no 4 GB limit) or a GPU (original error: ${err.message})`,
     );

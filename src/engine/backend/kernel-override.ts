@@ -8,7 +8,11 @@ import * as tf from '../tf';
 export function overrideKernel<B>(
   kernelName: string,
   backendName: string,
-  run: (inputs: Record<string, tf.TensorInfo>, backend: B, attrs: Record<string, unknown>) => tf.TensorInfo | tf.TensorInfo[] | null,
+  run: (
+    inputs: Record<string, tf.TensorInfo>,
+    backend: B,
+    attrs: Record<string, unknown>,
+  ) => tf.TensorInfo | tf.TensorInfo[] | null,
 ): boolean {
   const previous = tf.getKernel(kernelName, backendName);
   if (previous) tf.unregisterKernel(kernelName, backendName);
@@ -20,7 +24,11 @@ export function overrideKernel<B>(
     setupFunc: previous?.setupFunc,
     disposeFunc: previous?.disposeFunc,
     kernelFunc: (args) => {
-      const out = run(args.inputs as Record<string, tf.TensorInfo>, args.backend as unknown as B, (args.attrs ?? {}) as Record<string, unknown>);
+      const out = run(
+        args.inputs as Record<string, tf.TensorInfo>,
+        args.backend as unknown as B,
+        (args.attrs ?? {}) as Record<string, unknown>,
+      );
       if (out) return out;
       if (!previous) throw new Error(`${kernelName} on ${backendName}: these inputs are not supported`);
       return previous.kernelFunc(args);

@@ -33,7 +33,9 @@ export interface WasmThreadsResult {
 
 /** The `var require$$N = require('x');` lines of the bundle, which the extracted factory needs. */
 function bundlePrelude(bundle: string): string {
-  const lines = [...bundle.matchAll(/^var (require\$\$\d+) = require\('([^']+)'\);$/gm)].map((m) => `var ${m[1]}=require(${JSON.stringify(m[2])});`);
+  const lines = [...bundle.matchAll(/^var (require\$\$\d+) = require\('([^']+)'\);$/gm)].map(
+    (m) => `var ${m[1]}=require(${JSON.stringify(m[2])});`,
+  );
   return `var commonjsGlobal=globalThis;${lines.join('')}`;
 }
 
@@ -49,9 +51,16 @@ export async function initWasmWithThreads(threads: number): Promise<WasmThreadsR
   const require = createRequire(import.meta.url);
   const bundlePath = require.resolve('@tensorflow/tfjs-backend-wasm');
   const bundle = readFileSync(bundlePath, 'utf8');
-  if (!bundle.includes(WORKER_IMPORT.replace(/"/g, '\\"')) || !bundle.includes('var WasmBackendModuleThreadedSimd = '))
-    return (installed = { threads: 1, why: `the installed tfjs-backend-wasm (${bundlePath}) differs from 4.22, whose loader this patches` });
-  if (typeof SharedArrayBuffer === 'undefined') return (installed = { threads: 1, why: 'SharedArrayBuffer is unavailable' });
+  if (
+    !bundle.includes(WORKER_IMPORT.replace(/"/g, '\\"')) ||
+    !bundle.includes('var WasmBackendModuleThreadedSimd = ')
+  )
+    return (installed = {
+      threads: 1,
+      why: `the installed tfjs-backend-wasm (${bundlePath}) differs from 4.22, whose loader this patches`,
+    });
+  if (typeof SharedArrayBuffer === 'undefined')
+    return (installed = { threads: 1, why: 'SharedArrayBuffer is unavailable' });
 
   const dir = mkdtempSync(join(os.tmpdir(), 'nas-studio-wasm-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -32,7 +32,15 @@ describe('augmentImage', () => {
 
   it('cuts out a clipped square around the drawn centre', () => {
     const out = new Uint8Array(16);
-    augmentImage(img, 4, 4, 1, { cropPadding: 0, flip: false, cutout: 2, cutoutFill: [99] }, scripted([0, 3]), out);
+    augmentImage(
+      img,
+      4,
+      4,
+      1,
+      { cropPadding: 0, flip: false, cutout: 2, cutoutFill: [99] },
+      scripted([0, 3]),
+      out,
+    );
     // centre (0, 3), half 1: rows [0, 1), cols [2, 4)
     expect(Array.from(out.subarray(0, 4))).toEqual([0, 1, 99, 99]);
     expect(Array.from(out.subarray(4, 8))).toEqual([10, 11, 12, 13]);

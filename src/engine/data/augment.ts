@@ -17,7 +17,15 @@ export interface AugmentOptions {
  * Draws the random choices from `rng` in a fixed order (crop y, crop x, flip, cutout y, cutout x), so
  * that a seed — and a restored loader position — fixes the augmentation exactly.
  */
-export function augmentImage(src: Uint8Array, h: number, w: number, c: number, opts: AugmentOptions, rng: Rng, out: Uint8Array): void {
+export function augmentImage(
+  src: Uint8Array,
+  h: number,
+  w: number,
+  c: number,
+  opts: AugmentOptions,
+  rng: Rng,
+  out: Uint8Array,
+): void {
   const p = opts.cropPadding;
   const dy = p ? rng.int(2 * p + 1) - p : 0;
   const dx = p ? rng.int(2 * p + 1) - p : 0;

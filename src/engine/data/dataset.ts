@@ -27,7 +27,11 @@ export function datasetSize(d: ImageDataset): number {
 }
 
 /** The subset of `d` at `indices` (copied). */
-export function selectExamples(d: ImageDataset, indices: ArrayLike<number>, description = d.description): ImageDataset {
+export function selectExamples(
+  d: ImageDataset,
+  indices: ArrayLike<number>,
+  description = d.description,
+): ImageDataset {
   const per = d.height * d.width * d.channels;
   const images = new Uint8Array(indices.length * per);
   const labels = new Int32Array(indices.length);

@@ -5,7 +5,16 @@ import type { ImageDataset } from './dataset';
 import { readIdxPair } from './idx';
 
 export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ];
 
 /** Finds assets/datasets/fashion-mnist-subset from the sources or from a built bundle. */
@@ -16,7 +25,9 @@ export function defaultDatasetDir(): string {
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
-  throw new Error('the bundled dataset folder assets/datasets/fashion-mnist-subset was not found beside the app');
+  throw new Error(
+    'the bundled dataset folder assets/datasets/fashion-mnist-subset was not found beside the app',
+  );
 }
 
 /** The bundled Fashion-MNIST subset (3000 train / 1000 test, 28x28x1, 10 balanced classes). */

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { dirname, join } from 'node:path';
@@ -10,9 +18,28 @@ import { DatasetError } from './dataset';
  * dataset page; MNIST and Fashion-MNIST: the values torchvision checks). Not fetched in tests: this
  * machine is offline; the download logic is tested against a local server.
  */
-export const STANDARD_DATASETS: Record<string, { folder: string; files: Array<{ url: string; md5: string }> }> = {
-  'cifar-10': { folder: 'cifar-10', files: [{ url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz', md5: 'c32a1d4ab5d03f1284b67883e8d87530' }] },
-  'cifar-100': { folder: 'cifar-100', files: [{ url: 'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz', md5: '03b5dce01913d631647c71ecec9e9cb8' }] },
+export const STANDARD_DATASETS: Record<
+  string,
+  { folder: string; files: Array<{ url: string; md5: string }> }
+> = {
+  'cifar-10': {
+    folder: 'cifar-10',
+    files: [
+      {
+        url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
+        md5: 'c32a1d4ab5d03f1284b67883e8d87530',
+      },
+    ],
+  },
+  'cifar-100': {
+    folder: 'cifar-100',
+    files: [
+      {
+        url: 'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz',
+        md5: '03b5dce01913d631647c71ecec9e9cb8',
+      },
+    ],
+  },
   mnist: {
     folder: 'mnist',
     files: [
@@ -68,7 +95,12 @@ function request(url: string, headers: Record<string, string>): Promise<Incoming
  * MD5 before renaming into place. A mismatch deletes the partial file and says so; being offline says
  * where to put the file by hand.
  */
-export async function downloadFile(url: string, dest: string, md5: string, onProgress?: (p: DownloadProgress) => void): Promise<void> {
+export async function downloadFile(
+  url: string,
+  dest: string,
+  md5: string,
+  onProgress?: (p: DownloadProgress) => void,
+): Promise<void> {
   if (existsSync(dest) && (await md5Of(dest)) === md5) return;
   mkdirSync(dirname(dest), { recursive: true });
   const part = `${dest}.part`;
@@ -106,16 +138,26 @@ export async function downloadFile(url: string, dest: string, md5: string, onPro
   const got = await md5Of(part);
   if (got !== md5) {
     unlinkSync(part);
-    throw new DatasetError('corrupt', dest, `checksum mismatch for ${url}: expected MD5 ${md5}, got ${got}; the partial file was removed, try again`);
+    throw new DatasetError(
+      'corrupt',
+      dest,
+      `checksum mismatch for ${url}: expected MD5 ${md5}, got ${got}; the partial file was removed, try again`,
+    );
   }
   renameSync(part, dest);
 }
 
 /** Downloads a standard dataset into the cache; returns its folder. */
-export async function downloadStandardDataset(name: string, cacheDir: string, onProgress?: (p: DownloadProgress) => void): Promise<string> {
+export async function downloadStandardDataset(
+  name: string,
+  cacheDir: string,
+  onProgress?: (p: DownloadProgress) => void,
+): Promise<string> {
   const spec = STANDARD_DATASETS[name];
-  if (!spec) throw new Error(`unknown dataset '${name}'; choose one of ${Object.keys(STANDARD_DATASETS).join(', ')}`);
+  if (!spec)
+    throw new Error(`unknown dataset '${name}'; choose one of ${Object.keys(STANDARD_DATASETS).join(', ')}`);
   const dir = join(cacheDir, spec.folder);
-  for (const f of spec.files) await downloadFile(f.url, join(dir, f.url.split('/').pop() as string), f.md5, onProgress);
+  for (const f of spec.files)
+    await downloadFile(f.url, join(dir, f.url.split('/').pop() as string), f.md5, onProgress);
   return dir;
 }

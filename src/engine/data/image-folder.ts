@@ -19,7 +19,13 @@ function decodeImage(file: string): { width: number; height: number; data: Uint8
 }
 
 /** Bilinear resize of an RGBA image to size×size, keeping `channels` (1: luminance, 3: RGB). */
-function resizeTo(src: { width: number; height: number; data: Uint8Array }, size: number, channels: 1 | 3, out: Uint8Array, offset: number) {
+function resizeTo(
+  src: { width: number; height: number; data: Uint8Array },
+  size: number,
+  channels: 1 | 3,
+  out: Uint8Array,
+  offset: number,
+) {
   const { width: w, height: h, data } = src;
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
@@ -30,8 +36,10 @@ function resizeTo(src: { width: number; height: number; data: Uint8Array }, size
       const [fy, fx] = [sy - y0, sx - x0];
       const px = (yy: number, xx: number, c: number) => data[(yy * w + xx) * 4 + c];
       const sample = (c: number) =>
-        (1 - fy) * ((1 - fx) * px(y0, x0, c) + fx * px(y0, x1, c)) + fy * ((1 - fx) * px(y1, x0, c) + fx * px(y1, x1, c));
-      if (channels === 3) for (let c = 0; c < 3; c++) out[offset + (y * size + x) * 3 + c] = Math.round(sample(c));
+        (1 - fy) * ((1 - fx) * px(y0, x0, c) + fx * px(y0, x1, c)) +
+        fy * ((1 - fx) * px(y1, x0, c) + fx * px(y1, x1, c));
+      if (channels === 3)
+        for (let c = 0; c < 3; c++) out[offset + (y * size + x) * 3 + c] = Math.round(sample(c));
       else out[offset + y * size + x] = Math.round(0.299 * sample(0) + 0.587 * sample(1) + 0.114 * sample(2));
     }
 }
@@ -48,18 +56,25 @@ export interface ImageFolderResult {
  * skipped and reported.
  */
 export function loadImageFolder(root: string, opts: { size: number; channels?: 1 | 3 }): ImageFolderResult {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new DatasetError('missing', root, 'not a folder');
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new DatasetError('missing', root, 'not a folder');
   const classes = readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort();
-  if (classes.length < 2) throw new DatasetError('empty-class', root, `needs one sub-folder per class (at least 2), found ${classes.length}`);
+  if (classes.length < 2)
+    throw new DatasetError(
+      'empty-class',
+      root,
+      `needs one sub-folder per class (at least 2), found ${classes.length}`,
+    );
   const files: Array<{ file: string; label: number }> = [];
   classes.forEach((c, label) => {
     const imgs = readdirSync(join(root, c))
       .filter((f) => EXT.has(extname(f).toLowerCase()))
       .sort();
-    if (!imgs.length) throw new DatasetError('empty-class', join(root, c), 'this class folder holds no PNG or JPEG images');
+    if (!imgs.length)
+      throw new DatasetError('empty-class', join(root, c), 'this class folder holds no PNG or JPEG images');
     for (const f of imgs) files.push({ file: join(root, c, f), label });
   });
   const channels = opts.channels ?? 3;
@@ -81,10 +96,19 @@ export function loadImageFolder(root: string, opts: { size: number; channels?: 1
     k++;
   }
   if (skipped.length > Math.max(2, files.length * 0.01))
-    throw new DatasetError('corrupt', root, `${skipped.length} of ${files.length} images could not be decoded, e.g. ${skipped.slice(0, 3).join(', ')}`);
+    throw new DatasetError(
+      'corrupt',
+      root,
+      `${skipped.length} of ${files.length} images could not be decoded, e.g. ${skipped.slice(0, 3).join(', ')}`,
+    );
   const counts = classes.map((_, c) => labels.filter((l) => l === c).length);
   const empty = counts.findIndex((n) => n === 0);
-  if (empty >= 0) throw new DatasetError('empty-class', join(root, classes[empty]), 'no image of this class could be decoded');
+  if (empty >= 0)
+    throw new DatasetError(
+      'empty-class',
+      join(root, classes[empty]),
+      'no image of this class could be decoded',
+    );
   return {
     dataset: {
       images: images.subarray(0, k * per),

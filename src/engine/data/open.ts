@@ -19,7 +19,11 @@ export function detectFormat(path: string): DatasetFormat {
   if (names.includes('data_batch_1.bin') || names.includes('train.bin')) return 'cifar';
   if (names.some((n) => /train-images-idx3-ubyte(\.gz)?$/.test(n))) return 'idx';
   if (names.some((n) => statSync(join(path, n)).isDirectory())) return 'image-folder';
-  throw new DatasetError('unsupported', path, 'no CIFAR batches, IDX files (train-images-idx3-ubyte) or class sub-folders found');
+  throw new DatasetError(
+    'unsupported',
+    path,
+    'no CIFAR batches, IDX files (train-images-idx3-ubyte) or class sub-folders found',
+  );
 }
 
 function idxFile(dir: string, stem: string): string {
@@ -34,7 +38,11 @@ export interface OpenOptions {
 }
 
 /** Loads a split of the dataset at `path`, whatever its format. */
-export async function openDataset(path: string, split: 'train' | 'test', opts: OpenOptions = {}): Promise<ImageDataset> {
+export async function openDataset(
+  path: string,
+  split: 'train' | 'test',
+  opts: OpenOptions = {},
+): Promise<ImageDataset> {
   const format = detectFormat(path);
   if (format === 'cifar') return loadCifar(path, split);
   if (format === 'idx') {
@@ -43,11 +51,22 @@ export async function openDataset(path: string, split: 'train' | 'test', opts: O
     // IDX carries no class names: count classes from the training labels (MNIST-style sets use 0..K-1).
     const trainLabels = readIdx(idxFile(path, 'train-labels-idx1-ubyte')).data;
     const K = trainLabels.reduce((m, l) => Math.max(m, l), 0) + 1;
-    const names = /fashion/i.test(path) && K === 10 ? FASHION_MNIST_CLASSES : Array.from({ length: K }, (_, i) => String(i));
-    return readIdxPair(idxFile(path, `${prefix}-images-idx3-ubyte`), labelsFile, names, `IDX dataset ${path} (${split})`);
+    const names =
+      /fashion/i.test(path) && K === 10
+        ? FASHION_MNIST_CLASSES
+        : Array.from({ length: K }, (_, i) => String(i));
+    return readIdxPair(
+      idxFile(path, `${prefix}-images-idx3-ubyte`),
+      labelsFile,
+      names,
+      `IDX dataset ${path} (${split})`,
+    );
   }
   const r = loadImageFolder(path, { size: opts.imageSize ?? 32 });
-  if (r.skipped.length) opts.onWarning?.(`${r.skipped.length} image(s) could not be decoded and were skipped: ${r.skipped.join(', ')}`);
+  if (r.skipped.length)
+    opts.onWarning?.(
+      `${r.skipped.length} image(s) could not be decoded and were skipped: ${r.skipped.join(', ')}`,
+    );
   return r.dataset;
 }
 
@@ -67,7 +86,9 @@ export function describeDataset(d: ImageDataset, format: DatasetFormat) {
     images: d.labels.length,
     imageSize: [d.height, d.width, d.channels],
     classes: d.classNames.length,
-    countsPerClass: Object.fromEntries(d.classNames.map((c, i) => [c, classCounts(d.labels, d.classNames.length)[i]])),
+    countsPerClass: Object.fromEntries(
+      d.classNames.map((c, i) => [c, classCounts(d.labels, d.classNames.length)[i]]),
+    ),
     pixelMean: mean / 255,
     pixelStd: Math.sqrt(Math.max(sq / n - mean * mean, 0)) / 255,
   };

@@ -4,7 +4,10 @@ import { classCounts, type ImageDataset } from './dataset';
 export interface DatasetPreview {
   classNames: string[];
   /** Per class, up to `perClass` images as RGBA bytes (height × width × 4), in dataset order. */
-  samples: Array<{ className: string; images: Array<{ width: number; height: number; rgba: Uint8ClampedArray }> }>;
+  samples: Array<{
+    className: string;
+    images: Array<{ width: number; height: number; rgba: Uint8ClampedArray }>;
+  }>;
   histograms: Record<string, number[]>;
 }
 
@@ -13,13 +16,20 @@ function toRgba(d: ImageDataset, i: number): Uint8ClampedArray {
   const out = new Uint8ClampedArray(h * w * 4);
   for (let p = 0; p < h * w; p++) {
     const base = (i * h * w + p) * c;
-    const [r, g, b] = c === 1 ? [d.images[base], d.images[base], d.images[base]] : [d.images[base], d.images[base + 1], d.images[base + 2]];
+    const [r, g, b] =
+      c === 1
+        ? [d.images[base], d.images[base], d.images[base]]
+        : [d.images[base], d.images[base + 1], d.images[base + 2]];
     out.set([r, g, b, 255], p * 4);
   }
   return out;
 }
 
-export function previewDataset(d: ImageDataset, perClass: number, splits: Record<string, ImageDataset> = {}): DatasetPreview {
+export function previewDataset(
+  d: ImageDataset,
+  perClass: number,
+  splits: Record<string, ImageDataset> = {},
+): DatasetPreview {
   const picked: number[][] = d.classNames.map(() => []);
   for (let i = 0; i < d.labels.length; i++) {
     const l = d.labels[i];
@@ -32,7 +42,10 @@ export function previewDataset(d: ImageDataset, perClass: number, splits: Record
       images: picked[k].map((i) => ({ width: d.width, height: d.height, rgba: toRgba(d, i) })),
     })),
     histograms: Object.fromEntries(
-      Object.entries({ all: d, ...splits }).map(([name, s]) => [name, classCounts(s.labels, d.classNames.length)]),
+      Object.entries({ all: d, ...splits }).map(([name, s]) => [
+        name,
+        classCounts(s.labels, d.classNames.length),
+      ]),
     ),
   };
 }

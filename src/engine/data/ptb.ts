@@ -19,14 +19,23 @@ const FILES = { train: 'train.txt', valid: 'valid.txt', test: 'test.txt' } as co
 export function loadPtb(dir: string): TextCorpus {
   const read = (f: string) => {
     const p = join(dir, f);
-    if (!existsSync(p)) throw new DatasetError('missing', p, 'file not found (a PTB folder needs train.txt, valid.txt and test.txt)');
+    if (!existsSync(p))
+      throw new DatasetError(
+        'missing',
+        p,
+        'file not found (a PTB folder needs train.txt, valid.txt and test.txt)',
+      );
     const text = readFileSync(p, 'utf8');
     if (!text.trim()) throw new DatasetError('corrupt', p, 'the file is empty');
     return text.split('\n').filter((l) => l.trim());
   };
   const lines = { train: read(FILES.train), valid: read(FILES.valid), test: read(FILES.test) };
-  const index = new Map<string, number>([['<unk>', 0], ['<eos>', 1]]);
-  for (const line of lines.train) for (const w of line.trim().split(/\s+/)) if (!index.has(w)) index.set(w, index.size);
+  const index = new Map<string, number>([
+    ['<unk>', 0],
+    ['<eos>', 1],
+  ]);
+  for (const line of lines.train)
+    for (const w of line.trim().split(/\s+/)) if (!index.has(w)) index.set(w, index.size);
   const encode = (ls: string[]) => {
     const ids: number[] = [];
     for (const line of ls) {
@@ -35,5 +44,10 @@ export function loadPtb(dir: string): TextCorpus {
     }
     return Int32Array.from(ids);
   };
-  return { vocab: [...index.keys()], train: encode(lines.train), valid: encode(lines.valid), test: encode(lines.test) };
+  return {
+    vocab: [...index.keys()],
+    train: encode(lines.train),
+    valid: encode(lines.valid),
+    test: encode(lines.test),
+  };
 }

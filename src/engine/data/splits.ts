@@ -20,7 +20,11 @@ export function searchSplit(d: ImageDataset, trainFraction: number, seed: number
     const n = Math.round(idx.length * keep);
     const nTrain = Math.round(n * trainFraction);
     if (idx.length > 0 && (nTrain === 0 || n - nTrain === 0))
-      throw new DatasetError('empty-class', d.description, `class '${d.classNames[k]}' has too few examples (${idx.length}) to appear in both search splits`);
+      throw new DatasetError(
+        'empty-class',
+        d.description,
+        `class '${d.classNames[k]}' has too few examples (${idx.length}) to appear in both search splits`,
+      );
     for (let j = 0; j < n; j++) (j < nTrain ? train : val).push(idx[perm[j]]);
   });
   const sortByRng = (xs: number[]) => xs.sort((a, b) => a - b);

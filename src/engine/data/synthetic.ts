@@ -5,7 +5,13 @@ import type { ImageDataset } from './dataset';
  * A seeded, learnable synthetic image task for tests and smoke runs: class k brightens one of a
  * grid of patches (and tints channel k mod C), plus uniform noise.
  */
-export function syntheticDataset(opts: { size: number; imageSize: number; channels: number; classes: number; seed: number }): ImageDataset {
+export function syntheticDataset(opts: {
+  size: number;
+  imageSize: number;
+  channels: number;
+  classes: number;
+  seed: number;
+}): ImageDataset {
   const { size: n, imageSize: s, channels: c, classes: K, seed } = opts;
   const rng = new Rng(seed);
   const images = new Uint8Array(n * s * s * c);

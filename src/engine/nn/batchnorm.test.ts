@@ -11,7 +11,11 @@ beforeAll(async () => {
 /** The textbook formula, differentiated by tfjs's autodiff: the independent reference. */
 function plain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(gamma).add(beta);
+  return x
+    .sub(mean)
+    .mul(tf.rsqrt(variance.add(1e-5)))
+    .mul(gamma)
+    .add(beta);
 }
 
 describe('BatchNorm', () => {
@@ -26,9 +30,16 @@ describe('BatchNorm', () => {
     const gamma = g.clone();
     const beta = b.clone();
     const dx = tf.grad((a: tf.Tensor) => bn.forward(a, { training: true }).mul(r).sum())(x);
-    const { grads } = tf.variableGrads(() => bn.forward(x, { training: true }).mul(r).sum() as tf.Scalar, [g, b]);
+    const { grads } = tf.variableGrads(
+      () => bn.forward(x, { training: true }).mul(r).sum() as tf.Scalar,
+      [g, b],
+    );
     const got = [dx, grads[g.name], grads[b.name]];
-    const want = tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => plain(a, gg, bb).mul(r).sum())([x, gamma, beta]);
+    const want = tf.grads((a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => plain(a, gg, bb).mul(r).sum())([
+      x,
+      gamma,
+      beta,
+    ]);
     got.forEach((t, i) => {
       const d = tf.max(tf.abs(t.sub(want[i]))).dataSync()[0];
       const scale = tf.max(tf.abs(want[i])).dataSync()[0];

@@ -57,7 +57,14 @@ export class BatchNorm extends Module {
           cumulative.set(this, k);
           m = 1 / k;
         }
-        const [rm, rv] = updatedRunningStats(this.runningMean, this.runningVar, mean, variance, m, n / Math.max(n - 1, 1));
+        const [rm, rv] = updatedRunningStats(
+          this.runningMean,
+          this.runningVar,
+          mean,
+          variance,
+          m,
+          n / Math.max(n - 1, 1),
+        );
         this.runningMean.assign(rm);
         this.runningVar.assign(rv);
         tf.dispose([rm, rv]);

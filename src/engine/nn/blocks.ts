@@ -8,11 +8,23 @@ import { Module, Sequential, type ForwardContext } from './module';
 /** ReLU → Conv → BN (child 'op' = Sequential[ReLU, Conv2d, BatchNorm]), as the reference. */
 export class ReLUConvBN extends Module {
   private readonly op: Sequential;
-  constructor(Cin: number, Cout: number, k: number, stride: number, padding: number, affine: boolean, rng: Rng) {
+  constructor(
+    Cin: number,
+    Cout: number,
+    k: number,
+    stride: number,
+    padding: number,
+    affine: boolean,
+    rng: Rng,
+  ) {
     super();
     this.op = this.addChild(
       'op',
-      new Sequential([new ReLU(), new Conv2d(Cin, Cout, k, { stride, padding }, rng), new BatchNorm(Cout, affine)]),
+      new Sequential([
+        new ReLU(),
+        new Conv2d(Cin, Cout, k, { stride, padding }, rng),
+        new BatchNorm(Cout, affine),
+      ]),
     );
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
@@ -23,7 +35,16 @@ export class ReLUConvBN extends Module {
 /** ReLU → depthwise k×k (dilated) → pointwise 1×1 → BN. */
 export class DilConv extends Module {
   private readonly op: Sequential;
-  constructor(Cin: number, Cout: number, k: number, stride: number, padding: number, dilation: number, affine: boolean, rng: Rng) {
+  constructor(
+    Cin: number,
+    Cout: number,
+    k: number,
+    stride: number,
+    padding: number,
+    dilation: number,
+    affine: boolean,
+    rng: Rng,
+  ) {
     super();
     this.op = this.addChild(
       'op',
@@ -43,7 +64,15 @@ export class DilConv extends Module {
 /** Two stacked (ReLU, depthwise k×k, pointwise 1×1, BN) blocks; the first carries the stride. */
 export class SepConv extends Module {
   private readonly op: Sequential;
-  constructor(Cin: number, Cout: number, k: number, stride: number, padding: number, affine: boolean, rng: Rng) {
+  constructor(
+    Cin: number,
+    Cout: number,
+    k: number,
+    stride: number,
+    padding: number,
+    affine: boolean,
+    rng: Rng,
+  ) {
     super();
     this.op = this.addChild(
       'op',
@@ -75,7 +104,8 @@ export class FactorizedReduce extends Module {
   private readonly bn: BatchNorm;
   constructor(Cin: number, Cout: number, affine: boolean, rng: Rng) {
     super();
-    if (Cout % 2 !== 0) throw new Error(`FactorizedReduce needs an even number of output channels, got ${Cout}`);
+    if (Cout % 2 !== 0)
+      throw new Error(`FactorizedReduce needs an even number of output channels, got ${Cout}`);
     this.conv1 = this.addChild('conv_1', new Conv2d(Cin, Cout / 2, 1, { stride: 2, padding: 0 }, rng));
     this.conv2 = this.addChild('conv_2', new Conv2d(Cin, Cout / 2, 1, { stride: 2, padding: 0 }, rng));
     this.bn = this.addChild('bn', new BatchNorm(Cout, affine));
@@ -84,7 +114,13 @@ export class FactorizedReduce extends Module {
     const r = tf.relu(x) as tf.Tensor4D;
     const [, h, w] = r.shape;
     let shifted = r.slice([0, 1, 1, 0], [-1, -1, -1, -1]);
-    if (h % 2 === 1 || w % 2 === 1) shifted = tf.pad(shifted, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]]);
+    if (h % 2 === 1 || w % 2 === 1)
+      shifted = tf.pad(shifted, [
+        [0, 0],
+        [0, h % 2],
+        [0, w % 2],
+        [0, 0],
+      ]);
     const out = tf.concat([this.conv1.forward(r, ctx), this.conv2.forward(shifted, ctx)], 3);
     return this.bn.forward(out, ctx);
   }

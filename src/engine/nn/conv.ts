@@ -13,7 +13,14 @@ export interface ConvOptions {
 }
 
 export function symmetricPad(x: tf.Tensor4D, p: number): tf.Tensor4D {
-  return p > 0 ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) : x;
+  return p > 0
+    ? tf.pad(x, [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ])
+    : x;
 }
 
 /** Dense 2-D convolution, filter [k, k, inC, outC] ('weight'), optional 'bias' [outC]. */
@@ -28,7 +35,8 @@ export class Conv2d extends Module {
     rng: Rng,
   ) {
     super();
-    if ((opts.dilation ?? 1) !== 1) throw new Error('Conv2d supports dilation 1 only; DARTS dilates depthwise convs');
+    if ((opts.dilation ?? 1) !== 1)
+      throw new Error('Conv2d supports dilation 1 only; DARTS dilates depthwise convs');
     const fanIn = inC * k * k;
     this.weight = this.addParam('weight', uniformFanIn([k, k, inC, outC], fanIn, rng));
     if (opts.bias) this.bias = this.addParam('bias', uniformFanIn([outC], fanIn, rng));
@@ -55,7 +63,8 @@ export class DepthwiseConv2d extends Module {
   }
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     const { stride, padding, dilation = 1 } = this.opts;
-    if (dilation === 1) return tf.depthwiseConv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, stride, padding);
+    if (dilation === 1)
+      return tf.depthwiseConv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, stride, padding);
     return dilatedDepthwiseConv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, stride, dilation, padding);
   }
 }

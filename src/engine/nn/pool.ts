@@ -39,9 +39,11 @@ export class AvgPool extends Module {
     const { k, stride, padding: p } = this;
     const outH = Math.floor((h + 2 * p - k) / stride) + 1;
     const outW = Math.floor((w + 2 * p - k) / stride) + 1;
-    const count = (o: number, size: number) => Math.min(o * stride - p + k, size) - Math.max(o * stride - p, 0);
+    const count = (o: number, size: number) =>
+      Math.min(o * stride - p + k, size) - Math.max(o * stride - p, 0);
     const data = new Float32Array(outH * outW);
-    for (let i = 0; i < outH; i++) for (let j = 0; j < outW; j++) data[i * outW + j] = (k * k) / (count(i, h) * count(j, w));
+    for (let i = 0; i < outH; i++)
+      for (let j = 0; j < outW; j++) data[i * outW + j] = (k * k) / (count(i, h) * count(j, w));
     return tf.tensor4d(data, [1, outH, outW, 1]);
   }
 

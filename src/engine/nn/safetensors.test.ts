@@ -61,7 +61,10 @@ describe('safetensors encode', () => {
 
 describe('safetensors decode', () => {
   it('decodes from a Node Buffer that is a view into a larger pool (as readFileSync may return)', () => {
-    const bytes = encodeSafetensors({ a: { shape: [2], data: new Float32Array([1.5, -2]) }, b: { shape: [1], data: new Float32Array([7]) } });
+    const bytes = encodeSafetensors({
+      a: { shape: [2], data: new Float32Array([1.5, -2]) },
+      b: { shape: [1], data: new Float32Array([7]) },
+    });
     const pool = Buffer.alloc(bytes.length + 64, 0xff);
     pool.set(bytes, 32);
     const view = pool.subarray(32, 32 + bytes.length);

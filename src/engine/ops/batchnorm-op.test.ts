@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '../tf';
 import { chooseBackend } from '../backend';
-import { BATCH_NORM_RUNNING_STATS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain, batchNormTrainGrad, updatedRunningStats } from './batchnorm-op';
+import {
+  BATCH_NORM_RUNNING_STATS,
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  batchNormTrain,
+  batchNormTrainGrad,
+  updatedRunningStats,
+} from './batchnorm-op';
 import { Rng } from '../util/rng';
 
 /** The formulas in float64, element by element: the independent reference. */
@@ -35,29 +42,32 @@ function expectClose(got: tf.Tensor, want: number[], what: string, rel = 2e-5) {
 // wasm, C = 6 the JavaScript fallback; the inputs sit far from zero (mean ~5, sd ~0.1), where a
 // one-pass variance in float32 would lose digits (the SIMD loop sums x and x² in float64).
 describe.each(['cpu', 'wasm'] as const)('BatchNorm training kernels on %s', (backend) => {
-  it.each([8, 6])('C = %i: x̂, μ, σ², s and dx match the float64 formulas, with no tensor left behind', async (C) => {
-    const report = await chooseBackend({ prefer: backend });
-    expect(report.chosen).toBe(backend);
-    expect(tf.getKernel(BATCH_NORM_TRAIN, backend)).toBeDefined();
-    expect(tf.getKernel(BATCH_NORM_TRAIN_GRAD, backend)).toBeDefined();
-    const rng = new Rng(C);
-    const shape = [4, 9, 9, C];
-    const n = shape.reduce((a, b) => a * b, 1);
-    const xv = Float32Array.from(rng.fillNormal(n, 5, 0.1));
-    const dyv = Float32Array.from(rng.fillNormal(n));
-    const want = reference(xv, dyv, C, 1e-5);
-    const before = tf.memory().numTensors;
-    tf.tidy(() => {
-      const x = tf.tensor(xv, shape);
-      const { xhat, mean, variance, invStd } = batchNormTrain(x, 1e-5);
-      expectClose(mean, want.mean, 'mean', 1e-6);
-      expectClose(variance, want.variance, 'variance', 1e-4);
-      expectClose(invStd, want.inv, 'invStd', 1e-4);
-      expectClose(xhat, want.xhat, 'xhat', 1e-4);
-      expectClose(batchNormTrainGrad(tf.tensor(dyv, shape), xhat, invStd), want.dx, 'dx', 1e-4);
-    });
-    expect(tf.memory().numTensors).toBe(before);
-  });
+  it.each([8, 6])(
+    'C = %i: x̂, μ, σ², s and dx match the float64 formulas, with no tensor left behind',
+    async (C) => {
+      const report = await chooseBackend({ prefer: backend });
+      expect(report.chosen).toBe(backend);
+      expect(tf.getKernel(BATCH_NORM_TRAIN, backend)).toBeDefined();
+      expect(tf.getKernel(BATCH_NORM_TRAIN_GRAD, backend)).toBeDefined();
+      const rng = new Rng(C);
+      const shape = [4, 9, 9, C];
+      const n = shape.reduce((a, b) => a * b, 1);
+      const xv = Float32Array.from(rng.fillNormal(n, 5, 0.1));
+      const dyv = Float32Array.from(rng.fillNormal(n));
+      const want = reference(xv, dyv, C, 1e-5);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const x = tf.tensor(xv, shape);
+        const { xhat, mean, variance, invStd } = batchNormTrain(x, 1e-5);
+        expectClose(mean, want.mean, 'mean', 1e-6);
+        expectClose(variance, want.variance, 'variance', 1e-4);
+        expectClose(invStd, want.inv, 'invStd', 1e-4);
+        expectClose(xhat, want.xhat, 'xhat', 1e-4);
+        expectClose(batchNormTrainGrad(tf.tensor(dyv, shape), xhat, invStd), want.dx, 'dx', 1e-4);
+      });
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 });
 
 describe.each(['cpu', 'wasm'] as const)('BatchNorm running statistics on %s', (backend) => {

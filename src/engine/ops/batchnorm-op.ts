@@ -29,22 +29,38 @@ export interface BatchNormTrainResult {
 
 export function batchNormTrain(x: tf.Tensor, eps: number): BatchNormTrainResult {
   if (activeBackendHas(BATCH_NORM_TRAIN)) {
-    const [xhat, mean, variance, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x }, { eps }) as tf.Tensor[];
-    return { xhat, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, invStd: invStd as tf.Tensor1D };
+    const [xhat, mean, variance, invStd] = tf
+      .engine()
+      .runKernel(BATCH_NORM_TRAIN, { x }, { eps }) as tf.Tensor[];
+    return {
+      xhat,
+      mean: mean as tf.Tensor1D,
+      variance: variance as tf.Tensor1D,
+      invStd: invStd as tf.Tensor1D,
+    };
   }
   return tf.tidy(() => {
     const axes = x.shape.map((_, i) => i).slice(0, -1);
     const { mean, variance } = tf.moments(x, axes);
     const invStd = tf.rsqrt(variance.add(eps));
-    return { xhat: x.sub(mean).mul(invStd), mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, invStd: invStd as tf.Tensor1D };
+    return {
+      xhat: x.sub(mean).mul(invStd),
+      mean: mean as tf.Tensor1D,
+      variance: variance as tf.Tensor1D,
+      invStd: invStd as tf.Tensor1D,
+    };
   });
 }
 
 export function batchNormTrainGrad(dy: tf.Tensor, xhat: tf.Tensor, invStd: tf.Tensor): tf.Tensor {
-  if (activeBackendHas(BATCH_NORM_TRAIN_GRAD)) return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy, xhat, invStd }, {}) as tf.Tensor;
+  if (activeBackendHas(BATCH_NORM_TRAIN_GRAD))
+    return tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy, xhat, invStd }, {}) as tf.Tensor;
   return tf.tidy(() => {
     const axes = dy.shape.map((_, i) => i).slice(0, -1);
-    return dy.sub(dy.mean(axes)).sub(xhat.mul(dy.mul(xhat).mean(axes))).mul(invStd);
+    return dy
+      .sub(dy.mean(axes))
+      .sub(xhat.mul(dy.mul(xhat).mean(axes)))
+      .mul(invStd);
   });
 }
 
@@ -52,9 +68,22 @@ export function batchNormTrainGrad(dy: tf.Tensor, xhat: tf.Tensor, invStd: tf.Te
  * The running statistics after one training batch (PyTorch's momentum convention):
  * mean ← (1 − m)·mean + m·μ, var ← (1 − m)·var + m·u·σ² with u = n/(n − 1) (σ² unbiased). New tensors.
  */
-export function updatedRunningStats(runningMean: tf.Tensor, runningVar: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, momentum: number, unbias: number): [tf.Tensor, tf.Tensor] {
+export function updatedRunningStats(
+  runningMean: tf.Tensor,
+  runningVar: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  momentum: number,
+  unbias: number,
+): [tf.Tensor, tf.Tensor] {
   if (activeBackendHas(BATCH_NORM_RUNNING_STATS))
-    return tf.engine().runKernel(BATCH_NORM_RUNNING_STATS, { runningMean, runningVar, mean, variance }, { momentum, unbias }) as [tf.Tensor, tf.Tensor];
+    return tf
+      .engine()
+      .runKernel(
+        BATCH_NORM_RUNNING_STATS,
+        { runningMean, runningVar, mean, variance },
+        { momentum, unbias },
+      ) as [tf.Tensor, tf.Tensor];
   return tf.tidy(() => [
     runningMean.mul(1 - momentum).add(mean.mul(momentum)),
     runningVar.mul(1 - momentum).add(variance.mul(momentum * unbias)),
@@ -102,7 +131,12 @@ export function batchNormTrainForward(
 }
 
 /** The backward arithmetic: dx from dx̂, x̂ and s. */
-export function batchNormTrainBackward(dy: Float32Array, xhat: Float32Array, invStd: Float32Array, dx: Float32Array): void {
+export function batchNormTrainBackward(
+  dy: Float32Array,
+  xhat: Float32Array,
+  invStd: Float32Array,
+  dx: Float32Array,
+): void {
   const C = invStd.length;
   const n = dy.length;
   const rows = n / C;
@@ -116,5 +150,6 @@ export function batchNormTrainBackward(dy: Float32Array, xhat: Float32Array, inv
     meanG[c] /= rows;
     meanGx[c] /= rows;
   }
-  for (let i = 0, c = 0; i < n; i++, c = c + 1 === C ? 0 : c + 1) dx[i] = (dy[i] - meanG[c] - xhat[i] * meanGx[c]) * invStd[c];
+  for (let i = 0, c = 0; i < n; i++, c = c + 1 === C ? 0 : c + 1)
+    dx[i] = (dy[i] - meanG[c] - xhat[i] * meanGx[c]) * invStd[c];
 }

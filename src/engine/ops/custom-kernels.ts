@@ -7,10 +7,12 @@ import * as tf from '../tf';
  */
 
 /** Whether the active backend has `kernel` (else the op runs as composed tfjs ops). */
-export const activeBackendHas = (kernel: string): boolean => tf.getKernel(kernel, tf.getBackend()) !== undefined;
+export const activeBackendHas = (kernel: string): boolean =>
+  tf.getKernel(kernel, tf.getBackend()) !== undefined;
 
 /** `tensors` as inputs `${prefix}0`, `${prefix}1`, … */
-export const numbered = <T>(prefix: string, tensors: T[]): Record<string, T> => Object.fromEntries(tensors.map((t, i) => [`${prefix}${i}`, t]));
+export const numbered = <T>(prefix: string, tensors: T[]): Record<string, T> =>
+  Object.fromEntries(tensors.map((t, i) => [`${prefix}${i}`, t]));
 
 /** The inputs `${prefix}0`, `${prefix}1`, … of a kernel, in order. */
 export function numberedInputs<T>(inputs: Record<string, T>, prefix: string): T[] {

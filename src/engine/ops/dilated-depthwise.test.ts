@@ -9,7 +9,15 @@ beforeAll(async () => {
 });
 
 /** Direct definition: y[n,o,p,c] = Σ_ij xpad[n, o·s + i·d, p·s + j·d, c] · w[i,j,c]. */
-function naive(x: Float32Array, [N, H, W, C]: number[], w: Float32Array, k: number, s: number, d: number, pad: number) {
+function naive(
+  x: Float32Array,
+  [N, H, W, C]: number[],
+  w: Float32Array,
+  k: number,
+  s: number,
+  d: number,
+  pad: number,
+) {
   const P = H + 2 * pad;
   const Q = W + 2 * pad;
   const OH = Math.floor((P - d * (k - 1) - 1) / s) + 1;
@@ -24,7 +32,8 @@ function naive(x: Float32Array, [N, H, W, C]: number[], w: Float32Array, k: numb
             for (let j = 0; j < k; j++) {
               const r = o * s + i * d - pad;
               const q = p * s + j * d - pad;
-              if (r >= 0 && r < H && q >= 0 && q < W) acc += x[((n * H + r) * W + q) * C + c] * w[(i * k + j) * C + c];
+              if (r >= 0 && r < H && q >= 0 && q < W)
+                acc += x[((n * H + r) * W + q) * C + c] * w[(i * k + j) * C + c];
             }
           y[((n * OH + o) * OW + p) * C + c] = acc;
         }
@@ -55,9 +64,14 @@ describe('dilated depthwise convolution by space-to-batch', () => {
       ref.y.forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThan(1e-4));
       // Gradient of Σ y·r against the direct sum's exact gradient (it is linear in x and w).
       const r = tf.tensor(rng.fillNormal(out.size), out.shape);
-      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => dilatedDepthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, 2, pad).mul(r).sum())([x, w]);
+      const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        dilatedDepthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, 2, pad)
+          .mul(r)
+          .sum(),
+      )([x, w]);
       const rv = r.dataSync();
-      const dot = (xs: Float32Array, ws: Float32Array) => naive(xs, shape, ws, k, s, 2, pad).y.reduce((acc, v, i) => acc + v * rv[i], 0);
+      const dot = (xs: Float32Array, ws: Float32Array) =>
+        naive(xs, shape, ws, k, s, 2, pad).y.reduce((acc, v, i) => acc + v * rv[i], 0);
       for (const idx of [0, 7, xv.length - 1]) {
         const e = new Float32Array(xv.length);
         e[idx] = 1;

@@ -7,7 +7,12 @@ import * as tf from '../tf';
  */
 const nativeDilation = new Set<string>();
 
-type DepthwiseAttrs = { dilations?: number | [number, number]; strides: number | [number, number]; pad: tf.NamedAttrMap[string]; dimRoundingMode?: string };
+type DepthwiseAttrs = {
+  dilations?: number | [number, number];
+  strides: number | [number, number];
+  pad: tf.NamedAttrMap[string];
+  dimRoundingMode?: string;
+};
 
 /**
  * Lets stride-1 dilated depthwise convolutions on `backend` run as one kernel with a dilation, forward
@@ -33,8 +38,22 @@ export function enableNativeDilation(backend: string): void {
       const [x, filter] = saved;
       const common = { strides, pad, dimRoundingMode, dilations } as tf.NamedAttrMap;
       return {
-        x: () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dy as tf.Tensor, filter }, { ...common, inputShape: x.shape }) as tf.Tensor,
-        filter: () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dy as tf.Tensor }, { ...common, filterShape: filter.shape }) as tf.Tensor,
+        x: () =>
+          tf
+            .engine()
+            .runKernel(
+              'DepthwiseConv2dNativeBackpropInput',
+              { dy: dy as tf.Tensor, filter },
+              { ...common, inputShape: x.shape },
+            ) as tf.Tensor,
+        filter: () =>
+          tf
+            .engine()
+            .runKernel(
+              'DepthwiseConv2dNativeBackpropFilter',
+              { x, dy: dy as tf.Tensor },
+              { ...common, filterShape: filter.shape },
+            ) as tf.Tensor,
       };
     },
   });
@@ -50,23 +69,46 @@ export function enableNativeDilation(backend: string): void {
  *   an undilated valid convolution of that phase alone is the result.
  * Output size matches PyTorch: floor((P − d(k−1) − 1)/s) + 1 for padded size P = H + 2·pad.
  */
-export function dilatedDepthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, dilation: number, pad = 0): tf.Tensor4D {
+export function dilatedDepthwiseConv2d(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  stride: number,
+  dilation: number,
+  pad = 0,
+): tf.Tensor4D {
   const d = dilation;
   const [n, h0, w0] = x.shape;
   const [h, w] = [h0 + 2 * pad, w0 + 2 * pad];
   const k = filter.shape[0];
   const outH = Math.floor((h - d * (k - 1) - 1) / stride) + 1;
   const outW = Math.floor((w - d * (k - 1) - 1) / stride) + 1;
-  if (outH < 1 || outW < 1) throw new Error(`input ${h}x${w} is too small for a ${k}x${k} convolution with dilation ${d}`);
+  if (outH < 1 || outW < 1)
+    throw new Error(`input ${h}x${w} is too small for a ${k}x${k} convolution with dilation ${d}`);
   if (stride === 1 && nativeDilation.has(tf.getBackend()))
-    return tf.depthwiseConv2d(x, filter, 1, [[0, 0], [pad, pad], [pad, pad], [0, 0]], 'NHWC', d);
+    return tf.depthwiseConv2d(
+      x,
+      filter,
+      1,
+      [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ],
+      'NHWC',
+      d,
+    );
   // spaceToBatchND pads too: the symmetric zero padding, plus extra at the end so that sizes divide by d.
   const extraH = (d - (h % d)) % d;
   const extraW = (d - (w % d)) % d;
-  const phases = tf.spaceToBatchND(x, [d, d], [
-    [pad, pad + extraH],
-    [pad, pad + extraW],
-  ]) as tf.Tensor4D;
+  const phases = tf.spaceToBatchND(
+    x,
+    [d, d],
+    [
+      [pad, pad + extraH],
+      [pad, pad + extraW],
+    ],
+  ) as tf.Tensor4D;
   if (stride === d) {
     const phase00 = phases.slice([0, 0, 0, 0], [n, -1, -1, -1]);
     const y = tf.depthwiseConv2d(phase00, filter, 1, 'valid');
@@ -76,8 +118,12 @@ export function dilatedDepthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stri
   if (stride !== 1) throw new Error(`dilated depthwise convolution supports stride 1 or ${d}, got ${stride}`);
   const y = tf.depthwiseConv2d(phases, filter, 1, 'valid');
   // Reassembled and cropped to the output size in one op (a separate slice would copy again).
-  return tf.batchToSpaceND(y, [d, d], [
-    [0, y.shape[1] * d - outH],
-    [0, y.shape[2] * d - outW],
-  ]) as tf.Tensor4D;
+  return tf.batchToSpaceND(
+    y,
+    [d, d],
+    [
+      [0, y.shape[1] * d - outH],
+      [0, y.shape[2] * d - outW],
+    ],
+  ) as tf.Tensor4D;
 }

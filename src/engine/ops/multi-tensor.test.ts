@@ -26,32 +26,45 @@ function withoutKernel<T>(kernel: string, backend: string, body: () => T): T {
 }
 
 describe.each(['cpu', 'wasm'] as const)('multi-tensor arithmetic on %s', (backend) => {
-  it.each([true, false])('fused kernel %s: linear combinations and sums of squares match float64 sums, with no tensor left behind', async (fusedKernel) => {
-    const report = await chooseBackend({ prefer: backend });
-    expect(report.chosen).toBe(backend);
-    expect(tf.getKernel(LINEAR_COMBINATION, backend)).toBeDefined();
-    expect(tf.getKernel(SUM_OF_SQUARES, backend)).toBeDefined();
-    const vals = inputs(fusedKernel ? 1 : 2);
-    const before = tf.memory().numTensors;
-    const run = () =>
-      tf.tidy(() => {
-        const terms = vals.map((term) => term.map((v, j) => tf.tensor(v, shapes[j])));
-        const outs = linearCombination(terms, coefs);
-        const fromTensor = linearCombination(terms.slice(0, 2), tf.tensor1d(coefs.slice(0, 2)));
-        return { outs: outs.map((o) => o.dataSync().slice()), fromTensor: fromTensor.map((o) => o.dataSync().slice()), sq: sumOfSquares(terms[0]).dataSync()[0] };
+  it.each([true, false])(
+    'fused kernel %s: linear combinations and sums of squares match float64 sums, with no tensor left behind',
+    async (fusedKernel) => {
+      const report = await chooseBackend({ prefer: backend });
+      expect(report.chosen).toBe(backend);
+      expect(tf.getKernel(LINEAR_COMBINATION, backend)).toBeDefined();
+      expect(tf.getKernel(SUM_OF_SQUARES, backend)).toBeDefined();
+      const vals = inputs(fusedKernel ? 1 : 2);
+      const before = tf.memory().numTensors;
+      const run = () =>
+        tf.tidy(() => {
+          const terms = vals.map((term) => term.map((v, j) => tf.tensor(v, shapes[j])));
+          const outs = linearCombination(terms, coefs);
+          const fromTensor = linearCombination(terms.slice(0, 2), tf.tensor1d(coefs.slice(0, 2)));
+          return {
+            outs: outs.map((o) => o.dataSync().slice()),
+            fromTensor: fromTensor.map((o) => o.dataSync().slice()),
+            sq: sumOfSquares(terms[0]).dataSync()[0],
+          };
+        });
+      const got = fusedKernel
+        ? run()
+        : withoutKernel(LINEAR_COMBINATION, backend, () => withoutKernel(SUM_OF_SQUARES, backend, run));
+      expect(tf.memory().numTensors).toBe(before);
+      shapes.forEach((_, j) => {
+        got.outs[j].forEach((g, i) => {
+          const want = coefs.reduce((s, c, k) => s + c * vals[k][j][i], 0);
+          expect(Math.abs(g - want)).toBeLessThan(1e-6 * (1 + Math.abs(want)));
+        });
+        got.fromTensor[j].forEach((g, i) =>
+          expect(Math.abs(g - (coefs[0] * vals[0][j][i] + coefs[1] * vals[1][j][i]))).toBeLessThan(
+            1e-6 * (1 + Math.abs(g)),
+          ),
+        );
       });
-    const got = fusedKernel ? run() : withoutKernel(LINEAR_COMBINATION, backend, () => withoutKernel(SUM_OF_SQUARES, backend, run));
-    expect(tf.memory().numTensors).toBe(before);
-    shapes.forEach((_, j) => {
-      got.outs[j].forEach((g, i) => {
-        const want = coefs.reduce((s, c, k) => s + c * vals[k][j][i], 0);
-        expect(Math.abs(g - want)).toBeLessThan(1e-6 * (1 + Math.abs(want)));
-      });
-      got.fromTensor[j].forEach((g, i) => expect(Math.abs(g - (coefs[0] * vals[0][j][i] + coefs[1] * vals[1][j][i]))).toBeLessThan(1e-6 * (1 + Math.abs(g))));
-    });
-    const want = vals[0].reduce((s, v) => s + v.reduce((a, x) => a + x * x, 0), 0);
-    expect(Math.abs(got.sq - want) / want).toBeLessThan(1e-6);
-  });
+      const want = vals[0].reduce((s, v) => s + v.reduce((a, x) => a + x * x, 0), 0);
+      expect(Math.abs(got.sq - want) / want).toBeLessThan(1e-6);
+    },
+  );
 
   it('refuses terms of different lengths or a wrong number of coefficients', async () => {
     await chooseBackend({ prefer: backend });

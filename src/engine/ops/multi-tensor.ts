@@ -13,10 +13,12 @@ import { activeBackendHas, numbered, numberedInputs } from './custom-kernels';
 export const LINEAR_COMBINATION = 'NasStudioLinearCombination';
 export const SUM_OF_SQUARES = 'NasStudioSumOfSquares';
 
-const fused = (kernel: string, tensors: tf.Tensor[]) => activeBackendHas(kernel) && tensors.every((t) => t.dtype === 'float32');
+const fused = (kernel: string, tensors: tf.Tensor[]) =>
+  activeBackendHas(kernel) && tensors.every((t) => t.dtype === 'float32');
 
 /** Inputs t0, t1, … of the fused kernels, in order. */
-export const listInputs = (inputs: Record<string, tf.TensorInfo>): tf.TensorInfo[] => numberedInputs(inputs, 't');
+export const listInputs = (inputs: Record<string, tf.TensorInfo>): tf.TensorInfo[] =>
+  numberedInputs(inputs, 't');
 
 /**
  * out[j] = Σ_k coefs[k]·terms[k][j] for every j: each term is a list of tensors aligned with the
@@ -24,23 +26,31 @@ export const listInputs = (inputs: Record<string, tf.TensorInfo>): tf.TensorInfo
  */
 export function linearCombination(terms: tf.Tensor[][], coefs: tf.Tensor1D | number[]): tf.Tensor[] {
   const count = terms[0]?.length ?? 0;
-  if (terms.some((t) => t.length !== count)) throw new Error('linearCombination: every term needs as many tensors');
+  if (terms.some((t) => t.length !== count))
+    throw new Error('linearCombination: every term needs as many tensors');
   if (count === 0) return [];
   const flat = terms.flat();
   return tf.tidy(() => {
     const c = Array.isArray(coefs) ? tf.tensor1d(coefs) : coefs;
-    if (c.size !== terms.length) throw new Error(`linearCombination: ${terms.length} terms but ${c.size} coefficients`);
-    if (fused(LINEAR_COMBINATION, flat)) return tf.engine().runKernel(LINEAR_COMBINATION, { c, ...numbered('t', flat) }, { count }) as tf.Tensor[];
+    if (c.size !== terms.length)
+      throw new Error(`linearCombination: ${terms.length} terms but ${c.size} coefficients`);
+    if (fused(LINEAR_COMBINATION, flat))
+      return tf
+        .engine()
+        .runKernel(LINEAR_COMBINATION, { c, ...numbered('t', flat) }, { count }) as tf.Tensor[];
     // Term by term in float32, as the kernels add: the same bits whichever path runs.
     const ck = tf.unstack(c);
-    return terms[0].map((_, j) => terms.slice(1).reduce((acc, term, k) => acc.add(term[j].mul(ck[k + 1])), terms[0][j].mul(ck[0])));
+    return terms[0].map((_, j) =>
+      terms.slice(1).reduce((acc, term, k) => acc.add(term[j].mul(ck[k + 1])), terms[0][j].mul(ck[0])),
+    );
   });
 }
 
 /** Σ over all the tensors of the sum of their squares, as a scalar tensor. */
 export function sumOfSquares(tensors: tf.Tensor[]): tf.Scalar {
   if (tensors.length === 0) return tf.scalar(0);
-  if (fused(SUM_OF_SQUARES, tensors)) return tf.engine().runKernel(SUM_OF_SQUARES, numbered('t', tensors), {}) as tf.Scalar;
+  if (fused(SUM_OF_SQUARES, tensors))
+    return tf.engine().runKernel(SUM_OF_SQUARES, numbered('t', tensors), {}) as tf.Scalar;
   // The fused kernels sum in float64, this in float32: reproducible on one backend set-up, not bit for bit across the two.
   return tf.tidy(() => tf.addN(tensors.map((t) => t.square().sum())) as tf.Scalar);
 }
@@ -49,7 +59,12 @@ export function sumOfSquares(tensors: tf.Tensor[]): tf.Scalar {
  * out = Σ_k c[k]·terms[k] elementwise from index `from` on, in float32 term by term as the wasm loop
  * (the cpu kernel; the wasm kernel's tail).
  */
-export function combineValues(terms: Float32Array[], c: ArrayLike<number>, out: Float32Array, from = 0): void {
+export function combineValues(
+  terms: Float32Array[],
+  c: ArrayLike<number>,
+  out: Float32Array,
+  from = 0,
+): void {
   for (let i = from; i < out.length; i++) {
     let v = 0;
     for (let k = 0; k < terms.length; k++) v = Math.fround(v + Math.fround(c[k] * terms[k][i]));

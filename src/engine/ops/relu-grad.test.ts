@@ -16,13 +16,18 @@ describe.each(['cpu', 'wasm'] as const)('ReLU gradient on %s', (backend) => {
     expect(report.chosen).toBe(backend);
     expect(tf.getKernel(RELU_GRAD, backend)).toBeDefined();
     const n = 4 * 5 * 3 * 7 + 3;
-    const xv = Float32Array.from({ length: n }, (_, i) => (i < special.length ? special[i] : Math.sin(i * 1.3) * 3));
+    const xv = Float32Array.from({ length: n }, (_, i) =>
+      i < special.length ? special[i] : Math.sin(i * 1.3) * 3,
+    );
     const dyv = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.7) + 0.5);
     const before = tf.memory().numTensors;
     const got = tf.tidy(() => {
       const x = tf.tensor1d(xv);
       const dy = tf.tensor1d(dyv);
-      return tf.grad((t: tf.Tensor) => tf.relu(t))(x, dy).dataSync().slice();
+      return tf
+        .grad((t: tf.Tensor) => tf.relu(t))(x, dy)
+        .dataSync()
+        .slice();
     });
     expect(tf.memory().numTensors).toBe(before);
     got.forEach((g, i) => {
@@ -30,7 +35,9 @@ describe.each(['cpu', 'wasm'] as const)('ReLU gradient on %s', (backend) => {
       expect(Object.is(g, want) || g === want, `x = ${xv[i]}: got ${g}, want ${want}`).toBe(true);
     });
     // The gradient ran the fused kernel, not tfjs's Step/Cast/Multiply.
-    const info = await tf.profile(() => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.relu(t))(tf.tensor1d(xv), tf.tensor1d(dyv))));
+    const info = await tf.profile(() =>
+      tf.tidy(() => tf.grad((t: tf.Tensor) => tf.relu(t))(tf.tensor1d(xv), tf.tensor1d(dyv))),
+    );
     expect(info.kernelNames).toContain(RELU_GRAD);
     expect(info.kernelNames).not.toContain('Step');
   });

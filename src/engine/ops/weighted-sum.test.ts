@@ -22,10 +22,17 @@ describe.each([
     const w = tf.tensor1d(rng.fillNormal(5));
     const index = [1, 3, 4]; // weight 0 and 2 belong to skipped ops
     const r = tf.tensor(rng.fillNormal(size), [...shape]);
-    const ours = tf.grads((...a: tf.Tensor[]) => weightedSum(a.slice(0, 3), a[3] as tf.Tensor1D, index).mul(r).sum())([...o, w]);
+    const ours = tf.grads((...a: tf.Tensor[]) =>
+      weightedSum(a.slice(0, 3), a[3] as tf.Tensor1D, index)
+        .mul(r)
+        .sum(),
+    )([...o, w]);
     const ref = tf.grads((...a: tf.Tensor[]) => {
       const ws = tf.unstack(a[3]);
-      return tf.addN(a.slice(0, 3).map((x, i) => x.mul(ws[index[i]]))).mul(r).sum();
+      return tf
+        .addN(a.slice(0, 3).map((x, i) => x.mul(ws[index[i]])))
+        .mul(r)
+        .sum();
     })([...o, w]);
     const value = weightedSum(o, w, index);
     const want = tf.addN(o.map((x, i) => x.mul(tf.unstack(w)[index[i]])));

@@ -13,14 +13,33 @@ export const WEIGHTED_SUM_GRAD = 'NasStudioWeightedSumGrad';
 export const TERM_PREFIX = 'o';
 
 function weightedSumForward(outs: tf.Tensor[], weights: tf.Tensor1D, index: readonly number[]): tf.Tensor {
-  if (activeBackendHas(WEIGHTED_SUM)) return tf.engine().runKernel(WEIGHTED_SUM, { ...numbered(TERM_PREFIX, outs), w: weights }, { index: [...index] }) as tf.Tensor;
+  if (activeBackendHas(WEIGHTED_SUM))
+    return tf
+      .engine()
+      .runKernel(
+        WEIGHTED_SUM,
+        { ...numbered(TERM_PREFIX, outs), w: weights },
+        { index: [...index] },
+      ) as tf.Tensor;
   const scalars = tf.unstack(weights);
   return tf.addN(outs.map((o, i) => o.mul(scalars[index[i]])));
 }
 
-function weightedSumBackward(g: tf.Tensor, outs: tf.Tensor[], weights: tf.Tensor1D, index: readonly number[], K: number): tf.Tensor[] {
+function weightedSumBackward(
+  g: tf.Tensor,
+  outs: tf.Tensor[],
+  weights: tf.Tensor1D,
+  index: readonly number[],
+  K: number,
+): tf.Tensor[] {
   if (activeBackendHas(WEIGHTED_SUM_GRAD))
-    return tf.engine().runKernel(WEIGHTED_SUM_GRAD, { dy: g, ...numbered(TERM_PREFIX, outs), w: weights }, { index: [...index], K }) as tf.Tensor[];
+    return tf
+      .engine()
+      .runKernel(
+        WEIGHTED_SUM_GRAD,
+        { dy: g, ...numbered(TERM_PREFIX, outs), w: weights },
+        { index: [...index], K },
+      ) as tf.Tensor[];
   const wsc = tf.unstack(weights);
   const perWeight: tf.Tensor[] = Array.from({ length: K }, () => tf.scalar(0));
   outs.forEach((o, i) => (perWeight[index[i]] = g.mul(o).sum()));

@@ -65,7 +65,8 @@ export class Adam {
       ] as const) {
         const t = state.tensors[key];
         if (!t) throw new Error(`Adam state is missing ${key}`);
-        if (!arraysEqual(t.shape, x.shape)) throw new Error(`Adam state ${key}: shape ${t.shape} != ${x.shape}`);
+        if (!arraysEqual(t.shape, x.shape))
+          throw new Error(`Adam state ${key}: shape ${t.shape} != ${x.shape}`);
         slot.assign(t);
       }
     });

@@ -6,7 +6,10 @@ import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
  * Stays on the backend (no dataSync in the hot loop). Returns new tensors the caller disposes, and the
  * norm before clipping as a scalar tensor.
  */
-export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: tf.Scalar } {
+export function clipByGlobalNorm(
+  grads: tf.Tensor[],
+  maxNorm: number,
+): { grads: tf.Tensor[]; norm: tf.Scalar } {
   return tf.tidy(() => {
     const norm = tf.sqrt(sumOfSquares(grads)) as tf.Scalar;
     const coef = tf.minimum(1, tf.div(maxNorm, norm.add(1e-6)));

@@ -35,7 +35,11 @@ export class Sgd {
     // grad + wd·w (L2 decay), plus μ·buf for the variables that have a buffer.
     const decayed = (idx: number[], extra: [tf.Tensor[], number][]) =>
       linearCombination(
-        [...extra.map(([t]) => t), idx.map((i) => grads[i]), ...(weightDecay !== 0 ? [idx.map((i) => vars[i])] : [])],
+        [
+          ...extra.map(([t]) => t),
+          idx.map((i) => grads[i]),
+          ...(weightDecay !== 0 ? [idx.map((i) => vars[i])] : []),
+        ],
         [...extra.map(([, c]) => c), 1, ...(weightDecay !== 0 ? [weightDecay] : [])],
       );
     tf.tidy(() => {
@@ -45,7 +49,10 @@ export class Sgd {
       let direction: tf.Tensor[];
       if (momentum === 0) direction = decayed(all, []);
       else {
-        const [withBuf, fresh] = [all.filter((i) => this.buffers.has(vars[i])), all.filter((i) => !this.buffers.has(vars[i]))];
+        const [withBuf, fresh] = [
+          all.filter((i) => this.buffers.has(vars[i])),
+          all.filter((i) => !this.buffers.has(vars[i])),
+        ];
         const bufs = withBuf.map((i) => this.buffers.get(vars[i]) as tf.Variable);
         decayed(withBuf, [[bufs, momentum]]).forEach((t, k) => bufs[k].assign(t));
         decayed(fresh, []).forEach((t, k) => {
@@ -75,7 +82,8 @@ export class Sgd {
     this.vars.forEach((v, i) => {
       const t = state.tensors[`momentum.${i}`];
       if (!t) return;
-      if (!arraysEqual(t.shape, v.shape)) throw new Error(`SGD state momentum.${i}: shape ${t.shape} != ${v.shape}`);
+      if (!arraysEqual(t.shape, v.shape))
+        throw new Error(`SGD state momentum.${i}: shape ${t.shape} != ${v.shape}`);
       this.buffers.set(v, tf.variable(t.clone(), false));
     });
   }

@@ -25,7 +25,8 @@ export interface SessionSnapshot {
 export function captureSession(s: SearchSession<unknown>): SessionSnapshot {
   const tensors: SessionSnapshot['tensors'] = {};
   const read = (name: string, t: tf.Tensor) => {
-    if (t.dtype !== 'float32') throw new Error(`checkpoint tensor ${name} has dtype ${t.dtype}; only float32 is stored`);
+    if (t.dtype !== 'float32')
+      throw new Error(`checkpoint tensor ${name} has dtype ${t.dtype}; only float32 is stored`);
     // A copy: on the cpu backend dataSync returns the backend's own storage.
     tensors[name] = { shape: [...t.shape], data: (t.dataSync() as Float32Array).slice() };
   };
@@ -66,7 +67,8 @@ export function restoreSession(s: SearchSession<unknown>, snap: SessionSnapshot)
       t.dispose();
     }
   }
-  if (missing.length) throw new Error(`checkpoint lacks ${missing.length} network tensors, e.g. ${missing[0]}`);
+  if (missing.length)
+    throw new Error(`checkpoint lacks ${missing.length} network tensors, e.g. ${missing[0]}`);
   const stTensors: Record<string, tf.Tensor> = {};
   for (const [name, t] of Object.entries(snap.tensors)) {
     if (name.startsWith('strategy.')) stTensors[name.slice('strategy.'.length)] = tf.tensor(t.data, t.shape);

@@ -14,7 +14,10 @@ const spaceUnion = z.discriminatedUnion(
 );
 const strategyUnion = z.discriminatedUnion(
   'name',
-  STRATEGY_SPECS.map((s) => s.schema) as unknown as [Specs<typeof STRATEGY_SPECS>, ...Specs<typeof STRATEGY_SPECS>[]],
+  STRATEGY_SPECS.map((s) => s.schema) as unknown as [
+    Specs<typeof STRATEGY_SPECS>,
+    ...Specs<typeof STRATEGY_SPECS>[],
+  ],
   { error: () => `unknown strategy (known: ${STRATEGY_SPECS.map((s) => s.name).join(', ')})` },
 );
 
@@ -51,7 +54,10 @@ export const DataSchema = z
     augment: z.boolean().default(false),
   })
   .strict()
-  .refine((d) => d.source !== 'path' || !!d.path, { message: 'data.path is required when data.source is "path"', path: ['path'] });
+  .refine((d) => d.source !== 'path' || !!d.path, {
+    message: 'data.path is required when data.source is "path"',
+    path: ['path'],
+  });
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
@@ -89,6 +95,7 @@ export function describeConfigError(err: z.ZodError): string {
 /** Validates a parsed JSON config and fills in defaults; throws an Error naming every bad field. */
 export function parseSearchConfig(input: unknown, source = 'config'): SearchConfig {
   const r = SearchConfigSchema.safeParse(input);
-  if (!r.success) throw new Error(`Invalid search configuration in ${source}:\n${describeConfigError(r.error)}`);
+  if (!r.success)
+    throw new Error(`Invalid search configuration in ${source}:\n${describeConfigError(r.error)}`);
   return r.data;
 }

@@ -40,12 +40,21 @@ class Probe extends Supernet {
 }
 
 /** Batches of N(mean, sd) images with channel-dependent offsets and labels 0..2, as plain arrays too. */
-function makeBatches(seed: number, count: number, n = 5, hw = 4): Array<{ data: Float32Array; labels: Int32Array; shape: [number, number, number, number] }> {
+function makeBatches(
+  seed: number,
+  count: number,
+  n = 5,
+  hw = 4,
+): Array<{ data: Float32Array; labels: Int32Array; shape: [number, number, number, number] }> {
   const rng = new Rng(seed);
   return Array.from({ length: count }, (_, i) => {
     const data = rng.fillNormal(n * hw * hw * C, 0.5 * i, 1 + 0.3 * i);
     for (let k = 0; k < data.length; k++) data[k] += k % C; // channel c offset by c
-    return { data, labels: Int32Array.from({ length: n }, () => rng.int(C)), shape: [n, hw, hw, C] as [number, number, number, number] };
+    return {
+      data,
+      labels: Int32Array.from({ length: n }, () => rng.int(C)),
+      shape: [n, hw, hw, C] as [number, number, number, number],
+    };
   });
 }
 
@@ -77,14 +86,18 @@ const pick = (k: number): ArchAssignment => ({ cell: { kind: 'sample', ops: [k] 
 
 function expectClose(got: ArrayLike<number>, want: number[], tol: number) {
   expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `index ${i}: ${got[i]} vs ${want[i]}`).toBeLessThan(tol * Math.max(1, Math.abs(want[i])));
+  for (let i = 0; i < want.length; i++)
+    expect(Math.abs(got[i] - want[i]), `index ${i}: ${got[i]} vs ${want[i]}`).toBeLessThan(
+      tol * Math.max(1, Math.abs(want[i])),
+    );
 }
 
 describe('BatchNorm recalibration (cumulative average, PyTorch momentum=None)', () => {
   it('leaves each running mean equal to the mean of the batch means and each running variance the mean of the unbiased batch variances', () => {
     const net = new Probe();
     // Statistics from earlier training: the recalibration must not keep any of them.
-    for (const b of makeBatches(9, 3)) tf.tidy(() => net.logits(tf.tensor4d(b.data, b.shape), pick(0), { training: true }));
+    for (const b of makeBatches(9, 3))
+      tf.tidy(() => net.logits(tf.tensor4d(b.data, b.shape), pick(0), { training: true }));
     const batches = makeBatches(1, 4);
     recalibrateBatchNorm(net, pick(0), batches.length, stream(batches));
     const per = batches.map((b) => channelStats(b.data));
@@ -110,32 +123,64 @@ describe('BatchNorm recalibration (cumulative average, PyTorch momentum=None)', 
     expect(ctx.cumulativeStats!.get(bn)).toBe(3);
     expect(ctx.cumulativeStats!.get(other)).toBe(1);
     const per = batches.map((b) => channelStats(b.data));
-    expectClose(bn.runningMean.dataSync(), [0, 1, 2].map((c) => per.reduce((s, p) => s + p.mean[c], 0) / 3), 1e-5);
+    expectClose(
+      bn.runningMean.dataSync(),
+      [0, 1, 2].map((c) => per.reduce((s, p) => s + p.mean[c], 0) / 3),
+      1e-5,
+    );
     // Without the map: PyTorch's momentum 0.1, unchanged.
     const plain = new BatchNorm(C, false);
     tf.tidy(() => plain.forward(tf.tensor4d(batches[0].data, batches[0].shape), { training: true }));
-    expectClose(plain.runningMean.dataSync(), per[0].mean.map((m) => 0.1 * m), 1e-5);
-    expectClose(plain.runningVar.dataSync(), per[0].unbiased.map((v) => 0.9 + 0.1 * v), 1e-5);
+    expectClose(
+      plain.runningMean.dataSync(),
+      per[0].mean.map((m) => 0.1 * m),
+      1e-5,
+    );
+    expectClose(
+      plain.runningVar.dataSync(),
+      per[0].unbiased.map((v) => 0.9 + 0.1 * v),
+      1e-5,
+    );
     for (const m of [bn, other, plain]) m.dispose();
   });
 
   it('scores in eval mode with the recalibrated statistics, then restores the supernet’s own bit for bit', () => {
     const net = new Probe();
-    for (const b of makeBatches(9, 3)) tf.tidy(() => net.logits(tf.tensor4d(b.data, b.shape), pick(0), { training: true }));
+    for (const b of makeBatches(9, 3))
+      tf.tidy(() => net.logits(tf.tensor4d(b.data, b.shape), pick(0), { training: true }));
     const before = net.namedBuffers().map(([, v]) => v.dataSync().slice());
     const train = makeBatches(1, 4);
     const val = makeBatches(2, 2);
-    const e = evaluateChoices(net, { cell: [0] }, { batches: 2, val: stream(val), batchNorm: 'recalibrate', recalibration: { batches: 4, train: stream(train) } });
-    net.namedBuffers().forEach(([name, v], i) => expect(Buffer.from(v.dataSync().buffer).equals(Buffer.from(before[i].buffer)), name).toBe(true));
+    const e = evaluateChoices(
+      net,
+      { cell: [0] },
+      {
+        batches: 2,
+        val: stream(val),
+        batchNorm: 'recalibrate',
+        recalibration: { batches: 4, train: stream(train) },
+      },
+    );
+    net
+      .namedBuffers()
+      .forEach(([name, v], i) =>
+        expect(Buffer.from(v.dataSync().buffer).equals(Buffer.from(before[i].buffer)), name).toBe(true),
+      );
     // The supernet's own statistics give another loss: the recalibration is what was scored.
-    const running = evaluateChoices(net, { cell: [0] }, { batches: 2, val: stream(val), batchNorm: 'running' });
+    const running = evaluateChoices(
+      net,
+      { cell: [0] },
+      { batches: 2, val: stream(val), batchNorm: 'running' },
+    );
     expect(Math.abs(running.loss - e.loss)).toBeGreaterThan(1e-3);
     // The same score by hand: recalibrate, then eval-mode logits.
     recalibrateBatchNorm(net, pick(0), 4, stream(train));
     let correct = 0;
     let loss = 0;
     for (const b of val) {
-      const z = tf.tidy(() => net.logits(tf.tensor4d(b.data, b.shape), pick(0), { training: false }).arraySync());
+      const z = tf.tidy(() =>
+        net.logits(tf.tensor4d(b.data, b.shape), pick(0), { training: false }).arraySync(),
+      );
       b.labels.forEach((l, i) => {
         const row = z[i];
         if (row.indexOf(Math.max(...row)) === l) correct += 1;
@@ -167,7 +212,12 @@ describe('BatchNorm recalibration (cumulative average, PyTorch momentum=None)', 
       return () => ({ x: bs[i % bs.length].x.clone(), y: bs[i++ % bs.length].y.clone() });
     };
     const score = (arch: unknown) =>
-      evaluateChoices(s.network, s.space.choices(arch), { batches: 2, val: replay(val), batchNorm: 'recalibrate', recalibration: { batches: 3, train: replay(train) } });
+      evaluateChoices(s.network, s.space.choices(arch), {
+        batches: 2,
+        val: replay(val),
+        batchNorm: 'recalibrate',
+        recalibration: { batches: 3, train: replay(train) },
+      });
     const rng = new Rng(5);
     const [x, y] = [s.space.sample(rng), s.space.sample(rng)];
     const state = () => s.network.namedState().map(([, v]) => v.dataSync().slice());

@@ -38,7 +38,8 @@ export interface Evaluation {
  */
 export function evaluateChoices(net: Supernet, choices: Choices, opts: EvaluateOptions): Evaluation {
   const assignment = sampleAssignment(choices);
-  if (opts.batchNorm !== 'recalibrate') return scoreBatches(net, assignment, { training: opts.batchNorm === 'batch', frozenStats: true }, opts);
+  if (opts.batchNorm !== 'recalibrate')
+    return scoreBatches(net, assignment, { training: opts.batchNorm === 'batch', frozenStats: true }, opts);
   const r = opts.recalibration;
   if (!r || !(r.batches >= 1)) throw new Error('BatchNorm recalibration needs at least one training batch');
   const saved = net.namedBuffers().map(([, v]) => [v, v.clone()] as const);
@@ -53,7 +54,12 @@ export function evaluateChoices(net: Supernet, choices: Choices, opts: EvaluateO
   }
 }
 
-function scoreBatches(net: Supernet, assignment: ArchAssignment, forward: ForwardContext, opts: EvaluateOptions): Evaluation {
+function scoreBatches(
+  net: Supernet,
+  assignment: ArchAssignment,
+  forward: ForwardContext,
+  opts: EvaluateOptions,
+): Evaluation {
   let correct = 0;
   let lossSum = 0;
   let n = 0;
@@ -82,7 +88,12 @@ function scoreBatches(net: Supernet, assignment: ArchAssignment, forward: Forwar
  * unbiased variances. BatchNorms off the path keep the reset values. Leaves the new statistics in
  * place: the caller restores the supernet's own (evaluateChoices does).
  */
-export function recalibrateBatchNorm(net: Supernet, assignment: ArchAssignment, batches: number, train: () => Batch): void {
+export function recalibrateBatchNorm(
+  net: Supernet,
+  assignment: ArchAssignment,
+  batches: number,
+  train: () => Batch,
+): void {
   tf.tidy(() => {
     for (const [name, v] of net.namedBuffers()) {
       if (name.endsWith('running_mean')) v.assign(tf.zerosLike(v));

@@ -12,7 +12,8 @@ export {
 /** The image shape a config's dataset will have, when it is known before loading (not for datasets on disk). */
 export function knownInputShape(d: SearchConfig['data']): InputShape | null {
   if (d.source === 'default') return { size: 28, channels: 1, classes: 10 };
-  if (d.source === 'synthetic') return { size: d.synthetic.imageSize, channels: d.synthetic.channels, classes: d.synthetic.classes };
+  if (d.source === 'synthetic')
+    return { size: d.synthetic.imageSize, channels: d.synthetic.channels, classes: d.synthetic.classes };
   return null;
 }
 

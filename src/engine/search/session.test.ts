@@ -28,7 +28,13 @@ class Staged implements SearchStrategy {
     private net: Supernet,
     private space: SearchSpace,
   ) {
-    this.trainer = new WeightTrainer(net.parameters(), { weightLr: 0.05, weightLrMin: 0.05, weightMomentum: 0.9, weightDecay: 0, gradClip: 5 });
+    this.trainer = new WeightTrainer(net.parameters(), {
+      weightLr: 0.05,
+      weightLrMin: 0.05,
+      weightMomentum: 0.9,
+      weightDecay: 0,
+      gradClip: 5,
+    });
   }
   phases(): PhasePlan[] {
     return [
@@ -38,19 +44,30 @@ class Staged implements SearchStrategy {
   }
   private uniform(): ArchAssignment {
     return Object.fromEntries(
-      this.space.choicePoints.map((cp) => [cp.label, { kind: 'mix' as const, weights: tf.fill([cp.rows.length, cp.options.length], 1 / cp.options.length) as tf.Tensor2D }]),
+      this.space.choicePoints.map((cp) => [
+        cp.label,
+        {
+          kind: 'mix' as const,
+          weights: tf.fill([cp.rows.length, cp.options.length], 1 / cp.options.length) as tf.Tensor2D,
+        },
+      ]),
     );
   }
   step(ctx: StepContext): StepResult {
     const b = ctx.train();
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(this.net.logits(b.x, this.uniform(), { training: true }), b.y));
+      const { value, grads } = tf.variableGrads(() =>
+        crossEntropy(this.net.logits(b.x, this.uniform(), { training: true }), b.y),
+      );
       this.trainer.apply(this.net.parameters().map((v) => grads[v.name]));
       return value.dataSync()[0];
     });
     const last = ctx.info.phase === 'stage1' && ctx.info.stepInEpoch === ctx.info.stepsPerEpoch - 1;
     const cfg = (this.space as unknown as { config: DartsSpace }).config;
-    return { metrics: { trainLoss: loss }, ...(last ? { rebuild: { space: { ...cfg, ops: cfg.ops.slice(0, 3) } } } : {}) };
+    return {
+      metrics: { trainLoss: loss },
+      ...(last ? { rebuild: { space: { ...cfg, ops: cfg.ops.slice(0, 3) } } } : {}),
+    };
   }
   rebuilt(net: Supernet, space: SearchSpace): void {
     this.trainer.dispose();
@@ -101,7 +118,10 @@ describe('a strategy may rebuild the supernet (P-DARTS stages)', () => {
     expect(s.network).not.toBe(before);
     expect(s.space.choicePoints[0].options).toEqual(['none', 'max_pool_3x3', 'avg_pool_3x3']);
     expect((s.strategy as Staged).rebuilds).toBe(1);
-    expect(s.counters().space).toMatchObject({ name: 'darts', ops: ['none', 'max_pool_3x3', 'avg_pool_3x3'] });
+    expect(s.counters().space).toMatchObject({
+      name: 'darts',
+      ops: ['none', 'max_pool_3x3', 'avg_pool_3x3'],
+    });
     s.runStep(); // the new network's momentum buffers appear at its first step: state, not a leak
     const tensors = tf.memory().numTensors;
     s.runStep();
@@ -122,7 +142,8 @@ describe('a strategy may rebuild the supernet (P-DARTS stages)', () => {
     restoreSession(c, snap);
     expect(c.space.choicePoints[0].options).toHaveLength(3);
     while (!c.done) c.runStep();
-    const bytes = (s: SearchSession<unknown>) => s.network.namedState().map(([n, v]) => [n, Array.from(v.dataSync())]);
+    const bytes = (s: SearchSession<unknown>) =>
+      s.network.namedState().map(([n, v]) => [n, Array.from(v.dataSync())]);
     expect(bytes(c)).toEqual(bytes(a));
     a.dispose();
     c.dispose();

@@ -8,7 +8,16 @@ import { Rng, type RngState } from '../util/rng';
 import type { BatchSource } from './batch-source';
 import type { InputShape, SearchSpace } from './space';
 import type { Supernet } from './supernet';
-import type { ArchSnapshot, CandidateScore, PhasePlan, SearchStrategy, StepContext, StepInfo, StepMetrics, StrategyContext } from './strategy';
+import type {
+  ArchSnapshot,
+  CandidateScore,
+  PhasePlan,
+  SearchStrategy,
+  StepContext,
+  StepInfo,
+  StepMetrics,
+  StrategyContext,
+} from './strategy';
 import { explainBackendError } from '../backend/explain-error';
 import type { Genotype } from '../spaces/darts/genotype-types';
 
@@ -83,7 +92,13 @@ export class SearchSession<A = Genotype> {
     this.currentSpace = spaceOf(config.space);
     this.shape = { size: data.imageSize ?? 0, channels: data.inChannels, classes: data.numClasses };
     this.currentNetwork = networksOf(config.space.name).supernet(this.currentSpace, this.shape, initRng);
-    this.strategy = create({ config: config.strategy, space: this.currentSpace, net: this.currentNetwork, rng: initRng, shape: this.shape }) as SearchStrategy<A>;
+    this.strategy = create({
+      config: config.strategy,
+      space: this.currentSpace,
+      net: this.currentNetwork,
+      rng: initRng,
+      shape: this.shape,
+    }) as SearchStrategy<A>;
     this.phases = this.strategy.phases({
       epochs: config.epochs,
       stepsPerEpochCap: config.stepsPerEpoch,
@@ -91,7 +106,10 @@ export class SearchSession<A = Genotype> {
       valBatches: data.val.batchesPerEpoch,
     });
     for (const p of this.phases)
-      if (!(p.stepsPerEpoch >= 1 && p.epochs >= 1)) throw new Error(`the search data yields no full batch for the phase '${p.title}': use a smaller batch size`);
+      if (!(p.stepsPerEpoch >= 1 && p.epochs >= 1))
+        throw new Error(
+          `the search data yields no full batch for the phase '${p.title}': use a smaller batch size`,
+        );
   }
 
   /** Steps of a phase as planned. */
@@ -112,14 +130,20 @@ export class SearchSession<A = Genotype> {
   private rebuildOn(spaceConfig: unknown): void {
     const name = this.config.space.name;
     const parsed = spaceSpec(name).schema.safeParse(spaceConfig);
-    if (!parsed.success) throw new Error(`the strategy asked for a supernet on an invalid ${name} space: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(
+        `the strategy asked for a supernet on an invalid ${name} space: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     const space = spaceOf(parsed.data as { name: string });
     const net = networksOf(name).supernet(space, this.shape, this.rng.fork());
     this.currentNetwork.dispose();
     this.currentNetwork = net;
     this.currentSpace = space;
     this.rebuiltSpace = parsed.data as { name: string };
-    if (!this.strategy.rebuilt) throw new Error(`strategy '${this.strategy.name}' asked for a rebuilt supernet but cannot take one (no rebuilt())`);
+    if (!this.strategy.rebuilt)
+      throw new Error(
+        `strategy '${this.strategy.name}' asked for a rebuilt supernet but cannot take one (no rebuilt())`,
+      );
     this.strategy.rebuilt(net, space);
   }
 
@@ -193,7 +217,12 @@ export class SearchSession<A = Genotype> {
     if (info.stepInEpoch === info.stepsPerEpoch - 1 || phaseOver) {
       const extra = this.strategy.epochEnd(info);
       const genotype = this.strategy.derive();
-      report.epochEnd = { arch: this.strategy.architecture(), genotype, genotypeText: this.space.toText(genotype), metrics: extra };
+      report.epochEnd = {
+        arch: this.strategy.architecture(),
+        genotype,
+        genotypeText: this.space.toText(genotype),
+        metrics: extra,
+      };
     }
     if (phaseOver) {
       report.phaseEnd = { phase: info.phase, ...(result.stopPhase ? { reason: result.stopPhase } : {}) };
@@ -231,7 +260,12 @@ export class SearchSession<A = Genotype> {
     // Checkpoints written before phases existed come from single-phase (DARTS) runs.
     this.phaseIndex = c.phaseIndex ?? 0;
     this.phaseStep = c.phaseStep ?? c.globalStep;
-    if (this.phaseIndex === 0 && this.phases.length > 0 && this.phaseStep >= this.planned(this.phases[0]) && c.phaseIndex === undefined) {
+    if (
+      this.phaseIndex === 0 &&
+      this.phases.length > 0 &&
+      this.phaseStep >= this.planned(this.phases[0]) &&
+      c.phaseIndex === undefined
+    ) {
       this.phaseIndex = 1;
       this.phaseStep = 0;
     }

@@ -2,8 +2,15 @@ import type { SearchSpace } from './space';
 import type { ArchSnapshot, SnapshotKind } from './strategy';
 
 /** A strategy's per-label snapshot from its values per label, titled and labelled by the space. */
-export function snapshotOf(space: SearchSpace, kind: SnapshotKind, values: Record<string, number[][]>): ArchSnapshot {
+export function snapshotOf(
+  space: SearchSpace,
+  kind: SnapshotKind,
+  values: Record<string, number[][]>,
+): ArchSnapshot {
   return Object.fromEntries(
-    space.choicePoints.map((cp) => [cp.label, { kind, title: cp.title, rows: cp.rows, options: cp.options, values: values[cp.label] }]),
+    space.choicePoints.map((cp) => [
+      cp.label,
+      { kind, title: cp.title, rows: cp.rows, options: cp.options, values: values[cp.label] },
+    ]),
   );
 }

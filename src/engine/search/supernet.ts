@@ -58,5 +58,8 @@ export function sampleAssignment(choices: Record<string, number[]>): ArchAssignm
  * `forward(x, ctx)` returns logits; `run` also returns the auxiliary head's logits where there is one.
  */
 export interface FinalNetwork extends Module {
-  run(x: tf.Tensor4D, ctx: ForwardContext & { dropPathProb?: number; rng?: Rng }): { logits: tf.Tensor2D; auxLogits: tf.Tensor2D | null };
+  run(
+    x: tf.Tensor4D,
+    ctx: ForwardContext & { dropPathProb?: number; rng?: Rng },
+  ): { logits: tf.Tensor2D; auxLogits: tf.Tensor2D | null };
 }

@@ -23,7 +23,10 @@ const dartsNb201Config = parseSearchConfig({
 
 describe('DARTS on the NAS-Bench-201 space', () => {
   it('keeps one α per edge and op, derives the argmax cell, and does not leak tensors', async () => {
-    const s = new SearchSession<{ edges: string[] }>(dartsNb201Config, await buildSearchData(dartsNb201Config));
+    const s = new SearchSession<{ edges: string[] }>(
+      dartsNb201Config,
+      await buildSearchData(dartsNb201Config),
+    );
     const st = s.strategy.getState();
     expect(Object.keys(st.tensors).filter((k) => k.startsWith('alpha.'))).toEqual(['alpha.cell']);
     expect(st.tensors['alpha.cell'].shape).toEqual([6, 5]);
@@ -40,5 +43,4 @@ describe('DARTS on the NAS-Bench-201 space', () => {
     expect(s.space.toText(s.strategy.derive())).toMatch(/^\|[a-z_0-9]+~0\|\+\|/);
     s.dispose();
   });
-
 });

@@ -83,7 +83,7 @@ describe('DARTS gradients agree with central finite differences', () => {
     net.dispose();
   });
 
-  it('second order: matches the paper\'s eq. 8 computed independently', () => {
+  it("second order: matches the paper's eq. 8 computed independently", () => {
     // The exact unrolled objective L_val(w − ξ∇w L_train(w, α), α) contains ∇w L_train, which jumps
     // wherever a ReLU or max-pool switches, so its finite differences in α do not converge (measured:
     // estimates scatter by 10x across step sizes). We therefore check eq. 8 term by term: the first term

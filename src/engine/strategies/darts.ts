@@ -12,7 +12,15 @@ import type { Genotype } from '../spaces/darts/genotype-types';
 import { accuracy, crossEntropy } from '../train/loss';
 import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
-import type { ArchSnapshot, Batch, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepResult } from '../search/strategy';
+import type {
+  ArchSnapshot,
+  Batch,
+  PhaseBudget,
+  PhasePlan,
+  SearchStrategy,
+  StepContext,
+  StepResult,
+} from '../search/strategy';
 
 /**
  * DARTS (Liu et al., ICLR 2019): continuous relaxation with softmax(α) on every row of every label
@@ -42,7 +50,10 @@ export class Darts implements SearchStrategy<Genotype> {
     const alphas = new Map<string, tf.Variable>();
     for (const cp of this.space.choicePoints) {
       const shape: [number, number] = [cp.rows.length, cp.options.length];
-      alphas.set(cp.label, tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true));
+      alphas.set(
+        cp.label,
+        tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true),
+      );
     }
     this.alphas = alphas;
     this.weights = net.parameters();
@@ -64,12 +75,17 @@ export class Darts implements SearchStrategy<Genotype> {
   }
   private alpha(label: string): tf.Variable {
     const a = this.alphas.get(label);
-    if (!a) throw new Error(`this space has no label '${label}' (labels: ${[...this.alphas.keys()].join(', ')})`);
+    if (!a)
+      throw new Error(`this space has no label '${label}' (labels: ${[...this.alphas.keys()].join(', ')})`);
     return a;
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY, budget.trainBatches, budget.valBatches);
+    const stepsPerEpoch = Math.min(
+      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
+      budget.trainBatches,
+      budget.valBatches,
+    );
     return [{ name: 'search', title: 'search (α and weights)', epochs: budget.epochs, stepsPerEpoch }];
   }
 
@@ -100,7 +116,17 @@ export class Darts implements SearchStrategy<Genotype> {
     });
     const [valLoss, valAcc, trainLoss, trainAcc, gradNorm] = out.map((t) => t.dataSync()[0]);
     tf.dispose(out);
-    return { metrics: { trainLoss, trainAcc, valLoss, valAcc, gradNorm, lrWeights: this.lr, lrAlpha: this.cfg.alphaLr } };
+    return {
+      metrics: {
+        trainLoss,
+        trainAcc,
+        valLoss,
+        valAcc,
+        gradNorm,
+        lrWeights: this.lr,
+        lrAlpha: this.cfg.alphaLr,
+      },
+    };
   }
 
   /** Loss, accuracy and gradients of the loss on `batch` w.r.t. `vars` (missing gradients are zeros). */
@@ -128,7 +154,9 @@ export class Darts implements SearchStrategy<Genotype> {
         // w' = w − ξ·(g + wd·w + μ·buf): one SGD step without changing the optimiser's state.
         const gTrain = this.gradients(train, this.weights).grads;
         const bufs = this.weights.map((w) => this.trainer.sgd.momentumBuffer(w) ?? tf.zerosLike(w));
-        linearCombination([saved, gTrain, bufs], [1 - xi * weightDecay, -xi, -xi * momentum]).forEach((t, i) => this.weights[i].assign(t));
+        linearCombination([saved, gTrain, bufs], [1 - xi * weightDecay, -xi, -xi * momentum]).forEach(
+          (t, i) => this.weights[i].assign(t),
+        );
       });
       const unrolled = this.gradients(val, [...alphas, ...this.weights]);
       const dAlpha = unrolled.grads.slice(0, alphas.length);

@@ -14,29 +14,30 @@ export const RegularizedEvolutionSchema = z
   .object({
     name: z.literal('regularized-evolution'),
     ...weightTrainerFields({ source: 'as the DARTS search (SPOS supernet training)' }),
-    population: z
-      .number()
-      .int()
-      .min(2)
-      .default(10)
-      .meta({ title: 'population', description: 'AutoDL R_EA: 10 (the paper: 100); the oldest member leaves when a child joins' }),
-    sampleSize: z
-      .number()
-      .int()
-      .min(1)
-      .default(3)
-      .meta({ title: 'tournament size', description: 'AutoDL R_EA: 3 (the paper: 25); the best of this many members, drawn with replacement, is the parent' }),
-    cycles: z
-      .number()
-      .int()
-      .min(1)
-      .default(200)
-      .meta({ title: 'cycles (architectures scored)', description: 'AutoDL R_EA: 200, the whole history including the initial random population; one scored per step' }),
+    population: z.number().int().min(2).default(10).meta({
+      title: 'population',
+      description: 'AutoDL R_EA: 10 (the paper: 100); the oldest member leaves when a child joins',
+    }),
+    sampleSize: z.number().int().min(1).default(3).meta({
+      title: 'tournament size',
+      description:
+        'AutoDL R_EA: 3 (the paper: 25); the best of this many members, drawn with replacement, is the parent',
+    }),
+    cycles: z.number().int().min(1).default(200).meta({
+      title: 'cycles (architectures scored)',
+      description:
+        'AutoDL R_EA: 200, the whole history including the initial random population; one scored per step',
+    }),
     ...scoringFields({ source: 'as SPOS' }),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.cycles < c.population) ctx.addIssue({ code: 'custom', path: ['cycles'], message: `cycles (${c.cycles}) must be at least the population (${c.population}): the initial population is part of them` });
+    if (c.cycles < c.population)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cycles'],
+        message: `cycles (${c.cycles}) must be at least the population (${c.population}): the initial population is part of them`,
+      });
   });
 export type RegularizedEvolutionConfig = z.infer<typeof RegularizedEvolutionSchema>;
 
@@ -49,7 +50,8 @@ export const regularizedEvolutionSpec = {
     'Real et al., Regularized Evolution for Image Classifier Architecture Search (AAAI 2019); D-X-Y/AutoDL-Projects exps/NAS-Bench-201-algos/R_EA.py; scoring as SPOS, megvii-model/SinglePathOneShot src/Search/tester.py',
   schema: RegularizedEvolutionSchema,
   spaces: ['darts', 'nb201'],
-  summary: (c: RegularizedEvolutionConfig) => `Regularized evolution (population ${c.population}, tournament ${c.sampleSize}, ${c.cycles} cycles)`,
+  summary: (c: RegularizedEvolutionConfig) =>
+    `Regularized evolution (population ${c.population}, tournament ${c.sampleSize}, ${c.cycles} cycles)`,
   metrics: [
     { key: 'trainLoss', title: 'train loss (sampled path)', chart: 'loss' },
     { key: 'trainAcc', title: 'train accuracy (sampled path)', chart: 'accuracy' },

@@ -20,7 +20,14 @@ const SPACES = [
   { name: 'nb201', channels: 2, cellsPerStage: 1 },
 ] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
 
-const REA = { name: 'regularized-evolution', population: 4, sampleSize: 2, cycles: 10, scoreBatches: 1, recalibrationBatches: 2 };
+const REA = {
+  name: 'regularized-evolution',
+  population: 4,
+  sampleSize: 2,
+  cycles: 10,
+  scoreBatches: 1,
+  recalibrationBatches: 2,
+};
 
 const tiny: SearchConfigInput = {
   space: SPACES[1],
@@ -41,7 +48,11 @@ async function session(overrides: Partial<SearchConfigInput> = {}) {
 const spaceFor = (space: (typeof SPACES)[number]) => spaceOf(parseSearchConfig({ ...tiny, space }).space);
 
 /** A strategy with a scripted scorer (no supernet step is run) and a step context without batches. */
-function scripted(space: SearchSpace, cfg: { population: number; sampleSize: number; cycles: number }, score: (k: number, text: string) => number) {
+function scripted(
+  space: SearchSpace,
+  cfg: { population: number; sampleSize: number; cycles: number },
+  score: (k: number, text: string) => number,
+) {
   const config = RegularizedEvolutionSchema.parse({ name: 'regularized-evolution', ...cfg });
   let k = 0;
   const strategy = new RegularizedEvolution(
@@ -51,7 +62,15 @@ function scripted(space: SearchSpace, cfg: { population: number; sampleSize: num
   const rng = new Rng(6);
   const step = (i: number) =>
     strategy.step({
-      info: { phase: 'evolution', phaseIndex: 1, epoch: 0, stepInEpoch: i, stepsPerEpoch: cfg.cycles, totalEpochs: 1, globalStep: i },
+      info: {
+        phase: 'evolution',
+        phaseIndex: 1,
+        epoch: 0,
+        stepInEpoch: i,
+        stepsPerEpoch: cfg.cycles,
+        totalEpochs: 1,
+        globalStep: i,
+      },
       rng,
       train: () => {
         throw new Error('no batches');
@@ -73,7 +92,10 @@ describe('regularized evolution', () => {
       ]);
       const candidates: CandidateScore[] = [];
       while (!s.done) candidates.push(...(s.runStep().candidates ?? []));
-      expect(candidates.map((c) => c.round)).toEqual([...Array(4).fill('initial'), ...Array(6).fill('mutation')]);
+      expect(candidates.map((c) => c.round)).toEqual([
+        ...Array(4).fill('initial'),
+        ...Array(6).fill('mutation'),
+      ]);
       const aging = (s.strategy as RegularizedEvolution).aging;
       // The population is the newest P of the history.
       expect(aging.population).toEqual([6, 7, 8, 9]);
@@ -101,7 +123,10 @@ describe('regularized evolution', () => {
       let expected: number | undefined;
       if (evo.history.length >= cfg.population) {
         const probe = new Rng(rng.getState());
-        const drawn = Array.from({ length: cfg.sampleSize }, () => evo.population[probe.int(evo.population.length)]);
+        const drawn = Array.from(
+          { length: cfg.sampleSize },
+          () => evo.population[probe.int(evo.population.length)],
+        );
         expected = drawn.reduce((a, m) => (evo.history[m].score > evo.history[a].score ? m : a));
       }
       const p = evo.propose(rng);
@@ -114,7 +139,9 @@ describe('regularized evolution', () => {
   it('keeps the best-ever answer when the best member ages out of the population (scripted scorer)', () => {
     const space = spaceFor(SPACES[1]);
     // The second architecture scores 0.99; every later one less than all before it.
-    const { strategy, step } = scripted(space, { population: 3, sampleSize: 2, cycles: 12 }, (k) => (k === 1 ? 0.99 : 0.5 - k * 0.01));
+    const { strategy, step } = scripted(space, { population: 3, sampleSize: 2, cycles: 12 }, (k) =>
+      k === 1 ? 0.99 : 0.5 - k * 0.01,
+    );
     const texts: string[] = [];
     const results = Array.from({ length: 12 }, (_, i) => {
       const r = step(i);
@@ -132,8 +159,15 @@ describe('regularized evolution', () => {
   });
 
   it('validates its config: the initial population is part of the cycles', () => {
-    expect(RegularizedEvolutionSchema.safeParse({ name: 'regularized-evolution', population: 10, cycles: 5 }).success).toBe(false);
-    expect(RegularizedEvolutionSchema.parse({ name: 'regularized-evolution' })).toMatchObject({ population: 10, sampleSize: 3, cycles: 200 });
+    expect(
+      RegularizedEvolutionSchema.safeParse({ name: 'regularized-evolution', population: 10, cycles: 5 })
+        .success,
+    ).toBe(false);
+    expect(RegularizedEvolutionSchema.parse({ name: 'regularized-evolution' })).toMatchObject({
+      population: 10,
+      sampleSize: 3,
+      cycles: 200,
+    });
   });
 
   for (const space of SPACES) {

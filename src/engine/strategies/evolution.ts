@@ -2,7 +2,16 @@ import type { NamedTensorState } from '../optim/state';
 import type { Evaluation } from '../search/evaluate';
 import type { SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
-import type { ArchSnapshot, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepMetrics, StepResult, StrategyContext } from '../search/strategy';
+import type {
+  ArchSnapshot,
+  PhaseBudget,
+  PhasePlan,
+  SearchStrategy,
+  StepContext,
+  StepMetrics,
+  StepResult,
+  StrategyContext,
+} from '../search/strategy';
 import type { Rng } from '../util/rng';
 import type { RegularizedEvolutionConfig } from './evolution-spec';
 import { choiceFrequencies, SinglePathTraining } from './single-path';
@@ -53,7 +62,14 @@ export class AgingEvolution {
 
   /** Appends a scored architecture; once the population is full, the oldest member leaves. */
   record(p: ReturnType<AgingEvolution['propose']>, e: Evaluation): AgedCandidate {
-    const c: AgedCandidate = { genotype: p.arch, text: this.space.toText(p.arch), score: e.accuracy, loss: e.loss, origin: p.origin, ...(p.parent !== undefined ? { parent: p.parent } : {}) };
+    const c: AgedCandidate = {
+      genotype: p.arch,
+      text: this.space.toText(p.arch),
+      score: e.accuracy,
+      loss: e.loss,
+      origin: p.origin,
+      ...(p.parent !== undefined ? { parent: p.parent } : {}),
+    };
     this.history.push(c);
     this.population.push(this.history.length - 1);
     if (p.origin === 'mutation') this.population.shift();
@@ -132,7 +148,18 @@ export class RegularizedEvolution implements SearchStrategy {
       populationBest: Math.max(...scores),
       populationMean: scores.reduce((a, b) => a + b, 0) / scores.length,
     };
-    return { metrics, candidates: [{ genotype: c.genotype, text: c.text, score: c.score, metrics: { valLoss: c.loss, valAcc: c.score }, round: c.origin }] };
+    return {
+      metrics,
+      candidates: [
+        {
+          genotype: c.genotype,
+          text: c.text,
+          score: c.score,
+          metrics: { valLoss: c.loss, valAcc: c.score },
+          round: c.origin,
+        },
+      ],
+    };
   }
 
   epochEnd(): StepMetrics {
@@ -147,7 +174,16 @@ export class RegularizedEvolution implements SearchStrategy {
   /** Phase 1: how often each option was sampled; phase 2: how often the population uses it. */
   architecture(): ArchSnapshot {
     const members = this.evolution.members();
-    return snapshotOf(this.space, 'sampling', members.length ? choiceFrequencies(this.space, members.map((m) => m.genotype)) : this.supernet.frequencies());
+    return snapshotOf(
+      this.space,
+      'sampling',
+      members.length
+        ? choiceFrequencies(
+            this.space,
+            members.map((m) => m.genotype),
+          )
+        : this.supernet.frequencies(),
+    );
   }
 
   /** The evolution's population (oldest first) and whole history. */

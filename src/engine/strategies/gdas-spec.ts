@@ -11,23 +11,39 @@ export const GdasSchema = z
   .object({
     name: z.literal('gdas'),
     ...weightTrainerFields({ source: 'reference', weightDecay: 5e-4 }),
-    alphaLr: z.number().positive().default(3e-4).meta({ title: 'α learning rate', description: 'reference: 3e-4 (Adam, --arch_learning_rate)' }),
+    alphaLr: z
+      .number()
+      .positive()
+      .default(3e-4)
+      .meta({ title: 'α learning rate', description: 'reference: 3e-4 (Adam, --arch_learning_rate)' }),
     alphaBetas: z
       .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
       .default([0.5, 0.999])
       .meta({ title: 'α Adam betas', description: 'reference: (0.5, 0.999)' }),
-    alphaWeightDecay: z.number().nonnegative().default(1e-3).meta({ title: 'α weight decay', description: 'reference: 1e-3 (--arch_weight_decay, L2 as torch.optim.Adam)' }),
-    alphaInitScale: z.number().nonnegative().default(1e-3).meta({ title: 'α initial scale', description: 'reference: α ~ 1e-3·N(0, 1)' }),
-    tauMax: z.number().positive().default(10).meta({ title: 'τ at the first epoch', description: 'reference: 10 (--tau_max); the Gumbel-softmax temperature falls linearly per epoch to τ min' }),
-    tauMin: z.number().positive().default(0.1).meta({ title: 'τ at the last epoch', description: 'reference: 0.1 (--tau_min)' }),
-    unchosen: z
-      .enum(['reference', 'constant', 'omit'])
-      .default('reference')
-      .meta({
-        title: 'unchosen ops on an edge',
-        description:
-          "constant: the unchosen ops' straight-through weights are added to the edge's output as constants (value 0), so their α get gradient through them too (the reference's NAS-Bench-201 cell, AutoDL-Projects#36); omit: the edge outputs h[k]·op_k(x) only (the reference's NASNet/DARTS cell); reference: constant on NAS-Bench-201, omit on DARTS cells",
-      }),
+    alphaWeightDecay: z.number().nonnegative().default(1e-3).meta({
+      title: 'α weight decay',
+      description: 'reference: 1e-3 (--arch_weight_decay, L2 as torch.optim.Adam)',
+    }),
+    alphaInitScale: z
+      .number()
+      .nonnegative()
+      .default(1e-3)
+      .meta({ title: 'α initial scale', description: 'reference: α ~ 1e-3·N(0, 1)' }),
+    tauMax: z.number().positive().default(10).meta({
+      title: 'τ at the first epoch',
+      description:
+        'reference: 10 (--tau_max); the Gumbel-softmax temperature falls linearly per epoch to τ min',
+    }),
+    tauMin: z
+      .number()
+      .positive()
+      .default(0.1)
+      .meta({ title: 'τ at the last epoch', description: 'reference: 0.1 (--tau_min)' }),
+    unchosen: z.enum(['reference', 'constant', 'omit']).default('reference').meta({
+      title: 'unchosen ops on an edge',
+      description:
+        "constant: the unchosen ops' straight-through weights are added to the edge's output as constants (value 0), so their α get gradient through them too (the reference's NAS-Bench-201 cell, AutoDL-Projects#36); omit: the edge outputs h[k]·op_k(x) only (the reference's NASNet/DARTS cell); reference: constant on NAS-Bench-201, omit on DARTS cells",
+    }),
   })
   .strict()
   .refine((c) => c.tauMin <= c.tauMax, { message: 'τ min must not exceed τ max', path: ['tauMin'] });

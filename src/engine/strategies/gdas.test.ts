@@ -11,7 +11,16 @@ import { Nb201SpaceSchema } from '../spaces/nb201/search-space';
 import { Nb201SearchSpace } from '../spaces/nb201/space';
 import { Nb201Supernet } from '../spaces/nb201/supernet';
 import { Rng } from '../util/rng';
-import { deriveGdasCell, gdasAssignment, gdasTau, gumbelProbs, sampleGumbel, straightThrough, type Gdas, type GumbelSample } from './gdas';
+import {
+  deriveGdasCell,
+  gdasAssignment,
+  gdasTau,
+  gumbelProbs,
+  sampleGumbel,
+  straightThrough,
+  type Gdas,
+  type GumbelSample,
+} from './gdas';
 
 beforeAll(async () => {
   await chooseBackend({ prefer: 'cpu' });
@@ -91,7 +100,13 @@ describe('GDAS straight-through gradient', () => {
       const alpha = tf.tensor2d(alpha0);
       const g = tf.tensor2d(g0);
       const probs = gumbelProbs(alpha, g, tau);
-      const sample: GumbelSample = { rows: 2, options: 3, g: Float32Array.from(g0.flat()), probs: probs.dataSync() as Float32Array, index: want.k };
+      const sample: GumbelSample = {
+        rows: 2,
+        options: 3,
+        g: Float32Array.from(g0.flat()),
+        probs: probs.dataSync() as Float32Array,
+        index: want.k,
+      };
       const cT = tf.tensor2d(c);
       const toy = (al: tf.Tensor) => {
         const asg = gdasAssignment(straightThrough(al as tf.Tensor2D, sample, tau), sample.index, constants);
@@ -115,7 +130,9 @@ describe('GDAS straight-through gradient', () => {
         expect(Math.abs(toy(alpha).dataSync()[0] - want.loss)).toBeLessThan(1e-5);
       });
       const grad = tf.grad(toy)(alpha).arraySync() as number[][];
-      grad.forEach((row, e) => row.forEach((v, m) => expect(Math.abs(v - want.grad[e][m])).toBeLessThan(1e-5)));
+      grad.forEach((row, e) =>
+        row.forEach((v, m) => expect(Math.abs(v - want.grad[e][m])).toBeLessThan(1e-5)),
+      );
       // Every entry of α gets a gradient either way (through the softmax), but not the same one.
       expect(grad.flat().every((v) => v !== 0)).toBe(true);
       tf.dispose([alpha, g, probs, cT]);
@@ -167,7 +184,9 @@ describe('GDAS sampling', () => {
     const [gdas, plain] = tf.tidy(() => {
       const h = straightThrough(alpha, s, 5);
       return [
-        net.logits(x, { cell: gdasAssignment(h, s.index, true) }, { training: true, frozenStats: true }).dataSync(),
+        net
+          .logits(x, { cell: gdasAssignment(h, s.index, true) }, { training: true, frozenStats: true })
+          .dataSync(),
         net.logits(x, sampleAssignment({ cell: s.index }), { training: true, frozenStats: true }).dataSync(),
       ];
     });
@@ -184,27 +203,51 @@ describe('GDAS gates and constants in every recompute mode', () => {
   const build = (space: 'darts' | 'nb201') => {
     if (space === 'nb201') {
       const cfg = Nb201SpaceSchema.parse({ name: 'nb201', channels: 2, cellsPerStage: 1 });
-      return { net: new Nb201Supernet(cfg, { size: 8, channels: 3, classes: 4 }, new Rng(1)), labels: ['cell'], rows: 6, options: 5 };
+      return {
+        net: new Nb201Supernet(cfg, { size: 8, channels: 3, classes: 4 }, new Rng(1)),
+        labels: ['cell'],
+        rows: 6,
+        options: 5,
+      };
     }
     const cfg = DartsSpaceSchema.parse({ nodes: 2, cells: 3, channels: 2 });
-    return { net: new SearchNetwork(cfg, 3, 4, new Rng(1)), labels: ['normal', 'reduce'], rows: 5, options: 8 };
+    return {
+      net: new SearchNetwork(cfg, 3, 4, new Rng(1)),
+      labels: ['normal', 'reduce'],
+      rows: 5,
+      options: 8,
+    };
   };
   for (const space of ['darts', 'nb201'] as const) {
     it(`${space}: same logits and ∂L/∂α with recompute off, edge and cell`, () => {
       const { net, labels, rows, options } = build(space);
       const r = new Rng(9);
-      const alphas = labels.map(() => tf.variable(tf.tensor2d(r.fillNormal(rows * options), [rows, options])));
+      const alphas = labels.map(() =>
+        tf.variable(tf.tensor2d(r.fillNormal(rows * options), [rows, options])),
+      );
       const samples = alphas.map((a) => sampleGumbel(a as tf.Tensor2D, 2, r));
       const x = tf.tensor4d(r.fillNormal(2 * 8 * 8 * 3), [2, 8, 8, 3]);
       const run = (mode: 'off' | 'edge' | 'cell') => {
         (net as unknown as { recompute: string }).recompute = mode;
         return tf.tidy(() => {
           const f = () => {
-            const arch = Object.fromEntries(labels.map((l, i) => [l, gdasAssignment(straightThrough(alphas[i] as tf.Tensor2D, samples[i], 2), samples[i].index, true)]));
+            const arch = Object.fromEntries(
+              labels.map((l, i) => [
+                l,
+                gdasAssignment(
+                  straightThrough(alphas[i] as tf.Tensor2D, samples[i], 2),
+                  samples[i].index,
+                  true,
+                ),
+              ]),
+            );
             return net.logits(x, arch, { training: true, frozenStats: true }).square().mean() as tf.Scalar;
           };
           const { value, grads } = tf.variableGrads(f, alphas);
-          return { value: value.dataSync()[0], grads: alphas.map((a) => Array.from(grads[a.name].dataSync())) };
+          return {
+            value: value.dataSync()[0],
+            grads: alphas.map((a) => Array.from(grads[a.name].dataSync())),
+          };
         });
       };
       const off = run('off');
@@ -282,10 +325,14 @@ describe('GDAS schedule and derivation', () => {
     const nb = await session(SPACES[1]);
     const nbs = nb.strategy as unknown as Gdas;
     const nbOps = nb.space.choicePoints[0].options;
-    const b: number[][] = Array.from({ length: 6 }, (_, e) => nbOps.map((_, k) => (k === e % nbOps.length ? 1 : 0)));
+    const b: number[][] = Array.from({ length: 6 }, (_, e) =>
+      nbOps.map((_, k) => (k === e % nbOps.length ? 1 : 0)),
+    );
     b[5] = nbOps.map(() => 0.5); // a tie: the first op ('none') wins, as torch.argmax
     nbs.alphas.get('cell')!.assign(tf.tensor2d(b));
-    expect((nb.strategy.derive() as { edges: string[] }).edges).toEqual([0, 1, 2, 3, 4, 0].map((k) => nbOps[k]));
+    expect((nb.strategy.derive() as { edges: string[] }).edges).toEqual(
+      [0, 1, 2, 3, 4, 0].map((k) => nbOps[k]),
+    );
     nb.dispose();
   });
 });
@@ -295,16 +342,22 @@ describe('GDAS search loop', () => {
     it(`${space.name}: flat tensor count over 20 steps, α moves, metrics reported`, async () => {
       const s = await session(space, { epochs: 12 });
       const before0 = s.strategy.getState().tensors;
-      const initial = Object.fromEntries(Object.entries(before0).filter(([k]) => k.startsWith('alpha.')).map(([k, t]) => [k, t.dataSync().slice()]));
+      const initial = Object.fromEntries(
+        Object.entries(before0)
+          .filter(([k]) => k.startsWith('alpha.'))
+          .map(([k, t]) => [k, t.dataSync().slice()]),
+      );
       s.runStep();
       s.runStep();
       const before = tf.memory().numTensors;
       let last;
       for (let i = 0; i < 20; i++) last = s.runStep();
       expect(tf.memory().numTensors).toBe(before);
-      for (const key of ['trainLoss', 'trainAcc', 'valLoss', 'valAcc', 'tau', 'lrWeights', 'gradNorm']) expect(Number.isFinite(last!.metrics[key]), key).toBe(true);
+      for (const key of ['trainLoss', 'trainAcc', 'valLoss', 'valAcc', 'tau', 'lrWeights', 'gradNorm'])
+        expect(Number.isFinite(last!.metrics[key]), key).toBe(true);
       const now = s.strategy.getState().tensors;
-      for (const [k, v] of Object.entries(initial)) expect(Array.from(now[k].dataSync())).not.toEqual(Array.from(v));
+      for (const [k, v] of Object.entries(initial))
+        expect(Array.from(now[k].dataSync())).not.toEqual(Array.from(v));
       const snap = s.strategy.architecture();
       for (const label of Object.keys(snap)) {
         expect(snap[label].kind).toBe('softmax');
@@ -321,7 +374,9 @@ describe('GDAS search loop', () => {
     expect((d.strategy as unknown as Gdas).constants).toBe(false);
     nb.dispose();
     d.dispose();
-    const forced = await session(SPACES[0], { strategy: { name: 'gdas', unchosen: 'constant' } } as Partial<SearchConfigInput>);
+    const forced = await session(SPACES[0], {
+      strategy: { name: 'gdas', unchosen: 'constant' },
+    } as Partial<SearchConfigInput>);
     expect((forced.strategy as unknown as Gdas).constants).toBe(true);
     forced.runStep();
     forced.dispose();

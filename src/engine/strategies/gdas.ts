@@ -4,7 +4,15 @@ import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import type { ArchAssignment, Assignment, Supernet } from '../search/supernet';
-import type { ArchSnapshot, Batch, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepResult } from '../search/strategy';
+import type {
+  ArchSnapshot,
+  Batch,
+  PhaseBudget,
+  PhasePlan,
+  SearchStrategy,
+  StepContext,
+  StepResult,
+} from '../search/strategy';
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import { accuracy, crossEntropy } from '../train/loss';
@@ -48,7 +56,9 @@ export function sampleGumbel(alpha: tf.Tensor2D, tau: number, rng: Rng): GumbelS
   for (let tries = 0; tries < 100; tries++) {
     const g = drawGumbel(rng, rows * options);
     if (g.some((v) => !Number.isFinite(v))) continue;
-    const probs = tf.tidy(() => gumbelProbs(alpha, tf.tensor2d(g, [rows, options]), tau).dataSync() as Float32Array);
+    const probs = tf.tidy(
+      () => gumbelProbs(alpha, tf.tensor2d(g, [rows, options]), tau).dataSync() as Float32Array,
+    );
     if (probs.some((v) => !Number.isFinite(v))) continue;
     const index = Array.from({ length: rows }, (_, r) => {
       let best = 0;
@@ -57,7 +67,9 @@ export function sampleGumbel(alpha: tf.Tensor2D, tau: number, rng: Rng): GumbelS
     });
     return { rows, options, g, probs, index };
   }
-  throw new Error(`GDAS: 100 Gumbel samples in a row gave non-finite probabilities (τ = ${tau}); α has diverged`);
+  throw new Error(
+    `GDAS: 100 Gumbel samples in a row gave non-finite probabilities (τ = ${tau}); α has diverged`,
+  );
 }
 
 /**
@@ -83,7 +95,9 @@ export function gdasAssignment(h: tf.Tensor2D, index: readonly number[], constan
     const g = h.mul(oneHot).sum(1) as tf.Tensor1D;
     return constants ? [g, h.mul(tf.onesLike(oneHot).sub(oneHot)).sum(1) as tf.Tensor1D] : [g];
   });
-  return offset ? { kind: 'sample', ops: [...index], gate, offset } : { kind: 'sample', ops: [...index], gate };
+  return offset
+    ? { kind: 'sample', ops: [...index], gate, offset }
+    : { kind: 'sample', ops: [...index], gate };
 }
 
 /**
@@ -91,12 +105,17 @@ export function gdasAssignment(h: tf.Tensor2D, index: readonly number[], constan
  * every (op, input) pair except 'none' ranked by its weight, the top two kept (stable: ties keep the
  * lower input, then the earlier op). Both may come from the same input, unlike DARTS.
  */
-export function deriveGdasCell(weights: number[][], ops: readonly string[], nodes: number): Array<[string, number]> {
+export function deriveGdasCell(
+  weights: number[][],
+  ops: readonly string[],
+  nodes: number,
+): Array<[string, number]> {
   const gene: Array<[string, number]> = [];
   let start = 0;
   for (let i = 0; i < nodes; i++) {
     const pairs: Array<{ op: string; input: number; w: number }> = [];
-    for (let j = 0; j < i + 2; j++) weights[start + j].forEach((w, k) => ops[k] !== 'none' && pairs.push({ op: ops[k], input: j, w }));
+    for (let j = 0; j < i + 2; j++)
+      weights[start + j].forEach((w, k) => ops[k] !== 'none' && pairs.push({ op: ops[k], input: j, w }));
     pairs.sort((a, b) => b.w - a.w);
     for (const p of pairs.slice(0, 2)) gene.push([p.op, p.input]);
     start += i + 2;
@@ -130,20 +149,39 @@ export class Gdas implements SearchStrategy {
     const alphas = new Map<string, tf.Variable>();
     for (const cp of space.choicePoints) {
       const shape: [number, number] = [cp.rows.length, cp.options.length];
-      alphas.set(cp.label, tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true));
+      alphas.set(
+        cp.label,
+        tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true),
+      );
     }
     this.alphas = alphas;
     this.constants = cfg.unchosen === 'constant' || (cfg.unchosen === 'reference' && space.name === 'nb201');
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
-    this.aOpt = new Adam([...alphas.values()], { beta1: cfg.alphaBetas[0], beta2: cfg.alphaBetas[1], eps: 1e-8, weightDecay: cfg.alphaWeightDecay });
+    this.aOpt = new Adam([...alphas.values()], {
+      beta1: cfg.alphaBetas[0],
+      beta2: cfg.alphaBetas[1],
+      eps: 1e-8,
+      weightDecay: cfg.alphaWeightDecay,
+    });
     this.lr = cfg.weightLr;
     this.tau = cfg.tauMax;
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY, budget.trainBatches, budget.valBatches);
-    return [{ name: 'search', title: 'search (sampled paths: weights, then α)', epochs: budget.epochs, stepsPerEpoch }];
+    const stepsPerEpoch = Math.min(
+      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
+      budget.trainBatches,
+      budget.valBatches,
+    );
+    return [
+      {
+        name: 'search',
+        title: 'search (sampled paths: weights, then α)',
+        epochs: budget.epochs,
+        stepsPerEpoch,
+      },
+    ];
   }
 
   /** One Gumbel sample per label, in the order of the space's choice points, at the current τ. */
@@ -164,7 +202,11 @@ export class Gdas implements SearchStrategy {
   }
 
   /** Loss, accuracy and gradients w.r.t. `vars` of the sampled network on `batch` (missing gradients: zeros). */
-  gradients(batch: Batch, vars: tf.Variable[], sample: Map<string, GumbelSample>): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
+  gradients(
+    batch: Batch,
+    vars: tf.Variable[],
+    sample: Map<string, GumbelSample>,
+  ): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
     let logits: tf.Tensor2D | undefined;
     const { value, grads } = tf.variableGrads(() => {
       logits = tf.keep(this.net.logits(batch.x, this.assignment(sample), { training: true }));
@@ -198,7 +240,18 @@ export class Gdas implements SearchStrategy {
     });
     const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = [...w, ...a].map((t) => t.dataSync()[0]);
     tf.dispose([...w, ...a]);
-    return { metrics: { trainLoss, trainAcc, valLoss, valAcc, gradNorm, tau: this.tau, lrWeights: this.lr, lrAlpha: this.cfg.alphaLr } };
+    return {
+      metrics: {
+        trainLoss,
+        trainAcc,
+        valLoss,
+        valAcc,
+        gradNorm,
+        tau: this.tau,
+        lrWeights: this.lr,
+        lrAlpha: this.cfg.alphaLr,
+      },
+    };
   }
 
   epochEnd(): Record<string, number> {
@@ -224,7 +277,12 @@ export class Gdas implements SearchStrategy {
     if (this.space.name !== 'darts') return this.space.derive(p);
     const { ops, nodes } = (this.space as DartsSearchSpace).config;
     const concat = Array.from({ length: nodes }, (_, i) => i + 2);
-    const g: Genotype = { normal: deriveGdasCell(p.normal, ops, nodes), normalConcat: concat, reduce: deriveGdasCell(p.reduce, ops, nodes), reduceConcat: [...concat] };
+    const g: Genotype = {
+      normal: deriveGdasCell(p.normal, ops, nodes),
+      normalConcat: concat,
+      reduce: deriveGdasCell(p.reduce, ops, nodes),
+      reduceConcat: [...concat],
+    };
     return g;
   }
 

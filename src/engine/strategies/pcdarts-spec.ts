@@ -10,30 +10,39 @@ export const PcDartsSchema = z
   .object({
     name: z.literal('pcdarts'),
     ...weightTrainerFields({ source: 'reference', weightLr: 0.1 }),
-    weightLrMin: z.number().nonnegative().default(0).meta({ title: 'weights lr minimum', description: 'reference: 0 (--learning_rate_min)' }),
-    partialGroups: z
+    weightLrMin: z
       .number()
-      .int()
-      .min(1)
-      .max(16)
-      .default(4)
-      .meta({
-        title: 'channel groups K',
-        description: "reference: 4 on CIFAR (2 on ImageNet): each mixed op sees 1/K of the channels, the rest bypass it; the space's channels must divide by K",
-      }),
-    warmupEpochs: z
-      .number()
-      .int()
       .nonnegative()
-      .default(15)
-      .meta({ title: 'warm-up epochs', description: 'reference: 15 (hard-coded in train_search.py): only the weights train before α and β start to move' }),
-    alphaLr: z.number().positive().default(6e-4).meta({ title: 'α, β learning rate', description: 'reference: 6e-4 (Adam, --arch_learning_rate)' }),
+      .default(0)
+      .meta({ title: 'weights lr minimum', description: 'reference: 0 (--learning_rate_min)' }),
+    partialGroups: z.number().int().min(1).max(16).default(4).meta({
+      title: 'channel groups K',
+      description:
+        "reference: 4 on CIFAR (2 on ImageNet): each mixed op sees 1/K of the channels, the rest bypass it; the space's channels must divide by K",
+    }),
+    warmupEpochs: z.number().int().nonnegative().default(15).meta({
+      title: 'warm-up epochs',
+      description:
+        'reference: 15 (hard-coded in train_search.py): only the weights train before α and β start to move',
+    }),
+    alphaLr: z
+      .number()
+      .positive()
+      .default(6e-4)
+      .meta({ title: 'α, β learning rate', description: 'reference: 6e-4 (Adam, --arch_learning_rate)' }),
     alphaBetas: z
       .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
       .default([0.5, 0.999])
       .meta({ title: 'α, β Adam betas', description: 'reference: (0.5, 0.999)' }),
-    alphaWeightDecay: z.number().nonnegative().default(1e-3).meta({ title: 'α, β weight decay', description: 'reference: 1e-3 (--arch_weight_decay, L2 as torch.optim.Adam)' }),
-    alphaInitScale: z.number().nonnegative().default(1e-3).meta({ title: 'α, β initial scale', description: 'reference: α and β ~ 1e-3·N(0, 1)' }),
+    alphaWeightDecay: z.number().nonnegative().default(1e-3).meta({
+      title: 'α, β weight decay',
+      description: 'reference: 1e-3 (--arch_weight_decay, L2 as torch.optim.Adam)',
+    }),
+    alphaInitScale: z
+      .number()
+      .nonnegative()
+      .default(1e-3)
+      .meta({ title: 'α, β initial scale', description: 'reference: α and β ~ 1e-3·N(0, 1)' }),
   })
   .strict();
 export type PcDartsConfig = z.infer<typeof PcDartsSchema>;
@@ -42,8 +51,9 @@ export const pcdartsSpec = {
   name: 'pcdarts',
   title: 'PC-DARTS',
   description:
-    'DARTS with partial channel connections: each mixed op runs on 1/K of the channels (the rest bypass it, then a channel shuffle), and edge normalisation weights each node\'s inputs by softmax(β); first order, α and β start after a warm-up.',
-  reference: 'Xu et al., PC-DARTS: Partial Channel Connections for Memory-Efficient Architecture Search (ICLR 2020); yuhuixu1993/PC-DARTS model_search.py, train_search.py, architect.py',
+    "DARTS with partial channel connections: each mixed op runs on 1/K of the channels (the rest bypass it, then a channel shuffle), and edge normalisation weights each node's inputs by softmax(β); first order, α and β start after a warm-up.",
+  reference:
+    'Xu et al., PC-DARTS: Partial Channel Connections for Memory-Efficient Architecture Search (ICLR 2020); yuhuixu1993/PC-DARTS model_search.py, train_search.py, architect.py',
   schema: PcDartsSchema,
   spaces: ['darts'],
   summary: (c: PcDartsConfig) => `PC-DARTS (K=${c.partialGroups}, warm-up ${c.warmupEpochs} epochs)`,

@@ -31,7 +31,14 @@ async function session(overrides: Partial<SearchConfigInput> = {}) {
 }
 
 /** x[n,h,w,c] of an NHWC array. */
-const at = (x: Float32Array | Int32Array | Uint8Array, [, H, W, C]: number[], n: number, h: number, w: number, c: number) => x[((n * H + h) * W + w) * C + c];
+const at = (
+  x: Float32Array | Int32Array | Uint8Array,
+  [, H, W, C]: number[],
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+) => x[((n * H + h) * W + w) * C + c];
 
 describe('partial channel connections', () => {
   // Output channel o of the shuffle with k groups of C/k reads channel g·(C/k) + j of the
@@ -48,7 +55,9 @@ describe('partial channel connections', () => {
     const x = tf.tensor4d(new Rng(2).fillNormal(2 * 3 * 3 * C), shape as [number, number, number, number]);
     const [w1, beta] = [0.3, 0.8];
     const xs = x.dataSync();
-    const got = tf.tidy(() => op.mix(x, tf.tensor1d([0.7, w1]), { training: true }, tf.scalar(beta)).dataSync());
+    const got = tf.tidy(() =>
+      op.mix(x, tf.tensor1d([0.7, w1]), { training: true }, tf.scalar(beta)).dataSync(),
+    );
     const plain = tf.tidy(() => op.mix(x, tf.tensor1d([0.7, w1]), { training: true }).dataSync());
     for (let n = 0; n < 2; n++)
       for (let h = 0; h < 3; h++)
@@ -79,7 +88,12 @@ describe('partial channel connections', () => {
       for (let w = 0; w < 2; w++)
         for (let o = 0; o < C; o++) {
           const s = source(o);
-          const want = s < C / k ? 0 : Math.max(...[0, 1].flatMap((dh) => [0, 1].map((dw) => at(xs, shape, 0, 2 * h + dh, 2 * w + dw, s))));
+          const want =
+            s < C / k
+              ? 0
+              : Math.max(
+                  ...[0, 1].flatMap((dh) => [0, 1].map((dw) => at(xs, shape, 0, 2 * h + dh, 2 * w + dw, s))),
+                );
           expect(at(got, [1, 2, 2, C], 0, h, w, o)).toBeCloseTo(want, 6);
         }
     out.dispose();
@@ -91,14 +105,20 @@ describe('partial channel connections', () => {
     const space = DartsSpaceSchema.parse({ nodes: 2, cells: 3, channels: 4 });
     const net = new SearchNetwork(space, 3, 4, new Rng(1));
     const names = net.namedParameters().map(([n]) => n);
-    const conv = () => net.namedParameters().find(([n]) => n === 'cells.0.edges.0.sep_conv_3x3.op.1.weight')![1].shape;
+    const conv = () =>
+      net.namedParameters().find(([n]) => n === 'cells.0.edges.0.sep_conv_3x3.op.1.weight')![1].shape;
     expect(conv()).toEqual([3, 3, 4, 1]);
     net.usePartialChannels(4, new Rng(2));
     expect(net.namedParameters().map(([n]) => n)).toEqual(names);
     expect(conv()).toEqual([3, 3, 1, 1]);
     expect(net.partialGroups).toBe(4);
     net.dispose();
-    const odd = new SearchNetwork(DartsSpaceSchema.parse({ nodes: 2, cells: 3, channels: 6 }), 3, 4, new Rng(1));
+    const odd = new SearchNetwork(
+      DartsSpaceSchema.parse({ nodes: 2, cells: 3, channels: 6 }),
+      3,
+      4,
+      new Rng(1),
+    );
     expect(() => odd.usePartialChannels(4, new Rng(2))).toThrow(/divide into 4 groups/);
     odd.dispose();
   });
@@ -108,16 +128,31 @@ describe('partial channel connections', () => {
     const net = new SearchNetwork(space, 3, 4, new Rng(1));
     const x = tf.zeros([2, 8, 8, 3]) as tf.Tensor4D;
     const w = tf.fill([5, 8], 0.125) as tf.Tensor2D;
-    expect(() => net.logits(x, { normal: { kind: 'mix', weights: w, channelFraction: 0.25 }, reduce: { kind: 'mix', weights: w, channelFraction: 0.25 } }, { training: true })).toThrow(/usePartialChannels\(4/);
+    expect(() =>
+      net.logits(
+        x,
+        {
+          normal: { kind: 'mix', weights: w, channelFraction: 0.25 },
+          reduce: { kind: 'mix', weights: w, channelFraction: 0.25 },
+        },
+        { training: true },
+      ),
+    ).toThrow(/usePartialChannels\(4/);
     net.usePartialChannels(4, new Rng(2));
-    expect(() => net.logits(x, { normal: { kind: 'mix', weights: w }, reduce: { kind: 'mix', weights: w } }, { training: true })).toThrow(/built for 1\/4/);
+    expect(() =>
+      net.logits(
+        x,
+        { normal: { kind: 'mix', weights: w }, reduce: { kind: 'mix', weights: w } },
+        { training: true },
+      ),
+    ).toThrow(/built for 1\/4/);
     tf.dispose([x, w]);
     net.dispose();
   });
 });
 
 describe('edge normalisation', () => {
-  it('softmax of β over each node\'s incoming edges', () => {
+  it("softmax of β over each node's incoming edges", () => {
     const beta = [0.2, -0.1, 0.5, 0.3, -0.7];
     const got = tf.tidy(() => edgeNormalisation(tf.tensor1d(beta), 2).arraySync());
     const sm = (xs: number[]) => xs.map((v) => Math.exp(v) / xs.reduce((s, u) => s + Math.exp(u), 0));
@@ -125,7 +160,7 @@ describe('edge normalisation', () => {
     got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 6));
   });
 
-  it('a cell sums each node\'s inputs weighted by edgeWeights, in every recompute mode (values and gradients)', () => {
+  it("a cell sums each node's inputs weighted by edgeWeights, in every recompute mode (values and gradients)", () => {
     const space = DartsSpaceSchema.parse({ nodes: 2, cells: 3, channels: 4 });
     const net = new SearchNetwork(space, 3, 4, new Rng(1));
     net.usePartialChannels(2, new Rng(2));
@@ -144,7 +179,8 @@ describe('edge normalisation', () => {
       let e = 0;
       for (let i = 0; i < 2; i++) {
         const terms = [];
-        for (let j = 0; j < i + 2; j++, e++) terms.push(cell.edges.items[e].mix(states[j], w[e], ctx).mul(bh[e]));
+        for (let j = 0; j < i + 2; j++, e++)
+          terms.push(cell.edges.items[e].mix(states[j], w[e], ctx).mul(bh[e]));
         states.push(tf.addN(terms) as tf.Tensor4D);
       }
       return tf.concat(states.slice(2), 3).dataSync();
@@ -153,10 +189,34 @@ describe('edge normalisation', () => {
       tf.tidy(() => {
         const f = () =>
           cell
-            .run(s0, s1, { kind: 'mix', weights: tf.softmax(alpha) as tf.Tensor2D, channelFraction: 0.5, edgeWeights: edgeNormalisation(beta, 2) }, ctx, mode)
+            .run(
+              s0,
+              s1,
+              {
+                kind: 'mix',
+                weights: tf.softmax(alpha) as tf.Tensor2D,
+                channelFraction: 0.5,
+                edgeWeights: edgeNormalisation(beta, 2),
+              },
+              ctx,
+              mode,
+            )
             .square()
             .mean() as tf.Scalar;
-        const value = cell.run(s0, s1, { kind: 'mix', weights: tf.softmax(alpha) as tf.Tensor2D, channelFraction: 0.5, edgeWeights: edgeNormalisation(beta, 2) }, ctx, mode).dataSync();
+        const value = cell
+          .run(
+            s0,
+            s1,
+            {
+              kind: 'mix',
+              weights: tf.softmax(alpha) as tf.Tensor2D,
+              channelFraction: 0.5,
+              edgeWeights: edgeNormalisation(beta, 2),
+            },
+            ctx,
+            mode,
+          )
+          .dataSync();
         const { grads } = tf.variableGrads(f, [alpha, beta]);
         return { value, da: grads[alpha.name].dataSync(), db: grads[beta.name].dataSync() };
       });
@@ -184,7 +244,12 @@ describe('PC-DARTS strategy', () => {
           .map(([k, t]) => [k, Array.from(t.dataSync())]),
       );
     const initial = arch();
-    expect(Object.keys(initial).sort()).toEqual(['alpha.normal', 'alpha.reduce', 'beta.normal', 'beta.reduce']);
+    expect(Object.keys(initial).sort()).toEqual([
+      'alpha.normal',
+      'alpha.reduce',
+      'beta.normal',
+      'beta.reduce',
+    ]);
     for (let i = 0; i < 2; i++) {
       const r = s.runStep();
       expect(r.info.epoch).toBe(0);
@@ -244,7 +309,11 @@ describe('PC-DARTS strategy', () => {
   });
 
   it('does not leak tensors over 20 steps, in the warm-up and after it', async () => {
-    const s = await session({ epochs: 30, stepsPerEpoch: 2, strategy: { name: 'pcdarts', warmupEpochs: 11 } } as Partial<SearchConfigInput>);
+    const s = await session({
+      epochs: 30,
+      stepsPerEpoch: 2,
+      strategy: { name: 'pcdarts', warmupEpochs: 11 },
+    } as Partial<SearchConfigInput>);
     s.runStep();
     let before = tf.memory().numTensors;
     for (let i = 0; i < 20; i++) s.runStep();
@@ -260,6 +329,11 @@ describe('PC-DARTS strategy', () => {
   });
 
   it('runs on the DARTS space only', () => {
-    expect(() => parseSearchConfig({ ...tiny, space: { name: 'nb201', channels: 4, cellsPerStage: 1 } } as SearchConfigInput)).toThrow(/does not run on the 'nb201' space/);
+    expect(() =>
+      parseSearchConfig({
+        ...tiny,
+        space: { name: 'nb201', channels: 4, cellsPerStage: 1 },
+      } as SearchConfigInput),
+    ).toThrow(/does not run on the 'nb201' space/);
   });
 });

@@ -4,7 +4,15 @@ import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import type { ArchAssignment, Supernet } from '../search/supernet';
-import type { ArchSnapshot, Batch, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepResult } from '../search/strategy';
+import type {
+  ArchSnapshot,
+  Batch,
+  PhaseBudget,
+  PhasePlan,
+  SearchStrategy,
+  StepContext,
+  StepResult,
+} from '../search/strategy';
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import { accuracy, crossEntropy } from '../train/loss';
@@ -65,7 +73,10 @@ export class PcDarts implements SearchStrategy<Genotype> {
     private readonly space: SearchSpace,
   ) {
     const pc = net as unknown as Partial<PartialChannelNet>;
-    if (typeof pc.usePartialChannels !== 'function') throw new Error(`PC-DARTS needs a supernet with partial channel connections (the DARTS space), not '${space.name}'`);
+    if (typeof pc.usePartialChannels !== 'function')
+      throw new Error(
+        `PC-DARTS needs a supernet with partial channel connections (the DARTS space), not '${space.name}'`,
+      );
     // Before the parameters are taken: the mixed ops are rebuilt for C/K channels.
     pc.usePartialChannels(cfg.partialGroups, rng);
     this.nodes = (space as DartsSearchSpace).config.nodes;
@@ -73,15 +84,24 @@ export class PcDarts implements SearchStrategy<Genotype> {
     const betas = new Map<string, tf.Variable>();
     for (const cp of space.choicePoints) {
       const shape: [number, number] = [cp.rows.length, cp.options.length];
-      alphas.set(cp.label, tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true));
+      alphas.set(
+        cp.label,
+        tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true),
+      );
     }
-    for (const cp of space.choicePoints) betas.set(cp.label, tf.variable(tf.tensor1d(rng.fillNormal(cp.rows.length, cfg.alphaInitScale)), true));
+    for (const cp of space.choicePoints)
+      betas.set(cp.label, tf.variable(tf.tensor1d(rng.fillNormal(cp.rows.length, cfg.alphaInitScale)), true));
     this.alphas = alphas;
     this.betas = betas;
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
     // One Adam over [α_normal, α_reduce, β_normal, β_reduce], as the reference's arch_parameters().
-    this.aOpt = new Adam(this.archVariables(), { beta1: cfg.alphaBetas[0], beta2: cfg.alphaBetas[1], eps: 1e-8, weightDecay: cfg.alphaWeightDecay });
+    this.aOpt = new Adam(this.archVariables(), {
+      beta1: cfg.alphaBetas[0],
+      beta2: cfg.alphaBetas[1],
+      eps: 1e-8,
+      weightDecay: cfg.alphaWeightDecay,
+    });
     this.lr = cfg.weightLr;
   }
 
@@ -94,8 +114,19 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY, budget.trainBatches, budget.valBatches);
-    return [{ name: 'search', title: `search (weights only for ${this.cfg.warmupEpochs} epochs, then α, β and weights)`, epochs: budget.epochs, stepsPerEpoch }];
+    const stepsPerEpoch = Math.min(
+      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
+      budget.trainBatches,
+      budget.valBatches,
+    );
+    return [
+      {
+        name: 'search',
+        title: `search (weights only for ${this.cfg.warmupEpochs} epochs, then α, β and weights)`,
+        epochs: budget.epochs,
+        stepsPerEpoch,
+      },
+    ];
   }
 
   /** The supernet's view: softmax(α) on 1/K of the channels, each edge weighted by its node's softmax(β). */
@@ -189,7 +220,10 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   setState(state: NamedTensorState): void {
-    for (const [kind, vars] of [['alpha', this.alphas], ['beta', this.betas]] as const) {
+    for (const [kind, vars] of [
+      ['alpha', this.alphas],
+      ['beta', this.betas],
+    ] as const) {
       for (const [label, v] of vars) {
         const t = state.tensors[`${kind}.${label}`];
         if (!t) throw new Error(`PC-DARTS state is missing ${kind}.${label}`);

@@ -50,7 +50,14 @@ describe('random search with weight sharing', () => {
       if (r.info.phase === 'supernet') expect(r.metrics.trainLoss).toBeGreaterThan(0);
       candidates.push(...(r.candidates ?? []));
     }
-    expect(candidates.map((c) => c.round)).toEqual(['sample', 'sample', 'sample', 'sample', 'rescore', 'rescore']);
+    expect(candidates.map((c) => c.round)).toEqual([
+      'sample',
+      'sample',
+      'sample',
+      'sample',
+      'rescore',
+      'rescore',
+    ]);
     // The re-scored ones are the two best samples, best first (a stable sort: ties keep sampling order).
     const samples = candidates.slice(0, 4);
     const order = samples.map((c, i) => [c.score, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
@@ -72,7 +79,10 @@ describe('random search with weight sharing', () => {
     const oneHot = Object.fromEntries(
       Object.entries(choices).map(([label, row]) => [
         label,
-        { kind: 'mix' as const, weights: tf.tensor2d(row.map((k) => space.config.ops.map((_, j) => (j === k ? 1 : 0)))) },
+        {
+          kind: 'mix' as const,
+          weights: tf.tensor2d(row.map((k) => space.config.ops.map((_, j) => (j === k ? 1 : 0)))),
+        },
       ]),
     );
     const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
@@ -123,6 +133,5 @@ describe('random search with weight sharing', () => {
       expectFlatTensorsInBothPhases(s as SearchSession<unknown>, 'evaluate');
       s.dispose();
     });
-
   }
 });

@@ -3,7 +3,15 @@ import { evaluateChoices } from '../search/evaluate';
 import type { SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import type { Supernet } from '../search/supernet';
-import type { ArchSnapshot, CandidateScore, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepResult } from '../search/strategy';
+import type {
+  ArchSnapshot,
+  CandidateScore,
+  PhaseBudget,
+  PhasePlan,
+  SearchStrategy,
+  StepContext,
+  StepResult,
+} from '../search/strategy';
 import type { RandomSearchConfig } from './random-search-spec';
 import { SinglePathTraining } from './single-path';
 
@@ -64,7 +72,11 @@ export class RandomSearch implements SearchStrategy {
 
   /** Validation accuracy and loss of one architecture with the supernet's weights over `batches` batches. */
   private score(genotype: unknown, batches: number, ctx: StepContext): Scored {
-    const e = evaluateChoices(this.net, this.space.choices(genotype), { batches, val: ctx.val, batchNorm: this.cfg.batchNorm });
+    const e = evaluateChoices(this.net, this.space.choices(genotype), {
+      batches,
+      val: ctx.val,
+      batchNorm: this.cfg.batchNorm,
+    });
     return { genotype, score: e.accuracy, loss: e.loss };
   }
 
@@ -90,7 +102,10 @@ export class RandomSearch implements SearchStrategy {
       round,
     };
     const best = this.best();
-    return { metrics: { score: scored.score, valLoss: scored.loss, bestScore: best ? best.score : scored.score }, candidates: [candidate] };
+    return {
+      metrics: { score: scored.score, valLoss: scored.loss, bestScore: best ? best.score : scored.score },
+      candidates: [candidate],
+    };
   }
 
   /** Best first; ties keep the earlier candidate (a stable sort). */

@@ -33,7 +33,9 @@ export class SinglePathTraining {
   ) {
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, config);
-    this.counts = Object.fromEntries(space.choicePoints.map((cp) => [cp.label, cp.rows.map(() => cp.options.map(() => 0))]));
+    this.counts = Object.fromEntries(
+      space.choicePoints.map((cp) => [cp.label, cp.rows.map(() => cp.options.map(() => 0))]),
+    );
   }
 
   /** The phase: the config's epochs, one pass over the search-train split (or the cap) per epoch. */
@@ -75,7 +77,8 @@ export class SinglePathTraining {
 
   private count(choices: Choices): void {
     this.samples += 1;
-    for (const [label, row] of Object.entries(choices)) row.forEach((k, r) => k >= 0 && (this.counts[label][r][k] += 1));
+    for (const [label, row] of Object.entries(choices))
+      row.forEach((k, r) => k >= 0 && (this.counts[label][r][k] += 1));
   }
 
   /** Fraction of the drawn architectures that used each option on each row. */
@@ -86,7 +89,10 @@ export class SinglePathTraining {
   /** Momentum buffers (`sgd.momentum.<i>`, created the first time a weight is on a path), lr, counts. */
   getState(): NamedTensorState {
     const w = this.trainer.getState();
-    return { scalars: { ...w.scalars, samples: this.samples, counts: JSON.stringify(this.counts) }, tensors: w.tensors };
+    return {
+      scalars: { ...w.scalars, samples: this.samples, counts: JSON.stringify(this.counts) },
+      tensors: w.tensors,
+    };
   }
 
   setState(state: NamedTensorState): void {
@@ -104,13 +110,19 @@ export class SinglePathTraining {
 /** Counts per option over `n` architectures as fractions (n = 0 reads as 1: all zeros). */
 export function optionFrequencies(counts: Record<string, number[][]>, n: number): Record<string, number[][]> {
   const d = Math.max(1, n);
-  return Object.fromEntries(Object.entries(counts).map(([label, rows]) => [label, rows.map((r) => r.map((c) => c / d))]));
+  return Object.fromEntries(
+    Object.entries(counts).map(([label, rows]) => [label, rows.map((r) => r.map((c) => c / d))]),
+  );
 }
 
 /** How often each option appears among `archs` (per label, per row), as fractions. */
 export function choiceFrequencies(space: SearchSpace, archs: readonly unknown[]): Record<string, number[][]> {
-  const counts = Object.fromEntries(space.choicePoints.map((cp) => [cp.label, cp.rows.map(() => cp.options.map(() => 0))]));
-  for (const a of archs) for (const [label, row] of Object.entries(space.choices(a))) row.forEach((k, r) => k >= 0 && (counts[label][r][k] += 1));
+  const counts = Object.fromEntries(
+    space.choicePoints.map((cp) => [cp.label, cp.rows.map(() => cp.options.map(() => 0))]),
+  );
+  for (const a of archs)
+    for (const [label, row] of Object.entries(space.choices(a)))
+      row.forEach((k, r) => k >= 0 && (counts[label][r][k] += 1));
   return optionFrequencies(counts, archs.length);
 }
 
@@ -120,7 +132,11 @@ export function choiceFrequencies(space: SearchSpace, archs: readonly unknown[])
  * then uniform architectures are drawn until one falls in it (at most `tries`); after that many misses
  * a uniform architecture is taken as it is, as the reference does.
  */
-export function flopsBandSampler(space: SearchSpace, flopsOf: (arch: unknown) => number, band: { min: number; max: number; bins: number; tries?: number }): PathSampler {
+export function flopsBandSampler(
+  space: SearchSpace,
+  flopsOf: (arch: unknown) => number,
+  band: { min: number; max: number; bins: number; tries?: number },
+): PathSampler {
   const width = (band.max - band.min) / band.bins;
   const tries = band.tries ?? 500;
   return (rng) => {

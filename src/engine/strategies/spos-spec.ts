@@ -3,7 +3,8 @@ import { scoringFields } from '../search/scoring-fields';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
 
-const millions = (title: string, description: string) => z.number().positive().optional().meta({ title, description });
+const millions = (title: string, description: string) =>
+  z.number().positive().optional().meta({ title, description });
 
 /**
  * Single Path One-Shot NAS with uniform sampling (Guo et al., ECCV 2020). Evolution and scoring
@@ -19,27 +20,84 @@ export const SposSchema = z
       'FLOPs band minimum (M)',
       'optional: phase 1 draws its paths within a FLOPs band, a bin chosen uniformly, then rejection sampling (SPOS: 290–360 M in 7 bins); millions of multiply-adds at the data’s image size',
     ),
-    flopsBandMax: millions('FLOPs band maximum (M)', 'optional, with the minimum: the band’s upper end in millions of multiply-adds'),
-    flopsBins: z.number().int().min(1).default(7).meta({ title: 'FLOPs bins', description: 'reference: 7 bins of 10 M between 290 and 360 M; each path first picks a bin uniformly' }),
-    population: z.number().int().min(2).default(50).meta({ title: 'population', description: 'reference: 50 candidates per generation' }),
-    generations: z.number().int().min(0).default(20).meta({ title: 'generations', description: 'reference: 20 generations after the random initial population' }),
-    topK: z.number().int().min(1).default(10).meta({ title: 'parents (top-k)', description: 'reference: the best 10 seen so far are the parents of mutants and crossovers' }),
-    mutants: z.number().int().min(0).default(25).meta({ title: 'mutants per generation', description: 'reference: 25, each a top-k parent with every decision redrawn with the mutation probability' }),
-    crossovers: z.number().int().min(0).default(25).meta({ title: 'crossovers per generation', description: 'reference: 25, each decision from one of two top-k parents uniformly; the rest of the population is random' }),
-    mutationProbability: z.number().min(0).max(1).default(0.1).meta({ title: 'mutation probability', description: 'reference: 0.1 per decision' }),
-    maxMFlops: millions('FLOPs limit (M)', 'optional: candidates above it are rejected and redrawn (SPOS: 330 M); millions of multiply-adds at the data’s image size, as the space’s cost model counts them'),
-    maxMParams: millions('parameter limit (M)', 'optional: candidates with more parameters (millions) are rejected and redrawn'),
+    flopsBandMax: millions(
+      'FLOPs band maximum (M)',
+      'optional, with the minimum: the band’s upper end in millions of multiply-adds',
+    ),
+    flopsBins: z.number().int().min(1).default(7).meta({
+      title: 'FLOPs bins',
+      description: 'reference: 7 bins of 10 M between 290 and 360 M; each path first picks a bin uniformly',
+    }),
+    population: z
+      .number()
+      .int()
+      .min(2)
+      .default(50)
+      .meta({ title: 'population', description: 'reference: 50 candidates per generation' }),
+    generations: z.number().int().min(0).default(20).meta({
+      title: 'generations',
+      description: 'reference: 20 generations after the random initial population',
+    }),
+    topK: z.number().int().min(1).default(10).meta({
+      title: 'parents (top-k)',
+      description: 'reference: the best 10 seen so far are the parents of mutants and crossovers',
+    }),
+    mutants: z.number().int().min(0).default(25).meta({
+      title: 'mutants per generation',
+      description:
+        'reference: 25, each a top-k parent with every decision redrawn with the mutation probability',
+    }),
+    crossovers: z.number().int().min(0).default(25).meta({
+      title: 'crossovers per generation',
+      description:
+        'reference: 25, each decision from one of two top-k parents uniformly; the rest of the population is random',
+    }),
+    mutationProbability: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .meta({ title: 'mutation probability', description: 'reference: 0.1 per decision' }),
+    maxMFlops: millions(
+      'FLOPs limit (M)',
+      'optional: candidates above it are rejected and redrawn (SPOS: 330 M); millions of multiply-adds at the data’s image size, as the space’s cost model counts them',
+    ),
+    maxMParams: millions(
+      'parameter limit (M)',
+      'optional: candidates with more parameters (millions) are rejected and redrawn',
+    ),
     ...scoringFields({ source: 'reference' }),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.mutants + c.crossovers > c.population)
-      ctx.addIssue({ code: 'custom', path: ['mutants'], message: `mutants (${c.mutants}) + crossovers (${c.crossovers}) must not exceed the population (${c.population})` });
-    if (c.topK > c.population) ctx.addIssue({ code: 'custom', path: ['topK'], message: `top-k (${c.topK}) must not exceed the population (${c.population})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mutants'],
+        message: `mutants (${c.mutants}) + crossovers (${c.crossovers}) must not exceed the population (${c.population})`,
+      });
+    if (c.topK > c.population)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topK'],
+        message: `top-k (${c.topK}) must not exceed the population (${c.population})`,
+      });
     if ((c.flopsBandMin === undefined) !== (c.flopsBandMax === undefined))
-      ctx.addIssue({ code: 'custom', path: ['flopsBandMin'], message: 'a FLOPs band needs both its minimum and its maximum' });
-    else if (c.flopsBandMin !== undefined && c.flopsBandMax !== undefined && !(c.flopsBandMin < c.flopsBandMax))
-      ctx.addIssue({ code: 'custom', path: ['flopsBandMax'], message: `the FLOPs band's maximum (${c.flopsBandMax}) must exceed its minimum (${c.flopsBandMin})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['flopsBandMin'],
+        message: 'a FLOPs band needs both its minimum and its maximum',
+      });
+    else if (
+      c.flopsBandMin !== undefined &&
+      c.flopsBandMax !== undefined &&
+      !(c.flopsBandMin < c.flopsBandMax)
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['flopsBandMax'],
+        message: `the FLOPs band's maximum (${c.flopsBandMax}) must exceed its minimum (${c.flopsBandMin})`,
+      });
   });
 export type SposConfig = z.infer<typeof SposSchema>;
 
@@ -48,7 +106,8 @@ export const sposSpec = {
   title: 'SPOS (single path one-shot + evolution)',
   description:
     'Trains the supernet one uniformly sampled path per batch (optionally within a FLOPs band), then runs an evolutionary search over architectures scored with the inherited weights after BatchNorm recalibration, within optional FLOPs and parameter limits; returns the best architecture seen.',
-  reference: 'Guo et al., Single Path One-Shot NAS with Uniform Sampling (ECCV 2020); megvii-model/SinglePathOneShot src/Supernet/train.py, src/Search/search.py, src/Search/tester.py',
+  reference:
+    'Guo et al., Single Path One-Shot NAS with Uniform Sampling (ECCV 2020); megvii-model/SinglePathOneShot src/Supernet/train.py, src/Search/search.py, src/Search/tester.py',
   schema: SposSchema,
   spaces: ['darts', 'nb201'],
   summary: (c: SposConfig) =>
@@ -65,5 +124,13 @@ export const sposSpec = {
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
   ],
-  cpuPreset: { population: 8, generations: 3, topK: 3, mutants: 3, crossovers: 3, scoreBatches: 2, recalibrationBatches: 4 },
+  cpuPreset: {
+    population: 8,
+    generations: 3,
+    topK: 3,
+    mutants: 3,
+    crossovers: 3,
+    scoreBatches: 2,
+    recalibrationBatches: 4,
+  },
 } satisfies StrategySpec<typeof SposSchema>;

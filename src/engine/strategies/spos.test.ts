@@ -22,7 +22,16 @@ const SPACES = [
   { name: 'nb201', channels: 2, cellsPerStage: 1 },
 ] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
 
-const SPOS = { name: 'spos', population: 6, generations: 2, topK: 2, mutants: 2, crossovers: 2, scoreBatches: 1, recalibrationBatches: 2 };
+const SPOS = {
+  name: 'spos',
+  population: 6,
+  generations: 2,
+  topK: 2,
+  mutants: 2,
+  crossovers: 2,
+  scoreBatches: 1,
+  recalibrationBatches: 2,
+};
 
 const tiny: SearchConfigInput = {
   space: SPACES[1],
@@ -58,7 +67,12 @@ function scripted(text: string): number {
 }
 
 /** Drives a whole SposEvolution with the scripted score; returns its proposals in order. */
-function evolve(space: SearchSpace, cfg: ConstructorParameters<typeof SposEvolution>[1], seed: number, admissible?: (a: unknown) => boolean) {
+function evolve(
+  space: SearchSpace,
+  cfg: ConstructorParameters<typeof SposEvolution>[1],
+  seed: number,
+  admissible?: (a: unknown) => boolean,
+) {
   const evo = new SposEvolution(space, cfg, admissible);
   const rng = new Rng(seed);
   const proposals: Proposal[] = [];
@@ -113,7 +127,14 @@ describe('SPOS', () => {
     expect(await populations(5)).not.toEqual(a);
     // The evolution alone, with a scripted score: the same again.
     const space = spaceFor(SPACES[0]);
-    const cfg = { population: 10, generations: 4, topK: 3, mutants: 4, crossovers: 4, mutationProbability: 0.1 };
+    const cfg = {
+      population: 10,
+      generations: 4,
+      topK: 3,
+      mutants: 4,
+      crossovers: 4,
+      mutationProbability: 0.1,
+    };
     expect(evolve(space, cfg, 7).evo.populations).toEqual(evolve(space, cfg, 7).evo.populations);
   });
 
@@ -139,7 +160,12 @@ describe('SPOS', () => {
       const maxMFlops = median(draws.map((a) => sp.cost.archFlops(a, SHAPE) / 1e6));
       const maxMParams = median(draws.map((a) => sp.cost.archParams(a, SHAPE) / 1e6));
       const admissible = costLimit(sp, SHAPE, { maxMFlops, maxMParams });
-      const { proposals, evo } = evolve(sp, { population: 20, generations: 8, topK: 5, mutants: 8, crossovers: 8, mutationProbability: 0.1 }, 3, admissible);
+      const { proposals, evo } = evolve(
+        sp,
+        { population: 20, generations: 8, topK: 5, mutants: 8, crossovers: 8, mutationProbability: 0.1 },
+        3,
+        admissible,
+      );
       expect(proposals.length).toBe(180);
       expect(new Set(proposals.map((p) => p.text)).size).toBe(180);
       for (const p of proposals) {
@@ -159,10 +185,27 @@ describe('SPOS', () => {
     const sp = spaceFor(SPACES[1]);
     const calls: Array<{ kind: string; parents: unknown[]; probability?: number }> = [];
     const spy = Object.create(sp, {
-      mutate: { value: (a: unknown, r: Rng, o?: { probability?: number }) => (calls.push({ kind: 'mutation', parents: [a], probability: o?.probability }), sp.mutate(a, r, o)) },
-      crossover: { value: (a: unknown, b: unknown, r: Rng) => (calls.push({ kind: 'crossover', parents: [a, b] }), sp.crossover(a, b, r)) },
+      mutate: {
+        value: (a: unknown, r: Rng, o?: { probability?: number }) => (
+          calls.push({ kind: 'mutation', parents: [a], probability: o?.probability }),
+          sp.mutate(a, r, o)
+        ),
+      },
+      crossover: {
+        value: (a: unknown, b: unknown, r: Rng) => (
+          calls.push({ kind: 'crossover', parents: [a, b] }),
+          sp.crossover(a, b, r)
+        ),
+      },
     }) as SearchSpace;
-    const evo = new SposEvolution(spy, { population: 12, generations: 3, topK: 3, mutants: 5, crossovers: 5, mutationProbability: 0.1 });
+    const evo = new SposEvolution(spy, {
+      population: 12,
+      generations: 3,
+      topK: 3,
+      mutants: 5,
+      crossovers: 5,
+      mutationProbability: 0.1,
+    });
     const rng = new Rng(2);
     let checked = 0;
     for (;;) {
@@ -185,8 +228,20 @@ describe('SPOS', () => {
   it('ends the evolution early, with the reason, when no unseen candidate within the limits is left', async () => {
     // Two ops on six edges: 64 architectures, fewer than the 8 × (1 + 9) the evolution asks for.
     const s = await session({
-      space: { name: 'nb201', channels: 2, cellsPerStage: 1, ops: ['skip_connect', 'nor_conv_1x1'] } as SearchConfigInput['space'],
-      strategy: { ...SPOS, population: 8, generations: 9, topK: 2, mutants: 3, crossovers: 3 } as SearchConfigInput['strategy'],
+      space: {
+        name: 'nb201',
+        channels: 2,
+        cellsPerStage: 1,
+        ops: ['skip_connect', 'nor_conv_1x1'],
+      } as SearchConfigInput['space'],
+      strategy: {
+        ...SPOS,
+        population: 8,
+        generations: 9,
+        topK: 2,
+        mutants: 3,
+        crossovers: 3,
+      } as SearchConfigInput['strategy'],
     });
     let reason: string | undefined;
     const candidates: CandidateScore[] = [];
@@ -215,18 +270,35 @@ describe('SPOS', () => {
   });
 
   it('validates its config: mutants + crossovers within the population, a band with both ends', () => {
-    expect(SposSchema.safeParse({ name: 'spos', population: 10, mutants: 6, crossovers: 6 }).success).toBe(false);
-    expect(SposSchema.safeParse({ name: 'spos', population: 10, topK: 11, mutants: 2, crossovers: 2 }).success).toBe(false);
+    expect(SposSchema.safeParse({ name: 'spos', population: 10, mutants: 6, crossovers: 6 }).success).toBe(
+      false,
+    );
+    expect(
+      SposSchema.safeParse({ name: 'spos', population: 10, topK: 11, mutants: 2, crossovers: 2 }).success,
+    ).toBe(false);
     expect(SposSchema.safeParse({ name: 'spos', flopsBandMin: 10 }).success).toBe(false);
     expect(SposSchema.safeParse({ name: 'spos', flopsBandMin: 10, flopsBandMax: 5 }).success).toBe(false);
-    expect(SposSchema.parse({ name: 'spos' })).toMatchObject({ population: 50, generations: 20, topK: 10, mutants: 25, crossovers: 25, mutationProbability: 0.1, recalibrationBatches: 200 });
+    expect(SposSchema.parse({ name: 'spos' })).toMatchObject({
+      population: 50,
+      generations: 20,
+      topK: 10,
+      mutants: 25,
+      crossovers: 25,
+      mutationProbability: 0.1,
+      recalibrationBatches: 200,
+    });
   });
 
   it('a FLOPs limit rejects and redraws: every scored candidate is within it', async () => {
     const sp = spaceFor(SPACES[0]);
     const rng = new Rng(1);
-    const draws = Array.from({ length: 100 }, () => sp.cost.archFlops(sp.sample(rng), SHAPE) / 1e6).sort((a, b) => a - b);
-    const s = await session({ space: SPACES[0], strategy: { ...SPOS, maxMFlops: draws[50] } as SearchConfigInput['strategy'] });
+    const draws = Array.from({ length: 100 }, () => sp.cost.archFlops(sp.sample(rng), SHAPE) / 1e6).sort(
+      (a, b) => a - b,
+    );
+    const s = await session({
+      space: SPACES[0],
+      strategy: { ...SPOS, maxMFlops: draws[50] } as SearchConfigInput['strategy'],
+    });
     const candidates = runAll(s);
     expect(candidates).toHaveLength(18);
     for (const c of candidates) expect(c.metrics.mflops).toBeLessThanOrEqual(draws[50]);
@@ -249,7 +321,16 @@ describe('SPOS', () => {
   }
 
   it('a scripted scorer sees every candidate once, through the strategy’s step', async () => {
-    const config = parseSearchConfig({ ...tiny, strategy: { ...SPOS, population: 4, generations: 1, mutants: 1, crossovers: 1 } as SearchConfigInput['strategy'] });
+    const config = parseSearchConfig({
+      ...tiny,
+      strategy: {
+        ...SPOS,
+        population: 4,
+        generations: 1,
+        mutants: 1,
+        crossovers: 1,
+      } as SearchConfigInput['strategy'],
+    });
     const net = { parameters: () => [] } as never;
     const space = spaceOf(config.space);
     const seen: string[] = [];
@@ -264,7 +345,15 @@ describe('SPOS', () => {
     );
     const rng = new Rng(3);
     const ctx = (k: number): StepContext => ({
-      info: { phase: 'evolution', phaseIndex: 1, epoch: Math.floor(k / 4), stepInEpoch: k % 4, stepsPerEpoch: 4, totalEpochs: 2, globalStep: k },
+      info: {
+        phase: 'evolution',
+        phaseIndex: 1,
+        epoch: Math.floor(k / 4),
+        stepInEpoch: k % 4,
+        stepsPerEpoch: 4,
+        totalEpochs: 2,
+        globalStep: k,
+      },
       rng,
       train: () => {
         throw new Error('no batches');

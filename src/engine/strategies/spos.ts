@@ -3,7 +3,16 @@ import { evaluateChoices, type Evaluation } from '../search/evaluate';
 import type { InputShape, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import type { Supernet } from '../search/supernet';
-import type { ArchSnapshot, PhaseBudget, PhasePlan, SearchStrategy, StepContext, StepMetrics, StepResult, StrategyContext } from '../search/strategy';
+import type {
+  ArchSnapshot,
+  PhaseBudget,
+  PhasePlan,
+  SearchStrategy,
+  StepContext,
+  StepMetrics,
+  StepResult,
+  StrategyContext,
+} from '../search/strategy';
 import type { Rng } from '../util/rng';
 import type { SposConfig } from './spos-spec';
 import { choiceFrequencies, flopsBandSampler, SinglePathTraining, type PathSampler } from './single-path';
@@ -12,7 +21,11 @@ import { choiceFrequencies, flopsBandSampler, SinglePathTraining, type PathSampl
 export type CandidateScorer = (arch: unknown, ctx: StepContext) => Evaluation;
 
 /** The default scorer: inherited weights on the validation stream, BatchNorm as the config says. */
-export function supernetScorer(net: Supernet, space: SearchSpace, cfg: { scoreBatches: number; batchNorm: SposConfig['batchNorm']; recalibrationBatches: number }): CandidateScorer {
+export function supernetScorer(
+  net: Supernet,
+  space: SearchSpace,
+  cfg: { scoreBatches: number; batchNorm: SposConfig['batchNorm']; recalibrationBatches: number },
+): CandidateScorer {
   return (arch, ctx) =>
     evaluateChoices(net, space.choices(arch), {
       batches: cfg.scoreBatches,
@@ -103,8 +116,18 @@ export class SposEvolution {
     if (this.done) return null;
     let randomDraws = 0;
     for (;;) {
-      if (this.generation > 0 && this.stage === 'mutation' && (this.made >= this.cfg.mutants || this.tries >= 10 * this.cfg.mutants)) this.enter('crossover');
-      if (this.generation > 0 && this.stage === 'crossover' && (this.made >= this.cfg.crossovers || this.tries >= 10 * this.cfg.crossovers)) this.enter('random');
+      if (
+        this.generation > 0 &&
+        this.stage === 'mutation' &&
+        (this.made >= this.cfg.mutants || this.tries >= 10 * this.cfg.mutants)
+      )
+        this.enter('crossover');
+      if (
+        this.generation > 0 &&
+        this.stage === 'crossover' &&
+        (this.made >= this.cfg.crossovers || this.tries >= 10 * this.cfg.crossovers)
+      )
+        this.enter('random');
       if (this.stage === 'random' && randomDraws >= RANDOM_DRAW_LIMIT) return null;
       const arch = this.draw(rng);
       this.tries += 1;
@@ -141,14 +164,23 @@ export class SposEvolution {
 
   /** Records the score of the last proposal; ends the generation when its population is complete. */
   record(p: Proposal, e: Evaluation): EvolvedCandidate {
-    const c: EvolvedCandidate = { genotype: p.arch, text: p.text, score: e.accuracy, loss: e.loss, generation: this.generation, origin: p.origin };
+    const c: EvolvedCandidate = {
+      genotype: p.arch,
+      text: p.text,
+      score: e.accuracy,
+      loss: e.loss,
+      generation: this.generation,
+      origin: p.origin,
+    };
     this.history.push(c);
     this.seen.add(p.text);
     this.members.push(this.history.length - 1);
     this.made += 1;
     if (this.members.length >= this.cfg.population) {
       this.populations.push(this.members);
-      const merged = [...this.topK, ...this.members].sort((a, b) => this.history[b].score - this.history[a].score);
+      const merged = [...this.topK, ...this.members].sort(
+        (a, b) => this.history[b].score - this.history[a].score,
+      );
       this.topK = merged.slice(0, this.cfg.topK);
       this.generation += 1;
       this.members = [];
@@ -189,9 +221,15 @@ export class SposEvolution {
 }
 
 /** The limits a candidate must meet (multiply-adds and parameters at the data's shape). */
-export function costLimit(space: SearchSpace, shape: InputShape, limits: { maxMFlops?: number; maxMParams?: number }): (arch: unknown) => boolean {
+export function costLimit(
+  space: SearchSpace,
+  shape: InputShape,
+  limits: { maxMFlops?: number; maxMParams?: number },
+): (arch: unknown) => boolean {
   const { maxMFlops, maxMParams } = limits;
-  return (arch) => (maxMFlops === undefined || space.cost.archFlops(arch, shape) <= maxMFlops * 1e6) && (maxMParams === undefined || space.cost.archParams(arch, shape) <= maxMParams * 1e6);
+  return (arch) =>
+    (maxMFlops === undefined || space.cost.archFlops(arch, shape) <= maxMFlops * 1e6) &&
+    (maxMParams === undefined || space.cost.archParams(arch, shape) <= maxMParams * 1e6);
 }
 
 /**
@@ -218,10 +256,17 @@ export class Spos implements SearchStrategy {
     this.space = space;
     this.shape = ctx.shape ?? { size: 0, channels: 0, classes: 0 };
     const needsSize = cfg.maxMFlops !== undefined || cfg.flopsBandMin !== undefined;
-    if (needsSize && !(this.shape.size > 0)) throw new Error("SPOS's FLOPs limit and FLOPs band need the data's image size, which this data source did not give");
+    if (needsSize && !(this.shape.size > 0))
+      throw new Error(
+        "SPOS's FLOPs limit and FLOPs band need the data's image size, which this data source did not give",
+      );
     this.supernet = new SinglePathTraining(net, space, cfg);
     if (cfg.flopsBandMin !== undefined && cfg.flopsBandMax !== undefined)
-      this.sampler = flopsBandSampler(space, (a) => space.cost.archFlops(a, this.shape) / 1e6, { min: cfg.flopsBandMin, max: cfg.flopsBandMax, bins: cfg.flopsBins });
+      this.sampler = flopsBandSampler(space, (a) => space.cost.archFlops(a, this.shape) / 1e6, {
+        min: cfg.flopsBandMin,
+        max: cfg.flopsBandMax,
+        bins: cfg.flopsBins,
+      });
     this.evolution = new SposEvolution(space, cfg, costLimit(space, this.shape, cfg));
     this.scorer = hooks.scorer ?? supernetScorer(net, space, cfg);
   }
@@ -249,7 +294,9 @@ export class Spos implements SearchStrategy {
       const best = this.evolution.best();
       return {
         metrics: best ? { bestScore: best.score } : {},
-        stopPhase: this.evolution.done ? 'every generation is complete' : `no unseen candidate within the limits after ${RANDOM_DRAW_LIMIT} random draws`,
+        stopPhase: this.evolution.done
+          ? 'every generation is complete'
+          : `no unseen candidate within the limits after ${RANDOM_DRAW_LIMIT} random draws`,
       };
     }
     const c = this.evolution.record(p, this.scorer(p.arch, ctx));
@@ -260,7 +307,15 @@ export class Spos implements SearchStrategy {
     if (top.length) metrics.topKMean = top.reduce((a, b) => a + b, 0) / top.length;
     return {
       metrics,
-      candidates: [{ genotype: c.genotype, text: c.text, score: c.score, metrics: { valLoss: c.loss, valAcc: c.score, generation: c.generation, ...cost }, round: c.origin }],
+      candidates: [
+        {
+          genotype: c.genotype,
+          text: c.text,
+          score: c.score,
+          metrics: { valLoss: c.loss, valAcc: c.score, generation: c.generation, ...cost },
+          round: c.origin,
+        },
+      ],
     };
   }
 
@@ -286,7 +341,11 @@ export class Spos implements SearchStrategy {
   /** Phase 1: how often each option was sampled; once a generation is complete: how often the top-k uses it. */
   architecture(): ArchSnapshot {
     const parents = this.evolution.parents();
-    return snapshotOf(this.space, 'sampling', parents.length ? choiceFrequencies(this.space, parents) : this.supernet.frequencies());
+    return snapshotOf(
+      this.space,
+      'sampling',
+      parents.length ? choiceFrequencies(this.space, parents) : this.supernet.frequencies(),
+    );
   }
 
   /** The completed generations' members as text (the same seed gives the same sequence). */

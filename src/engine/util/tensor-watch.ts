@@ -6,7 +6,10 @@ import * as tf from '../tf';
  * shared data again, so this is an upper bound of what the backend holds.
  */
 export function peakTensorBytes(fn: () => void): number {
-  const engine = tf.engine() as unknown as { trackTensor: (...a: unknown[]) => void; state: { numBytes: number } };
+  const engine = tf.engine() as unknown as {
+    trackTensor: (...a: unknown[]) => void;
+    state: { numBytes: number };
+  };
   const track = engine.trackTensor;
   const before = engine.state.numBytes;
   let top = before;

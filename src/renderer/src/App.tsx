@@ -65,15 +65,31 @@ export function App() {
   };
   const run = runs.find((r) => r.id === selected);
   const tab = (v: View, label: string) => (
-    <button onClick={() => setView(v)} aria-pressed={view === v} style={{ fontWeight: view === v ? 'bold' : undefined, marginRight: 6 }}>
+    <button
+      onClick={() => setView(v)}
+      aria-pressed={view === v}
+      style={{ fontWeight: view === v ? 'bold' : undefined, marginRight: 6 }}
+    >
       {label}
     </button>
   );
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', color: '#e6e9ef', background: '#10141b', minHeight: '100vh', padding: 24 }}>
+    <main
+      style={{
+        fontFamily: 'system-ui, sans-serif',
+        color: '#e6e9ef',
+        background: '#10141b',
+        minHeight: '100vh',
+        padding: 24,
+      }}
+    >
       <header style={{ display: 'flex', gap: 16, alignItems: 'baseline' }}>
         <h1 style={{ margin: 0 }}>NAS Studio</h1>
-        <span aria-label="backend summary">{report ? `Compute backend: ${report.backend.chosen} — ${report.backend.device}` : 'Inspecting this machine…'}</span>
+        <span aria-label="backend summary">
+          {report
+            ? `Compute backend: ${report.backend.chosen} — ${report.backend.device}`
+            : 'Inspecting this machine…'}
+        </span>
       </header>
       <nav style={{ margin: '12px 0' }}>
         {tab('runs', 'Runs')}
@@ -90,7 +106,16 @@ export function App() {
       {view === 'runs' && (
         <section aria-label="runs">
           <h2>Runs</h2>
-          <button onClick={() => api().startRun(QUICK_DRAFT).then(open).catch((e: Error) => setError(e.message))}>Start a quick DARTS search</button>
+          <button
+            onClick={() =>
+              api()
+                .startRun(QUICK_DRAFT)
+                .then(open)
+                .catch((e: Error) => setError(e.message))
+            }
+          >
+            Start a quick DARTS search
+          </button>
           <RunsList
             runs={runs}
             progress={progress}

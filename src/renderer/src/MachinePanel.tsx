@@ -16,7 +16,12 @@ export function MachinePanel({ report }: { report: DoctorReport }) {
         ))}
       </ul>
       {report.backend.whyNotFaster && <p>Why not faster: {report.backend.whyNotFaster}</p>}
-      <p>GPUs: {report.gpus.devices.length ? report.gpus.devices.map((d) => `${d.name} (${d.memory})`).join(', ') : report.gpus.note}</p>
+      <p>
+        GPUs:{' '}
+        {report.gpus.devices.length
+          ? report.gpus.devices.map((d) => `${d.name} (${d.memory})`).join(', ')
+          : report.gpus.note}
+      </p>
       {report.gpus.cudaLibraries && <p>CUDA libraries: {report.gpus.cudaLibraries.note}</p>}
       <p>
         Node {report.node} · {report.platform} · data in {report.paths.home}

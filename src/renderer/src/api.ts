@@ -1,4 +1,10 @@
-import type { NasStudioApi, StudioBridge, StudioCalls, StudioEventName, StudioMethod } from '../../shared/api';
+import type {
+  NasStudioApi,
+  StudioBridge,
+  StudioCalls,
+  StudioEventName,
+  StudioMethod,
+} from '../../shared/api';
 import { API_ARGS } from '../../shared/api';
 
 declare global {
@@ -40,9 +46,11 @@ export function makeApi(bridge: StudioBridge, web: boolean): NasStudioApi {
   ) as unknown as StudioCalls;
   return {
     ...calls,
-    on: (event: StudioEventName, listener: (e: never) => void) => bridge.on(event, listener as (p: unknown) => void),
+    on: (event: StudioEventName, listener: (e: never) => void) =>
+      bridge.on(event, listener as (p: unknown) => void),
     desktop: !web,
-    exportUrl: (id, file) => (web ? `/api/runs/${encodeURIComponent(id)}/exports/${encodeURIComponent(file)}` : null),
+    exportUrl: (id, file) =>
+      web ? `/api/runs/${encodeURIComponent(id)}/exports/${encodeURIComponent(file)}` : null,
   } as NasStudioApi;
 }
 
@@ -52,7 +60,9 @@ let cached: NasStudioApi | null = null;
 export function api(): NasStudioApi {
   if (!cached) {
     const bridge = window.nasStudioBridge;
-    cached = bridge ? makeApi(bridge, false) : makeApi(httpBridge(new URLSearchParams(window.location.search).get('token') ?? ''), true);
+    cached = bridge
+      ? makeApi(bridge, false)
+      : makeApi(httpBridge(new URLSearchParams(window.location.search).get('token') ?? ''), true);
   }
   return cached;
 }

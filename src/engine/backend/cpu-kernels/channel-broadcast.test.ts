@@ -31,13 +31,20 @@ describe('applyChannelBroadcast', () => {
     expect(run('Sub', false)).toEqual([-9, -18, -7, -16, -5, -14]);
     expect(run('Sub', true)).toEqual([9, 18, 7, 16, 5, 14]);
     expect(run('Multiply', true)).toEqual([10, 40, 30, 80, 50, 120]);
-    expect(run('RealDiv', false)).toEqual([1, 2, 3, 4, 5, 6].map((a, i) => Math.fround(a / (i % 2 ? 20 : 10))));
-    expect(run('RealDiv', true)).toEqual([1, 2, 3, 4, 5, 6].map((a, i) => Math.fround((i % 2 ? 20 : 10) / a)));
+    expect(run('RealDiv', false)).toEqual(
+      [1, 2, 3, 4, 5, 6].map((a, i) => Math.fround(a / (i % 2 ? 20 : 10))),
+    );
+    expect(run('RealDiv', true)).toEqual(
+      [1, 2, 3, 4, 5, 6].map((a, i) => Math.fround((i % 2 ? 20 : 10) / a)),
+    );
   });
   it('rounds each result to float32 once, as a float32 operation does', () => {
     const a = Float32Array.from([0.1, 1 / 3]);
     const out = new Float32Array(2);
     applyChannelBroadcast('Add', a, Float32Array.from([0.2]), false, out);
-    expect(Array.from(out)).toEqual([Math.fround(a[0] + Math.fround(0.2)), Math.fround(a[1] + Math.fround(0.2))]);
+    expect(Array.from(out)).toEqual([
+      Math.fround(a[0] + Math.fround(0.2)),
+      Math.fround(a[1] + Math.fround(0.2)),
+    ]);
   });
 });

@@ -20,7 +20,10 @@ export interface ChannelBroadcast {
 }
 
 /** Whether `a op b` is a full-tensor-by-channel-vector (or scalar) broadcast, and how; null otherwise. */
-export function channelBroadcastOf(aShape: readonly number[], bShape: readonly number[]): ChannelBroadcast | null {
+export function channelBroadcastOf(
+  aShape: readonly number[],
+  bShape: readonly number[],
+): ChannelBroadcast | null {
   const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
   const outShape = tf.backend_util.assertAndGetBroadcastShape([...aShape], [...bShape]);
   const n = size(outShape);
@@ -47,7 +50,13 @@ export function channelBroadcastOf(aShape: readonly number[], bShape: readonly n
  * out[i] = x[i] op v[i mod C] (or v[i mod C] op x[i] when `vectorFirst`), for a flat NHWC-ordered x.
  * One loop per case: a loop calling a per-element function would not be inlined for all four ops.
  */
-export function applyChannelBroadcast(op: BroadcastOp, x: Float32Array, v: Float32Array, vectorFirst: boolean, out: Float32Array): void {
+export function applyChannelBroadcast(
+  op: BroadcastOp,
+  x: Float32Array,
+  v: Float32Array,
+  vectorFirst: boolean,
+  out: Float32Array,
+): void {
   const C = v.length;
   const n = x.length;
   const kind = op === 'Sub' || op === 'RealDiv' ? `${op}${vectorFirst ? 'Rev' : ''}` : op;

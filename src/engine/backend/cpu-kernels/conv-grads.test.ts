@@ -29,7 +29,12 @@ for (const [k, stride, pad, h] of [
         const x = tf.relu(rnd([2, h, h, 3], 1)) as tf.Tensor4D; // zeros exercise the skip path
         const w = rnd([k, k, 3, 4], 2) as tf.Tensor4D;
         const dy = rnd(tf.conv2d(x, w, stride, pad).shape, 3);
-        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad).mul(dy).sum());
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf
+            .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad)
+            .mul(dy)
+            .sum(),
+        );
         return g([x, w]);
       }),
   });
@@ -40,7 +45,12 @@ for (const [k, stride, pad, h] of [
         const x = rnd([2, h, h, 3], 4) as tf.Tensor4D;
         const w = rnd([k, k, 3, 1], 5) as tf.Tensor4D;
         const dy = rnd(tf.depthwiseConv2d(x, w, stride, pad).shape, 6);
-        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad).mul(dy).sum());
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf
+            .depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad)
+            .mul(dy)
+            .sum(),
+        );
         return g([x, w]);
       }),
   });
@@ -58,7 +68,14 @@ for (const [k, stride, pad, h] of [
       tf.tidy(() => {
         const x = tf.relu(rnd([2, h, h, 3], 7)) as tf.Tensor4D;
         const dy = rnd(tf.maxPool(x, k, stride, pad).shape, 8);
-        return [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, stride, pad).mul(dy).sum())(x)];
+        return [
+          tf.grad((a: tf.Tensor) =>
+            tf
+              .maxPool(a as tf.Tensor4D, k, stride, pad)
+              .mul(dy)
+              .sum(),
+          )(x),
+        ];
       }),
   });
 

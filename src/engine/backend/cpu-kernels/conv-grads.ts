@@ -14,10 +14,20 @@ import { maxPoolGradFromOutput, poolInfo } from './max-pool-grad';
  * loop stops V8 from keeping these loops tight, and these loops are the hot path of a CPU search.
  */
 
-export type Attrs = { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown; dataFormat?: string };
+export type Attrs = {
+  strides: number | [number, number];
+  pad: unknown;
+  dimRoundingMode?: unknown;
+  dataFormat?: string;
+};
 
 /** A convolution's geometry; the dilation is the attributes' (the depthwise loops below take one). */
-export function convInfo(xShape: number[], filterShape: number[], attrs: Attrs & { dilations?: number | number[] }, depthwise: boolean) {
+export function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Attrs & { dilations?: number | number[] },
+  depthwise: boolean,
+) {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -42,8 +52,20 @@ export function supported(attrs: Attrs & { dilations?: number | number[] }): boo
 }
 
 /** dW[kh,kw,ci,co] = Σ x[n, oh·s+kh−pt, ow·s+kw−pl, ci] · dy[n,oh,ow,co] */
-export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = ci;
+export function conv2dBackpropFilter(
+  x: Float32Array,
+  dy: Float32Array,
+  ci: tf.backend_util.Conv2DInfo,
+): Float32Array {
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: Ci,
+    outHeight: OH,
+    outWidth: OW,
+    outChannels: Co,
+  } = ci;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
   const pt = ci.padInfo.top;
   const pl = ci.padInfo.left;
@@ -73,8 +95,20 @@ export function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, ci: tf.b
 }
 
 /** dx[n,ih,iw,ci] = Σ W[kh,kw,ci,co] · dy[n,oh,ow,co] over the outputs that read (ih, iw) */
-export function conv2dBackpropInput(w: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = ci;
+export function conv2dBackpropInput(
+  w: Float32Array,
+  dy: Float32Array,
+  ci: tf.backend_util.Conv2DInfo,
+): Float32Array {
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: Ci,
+    outHeight: OH,
+    outWidth: OW,
+    outChannels: Co,
+  } = ci;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = ci;
   const pt = ci.padInfo.top;
   const pl = ci.padInfo.left;
@@ -104,9 +138,20 @@ export function conv2dBackpropInput(w: Float32Array, dy: Float32Array, ci: tf.ba
 }
 
 /** Depthwise (channel multiplier 1, dilation d): dW[kh,kw,c] = Σ x[n,ih,iw,c] · dy[n,oh,ow,c], ih = oh·s + kh·d − pt */
-export function depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
+export function depthwiseBackpropFilter(
+  x: Float32Array,
+  dy: Float32Array,
+  ci: tf.backend_util.Conv2DInfo,
+): Float32Array {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = ci;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw0 } = ci;
+  const {
+    filterHeight: KH,
+    filterWidth: KW,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw0,
+  } = ci;
   const pt = ci.padInfo.top;
   const pl = ci.padInfo.left;
   const dw = new Float32Array(KH * KW * C);
@@ -130,9 +175,20 @@ export function depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, ci: t
 }
 
 /** Depthwise (multiplier 1, dilation d): dx[n,ih,iw,c] = Σ W[kh,kw,c] · dy[n,oh,ow,c], ih = oh·s + kh·d − pt */
-export function depthwiseBackpropInput(w: Float32Array, dy: Float32Array, ci: tf.backend_util.Conv2DInfo): Float32Array {
+export function depthwiseBackpropInput(
+  w: Float32Array,
+  dy: Float32Array,
+  ci: tf.backend_util.Conv2DInfo,
+): Float32Array {
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = ci;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw0 } = ci;
+  const {
+    filterHeight: KH,
+    filterWidth: KW,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw0,
+  } = ci;
   const pt = ci.padInfo.top;
   const pl = ci.padInfo.left;
   const dx = new Float32Array(N * H * W * C);
@@ -161,37 +217,71 @@ export function depthwiseBackpropInput(w: Float32Array, dy: Float32Array, ci: tf
  */
 export function registerFastCpuKernels(): string[] {
   return once('cpu-conv-grads', () => {
-    const on = (name: string, run: (i: Record<string, tf.TensorInfo>, b: CpuBackendLike, a: Attrs & Record<string, unknown>) => tf.TensorInfo | null) =>
-      tf.getKernel(name, 'cpu') && overrideKernel<CpuBackendLike>(name, 'cpu', (i, b, a) => run(i, b, a as Attrs & Record<string, unknown>)) ? [name] : [];
+    const on = (
+      name: string,
+      run: (
+        i: Record<string, tf.TensorInfo>,
+        b: CpuBackendLike,
+        a: Attrs & Record<string, unknown>,
+      ) => tf.TensorInfo | null,
+    ) =>
+      tf.getKernel(name, 'cpu') &&
+      overrideKernel<CpuBackendLike>(name, 'cpu', (i, b, a) =>
+        run(i, b, a as Attrs & Record<string, unknown>),
+      )
+        ? [name]
+        : [];
     return [
       ...on('Conv2DBackpropFilter', ({ x, dy }, b, attrs) => {
         if (!supported(attrs)) return null;
         const info = convInfo(x.shape, attrs.filterShape as number[], attrs, false);
-        return b.makeTensorInfo(attrs.filterShape as number[], 'float32', conv2dBackpropFilter(cpuValues(b, x), cpuValues(b, dy), info));
+        return b.makeTensorInfo(
+          attrs.filterShape as number[],
+          'float32',
+          conv2dBackpropFilter(cpuValues(b, x), cpuValues(b, dy), info),
+        );
       }),
       ...on('Conv2DBackpropInput', ({ dy, filter }, b, attrs) => {
         if (!supported(attrs)) return null;
         const xShape = attrs.inputShape as number[];
         const info = convInfo(xShape, filter.shape, attrs, false);
-        return b.makeTensorInfo(xShape, 'float32', conv2dBackpropInput(cpuValues(b, filter), cpuValues(b, dy), info));
+        return b.makeTensorInfo(
+          xShape,
+          'float32',
+          conv2dBackpropInput(cpuValues(b, filter), cpuValues(b, dy), info),
+        );
       }),
       ...on('DepthwiseConv2dNativeBackpropFilter', ({ x, dy }, b, attrs) => {
         const fs = attrs.filterShape as number[];
         if (!supported(attrs) || fs[3] !== 1) return null;
         const info = convInfo(x.shape, fs, attrs, true);
-        return b.makeTensorInfo(fs, 'float32', depthwiseBackpropFilter(cpuValues(b, x), cpuValues(b, dy), info));
+        return b.makeTensorInfo(
+          fs,
+          'float32',
+          depthwiseBackpropFilter(cpuValues(b, x), cpuValues(b, dy), info),
+        );
       }),
       ...on('MaxPoolGrad', ({ dy, input, output }, b, attrs) => {
         if (input.dtype !== 'float32') return null;
         const dx = new Float32Array(tf.util.sizeFromShape(input.shape));
-        maxPoolGradFromOutput(cpuValues(b, input), cpuValues(b, output), cpuValues(b, dy), dx, poolInfo(input.shape, attrs));
+        maxPoolGradFromOutput(
+          cpuValues(b, input),
+          cpuValues(b, output),
+          cpuValues(b, dy),
+          dx,
+          poolInfo(input.shape, attrs),
+        );
         return b.makeTensorInfo(input.shape, 'float32', dx);
       }),
       ...on('DepthwiseConv2dNativeBackpropInput', ({ dy, filter }, b, attrs) => {
         const xShape = attrs.inputShape as number[];
         if (!supported(attrs) || filter.shape[3] !== 1) return null;
         const info = convInfo(xShape, filter.shape, attrs, true);
-        return b.makeTensorInfo(xShape, 'float32', depthwiseBackpropInput(cpuValues(b, filter), cpuValues(b, dy), info));
+        return b.makeTensorInfo(
+          xShape,
+          'float32',
+          depthwiseBackpropInput(cpuValues(b, filter), cpuValues(b, dy), info),
+        );
       }),
     ];
   });

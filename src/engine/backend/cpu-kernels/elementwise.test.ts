@@ -9,12 +9,21 @@ const t = (shape: number[]) => tf.tensor(rng.fillNormal(shape.reduce((a, b) => a
 
 const cases: Array<[string, () => tf.Tensor]> = [];
 const shapes: Array<[number[], number[]]> = [
-  [[2, 3, 4, 5], [2, 3, 4, 5]],
+  [
+    [2, 3, 4, 5],
+    [2, 3, 4, 5],
+  ],
   [[2, 3, 4, 5], []],
   [[2, 3, 4, 5], [5]],
-  [[2, 3, 4, 5], [1, 1, 1, 5]],
+  [
+    [2, 3, 4, 5],
+    [1, 1, 1, 5],
+  ],
   [[5], [2, 3, 4, 5]],
-  [[2, 3, 4, 5], [4, 5]], // not a fast path: falls back to the stock kernel
+  [
+    [2, 3, 4, 5],
+    [4, 5],
+  ], // not a fast path: falls back to the stock kernel
 ];
 for (const [sa, sb] of shapes) {
   const a = t(sa);
@@ -44,7 +53,17 @@ beforeAll(async () => {
     const r = f();
     reference.push({ shape: r.shape, data: r.dataSync() as Float32Array });
   }
-  expect(registerFastElementwiseKernels()).toEqual(['Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'NasStudioReluGrad', 'NasStudioLinearCombination', 'NasStudioSumOfSquares']);
+  expect(registerFastElementwiseKernels()).toEqual([
+    'Add',
+    'Sub',
+    'Multiply',
+    'RealDiv',
+    'Sum',
+    'Mean',
+    'NasStudioReluGrad',
+    'NasStudioLinearCombination',
+    'NasStudioSumOfSquares',
+  ]);
 });
 
 describe('fast cpu elementwise kernels match the stock kernels', () => {

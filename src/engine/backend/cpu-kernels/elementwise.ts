@@ -1,7 +1,13 @@
 import * as tf from '../../tf';
 import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-override';
 import { RELU_GRAD, reluGradValues } from '../../ops/relu-grad';
-import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../ops/multi-tensor';
+import {
+  LINEAR_COMBINATION,
+  SUM_OF_SQUARES,
+  combineValues,
+  listInputs,
+  sumSquaresValues,
+} from '../../ops/multi-tensor';
 import { applyChannelBroadcast, channelBroadcastOf, type BroadcastOp } from './channel-broadcast';
 
 /**
@@ -23,7 +29,13 @@ const SAME_SHAPE: Record<BroadcastOp, Binary> = {
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-function binary(op: BroadcastOp, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[]): { shape: number[]; out: Float32Array } | null {
+function binary(
+  op: BroadcastOp,
+  a: Float32Array,
+  aShape: number[],
+  b: Float32Array,
+  bShape: number[],
+): { shape: number[]; out: Float32Array } | null {
   if (aShape.length === bShape.length && aShape.every((d, i) => d === bShape[i])) {
     const out = new Float32Array(a.length);
     const f = SAME_SHAPE[op];
@@ -55,7 +67,14 @@ function leadingAxes(axis: number | number[], rank: number): number | null {
 export function registerFastElementwiseKernels(): string[] {
   return once('cpu-elementwise', () => {
     const replaced: string[] = [];
-    const on = (name: string, run: (i: Record<string, tf.TensorInfo>, b: CpuBackendLike, a: Record<string, unknown>) => tf.TensorInfo | null) => {
+    const on = (
+      name: string,
+      run: (
+        i: Record<string, tf.TensorInfo>,
+        b: CpuBackendLike,
+        a: Record<string, unknown>,
+      ) => tf.TensorInfo | null,
+    ) => {
       if (tf.getKernel(name, 'cpu') && overrideKernel<CpuBackendLike>(name, 'cpu', run)) replaced.push(name);
     };
     for (const op of Object.keys(SAME_SHAPE) as BroadcastOp[])
@@ -91,7 +110,11 @@ export function registerFastElementwiseKernels(): string[] {
       const c = cpuValues(b, inputs.c);
       return terms.slice(0, count).map((t, j) => {
         const out = new Float32Array(tf.util.sizeFromShape(t.shape));
-        combineValues(Array.from(c, (_, k) => cpuValues(b, terms[k * count + j])), c, out);
+        combineValues(
+          Array.from(c, (_, k) => cpuValues(b, terms[k * count + j])),
+          c,
+          out,
+        );
         return b.makeTensorInfo(t.shape, 'float32', out);
       });
     });

@@ -1,16 +1,85 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../tf';
 import '@tensorflow/tfjs-backend-cpu';
-import { batchToSpace, batchToSpaceShape, registerFastSpaceBatchKernels, spaceToBatch, spaceToBatchShape } from './space-batch';
+import {
+  batchToSpace,
+  batchToSpaceShape,
+  registerFastSpaceBatchKernels,
+  spaceToBatch,
+  spaceToBatchShape,
+} from './space-batch';
 import { Rng } from '../../util/rng';
 
 const rng = new Rng(5);
 const x = tf.tensor4d(rng.fillNormal(2 * 7 * 6 * 3), [2, 7, 6, 3]);
 const cases: Array<[string, () => tf.Tensor]> = [
-  ['spaceToBatch 2x2, pads', () => tf.spaceToBatchND(x, [2, 2], [[2, 3], [2, 2]])],
-  ['spaceToBatch 2x2 then back, crops', () => tf.batchToSpaceND(tf.spaceToBatchND(x, [2, 2], [[1, 2], [0, 2]]), [2, 2], [[1, 2], [0, 2]])],
-  ['batchToSpace with crops', () => tf.batchToSpaceND(tf.reshape(x, [4, 7, 3, 3]) as tf.Tensor4D, [2, 2], [[0, 1], [1, 0]])],
-  ['gradient through both', () => tf.grad((a: tf.Tensor) => tf.batchToSpaceND(tf.spaceToBatchND(a, [2, 2], [[2, 3], [2, 2]]), [2, 2], [[0, 1], [0, 0]]).square().sum())(x)],
+  [
+    'spaceToBatch 2x2, pads',
+    () =>
+      tf.spaceToBatchND(
+        x,
+        [2, 2],
+        [
+          [2, 3],
+          [2, 2],
+        ],
+      ),
+  ],
+  [
+    'spaceToBatch 2x2 then back, crops',
+    () =>
+      tf.batchToSpaceND(
+        tf.spaceToBatchND(
+          x,
+          [2, 2],
+          [
+            [1, 2],
+            [0, 2],
+          ],
+        ),
+        [2, 2],
+        [
+          [1, 2],
+          [0, 2],
+        ],
+      ),
+  ],
+  [
+    'batchToSpace with crops',
+    () =>
+      tf.batchToSpaceND(
+        tf.reshape(x, [4, 7, 3, 3]) as tf.Tensor4D,
+        [2, 2],
+        [
+          [0, 1],
+          [1, 0],
+        ],
+      ),
+  ],
+  [
+    'gradient through both',
+    () =>
+      tf.grad((a: tf.Tensor) =>
+        tf
+          .batchToSpaceND(
+            tf.spaceToBatchND(
+              a,
+              [2, 2],
+              [
+                [2, 3],
+                [2, 2],
+              ],
+            ),
+            [2, 2],
+            [
+              [0, 1],
+              [0, 0],
+            ],
+          )
+          .square()
+          .sum(),
+      )(x),
+  ],
 ];
 const reference: Array<{ shape: number[]; data: Float32Array }> = [];
 

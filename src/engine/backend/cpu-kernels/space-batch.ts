@@ -9,12 +9,20 @@ import { cpuValues, once, overrideKernel, type CpuBackendLike } from '../kernel-
  */
 
 /** The output shape of spaceToBatch. */
-export function spaceToBatchShape([N, H, W, C]: number[], [bh, bw]: number[], [[pt, pb], [pl, pr]]: number[][]): number[] {
+export function spaceToBatchShape(
+  [N, H, W, C]: number[],
+  [bh, bw]: number[],
+  [[pt, pb], [pl, pr]]: number[][],
+): number[] {
   return [bh * bw * N, (H + pt + pb) / bh, (W + pl + pr) / bw, C];
 }
 
 /** The output shape of batchToSpace. */
-export function batchToSpaceShape([B, h0, w0, C]: number[], [bh, bw]: number[], [[ct, cb], [cl, cr]]: number[][]): number[] {
+export function batchToSpaceShape(
+  [B, h0, w0, C]: number[],
+  [bh, bw]: number[],
+  [[ct, cb], [cl, cr]]: number[][],
+): number[] {
   return [B / (bh * bw), h0 * bh - ct - cb, w0 * bw - cl - cr, C];
 }
 
@@ -34,7 +42,12 @@ export function copyRunsBetween(from: Float32Array, to: Float32Array, C: number)
 }
 
 /** The valid run of w in [0, n) for which w·step + offset lies in [0, limit). */
-export function validRun(n: number, step: number, offset: number, limit: number): { lo: number; count: number } {
+export function validRun(
+  n: number,
+  step: number,
+  offset: number,
+  limit: number,
+): { lo: number; count: number } {
   const lo = Math.max(0, Math.ceil(-offset / step));
   const hi = Math.min(n, Math.floor((limit - 1 - offset) / step) + 1);
   return { lo, count: Math.max(0, hi - lo) };
@@ -44,7 +57,12 @@ export function validRun(n: number, step: number, offset: number, limit: number)
  * out[(i·bw + j)·N + n, h, w, :] = xpad[n, h·bh + i, w·bw + j, :] as pixel runs; the padding is the
  * zeros the output must already hold.
  */
-export function spaceToBatchRuns([N, H, W]: number[], [bh, bw]: number[], [[pt, pb], [pl, pr]]: number[][], run: PixelRuns): void {
+export function spaceToBatchRuns(
+  [N, H, W]: number[],
+  [bh, bw]: number[],
+  [[pt, pb], [pl, pr]]: number[][],
+  run: PixelRuns,
+): void {
   const [oh, ow] = [(H + pt + pb) / bh, (W + pl + pr) / bw];
   for (let i = 0; i < bh; i++)
     for (let j = 0; j < bw; j++) {
@@ -62,7 +80,12 @@ export function spaceToBatchRuns([N, H, W]: number[], [bh, bw]: number[], [[pt, 
 }
 
 /** full[n, h·bh + i, w·bw + j, :] = x[(i·bw + j)·N + n, h, w, :], cropped, as pixel runs (they cover the output). */
-export function batchToSpaceRuns([B, h0, w0]: number[], [bh, bw]: number[], [[ct, cb], [cl, cr]]: number[][], run: PixelRuns): void {
+export function batchToSpaceRuns(
+  [B, h0, w0]: number[],
+  [bh, bw]: number[],
+  [[ct, cb], [cl, cr]]: number[][],
+  run: PixelRuns,
+): void {
   const N = B / (bh * bw);
   const H = h0 * bh - ct - cb;
   const W = w0 * bw - cl - cr;
@@ -82,7 +105,13 @@ export function batchToSpaceRuns([B, h0, w0]: number[], [bh, bw]: number[], [[ct
 }
 
 /** spaceToBatch into `into` when given (zeroed here; wasm passes a view of its heap), else into a new array. */
-export function spaceToBatch(x: Float32Array, shape: number[], blocks: number[], pads: number[][], into?: Float32Array) {
+export function spaceToBatch(
+  x: Float32Array,
+  shape: number[],
+  blocks: number[],
+  pads: number[][],
+  into?: Float32Array,
+) {
   const outShape = spaceToBatchShape(shape, blocks, pads);
   const out = into ?? new Float32Array(tf.util.sizeFromShape(outShape));
   if (into) out.fill(0);
@@ -91,7 +120,13 @@ export function spaceToBatch(x: Float32Array, shape: number[], blocks: number[],
 }
 
 /** batchToSpace into `into` when given, else into a new array. */
-export function batchToSpace(x: Float32Array, shape: number[], blocks: number[], crops: number[][], into?: Float32Array) {
+export function batchToSpace(
+  x: Float32Array,
+  shape: number[],
+  blocks: number[],
+  crops: number[][],
+  into?: Float32Array,
+) {
   const outShape = batchToSpaceShape(shape, blocks, crops);
   const out = into ?? new Float32Array(tf.util.sizeFromShape(outShape));
   batchToSpaceRuns(shape, blocks, crops, copyRunsBetween(x, out, shape[3]));
@@ -101,7 +136,9 @@ export function batchToSpace(x: Float32Array, shape: number[], blocks: number[],
 export function registerFastSpaceBatchKernels(): string[] {
   return once('cpu-space-batch', () => {
     const fits = (x: tf.TensorInfo, attrs: Record<string, unknown>) =>
-      x.shape.length === 4 && x.dtype === 'float32' && (attrs.blockShape as number[] | undefined)?.length === 2;
+      x.shape.length === 4 &&
+      x.dtype === 'float32' &&
+      (attrs.blockShape as number[] | undefined)?.length === 2;
     const kernels = {
       SpaceToBatchND: (x: tf.TensorInfo, b: CpuBackendLike, attrs: Record<string, unknown>) =>
         spaceToBatch(cpuValues(b, x), x.shape, attrs.blockShape as number[], attrs.paddings as number[][]),

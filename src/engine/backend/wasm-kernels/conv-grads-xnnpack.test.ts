@@ -17,7 +17,8 @@ import {
  * paddings wider than the filter must hand over (null), and no scratch buffer may stay behind on the
  * wasm heap.
  */
-const rnd = (shape: number[], seed: number) => tf.tensor(new Rng(seed).fillNormal(shape.reduce((a, b) => a * b, 1)), shape);
+const rnd = (shape: number[], seed: number) =>
+  tf.tensor(new Rng(seed).fillNormal(shape.reduce((a, b) => a * b, 1)), shape);
 type Backend = WasmBackendForGrads & { numDataIds(): number; makeOutput(...a: unknown[]): tf.TensorInfo };
 let b: Backend;
 
@@ -52,7 +53,10 @@ describe('convolution gradients as XNNPACK convolutions on wasm', () => {
       check(() => depthwiseBackpropInputXnn(dyd, dw, x.shape, attrs, b), x.shape);
       check(() => depthwiseBackpropFilterXnn(x, dyd, dw.shape, attrs, b), dw.shape);
       const dyp = rnd(tf.avgPool(x as tf.Tensor4D, 3, stride, 'valid').shape, 6);
-      check(() => avgPoolGradXnn(dyp, x, { filterSize: 3, strides: stride, pad: 'valid' }, b as never), x.shape);
+      check(
+        () => avgPoolGradXnn(dyp, x, { filterSize: 3, strides: stride, pad: 'valid' }, b as never),
+        x.shape,
+      );
     });
   }
 
@@ -60,7 +64,10 @@ describe('convolution gradients as XNNPACK convolutions on wasm', () => {
     const dy2 = rnd([2, 8, 4, 4], 10);
     check(() => conv2dBackpropInputXnn(dy2, w, x.shape, { strides: [1, 2], pad: 'same' }, b), null);
     const dy = rnd([2, 8, 8, 4], 7);
-    check(() => conv2dBackpropInputXnn(dy, w, x.shape, { strides: 1, pad: 'same', dilations: 2 } as never, b), null);
+    check(
+      () => conv2dBackpropInputXnn(dy, w, x.shape, { strides: 1, pad: 'same', dilations: 2 } as never, b),
+      null,
+    );
     const dy1 = rnd([2, 10, 10, 4], 8);
     const w1 = rnd([1, 1, 3, 4], 9);
     check(() => conv2dBackpropFilterXnn(x, dy1, w1.shape, { strides: 1, pad: 1 }, b), null);

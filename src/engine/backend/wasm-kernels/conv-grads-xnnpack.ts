@@ -30,10 +30,19 @@ export interface WasmBackendForGrads extends WasmHeap {
 type Info = tf.TensorInfo;
 
 /** Calls the wasm kernel registered under `name` directly (inside another kernel: no engine, no tape). */
-export function runWasmKernel(name: string, inputs: Record<string, Info>, backend: object, attrs: Record<string, unknown>): Info {
+export function runWasmKernel(
+  name: string,
+  inputs: Record<string, Info>,
+  backend: object,
+  attrs: Record<string, unknown>,
+): Info {
   const k = tf.getKernel(name, 'wasm');
   if (!k) throw new Error(`the wasm backend has no ${name} kernel`);
-  return k.kernelFunc({ inputs, backend: backend as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as Info;
+  return k.kernelFunc({
+    inputs,
+    backend: backend as unknown as tf.KernelBackend,
+    attrs: attrs as tf.NamedAttrMap,
+  }) as Info;
 }
 
 /** The same data under another shape (the wasm kernels read shapes from the TensorInfo). */
@@ -49,7 +58,12 @@ function scratch(backend: WasmBackendForGrads, body: (keep: (t: Info) => Info) =
   }
 }
 
-const explicit = (t: number, b: number, l: number, r: number) => [[0, 0], [t, b], [l, r], [0, 0]];
+const explicit = (t: number, b: number, l: number, r: number) => [
+  [0, 0],
+  [t, b],
+  [l, r],
+  [0, 0],
+];
 
 interface Geometry {
   /** Stride, the same along both axes. */
@@ -74,27 +88,64 @@ function geometryOf(info: tf.backend_util.Conv2DInfo): Geometry | null {
   const { top, bottom, left, right } = padInfo;
   if (info.strideWidth !== s || info.dilationWidth !== d) return null;
   if (Math.max(top, bottom) > d * (kh - 1) || Math.max(left, right) > d * (kw - 1)) return null;
-  return { s, d, pad: { top, bottom, left, right }, kh, kw, H: info.inHeight, W: info.inWidth, OH: info.outHeight, OW: info.outWidth };
+  return {
+    s,
+    d,
+    pad: { top, bottom, left, right },
+    kh,
+    kw,
+    H: info.inHeight,
+    W: info.inWidth,
+    OH: info.outHeight,
+    OW: info.outWidth,
+  };
 }
 
 /** The forward convolution's geometry (dilation 1, NHWC) when these kernels handle it, else null. */
-export function geometry(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean): Geometry | null {
+export function geometry(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Attrs,
+  depthwise: boolean,
+): Geometry | null {
   return supported(attrs) ? geometryOf(convInfo(xShape, filterShape, attrs, depthwise)) : null;
 }
 
 /** A depthwise convolution's geometry (NHWC) with any dilation at stride 1, else as geometry(). */
-function depthwiseGeometry(xShape: number[], filterShape: number[], attrs: Attrs & { dilations?: number | number[] }): Geometry | null {
+function depthwiseGeometry(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Attrs & { dilations?: number | number[] },
+): Geometry | null {
   if (supported(attrs)) return geometry(xShape, filterShape, attrs, true);
   if (!isNhwc(attrs)) return null;
   const g = geometryOf(convInfo(xShape, filterShape, attrs, true));
   return g && g.s === 1 ? g : null;
 }
 
-const conv = (x: Info, filter: Info, pads: number[][], b: WasmBackendForGrads, depthwise = false, dilation = 1) =>
-  runWasmKernel(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', { x, filter }, b, { strides: 1, pad: pads, dilations: dilation, dataFormat: 'NHWC' });
+const conv = (
+  x: Info,
+  filter: Info,
+  pads: number[][],
+  b: WasmBackendForGrads,
+  depthwise = false,
+  dilation = 1,
+) =>
+  runWasmKernel(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', { x, filter }, b, {
+    strides: 1,
+    pad: pads,
+    dilations: dilation,
+    dataFormat: 'NHWC',
+  });
 
 /** The leading [rows, cols] of the two middle axes of `t`, or `t` itself when it has no more. */
-function cropMiddle(t: Info, rows: number, cols: number, b: WasmBackendForGrads, keep: (t: Info) => Info): Info {
+function cropMiddle(
+  t: Info,
+  rows: number,
+  cols: number,
+  b: WasmBackendForGrads,
+  keep: (t: Info) => Info,
+): Info {
   const [a, h, w, d] = t.shape;
   if (h === rows && w === cols) return t;
   keep(t);
@@ -106,7 +157,14 @@ function cropMiddle(t: Info, rows: number, cols: number, b: WasmBackendForGrads,
  * convolution with the flipped filter, padded kh−1−pt on top and whatever makes the height H at the
  * bottom (cropped when that would be negative).
  */
-function inputGradient(dy: Info, w: Info, g: Geometry, b: WasmBackendForGrads, keep: (t: Info) => Info, depthwise: boolean): Info {
+function inputGradient(
+  dy: Info,
+  w: Info,
+  g: Geometry,
+  b: WasmBackendForGrads,
+  keep: (t: Info) => Info,
+  depthwise: boolean,
+): Info {
   const { s, d, H, W, OH, OW } = g;
   // The filter's extent: dilation d spreads its k taps over d·(k − 1) + 1 rows.
   const [kh, kw] = [d * (g.kh - 1) + 1, d * (g.kw - 1) + 1];
@@ -115,7 +173,14 @@ function inputGradient(dy: Info, w: Info, g: Geometry, b: WasmBackendForGrads, k
     const [n, , , c] = dy.shape;
     const padded = keep(
       runWasmKernel('PadV2', { x: view(dy, [n, OH, 1, OW, 1, c]) }, b, {
-        paddings: [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]],
+        paddings: [
+          [0, 0],
+          [0, 0],
+          [0, s - 1],
+          [0, 0],
+          [0, s - 1],
+          [0, 0],
+        ],
         constantValue: 0,
       }),
     );
@@ -149,7 +214,8 @@ function filterGradientPads(g: Geometry): number[][] {
 function rotated(filter: Info, b: WasmBackendForGrads, keep: (t: Info) => Info, transpose = false): Info {
   const [kh, kw, ci, co] = filter.shape;
   const taps = kh * kw;
-  if (taps === 1 && (!transpose || ci === 1 || co === 1)) return transpose ? view(filter, [kh, kw, co, ci]) : filter;
+  if (taps === 1 && (!transpose || ci === 1 || co === 1))
+    return transpose ? view(filter, [kh, kw, co, ci]) : filter;
   if (filter.dtype !== 'float32') {
     const flipped = taps === 1 ? filter : keep(runWasmKernel('Reverse', { x: filter }, b, { dims: [0, 1] }));
     return transpose ? keep(runWasmKernel('Transpose', { x: flipped }, b, { perm: [0, 1, 3, 2] })) : flipped;
@@ -160,12 +226,19 @@ function rotated(filter: Info, b: WasmBackendForGrads, keep: (t: Info) => Info, 
   for (let t = 0; t < taps; t++) {
     const [from, to] = [(taps - 1 - t) * tap, t * tap];
     if (!transpose) for (let i = 0; i < tap; i++) dst[to + i] = src[from + i];
-    else for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[to + o * ci + i] = src[from + i * co + o];
+    else
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[to + o * ci + i] = src[from + i * co + o];
   }
   return out;
 }
 
-export function conv2dBackpropInputXnn(dy: Info, filter: Info, xShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
+export function conv2dBackpropInputXnn(
+  dy: Info,
+  filter: Info,
+  xShape: number[],
+  attrs: Attrs,
+  b: WasmBackendForGrads,
+): Info | null {
   const g = geometry(xShape, filter.shape, attrs, false);
   if (!g) return null;
   return scratch(b, (keep) => {
@@ -173,14 +246,26 @@ export function conv2dBackpropInputXnn(dy: Info, filter: Info, xShape: number[],
   });
 }
 
-export function depthwiseBackpropInputXnn(dy: Info, filter: Info, xShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
+export function depthwiseBackpropInputXnn(
+  dy: Info,
+  filter: Info,
+  xShape: number[],
+  attrs: Attrs,
+  b: WasmBackendForGrads,
+): Info | null {
   if (filter.shape[3] !== 1) return null;
   const g = depthwiseGeometry(xShape, filter.shape, attrs);
   if (!g) return null;
   return scratch(b, (keep) => inputGradient(dy, rotated(filter, b, keep), g, b, keep, true));
 }
 
-export function conv2dBackpropFilterXnn(x: Info, dy: Info, filterShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
+export function conv2dBackpropFilterXnn(
+  x: Info,
+  dy: Info,
+  filterShape: number[],
+  attrs: Attrs,
+  b: WasmBackendForGrads,
+): Info | null {
   const g = geometry(x.shape, filterShape, attrs, false);
   if (!g) return null;
   return scratch(b, (keep) => {
@@ -193,7 +278,13 @@ export function conv2dBackpropFilterXnn(x: Info, dy: Info, filterShape: number[]
   });
 }
 
-export function depthwiseBackpropFilterXnn(x: Info, dy: Info, filterShape: number[], attrs: Attrs, b: WasmBackendForGrads): Info | null {
+export function depthwiseBackpropFilterXnn(
+  x: Info,
+  dy: Info,
+  filterShape: number[],
+  attrs: Attrs,
+  b: WasmBackendForGrads,
+): Info | null {
   if (filterShape[3] !== 1) return null;
   const g = geometry(x.shape, filterShape, attrs, true);
   if (!g) return null;
@@ -203,9 +294,19 @@ export function depthwiseBackpropFilterXnn(x: Info, dy: Info, filterShape: numbe
     // Channel (c, n) of one image: each image's channel convolved with its own gradient map.
     const xT = keep(runWasmKernel('Transpose', { x }, b, { perm: [1, 2, 3, 0] })); // [H, W, c, n]
     const dyT = keep(runWasmKernel('Transpose', { x: dy }, b, { perm: [1, 2, 3, 0] })); // [OH, OW, c, n]
-    const full = conv(view(xT, [1, H, W, c * n]), view(dyT, [OH, OW, c * n, 1]), filterGradientPads(g), b, true, g.s);
+    const full = conv(
+      view(xT, [1, H, W, c * n]),
+      view(dyT, [OH, OW, c * n, 1]),
+      filterGradientPads(g),
+      b,
+      true,
+      g.s,
+    );
     const per = keep(cropMiddle(full, g.kh, g.kw, b, keep));
-    const summed = runWasmKernel('Sum', { x: view(per, [g.kh * g.kw * c, n]) }, b, { axis: [1], keepDims: false });
+    const summed = runWasmKernel('Sum', { x: view(per, [g.kh * g.kw * c, n]) }, b, {
+      axis: [1],
+      keepDims: false,
+    });
     return view(summed, filterShape);
   });
 }
@@ -219,7 +320,9 @@ export function avgPoolGradXnn(
   dy: Info,
   input: Info,
   attrs: Record<string, unknown>,
-  b: WasmBackendForGrads & { makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): Info },
+  b: WasmBackendForGrads & {
+    makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): Info;
+  },
 ): Info | null {
   const info = poolInfo(input.shape, attrs);
   const g = input.dtype === 'float32' ? geometryOf(info) : null;
@@ -227,7 +330,9 @@ export function avgPoolGradXnn(
   const { kh, kw } = g;
   const c = info.inChannels;
   return scratch(b, (keep) => {
-    const w = keep(b.makeOutput([kh, kw, c, 1], 'float32', undefined, new Float32Array(kh * kw * c).fill(1 / (kh * kw))));
+    const w = keep(
+      b.makeOutput([kh, kw, c, 1], 'float32', undefined, new Float32Array(kh * kw * c).fill(1 / (kh * kw))),
+    );
     return inputGradient(dy, w, g, b, keep, true);
   });
 }

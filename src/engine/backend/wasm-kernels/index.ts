@@ -47,32 +47,58 @@ export function registerWasmTrainingKernels(): string[] {
     // The depthwise loops take a dilation (the engine's dilated convolutions, ops/dilated-depthwise.ts).
     const check = (kernel: string, attrs: Attrs & Record<string, unknown>, multiplier?: number) => {
       if (multiplier === undefined ? !supported(attrs) : !isNhwc(attrs) || multiplier !== 1)
-        throw new Error(`${kernel} on wasm supports NHWC${multiplier === undefined ? ', dilation 1' : ''} and channel multiplier 1 only`);
+        throw new Error(
+          `${kernel} on wasm supports NHWC${multiplier === undefined ? ', dilation 1' : ''} and channel multiplier 1 only`,
+        );
     };
-    const kernels: Record<string, (i: Record<string, tf.TensorInfo>, b: WasmBackendLike, a: Attrs & Record<string, unknown>) => tf.TensorInfo> = {
+    const kernels: Record<
+      string,
+      (
+        i: Record<string, tf.TensorInfo>,
+        b: WasmBackendLike,
+        a: Attrs & Record<string, unknown>,
+      ) => tf.TensorInfo
+    > = {
       Conv2DBackpropFilter: ({ x, dy }, b, attrs) => {
         check('Conv2DBackpropFilter', attrs);
         const fs = attrs.filterShape as number[];
         const info = convInfo(x.shape, fs, attrs, false);
-        return b.makeOutput(fs, 'float32', undefined, conv2dBackpropFilter(b.readSync(x.dataId), b.readSync(dy.dataId), info));
+        return b.makeOutput(
+          fs,
+          'float32',
+          undefined,
+          conv2dBackpropFilter(b.readSync(x.dataId), b.readSync(dy.dataId), info),
+        );
       },
       DepthwiseConv2dNativeBackpropFilter: ({ x, dy }, b, attrs) => {
         const fs = attrs.filterShape as number[];
         check('DepthwiseConv2dNativeBackpropFilter', attrs, fs[3]);
         const info = convInfo(x.shape, fs, attrs, true);
-        return b.makeOutput(fs, 'float32', undefined, depthwiseBackpropFilter(b.readSync(x.dataId), b.readSync(dy.dataId), info));
+        return b.makeOutput(
+          fs,
+          'float32',
+          undefined,
+          depthwiseBackpropFilter(b.readSync(x.dataId), b.readSync(dy.dataId), info),
+        );
       },
       DepthwiseConv2dNativeBackpropInput: ({ dy, filter }, b, attrs) => {
         check('DepthwiseConv2dNativeBackpropInput', attrs, filter.shape[3]);
         const xShape = attrs.inputShape as number[];
         const info = convInfo(xShape, filter.shape, attrs, true);
-        return b.makeOutput(xShape, 'float32', undefined, depthwiseBackpropInput(b.readSync(filter.dataId), b.readSync(dy.dataId), info));
+        return b.makeOutput(
+          xShape,
+          'float32',
+          undefined,
+          depthwiseBackpropInput(b.readSync(filter.dataId), b.readSync(dy.dataId), info),
+        );
       },
     };
     const added = Object.entries(kernels)
       .filter(([name]) => !tf.getKernel(name, 'wasm'))
       .map(([name, run]) => {
-        overrideKernel<WasmBackendLike>(name, 'wasm', (i, b, a) => run(i, b, a as Attrs & Record<string, unknown>));
+        overrideKernel<WasmBackendLike>(name, 'wasm', (i, b, a) =>
+          run(i, b, a as Attrs & Record<string, unknown>),
+        );
         return name;
       });
     // Gradients as forward convolutions on XNNPACK (conv-grads-xnnpack.ts); the shapes those do not
@@ -97,21 +123,37 @@ export function registerWasmTrainingKernels(): string[] {
     if (wasmMean)
       // Once overridden, 'Mean' names the override: the batch mean goes to wasm's own kernel, kept here.
       overrideKernel<WasmBackendLike>('Mean', 'wasm', ({ x }, b, a) =>
-        channelMeanByPooling(x, a as { axis: number[]; keepDims: boolean }, b, (input, attrs) =>
-          wasmMean.kernelFunc({ inputs: { x: input }, backend: b as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo,
+        channelMeanByPooling(
+          x,
+          a as { axis: number[]; keepDims: boolean },
+          b,
+          (input, attrs) =>
+            wasmMean.kernelFunc({
+              inputs: { x: input },
+              backend: b as unknown as tf.KernelBackend,
+              attrs: attrs as tf.NamedAttrMap,
+            }) as tf.TensorInfo,
         ),
       );
     // Replaces wasm's own MaxPoolGrad, which routes gradients wrongly in padded windows.
     // It reads x, y and dy and writes dx in place on the wasm heap.
     overrideKernel<WasmBackendLike>('MaxPoolGrad', 'wasm', ({ dy, input, output }, b, attrs) => {
       const dx = b.makeOutput(input.shape, 'float32');
-      maxPoolGradFromOutput(heapView(b, input), heapView(b, output), heapView(b, dy), heapView(b, dx), poolInfo(input.shape, attrs));
+      maxPoolGradFromOutput(
+        heapView(b, input),
+        heapView(b, output),
+        heapView(b, dy),
+        heapView(b, dx),
+        poolInfo(input.shape, attrs),
+      );
       return dx;
     });
     // wasm's space-to-batch kernels pad and transpose through generic code and were the slowest ops of
     // a DARTS step on wasm (measured with tf.profile); the row-copy versions replace them for 4-D NHWC.
     const fits = (x: tf.TensorInfo, attrs: Record<string, unknown>) =>
-      x.shape.length === 4 && x.dtype === 'float32' && (attrs.blockShape as number[] | undefined)?.length === 2;
+      x.shape.length === 4 &&
+      x.dtype === 'float32' &&
+      (attrs.blockShape as number[] | undefined)?.length === 2;
     overrideKernel<WasmBackendLike>('SpaceToBatchND', 'wasm', ({ x }, b, attrs) => {
       if (!fits(x, attrs)) return null;
       const [blocks, paddings] = [attrs.blockShape as number[], attrs.paddings as number[][]];
@@ -134,10 +176,24 @@ export function registerWasmTrainingKernels(): string[] {
       b.incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     };
-    overrideKernel<WasmBackendLike>('Identity', 'wasm', ({ x }, b) => (x.dtype === 'string' ? null : share(x, b)));
-    overrideKernel<WasmBackendLike>('Cast', 'wasm', ({ x }, b, attrs) => (attrs.dtype === x.dtype && x.dtype !== 'string' ? share(x, b) : null));
+    overrideKernel<WasmBackendLike>('Identity', 'wasm', ({ x }, b) =>
+      x.dtype === 'string' ? null : share(x, b),
+    );
+    overrideKernel<WasmBackendLike>('Cast', 'wasm', ({ x }, b, attrs) =>
+      attrs.dtype === x.dtype && x.dtype !== 'string' ? share(x, b) : null,
+    );
     // Every depthwise gradient kernel above takes a dilation: the engine may run dilated convolutions as one kernel.
     enableNativeDilation('wasm');
-    return [...added, 'Conv2DBackpropInput', 'AvgPoolGrad', 'Mean', 'MaxPoolGrad', 'SpaceToBatchND', 'BatchToSpaceND', 'Identity', 'Cast'];
+    return [
+      ...added,
+      'Conv2DBackpropInput',
+      'AvgPoolGrad',
+      'Mean',
+      'MaxPoolGrad',
+      'SpaceToBatchND',
+      'BatchToSpaceND',
+      'Identity',
+      'Cast',
+    ];
   });
 }

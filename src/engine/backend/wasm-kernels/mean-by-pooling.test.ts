@@ -5,7 +5,11 @@ import { Rng } from '../../util/rng';
 import { channelMeanByPooling } from './mean-by-pooling';
 
 /** Which reductions take the pooling path (values: the mean cases of wasm-kernels.test.ts). */
-type Backend = { disposeData(id: unknown, force?: boolean): boolean; numDataIds(): number; readSync(id: unknown): Float32Array };
+type Backend = {
+  disposeData(id: unknown, force?: boolean): boolean;
+  numDataIds(): number;
+  readSync(id: unknown): Float32Array;
+};
 let b: Backend;
 let x: tf.Tensor;
 const data = new Rng(1).fillNormal(3 * 4 * 5 * 6);
@@ -20,7 +24,11 @@ beforeAll(async () => {
 const given: number[][] = [];
 const batchMean = (t: tf.TensorInfo, attrs: Record<string, unknown>) => {
   given.push(t.shape);
-  return tf.getKernel('Mean', 'wasm')!.kernelFunc({ inputs: { x: t }, backend: b as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+  return tf.getKernel('Mean', 'wasm')!.kernelFunc({
+    inputs: { x: t },
+    backend: b as unknown as tf.KernelBackend,
+    attrs: attrs as tf.NamedAttrMap,
+  }) as tf.TensorInfo;
 };
 
 describe('per-channel mean as a global average pool (wasm)', () => {
@@ -42,6 +50,8 @@ describe('per-channel mean as a global average pool (wasm)', () => {
   it('hands every other reduction to wasm’s own kernel', () => {
     expect(channelMeanByPooling(x, { axis: [1, 2], keepDims: false }, b, batchMean)).toBeNull();
     expect(channelMeanByPooling(x, { axis: [0, 1, 2, 3], keepDims: false }, b, batchMean)).toBeNull();
-    expect(channelMeanByPooling(tf.tensor([1, 2, 3, 4], [2, 2]), { axis: [0], keepDims: false }, b, batchMean)).toBeNull();
+    expect(
+      channelMeanByPooling(tf.tensor([1, 2, 3, 4], [2, 2]), { axis: [0], keepDims: false }, b, batchMean),
+    ).toBeNull();
   });
 });

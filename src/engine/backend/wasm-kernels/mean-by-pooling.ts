@@ -20,7 +20,10 @@ export function channelMeanByPooling(
   if (n * h * w * c === 0) return null;
   const pooled = runWasmKernel('AvgPool', { x }, b, { filterSize: [h, w], strides: [h, w], pad: 'valid' });
   try {
-    return previousMean({ dataId: pooled.dataId, shape: [n, 1, 1, c], dtype: 'float32' }, { axis: [0, 1, 2], keepDims: attrs.keepDims });
+    return previousMean(
+      { dataId: pooled.dataId, shape: [n, 1, 1, c], dtype: 'float32' },
+      { axis: [0, 1, 2], keepDims: attrs.keepDims },
+    );
   } finally {
     b.disposeData(pooled.dataId, true);
   }

@@ -4,12 +4,32 @@ import { poolInfo } from '../cpu-kernels/max-pool-grad';
 import { geometry } from './conv-grads-xnnpack';
 import { heapView, offsetOf, type WasmHeap } from './heap';
 import type { SimdLoops } from './simd-loops';
-import { batchToSpaceRuns, batchToSpaceShape, spaceToBatchRuns, spaceToBatchShape, validRun, type PixelRuns } from '../cpu-kernels/space-batch';
+import {
+  batchToSpaceRuns,
+  batchToSpaceShape,
+  spaceToBatchRuns,
+  spaceToBatchShape,
+  validRun,
+  type PixelRuns,
+} from '../cpu-kernels/space-batch';
 import { TERM_PREFIX, WEIGHTED_SUM, WEIGHTED_SUM_GRAD } from '../../ops/weighted-sum';
 import { numberedInputs } from '../../ops/custom-kernels';
 import { RELU_GRAD, reluGradValues } from '../../ops/relu-grad';
-import { LINEAR_COMBINATION, SUM_OF_SQUARES, combineValues, listInputs, sumSquaresValues } from '../../ops/multi-tensor';
-import { BATCH_NORM_RUNNING_STATS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainBackward, batchNormTrainForward, runningStatsValues } from '../../ops/batchnorm-op';
+import {
+  LINEAR_COMBINATION,
+  SUM_OF_SQUARES,
+  combineValues,
+  listInputs,
+  sumSquaresValues,
+} from '../../ops/multi-tensor';
+import {
+  BATCH_NORM_RUNNING_STATS,
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  batchNormTrainBackward,
+  batchNormTrainForward,
+  runningStatsValues,
+} from '../../ops/batchnorm-op';
 
 /** The parts of tfjs-backend-wasm these kernels use. */
 export interface WasmHeapBackend extends WasmHeap {
@@ -43,7 +63,11 @@ class ChannelScratch {
     return this.ptr + 16 * this.channels;
   }
   vector(k: number): Float32Array {
-    return new Float32Array(this.b.wasm.HEAPF32.buffer, this.vectorsPtr + k * this.channels * 4, this.channels);
+    return new Float32Array(
+      this.b.wasm.HEAPF32.buffer,
+      this.vectorsPtr + k * this.channels * 4,
+      this.channels,
+    );
   }
   free(): void {
     this.b.wasm._free(this.ptr);
@@ -56,10 +80,20 @@ function zeroed(loops: SimdLoops, b: WasmHeapBackend, t: tf.TensorInfo): void {
 }
 
 /** BatchNorm forward in training mode on wasm memory: x̂, μ, σ² (biased) and s = (σ² + ε)^−½. */
-export function batchNormTrainSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, eps: number): tf.TensorInfo[] {
+export function batchNormTrainSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  x: tf.TensorInfo,
+  eps: number,
+): tf.TensorInfo[] {
   const C = x.shape[x.shape.length - 1];
   const rows = tf.util.sizeFromShape(x.shape) / C;
-  const outs = [b.makeOutput(x.shape, 'float32'), b.makeOutput([C], 'float32'), b.makeOutput([C], 'float32'), b.makeOutput([C], 'float32')];
+  const outs = [
+    b.makeOutput(x.shape, 'float32'),
+    b.makeOutput([C], 'float32'),
+    b.makeOutput([C], 'float32'),
+    b.makeOutput([C], 'float32'),
+  ];
   if (C % 4 !== 0) {
     // Not four channels at a time: the same arithmetic in JavaScript, in place on the heap.
     const [xhat, mean, variance, invStd] = outs.map((t) => heapView(b, t));
@@ -87,7 +121,13 @@ export function batchNormTrainSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.T
 }
 
 /** BatchNorm's input gradient from dx̂, x̂ and s: dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))·s per channel. */
-export function batchNormTrainGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.TensorInfo, xhat: tf.TensorInfo, invStd: tf.TensorInfo): tf.TensorInfo {
+export function batchNormTrainGradSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  dy: tf.TensorInfo,
+  xhat: tf.TensorInfo,
+  invStd: tf.TensorInfo,
+): tf.TensorInfo {
   const C = dy.shape[dy.shape.length - 1];
   const rows = tf.util.sizeFromShape(dy.shape) / C;
   const dx = b.makeOutput(dy.shape, 'float32');
@@ -118,11 +158,27 @@ export function batchNormTrainGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy:
  * (stride s, dilation d): one SIMD row loop per (image, output row, filter tap) over the output
  * columns whose input is inside the image, four channels at a time; per-image sums added in float64.
  */
-export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: Attrs & { dilations?: number | number[] }): tf.TensorInfo | null {
+export function depthwiseFilterGradSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  filterShape: number[],
+  attrs: Attrs & { dilations?: number | number[] },
+): tf.TensorInfo | null {
   const [N, , , C] = x.shape;
   if (filterShape[3] !== 1 || C % 4 !== 0 || x.dtype !== 'float32' || !isNhwc(attrs)) return null;
   const info = convInfo(x.shape, filterShape, attrs, true);
-  const { strideHeight: stride, dilationHeight: dilation, filterHeight: kh, filterWidth: kw, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW } = info;
+  const {
+    strideHeight: stride,
+    dilationHeight: dilation,
+    filterHeight: kh,
+    filterWidth: kw,
+    inHeight: H,
+    inWidth: W,
+    outHeight: OH,
+    outWidth: OW,
+  } = info;
   if (info.strideWidth !== stride || info.dilationWidth !== dilation) return null;
   const { top, left } = info.padInfo;
   const out = b.makeOutput(filterShape, 'float32');
@@ -140,7 +196,22 @@ export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
     loops.zero(totalp, taps * C * 8);
     for (let n = 0; n < N; n++) {
       loops.zero(ap, taps * C * 4);
-      loops.depthwiseFilterGradImage(xp + n * H * W * C * 4, dyp + n * OH * OW * C * 4, ap, colsp, H, W, OH, OW, C / 4, kh, kw, stride, dilation, top);
+      loops.depthwiseFilterGradImage(
+        xp + n * H * W * C * 4,
+        dyp + n * OH * OW * C * 4,
+        ap,
+        colsp,
+        H,
+        W,
+        OH,
+        OW,
+        C / 4,
+        kh,
+        kw,
+        stride,
+        dilation,
+        top,
+      );
       loops.widenAccumulate(ap, totalp, (taps * C) / 4);
     }
     const total = new Float64Array(b.wasm.HEAPF32.buffer, totalp, taps * C);
@@ -155,31 +226,77 @@ export function depthwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x:
  * A 1×1, stride-1, unpadded convolution's filter gradient dW[0,0,ci,co] = Σ_pixels x[·,ci]·dy[·,co]
  * (the supernet's pointwise convolutions), float32 sums as XNNPACK's; null for other convolutions.
  */
-export function pointwiseFilterGradSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, dy: tf.TensorInfo, filterShape: number[], attrs: Attrs): tf.TensorInfo | null {
+export function pointwiseFilterGradSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  filterShape: number[],
+  attrs: Attrs,
+): tf.TensorInfo | null {
   const [kh, kw, cin, cout] = filterShape;
-  const g = kh === 1 && kw === 1 && cout % 4 === 0 && x.dtype === 'float32' ? geometry(x.shape, filterShape, attrs, false) : null;
+  const g =
+    kh === 1 && kw === 1 && cout % 4 === 0 && x.dtype === 'float32'
+      ? geometry(x.shape, filterShape, attrs, false)
+      : null;
   if (!g || g.s !== 1 || g.pad.top + g.pad.left + g.pad.bottom + g.pad.right !== 0) return null;
   const out = b.makeOutput(filterShape, 'float32');
   zeroed(loops, b, out);
-  loops.pointwiseFilterGrad(offsetOf(b, x), offsetOf(b, dy), offsetOf(b, out), tf.util.sizeFromShape(x.shape) / cin, cin, cout / 4);
+  loops.pointwiseFilterGrad(
+    offsetOf(b, x),
+    offsetOf(b, dy),
+    offsetOf(b, out),
+    tf.util.sizeFromShape(x.shape) / cin,
+    cin,
+    cout / 4,
+  );
   return out;
 }
 
 /** MaxPoolGrad (NHWC, C % 4 = 0, dilation 1) as the SIMD window scan; null for other shapes. */
-export function maxPoolGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.TensorInfo, input: tf.TensorInfo, output: tf.TensorInfo, attrs: Record<string, unknown>): tf.TensorInfo | null {
+export function maxPoolGradSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  dy: tf.TensorInfo,
+  input: tf.TensorInfo,
+  output: tf.TensorInfo,
+  attrs: Record<string, unknown>,
+): tf.TensorInfo | null {
   const info = poolInfo(input.shape, attrs);
   const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  if (input.dtype !== 'float32' || C % 4 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  if (input.dtype !== 'float32' || C % 4 !== 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1)
+    return null;
   const dx = b.makeOutput(input.shape, 'float32');
   zeroed(loops, b, dx);
   if (N * OH * OW > 0)
-    loops.maxPoolGrad(offsetOf(b, input), offsetOf(b, output), offsetOf(b, dy), offsetOf(b, dx), N, H, W, OH, OW, C / 4,
-      info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+    loops.maxPoolGrad(
+      offsetOf(b, input),
+      offsetOf(b, output),
+      offsetOf(b, dy),
+      offsetOf(b, dx),
+      N,
+      H,
+      W,
+      OH,
+      OW,
+      C / 4,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+    );
   return dx;
 }
 
 /** ReLU's gradient dx = dy·step(x) (ops/relu-grad.ts) as a SIMD pass, the last size mod 4 in JavaScript. */
-export function reluGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.TensorInfo, x: tf.TensorInfo): tf.TensorInfo {
+export function reluGradSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  dy: tf.TensorInfo,
+  x: tf.TensorInfo,
+): tf.TensorInfo {
   const dx = b.makeOutput(x.shape, 'float32');
   const n = tf.util.sizeFromShape(x.shape);
   loops.reluGrad(offsetOf(b, dy), offsetOf(b, x), offsetOf(b, dx), n >> 2);
@@ -188,21 +305,38 @@ export function reluGradSimd(loops: SimdLoops, b: WasmHeapBackend, dy: tf.Tensor
 }
 
 /** out[j] = Σ_k c[k]·t[k·count + j] (ops/multi-tensor.ts): one SIMD scale-and-add pass per term. */
-export function linearCombinationSimd(loops: SimdLoops, b: WasmHeapBackend, c: tf.TensorInfo, terms: tf.TensorInfo[], count: number): tf.TensorInfo[] {
+export function linearCombinationSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  c: tf.TensorInfo,
+  terms: tf.TensorInfo[],
+  count: number,
+): tf.TensorInfo[] {
   const coefs = heapView(b, c).slice();
   const K = coefs.length;
   const outs = Array.from({ length: count }, (_, j) => b.makeOutput(terms[j].shape, 'float32'));
   outs.forEach((out, j) => {
     const n = tf.util.sizeFromShape(out.shape);
     const nvec = n >> 2;
-    for (let k = 0; k < K; k++) loops.scaleAdd(offsetOf(b, terms[k * count + j]), coefs[k], offsetOf(b, out), nvec, k === 0 ? 1 : 0);
-    if (n % 4) combineValues(Array.from({ length: K }, (_, k) => heapView(b, terms[k * count + j])), coefs, heapView(b, out), nvec * 4);
+    for (let k = 0; k < K; k++)
+      loops.scaleAdd(offsetOf(b, terms[k * count + j]), coefs[k], offsetOf(b, out), nvec, k === 0 ? 1 : 0);
+    if (n % 4)
+      combineValues(
+        Array.from({ length: K }, (_, k) => heapView(b, terms[k * count + j])),
+        coefs,
+        heapView(b, out),
+        nvec * 4,
+      );
   });
   return outs;
 }
 
 /** Σ over the tensors of Σ x² (ops/multi-tensor.ts), products in float32 and sums in float64. */
-export function sumOfSquaresSimd(loops: SimdLoops, b: WasmHeapBackend, tensors: tf.TensorInfo[]): tf.TensorInfo {
+export function sumOfSquaresSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  tensors: tf.TensorInfo[],
+): tf.TensorInfo {
   let total = 0;
   for (const t of tensors) {
     const nvec = tf.util.sizeFromShape(t.shape) >> 2;
@@ -217,7 +351,12 @@ export function sumOfSquaresSimd(loops: SimdLoops, b: WasmHeapBackend, tensors: 
 const termsOf = (inputs: Record<string, tf.TensorInfo>) => numberedInputs(inputs, TERM_PREFIX);
 
 /** y = Σ_i w[index_i]·o_i in SIMD passes (four floats at a time, the last size mod 4 in JavaScript). */
-export function weightedSumSimd(loops: SimdLoops, b: WasmHeapBackend, inputs: Record<string, tf.TensorInfo>, index: number[]): tf.TensorInfo {
+export function weightedSumSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  inputs: Record<string, tf.TensorInfo>,
+  index: number[],
+): tf.TensorInfo {
   const outs = termsOf(inputs);
   const n = tf.util.sizeFromShape(outs[0].shape);
   const y = b.makeOutput(outs[0].shape, 'float32');
@@ -234,7 +373,13 @@ export function weightedSumSimd(loops: SimdLoops, b: WasmHeapBackend, inputs: Re
 }
 
 /** The weighted sum's gradient: do_i = w[index_i]·dy, dw[index_i] = Σ dy·o_i (0 for weights without an output). */
-export function weightedSumGradSimd(loops: SimdLoops, b: WasmHeapBackend, inputs: Record<string, tf.TensorInfo>, index: number[], K: number): tf.TensorInfo[] {
+export function weightedSumGradSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  inputs: Record<string, tf.TensorInfo>,
+  index: number[],
+  K: number,
+): tf.TensorInfo[] {
   const outs = termsOf(inputs);
   const dy = inputs.dy;
   const n = tf.util.sizeFromShape(dy.shape);
@@ -263,7 +408,15 @@ export function weightedSumGradSimd(loops: SimdLoops, b: WasmHeapBackend, inputs
  * (both [n, h, w, c]; channel offsets and counts multiples of 4), one SIMD pixel run per row, or one
  * run over all the box's pixels when it spans whole images of both tensors.
  */
-function copyBox(loops: SimdLoops, b: WasmHeapBackend, src: tf.TensorInfo, from: number[], dst: tf.TensorInfo, to: number[], box: number[]): void {
+function copyBox(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  src: tf.TensorInfo,
+  from: number[],
+  dst: tf.TensorInfo,
+  to: number[],
+  box: number[],
+): void {
   const [, sH, sW, sC] = src.shape;
   const [, dH, dW, dC] = dst.shape;
   const [s0, d0, c4] = [offsetOf(b, src) + from[3] * 4, offsetOf(b, dst) + to[3] * 4, box[3] / 4];
@@ -278,10 +431,17 @@ function copyBox(loops: SimdLoops, b: WasmHeapBackend, src: tf.TensorInfo, from:
 }
 
 /** 4-D float32 channels-last with C % 4 = 0: the shapes the SIMD copies take. */
-const simdChannelsLast = (x: tf.TensorInfo) => x.shape.length === 4 && x.dtype === 'float32' && x.shape[3] % 4 === 0 && x.shape[3] > 0;
+const simdChannelsLast = (x: tf.TensorInfo) =>
+  x.shape.length === 4 && x.dtype === 'float32' && x.shape[3] % 4 === 0 && x.shape[3] > 0;
 
 /** Slice (channels cut at multiples of 4) as SIMD row copies; null for other slices. */
-export function sliceSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo | null {
+export function sliceSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  x: tf.TensorInfo,
+  begin: number[],
+  size: number[],
+): tf.TensorInfo | null {
   if (!simdChannelsLast(x)) return null;
   const [start, extent] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
   if (start[3] % 4 !== 0 || extent[3] % 4 !== 0) return null;
@@ -295,20 +455,39 @@ export function sliceSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo
  * supernet) as one SIMD run per part; null otherwise. wasm's own kernel copies through typed-array
  * views, which are slow on the threaded build's shared memory.
  */
-export function concatChannelsSimd(loops: SimdLoops, b: WasmHeapBackend, parts: tf.TensorInfo[], axis: number): tf.TensorInfo | null {
+export function concatChannelsSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  parts: tf.TensorInfo[],
+  axis: number,
+): tf.TensorInfo | null {
   const [first] = parts;
-  if (!first || axis !== 3 || !parts.every((p) => simdChannelsLast(p) && p.shape.slice(0, 3).every((d, i) => d === first.shape[i]))) return null;
-  const out = b.makeOutput([...first.shape.slice(0, 3), parts.reduce((c, p) => c + p.shape[3], 0)], 'float32');
+  if (
+    !first ||
+    axis !== 3 ||
+    !parts.every((p) => simdChannelsLast(p) && p.shape.slice(0, 3).every((d, i) => d === first.shape[i]))
+  )
+    return null;
+  const out = b.makeOutput(
+    [...first.shape.slice(0, 3), parts.reduce((c, p) => c + p.shape[3], 0)],
+    'float32',
+  );
   let offset = 0;
   for (const p of parts) {
-    if (tf.util.sizeFromShape(p.shape) > 0) copyBox(loops, b, p, [0, 0, 0, 0], out, [0, 0, 0, offset], p.shape);
+    if (tf.util.sizeFromShape(p.shape) > 0)
+      copyBox(loops, b, p, [0, 0, 0, 0], out, [0, 0, 0, offset], p.shape);
     offset += p.shape[3];
   }
   return out;
 }
 
 /** SplitV along channels (the gradient of the concatenation above) as SIMD slices; null otherwise. */
-export function splitChannelsSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, sizes: number[]): tf.TensorInfo[] | null {
+export function splitChannelsSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  x: tf.TensorInfo,
+  sizes: number[],
+): tf.TensorInfo[] | null {
   if (!simdChannelsLast(x) || sizes.some((c) => c % 4 !== 0)) return null;
   let offset = 0;
   return sizes.map((c) => {
@@ -319,23 +498,58 @@ export function splitChannelsSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.Te
 }
 
 /** Zero padding of rows and columns (not channels) as a zeroed output and SIMD row copies; null otherwise. */
-export function padSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, paddings: number[][], value: number): tf.TensorInfo | null {
-  if (!simdChannelsLast(x) || value !== 0 || paddings.length !== 4 || paddings[3][0] !== 0 || paddings[3][1] !== 0) return null;
+export function padSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  x: tf.TensorInfo,
+  paddings: number[][],
+  value: number,
+): tf.TensorInfo | null {
+  if (
+    !simdChannelsLast(x) ||
+    value !== 0 ||
+    paddings.length !== 4 ||
+    paddings[3][0] !== 0 ||
+    paddings[3][1] !== 0
+  )
+    return null;
   const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
   const out = b.makeOutput(shape, 'float32');
   zeroed(loops, b, out);
-  if (tf.util.sizeFromShape(x.shape) > 0) copyBox(loops, b, x, [0, 0, 0, 0], out, paddings.map((p) => p[0]), x.shape);
+  if (tf.util.sizeFromShape(x.shape) > 0)
+    copyBox(
+      loops,
+      b,
+      x,
+      [0, 0, 0, 0],
+      out,
+      paddings.map((p) => p[0]),
+      x.shape,
+    );
   return out;
 }
 
 /** Pixel runs copied four channels at a time between two tensors on the heap. */
-function simdRuns(loops: SimdLoops, b: WasmHeapBackend, from: tf.TensorInfo, to: tf.TensorInfo, C: number): PixelRuns {
+function simdRuns(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  from: tf.TensorInfo,
+  to: tf.TensorInfo,
+  C: number,
+): PixelRuns {
   const [src0, dst0, px, c4] = [offsetOf(b, from), offsetOf(b, to), C * 4, C / 4];
-  return (src, dst, count, srcStep, dstStep) => loops.copyPixels(src0 + src * px, dst0 + dst * px, count, srcStep * px, dstStep * px, c4);
+  return (src, dst, count, srcStep, dstStep) =>
+    loops.copyPixels(src0 + src * px, dst0 + dst * px, count, srcStep * px, dstStep * px, c4);
 }
 
 /** SpaceToBatchND (4-D NHWC, 2-D block, C % 4 = 0) with SIMD pixel copies; null for other shapes. */
-export function spaceToBatchSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, blocks: number[], pads: number[][]): tf.TensorInfo | null {
+export function spaceToBatchSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  x: tf.TensorInfo,
+  blocks: number[],
+  pads: number[][],
+): tf.TensorInfo | null {
   if (!simdChannelsLast(x) || blocks.length !== 2) return null;
   const out = b.makeOutput(spaceToBatchShape(x.shape, blocks, pads), 'float32');
   zeroed(loops, b, out);
@@ -344,7 +558,13 @@ export function spaceToBatchSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.Ten
 }
 
 /** BatchToSpaceND (4-D NHWC, 2-D block, C % 4 = 0) with SIMD pixel copies; null for other shapes. */
-export function batchToSpaceSimd(loops: SimdLoops, b: WasmHeapBackend, x: tf.TensorInfo, blocks: number[], crops: number[][]): tf.TensorInfo | null {
+export function batchToSpaceSimd(
+  loops: SimdLoops,
+  b: WasmHeapBackend,
+  x: tf.TensorInfo,
+  blocks: number[],
+  crops: number[][],
+): tf.TensorInfo | null {
   if (!simdChannelsLast(x) || blocks.length !== 2) return null;
   const out = b.makeOutput(batchToSpaceShape(x.shape, blocks, crops), 'float32');
   batchToSpaceRuns(x.shape, blocks, crops, simdRuns(loops, b, x, out, x.shape[3]));
@@ -374,19 +594,40 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
   // Kernels run only against the memory they were bound to (a re-created backend has another); a kernel
   // that returns null hands the call to the one registered before it.
   const installed: string[] = [];
-  const on = (name: string, run: (inputs: Record<string, tf.TensorInfo>, be: WasmHeapBackend, attrs: Record<string, unknown>) => tf.TensorInfo | tf.TensorInfo[] | null, label = name) => {
-    overrideKernel(name, 'wasm', (inputs, b, attrs) => (wasmMemoryOf(b) === memory ? run(inputs, b as WasmHeapBackend, attrs) : null));
+  const on = (
+    name: string,
+    run: (
+      inputs: Record<string, tf.TensorInfo>,
+      be: WasmHeapBackend,
+      attrs: Record<string, unknown>,
+    ) => tf.TensorInfo | tf.TensorInfo[] | null,
+    label = name,
+  ) => {
+    overrideKernel(name, 'wasm', (inputs, b, attrs) =>
+      wasmMemoryOf(b) === memory ? run(inputs, b as WasmHeapBackend, attrs) : null,
+    );
     installed.push(label);
   };
-  on('DepthwiseConv2dNativeBackpropFilter', ({ x, dy }, be, a) => depthwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs));
-  on('Conv2DBackpropFilter', ({ x, dy }, be, a) => pointwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs), 'Conv2DBackpropFilter (1×1)');
+  on('DepthwiseConv2dNativeBackpropFilter', ({ x, dy }, be, a) =>
+    depthwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs),
+  );
+  on(
+    'Conv2DBackpropFilter',
+    ({ x, dy }, be, a) => pointwiseFilterGradSimd(loops, be, x, dy, a.filterShape as number[], a as Attrs),
+    'Conv2DBackpropFilter (1×1)',
+  );
   on('MaxPoolGrad', ({ dy, input, output }, be, a) => maxPoolGradSimd(loops, be, dy, input, output, a));
   on('Slice', ({ x }, be, a) => sliceSimd(loops, be, x, a.begin as number[], a.size as number[]));
   on(
     'Concat',
     (inputs, be, a) => {
       const parts = numberedInputs(inputs, ''); // tfjs passes Concat's inputs as an array
-      return concatChannelsSimd(loops, be, parts, tf.util.parseAxisParam(a.axis as number, parts[0]?.shape ?? [])[0]);
+      return concatChannelsSimd(
+        loops,
+        be,
+        parts,
+        tf.util.parseAxisParam(a.axis as number, parts[0]?.shape ?? [])[0],
+      );
     },
     'Concat (channels)',
   );
@@ -394,27 +635,49 @@ export async function installSimdKernels(backend: unknown): Promise<{ kernels: s
     'SplitV',
     ({ x }, be, a) => {
       const axis = tf.util.parseAxisParam(a.axis as number, x.shape)[0];
-      const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, a.numOrSizeSplits as number[] | number, axis);
+      const sizes = tf.backend_util.prepareSplitSize(
+        x as unknown as tf.Tensor,
+        a.numOrSizeSplits as number[] | number,
+        axis,
+      );
       return axis === 3 ? splitChannelsSimd(loops, be, x, sizes) : null;
     },
     'SplitV (channels)',
   );
   on('PadV2', ({ x }, be, a) => padSimd(loops, be, x, a.paddings as number[][], a.constantValue as number));
-  on('SpaceToBatchND', ({ x }, be, a) => spaceToBatchSimd(loops, be, x, a.blockShape as number[], a.paddings as number[][]));
-  on('BatchToSpaceND', ({ x }, be, a) => batchToSpaceSimd(loops, be, x, a.blockShape as number[], a.crops as number[][]));
+  on('SpaceToBatchND', ({ x }, be, a) =>
+    spaceToBatchSimd(loops, be, x, a.blockShape as number[], a.paddings as number[][]),
+  );
+  on('BatchToSpaceND', ({ x }, be, a) =>
+    batchToSpaceSimd(loops, be, x, a.blockShape as number[], a.crops as number[][]),
+  );
   on(BATCH_NORM_TRAIN, ({ x }, be, a) => batchNormTrainSimd(loops, be, x, a.eps as number));
-  on(BATCH_NORM_TRAIN_GRAD, ({ dy, xhat, invStd }, be) => batchNormTrainGradSimd(loops, be, dy, xhat, invStd));
+  on(BATCH_NORM_TRAIN_GRAD, ({ dy, xhat, invStd }, be) =>
+    batchNormTrainGradSimd(loops, be, dy, xhat, invStd),
+  );
   on(BATCH_NORM_RUNNING_STATS, ({ runningMean, runningVar, mean, variance }, be, a) => {
     // C floats each: JavaScript on the heap.
     const outs = [be.makeOutput(mean.shape, 'float32'), be.makeOutput(mean.shape, 'float32')];
-    const stats = { runningMean: heapView(be, runningMean), runningVar: heapView(be, runningVar), mean: heapView(be, mean), variance: heapView(be, variance) };
-    runningStatsValues(stats, a.momentum as number, a.unbias as number, { mean: heapView(be, outs[0]), variance: heapView(be, outs[1]) });
+    const stats = {
+      runningMean: heapView(be, runningMean),
+      runningVar: heapView(be, runningVar),
+      mean: heapView(be, mean),
+      variance: heapView(be, variance),
+    };
+    runningStatsValues(stats, a.momentum as number, a.unbias as number, {
+      mean: heapView(be, outs[0]),
+      variance: heapView(be, outs[1]),
+    });
     return outs;
   });
   on(WEIGHTED_SUM, (inputs, be, a) => weightedSumSimd(loops, be, inputs, a.index as number[]));
-  on(WEIGHTED_SUM_GRAD, (inputs, be, a) => weightedSumGradSimd(loops, be, inputs, a.index as number[], a.K as number));
+  on(WEIGHTED_SUM_GRAD, (inputs, be, a) =>
+    weightedSumGradSimd(loops, be, inputs, a.index as number[], a.K as number),
+  );
   on(RELU_GRAD, ({ dy, x }, be) => reluGradSimd(loops, be, dy, x));
-  on(LINEAR_COMBINATION, (inputs, be, a) => linearCombinationSimd(loops, be, inputs.c, listInputs(inputs), a.count as number));
+  on(LINEAR_COMBINATION, (inputs, be, a) =>
+    linearCombinationSimd(loops, be, inputs.c, listInputs(inputs), a.count as number),
+  );
   on(SUM_OF_SQUARES, (inputs, be) => sumOfSquaresSimd(loops, be, listInputs(inputs)));
   return { kernels: installed };
 }

@@ -65,10 +65,17 @@ const windowBounds = (o: string, s: string, p: string, k: string, size: string, 
  * of the speed of four independent ones, measured here), so the loops that accumulate along a row
  * keep four apart.
  */
-const loadFour = (p: string) => [0, 1, 2, 3].map((k) => `(local.set $a${k} (v128.load offset=${k * 16} ${p}))`).join(' ');
-const storeFour = (p: string) => [0, 1, 2, 3].map((k) => `(v128.store offset=${k * 16} ${p} (local.get $a${k}))`).join(' ');
+const loadFour = (p: string) =>
+  [0, 1, 2, 3].map((k) => `(local.set $a${k} (v128.load offset=${k * 16} ${p}))`).join(' ');
+const storeFour = (p: string) =>
+  [0, 1, 2, 3].map((k) => `(v128.store offset=${k * 16} ${p} (local.get $a${k}))`).join(' ');
 const macFour = (x: (k: number) => string, d: string) =>
-  [0, 1, 2, 3].map((k) => `(local.set $a${k} (f32x4.add (local.get $a${k}) (f32x4.mul ${x(k)} (v128.load offset=${k * 16} ${d}))))`).join('\n            ');
+  [0, 1, 2, 3]
+    .map(
+      (k) =>
+        `(local.set $a${k} (f32x4.add (local.get $a${k}) (f32x4.mul ${x(k)} (v128.load offset=${k * 16} ${d}))))`,
+    )
+    .join('\n            ');
 
 const WAT = (shared: boolean) => `(module
   (import "env" "memory" (memory 1 65536 ${shared ? 'shared' : ''}))
@@ -403,14 +410,20 @@ ${windowBounds('$ow', '$sw', '$pl', '$kw', '$W', '$w0', '$w1')}
     (local.set $v1 (i32.add (local.get $v) (local.get $row)))
     (local.set $v2 (i32.add (local.get $v1) (local.get $row)))
     (if (i32.eqz (local.get $y))
-      (then ${channelRows(`(v128.store (i32.add (local.get $out) (local.get $o))
+      (then ${channelRows(
+        `(v128.store (i32.add (local.get $out) (local.get $o))
             (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $v) (local.get $q))))
-                       (v128.load (i32.add (local.get $v1) (local.get $q)))))`, false)})
-      (else ${channelRows(`(v128.store (i32.add (local.get $out) (local.get $o))
+                       (v128.load (i32.add (local.get $v1) (local.get $q)))))`,
+        false,
+      )})
+      (else ${channelRows(
+        `(v128.store (i32.add (local.get $out) (local.get $o))
             (f32x4.sub
               (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $v) (local.get $q))))
                          (v128.load (i32.add (local.get $v1) (local.get $q))))
-              (f32x4.mul (v128.load (i32.add (local.get $y) (local.get $o))) (v128.load (i32.add (local.get $v2) (local.get $q))))))`, false)})))
+              (f32x4.mul (v128.load (i32.add (local.get $y) (local.get $o))) (v128.load (i32.add (local.get $v2) (local.get $q))))))`,
+        false,
+      )})))
 )`;
 
 export interface SimdLoops {
@@ -420,15 +433,41 @@ export interface SimdLoops {
   copyPixels(src: number, dst: number, count: number, srcStep: number, dstStep: number, c4: number): void;
   pointwiseFilterGrad(x: number, dy: number, acc: number, pixels: number, cin: number, c4: number): void;
   maxPoolGrad(
-    x: number, y: number, dy: number, dx: number, N: number, H: number, W: number, OH: number, OW: number, c4: number,
-    kh: number, kw: number, sh: number, sw: number, pt: number, pl: number,
+    x: number,
+    y: number,
+    dy: number,
+    dx: number,
+    N: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+    c4: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    pt: number,
+    pl: number,
   ): void;
   scaleAdd(src: number, w: number, dst: number, nvec: number, first: number): void;
   dot(a: number, b: number, nvec: number): number;
   scaleDot(dy: number, w: number, dst: number, o: number, nvec: number): number;
   depthwiseFilterGradImage(
-    x: number, dy: number, acc: number, cols: number, H: number, W: number, OH: number, OW: number, c4: number,
-    kh: number, kw: number, s: number, d: number, pt: number,
+    x: number,
+    dy: number,
+    acc: number,
+    cols: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+    c4: number,
+    kh: number,
+    kw: number,
+    s: number,
+    d: number,
+    pt: number,
   ): void;
   channelSums(x: number, y: number, nvec: number, c4: number, sums: number): void;
   channelMoments(x: number, nvec: number, c4: number, sums: number): void;
@@ -440,11 +479,17 @@ export async function instantiateSimdLoops(memory: WebAssembly.Memory): Promise<
   const { default: initWabt } = await import('wabt');
   const wabt = await initWabt();
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const parsed = wabt.parseWat('simd-loops.wat', WAT(shared), { simd: true, threads: shared, bulk_memory: true });
+  const parsed = wabt.parseWat('simd-loops.wat', WAT(shared), {
+    simd: true,
+    threads: shared,
+    bulk_memory: true,
+  });
   try {
     // Validated by WebAssembly.Module (wabt's own validator rejects shared memories whatever the flags).
     const { buffer } = parsed.toBinary({});
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>), { env: { memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(buffer as Uint8Array<ArrayBuffer>), {
+      env: { memory },
+    });
     return instance.exports as unknown as SimdLoops;
   } finally {
     parsed.destroy();

@@ -14,9 +14,15 @@ import { dilatedDepthwiseConv2d } from '../../ops/dilated-depthwise';
  * dilates) 2 — against the cpu backend on random inputs: max |difference| under 1e-4 of the output scale.
  */
 type Case = { name: string; run: () => tf.Tensor[] };
-const rnd = (shape: number[], seed: number) => tf.tensor(new Rng(seed).fillNormal(shape.reduce((a, b) => a * b, 1)), shape);
+const rnd = (shape: number[], seed: number) =>
+  tf.tensor(new Rng(seed).fillNormal(shape.reduce((a, b) => a * b, 1)), shape);
 
-function withGrads(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor, seed: number): tf.Tensor[] {
+function withGrads(
+  f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+  a: tf.Tensor,
+  b: tf.Tensor,
+  seed: number,
+): tf.Tensor[] {
   const y = f(a, b);
   const r = rnd(y.shape, seed);
   return [y, ...tf.grads((p: tf.Tensor, q: tf.Tensor) => f(p, q).mul(r).sum())([a, b])];
@@ -30,50 +36,132 @@ for (const size of [7, 8])
         if (typeof pad === 'number' && 2 * pad + size < k) continue;
         cases.push({
           name: `conv2d k${k} s${stride} pad ${pad} ${size}x${size}`,
-          run: () => withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad), rnd([2, size, size, 3], 1), rnd([k, k, 3, 4], 2), 3),
+          run: () =>
+            withGrads(
+              (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
+              rnd([2, size, size, 3], 1),
+              rnd([k, k, 3, 4], 2),
+              3,
+            ),
         });
         cases.push({
           name: `depthwise k${k} s${stride} pad ${pad} ${size}x${size}`,
-          run: () => withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad), rnd([2, size, size, 3], 4), rnd([k, k, 3, 1], 5), 6),
+          run: () =>
+            withGrads(
+              (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
+              rnd([2, size, size, 3], 4),
+              rnd([k, k, 3, 1], 5),
+              6,
+            ),
         });
       }
 for (const stride of [1, 2])
   for (const size of [7, 8]) {
     cases.push({
       name: `maxPool 3x3 s${stride} pad 1 ${size}x${size}`,
-      run: () => withGrads((x, z) => tf.maxPool(x as tf.Tensor4D, 3, stride, 1).add(z.sum()), rnd([2, size, size, 3], 7), tf.scalar(0), 8),
+      run: () =>
+        withGrads(
+          (x, z) => tf.maxPool(x as tf.Tensor4D, 3, stride, 1).add(z.sum()),
+          rnd([2, size, size, 3], 7),
+          tf.scalar(0),
+          8,
+        ),
     });
     for (const k of [2, 3, 5])
       for (const pad of ['valid', 'same'] as const)
         cases.push({
           name: `avgPool ${k}x${k} s${stride} ${pad} ${size}x${size}`,
-          run: () => withGrads((x, z) => tf.avgPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()), rnd([2, size, size, 3], 9), tf.scalar(0), 10),
+          run: () =>
+            withGrads(
+              (x, z) => tf.avgPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()),
+              rnd([2, size, size, 3], 9),
+              tf.scalar(0),
+              10,
+            ),
         });
   }
 // Four channels at a time (the SIMD depthwise filter gradient and BatchNorm kernels take C % 4 = 0).
 for (const stride of [1, 2] as const)
-  for (const [k, pad] of [[3, 1], [5, 2], [3, 'same'], [5, 'valid'], [1, 0]] as const)
+  for (const [k, pad] of [
+    [3, 1],
+    [5, 2],
+    [3, 'same'],
+    [5, 'valid'],
+    [1, 0],
+  ] as const)
     cases.push({
       name: `depthwise k${k} s${stride} pad ${pad} 9x8, 8 channels`,
-      run: () => withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad), rnd([3, 9, 8, 8], 28), rnd([k, k, 8, 1], 29), 30),
+      run: () =>
+        withGrads(
+          (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
+          rnd([3, 9, 8, 8], 28),
+          rnd([k, k, 8, 1], 29),
+          30,
+        ),
     });
 // Max pooling with 8 channels (the SIMD window scan), ties included: a quantised input makes equal maxima common.
 for (const stride of [1, 2])
-  for (const [k, pad] of [[3, 1], [2, 0], [3, 'same'], [3, 'valid']] as const)
+  for (const [k, pad] of [
+    [3, 1],
+    [2, 0],
+    [3, 'same'],
+    [3, 'valid'],
+  ] as const)
     cases.push({
       name: `maxPool ${k}x${k} s${stride} pad ${pad} 9x8, 8 channels, with ties`,
-      run: () => withGrads((x, z) => tf.maxPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()), rnd([2, 9, 8, 8], 39).mul(2).round(), tf.scalar(0), 40),
+      run: () =>
+        withGrads(
+          (x, z) => tf.maxPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()),
+          rnd([2, 9, 8, 8], 39).mul(2).round(),
+          tf.scalar(0),
+          40,
+        ),
     });
 // Slices and zero paddings with 8 channels: whole pixels and channels cut at multiples of 4 (SIMD row copies), and
 // ones that cut channels elsewhere (wasm's own).
-for (const [begin, size] of [[[0, 1, 1, 0], [-1, -1, -1, -1]], [[1, 0, 2, 0], [1, 4, 3, 8]], [[0, 0, 0, 0], [2, 5, 5, -1]], [[0, 1, 0, 2], [-1, 3, 4, 4]], [[0, 1, 0, 4], [-1, 3, 4, 4]], [[0, 0, 0, 4], [-1, -1, -1, 4]]] as const)
+for (const [begin, size] of [
+  [
+    [0, 1, 1, 0],
+    [-1, -1, -1, -1],
+  ],
+  [
+    [1, 0, 2, 0],
+    [1, 4, 3, 8],
+  ],
+  [
+    [0, 0, 0, 0],
+    [2, 5, 5, -1],
+  ],
+  [
+    [0, 1, 0, 2],
+    [-1, 3, 4, 4],
+  ],
+  [
+    [0, 1, 0, 4],
+    [-1, 3, 4, 4],
+  ],
+  [
+    [0, 0, 0, 4],
+    [-1, -1, -1, 4],
+  ],
+] as const)
   cases.push({
     name: `slice begin ${begin} size ${size} of 2x6x7x8`,
-    run: () => withGrads((x, z) => tf.slice(x, [...begin], [...size]).add(z.sum()), rnd([2, 6, 7, 8], 41), tf.scalar(0), 42),
+    run: () =>
+      withGrads(
+        (x, z) => tf.slice(x, [...begin], [...size]).add(z.sum()),
+        rnd([2, 6, 7, 8], 41),
+        tf.scalar(0),
+        42,
+      ),
   });
 // Concatenation along channels (a supernet cell's output; its gradient is a SplitV): SIMD runs when every part's
 // channels are a multiple of 4, wasm's own otherwise; and along another axis.
-for (const [channels, axis] of [[[8, 4, 8], 3], [[4, 6], 3], [[8, 8], 1]] as const)
+for (const [channels, axis] of [
+  [[8, 4, 8], 3],
+  [[4, 6], 3],
+  [[8, 8], 1],
+] as const)
   cases.push({
     name: `concat of ${channels.join('+')} channels along axis ${axis}`,
     run: () =>
@@ -84,34 +172,91 @@ for (const [channels, axis] of [[[8, 4, 8], 3], [[4, 6], 3], [[8, 8], 1]] as con
         48,
       ),
   });
-for (const paddings of [[[0, 0], [1, 1], [1, 1], [0, 0]], [[1, 0], [0, 2], [3, 1], [0, 0]], [[0, 0], [1, 1], [1, 1], [2, 2]]] as const)
+for (const paddings of [
+  [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ],
+  [
+    [1, 0],
+    [0, 2],
+    [3, 1],
+    [0, 0],
+  ],
+  [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [2, 2],
+  ],
+] as const)
   cases.push({
     name: `pad ${JSON.stringify(paddings)} of 2x5x4x8`,
-    run: () => withGrads((x, z) => tf.pad(x, paddings.map((p) => [...p]) as [number, number][]).add(z.sum()), rnd([2, 5, 4, 8], 43), tf.scalar(0), 44),
+    run: () =>
+      withGrads(
+        (x, z) => tf.pad(x, paddings.map((p) => [...p]) as [number, number][]).add(z.sum()),
+        rnd([2, 5, 4, 8], 43),
+        tf.scalar(0),
+        44,
+      ),
   });
 // 1×1 convolutions with 8 and 24 output channels (the SIMD pointwise filter gradient: four output vectors at a time,
 // then one by one), over more than one 64-pixel block.
-for (const [cin, size, cout] of [[3, 9, 8], [8, 4, 8], [16, 12, 8], [5, 9, 24]])
+for (const [cin, size, cout] of [
+  [3, 9, 8],
+  [8, 4, 8],
+  [16, 12, 8],
+  [5, 9, 24],
+])
   cases.push({
     name: `conv2d 1x1 ${cin}→${cout} channels ${size}x${size}`,
-    run: () => withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 0), rnd([2, size, size, cin], 36), rnd([1, 1, cin, cout], 37), 38),
+    run: () =>
+      withGrads(
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 0),
+        rnd([2, size, size, cin], 36),
+        rnd([1, 1, cin, cout], 37),
+        38,
+      ),
   });
 // Depthwise with 24 channels: the SIMD filter gradient's row sums four channel vectors at a time, then one by one.
 for (const stride of [1, 2] as const)
   cases.push({
     name: `depthwise k3 s${stride} same 7x6, 24 channels`,
-    run: () => withGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same'), rnd([2, 7, 6, 24], 49), rnd([3, 3, 24, 1], 50), 51),
+    run: () =>
+      withGrads(
+        (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same'),
+        rnd([2, 7, 6, 24], 49),
+        rnd([3, 3, 24, 1], 50),
+        51,
+      ),
   });
 // Non-square inputs: height and width padded and cropped separately.
-for (const [h, w] of [[7, 9], [10, 7]])
+for (const [h, w] of [
+  [7, 9],
+  [10, 7],
+])
   for (const stride of [1, 2] as const) {
     cases.push({
       name: `conv2d k3 s${stride} same ${h}x${w}`,
-      run: () => withGrads((x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'), rnd([2, h, w, 3], 19), rnd([3, 3, 3, 2], 20), 21),
+      run: () =>
+        withGrads(
+          (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'),
+          rnd([2, h, w, 3], 19),
+          rnd([3, 3, 3, 2], 20),
+          21,
+        ),
     });
     cases.push({
       name: `depthwise k5 s${stride} same ${h}x${w}`,
-      run: () => withGrads((x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'), rnd([2, h, w, 3], 22), rnd([5, 5, 3, 1], 23), 24),
+      run: () =>
+        withGrads(
+          (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'),
+          rnd([2, h, w, 3], 22),
+          rnd([5, 5, 3, 1], 23),
+          24,
+        ),
     });
   }
 // Dilation 2 as the engine computes it (the DARTS dil_conv ops): at stride 1 on wasm one dilated kernel
@@ -131,10 +276,23 @@ for (const size of [7, 8])
               18,
             ),
         });
-for (const [axes, keepDims] of [[[0, 1, 2], false], [[0, 1, 2], true], [[0], false], [[2, 0, 1], false], [[0, 1, 2, 3], false], [[1, 2], true]] as const)
+for (const [axes, keepDims] of [
+  [[0, 1, 2], false],
+  [[0, 1, 2], true],
+  [[0], false],
+  [[2, 0, 1], false],
+  [[0, 1, 2, 3], false],
+  [[1, 2], true],
+] as const)
   cases.push({
     name: `mean over axes ${axes.join(',')}${keepDims ? ' keepDims' : ''}`,
-    run: () => withGrads((x, z) => tf.mean(x, [...axes], keepDims).add(z.sum()), rnd([3, 5, 4, 6], 14), tf.scalar(0), 15),
+    run: () =>
+      withGrads(
+        (x, z) => tf.mean(x, [...axes], keepDims).add(z.sum()),
+        rnd([3, 5, 4, 6], 14),
+        tf.scalar(0),
+        15,
+      ),
   });
 // Full tensor by per-channel vector or scalar, either side, and other broadcasts: wasm's own kernels against cpu's fast paths.
 const binaryOps = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;
@@ -145,22 +303,48 @@ for (const [name, op] of Object.entries(binaryOps))
         name: `${name} [3,5,4,6] by [${small.join(',')}]${vectorFirst ? ' (vector first)' : ''}`,
         run: () => {
           // Divisors kept away from zero so that the quotient's scale stays moderate.
-          const full = name === 'div' && vectorFirst ? rnd([3, 5, 4, 6], 25).abs().add(0.5) : rnd([3, 5, 4, 6], 25);
+          const full =
+            name === 'div' && vectorFirst ? rnd([3, 5, 4, 6], 25).abs().add(0.5) : rnd([3, 5, 4, 6], 25);
           const vec = name === 'div' && !vectorFirst ? rnd(small, 26).abs().add(0.5) : rnd(small, 26);
-          return vectorFirst ? withGrads((v, x) => op(v, x), vec, full, 27) : withGrads((x, v) => op(x, v), full, vec, 27);
+          return vectorFirst
+            ? withGrads((v, x) => op(v, x), vec, full, 27)
+            : withGrads((x, v) => op(x, v), full, vec, 27);
         },
       });
 for (const stride of [1, 2])
   for (const k of [3, 5])
     cases.push({
       name: `dilated depthwise d2 k${k} s${stride} pad ${k - 1} 9x8, 8 channels`,
-      run: () => withGrads((x, w) => dilatedDepthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 2, k - 1), rnd([2, 9, 8, 8], 31), rnd([k, k, 8, 1], 32), 33),
+      run: () =>
+        withGrads(
+          (x, w) => dilatedDepthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 2, k - 1),
+          rnd([2, 9, 8, 8], 31),
+          rnd([k, k, 8, 1], 32),
+          33,
+        ),
     });
 cases.push({
   name: 'spaceToBatch / batchToSpace round trip with gradients, 8 channels, uneven paddings and crops',
   run: () =>
     withGrads(
-      (x, z) => tf.batchToSpaceND(tf.spaceToBatchND(x, [2, 3], [[1, 2], [2, 4]]), [2, 3], [[0, 1], [1, 2]]).add(z.sum()),
+      (x, z) =>
+        tf
+          .batchToSpaceND(
+            tf.spaceToBatchND(
+              x,
+              [2, 3],
+              [
+                [1, 2],
+                [2, 4],
+              ],
+            ),
+            [2, 3],
+            [
+              [0, 1],
+              [1, 2],
+            ],
+          )
+          .add(z.sum()),
       rnd([2, 7, 9, 8], 34),
       tf.scalar(0),
       35,
@@ -170,7 +354,24 @@ cases.push({
   name: 'spaceToBatch / batchToSpace round trip with gradients',
   run: () =>
     withGrads(
-      (x, z) => tf.batchToSpaceND(tf.spaceToBatchND(x, [2, 2], [[2, 3], [2, 3]]), [2, 2], [[0, 1], [0, 1]]).add(z.sum()),
+      (x, z) =>
+        tf
+          .batchToSpaceND(
+            tf.spaceToBatchND(
+              x,
+              [2, 2],
+              [
+                [2, 3],
+                [2, 3],
+              ],
+            ),
+            [2, 2],
+            [
+              [0, 1],
+              [0, 1],
+            ],
+          )
+          .add(z.sum()),
       rnd([2, 7, 7, 3], 11),
       tf.scalar(0),
       12,
@@ -199,7 +400,9 @@ beforeAll(async () => {
   const report = await chooseBackend({ prefer: 'wasm' });
   expect(report.chosen).toBe('wasm');
   // The 8-channel cases below exercise the SIMD kernels (simd-kernels.ts): they must be installed.
-  expect(report.attempts.find((a) => a.ok)?.detail).toContain('SIMD kernels: DepthwiseConv2dNativeBackpropFilter');
+  expect(report.attempts.find((a) => a.ok)?.detail).toContain(
+    'SIMD kernels: DepthwiseConv2dNativeBackpropFilter',
+  );
 });
 
 describe('wasm kernels agree with the cpu backend', () => {
@@ -221,7 +424,8 @@ describe('wasm kernels agree with the cpu backend', () => {
 
 describe('Identity and same-type Cast share the buffer on wasm', () => {
   it('a clone or cast outlives its source, holds no copy, and casts to another type still convert', () => {
-    const bytes = () => (tf.backend() as unknown as { wasm: { HEAPF32: Float32Array } }).wasm.HEAPF32.buffer.byteLength;
+    const bytes = () =>
+      (tf.backend() as unknown as { wasm: { HEAPF32: Float32Array } }).wasm.HEAPF32.buffer.byteLength;
     const before = tf.memory().numTensors;
     const x = tf.tensor1d([1.5, -2.25, 3]);
     const heapBefore = bytes();
@@ -241,10 +445,20 @@ describe('Identity and same-type Cast share the buffer on wasm', () => {
 
   it('gradients through saved (shared) tensors match the cpu reference after the source is gone', () => {
     const g = tf.tidy(() => {
-      const x = tf.tensor2d([[0.5, -1], [2, 0.25]]);
-      return tf.grad((v: tf.Tensor) => v.square().mul(v.exp()).sum())(x).dataSync();
+      const x = tf.tensor2d([
+        [0.5, -1],
+        [2, 0.25],
+      ]);
+      return tf
+        .grad((v: tf.Tensor) => v.square().mul(v.exp()).sum())(x)
+        .dataSync();
     });
-    const want = [[0.5, -1], [2, 0.25]].flat().map((v) => (2 * v + v * v) * Math.exp(v));
+    const want = [
+      [0.5, -1],
+      [2, 0.25],
+    ]
+      .flat()
+      .map((v) => (2 * v + v * v) * Math.exp(v));
     g.forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
   });
 });
@@ -252,6 +466,9 @@ describe('Identity and same-type Cast share the buffer on wasm', () => {
 describe('SIMD kernels', () => {
   it('install nothing and say why when the backend exposes no memory to bind to', async () => {
     const { installSimdKernels } = await import('./simd-kernels');
-    expect(await installSimdKernels({ wasm: {} })).toEqual({ kernels: [], why: 'the wasm backend does not expose its memory' });
+    expect(await installSimdKernels({ wasm: {} })).toEqual({
+      kernels: [],
+      why: 'the wasm backend does not expose its memory',
+    });
   });
 });

@@ -7,9 +7,16 @@ import { allOps, type EdgeOps } from './param-count';
  * every candidate op counted, as the reference bench counts them (BN, ReLU, pools and sums excluded).
  * Used to report achieved GFLOP/s and to estimate cost in the wizard.
  */
-export function countForwardFlops(space: DartsSpace, imageSize: number, inChannels: number, numClasses: number, pick: EdgeOps = allOps): number {
+export function countForwardFlops(
+  space: DartsSpace,
+  imageSize: number,
+  inChannels: number,
+  numClasses: number,
+  pick: EdgeOps = allOps,
+): number {
   const { channels: C0, cells, nodes, stemMultiplier } = space;
-  const conv = (hw: number, cin: number, cout: number, k: number, groups = 1) => 2 * hw * hw * (cin / groups) * cout * k * k;
+  const conv = (hw: number, cin: number, cout: number, k: number, groups = 1) =>
+    2 * hw * hw * (cin / groups) * cout * k * k;
   const down = (h: number) => Math.ceil(h / 2);
   let flops = conv(imageSize, inChannels, stemMultiplier * C0, 3);
   const reductions = new Set(reductionCells(cells));

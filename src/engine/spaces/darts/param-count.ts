@@ -10,7 +10,12 @@ export const allOps: EdgeOps = (space) => space.ops;
  * alone so the wizard can show it without building the network. Mirrors the reference model_search:
  * search-time BatchNorms have no affine parameters except the stem's.
  */
-export function countSupernetParams(space: DartsSpace, inChannels: number, numClasses: number, pick: EdgeOps = allOps): number {
+export function countSupernetParams(
+  space: DartsSpace,
+  inChannels: number,
+  numClasses: number,
+  pick: EdgeOps = allOps,
+): number {
   const { channels: C0, cells, nodes, stemMultiplier } = space;
   const Cstem = stemMultiplier * C0;
   let params = 3 * 3 * inChannels * Cstem + 2 * Cstem; // stem conv (no bias) + affine BN
@@ -30,7 +35,9 @@ export function countSupernetParams(space: DartsSpace, inChannels: number, numCl
     // preprocess0/1: a 1x1 conv, or a FactorizedReduce (same count) after a reduction cell.
     params += Cpp * C + Cp * C;
     let e = 0;
-    for (let n = 0; n < nodes; n++) for (let j = 0; j < n + 2; j++, e++) for (const op of pick(space, reduction, e)) params += opParams(op, C, reduction && j < 2);
+    for (let n = 0; n < nodes; n++)
+      for (let j = 0; j < n + 2; j++, e++)
+        for (const op of pick(space, reduction, e)) params += opParams(op, C, reduction && j < 2);
     [Cpp, Cp] = [Cp, nodes * C];
   }
   return params + Cp * numClasses + numClasses;

@@ -18,7 +18,11 @@ function setParams(m: Module, suffix: string, value: (shape: number[]) => tf.Ten
 }
 
 /** A 1×4×4×1 image with value 1..16 row-major. */
-const img = () => tf.tensor4d(Array.from({ length: 16 }, (_, i) => i + 1), [1, 4, 4, 1]);
+const img = () =>
+  tf.tensor4d(
+    Array.from({ length: 16 }, (_, i) => i + 1),
+    [1, 4, 4, 1],
+  );
 const rows = (t: tf.Tensor) => (t.arraySync() as number[][][][])[0].map((r) => r.map((c) => c[0]));
 
 describe('DARTS primitives', () => {
@@ -70,7 +74,9 @@ describe('DARTS primitives', () => {
   });
 
   it('skip_connect is the identity at stride 1 and FactorizedReduce at stride 2', () => {
-    expect(rows(PRIMITIVES.skip_connect(1, 1, false, new Rng(0)).forward(img(), evalCtx))).toEqual(rows(img()));
+    expect(rows(PRIMITIVES.skip_connect(1, 1, false, new Rng(0)).forward(img(), evalCtx))).toEqual(
+      rows(img()),
+    );
     // FactorizedReduce(2→2): conv_1 reads x[0::2, 0::2], conv_2 reads x[1::2, 1::2]; weights 1, BN at
     // running stats (0, 1) in eval mode divides by sqrt(1 + 1e-5).
     const fr = PRIMITIVES.skip_connect(2, 2, false, new Rng(0));
@@ -91,7 +97,13 @@ describe('DARTS primitives', () => {
     const y = rows(op.forward(img(), evalCtx));
     // first block: box sum of 1..16 with zero padding, e.g. corner 1+2+5+6 = 14; BN scales by k.
     const box = (a: number[][]) =>
-      a.map((r, i) => r.map((_, j) => [-1, 0, 1].flatMap((di) => [-1, 0, 1].map((dj) => a[i + di]?.[j + dj] ?? 0)).reduce((p, q) => p + q, 0)));
+      a.map((r, i) =>
+        r.map((_, j) =>
+          [-1, 0, 1]
+            .flatMap((di) => [-1, 0, 1].map((dj) => a[i + di]?.[j + dj] ?? 0))
+            .reduce((p, q) => p + q, 0),
+        ),
+      );
     const x = rows(img());
     const expected = box(box(x).map((r) => r.map((v) => v * k))).map((r) => r.map((v) => v * k));
     y.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], 2)));

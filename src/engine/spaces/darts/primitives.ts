@@ -11,7 +11,8 @@ export const PRIMITIVES: Record<PrimitiveName, PrimitiveFactory> = {
   none: (_C, stride) => new Zero(stride),
   max_pool_3x3: (_C, stride) => new MaxPool(3, stride, 1),
   avg_pool_3x3: (_C, stride) => new AvgPool(3, stride, 1),
-  skip_connect: (C, stride, affine, rng) => (stride === 1 ? new Identity() : new FactorizedReduce(C, C, affine, rng)),
+  skip_connect: (C, stride, affine, rng) =>
+    stride === 1 ? new Identity() : new FactorizedReduce(C, C, affine, rng),
   sep_conv_3x3: (C, stride, affine, rng) => new SepConv(C, C, 3, stride, 1, affine, rng),
   sep_conv_5x5: (C, stride, affine, rng) => new SepConv(C, C, 5, stride, 2, affine, rng),
   dil_conv_3x3: (C, stride, affine, rng) => new DilConv(C, C, 3, stride, 2, 2, affine, rng),

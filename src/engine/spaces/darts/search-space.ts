@@ -11,14 +11,30 @@ export const DartsSpaceSchema = z
       .min(2, 'choose at least two candidate operations')
       .default([...DARTS_PRIMITIVES])
       .refine((ops) => new Set(ops).size === ops.length, 'candidate operations must not repeat')
-      .meta({ title: 'candidate operations', description: 'paper: all 8 (none, 3×3 max and average pooling, skip, 3×3 and 5×5 separable and dilated convolutions); fewer ops make a smaller, faster supernet' }),
+      .meta({
+        title: 'candidate operations',
+        description:
+          'paper: all 8 (none, 3×3 max and average pooling, skip, 3×3 and 5×5 separable and dilated convolutions); fewer ops make a smaller, faster supernet',
+      }),
     /** Intermediate nodes per cell. */
-    nodes: z.number().int().min(1).max(8).default(4).meta({ title: 'nodes per cell', description: 'paper: 4 intermediate nodes, each summing two of its predecessors' }),
+    nodes: z.number().int().min(1).max(8).default(4).meta({
+      title: 'nodes per cell',
+      description: 'paper: 4 intermediate nodes, each summing two of its predecessors',
+    }),
     /** Cells in the search network; reduction cells sit at 1/3 and 2/3 of the depth. */
-    cells: z.number().int().min(1).max(32).default(8).meta({ title: 'cells', description: 'paper: 8 in the search network (reduction cells at 1/3 and 2/3 of the depth)' }),
+    cells: z.number().int().min(1).max(32).default(8).meta({
+      title: 'cells',
+      description: 'paper: 8 in the search network (reduction cells at 1/3 and 2/3 of the depth)',
+    }),
     /** Channels of the first cell. */
-    channels: z.number().int().min(1).max(512).default(16).meta({ title: 'initial channels', description: 'paper: 16 (doubled at each reduction cell); memory grows with it' }),
-    stemMultiplier: z.number().int().min(1).max(8).default(3).meta({ title: 'stem multiplier', description: "paper: 3 (the stem convolution's output is 3 × the initial channels)" }),
+    channels: z.number().int().min(1).max(512).default(16).meta({
+      title: 'initial channels',
+      description: 'paper: 16 (doubled at each reduction cell); memory grows with it',
+    }),
+    stemMultiplier: z.number().int().min(1).max(8).default(3).meta({
+      title: 'stem multiplier',
+      description: "paper: 3 (the stem convolution's output is 3 × the initial channels)",
+    }),
   })
   .strict();
 export type DartsSpace = z.infer<typeof DartsSpaceSchema>;

@@ -1,4 +1,12 @@
-import type { ChoicePoint, ChoiceWeights, Choices, InputShape, Recompute, SearchSpace, SpaceSpec } from '../../search/space';
+import type {
+  ChoicePoint,
+  ChoiceWeights,
+  Choices,
+  InputShape,
+  Recompute,
+  SearchSpace,
+  SpaceSpec,
+} from '../../search/space';
 import type { Rng } from '../../util/rng';
 import { countForwardFlops } from './flops';
 import {
@@ -64,7 +72,10 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
     return genotypeToJsonObject(g);
   }
   fromJson(json: unknown, source = 'genotype'): Genotype {
-    return genotypeFromJson(typeof json === 'string' ? json : JSON.stringify(json), { ...this.validation, source });
+    return genotypeFromJson(typeof json === 'string' ? json : JSON.stringify(json), {
+      ...this.validation,
+      source,
+    });
   }
   toText(g: Genotype): string {
     return formatReferenceGenotype(g);
@@ -85,7 +96,9 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
       g[cell].forEach(([op, input], k) => {
         const e = edgeIndex(Math.floor(k / 2), input);
         if (row[e] !== -1)
-          throw new GenotypeError(`genotype ${cell} cell, node ${Math.floor(k / 2) + 2} takes input ${stateName(input)} twice: a supernet has one edge per input`);
+          throw new GenotypeError(
+            `genotype ${cell} cell, node ${Math.floor(k / 2) + 2} takes input ${stateName(input)} twice: a supernet has one edge per input`,
+          );
         row[e] = this.config.ops.indexOf(op as PrimitiveName);
       });
       out[cell] = row;
@@ -99,17 +112,25 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
     for (const cell of CELLS) {
       const row = c[cell];
       if (!Array.isArray(row) || row.length !== edgeCount(nodes))
-        throw new GenotypeError(`choices for the ${cell} cell need ${edgeCount(nodes)} edges, got ${Array.isArray(row) ? row.length : 'none'}`);
+        throw new GenotypeError(
+          `choices for the ${cell} cell need ${edgeCount(nodes)} edges, got ${Array.isArray(row) ? row.length : 'none'}`,
+        );
       const genes: Array<[string, number]> = [];
       for (let i = 0; i < nodes; i++) {
         const picked: Array<[string, number]> = [];
         for (let j = 0; j < i + 2; j++) {
           const k = row[edgeIndex(i, j)];
           if (k === -1) continue;
-          if (!(Number.isInteger(k) && k >= 0 && k < ops.length)) throw new GenotypeError(`choices for the ${cell} cell: edge ${stateName(j)} → ${i + 2} has option ${k}, not one of 0..${ops.length - 1}`);
+          if (!(Number.isInteger(k) && k >= 0 && k < ops.length))
+            throw new GenotypeError(
+              `choices for the ${cell} cell: edge ${stateName(j)} → ${i + 2} has option ${k}, not one of 0..${ops.length - 1}`,
+            );
           picked.push([ops[k], j]);
         }
-        if (picked.length !== 2) throw new GenotypeError(`choices for the ${cell} cell: node ${i + 2} uses ${picked.length} inputs; DARTS nodes take exactly 2`);
+        if (picked.length !== 2)
+          throw new GenotypeError(
+            `choices for the ${cell} cell: node ${i + 2} uses ${picked.length} inputs; DARTS nodes take exactly 2`,
+          );
         genes.push(...picked);
       }
       cells[cell] = genes;
@@ -147,7 +168,10 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
    * redrawn among the predecessors the node's other input does not use, so nodes keep 2 distinct inputs.
    */
   mutate(g: Genotype, rng: Rng, options: { probability?: number } = {}): Genotype {
-    const genes = { normal: g.normal.map(([o, i]) => [o, i] as [string, number]), reduce: g.reduce.map(([o, i]) => [o, i] as [string, number]) };
+    const genes = {
+      normal: g.normal.map(([o, i]) => [o, i] as [string, number]),
+      reduce: g.reduce.map(([o, i]) => [o, i] as [string, number]),
+    };
     const { ops } = this.config;
     const redraw = (cell: CellLabel, k: number, what: 'op' | 'input', mustDiffer: boolean) => {
       const node = Math.floor(k / 2);
@@ -161,15 +185,19 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
         return true;
       }
       const other = genes[cell][k ^ 1][1];
-      const free = Array.from({ length: node + 2 }, (_, s) => s).filter((s) => s !== other && (!mustDiffer || s !== gene[1]));
+      const free = Array.from({ length: node + 2 }, (_, s) => s).filter(
+        (s) => s !== other && (!mustDiffer || s !== gene[1]),
+      );
       if (free.length === 0) return false;
       gene[1] = free[rng.int(free.length)];
       return true;
     };
     const decisions: Array<[CellLabel, number, 'op' | 'input']> = [];
-    for (const cell of CELLS) for (let k = 0; k < genes[cell].length; k++) decisions.push([cell, k, 'input'], [cell, k, 'op']);
+    for (const cell of CELLS)
+      for (let k = 0; k < genes[cell].length; k++) decisions.push([cell, k, 'input'], [cell, k, 'op']);
     if (options.probability !== undefined) {
-      for (const [cell, k, what] of decisions) if (rng.uniform() < options.probability) redraw(cell, k, what, false);
+      for (const [cell, k, what] of decisions)
+        if (rng.uniform() < options.probability) redraw(cell, k, what, false);
     } else {
       // One decision changes to a different value; inputs of node 0 (states 0 and 1 both used) cannot.
       for (let tries = 0; tries < 100; tries++) {
@@ -190,7 +218,9 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
       }
       return out;
     };
-    return this.fromChoices(this.choices({ ...a, normal: pick(a.normal, b.normal), reduce: pick(a.reduce, b.reduce) }));
+    return this.fromChoices(
+      this.choices({ ...a, normal: pick(a.normal, b.normal), reduce: pick(a.reduce, b.reduce) }),
+    );
   }
 
   /** The ops of a genotype's edges, for the cost model of one architecture inside the search skeleton. */
@@ -205,9 +235,12 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
   readonly cost = {
     supernetParams: (s: InputShape) => countSupernetParams(this.config, s.channels, s.classes),
     supernetFlops: (s: InputShape) => countForwardFlops(this.config, s.size, s.channels, s.classes) / 2,
-    stepBytes: (s: InputShape, batch: number, recompute?: Recompute) => estimateSpaceStepBytes(this.config, s.size, batch, recompute),
-    archParams: (g: Genotype, s: InputShape) => countSupernetParams(this.config, s.channels, s.classes, this.archOps(g)),
-    archFlops: (g: Genotype, s: InputShape) => countForwardFlops(this.config, s.size, s.channels, s.classes, this.archOps(g)) / 2,
+    stepBytes: (s: InputShape, batch: number, recompute?: Recompute) =>
+      estimateSpaceStepBytes(this.config, s.size, batch, recompute),
+    archParams: (g: Genotype, s: InputShape) =>
+      countSupernetParams(this.config, s.channels, s.classes, this.archOps(g)),
+    archFlops: (g: Genotype, s: InputShape) =>
+      countForwardFlops(this.config, s.size, s.channels, s.classes, this.archOps(g)) / 2,
   };
 }
 

@@ -37,7 +37,10 @@ export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   if (groups === 1) return x;
   if (c % groups !== 0) throw new Error(`channel shuffle: ${c} channels do not split into ${groups} groups`);
-  return x.reshape([n, h, w, groups, c / groups]).transpose([0, 1, 2, 4, 3]).reshape([n, h, w, c]) as tf.Tensor4D;
+  return x
+    .reshape([n, h, w, groups, c / groups])
+    .transpose([0, 1, 2, 4, 3])
+    .reshape([n, h, w, c]) as tf.Tensor4D;
 }
 
 /**
@@ -119,7 +122,8 @@ export class MixedOp extends Module {
   /** mix() recomputed in the backward pass (see Recompute). */
   mixRecomputed(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
     if (!edgeWeight) {
-      const seg = (xs: tf.Tensor[], replay: boolean) => this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay));
+      const seg = (xs: tf.Tensor[], replay: boolean) =>
+        this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay));
       return checkpoint(seg, [x, w], this.variables) as tf.Tensor4D;
     }
     const seg = (xs: tf.Tensor[], replay: boolean) =>
@@ -129,7 +133,8 @@ export class MixedOp extends Module {
 
   /** single() recomputed in the backward pass. */
   singleRecomputed(x: tf.Tensor4D, k: number, ctx: ForwardContext): tf.Tensor4D {
-    const seg = (xs: tf.Tensor[], replay: boolean) => this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
+    const seg = (xs: tf.Tensor[], replay: boolean) =>
+      this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
     return checkpoint(seg, [x], this.candidates[k].op.parameters()) as tf.Tensor4D;
   }
 
@@ -138,13 +143,23 @@ export class MixedOp extends Module {
    * inputs of the segment, so that the tape keeps one tensor per edge, not the op's output and its
    * scaled copy.
    */
-  gatedRecomputed(x: tf.Tensor4D, k: number, ctx: ForwardContext, gate?: tf.Scalar, offset?: tf.Scalar): tf.Tensor4D {
+  gatedRecomputed(
+    x: tf.Tensor4D,
+    k: number,
+    ctx: ForwardContext,
+    gate?: tf.Scalar,
+    offset?: tf.Scalar,
+  ): tf.Tensor4D {
     const seg = (xs: tf.Tensor[], replay: boolean) => {
       const out = this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
       const gated = gate ? out.mul(xs[1]) : out;
       return offset ? gated.add(xs[gate ? 2 : 1]) : gated;
     };
-    return checkpoint(seg, [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])], this.candidates[k].op.parameters()) as tf.Tensor4D;
+    return checkpoint(
+      seg,
+      [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])],
+      this.candidates[k].op.parameters(),
+    ) as tf.Tensor4D;
   }
 
   /**
@@ -153,11 +168,20 @@ export class MixedOp extends Module {
    * edge weight scaling both (the reference multiplies the edge's whole output).
    */
   mix(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
-    if (this.k !== 1) return channelShuffle(tf.concat([this.partialOps(x, w, ctx, edgeWeight), this.bypass(x, edgeWeight)], 3) as tf.Tensor4D, this.k);
+    if (this.k !== 1)
+      return channelShuffle(
+        tf.concat([this.partialOps(x, w, ctx, edgeWeight), this.bypass(x, edgeWeight)], 3) as tf.Tensor4D,
+        this.k,
+      );
     return this.weightedOps(x, w, ctx, edgeWeight);
   }
 
-  private weightedOps(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+  private weightedOps(
+    x: tf.Tensor4D,
+    w: tf.Tensor1D,
+    ctx: ForwardContext,
+    edgeWeight?: tf.Scalar,
+  ): tf.Tensor4D {
     const index = this.candidates.flatMap(({ name }, k) => (name === 'none' ? [] : [k]));
     if (index.length === 0) return this.candidates[0].op.forward(x, ctx) as tf.Tensor4D;
     const outputs = index.map((k) => this.candidates[k].op.forward(x, ctx));
@@ -166,7 +190,8 @@ export class MixedOp extends Module {
   }
 
   private partialInput(x: tf.Tensor4D): number {
-    if (x.shape[3] !== this.C) throw new Error(`mixed op: input has ${x.shape[3]} channels, the edge was built for ${this.C}`);
+    if (x.shape[3] !== this.C)
+      throw new Error(`mixed op: input has ${x.shape[3]} channels, the edge was built for ${this.C}`);
     return this.C / this.k;
   }
 
@@ -176,9 +201,19 @@ export class MixedOp extends Module {
   }
 
   /** partialOps() recomputed in the backward pass. */
-  partialOpsRecomputed(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+  partialOpsRecomputed(
+    x: tf.Tensor4D,
+    w: tf.Tensor1D,
+    ctx: ForwardContext,
+    edgeWeight?: tf.Scalar,
+  ): tf.Tensor4D {
     const seg = (xs: tf.Tensor[], replay: boolean) =>
-      this.partialOps(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay), xs[2] as tf.Scalar | undefined);
+      this.partialOps(
+        xs[0] as tf.Tensor4D,
+        xs[1] as tf.Tensor1D,
+        replayed(ctx, replay),
+        xs[2] as tf.Scalar | undefined,
+      );
     return checkpoint(seg, edgeWeight ? [x, w, edgeWeight] : [x, w], this.variables) as tf.Tensor4D;
   }
 
@@ -252,7 +287,13 @@ export class SearchCell extends Module {
   }
 
   /** The cell's output (concatenated intermediate nodes) for inputs s0, s1 (see Recompute for `recompute`). */
-  run(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice, ctx: ForwardContext, recompute: Recompute = 'off'): tf.Tensor4D {
+  run(
+    s0: tf.Tensor4D,
+    s1: tf.Tensor4D,
+    choice: CellChoice,
+    ctx: ForwardContext,
+    recompute: Recompute = 'off',
+  ): tf.Tensor4D {
     if (recompute !== 'cell') return this.runPlain(s0, s1, choice, ctx, recompute === 'edge');
     // The architecture tensors (softmax weights and edge weights, or the straight-through gate and
     // offset) are inputs of the segment, so that their gradients flow; a sampled choice's op indices
@@ -280,16 +321,25 @@ export class SearchCell extends Module {
     this.cachedVars = undefined;
   }
 
-  private runPlain(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice, ctx: ForwardContext, perEdge: boolean): tf.Tensor4D {
-    if (choice.kind === 'mix' && this.edges.items[0].partialGroups > 1) return this.runPartial(s0, s1, choice, ctx, perEdge);
+  private runPlain(
+    s0: tf.Tensor4D,
+    s1: tf.Tensor4D,
+    choice: CellChoice,
+    ctx: ForwardContext,
+    perEdge: boolean,
+  ): tf.Tensor4D {
+    if (choice.kind === 'mix' && this.edges.items[0].partialGroups > 1)
+      return this.runPartial(s0, s1, choice, ctx, perEdge);
     const states: tf.Tensor4D[] = [
       this.pre0.forward(s0, ctx) as tf.Tensor4D,
       this.pre1.forward(s1, ctx) as tf.Tensor4D,
     ];
     const rows = choice.kind === 'mix' ? (tf.unstack(choice.weights) as tf.Tensor1D[]) : null;
-    const edgeWeights = choice.kind === 'mix' && choice.edgeWeights ? (tf.unstack(choice.edgeWeights) as tf.Scalar[]) : null;
+    const edgeWeights =
+      choice.kind === 'mix' && choice.edgeWeights ? (tf.unstack(choice.edgeWeights) as tf.Scalar[]) : null;
     const gates = choice.kind === 'sample' && choice.gate ? (tf.unstack(choice.gate) as tf.Scalar[]) : null;
-    const offsets = choice.kind === 'sample' && choice.offset ? (tf.unstack(choice.offset) as tf.Scalar[]) : null;
+    const offsets =
+      choice.kind === 'sample' && choice.offset ? (tf.unstack(choice.offset) as tf.Scalar[]) : null;
     let e = 0;
     for (let i = 0; i < this.space.nodes; i++) {
       const terms: tf.Tensor4D[] = [];
@@ -297,19 +347,28 @@ export class SearchCell extends Module {
         const edge = this.edges.items[e];
         if (rows) {
           const beta = edgeWeights?.[e];
-          terms.push(perEdge ? edge.mixRecomputed(states[j], rows[e], ctx, beta) : edge.mix(states[j], rows[e], ctx, beta));
+          terms.push(
+            perEdge
+              ? edge.mixRecomputed(states[j], rows[e], ctx, beta)
+              : edge.mix(states[j], rows[e], ctx, beta),
+          );
         } else if (choice.kind === 'sample') {
           if (choice.ops[e] === -1) continue;
           if (perEdge && (gates || offsets)) {
             terms.push(edge.gatedRecomputed(states[j], choice.ops[e], ctx, gates?.[e], offsets?.[e]));
             continue;
           }
-          const out = perEdge ? edge.singleRecomputed(states[j], choice.ops[e], ctx) : edge.single(states[j], choice.ops[e], ctx);
+          const out = perEdge
+            ? edge.singleRecomputed(states[j], choice.ops[e], ctx)
+            : edge.single(states[j], choice.ops[e], ctx);
           const gated = gates ? (out.mul(gates[e]) as tf.Tensor4D) : out;
           terms.push(offsets ? (gated.add(offsets[e]) as tf.Tensor4D) : gated);
         }
       }
-      if (terms.length === 0) throw new Error(`node ${i + 2} of a ${this.reduction ? 'reduction' : 'normal'} cell has no active input edge`);
+      if (terms.length === 0)
+        throw new Error(
+          `node ${i + 2} of a ${this.reduction ? 'reduction' : 'normal'} cell has no active input edge`,
+        );
       states.push(tf.addN(terms) as tf.Tensor4D);
     }
     return tf.concat(states.slice(-this.space.nodes), 3) as tf.Tensor4D;
@@ -324,9 +383,17 @@ export class SearchCell extends Module {
    * outer tape keeps the C/k-channel op outputs, the preprocessed inputs and the node states; tfjs
    * also holds a gradient for every tensor it keeps until the backward pass ends.
    */
-  private runPartial(s0: tf.Tensor4D, s1: tf.Tensor4D, choice: CellChoice & { kind: 'mix' }, ctx: ForwardContext, recompute: boolean): tf.Tensor4D {
+  private runPartial(
+    s0: tf.Tensor4D,
+    s1: tf.Tensor4D,
+    choice: CellChoice & { kind: 'mix' },
+    ctx: ForwardContext,
+    recompute: boolean,
+  ): tf.Tensor4D {
     const pre = (m: Module, x: tf.Tensor4D) =>
-      (recompute ? checkpoint((xs, replay) => m.forward(xs[0], replayed(ctx, replay)), [x], m.parameters()) : m.forward(x, ctx)) as tf.Tensor4D;
+      (recompute
+        ? checkpoint((xs, replay) => m.forward(xs[0], replayed(ctx, replay)), [x], m.parameters())
+        : m.forward(x, ctx)) as tf.Tensor4D;
     const states: tf.Tensor4D[] = [pre(this.pre0, s0), pre(this.pre1, s1)];
     const rows = tf.unstack(choice.weights) as tf.Tensor1D[];
     const edgeWeights = choice.edgeWeights ? (tf.unstack(choice.edgeWeights) as tf.Scalar[]) : null;
@@ -337,11 +404,15 @@ export class SearchCell extends Module {
       const edges = this.edges.items.slice(e0, e0 + n);
       const betas = edgeWeights ? edgeWeights.slice(e0, e0 + n) : [];
       const ops = edges.map((edge, j) =>
-        recompute ? edge.partialOpsRecomputed(states[j], rows[e0 + j], ctx, betas[j]) : edge.partialOps(states[j], rows[e0 + j], ctx, betas[j]),
+        recompute
+          ? edge.partialOpsRecomputed(states[j], rows[e0 + j], ctx, betas[j])
+          : edge.partialOps(states[j], rows[e0 + j], ctx, betas[j]),
       );
       // Inputs: the node's n op outputs, its n input states, then its n edge weights (if any).
       const combine = (xs: tf.Tensor[]) => {
-        const rest = edges.map((edge, j) => edge.bypass(xs[n + j] as tf.Tensor4D, betas.length ? (xs[2 * n + j] as tf.Scalar) : undefined));
+        const rest = edges.map((edge, j) =>
+          edge.bypass(xs[n + j] as tf.Tensor4D, betas.length ? (xs[2 * n + j] as tf.Scalar) : undefined),
+        );
         return channelShuffle(tf.concat([tf.addN(xs.slice(0, n)), tf.addN(rest)], 3) as tf.Tensor4D, k);
       };
       const inputs = [...ops, ...states.slice(0, n), ...betas];
@@ -377,7 +448,10 @@ export class SearchNetwork extends Supernet {
     const Cstem = stemMultiplier * C;
     this.stem = this.addChild(
       'stem',
-      new Sequential([new Conv2d(inChannels, Cstem, 3, { stride: 1, padding: 1, bias: false }, rng), new BatchNorm(Cstem, true)]),
+      new Sequential([
+        new Conv2d(inChannels, Cstem, 3, { stride: 1, padding: 1, bias: false }, rng),
+        new BatchNorm(Cstem, true),
+      ]),
     );
     const reductions = new Set(reductionCells(layers));
     let [Cpp, Cp, Ccur] = [Cstem, Cstem, C];
@@ -409,7 +483,9 @@ export class SearchNetwork extends Supernet {
     const widths = [...new Set(this.cells.items.map((c) => c.channels))];
     const bad = widths.filter((C) => !(Number.isInteger(k) && k >= 1 && C % k === 0));
     if (bad.length > 0)
-      throw new Error(`partial channels 1/${k}: the cells' ${widths.join(', ')} channels must all divide into ${k} groups (${bad.join(', ')} do not); choose channels a multiple of ${k}`);
+      throw new Error(
+        `partial channels 1/${k}: the cells' ${widths.join(', ')} channels must all divide into ${k} groups (${bad.join(', ')} do not); choose channels a multiple of ${k}`,
+      );
     for (const cell of this.cells.items) {
       for (const edge of cell.edges.items) edge.setPartialChannels(k, rng);
       cell.forgetVariables();
@@ -428,17 +504,25 @@ export class SearchNetwork extends Supernet {
             ? `'${label}' asks for channelFraction ${fraction}, but this supernet's ops run on all channels: call usePartialChannels(${Math.round(1 / fraction)}, rng) before taking its parameters`
             : `'${label}' gives channelFraction ${fraction}, but this supernet's ops are built for 1/${k} of the channels`,
         );
-      if (a.edgeWeights && a.edgeWeights.shape[0] !== E) throw new Error(`'${label}' edgeWeights must have ${E} entries (one per edge), got ${a.edgeWeights.shape[0]}`);
+      if (a.edgeWeights && a.edgeWeights.shape[0] !== E)
+        throw new Error(
+          `'${label}' edgeWeights must have ${E} entries (one per edge), got ${a.edgeWeights.shape[0]}`,
+        );
     } else {
-      if (a.gate && a.gate.shape[0] !== E) throw new Error(`'${label}' gate must have ${E} entries (one per edge), got ${a.gate.shape[0]}`);
-      if (a.offset && a.offset.shape[0] !== E) throw new Error(`'${label}' offset must have ${E} entries (one per edge), got ${a.offset.shape[0]}`);
+      if (a.gate && a.gate.shape[0] !== E)
+        throw new Error(`'${label}' gate must have ${E} entries (one per edge), got ${a.gate.shape[0]}`);
+      if (a.offset && a.offset.shape[0] !== E)
+        throw new Error(`'${label}' offset must have ${E} entries (one per edge), got ${a.offset.shape[0]}`);
     }
     return a;
   }
 
   /** Logits [N, classes] for images x [N, H, W, C] under the strategy's architecture choice. */
   logits(x: tf.Tensor4D, arch: ArchAssignment, ctx: ForwardContext): tf.Tensor2D {
-    if (!arch.normal || !arch.reduce) throw new Error(`a DARTS supernet needs assignments for 'normal' and 'reduce', got ${Object.keys(arch).join(', ') || 'none'}`);
+    if (!arch.normal || !arch.reduce)
+      throw new Error(
+        `a DARTS supernet needs assignments for 'normal' and 'reduce', got ${Object.keys(arch).join(', ') || 'none'}`,
+      );
     const normal = this.check('normal', arch.normal);
     const reduce = this.check('reduce', arch.reduce);
     const s = this.stem.forward(x, ctx) as tf.Tensor4D;
@@ -455,7 +539,9 @@ export class SearchNetwork extends Supernet {
   optionParameters(label: string, row: number, option: number): tf.Variable[] {
     const reduction = label === 'reduce';
     if (!reduction && label !== 'normal') throw new Error(`the DARTS space has no label '${label}'`);
-    return this.cells.items.filter((c) => c.reduction === reduction).flatMap((c) => c.edges.items[row].optionParameters(option));
+    return this.cells.items
+      .filter((c) => c.reduction === reduction)
+      .flatMap((c) => c.edges.items[row].optionParameters(option));
   }
 
   sharedParameters(): tf.Variable[] {

@@ -80,13 +80,23 @@ export class Nb201MixedEdge extends Module {
   }
 
   /** single()·gate + offset recomputed in the backward pass (GDAS): one tensor per edge on the tape. */
-  gatedRecomputed(x: tf.Tensor4D, k: number, ctx: ForwardContext, gate?: tf.Scalar, offset?: tf.Scalar): tf.Tensor4D {
+  gatedRecomputed(
+    x: tf.Tensor4D,
+    k: number,
+    ctx: ForwardContext,
+    gate?: tf.Scalar,
+    offset?: tf.Scalar,
+  ): tf.Tensor4D {
     const seg = (xs: tf.Tensor[], replay: boolean) => {
       const out = this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
       const gated = gate ? out.mul(xs[1]) : out;
       return offset ? gated.add(xs[gate ? 2 : 1]) : gated;
     };
-    return checkpoint(seg, [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])], this.optionParameters(k)) as tf.Tensor4D;
+    return checkpoint(
+      seg,
+      [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])],
+      this.optionParameters(k),
+    ) as tf.Tensor4D;
   }
 
   forward(): tf.Tensor {
@@ -148,7 +158,8 @@ export class Nb201SearchCell extends Module {
     const nodes: tf.Tensor4D[] = [x];
     const rows = choice.kind === 'mix' ? (tf.unstack(choice.weights) as tf.Tensor1D[]) : null;
     const gates = choice.kind === 'sample' && choice.gate ? (tf.unstack(choice.gate) as tf.Scalar[]) : null;
-    const offsets = choice.kind === 'sample' && choice.offset ? (tf.unstack(choice.offset) as tf.Scalar[]) : null;
+    const offsets =
+      choice.kind === 'sample' && choice.offset ? (tf.unstack(choice.offset) as tf.Scalar[]) : null;
     let e = 0;
     for (let j = 1; j < NB201_NODES; j++) {
       const terms: tf.Tensor4D[] = [];
@@ -248,8 +259,7 @@ export class Nb201Supernet extends Supernet {
         );
       if (a.channelFraction !== undefined && a.channelFraction !== 1)
         throw new Error('the NB201 supernet does not implement partial channels (channelFraction)');
-      if (a.edgeWeights)
-        throw new Error('the NB201 supernet does not implement edge weights (edgeWeights)');
+      if (a.edgeWeights) throw new Error('the NB201 supernet does not implement edge weights (edgeWeights)');
     } else {
       if (a.ops.length !== this.numEdges)
         throw new Error(
@@ -264,7 +274,9 @@ export class Nb201Supernet extends Supernet {
       if (a.gate && a.gate.shape[0] !== this.numEdges)
         throw new Error(`'${NB201_LABEL}' gate must have ${this.numEdges} entries, got ${a.gate.shape[0]}`);
       if (a.offset && a.offset.shape[0] !== this.numEdges)
-        throw new Error(`'${NB201_LABEL}' offset must have ${this.numEdges} entries, got ${a.offset.shape[0]}`);
+        throw new Error(
+          `'${NB201_LABEL}' offset must have ${this.numEdges} entries, got ${a.offset.shape[0]}`,
+        );
     }
     return a;
   }

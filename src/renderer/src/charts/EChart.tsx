@@ -1,7 +1,15 @@
 import { useEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
 import { GraphChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import {
+  DataZoomComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
 echarts.use([
@@ -27,7 +35,14 @@ export type EChartsOption = echarts.EChartsCoreOption;
  * re-created per point), resized with its container, disposed on unmount. `renderer: 'svg'` puts the
  * drawing's text in the DOM (the genotype diagram, so tests and screen readers can read it).
  */
-export function EChart(props: { option: EChartsOption; label: string; height?: number; width?: string; renderer?: 'canvas' | 'svg'; points?: number }) {
+export function EChart(props: {
+  option: EChartsOption;
+  label: string;
+  height?: number;
+  width?: string;
+  renderer?: 'canvas' | 'svg';
+  points?: number;
+}) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const { renderer = 'canvas', points = 0 } = props;
@@ -51,7 +66,18 @@ export function EChart(props: { option: EChartsOption; label: string; height?: n
     const c = chart.current;
     if (!c) return;
     shownPoints.current = points;
-    c.setOption({ animation: false, backgroundColor: 'transparent', ...props.option }, { replaceMerge: ['series'] });
+    c.setOption(
+      { animation: false, backgroundColor: 'transparent', ...props.option },
+      { replaceMerge: ['series'] },
+    );
   }, [props.option, points]);
-  return <div ref={el} role="img" aria-label={props.label} data-points={points} style={{ width: props.width ?? '100%', height: props.height ?? 260, display: 'inline-block' }} />;
+  return (
+    <div
+      ref={el}
+      role="img"
+      aria-label={props.label}
+      data-points={points}
+      style={{ width: props.width ?? '100%', height: props.height ?? 260, display: 'inline-block' }}
+    />
+  );
 }

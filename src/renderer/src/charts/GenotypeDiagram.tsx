@@ -6,7 +6,15 @@ import { EChart } from './EChart';
  * intermediate nodes in the middle, c_{k} (the concatenation) on the right, each kept edge labelled
  * with its op. Drawn as SVG so the labels are text in the page.
  */
-export function GenotypeDiagram({ title, gene, concat }: { title: string; gene: Array<[string, number]>; concat: number[] }) {
+export function GenotypeDiagram({
+  title,
+  gene,
+  concat,
+}: {
+  title: string;
+  gene: Array<[string, number]>;
+  concat: number[];
+}) {
   const option = useMemo(() => {
     const steps = gene.length / 2;
     // States numbered as the reference's genotype (and the α heatmaps' rows): inputs 0 and 1, nodes from 2.
@@ -15,12 +23,33 @@ export function GenotypeDiagram({ title, gene, concat }: { title: string; gene: 
       { name: name(0), x: 0, y: 60, itemStyle: { color: '#64748b' } },
       { name: name(1), x: 0, y: 240, itemStyle: { color: '#64748b' } },
       // Nodes alternate high and low so that consecutive nodes' edges do not run along one line.
-      ...Array.from({ length: steps }, (_, i) => ({ name: name(i + 2), x: 150 + i * 120, y: i % 2 ? 300 : 0, itemStyle: { color: '#3b82f6' } })),
+      ...Array.from({ length: steps }, (_, i) => ({
+        name: name(i + 2),
+        x: 150 + i * 120,
+        y: i % 2 ? 300 : 0,
+        itemStyle: { color: '#3b82f6' },
+      })),
       { name: 'c_{k}', x: 270 + steps * 120, y: 150, itemStyle: { color: '#f59e0b' } },
     ];
     const links = [
-      ...gene.map(([op, input], e) => ({ source: name(input), target: name(Math.floor(e / 2) + 2), label: { show: true, formatter: op, fontSize: 10, color: '#e2e8f0', backgroundColor: 'rgba(15, 23, 42, 0.8)', padding: [1, 3], borderRadius: 3 } })),
-      ...concat.map((s) => ({ source: name(s), target: 'c_{k}', lineStyle: { type: 'dashed', opacity: 0.5 } })),
+      ...gene.map(([op, input], e) => ({
+        source: name(input),
+        target: name(Math.floor(e / 2) + 2),
+        label: {
+          show: true,
+          formatter: op,
+          fontSize: 10,
+          color: '#e2e8f0',
+          backgroundColor: 'rgba(15, 23, 42, 0.8)',
+          padding: [1, 3],
+          borderRadius: 3,
+        },
+      })),
+      ...concat.map((s) => ({
+        source: name(s),
+        target: 'c_{k}',
+        lineStyle: { type: 'dashed', opacity: 0.5 },
+      })),
     ];
     return {
       title: { text: title, textStyle: { fontSize: 13 } },

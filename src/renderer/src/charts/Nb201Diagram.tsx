@@ -18,14 +18,27 @@ function curveness(e: Nb201Edge): number {
  */
 export function Nb201Diagram({ title, edges }: { title: string; edges: Nb201Edge[] }) {
   const option = useMemo(() => {
-    const nodes = [0, 1, 2, 3].map((i) => ({ name: String(i), x: i * X_STEP, y: 0, itemStyle: { color: i === 0 ? '#64748b' : i === 3 ? '#f59e0b' : '#3b82f6' } }));
+    const nodes = [0, 1, 2, 3].map((i) => ({
+      name: String(i),
+      x: i * X_STEP,
+      y: 0,
+      itemStyle: { color: i === 0 ? '#64748b' : i === 3 ? '#f59e0b' : '#3b82f6' },
+    }));
     const links = edges.map((e) => {
       const none = e.op === 'none';
       return {
         source: String(e.from),
         target: String(e.to),
         lineStyle: { curveness: curveness(e), type: none ? 'dashed' : 'solid', opacity: none ? 0.55 : 1 },
-        label: { show: true, formatter: e.op, fontSize: 11, color: none ? '#cbd5e1' : '#e2e8f0', backgroundColor: 'rgba(15, 23, 42, 0.85)', padding: [1, 3], borderRadius: 3 },
+        label: {
+          show: true,
+          formatter: e.op,
+          fontSize: 11,
+          color: none ? '#cbd5e1' : '#e2e8f0',
+          backgroundColor: 'rgba(15, 23, 42, 0.85)',
+          padding: [1, 3],
+          borderRadius: 3,
+        },
       };
     });
     return {

@@ -36,7 +36,17 @@ export function yLabelFormatter(series: Series[], log: boolean): (v: number) => 
  * Lines against a shared x axis (steps or epochs). Long series are drawn downsampled (LTTB keeps the
  * shape of 100k points at a few thousand on screen) and can be zoomed; no per-point symbols.
  */
-export function SeriesChart(props: { label: string; series: Series[]; xName: string; yName: string; height?: number; width?: string; log?: boolean; marks?: XMark[]; integerX?: boolean }) {
+export function SeriesChart(props: {
+  label: string;
+  series: Series[];
+  xName: string;
+  yName: string;
+  height?: number;
+  width?: string;
+  log?: boolean;
+  marks?: XMark[];
+  integerX?: boolean;
+}) {
   const { series, xName, yName, log, marks, integerX } = props;
   const yLabel = useMemo(() => yLabelFormatter(series, !!log), [series, log]);
   const option = useMemo(
@@ -45,8 +55,23 @@ export function SeriesChart(props: { label: string; series: Series[]; xName: str
       legend: { type: 'scroll', data: series.map((s) => s.name), top: 0 },
       // The y name runs along the axis: at the top it would collide with a long legend.
       grid: { left: 72, right: 20, top: 34, bottom: 56 },
-      xAxis: { type: 'value', name: xName, nameLocation: 'middle', nameGap: 24, min: 'dataMin', max: 'dataMax', ...(integerX ? { minInterval: 1 } : {}) },
-      yAxis: { type: log ? 'log' : 'value', name: yName, nameLocation: 'middle', nameGap: 56, scale: true, axisLabel: { formatter: yLabel } },
+      xAxis: {
+        type: 'value',
+        name: xName,
+        nameLocation: 'middle',
+        nameGap: 24,
+        min: 'dataMin',
+        max: 'dataMax',
+        ...(integerX ? { minInterval: 1 } : {}),
+      },
+      yAxis: {
+        type: log ? 'log' : 'value',
+        name: yName,
+        nameLocation: 'middle',
+        nameGap: 56,
+        scale: true,
+        axisLabel: { formatter: yLabel },
+      },
       dataZoom: [{ type: 'inside' }, { type: 'slider', height: 14, bottom: 4 }],
       series: series.map((s, i) => ({
         name: s.name,
@@ -72,5 +97,7 @@ export function SeriesChart(props: { label: string; series: Series[]; xName: str
     [series, xName, yName, log, marks, integerX, yLabel],
   );
   const points = series.reduce((n, s) => n + s.points.length, 0);
-  return <EChart option={option} label={props.label} height={props.height} width={props.width} points={points} />;
+  return (
+    <EChart option={option} label={props.label} height={props.height} width={props.width} points={points} />
+  );
 }

@@ -23,9 +23,17 @@ export function SnapshotHeatmap({ snapshot }: { snapshot: LabelSnapshot }) {
     const few = rows.length * options.length <= LABEL_CELLS_UP_TO;
     return {
       title: { text: title, textStyle: { fontSize: 13 }, left: 'center' },
-      tooltip: { formatter: (p: { value: number[] }) => `${rows[p.value[1]]} · ${options[p.value[0]]}: ${p.value[2].toFixed(3)}` },
+      tooltip: {
+        formatter: (p: { value: number[] }) =>
+          `${rows[p.value[1]]} · ${options[p.value[0]]}: ${p.value[2].toFixed(3)}`,
+      },
       grid: { left: rowLabelPx, right: 78, top: 30, bottom: BOTTOM_PX },
-      xAxis: { type: 'category', data: options, axisLabel: { rotate: 40, interval: 0, fontSize: 11 }, splitArea: { show: false } },
+      xAxis: {
+        type: 'category',
+        data: options,
+        axisLabel: { rotate: 40, interval: 0, fontSize: 11 },
+        splitArea: { show: false },
+      },
       yAxis: { type: 'category', data: rows, inverse: true, axisLabel: { interval: 0, fontSize: 11 } },
       visualMap: {
         min: 0,
@@ -45,11 +53,27 @@ export function SnapshotHeatmap({ snapshot }: { snapshot: LabelSnapshot }) {
           type: 'heatmap',
           data,
           itemStyle: { borderColor: '#10141b', borderWidth: 1 },
-          label: few ? { show: true, fontSize: 10, color: '#f8fafc', textBorderColor: '#0f172a', textBorderWidth: 2, formatter: (p: { value: number[] }) => p.value[2].toFixed(2) } : { show: false },
+          label: few
+            ? {
+                show: true,
+                fontSize: 10,
+                color: '#f8fafc',
+                textBorderColor: '#0f172a',
+                textBorderWidth: 2,
+                formatter: (p: { value: number[] }) => p.value[2].toFixed(2),
+              }
+            : { show: false },
           emphasis: { itemStyle: { borderColor: '#f8fafc', borderWidth: 1 } },
         },
       ],
     };
   }, [title, rows, options, values]);
-  return <EChart option={option} label={`${title} heatmap`} height={30 + BOTTOM_PX + rows.length * ROW_PX} width="50%" />;
+  return (
+    <EChart
+      option={option}
+      label={`${title} heatmap`}
+      height={30 + BOTTOM_PX + rows.length * ROW_PX}
+      width="50%"
+    />
+  );
 }

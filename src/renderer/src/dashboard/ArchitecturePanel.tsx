@@ -19,7 +19,17 @@ function entropySeries(epochs: EpochRecord[], label: string, s: LabelSnapshot): 
 }
 
 /** The epoch slider: null follows the newest record as it arrives; a number is the user's pick. */
-function EpochSlider({ count, index, following, onPick }: { count: number; index: number; following: boolean; onPick: (i: number | null) => void }) {
+function EpochSlider({
+  count,
+  index,
+  following,
+  onPick,
+}: {
+  count: number;
+  index: number;
+  following: boolean;
+  onPick: (i: number | null) => void;
+}) {
   return (
     <label>
       epoch{' '}
@@ -45,13 +55,29 @@ function EpochSlider({ count, index, following, onPick }: { count: number; index
  * slider through the epochs), each row's entropy over time (falling as the search decides), and the
  * derived architecture drawn as its space draws it.
  */
-export function ArchitecturePanel({ epochs, space }: { epochs: EpochRecord[]; space: SearchConfig['space'] | null }) {
+export function ArchitecturePanel({
+  epochs,
+  space,
+}: {
+  epochs: EpochRecord[];
+  space: SearchConfig['space'] | null;
+}) {
   const [picked, setPicked] = useState<number | null>(null);
   const index = picked === null ? epochs.length - 1 : Math.min(picked, epochs.length - 1);
   const shown = epochs[index];
   const newest = epochs.at(-1);
   // Rows and titles from the newest record: a label's rows never change within a run.
-  const entropy = useMemo(() => (newest ? Object.entries(newest.arch).map(([label, s]) => ({ label, title: s.title, series: entropySeries(epochs, label, s) })) : []), [epochs, newest]);
+  const entropy = useMemo(
+    () =>
+      newest
+        ? Object.entries(newest.arch).map(([label, s]) => ({
+            label,
+            title: s.title,
+            series: entropySeries(epochs, label, s),
+          }))
+        : [],
+    [epochs, newest],
+  );
   if (!shown) return <p>The architecture the search believes in appears after the first epoch.</p>;
   return (
     <section aria-label="architecture">
@@ -66,7 +92,15 @@ export function ArchitecturePanel({ epochs, space }: { epochs: EpochRecord[]; sp
       <GenotypeView record={shown} space={space} />
       <div>
         {entropy.map((e) => (
-          <SeriesChart key={e.label} label={`${e.title} entropy chart`} series={e.series} xName="epoch" yName="entropy (nats)" width="50%" integerX />
+          <SeriesChart
+            key={e.label}
+            label={`${e.title} entropy chart`}
+            series={e.series}
+            xName="epoch"
+            yName="entropy (nats)"
+            width="50%"
+            integerX
+          />
         ))}
       </div>
     </section>

@@ -6,9 +6,20 @@ import type { CandidateRecord } from './metrics-log';
 /** An architecture's text, two lines until clicked (DARTS genotypes run to several hundred characters). */
 function ArchText({ text }: { text: string }) {
   const [open, setOpen] = useState(false);
-  const clamp = open ? {} : { display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical' as const, overflow: 'hidden' };
+  const clamp = open
+    ? {}
+    : {
+        display: '-webkit-box',
+        WebkitLineClamp: 2,
+        WebkitBoxOrient: 'vertical' as const,
+        overflow: 'hidden',
+      };
   return (
-    <div title={open ? undefined : 'click to show it all'} onClick={() => setOpen(!open)} style={{ fontFamily: 'monospace', fontSize: 11, wordBreak: 'break-all', cursor: 'pointer', ...clamp }}>
+    <div
+      title={open ? undefined : 'click to show it all'}
+      onClick={() => setOpen(!open)}
+      style={{ fontFamily: 'monospace', fontSize: 11, wordBreak: 'break-all', cursor: 'pointer', ...clamp }}
+    >
       {text}
     </div>
   );
@@ -26,7 +37,9 @@ function TopCandidates({ top }: { top: ReturnType<typeof summarizeCandidates>['t
           <th style={cell}>score</th>
           <th style={cell}>round</th>
           <th style={cell}>step</th>
-          <th style={cell} title="how often this architecture was scored">scored</th>
+          <th style={cell} title="how often this architecture was scored">
+            scored
+          </th>
           <th>architecture</th>
         </tr>
       </thead>
@@ -55,7 +68,10 @@ export function CandidatesPanel({ candidates }: { candidates: CandidateRecord[] 
   return (
     <section aria-label="candidates">
       <h3 style={{ marginBottom: 4 }}>
-        Candidates <small style={{ opacity: 0.7 }}>{candidates.length} scored · best {summary.top[0].score.toFixed(4)}</small>
+        Candidates{' '}
+        <small style={{ opacity: 0.7 }}>
+          {candidates.length} scored · best {summary.top[0].score.toFixed(4)}
+        </small>
       </h3>
       <div style={{ display: 'flex', gap: 12, alignItems: 'flex-start' }}>
         <CandidateChart summary={summary} scoreName="score (higher is better)" />

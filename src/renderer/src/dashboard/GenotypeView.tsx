@@ -29,7 +29,11 @@ function ChoicesView({ record }: ViewProps) {
   return (
     <div aria-label="chosen options" style={{ display: 'flex', flexWrap: 'wrap', gap: 24 }}>
       {Object.entries(record.arch).map(([label, s]) => (
-        <table key={label} aria-label={`${s.title} choices`} style={{ borderCollapse: 'collapse', fontSize: 12 }}>
+        <table
+          key={label}
+          aria-label={`${s.title} choices`}
+          style={{ borderCollapse: 'collapse', fontSize: 12 }}
+        >
           <caption style={{ textAlign: 'left', fontWeight: 'bold' }}>{s.title}</caption>
           <thead>
             <tr style={{ textAlign: 'left', opacity: 0.8 }}>
@@ -61,7 +65,13 @@ interface DartsGenotype {
 }
 const isDartsGenotype = (g: unknown): g is DartsGenotype => {
   const x = g as Partial<DartsGenotype> | null;
-  return !!x && Array.isArray(x.normal) && Array.isArray(x.reduce) && Array.isArray(x.normalConcat) && Array.isArray(x.reduceConcat);
+  return (
+    !!x &&
+    Array.isArray(x.normal) &&
+    Array.isArray(x.reduce) &&
+    Array.isArray(x.normalConcat) &&
+    Array.isArray(x.reduceConcat)
+  );
 };
 
 /** DARTS: the two cells drawn as the paper draws them, and each node's (op ← input) pairs. */
@@ -112,7 +122,10 @@ export function GenotypeView({ record, space }: { record: EpochRecord; space: Sp
   return (
     <section aria-label="derived architecture">
       <View record={record} text={text} />
-      <p aria-label="architecture text" style={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all', opacity: 0.85 }}>
+      <p
+        aria-label="architecture text"
+        style={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all', opacity: 0.85 }}
+      >
         {text}
       </p>
     </section>

@@ -8,7 +8,8 @@ function phaseText(live: LiveProgress | null, phases: PhaseRecord[]): string | n
   // One-phase strategies need no phase line.
   if (live?.phaseCount === 1) return null;
   if (live?.phaseTitle || live?.phase) {
-    const of = live.phaseIndex !== undefined && live.phaseCount ? ` ${live.phaseIndex + 1}/${live.phaseCount}` : '';
+    const of =
+      live.phaseIndex !== undefined && live.phaseCount ? ` ${live.phaseIndex + 1}/${live.phaseCount}` : '';
     return `phase${of}: ${live.phaseTitle ?? live.phase}`;
   }
   // A log with several phases names where the run got to.
@@ -18,20 +19,31 @@ function phaseText(live: LiveProgress | null, phases: PhaseRecord[]): string | n
 }
 
 /** Progress: the bar, phase, epoch and step, and while running the speed and ETA. */
-export function ProgressLine({ run, last, phases }: { run: RunSummary; last: LiveProgress | null; phases: PhaseRecord[] }) {
+export function ProgressLine({
+  run,
+  last,
+  phases,
+}: {
+  run: RunSummary;
+  last: LiveProgress | null;
+  phases: PhaseRecord[];
+}) {
   const running = run.status === 'running' || run.status === 'pausing';
   const live = running ? last : null;
   // Live events while it runs; the status file once it has stopped (it holds the final step).
   const step = live?.step ?? run.step;
   const total = live?.totalSteps ?? run.totalSteps ?? 0;
   // Live events say the epoch (within the phase); otherwise it is estimated from the step.
-  const epoch = live ? live.epoch + 1 : Math.min(Math.floor((step * run.epochs) / (total || 1)) + (step < total ? 1 : 0), run.epochs);
+  const epoch = live
+    ? live.epoch + 1
+    : Math.min(Math.floor((step * run.epochs) / (total || 1)) + (step < total ? 1 : 0), run.epochs);
   const phase = phaseText(live, phases);
   // run.epochs sizes every phase only for one-phase strategies; a later phase has its own budget.
   const ofEpochs = (live?.phaseCount ?? 1) > 1 || phases.length > 1 ? '' : `/${run.epochs}`;
   return (
     <div aria-label="progress">
-      <progress value={step} max={total || 1} style={{ width: 400 }} /> {phase && <>{phase} · </>}epoch {epoch}
+      <progress value={step} max={total || 1} style={{ width: 400 }} /> {phase && <>{phase} · </>}epoch{' '}
+      {epoch}
       {ofEpochs} · step {step}/{total || '?'}
       {live && (
         <>
@@ -39,7 +51,11 @@ export function ProgressLine({ run, last, phases }: { run: RunSummary; last: Liv
           · {(1 / live.stepSeconds).toFixed(2)} steps/s · ETA {formatDuration(live.etaSeconds)}
         </>
       )}
-      {phases.at(-1)?.reason && <div style={{ opacity: 0.8, fontSize: 13 }}>previous phase stopped early: {phases.at(-1)!.reason}</div>}
+      {phases.at(-1)?.reason && (
+        <div style={{ opacity: 0.8, fontSize: 13 }}>
+          previous phase stopped early: {phases.at(-1)!.reason}
+        </div>
+      )}
     </div>
   );
 }

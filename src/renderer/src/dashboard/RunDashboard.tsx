@@ -47,7 +47,10 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
   const [actionError, setActionError] = useState<string | null>(null);
   // The log and the full metrics are re-read when the run changes state (paused, completed, ...).
   useEffect(() => {
-    api().runLog(run.id).then(setLog).catch(() => setLog(''));
+    api()
+      .runLog(run.id)
+      .then(setLog)
+      .catch(() => setLog(''));
   }, [run.id, run.status, run.updatedAt, epochs.length]);
   useEffect(() => {
     if (run.status !== 'running') reload();
@@ -82,11 +85,16 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       <div style={{ margin: '8px 0' }}>
         {running && <button onClick={() => act(() => api().pauseRun(run.id))}>Pause</button>}{' '}
         {(running || run.status === 'queued') && (
-          <button title="end the search after the current step and export its genotype so far" onClick={() => act(() => api().stopRun(run.id))}>
+          <button
+            title="end the search after the current step and export its genotype so far"
+            onClick={() => act(() => api().stopRun(run.id))}
+          >
             Stop
           </button>
         )}
-        {isResumable(run.status) && <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>}{' '}
+        {isResumable(run.status) && (
+          <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>
+        )}{' '}
         <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>Export</button>
       </div>
       {(error || actionError) && <p role="alert">{actionError ?? error}</p>}

@@ -15,7 +15,16 @@ describe('architecture helpers', () => {
     expect(rowEntropy('sampling', [0.5, 0.5, 0])).toBeCloseTo(Math.log(2), 12);
   });
   it('argmax picks each row’s largest option, the first on ties', () => {
-    const s = { kind: 'softmax' as const, title: 'cell', rows: ['1←0', '2←0'], options: ['a', 'b', 'c'], values: [[0.2, 0.5, 0.3], [0.4, 0.4, 0.2]] };
+    const s = {
+      kind: 'softmax' as const,
+      title: 'cell',
+      rows: ['1←0', '2←0'],
+      options: ['a', 'b', 'c'],
+      values: [
+        [0.2, 0.5, 0.3],
+        [0.4, 0.4, 0.2],
+      ],
+    };
     expect(argmaxChoices(s)).toEqual([
       { row: '1←0', option: 'b', value: 0.5 },
       { row: '2←0', option: 'a', value: 0.4 },

@@ -24,7 +24,10 @@ function binaryEntropy(v: number): number {
  * options; σ(α) rows (FairDARTS) are independent per option, so their mean binary entropy is used.
  */
 export function rowEntropy(kind: SnapshotKind, row: number[]): number {
-  if (kind === 'sigmoid') return row.length ? row.reduce((s, v) => s + binaryEntropy(Math.min(1, Math.max(0, v))), 0) / row.length : 0;
+  if (kind === 'sigmoid')
+    return row.length
+      ? row.reduce((s, v) => s + binaryEntropy(Math.min(1, Math.max(0, v))), 0) / row.length
+      : 0;
   return entropy(row);
 }
 

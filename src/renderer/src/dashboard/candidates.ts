@@ -39,7 +39,11 @@ export function summarizeCandidates(cands: CandidateRecord[], topN = 10): Candid
     const key = c.text || JSON.stringify(c.genotype);
     const seen = byText.get(key);
     if (!seen) byText.set(key, { ...c, times: 1 });
-    else byText.set(key, c.score > seen.score ? { ...c, times: seen.times + 1 } : { ...seen, times: seen.times + 1 });
+    else
+      byText.set(
+        key,
+        c.score > seen.score ? { ...c, times: seen.times + 1 } : { ...seen, times: seen.times + 1 },
+      );
   }
   const top = [...byText.values()].sort((a, b) => b.score - a.score || a.step - b.step).slice(0, topN);
   return { rounds: [...byRound].map(([round, points]) => ({ round, points })), bestSoFar, top };

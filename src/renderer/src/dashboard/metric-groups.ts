@@ -38,11 +38,17 @@ export function metricGroups(declared: readonly MetricSpec[], series: StepSeries
     g.lines.push({ key: m.key, title: m.title });
   }
   // A strategy's own one-metric chart is named after its metric ('gradient norm', not 'gradNorm').
-  for (const g of groups.values()) if (!KNOWN_CHARTS[g.chart] && g.lines.length === 1) g.title = g.lines[0].title;
+  for (const g of groups.values())
+    if (!KNOWN_CHARTS[g.chart] && g.lines.length === 1) g.title = g.lines[0].title;
   const declaredKeys = new Set(declared.map((m) => m.key));
   const others = Object.keys(series).filter((k) => !declaredKeys.has(k) && series[k].length);
   if (others.length) {
-    const g = groups.get(OTHER_CHART) ?? { chart: OTHER_CHART, title: 'other metrics', log: false, lines: [] };
+    const g = groups.get(OTHER_CHART) ?? {
+      chart: OTHER_CHART,
+      title: 'other metrics',
+      log: false,
+      lines: [],
+    };
     g.lines.push(...others.sort().map((key) => ({ key, title: key })));
     groups.set(OTHER_CHART, g);
   }

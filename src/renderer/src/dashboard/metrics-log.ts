@@ -49,7 +49,13 @@ export interface MetricsLog {
 }
 
 /** Keys of a step record that place it rather than measure it: never charted as metrics. */
-export const STRUCTURAL_STEP_KEYS: ReadonlySet<string> = new Set(['kind', 'step', 'epoch', 'phase', 'seconds']);
+export const STRUCTURAL_STEP_KEYS: ReadonlySet<string> = new Set([
+  'kind',
+  'step',
+  'epoch',
+  'phase',
+  'seconds',
+]);
 
 /** The arch record of runs written before ArchSnapshot: DARTS α of both cells over one op list. */
 interface LegacyDartsArch {
@@ -73,9 +79,17 @@ function dartsNodes(edges: number): number {
 
 /** An old DARTS arch record as the snapshot the engine now writes (labels 'normal' and 'reduce'). */
 export function snapshotFromLegacy(a: LegacyDartsArch): ArchSnapshot {
-  const kind: SnapshotKind = (KINDS as readonly string[]).includes(a.kind) ? (a.kind as SnapshotKind) : 'softmax';
+  const kind: SnapshotKind = (KINDS as readonly string[]).includes(a.kind)
+    ? (a.kind as SnapshotKind)
+    : 'softmax';
   const rows = dartsEdgeNames(dartsNodes(a.normal.length));
-  const label = (title: string, values: number[][]): LabelSnapshot => ({ kind, title, rows, options: [...a.ops], values });
+  const label = (title: string, values: number[][]): LabelSnapshot => ({
+    kind,
+    title,
+    rows,
+    options: [...a.ops],
+    values,
+  });
   return { normal: label('normal cell', a.normal), reduce: label('reduction cell', a.reduce) };
 }
 
@@ -109,7 +123,8 @@ export function parseMetricsLog(records: Array<Record<string, unknown>>): Metric
     switch (r.kind) {
       case 'step': {
         const x = (r.step as number) + 1;
-        for (const [k, v] of Object.entries(r)) if (typeof v === 'number' && !STRUCTURAL_STEP_KEYS.has(k)) (series[k] ??= []).push([x, v]);
+        for (const [k, v] of Object.entries(r))
+          if (typeof v === 'number' && !STRUCTURAL_STEP_KEYS.has(k)) (series[k] ??= []).push([x, v]);
         break;
       }
       case 'epoch':

@@ -12,17 +12,22 @@ export interface Nb201Edge {
 /** The six edges of an NB201 cell string, in the string's order; throws an Error saying what is wrong. */
 export function parseNb201(text: string): Nb201Edge[] {
   const groups = text.trim().split('+');
-  if (groups.length !== 3) throw new Error(`an NB201 cell has 3 nodes after the input ('+'-separated groups), got ${groups.length} in '${text}'`);
+  if (groups.length !== 3)
+    throw new Error(
+      `an NB201 cell has 3 nodes after the input ('+'-separated groups), got ${groups.length} in '${text}'`,
+    );
   const edges: Nb201Edge[] = [];
   groups.forEach((g, k) => {
     const to = k + 1;
     const parts = g.split('|').filter((p) => p.length);
-    if (parts.length !== to) throw new Error(`NB201 node ${to} takes ${to} inputs, got ${parts.length} ('${g}')`);
+    if (parts.length !== to)
+      throw new Error(`NB201 node ${to} takes ${to} inputs, got ${parts.length} ('${g}')`);
     parts.forEach((p, j) => {
       const m = /^([A-Za-z0-9_]+)~(\d+)$/.exec(p);
       if (!m) throw new Error(`NB201 edge '${p}' is not op~source`);
       const from = Number(m[2]);
-      if (from !== j) throw new Error(`NB201 node ${to}'s input ${j + 1} should come from node ${j}, got ~${from}`);
+      if (from !== j)
+        throw new Error(`NB201 node ${to}'s input ${j + 1} should come from node ${j}, got ~${from}`);
       edges.push({ from, to, op: m[1] });
     });
   });

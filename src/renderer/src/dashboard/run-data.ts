@@ -2,7 +2,13 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunProgressEvent } from '../../../shared/api';
 import type { SearchConfig } from '../../../shared/search-config';
 import { api } from '../api';
-import { parseMetricsLog, type CandidateRecord, type EpochRecord, type PhaseRecord, type StepSeries } from './metrics-log';
+import {
+  parseMetricsLog,
+  type CandidateRecord,
+  type EpochRecord,
+  type PhaseRecord,
+  type StepSeries,
+} from './metrics-log';
 
 export { parseMetrics, type EpochRecord, type StepSeries } from './metrics-log';
 

@@ -27,8 +27,20 @@ export function CompareRuns({ ids }: { ids: string[] }) {
     <section aria-label="run comparison">
       <h2>Comparing {ids.length} runs</h2>
       {error && <p role="alert">{error}</p>}
-      <SeriesChart label="compared validation loss chart" series={curves.loss} xName="step" yName="val loss" width="50%" />
-      <SeriesChart label="compared validation accuracy chart" series={curves.acc} xName="step" yName="val accuracy" width="50%" />
+      <SeriesChart
+        label="compared validation loss chart"
+        series={curves.loss}
+        xName="step"
+        yName="val loss"
+        width="50%"
+      />
+      <SeriesChart
+        label="compared validation accuracy chart"
+        series={curves.acc}
+        xName="step"
+        yName="val accuracy"
+        width="50%"
+      />
     </section>
   );
 }

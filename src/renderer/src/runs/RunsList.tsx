@@ -15,7 +15,10 @@ export function RunsList(props: {
   onError: (message: string) => void;
 }) {
   const { runs, progress, selected, compare } = props;
-  const act = (f: () => Promise<unknown>) => f().then(props.onChanged).catch((e: Error) => props.onError(e.message));
+  const act = (f: () => Promise<unknown>) =>
+    f()
+      .then(props.onChanged)
+      .catch((e: Error) => props.onError(e.message));
   if (runs.length === 0) return <p>No runs yet: start one from New search.</p>;
   return (
     <table aria-label="runs list" style={{ borderCollapse: 'collapse', width: '100%' }}>
@@ -37,13 +40,20 @@ export function RunsList(props: {
           const p = progress[r.id];
           const active = r.status === 'running' || r.status === 'pausing';
           return (
-            <tr key={r.id} style={{ fontWeight: r.id === selected ? 'bold' : undefined, borderTop: '1px solid #223' }}>
+            <tr
+              key={r.id}
+              style={{ fontWeight: r.id === selected ? 'bold' : undefined, borderTop: '1px solid #223' }}
+            >
               <td>
                 <input
                   type="checkbox"
                   aria-label={`compare ${r.id}`}
                   checked={compare.includes(r.id)}
-                  onChange={(e) => props.onCompareChange(e.target.checked ? [...compare, r.id] : compare.filter((x) => x !== r.id))}
+                  onChange={(e) =>
+                    props.onCompareChange(
+                      e.target.checked ? [...compare, r.id] : compare.filter((x) => x !== r.id),
+                    )
+                  }
                 />
               </td>
               <td>
@@ -61,14 +71,19 @@ export function RunsList(props: {
               <td>
                 {p?.step ?? r.step}/{p?.totalSteps ?? r.totalSteps ?? '?'}
               </td>
-              <td>{active && p ? `ETA ${formatDuration(p.etaSeconds)}` : formatDuration(r.elapsedSeconds)}</td>
+              <td>
+                {active && p ? `ETA ${formatDuration(p.etaSeconds)}` : formatDuration(r.elapsedSeconds)}
+              </td>
               <td>
                 {active && <button onClick={() => act(() => api().pauseRun(r.id))}>Pause</button>}
-                {isResumable(r.status) && <button onClick={() => act(() => api().resumeRun(r.id))}>Resume</button>}
+                {isResumable(r.status) && (
+                  <button onClick={() => act(() => api().resumeRun(r.id))}>Resume</button>
+                )}
                 {!active && r.status !== 'queued' && (
                   <button
                     onClick={() => {
-                      if (window.confirm(`Delete run ${r.id} and all its files?`)) act(() => api().deleteRun(r.id));
+                      if (window.confirm(`Delete run ${r.id} and all its files?`))
+                        act(() => api().deleteRun(r.id));
                     }}
                   >
                     Delete

@@ -10,7 +10,14 @@ function Thumb({ width, height, rgbaBase64 }: { width: number; height: number; r
     const bytes = Uint8ClampedArray.from(atob(rgbaBase64), (c) => c.charCodeAt(0));
     ctx.putImageData(new ImageData(bytes, width, height), 0, 0);
   }, [width, height, rgbaBase64]);
-  return <canvas ref={el} width={width} height={height} style={{ width: 40, height: 40, imageRendering: 'pixelated', marginRight: 2 }} />;
+  return (
+    <canvas
+      ref={el}
+      width={width}
+      height={height}
+      style={{ width: 40, height: 40, imageRendering: 'pixelated', marginRight: 2 }}
+    />
+  );
 }
 
 /** Sample images per class and class counts in the whole set and in the two search splits. */

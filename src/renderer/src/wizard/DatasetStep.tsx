@@ -31,7 +31,12 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
         <>
           <label style={{ display: 'block', margin: '6px 0' }}>
             <span style={{ display: 'inline-block', minWidth: 190 }}>{T['data.path']}</span>
-            <input aria-label="dataset path" value={d.path ?? ''} onChange={(e) => set('data.path', e.target.value || undefined)} style={{ width: 420 }} />{' '}
+            <input
+              aria-label="dataset path"
+              value={d.path ?? ''}
+              onChange={(e) => set('data.path', e.target.value || undefined)}
+              style={{ width: 420 }}
+            />{' '}
             {api().desktop && (
               <button
                 onClick={() =>
@@ -44,12 +49,24 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
                 Browse…
               </button>
             )}{' '}
-            <small style={{ opacity: 0.7 }}>format detected: CIFAR-10/100 binary (folder or .tar.gz), IDX (MNIST-style), or one sub-folder of PNG/JPEG per class</small>
+            <small style={{ opacity: 0.7 }}>
+              format detected: CIFAR-10/100 binary (folder or .tar.gz), IDX (MNIST-style), or one sub-folder
+              of PNG/JPEG per class
+            </small>
           </label>
-          <NumberField label={T['data.imageSize']} why="image folders are resized to this square size (CIFAR: 32)" value={d.imageSize} onChange={(v) => set('data.imageSize', v)} />
+          <NumberField
+            label={T['data.imageSize']}
+            why="image folders are resized to this square size (CIFAR: 32)"
+            value={d.imageSize}
+            onChange={(v) => set('data.imageSize', v)}
+          />
           <div>
             or download a standard dataset:{' '}
-            <select aria-label="standard dataset" value={standard} onChange={(e) => setStandard(e.target.value as (typeof STANDARD)[number])}>
+            <select
+              aria-label="standard dataset"
+              value={standard}
+              onChange={(e) => setStandard(e.target.value as (typeof STANDARD)[number])}
+            >
               {STANDARD.map((s) => (
                 <option key={s}>{s}</option>
               ))}
@@ -68,7 +85,8 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
             {download && !download.done && (
               <span aria-label="download progress">
                 {' '}
-                {download.file}: {(download.received / 1e6).toFixed(1)} MB{download.total ? ` of ${(download.total / 1e6).toFixed(1)} MB` : ''}
+                {download.file}: {(download.received / 1e6).toFixed(1)} MB
+                {download.total ? ` of ${(download.total / 1e6).toFixed(1)} MB` : ''}
                 {download.total ? <progress value={download.received} max={download.total} /> : null}
               </span>
             )}
@@ -78,8 +96,18 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
       )}
       {d.source === 'synthetic' && (
         <>
-          <NumberField label={T['data.synthetic.size']} why="a seeded learnable task, for smoke tests" value={d.synthetic.size} onChange={(v) => set('data.synthetic.size', v)} />
-          <NumberField label={T['data.synthetic.imageSize']} why="pixels per side" value={d.synthetic.imageSize} onChange={(v) => set('data.synthetic.imageSize', v)} />
+          <NumberField
+            label={T['data.synthetic.size']}
+            why="a seeded learnable task, for smoke tests"
+            value={d.synthetic.size}
+            onChange={(v) => set('data.synthetic.size', v)}
+          />
+          <NumberField
+            label={T['data.synthetic.imageSize']}
+            why="pixels per side"
+            value={d.synthetic.imageSize}
+            onChange={(v) => set('data.synthetic.imageSize', v)}
+          />
         </>
       )}
     </fieldset>

@@ -12,7 +12,10 @@ export function ReviewStep({ draft, onLoad }: { draft: Draft; onLoad: (d: Draft)
     <fieldset>
       <legend>6. Review</legend>
       <RunSummary draft={draft} />
-      <pre aria-label="config JSON" style={{ maxHeight: 300, overflow: 'auto', background: '#0b0f15', padding: 8, fontSize: 12 }}>
+      <pre
+        aria-label="config JSON"
+        style={{ maxHeight: 300, overflow: 'auto', background: '#0b0f15', padding: 8, fontSize: 12 }}
+      >
         {json}
       </pre>
       <button

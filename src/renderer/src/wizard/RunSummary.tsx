@@ -11,10 +11,19 @@ export function RunSummary({ draft }: { draft: Draft }) {
   const strategy = strategySpecOf(draft);
   if (!parsed.success || !space || !strategy) return null;
   return (
-    <dl aria-label="search summary" style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '2px 12px', margin: '6px 0 10px' }}>
+    <dl
+      aria-label="search summary"
+      style={{
+        display: 'grid',
+        gridTemplateColumns: 'max-content 1fr',
+        gap: '2px 12px',
+        margin: '6px 0 10px',
+      }}
+    >
       <dt>strategy</dt>
       <dd style={{ margin: 0 }}>
-        {strategy.summary(parsed.data.strategy)} <small style={{ opacity: 0.7 }}>— {strategy.reference}</small>
+        {strategy.summary(parsed.data.strategy)}{' '}
+        <small style={{ opacity: 0.7 }}>— {strategy.reference}</small>
       </dd>
       <dt>search space</dt>
       <dd style={{ margin: 0 }}>
@@ -23,7 +32,8 @@ export function RunSummary({ draft }: { draft: Draft }) {
       <dt>training</dt>
       <dd style={{ margin: 0 }}>
         {parsed.data.epochs} epochs, batch {parsed.data.batchSize}
-        {parsed.data.stepsPerEpoch ? `, at most ${parsed.data.stepsPerEpoch} steps per epoch` : ''}, seed {parsed.data.seed}
+        {parsed.data.stepsPerEpoch ? `, at most ${parsed.data.stepsPerEpoch} steps per epoch` : ''}, seed{' '}
+        {parsed.data.seed}
       </dd>
     </dl>
   );

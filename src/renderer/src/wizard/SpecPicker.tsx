@@ -10,17 +10,43 @@ export interface PickableSpec {
  * The registered specs as a radio list: each with its title, what it does and where it comes from
  * (paper and reference code), so that the choice is an informed one.
  */
-export function SpecPicker(props: { label: string; specs: readonly PickableSpec[]; chosen: string; onChoose: (name: string) => void }) {
+export function SpecPicker(props: {
+  label: string;
+  specs: readonly PickableSpec[];
+  chosen: string;
+  onChoose: (name: string) => void;
+}) {
   return (
-    <div role="radiogroup" aria-label={props.label} style={{ display: 'flex', flexWrap: 'wrap', gap: 8, margin: '6px 0 12px' }}>
+    <div
+      role="radiogroup"
+      aria-label={props.label}
+      style={{ display: 'flex', flexWrap: 'wrap', gap: 8, margin: '6px 0 12px' }}
+    >
       {props.specs.map((s) => {
         const on = s.name === props.chosen;
         return (
           <label
             key={s.name}
-            style={{ flex: '1 1 320px', maxWidth: 520, border: `1px solid ${on ? '#3b82f6' : '#334'}`, background: on ? '#16213a' : undefined, borderRadius: 4, padding: '6px 10px', cursor: 'pointer' }}
+            style={{
+              flex: '1 1 320px',
+              maxWidth: 520,
+              border: `1px solid ${on ? '#3b82f6' : '#334'}`,
+              background: on ? '#16213a' : undefined,
+              borderRadius: 4,
+              padding: '6px 10px',
+              cursor: 'pointer',
+            }}
           >
-            <input type="radio" name={props.label} value={s.name} aria-label={s.title} aria-describedby={`${props.label}-${s.name}-why`} checked={on} onChange={() => props.onChoose(s.name)} /> <strong>{s.title}</strong>
+            <input
+              type="radio"
+              name={props.label}
+              value={s.name}
+              aria-label={s.title}
+              aria-describedby={`${props.label}-${s.name}-why`}
+              checked={on}
+              onChange={() => props.onChoose(s.name)}
+            />{' '}
+            <strong>{s.title}</strong>
             <div id={`${props.label}-${s.name}-why`} style={{ fontSize: 13, margin: '4px 0' }}>
               {s.description}
             </div>

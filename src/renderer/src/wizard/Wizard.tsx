@@ -24,7 +24,13 @@ const STEPS = [
  * errors cannot be left forward), the papers' defaults and a why beside every field, then Start.
  * The space and strategy steps are generated from the registered specs.
  */
-export function Wizard({ doctor, onStarted }: { doctor: DoctorReport | null; onStarted: (id: string) => void }) {
+export function Wizard({
+  doctor,
+  onStarted,
+}: {
+  doctor: DoctorReport | null;
+  onStarted: (id: string) => void;
+}) {
   const [draft, setDraft] = useState<Draft>(QUICK_DRAFT);
   const [step, setStep] = useState(0);
   const [startError, setStartError] = useState<string | null>(null);
@@ -43,12 +49,19 @@ export function Wizard({ doctor, onStarted }: { doctor: DoctorReport | null; onS
       <h2>New search</h2>
       <nav aria-label="wizard steps" style={{ marginBottom: 8 }}>
         {STEPS.map(([k, title], i) => (
-          <button key={k} onClick={() => setStep(i)} aria-current={i === step ? 'step' : undefined} disabled={i > step && draftErrors(draft).length > 0} style={{ fontWeight: i === step ? 'bold' : undefined, marginRight: 4 }}>
+          <button
+            key={k}
+            onClick={() => setStep(i)}
+            aria-current={i === step ? 'step' : undefined}
+            disabled={i > step && draftErrors(draft).length > 0}
+            style={{ fontWeight: i === step ? 'bold' : undefined, marginRight: 4 }}
+          >
             {i + 1}. {title}
           </button>
         ))}
         <span style={{ marginLeft: 12 }}>
-          presets: <button onClick={() => replace(QUICK_DRAFT)}>quick CPU search</button> <button onClick={() => replace(PAPER_DRAFT)}>DARTS paper (GPU)</button>
+          presets: <button onClick={() => replace(QUICK_DRAFT)}>quick CPU search</button>{' '}
+          <button onClick={() => replace(PAPER_DRAFT)}>DARTS paper (GPU)</button>
         </span>
       </nav>
       {key === 'dataset' && <DatasetStep draft={draft} set={set} />}
@@ -67,7 +80,13 @@ export function Wizard({ doctor, onStarted }: { doctor: DoctorReport | null; onS
         />
       )}
       {key === 'strategy' && (
-        <StrategyStep draft={draft} set={set} errors={fieldErrors} onChoose={(name) => replace(switchStrategy(draft, name))} onCpuPreset={() => replace(withCpuPreset(draft))} />
+        <StrategyStep
+          draft={draft}
+          set={set}
+          errors={fieldErrors}
+          onChoose={(name) => replace(switchStrategy(draft, name))}
+          onCpuPreset={() => replace(withCpuPreset(draft))}
+        />
       )}
       {key === 'training' && <TrainingStep draft={draft} set={set} errors={fieldErrors} />}
       {key === 'review' && <ReviewStep draft={draft} onLoad={replace} />}

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { PAPER_DRAFT, QUICK_DRAFT, draftErrors, draftIssues, errorsByPath, pathTitle, setPath } from './draft';
+import {
+  PAPER_DRAFT,
+  QUICK_DRAFT,
+  draftErrors,
+  draftIssues,
+  errorsByPath,
+  pathTitle,
+  setPath,
+} from './draft';
 
 describe('wizard draft', () => {
   it('the presets are valid configs', () => {
@@ -19,9 +27,13 @@ describe('wizard draft', () => {
     expect(draftErrors(bad, 'training')).toEqual([expect.stringMatching(/^epochs: /)]);
     // The space's schema titles its fields ('cells', 'initial channels'): errors use them, not keys.
     expect(draftErrors(bad, 'space')).toEqual([expect.stringMatching(/^cells: Too small/)]);
-    expect(draftIssues(bad, 'space')).toEqual([expect.objectContaining({ path: 'space.cells', title: 'cells' })]);
+    expect(draftIssues(bad, 'space')).toEqual([
+      expect.objectContaining({ path: 'space.cells', title: 'cells' }),
+    ]);
     expect(draftErrors(bad, 'dataset')).toEqual([]);
-    expect(draftErrors(setPath(QUICK_DRAFT, 'data.source', 'path'), 'dataset')).toEqual([expect.stringMatching(/^folder or file: .*required/)]);
+    expect(draftErrors(setPath(QUICK_DRAFT, 'data.source', 'path'), 'dataset')).toEqual([
+      expect.stringMatching(/^folder or file: .*required/),
+    ]);
     expect(errorsByPath(bad)).toEqual({ epochs: expect.any(String), 'space.cells': expect.any(String) });
   });
   it('names spec fields, items of tuples and unknown paths', () => {
@@ -32,6 +44,8 @@ describe('wizard draft', () => {
     expect(pathTitle(QUICK_DRAFT, 'space.nope')).toBe('space.nope');
     expect(pathTitle(QUICK_DRAFT, '')).toBe('(config)');
     const badBeta = setPath(QUICK_DRAFT, 'strategy.alphaBetas', [0.5, 2]);
-    expect(draftErrors(badBeta, 'strategy')).toEqual([expect.stringMatching(/^α Adam betas, item 2: Too big/)]);
+    expect(draftErrors(badBeta, 'strategy')).toEqual([
+      expect.stringMatching(/^α Adam betas, item 2: Too big/),
+    ]);
   });
 });

@@ -56,7 +56,8 @@ export const FIELD_TITLES: Record<string, string> = {
 export function pathTitle(draft: Draft, path: string): string {
   if (FIELD_TITLES[path]) return FIELD_TITLES[path];
   const [section, key, ...rest] = path.split('.');
-  const spec = section === 'space' ? spaceSpecOf(draft) : section === 'strategy' ? strategySpecOf(draft) : null;
+  const spec =
+    section === 'space' ? spaceSpecOf(draft) : section === 'strategy' ? strategySpecOf(draft) : null;
   const title = spec && key ? fieldTitle(spec.schema, key) : null;
   if (!title) return path || '(config)';
   // An item of a list or tuple field (α Adam betas, item 2).

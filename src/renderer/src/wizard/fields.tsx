@@ -24,10 +24,21 @@ function Row(props: { children: ReactNode; why?: string; whyId: string; error?: 
   );
 }
 
-const Title = ({ text }: { text: string }) => <span style={{ display: 'inline-block', minWidth: LABEL_WIDTH }}>{text}</span>;
+const Title = ({ text }: { text: string }) => (
+  <span style={{ display: 'inline-block', minWidth: LABEL_WIDTH }}>{text}</span>
+);
 
 /** A labelled number input; empty means "not set" (undefined). `step` 'any' accepts any decimal. */
-export function NumberField(props: { label: string; why: string; value: number | undefined; onChange: (v: number | undefined) => void; step?: number | 'any'; min?: number; max?: number; error?: string }) {
+export function NumberField(props: {
+  label: string;
+  why: string;
+  value: number | undefined;
+  onChange: (v: number | undefined) => void;
+  step?: number | 'any';
+  min?: number;
+  max?: number;
+  error?: string;
+}) {
   const id = useId();
   return (
     <Row why={props.why} whyId={id} error={props.error}>
@@ -50,13 +61,25 @@ export function NumberField(props: { label: string; why: string; value: number |
 }
 
 /** A labelled select. */
-export function SelectField<T extends string>(props: { label: string; why?: string; value: T; options: Array<[T, string]>; onChange: (v: T) => void; error?: string }) {
+export function SelectField<T extends string>(props: {
+  label: string;
+  why?: string;
+  value: T;
+  options: Array<[T, string]>;
+  onChange: (v: T) => void;
+  error?: string;
+}) {
   const id = useId();
   return (
     <Row why={props.why} whyId={id} error={props.error}>
       <label>
         <Title text={props.label} />
-        <select aria-label={props.label} aria-describedby={props.why ? id : undefined} value={props.value} onChange={(e) => props.onChange(e.target.value as T)}>
+        <select
+          aria-label={props.label}
+          aria-describedby={props.why ? id : undefined}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value as T)}
+        >
           {props.options.map(([v, text]) => (
             <option key={v} value={v}>
               {text}
@@ -69,13 +92,24 @@ export function SelectField<T extends string>(props: { label: string; why?: stri
 }
 
 /** A labelled checkbox. */
-export function CheckboxField(props: { label: string; why?: string; value: boolean; onChange: (v: boolean) => void; error?: string }) {
+export function CheckboxField(props: {
+  label: string;
+  why?: string;
+  value: boolean;
+  onChange: (v: boolean) => void;
+  error?: string;
+}) {
   const id = useId();
   return (
     <Row why={props.why} whyId={id} error={props.error}>
       <label>
         <Title text={props.label} />
-        <input type="checkbox" checked={props.value} aria-describedby={props.why ? id : undefined} onChange={(e) => props.onChange(e.target.checked)} />
+        <input
+          type="checkbox"
+          checked={props.value}
+          aria-describedby={props.why ? id : undefined}
+          onChange={(e) => props.onChange(e.target.checked)}
+        />
       </label>
     </Row>
   );
@@ -85,17 +119,38 @@ export function CheckboxField(props: { label: string; why?: string; value: boole
  * A set of distinct options as checkboxes (DARTS's candidate ops). The chosen ones keep their order
  * (it can matter: DARTS's α columns follow it); a newly ticked one goes last.
  */
-export function CheckboxGroupField(props: { label: string; why?: string; value: string[]; options: string[]; onChange: (v: string[]) => void; error?: string }) {
+export function CheckboxGroupField(props: {
+  label: string;
+  why?: string;
+  value: string[];
+  options: string[];
+  onChange: (v: string[]) => void;
+  error?: string;
+}) {
   const id = useId();
   // Title beside a wrapping box of options, the why under them: a long option list stays in its column.
   return (
-    <div role="group" aria-label={props.label} aria-describedby={props.why ? id : undefined} style={{ display: 'flex', alignItems: 'flex-start', margin: '6px 0' }}>
+    <div
+      role="group"
+      aria-label={props.label}
+      aria-describedby={props.why ? id : undefined}
+      style={{ display: 'flex', alignItems: 'flex-start', margin: '6px 0' }}
+    >
       <span style={{ flex: `0 0 ${LABEL_WIDTH}px` }}>{props.label}</span>
       <div>
         <div style={{ display: 'flex', flexWrap: 'wrap', columnGap: 12, rowGap: 2 }}>
           {props.options.map((op) => (
             <label key={op} style={{ whiteSpace: 'nowrap' }}>
-              <input type="checkbox" checked={props.value.includes(op)} onChange={(e) => props.onChange(e.target.checked ? [...props.value, op] : props.value.filter((o) => o !== op))} /> {op}
+              <input
+                type="checkbox"
+                checked={props.value.includes(op)}
+                onChange={(e) =>
+                  props.onChange(
+                    e.target.checked ? [...props.value, op] : props.value.filter((o) => o !== op),
+                  )
+                }
+              />{' '}
+              {op}
             </label>
           ))}
         </div>
@@ -111,7 +166,14 @@ export function CheckboxGroupField(props: { label: string; why?: string; value: 
 }
 
 /** A fixed-length list of numbers (Adam's betas): one input per item, named "title, item k". */
-export function NumberTupleField(props: { label: string; why?: string; value: number[]; integer: boolean[]; onChange: (v: number[]) => void; error?: string }) {
+export function NumberTupleField(props: {
+  label: string;
+  why?: string;
+  value: number[];
+  integer: boolean[];
+  onChange: (v: number[]) => void;
+  error?: string;
+}) {
   const id = useId();
   return (
     <Row why={props.why} whyId={id} error={props.error}>
@@ -125,7 +187,13 @@ export function NumberTupleField(props: { label: string; why?: string; value: nu
             aria-label={`${props.label}, item ${k + 1}`}
             aria-describedby={props.why ? id : undefined}
             value={Number.isFinite(v) ? v : ''}
-            onChange={(e) => props.onChange(props.value.map((old, j) => (j === k ? (e.target.value === '' ? NaN : Number(e.target.value)) : old)))}
+            onChange={(e) =>
+              props.onChange(
+                props.value.map((old, j) =>
+                  j === k ? (e.target.value === '' ? NaN : Number(e.target.value)) : old,
+                ),
+              )
+            }
             style={{ width: 80, marginRight: 6 }}
           />
         ))}
@@ -135,13 +203,25 @@ export function NumberTupleField(props: { label: string; why?: string; value: nu
 }
 
 /** A labelled text input; empty means "not set". */
-export function TextField(props: { label: string; why?: string; value: string | undefined; onChange: (v: string | undefined) => void; error?: string; width?: number }) {
+export function TextField(props: {
+  label: string;
+  why?: string;
+  value: string | undefined;
+  onChange: (v: string | undefined) => void;
+  error?: string;
+  width?: number;
+}) {
   const id = useId();
   return (
     <Row why={props.why} whyId={id} error={props.error}>
       <label>
         <Title text={props.label} />
-        <input aria-describedby={props.why ? id : undefined} value={props.value ?? ''} onChange={(e) => props.onChange(e.target.value || undefined)} style={{ width: props.width ?? 240 }} />
+        <input
+          aria-describedby={props.why ? id : undefined}
+          value={props.value ?? ''}
+          onChange={(e) => props.onChange(e.target.value || undefined)}
+          style={{ width: props.width ?? 240 }}
+        />
       </label>
     </Row>
   );

@@ -6,21 +6,48 @@ import { DartsStrategySchema } from '../../../engine/strategies/darts-spec';
 import { fieldTitle, fieldsOf } from './schema-fields';
 
 describe('schema → form fields', () => {
-  it("the DARTS space: every field titled and described, the candidate ops as a checkbox group", () => {
+  it('the DARTS space: every field titled and described, the candidate ops as a checkbox group', () => {
     const fields = fieldsOf(DartsSpaceSchema);
     // The discriminator is chosen with the space picker, not typed.
     expect(fields.map((f) => f.key)).toEqual(['ops', 'nodes', 'cells', 'channels', 'stemMultiplier']);
-    expect(fields.map((f) => f.title)).toEqual(['candidate operations', 'nodes per cell', 'cells', 'initial channels', 'stem multiplier']);
+    expect(fields.map((f) => f.title)).toEqual([
+      'candidate operations',
+      'nodes per cell',
+      'cells',
+      'initial channels',
+      'stem multiplier',
+    ]);
     for (const f of fields) expect(f.description).toMatch(/^paper: /);
-    expect(fields[0]).toMatchObject({ kind: 'enum-set', options: [...DARTS_PRIMITIVES], minItems: 2, optional: false });
+    expect(fields[0]).toMatchObject({
+      kind: 'enum-set',
+      options: [...DARTS_PRIMITIVES],
+      minItems: 2,
+      optional: false,
+    });
     expect(fields[2]).toMatchObject({ kind: 'number', integer: true, min: 1, max: 32 });
   });
   it('the DARTS strategy: enums as selects, decimals, a tuple of numbers', () => {
     const fields = fieldsOf(DartsStrategySchema);
-    expect(fields.find((f) => f.key === 'order')).toMatchObject({ kind: 'enum', title: 'order', options: ['first', 'second'] });
+    expect(fields.find((f) => f.key === 'order')).toMatchObject({
+      kind: 'enum',
+      title: 'order',
+      options: ['first', 'second'],
+    });
     // An exclusive minimum (> 0) is shown at the bound; the schema itself still refuses 0.
-    expect(fields.find((f) => f.key === 'weightLr')).toMatchObject({ kind: 'number', integer: false, min: 0, title: 'weights learning rate', description: expect.stringMatching(/0\.025/) });
-    expect(fields.find((f) => f.key === 'alphaBetas')).toMatchObject({ kind: 'number-tuple', items: [{ min: 0, max: 1, integer: false }, { min: 0, max: 1, integer: false }] });
+    expect(fields.find((f) => f.key === 'weightLr')).toMatchObject({
+      kind: 'number',
+      integer: false,
+      min: 0,
+      title: 'weights learning rate',
+      description: expect.stringMatching(/0\.025/),
+    });
+    expect(fields.find((f) => f.key === 'alphaBetas')).toMatchObject({
+      kind: 'number-tuple',
+      items: [
+        { min: 0, max: 1, integer: false },
+        { min: 0, max: 1, integer: false },
+      ],
+    });
     expect(fieldTitle(DartsStrategySchema, 'alphaLr')).toBe('α learning rate');
     expect(fieldTitle(DartsStrategySchema, 'nope')).toBeNull();
   });

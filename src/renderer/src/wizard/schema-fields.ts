@@ -51,7 +51,11 @@ const DISCRIMINATOR = 'name';
 
 function numberBounds(s: JsonSchema): { min?: number; max?: number; integer: boolean } {
   // An exclusive bound is shown as the inclusive one beside it; the schema still rejects the bound itself.
-  return { min: s.minimum ?? s.exclusiveMinimum, max: s.maximum ?? s.exclusiveMaximum, integer: s.type === 'integer' };
+  return {
+    min: s.minimum ?? s.exclusiveMinimum,
+    max: s.maximum ?? s.exclusiveMaximum,
+    integer: s.type === 'integer',
+  };
 }
 
 const isNumeric = (s: JsonSchema | undefined) => s?.type === 'number' || s?.type === 'integer';
@@ -60,12 +64,19 @@ const isNumeric = (s: JsonSchema | undefined) => s?.type === 'number' || s?.type
 export function describeProperty(key: string, s: JsonSchema, optional: boolean): FieldDescriptor {
   // Optional fields come through as { anyOf: [T, null] } or plain T, depending on the zod wrapper.
   const inner = s.anyOf?.find((x) => x.type !== 'null') ?? s;
-  const common: Common = { key, title: s.title ?? inner.title ?? key, description: s.description ?? inner.description ?? '', optional };
+  const common: Common = {
+    key,
+    title: s.title ?? inner.title ?? key,
+    description: s.description ?? inner.description ?? '',
+    optional,
+  };
   if (isNumeric(inner)) return { ...common, kind: 'number', ...numberBounds(inner) };
   if (inner.type === 'boolean') return { ...common, kind: 'boolean' };
-  if (Array.isArray(inner.enum) && inner.enum.every((v) => typeof v === 'string')) return { ...common, kind: 'enum', options: inner.enum as string[] };
+  if (Array.isArray(inner.enum) && inner.enum.every((v) => typeof v === 'string'))
+    return { ...common, kind: 'enum', options: inner.enum as string[] };
   if (inner.type === 'array') {
-    if (inner.prefixItems?.length && inner.prefixItems.every(isNumeric)) return { ...common, kind: 'number-tuple', items: inner.prefixItems.map(numberBounds) };
+    if (inner.prefixItems?.length && inner.prefixItems.every(isNumeric))
+      return { ...common, kind: 'number-tuple', items: inner.prefixItems.map(numberBounds) };
     const items = inner.items || undefined;
     if (items && Array.isArray(items.enum) && items.enum.every((v) => typeof v === 'string'))
       return { ...common, kind: 'enum-set', options: items.enum as string[], minItems: inner.minItems };

@@ -12,7 +12,12 @@ vi.mock('../../../engine/catalog', async (importOriginal) => {
     title: 'Toy cells',
     description: 'a toy',
     reference: 'none',
-    schema: z.object({ name: z.literal('toy'), width: z.number().int().default(3).meta({ title: 'width', description: 'toy' }) }).strict(),
+    schema: z
+      .object({
+        name: z.literal('toy'),
+        width: z.number().int().default(3).meta({ title: 'width', description: 'toy' }),
+      })
+      .strict(),
     create: () => ({ summary: 'toy', cost: {} }),
   };
   const toyStrategy = (name: string, spaces: string[], cpuPreset?: object) => ({
@@ -20,14 +25,24 @@ vi.mock('../../../engine/catalog', async (importOriginal) => {
     title: name.toUpperCase(),
     description: '',
     reference: '',
-    schema: z.object({ name: z.literal(name), samples: z.number().int().default(100), keep: z.number().default(0.5) }).strict(),
+    schema: z
+      .object({
+        name: z.literal(name),
+        samples: z.number().int().default(100),
+        keep: z.number().default(0.5),
+      })
+      .strict(),
     spaces,
     summary: () => name,
     metrics: [],
     cpuPreset,
   });
   const SPACE_SPECS = [...real.SPACE_SPECS, toySpace];
-  const STRATEGY_SPECS = [...real.STRATEGY_SPECS, toyStrategy('toy-rs', ['darts', 'toy'], { samples: 4 }), toyStrategy('toy-only', ['toy'])];
+  const STRATEGY_SPECS = [
+    ...real.STRATEGY_SPECS,
+    toyStrategy('toy-rs', ['darts', 'toy'], { samples: 4 }),
+    toyStrategy('toy-only', ['toy']),
+  ];
   return {
     ...real,
     SPACE_SPECS,
@@ -46,7 +61,9 @@ describe('choosing a space and a strategy', () => {
     // Every registered space (DARTS, NB201, …) and the toy, in registry order.
     expect(spaceSpecs().map((s) => s.name)).toEqual(catalog.SPACE_SPECS.map((s) => s.name));
     expect(spaceSpecs().map((s) => s.name)).toEqual(expect.arrayContaining(['darts', 'toy']));
-    const onDarts = catalog.STRATEGY_SPECS.filter((s) => (s.spaces as readonly string[]).includes('darts')).map((s) => s.name);
+    const onDarts = catalog.STRATEGY_SPECS.filter((s) =>
+      (s.spaces as readonly string[]).includes('darts'),
+    ).map((s) => s.name);
     expect(strategiesFor('darts').map((s) => s.name)).toEqual(onDarts);
     expect(onDarts).toEqual(expect.arrayContaining(['darts', 'random-search', 'toy-rs']));
     expect(strategiesFor('toy').map((s) => s.name)).toEqual(['toy-rs', 'toy-only']);
@@ -71,7 +88,9 @@ describe('choosing a space and a strategy', () => {
   it('a new strategy starts from its defaults; the CPU preset merges over them', () => {
     const d = setPath(switchStrategy(QUICK_DRAFT, 'toy-rs'), 'strategy.keep', 0.9);
     expect(withCpuPreset(d).strategy).toEqual({ name: 'toy-rs', samples: 4, keep: 0.5 });
-    expect(switchStrategy(d, 'darts').strategy).toEqual(expect.objectContaining({ name: 'darts', order: 'first', weightLr: 0.025 }));
+    expect(switchStrategy(d, 'darts').strategy).toEqual(
+      expect.objectContaining({ name: 'darts', order: 'first', weightLr: 0.025 }),
+    );
     // No preset: nothing changes.
     expect(withCpuPreset(QUICK_DRAFT)).toBe(QUICK_DRAFT);
   });

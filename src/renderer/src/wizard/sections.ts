@@ -38,10 +38,14 @@ export function switchSpace(draft: Draft, name: string): Switched {
   const current = strategySpecOf(draft);
   if (current?.spaces.includes(name)) return { draft: { ...draft, space }, note: null };
   const [first] = strategiesFor(name);
-  if (!first) return { draft: { ...draft, space }, note: `No registered strategy runs on ${spaceSpec(name).title}.` };
+  if (!first)
+    return { draft: { ...draft, space }, note: `No registered strategy runs on ${spaceSpec(name).title}.` };
   const strategy = first.schema.parse({ name: first.name }) as Draft['strategy'];
   const was = current?.title ?? draft.strategy.name;
-  return { draft: { ...draft, space, strategy }, note: `${was} does not run on ${spaceSpec(name).title}: switched to ${first.title} (its defaults).` };
+  return {
+    draft: { ...draft, space, strategy },
+    note: `${was} does not run on ${spaceSpec(name).title}: switched to ${first.title} (its defaults).`,
+  };
 }
 
 /** The strategy `name` with its defaults. */
@@ -54,5 +58,8 @@ export function switchStrategy(draft: Draft, name: string): Draft {
 export function withCpuPreset(draft: Draft): Draft {
   const spec = strategySpecOf(draft);
   if (!spec?.cpuPreset) return draft;
-  return { ...draft, strategy: spec.schema.parse({ ...spec.cpuPreset, name: spec.name }) as Draft['strategy'] };
+  return {
+    ...draft,
+    strategy: spec.schema.parse({ ...spec.cpuPreset, name: spec.name }) as Draft['strategy'],
+  };
 }

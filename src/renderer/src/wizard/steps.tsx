@@ -11,9 +11,28 @@ export function SplitsStep({ draft, set, errors }: { draft: Draft; set: Set; err
   return (
     <fieldset>
       <legend>2. Splits</legend>
-      <NumberField label={T['data.trainFraction']} step="any" why="DARTS: 0.5 — half the training set trains the weights, the other half the architecture" value={d.trainFraction} onChange={(v) => set('data.trainFraction', v)} error={errors['data.trainFraction']} />
-      <NumberField label={T['data.subset']} why="a stratified subset for quick searches; empty: all" value={d.subset} onChange={(v) => set('data.subset', v)} error={errors['data.subset']} />
-      <NumberField label={T.seed} why="fixes data order, initialisation, sampling and augmentation" value={draft.seed} onChange={(v) => set('seed', v)} error={errors.seed} />
+      <NumberField
+        label={T['data.trainFraction']}
+        step="any"
+        why="DARTS: 0.5 — half the training set trains the weights, the other half the architecture"
+        value={d.trainFraction}
+        onChange={(v) => set('data.trainFraction', v)}
+        error={errors['data.trainFraction']}
+      />
+      <NumberField
+        label={T['data.subset']}
+        why="a stratified subset for quick searches; empty: all"
+        value={d.subset}
+        onChange={(v) => set('data.subset', v)}
+        error={errors['data.subset']}
+      />
+      <NumberField
+        label={T.seed}
+        why="fixes data order, initialisation, sampling and augmentation"
+        value={draft.seed}
+        onChange={(v) => set('seed', v)}
+        error={errors.seed}
+      />
       <SelectField
         label={T['data.labels']}
         why="RLNAS searches with random labels to remove the dataset's bias"
@@ -24,8 +43,15 @@ export function SplitsStep({ draft, set, errors }: { draft: Draft; set: Set; err
           ['random', 'random labels (RLNAS)'],
         ]}
       />
-      <CheckboxField label={T['data.augment']} why="augments the weights' batches: random crop with padding 4 and flip (DARTS' search setting)" value={d.augment} onChange={(v) => set('data.augment', v)} />
-      <p style={{ opacity: 0.7 }}>The test split is never used by the search; final training evaluates on it.</p>
+      <CheckboxField
+        label={T['data.augment']}
+        why="augments the weights' batches: random crop with padding 4 and flip (DARTS' search setting)"
+        value={d.augment}
+        onChange={(v) => set('data.augment', v)}
+      />
+      <p style={{ opacity: 0.7 }}>
+        The test split is never used by the search; final training evaluates on it.
+      </p>
       <PreviewButton draft={draft} />
     </fieldset>
   );
@@ -36,9 +62,27 @@ export function TrainingStep({ draft, set, errors }: { draft: Draft; set: Set; e
   return (
     <fieldset>
       <legend>5. Training</legend>
-      <NumberField label={T.epochs} why="DARTS paper: 50" value={draft.epochs} onChange={(v) => set('epochs', v)} error={errors.epochs} />
-      <NumberField label={T.batchSize} why="DARTS paper: 64 (on a GPU); memory grows with it" value={draft.batchSize} onChange={(v) => set('batchSize', v)} error={errors.batchSize} />
-      <NumberField label={T.stepsPerEpoch} why="empty: one pass over the search-train split; set it for a quick look" value={draft.stepsPerEpoch} onChange={(v) => set('stepsPerEpoch', v)} error={errors.stepsPerEpoch} />
+      <NumberField
+        label={T.epochs}
+        why="DARTS paper: 50"
+        value={draft.epochs}
+        onChange={(v) => set('epochs', v)}
+        error={errors.epochs}
+      />
+      <NumberField
+        label={T.batchSize}
+        why="DARTS paper: 64 (on a GPU); memory grows with it"
+        value={draft.batchSize}
+        onChange={(v) => set('batchSize', v)}
+        error={errors.batchSize}
+      />
+      <NumberField
+        label={T.stepsPerEpoch}
+        why="empty: one pass over the search-train split; set it for a quick look"
+        value={draft.stepsPerEpoch}
+        onChange={(v) => set('stepsPerEpoch', v)}
+        error={errors.stepsPerEpoch}
+      />
       <SelectField
         label={T.backend}
         why="auto: tensorflow (GPU) when installed, else wasm, else cpu"
