@@ -1,7 +1,7 @@
 import * as tf from '../tf';
 import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import type { DartsStrategyConfig } from './darts-spec';
-import { Adam } from '../optim/adam';
+import { ArchParameters, initAlphas } from './arch-params';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -36,7 +36,7 @@ export class Darts implements SearchStrategy<Genotype> {
   readonly alphas: ReadonlyMap<string, tf.Variable>;
   private readonly weights: tf.Variable[];
   private readonly trainer: WeightTrainer;
-  private readonly aOpt: Adam;
+  private readonly arch: ArchParameters;
   private readonly space: SearchSpace;
   private lr: number;
 
@@ -47,23 +47,10 @@ export class Darts implements SearchStrategy<Genotype> {
     space?: SearchSpace,
   ) {
     this.space = space ?? new DartsSearchSpace((net as SearchNetwork).space);
-    const alphas = new Map<string, tf.Variable>();
-    for (const cp of this.space.choicePoints) {
-      const shape: [number, number] = [cp.rows.length, cp.options.length];
-      alphas.set(
-        cp.label,
-        tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true),
-      );
-    }
-    this.alphas = alphas;
+    this.alphas = initAlphas(this.space, cfg.alphaInitScale, rng);
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
-    this.aOpt = new Adam([...alphas.values()], {
-      beta1: cfg.alphaBetas[0],
-      beta2: cfg.alphaBetas[1],
-      eps: 1e-8,
-      weightDecay: cfg.alphaWeightDecay,
-    });
+    this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'DARTS');
     this.lr = cfg.weightLr;
   }
 
@@ -109,7 +96,7 @@ export class Darts implements SearchStrategy<Genotype> {
     const out = tf.tidy(() => {
       const alpha =
         this.cfg.order === 'first' ? this.gradients(val, alphas) : this.unrolledAlphaGradients(train, val);
-      this.aOpt.step(alpha.grads, this.cfg.alphaLr);
+      this.arch.step(alpha.grads, this.cfg.alphaLr);
       const w = this.gradients(train, this.weights);
       const norm = this.trainer.apply(w.grads);
       return [alpha.loss, alpha.acc, w.loss, w.acc, norm];
@@ -185,11 +172,7 @@ export class Darts implements SearchStrategy<Genotype> {
 
   /** softmax(α) of every label as plain arrays. */
   probabilities(): ChoiceWeights {
-    return tf.tidy(() => {
-      const out: ChoiceWeights = {};
-      for (const [label, a] of this.alphas) out[label] = tf.softmax(a).arraySync() as number[][];
-      return out;
-    });
+    return this.arch.softmax();
   }
 
   derive(): Genotype {
@@ -202,33 +185,18 @@ export class Darts implements SearchStrategy<Genotype> {
 
   getState(): NamedTensorState {
     const w = this.trainer.getState();
-    const a = this.aOpt.getState();
-    const tensors: NamedTensorState['tensors'] = {};
-    for (const [label, v] of this.alphas) tensors[`alpha.${label}`] = v;
-    Object.assign(tensors, w.tensors);
-    for (const [k, t] of Object.entries(a.tensors)) tensors[`adam.${k}`] = t;
-    return { scalars: { adamStep: a.scalars.t as number, lr: this.lr }, tensors };
+    const a = this.arch.state(w.tensors);
+    return { scalars: { adamStep: a.adamStep, lr: this.lr }, tensors: a.tensors };
   }
 
   setState(state: NamedTensorState): void {
-    for (const [label, v] of this.alphas) {
-      const t = state.tensors[`alpha.${label}`];
-      if (!t) throw new Error(`DARTS state is missing alpha.${label}`);
-      v.assign(t);
-    }
+    this.arch.restore(state);
     this.trainer.setState(state);
-    const adam = Object.fromEntries(
-      Object.entries(state.tensors)
-        .filter(([k]) => k.startsWith('adam.'))
-        .map(([k, t]) => [k.slice('adam.'.length), t]),
-    );
-    this.aOpt.setState({ scalars: { t: state.scalars.adamStep ?? 0 }, tensors: adam });
     this.lr = this.trainer.lr;
   }
 
   dispose(): void {
-    for (const a of this.alphas.values()) a.dispose();
+    this.arch.dispose();
     this.trainer.dispose();
-    this.aOpt.dispose();
   }
 }

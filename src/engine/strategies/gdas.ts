@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { Adam } from '../optim/adam';
+import { ArchParameters, initAlphas } from './arch-params';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -134,7 +134,7 @@ export class Gdas implements SearchStrategy {
   readonly alphas: ReadonlyMap<string, tf.Variable>;
   private readonly weights: tf.Variable[];
   private readonly trainer: WeightTrainer;
-  private readonly aOpt: Adam;
+  private readonly arch: ArchParameters;
   /** Whether unchosen ops' weights join the edge outputs as constants (see the config's `unchosen`). */
   readonly constants: boolean;
   private lr: number;
@@ -146,24 +146,11 @@ export class Gdas implements SearchStrategy {
     rng: Rng,
     private readonly space: SearchSpace,
   ) {
-    const alphas = new Map<string, tf.Variable>();
-    for (const cp of space.choicePoints) {
-      const shape: [number, number] = [cp.rows.length, cp.options.length];
-      alphas.set(
-        cp.label,
-        tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true),
-      );
-    }
-    this.alphas = alphas;
+    this.alphas = initAlphas(space, cfg.alphaInitScale, rng);
     this.constants = cfg.unchosen === 'constant' || (cfg.unchosen === 'reference' && space.name === 'nb201');
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
-    this.aOpt = new Adam([...alphas.values()], {
-      beta1: cfg.alphaBetas[0],
-      beta2: cfg.alphaBetas[1],
-      eps: 1e-8,
-      weightDecay: cfg.alphaWeightDecay,
-    });
+    this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'GDAS');
     this.lr = cfg.weightLr;
     this.tau = cfg.tauMax;
   }
@@ -235,7 +222,7 @@ export class Gdas implements SearchStrategy {
     const alphas = [...this.alphas.values()];
     const a = tf.tidy(() => {
       const r = this.gradients(val, alphas, aSample);
-      this.aOpt.step(r.grads, this.cfg.alphaLr);
+      this.arch.step(r.grads, this.cfg.alphaLr);
       return [r.loss, r.acc];
     });
     const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = [...w, ...a].map((t) => t.dataSync()[0]);
@@ -260,11 +247,7 @@ export class Gdas implements SearchStrategy {
 
   /** softmax(α) of every label as plain arrays. */
   probabilities(): ChoiceWeights {
-    return tf.tidy(() => {
-      const out: ChoiceWeights = {};
-      for (const [label, a] of this.alphas) out[label] = tf.softmax(a).arraySync() as number[][];
-      return out;
-    });
+    return this.arch.softmax();
   }
 
   /**
@@ -291,35 +274,19 @@ export class Gdas implements SearchStrategy {
   }
 
   getState(): NamedTensorState {
-    const w = this.trainer.getState();
-    const a = this.aOpt.getState();
-    const tensors: NamedTensorState['tensors'] = {};
-    for (const [label, v] of this.alphas) tensors[`alpha.${label}`] = v;
-    Object.assign(tensors, w.tensors);
-    for (const [k, t] of Object.entries(a.tensors)) tensors[`adam.${k}`] = t;
-    return { scalars: { adamStep: a.scalars.t as number, lr: this.lr, tau: this.tau }, tensors };
+    const a = this.arch.state(this.trainer.getState().tensors);
+    return { scalars: { adamStep: a.adamStep, lr: this.lr, tau: this.tau }, tensors: a.tensors };
   }
 
   setState(state: NamedTensorState): void {
-    for (const [label, v] of this.alphas) {
-      const t = state.tensors[`alpha.${label}`];
-      if (!t) throw new Error(`GDAS state is missing alpha.${label}`);
-      v.assign(t);
-    }
+    this.arch.restore(state);
     this.trainer.setState(state);
-    const adam = Object.fromEntries(
-      Object.entries(state.tensors)
-        .filter(([k]) => k.startsWith('adam.'))
-        .map(([k, t]) => [k.slice('adam.'.length), t]),
-    );
-    this.aOpt.setState({ scalars: { t: state.scalars.adamStep ?? 0 }, tensors: adam });
     this.lr = this.trainer.lr;
     this.tau = Number(state.scalars.tau ?? this.cfg.tauMax);
   }
 
   dispose(): void {
-    for (const a of this.alphas.values()) a.dispose();
+    this.arch.dispose();
     this.trainer.dispose();
-    this.aOpt.dispose();
   }
 }

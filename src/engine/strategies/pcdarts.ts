@@ -1,5 +1,5 @@
 import * as tf from '../tf';
-import { Adam } from '../optim/adam';
+import { ArchParameters, initAlphas } from './arch-params';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -62,7 +62,7 @@ export class PcDarts implements SearchStrategy<Genotype> {
   readonly betas: ReadonlyMap<string, tf.Variable>;
   private readonly weights: tf.Variable[];
   private readonly trainer: WeightTrainer;
-  private readonly aOpt: Adam;
+  private readonly arch: ArchParameters;
   private readonly nodes: number;
   private lr: number;
 
@@ -80,28 +80,22 @@ export class PcDarts implements SearchStrategy<Genotype> {
     // Before the parameters are taken: the mixed ops are rebuilt for C/K channels.
     pc.usePartialChannels(cfg.partialGroups, rng);
     this.nodes = (space as DartsSearchSpace).config.nodes;
-    const alphas = new Map<string, tf.Variable>();
+    this.alphas = initAlphas(space, cfg.alphaInitScale, rng);
     const betas = new Map<string, tf.Variable>();
-    for (const cp of space.choicePoints) {
-      const shape: [number, number] = [cp.rows.length, cp.options.length];
-      alphas.set(
-        cp.label,
-        tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], cfg.alphaInitScale), shape), true),
-      );
-    }
     for (const cp of space.choicePoints)
       betas.set(cp.label, tf.variable(tf.tensor1d(rng.fillNormal(cp.rows.length, cfg.alphaInitScale)), true));
-    this.alphas = alphas;
     this.betas = betas;
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
     // One Adam over [α_normal, α_reduce, β_normal, β_reduce], as the reference's arch_parameters().
-    this.aOpt = new Adam(this.archVariables(), {
-      beta1: cfg.alphaBetas[0],
-      beta2: cfg.alphaBetas[1],
-      eps: 1e-8,
-      weightDecay: cfg.alphaWeightDecay,
-    });
+    this.arch = new ArchParameters(
+      [
+        ['alpha', this.alphas],
+        ['beta', this.betas],
+      ],
+      cfg,
+      'PC-DARTS',
+    );
     this.lr = cfg.weightLr;
   }
 
@@ -110,7 +104,7 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   private archVariables(): tf.Variable[] {
-    return [...this.alphas.values(), ...this.betas.values()];
+    return this.arch.variables;
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
@@ -169,7 +163,7 @@ export class PcDarts implements SearchStrategy<Genotype> {
       const kept: tf.Tensor[] = [];
       if (val) {
         const a = this.gradients(val, this.archVariables());
-        this.aOpt.step(a.grads, this.cfg.alphaLr);
+        this.arch.step(a.grads, this.cfg.alphaLr);
         kept.push(a.loss, a.acc);
       }
       const w = this.gradients(train, this.weights);
@@ -209,40 +203,18 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   getState(): NamedTensorState {
-    const w = this.trainer.getState();
-    const a = this.aOpt.getState();
-    const tensors: NamedTensorState['tensors'] = {};
-    for (const [label, v] of this.alphas) tensors[`alpha.${label}`] = v;
-    for (const [label, v] of this.betas) tensors[`beta.${label}`] = v;
-    Object.assign(tensors, w.tensors);
-    for (const [k, t] of Object.entries(a.tensors)) tensors[`adam.${k}`] = t;
-    return { scalars: { adamStep: a.scalars.t as number, lr: this.lr }, tensors };
+    const a = this.arch.state(this.trainer.getState().tensors);
+    return { scalars: { adamStep: a.adamStep, lr: this.lr }, tensors: a.tensors };
   }
 
   setState(state: NamedTensorState): void {
-    for (const [kind, vars] of [
-      ['alpha', this.alphas],
-      ['beta', this.betas],
-    ] as const) {
-      for (const [label, v] of vars) {
-        const t = state.tensors[`${kind}.${label}`];
-        if (!t) throw new Error(`PC-DARTS state is missing ${kind}.${label}`);
-        v.assign(t);
-      }
-    }
+    this.arch.restore(state);
     this.trainer.setState(state);
-    const adam = Object.fromEntries(
-      Object.entries(state.tensors)
-        .filter(([k]) => k.startsWith('adam.'))
-        .map(([k, t]) => [k.slice('adam.'.length), t]),
-    );
-    this.aOpt.setState({ scalars: { t: state.scalars.adamStep ?? 0 }, tensors: adam });
     this.lr = this.trainer.lr;
   }
 
   dispose(): void {
-    for (const v of this.archVariables()) v.dispose();
+    this.arch.dispose();
     this.trainer.dispose();
-    this.aOpt.dispose();
   }
 }

@@ -1,0 +1,100 @@
+import * as tf from '../tf';
+import { Adam } from '../optim/adam';
+import type { NamedTensorState } from '../optim/state';
+import type { ChoiceWeights, SearchSpace } from '../search/space';
+import type { Rng } from '../util/rng';
+
+/** The α optimiser's settings (the DARTS family's `alphaBetas`, `alphaWeightDecay`). */
+export interface ArchOptimiserConfig {
+  alphaBetas: readonly [number, number];
+  alphaWeightDecay: number;
+}
+
+/** α per label of a space's choice points, [rows, options], drawn scale·N(0, 1) from `rng` in label order. */
+export function initAlphas(space: SearchSpace, scale: number, rng: Rng): Map<string, tf.Variable> {
+  const alphas = new Map<string, tf.Variable>();
+  for (const cp of space.choicePoints) {
+    const shape: [number, number] = [cp.rows.length, cp.options.length];
+    alphas.set(cp.label, tf.variable(tf.tensor2d(rng.fillNormal(shape[0] * shape[1], scale), shape), true));
+  }
+  return alphas;
+}
+
+/**
+ * The architecture parameters of a DARTS-family strategy — groups of variables per label (`alpha`,
+ * PC-DARTS's `beta`) — trained by one Adam (PyTorch semantics, eps 1e-8), with their checkpoint
+ * entries: `<group>.<label>`, `adam.*` and the scalar `adamStep`. Adam's order is the groups' order,
+ * then their labels' (the references' arch_parameters()).
+ */
+export class ArchParameters {
+  private readonly adam: Adam;
+
+  constructor(
+    readonly groups: ReadonlyArray<readonly [string, ReadonlyMap<string, tf.Variable>]>,
+    cfg: ArchOptimiserConfig,
+    private readonly owner: string,
+  ) {
+    this.adam = new Adam(this.variables, {
+      beta1: cfg.alphaBetas[0],
+      beta2: cfg.alphaBetas[1],
+      eps: 1e-8,
+      weightDecay: cfg.alphaWeightDecay,
+    });
+  }
+
+  /** Every variable, in Adam's order. */
+  get variables(): tf.Variable[] {
+    return this.groups.flatMap(([, vars]) => [...vars.values()]);
+  }
+
+  /** One Adam step from gradients aligned with `variables`. */
+  step(grads: tf.Tensor[], lr: number): void {
+    this.adam.step(grads, lr);
+  }
+
+  /** softmax over the options of every label of a group, as plain arrays. */
+  softmax(group = 'alpha'): ChoiceWeights {
+    const vars = this.group(group);
+    return tf.tidy(() => {
+      const out: ChoiceWeights = {};
+      for (const [label, a] of vars) out[label] = tf.softmax(a).arraySync() as number[][];
+      return out;
+    });
+  }
+
+  group(name: string): ReadonlyMap<string, tf.Variable> {
+    const g = this.groups.find(([n]) => n === name);
+    if (!g) throw new Error(`${this.owner} has no architecture parameters '${name}'`);
+    return g[1];
+  }
+
+  /** The parameters' entries and Adam's, to merge into a strategy's state (tensors: parameters, then `extra`, then Adam's). */
+  state(extra: NamedTensorState['tensors'] = {}): { tensors: NamedTensorState['tensors']; adamStep: number } {
+    const a = this.adam.getState();
+    const tensors: NamedTensorState['tensors'] = {};
+    for (const [name, vars] of this.groups) for (const [label, v] of vars) tensors[`${name}.${label}`] = v;
+    Object.assign(tensors, extra);
+    for (const [k, t] of Object.entries(a.tensors)) tensors[`adam.${k}`] = t;
+    return { tensors, adamStep: a.scalars.t as number };
+  }
+
+  restore(state: NamedTensorState): void {
+    for (const [name, vars] of this.groups)
+      for (const [label, v] of vars) {
+        const t = state.tensors[`${name}.${label}`];
+        if (!t) throw new Error(`${this.owner} state is missing ${name}.${label}`);
+        v.assign(t);
+      }
+    const adam = Object.fromEntries(
+      Object.entries(state.tensors)
+        .filter(([k]) => k.startsWith('adam.'))
+        .map(([k, t]) => [k.slice('adam.'.length), t]),
+    );
+    this.adam.setState({ scalars: { t: state.scalars.adamStep ?? 0 }, tensors: adam });
+  }
+
+  dispose(): void {
+    for (const v of this.variables) v.dispose();
+    this.adam.dispose();
+  }
+}
