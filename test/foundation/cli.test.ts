@@ -178,6 +178,8 @@ describe('nas-studio CLI', () => {
     expect(r.status).toBe(0);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('step '));
     expect(lines.length).toBeGreaterThanOrEqual(2);
+    // It ends with the answer in the field's notation and its score.
+    expect(r.stderr).toMatch(/^found: Genotype\(normal=\[.*\) · score 0\.\d{4}$/m);
     expect(lines.at(-1)).toMatch(
       /^step (\d+)\/\1 \(100\.0%\) · phase 2\/2 evaluate · epoch 1 · score [\d.]+ .* · ETA 0s$/,
     );

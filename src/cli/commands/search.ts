@@ -52,6 +52,19 @@ export function formatSeconds(s: number): string {
   return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
+/**
+ * The found architecture in the field's notation, and its score where the strategy scores
+ * candidates (the last step's `bestScore`: the answer's, e.g. random search's best re-scored one).
+ */
+function answerLine(dir: RunDir): string {
+  const records = dir.readMetrics();
+  const last = (kind: string) => [...records].reverse().find((r) => r.kind === kind);
+  const epoch = last('epoch');
+  const step = last('step');
+  const score = typeof step?.bestScore === 'number' ? ` · score ${step.bestScore.toFixed(4)}` : '';
+  return typeof epoch?.genotypeText === 'string' ? `found: ${epoch.genotypeText}${score}\n` : '';
+}
+
 /** Executes a run in this process with a progress bar; Ctrl-C pauses at the next step boundary. */
 async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride?: string): Promise<void> {
   const config = dir.readConfig();
@@ -120,7 +133,10 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
     bar.stop();
     if (outcome === 'paused' || outcome === 'stopped')
       process.stderr.write(`${outcome}. Continue with: nas-studio resume ${dir.id}\n`);
-    else process.stdout.write(readFileSync(`${dir.exportsDir}/genotype.json`, 'utf8') + '\n');
+    else {
+      process.stdout.write(readFileSync(`${dir.exportsDir}/genotype.json`, 'utf8') + '\n');
+      process.stderr.write(answerLine(dir));
+    }
   } finally {
     if (started) bar.stop();
     process.off('SIGINT', onSigint);
