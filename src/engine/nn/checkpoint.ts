@@ -1,4 +1,5 @@
 import * as tf from '../tf';
+import type { ForwardContext } from './module';
 
 /**
  * A segment of a network for `checkpoint`: computes its output from `inputs` (and from variables it
@@ -105,4 +106,29 @@ function recomputeGradients(
   } finally {
     engine.state.activeTape = outerTape;
   }
+}
+
+/** The forward context of a segment's recomputation: the same context, marked as a replay. */
+export function replayed(ctx: ForwardContext, replay: boolean): ForwardContext {
+  return replay ? { ...ctx, replay: true } : ctx;
+}
+
+/**
+ * op(x)·gate + offset recomputed in the backward pass (GDAS's straight-through scalars): the scalars
+ * are inputs of the segment, so that the tape keeps one tensor per edge, not the op's output and its
+ * scaled copy. `op` runs the option; `vars` are its parameters.
+ */
+export function checkpointGated(
+  op: (x: tf.Tensor4D, replay: boolean) => tf.Tensor4D,
+  x: tf.Tensor4D,
+  vars: readonly tf.Variable[],
+  gate?: tf.Scalar,
+  offset?: tf.Scalar,
+): tf.Tensor4D {
+  const seg = (xs: tf.Tensor[], replay: boolean) => {
+    const out = op(xs[0] as tf.Tensor4D, replay);
+    const gated = gate ? out.mul(xs[1]) : out;
+    return offset ? gated.add(xs[gate ? 2 : 1]) : gated;
+  };
+  return checkpoint(seg, [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])], vars) as tf.Tensor4D;
 }

@@ -6,4 +6,4 @@ export { BatchNorm } from './batchnorm';
 export { MaxPool, AvgPool } from './pool';
 export { ReLUConvBN, SepConv, DilConv, FactorizedReduce } from './blocks';
 export { uniformFanIn } from './init';
-export { checkpoint, type Segment } from './checkpoint';
+export { checkpoint, checkpointGated, replayed, type Segment } from './checkpoint';

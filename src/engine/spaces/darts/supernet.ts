@@ -1,6 +1,6 @@
 import * as tf from '../../tf';
 import { Module, ModuleList, Sequential, type ForwardContext } from '../../nn/module';
-import { BatchNorm, Conv2d, GlobalAvgPool, Linear, checkpoint } from '../../nn';
+import { BatchNorm, Conv2d, GlobalAvgPool, Linear, checkpoint, checkpointGated, replayed } from '../../nn';
 import { cellInputAdapters } from './cell-inputs';
 import { weightedSum } from '../../ops/weighted-sum';
 import type { Rng } from '../../util/rng';
@@ -22,11 +22,6 @@ export type CellChoice = Assignment;
 export interface ArchChoice extends ArchAssignment {
   normal: CellChoice;
   reduce: CellChoice;
-}
-
-/** The forward context of a segment's recomputation: the same context, marked as a replay. */
-function replayed(ctx: ForwardContext, replay: boolean): ForwardContext {
-  return replay ? { ...ctx, replay: true } : ctx;
 }
 
 /**
@@ -150,16 +145,8 @@ export class MixedOp extends Module {
     gate?: tf.Scalar,
     offset?: tf.Scalar,
   ): tf.Tensor4D {
-    const seg = (xs: tf.Tensor[], replay: boolean) => {
-      const out = this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
-      const gated = gate ? out.mul(xs[1]) : out;
-      return offset ? gated.add(xs[gate ? 2 : 1]) : gated;
-    };
-    return checkpoint(
-      seg,
-      [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])],
-      this.candidates[k].op.parameters(),
-    ) as tf.Tensor4D;
+    const op = (input: tf.Tensor4D, replay: boolean) => this.single(input, k, replayed(ctx, replay));
+    return checkpointGated(op, x, this.candidates[k].op.parameters(), gate, offset);
   }
 
   /**

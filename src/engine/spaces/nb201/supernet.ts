@@ -1,6 +1,8 @@
 import * as tf from '../../tf';
 import {
   checkpoint,
+  checkpointGated,
+  replayed,
   GlobalAvgPool,
   Linear,
   Module,
@@ -16,11 +18,6 @@ import { nb201Op, nb201Skeleton } from './ops';
 import { preferredRecompute } from './cost';
 import { NB201_EDGES, NB201_NODES, NB201_ROW_NAMES, type Nb201Op, type Nb201Space } from './search-space';
 import { NB201_LABEL } from './space';
-
-/** The forward context of a segment's recomputation: the same context, marked as a replay. */
-function replayed(ctx: ForwardContext, replay: boolean): ForwardContext {
-  return replay ? { ...ctx, replay: true } : ctx;
-}
 
 /**
  * One edge of a search cell: every candidate op, children named by option index as the reference's
@@ -87,16 +84,8 @@ export class Nb201MixedEdge extends Module {
     gate?: tf.Scalar,
     offset?: tf.Scalar,
   ): tf.Tensor4D {
-    const seg = (xs: tf.Tensor[], replay: boolean) => {
-      const out = this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
-      const gated = gate ? out.mul(xs[1]) : out;
-      return offset ? gated.add(xs[gate ? 2 : 1]) : gated;
-    };
-    return checkpoint(
-      seg,
-      [x, ...(gate ? [gate] : []), ...(offset ? [offset] : [])],
-      this.optionParameters(k),
-    ) as tf.Tensor4D;
+    const op = (input: tf.Tensor4D, replay: boolean) => this.single(input, k, replayed(ctx, replay));
+    return checkpointGated(op, x, this.optionParameters(k), gate, offset);
   }
 
   forward(): tf.Tensor {
