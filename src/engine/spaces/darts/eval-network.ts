@@ -13,7 +13,7 @@ import {
   type ForwardContext,
 } from '../../nn';
 import type { Rng } from '../../util/rng';
-import { validateGenotype } from './genotype';
+import { geneTargets, validateGenotype } from './genotype';
 import { cellInputAdapters } from './cell-inputs';
 import type { Genotype } from './genotype-types';
 import { PRIMITIVES } from './primitives';
@@ -84,6 +84,8 @@ export class EvalCell extends Module {
   private readonly pre1: Module;
   private readonly ops: ModuleList;
   private readonly inputs: number[];
+  /** The node (state index) each op feeds; dense cells: two per node, in order. */
+  private readonly targets: number[];
   private readonly concat: number[];
 
   constructor(
@@ -103,6 +105,7 @@ export class EvalCell extends Module {
     const genes = reduction ? genotype.reduce : genotype.normal;
     this.concat = [...(reduction ? genotype.reduceConcat : genotype.normalConcat)];
     this.inputs = genes.map(([, input]) => input);
+    this.targets = geneTargets(genotype, reduction ? 'reduce' : 'normal');
     // Only edges from the cell inputs reduce; edges from intermediate nodes are already small.
     const ops = genes.map(([name, input]) =>
       PRIMITIVES[name as PrimitiveName](C, reduction && input < 2 ? 2 : 1, true, rng),
@@ -116,22 +119,24 @@ export class EvalCell extends Module {
     const dropProb = ctx.training ? (ctx.dropPathProb ?? 0) : 0;
     if (dropProb > 0 && !ctx.rng)
       throw new Error('drop-path during training needs an rng in the forward context');
-    const states: tf.Tensor4D[] = [
+    const states: Array<tf.Tensor4D | undefined> = [
       this.pre0.forward(s0, ctx) as tf.Tensor4D,
       this.pre1.forward(s1, ctx) as tf.Tensor4D,
     ];
-    const steps = this.inputs.length / 2;
-    for (let i = 0; i < steps; i++) {
-      const [h1, h2] = [2 * i, 2 * i + 1].map((k) => {
-        const op = this.ops.items[k];
-        const h = op.forward(states[this.inputs[k]], ctx) as tf.Tensor4D;
-        // Identity edges are never dropped, as in the reference.
-        return dropProb > 0 && !(op instanceof Identity) ? dropPath(h, dropProb, ctx.rng!) : h;
-      });
-      states.push(h1.add(h2));
+    const edge = (k: number) => {
+      const op = this.ops.items[k];
+      const h = op.forward(states[this.inputs[k]]!, ctx) as tf.Tensor4D;
+      // Identity edges are never dropped, as in the reference.
+      return dropProb > 0 && !(op instanceof Identity) ? dropPath(h, dropProb, ctx.rng!) : h;
+    };
+    const last = Math.max(...this.targets);
+    for (let node = 2; node <= last; node++) {
+      // A sparse cell's node without inputs stays empty (validation keeps other nodes and the output off it).
+      const ks = this.targets.flatMap((t, k) => (t === node ? [k] : []));
+      states.push(ks.length ? ks.map(edge).reduce((a, b) => a.add(b)) : undefined);
     }
     return tf.concat(
-      this.concat.map((j) => states[j]),
+      this.concat.map((j) => states[j]!),
       3,
     );
   }

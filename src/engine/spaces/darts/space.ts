@@ -13,10 +13,13 @@ import {
   deriveGenotype,
   formatReferenceGenotype,
   genotypeFromJson,
+  geneTargets,
   GenotypeError,
   genotypeToJsonObject,
+  normalizeGenotype,
   parseReferenceGenotype,
   validateGenotype,
+  type SparseGene,
 } from './genotype';
 import type { Genotype } from './genotype-types';
 import { estimateSpaceStepBytes } from './memory-model';
@@ -93,11 +96,12 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
     const out: Choices = {};
     for (const cell of CELLS) {
       const row = new Array<number>(edgeCount(this.config.nodes)).fill(-1);
+      const targets = geneTargets(g, cell);
       g[cell].forEach(([op, input], k) => {
-        const e = edgeIndex(Math.floor(k / 2), input);
+        const e = edgeIndex(targets[k] - 2, input);
         if (row[e] !== -1)
           throw new GenotypeError(
-            `genotype ${cell} cell, node ${Math.floor(k / 2) + 2} takes input ${stateName(input)} twice: a supernet has one edge per input`,
+            `genotype ${cell} cell, node ${targets[k]} takes input ${stateName(input)} twice: a supernet has one edge per input`,
           );
         row[e] = this.config.ops.indexOf(op as PrimitiveName);
       });
@@ -108,16 +112,14 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
 
   fromChoices(c: Choices): Genotype {
     const { nodes, ops } = this.config;
-    const cells = {} as Record<CellLabel, Array<[string, number]>>;
+    const cells: Record<CellLabel, SparseGene[]> = { normal: [], reduce: [] };
     for (const cell of CELLS) {
       const row = c[cell];
       if (!Array.isArray(row) || row.length !== edgeCount(nodes))
         throw new GenotypeError(
           `choices for the ${cell} cell need ${edgeCount(nodes)} edges, got ${Array.isArray(row) ? row.length : 'none'}`,
         );
-      const genes: Array<[string, number]> = [];
       for (let i = 0; i < nodes; i++) {
-        const picked: Array<[string, number]> = [];
         for (let j = 0; j < i + 2; j++) {
           const k = row[edgeIndex(i, j)];
           if (k === -1) continue;
@@ -125,18 +127,31 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
             throw new GenotypeError(
               `choices for the ${cell} cell: edge ${stateName(j)} → ${i + 2} has option ${k}, not one of 0..${ops.length - 1}`,
             );
-          picked.push([ops[k], j]);
+          cells[cell].push([ops[k], j, i + 2]);
         }
-        if (picked.length !== 2)
-          throw new GenotypeError(
-            `choices for the ${cell} cell: node ${i + 2} uses ${picked.length} inputs; DARTS nodes take exactly 2`,
-          );
-        genes.push(...picked);
       }
-      cells[cell] = genes;
     }
-    const concat = Array.from({ length: nodes }, (_, i) => i + 2);
-    return { normal: cells.normal, normalConcat: concat, reduce: cells.reduce, reduceConcat: [...concat] };
+    // Two inputs on every node give the paper's dense genotype; any other count a sparse one
+    // (FairDARTS, SNAS edge_all), which validation checks like any other.
+    const g = normalizeGenotype({
+      normal: cells.normal.map(([op, input]) => [op, input]),
+      normalNodes: cells.normal.map((x) => x[2]),
+      normalConcat: this.presentNodes(cells.normal),
+      reduce: cells.reduce.map(([op, input]) => [op, input]),
+      reduceNodes: cells.reduce.map((x) => x[2]),
+      reduceConcat: this.presentNodes(cells.reduce),
+    });
+    try {
+      validateGenotype(g, this.validation);
+    } catch (e) {
+      throw new GenotypeError(`choices: ${(e as Error).message}`);
+    }
+    return g;
+  }
+
+  /** The nodes of a cell that have inputs (all of them in a dense cell): its output concatenates them. */
+  private presentNodes(genes: SparseGene[]): number[] {
+    return [...new Set(genes.map((x) => x[2]))].sort((a, b) => a - b);
   }
 
   derive(w: ChoiceWeights): Genotype {
@@ -168,6 +183,7 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
    * redrawn among the predecessors the node's other input does not use, so nodes keep 2 distinct inputs.
    */
   mutate(g: Genotype, rng: Rng, options: { probability?: number } = {}): Genotype {
+    this.requireDense(g, 'mutation');
     const genes = {
       normal: g.normal.map(([o, i]) => [o, i] as [string, number]),
       reduce: g.reduce.map(([o, i]) => [o, i] as [string, number]),
@@ -210,6 +226,8 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
 
   /** Node by node, both (op, input) pairs from one parent (uniformly), so inputs stay distinct. */
   crossover(a: Genotype, b: Genotype, rng: Rng): Genotype {
+    this.requireDense(a, 'crossover');
+    this.requireDense(b, 'crossover');
     const pick = (x: Array<[string, number]>, y: Array<[string, number]>) => {
       const out: Array<[string, number]> = [];
       for (let k = 0; k < x.length; k += 2) {
@@ -221,6 +239,12 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
     return this.fromChoices(
       this.choices({ ...a, normal: pick(a.normal, b.normal), reduce: pick(a.reduce, b.reduce) }),
     );
+  }
+
+  /** Mutation and crossover work on the paper's two inputs per node (what sample() draws). */
+  private requireDense(g: Genotype, what: string): void {
+    if (g.normalNodes || g.reduceNodes)
+      throw new GenotypeError(`${what} needs a genotype with two inputs per node; this one is sparse`);
   }
 
   /** The ops of a genotype's edges, for the cost model of one architecture inside the search skeleton. */

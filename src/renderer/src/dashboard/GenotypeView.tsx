@@ -62,6 +62,9 @@ interface DartsGenotype {
   normalConcat: number[];
   reduce: Array<[string, number]>;
   reduceConcat: number[];
+  /** Sparse cells (FairDARTS, SNAS edge_all): the node each gene feeds. */
+  normalNodes?: number[];
+  reduceNodes?: number[];
 }
 const isDartsGenotype = (g: unknown): g is DartsGenotype => {
   const x = g as Partial<DartsGenotype> | null;
@@ -74,6 +77,10 @@ const isDartsGenotype = (g: unknown): g is DartsGenotype => {
   );
 };
 
+/** Each gene as op←input, prefixed by its node where the cell is sparse. */
+const genesText = (genes: Array<[string, number]>, nodes?: number[]) =>
+  genes.map(([op, i], k) => (nodes ? `${nodes[k]}: ${op}←${i}` : `${op}←${i}`)).join(', ');
+
 /** DARTS: the two cells drawn as the paper draws them, and each node's (op ← input) pairs. */
 function DartsView(props: ViewProps) {
   const g = props.record.genotype;
@@ -81,13 +88,18 @@ function DartsView(props: ViewProps) {
   return (
     <>
       <div>
-        <GenotypeDiagram title="normal cell" gene={g.normal} concat={g.normalConcat} />
-        <GenotypeDiagram title="reduction cell" gene={g.reduce} concat={g.reduceConcat} />
+        <GenotypeDiagram title="normal cell" gene={g.normal} nodes={g.normalNodes} concat={g.normalConcat} />
+        <GenotypeDiagram
+          title="reduction cell"
+          gene={g.reduce}
+          nodes={g.reduceNodes}
+          concat={g.reduceConcat}
+        />
       </div>
       <p aria-label="genotype" style={{ fontFamily: 'monospace', fontSize: 12 }}>
-        normal: {g.normal.map(([op, i]) => `${op}←${i}`).join(', ')}
+        normal: {genesText(g.normal, g.normalNodes)}
         <br />
-        reduce: {g.reduce.map(([op, i]) => `${op}←${i}`).join(', ')}
+        reduce: {genesText(g.reduce, g.reduceNodes)}
       </p>
     </>
   );
