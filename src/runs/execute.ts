@@ -7,7 +7,7 @@ import { assertFitsInMemory } from '../engine/search/memory';
 import { join } from 'node:path';
 import { captureSession, restoreSession } from '../engine/search/checkpoint';
 import { buildSearchData } from '../engine/search/build-data';
-import { SearchSession, type StepReport } from '../engine/search/session';
+import { SearchSession, type SearchData, type StepReport } from '../engine/search/session';
 import { writeFileAtomic } from './atomic';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
 import type { RunDir } from './run-dir';
@@ -40,6 +40,8 @@ export interface ExecuteOptions {
   shouldStop?: () => boolean;
   onProgress?: (p: RunProgress) => void;
   onWarning?: (message: string) => void;
+  /** The run's data, when the caller loaded it already (to check the dataset before the run folder exists). */
+  data?: SearchData;
 }
 
 /** The found architecture, kept up to date in the exports folder (the space's JSON file). */
@@ -110,7 +112,7 @@ export async function executeRun(
   let session: SearchSession<unknown>;
   try {
     assertFitsInMemory(config, tf.getBackend(), totalmem());
-    session = new SearchSession<unknown>(config, await buildSearchData(config));
+    session = new SearchSession<unknown>(config, opts.data ?? (await buildSearchData(config)));
   } catch (e) {
     markFailed(dir, (e as Error).message);
     throw e;

@@ -5,6 +5,7 @@ import type { SearchConfig } from '../shared/search-config';
 import type { HostMessage, WorkerMessage } from '../shared/protocol';
 import { RunDir, listRunDirs } from './run-dir';
 import { isActive, isResumable, type RunStatusFile } from './status';
+import { listCheckpoints } from './checkpoint-file';
 import { requestPause } from './pause-request';
 
 /** A started worker, whatever kind of process it is (utility process in Electron, child process elsewhere). */
@@ -107,12 +108,26 @@ export class RunManager extends EventEmitter {
     });
   }
 
+  /**
+   * Whether a run can continue: paused, stopped and interrupted runs can (from their last checkpoint,
+   * or from the start); a failed one only once it has a checkpoint, since a run that failed before
+   * it would fail again the same way (a dataset that cannot be read, a config the engine refuses).
+   */
+  canResume(s: RunStatusFile): boolean {
+    if (!isResumable(s.status)) return false;
+    return s.status !== 'failed' || listCheckpoints(this.dir(s.id).checkpointsDir).length > 0;
+  }
+
   /** Queues a new run (status queued) or a resumable one; starts it when a slot is free. */
   enqueue(id: string, resume = false): void {
     const dir = this.dir(id);
     const s = dir.readStatus();
     if (resume && !isResumable(s.status))
       throw new Error(`run ${id} is ${s.status}; only paused, stopped, failed or interrupted runs resume`);
+    if (resume && !this.canResume(s))
+      throw new Error(
+        `run ${id} failed before its first checkpoint${s.reason ? ` (${s.reason})` : ''}: there is nothing to resume; fix the cause and start a new run`,
+      );
     if (!resume && s.status !== 'queued') throw new Error(`run ${id} is ${s.status}, not queued`);
     if (resume) dir.transition('queued');
     this.queue.push({ id, resume });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -201,5 +201,27 @@ describe('RunManager stop and delete', () => {
     m.delete('b');
     expect(existsSync(join(root, 'b'))).toBe(false);
     expect(() => m.stop('b')).toThrow(/no run named b/);
+  });
+});
+
+describe('which runs offer Resume', () => {
+  it('a failed run only once it has a checkpoint; paused and interrupted ones always', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nas-resumable-'));
+    const m = new RunManager({ root, launch: fakeLauncher().launch, env: {} });
+    const failed = m.create(config, 'failed-at-start');
+    failed.transition('running');
+    failed.transition('failed', { reason: '/data/x: not found' });
+    expect(m.canResume(failed.readStatus())).toBe(false);
+    expect(() => m.enqueue('failed-at-start', true)).toThrow(
+      'run failed-at-start failed before its first checkpoint (/data/x: not found): there is nothing to resume; fix the cause and start a new run',
+    );
+    writeFileSync(join(failed.checkpointsDir, 'step-000000004.ckpt'), 'x');
+    expect(m.canResume(failed.readStatus())).toBe(true);
+    const paused = m.create(config, 'paused');
+    paused.transition('running');
+    paused.transition('pausing');
+    paused.transition('paused');
+    expect(m.canResume(paused.readStatus())).toBe(true);
+    expect(m.canResume(m.create(config, 'queued').readStatus())).toBe(false);
   });
 });

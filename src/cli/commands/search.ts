@@ -8,6 +8,8 @@ import { chooseBackend, parseBackendName } from '../../engine/backend';
 import { runsRoot } from '../../shared/paths';
 import { estimateStepBytes } from '../../engine/search/memory';
 import { executeRun, requestPause } from '../../runs/execute';
+import { buildSearchData } from '../../engine/search/build-data';
+import type { SearchData } from '../../engine/search/session';
 import { newRunId, recoverStaleRuns } from '../../runs/manager';
 import { RunDir, listRunDirs } from '../../runs/run-dir';
 
@@ -66,7 +68,12 @@ function answerLine(dir: RunDir): string {
 }
 
 /** Executes a run in this process with a progress bar; Ctrl-C pauses at the next step boundary. */
-async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride?: string): Promise<void> {
+async function executeWithProgress(
+  dir: RunDir,
+  resume: boolean,
+  backendOverride?: string,
+  data?: SearchData,
+): Promise<void> {
   const config = dir.readConfig();
   const prefer =
     parseBackendName(backendOverride, '--backend') ??
@@ -100,6 +107,7 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
   try {
     const outcome = await executeRun(dir, {
       resume,
+      data,
       shouldPause: () => pauseRequested,
       onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
       onProgress: (p) => {
@@ -153,9 +161,12 @@ export function registerSearchCommand(program: Command): void {
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
     .action(async (opts: { config?: string; runs: string; name?: string; backend?: string }) => {
       const config = loadConfigFile(opts.config);
+      // The dataset is read before the run folder is made: a missing path or a damaged archive is an
+      // error about the config, not a failed run to clean up.
+      const data = await buildSearchData(config, (w) => process.stderr.write(`warning: ${w}\n`));
       recoverStaleRuns(opts.runs);
       const dir = RunDir.create(opts.runs, opts.name ?? newRunId(), config);
-      await executeWithProgress(dir, false, opts.backend);
+      await executeWithProgress(dir, false, opts.backend, data);
     });
 
   program

@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { STRATEGY_SPECS, strategySpec } from '../../../engine/catalog';
 import type { MetricSpec } from '../../../engine/search/strategy';
-import { isResumable } from '../../../runs/status';
 import type { ExportResult, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { ArchitecturePanel } from './ArchitecturePanel';
@@ -92,9 +91,7 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
             Stop
           </button>
         )}
-        {isResumable(run.status) && (
-          <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>
-        )}{' '}
+        {run.canResume && <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>}{' '}
         <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>Export</button>
       </div>
       {(error || actionError) && <p role="alert">{actionError ?? error}</p>}
