@@ -1,4 +1,7 @@
-import { appendFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RunDir } from '../../src/runs/run-dir';
 import { parseSearchConfig, type SearchConfig } from '../../src/shared/search-config';
 import { spaceOf } from '../../src/engine/catalog';
@@ -198,4 +201,19 @@ export function writeFinishedRun(
   dir.transition('running', { totalSteps: total });
   dir.transition('completed', { step: total, bestValAcc: 0.9, elapsedSeconds: total * 0.5 });
   return id;
+}
+
+/**
+ * A real search through the CLI (`nas-studio search`), to completion, into the runs root under `name`:
+ * the dashboard then shows exactly what the strategy logs. Keep the config tiny (seconds on a CPU).
+ */
+export function runSearch(root: string, runsRoot: string, name: string, config: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'nas-e2e-config-')), `${name}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  execFileSync(
+    process.execPath,
+    [join(root, 'bin', 'nas-studio.mjs'), 'search', '--config', file, '--runs', runsRoot, '--name', name],
+    { cwd: root, env: { ...process.env, NAS_STUDIO_BACKEND: 'wasm' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return name;
 }

@@ -89,6 +89,11 @@ export type SnapshotKind = 'softmax' | 'sigmoid' | 'sampling' | 'controller';
 export interface LabelSnapshot {
   kind: SnapshotKind;
   title: string;
+  /**
+   * What the values are, where the kind's generic name would mislead (PC-DARTS: softmax(α)·softmax(β);
+   * SPOS's phase 2: the top-k's share of each option). The dashboard names the heatmap with it.
+   */
+  caption?: string;
   rows: string[];
   options: string[];
   values: number[][];
@@ -156,6 +161,11 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
   /** One line for the runs list ('DARTS (second order)'). */
   summary(config: z.infer<S>): string;
   readonly metrics: readonly MetricSpec[];
+  /**
+   * Config fields that cap a candidate metric, by the metric's key (SPOS: `{ mflops: 'maxMFlops' }`):
+   * the dashboard draws each set limit on its cost-against-score chart.
+   */
+  readonly candidateLimits?: Readonly<Record<string, string>>;
   /** Field values sized for a CPU (merged over the defaults by the wizard's preset button). */
   readonly cpuPreset?: Partial<z.infer<S>>;
 }

@@ -1,6 +1,6 @@
 import type { NamedTensorState } from '../optim/state';
 import { evaluateChoices } from '../search/evaluate';
-import type { SearchSpace } from '../search/space';
+import type { InputShape, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import type { Supernet } from '../search/supernet';
 import type {
@@ -14,6 +14,7 @@ import type {
 } from '../search/strategy';
 import type { RandomSearchConfig } from './random-search-spec';
 import { SinglePathTraining } from './single-path';
+import { candidateCosts } from './spos';
 
 /** A scored candidate as the strategy keeps it (checkpointed as JSON). */
 interface Scored {
@@ -45,6 +46,8 @@ export class RandomSearch implements SearchStrategy {
     private readonly net: Supernet,
     private readonly cfg: RandomSearchConfig,
     private readonly space: SearchSpace,
+    /** The data's shape, for the candidates' costs (FLOPs only when its size is known). */
+    private readonly shape: InputShape = { size: 0, channels: 0, classes: 0 },
   ) {
     this.supernet = new SinglePathTraining(net, space, cfg);
   }
@@ -98,7 +101,11 @@ export class RandomSearch implements SearchStrategy {
       genotype: scored.genotype,
       text: this.space.toText(scored.genotype),
       score: scored.score,
-      metrics: { valLoss: scored.loss, valAcc: scored.score },
+      metrics: {
+        valLoss: scored.loss,
+        valAcc: scored.score,
+        ...candidateCosts(this.space, this.shape, scored.genotype),
+      },
       round,
     };
     const best = this.best();

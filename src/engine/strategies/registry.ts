@@ -23,7 +23,8 @@ type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
  */
 export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   darts: (c: StrategyContext<DartsStrategyConfig>) => new Darts(c.net, c.config, c.rng, c.space),
-  'random-search': (c: StrategyContext<RandomSearchConfig>) => new RandomSearch(c.net, c.config, c.space),
+  'random-search': (c: StrategyContext<RandomSearchConfig>) =>
+    new RandomSearch(c.net, c.config, c.space, c.shape),
   gdas: (c: StrategyContext<GdasConfig>) => new Gdas(c.net, c.config, c.rng, c.space),
   pcdarts: (c: StrategyContext<PcDartsConfig>) => new PcDarts(c.net, c.config, c.rng, c.space),
   spos: (c: StrategyContext<SposConfig>) => new Spos(c),

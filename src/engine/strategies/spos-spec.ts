@@ -124,6 +124,7 @@ export const sposSpec = {
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
   ],
+  candidateLimits: { mflops: 'maxMFlops', mparams: 'maxMParams' },
   cpuPreset: {
     population: 8,
     generations: 3,

@@ -220,6 +220,16 @@ export class SposEvolution {
   }
 }
 
+/**
+ * A candidate's parameters and, when the image size is known, FLOPs (multiply-adds), in millions, by
+ * the space's cost model: `mparams`, `mflops` in candidate records (the dashboard's cost charts).
+ */
+export function candidateCosts(space: SearchSpace, shape: InputShape, arch: unknown): StepMetrics {
+  const m: StepMetrics = { mparams: space.cost.archParams(arch, shape) / 1e6 };
+  if (shape.size > 0) m.mflops = space.cost.archFlops(arch, shape) / 1e6;
+  return m;
+}
+
 /** The limits a candidate must meet (multiply-adds and parameters at the data's shape). */
 export function costLimit(
   space: SearchSpace,
@@ -319,11 +329,8 @@ export class Spos implements SearchStrategy {
     };
   }
 
-  /** A candidate's FLOPs (when the image size is known) and parameters, in millions. */
   private costs(arch: unknown): StepMetrics {
-    const m: StepMetrics = { mparams: this.space.cost.archParams(arch, this.shape) / 1e6 };
-    if (this.shape.size > 0) m.mflops = this.space.cost.archFlops(arch, this.shape) / 1e6;
-    return m;
+    return candidateCosts(this.space, this.shape, arch);
   }
 
   epochEnd(): StepMetrics {
@@ -341,11 +348,9 @@ export class Spos implements SearchStrategy {
   /** Phase 1: how often each option was sampled; once a generation is complete: how often the top-k uses it. */
   architecture(): ArchSnapshot {
     const parents = this.evolution.parents();
-    return snapshotOf(
-      this.space,
-      'sampling',
-      parents.length ? choiceFrequencies(this.space, parents) : this.supernet.frequencies(),
-    );
+    return parents.length
+      ? snapshotOf(this.space, 'sampling', choiceFrequencies(this.space, parents), 'share of the top-k')
+      : snapshotOf(this.space, 'sampling', this.supernet.frequencies());
   }
 
   /** The completed generations' members as text (the same seed gives the same sequence). */

@@ -7,6 +7,7 @@ import { ArchitecturePanel } from './ArchitecturePanel';
 import { CandidatesPanel } from './CandidatesPanel';
 import { MetricCharts } from './MetricCharts';
 import { ProgressLine } from './ProgressLine';
+import { SearchPhasePanel } from './SearchPhasePanel';
 import { useRunConfig, useRunData } from './run-data';
 
 const NO_METRICS: readonly MetricSpec[] = [];
@@ -99,6 +100,7 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
       {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
       <CandidatesPanel candidates={candidates} />
+      <SearchPhasePanel candidates={candidates} config={config ?? null} declared={declared} />
       <ArchitecturePanel epochs={epochs} space={config?.space ?? null} />
       <details>
         <summary>Log</summary>
