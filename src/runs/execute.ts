@@ -44,6 +44,9 @@ export interface ExecuteOptions {
   data?: SearchData;
 }
 
+/** How often an executing run rewrites its heartbeat (the live step that `status` and the runs list show). */
+const HEARTBEAT_MS = 2000;
+
 /** The found architecture, kept up to date in the exports folder (the space's JSON file). */
 export const ARCHITECTURE_FILE = 'genotype.json';
 
@@ -147,6 +150,7 @@ export async function executeRun(
       saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
     const stepTimes: number[] = [];
     let lastStopReason: string | null = null;
+    let lastHeartbeat = Number.NEGATIVE_INFINITY;
     while (!session.done) {
       const request = opts.shouldStop?.()
         ? 'stop'
@@ -254,6 +258,14 @@ export async function executeRun(
         etaSeconds: mean * (session.totalSteps - session.step),
         epochEnded: !!r.epochEnd,
       });
+      if (performance.now() - lastHeartbeat >= HEARTBEAT_MS || r.epochEnd) {
+        lastHeartbeat = performance.now();
+        dir.writeHeartbeat({
+          step: session.step,
+          totalSteps: session.totalSteps,
+          etaSeconds: mean * (session.totalSteps - session.step),
+        });
+      }
       if (session.step % every === 0 && !session.done) checkpoint();
       // Let IPC messages (pause) and signals in between steps.
       await new Promise((resolve) => setImmediate(resolve));

@@ -101,7 +101,7 @@ export class RunManager extends EventEmitter {
   list(): RunStatusFile[] {
     return listRunDirs(this.opts.root).flatMap((d) => {
       try {
-        return [d.readStatus()];
+        return [d.readLiveStatus()];
       } catch {
         return [];
       }

@@ -236,12 +236,12 @@ export function registerSearchCommand(program: Command): void {
     .action((id: string | undefined, opts: { runs: string; json?: boolean }) => {
       recoverStaleRuns(opts.runs);
       const dirs = id ? [findRun(opts.runs, id)] : listRunDirs(opts.runs);
-      const rows = dirs.map((d) => d.readStatus());
+      const rows = dirs.map((d) => d.readLiveStatus());
       if (opts.json) process.stdout.write(JSON.stringify(id ? rows[0] : rows, null, 2) + '\n');
       else
         for (const r of rows)
           process.stdout.write(
-            `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps ?? '?'}${r.reason ? `  (${r.reason})` : ''}\n`,
+            `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps ?? '?'}${r.etaSeconds !== undefined ? `  ETA ${formatSeconds(r.etaSeconds)}` : ''}${r.reason ? `  (${r.reason})` : ''}\n`,
           );
     });
 
@@ -253,7 +253,7 @@ export function registerSearchCommand(program: Command): void {
     .action((opts: { runs: string; json?: boolean }) => {
       recoverStaleRuns(opts.runs);
       const rows = listRunDirs(opts.runs).map((d) => {
-        const s = d.readStatus();
+        const s = d.readLiveStatus();
         let c: SearchConfig | null = null;
         try {
           c = d.readConfig();
