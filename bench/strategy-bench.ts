@@ -89,6 +89,10 @@ function benchStrategy(
   const config = parseSearchConfig({
     space: c.space,
     strategy,
+    // A strategy that needs particular labels (RLNAS: random) gets them; the bench's batches are synthetic anyway.
+    ...(strategySpec(String(strategy.name)).labels
+      ? { data: { labels: strategySpec(String(strategy.name)).labels } }
+      : {}),
     epochs: 1,
     batchSize: c.batch,
     stepsPerEpoch: warmup + steps + (watch ? 1 : 0),
@@ -166,13 +170,14 @@ export async function strategyBench(): Promise<void> {
   });
   // Phase 2's candidates: the reference's scoring (random search: 10 validation batches each; SPOS and
   // regularized evolution: BatchNorm recalibrated on 200 training batches, then 40 validation
-  // batches), only a few of them: the phase is sized to what the bench times. PC-DARTS without its
-  // warm-up, so that the timed steps include the α/β step.
+  // batches; RLNAS: the angle, no data), only a few of them: the phase is sized to what the bench
+  // times. PC-DARTS without its warm-up, so that the timed steps include the α/β step.
   const n = warmup + candidates;
   const overrides: Record<string, Record<string, unknown>> = {
     'random-search': { candidates: n, rescoreTop: 1 },
     spos: { population: n, generations: 0, topK: 1, mutants: 0, crossovers: 0 },
     'regularized-evolution': { population: n, cycles: n },
+    rlnas: { population: n, generations: 0, topK: 1, mutants: 0, crossovers: 0 },
     pcdarts: { warmupEpochs: 0 },
   };
   const strategy: Record<string, unknown> = { name, ...(overrides[name] ?? {}) };

@@ -9,6 +9,7 @@ import { randomSearchSpec } from './strategies/random-search-spec';
 import { sposSpec } from './strategies/spos-spec';
 import { regularizedEvolutionSpec } from './strategies/evolution-spec';
 import { naspSpec } from './strategies/nasp-spec';
+import { rlnasSpec } from './strategies/rlnas-spec';
 
 /**
  * Every registered space and strategy, as they declare themselves (timm-style registry). tfjs-free:
@@ -25,6 +26,7 @@ export const STRATEGY_SPECS = [
   sposSpec,
   regularizedEvolutionSpec,
   naspSpec,
+  rlnasSpec,
 ] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];

@@ -76,7 +76,13 @@ export const SearchConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const spaces = strategySpec(c.strategy.name).spaces;
+    const { spaces, labels } = strategySpec(c.strategy.name);
+    if (labels && c.data.labels !== labels)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'labels'],
+        message: `strategy '${c.strategy.name}' searches with ${labels} labels: set data.labels to "${labels}" (it is "${c.data.labels}")`,
+      });
     if (!spaces.includes(c.space.name))
       ctx.addIssue({
         code: 'custom',

@@ -168,4 +168,9 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
   readonly candidateLimits?: Readonly<Record<string, string>>;
   /** Field values sized for a CPU (merged over the defaults by the wizard's preset button). */
   readonly cpuPreset?: Partial<z.infer<S>>;
+  /**
+   * The labels the search data must have, when the strategy needs particular ones (RLNAS: 'random');
+   * a config with other `data.labels` is refused, naming the field.
+   */
+  readonly labels?: 'true' | 'random';
 }

@@ -14,6 +14,8 @@ import { RegularizedEvolution } from './evolution';
 import type { RegularizedEvolutionConfig } from './evolution-spec';
 import { Nasp } from './nasp';
 import type { NaspConfig } from './nasp-spec';
+import { Rlnas } from './rlnas/rlnas';
+import type { RlnasConfig } from './rlnas-spec';
 
 type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 
@@ -30,6 +32,7 @@ export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   spos: (c: StrategyContext<SposConfig>) => new Spos(c),
   'regularized-evolution': (c: StrategyContext<RegularizedEvolutionConfig>) => new RegularizedEvolution(c),
   nasp: (c: StrategyContext<NaspConfig>) => new Nasp(c.net, c.config, c.space),
+  rlnas: (c: StrategyContext<RlnasConfig>) => new Rlnas(c),
 };
 
 /** Builds the strategy a (validated) config names. */
