@@ -22,7 +22,11 @@ import { Rng } from '../src/engine/util/rng';
 import { peakTensorBytes } from '../src/engine/util/tensor-watch';
 import { arg } from './darts-setup';
 
-/** The bench's configs: the DARTS bench's tiny and small, and NB201 at its defaults on 32×32. */
+/**
+ * The bench's configs: the DARTS bench's tiny and small, NB201 at its defaults on 32×32, and a small
+ * MobileNet-like space (3 stages × 2 layers, widths 16/24/32, on 16×16). DARTS runs on the first
+ * three only: on 'mobilenet' the DARTS column is empty.
+ */
 const CONFIGS: Record<
   string,
   { space: SearchConfigInput['space']; batch: number; size: number; classes: number }
@@ -33,6 +37,20 @@ const CONFIGS: Record<
     space: { name: 'nb201', channels: 16, cellsPerStage: 5 } as unknown as SearchConfigInput['space'],
     batch: 64,
     size: 32,
+    classes: 10,
+  },
+  mobilenet: {
+    space: {
+      name: 'mobilenet',
+      stemChannels: 16,
+      firstChannels: 8,
+      widths: [16, 24, 32],
+      depths: [2, 2, 2],
+      strides: [1, 2, 2],
+      lastChannels: 128,
+    } as unknown as SearchConfigInput['space'],
+    batch: 16,
+    size: 16,
     classes: 10,
   },
 };
@@ -185,10 +203,14 @@ export async function strategyBench(): Promise<void> {
   const rows = [];
   for (const k of configs) {
     const phases = benchStrategy(strategy, k, steps, warmup, watch);
+    // The DARTS reference step, where DARTS runs on the config's space (not on 'mobilenet': NaN).
+    const dartsRuns = strategySpec('darts').spaces.includes(CONFIGS[k].space?.name ?? '?');
     const darts =
       spec.name === 'darts'
         ? phases
-        : benchStrategy({ name: 'darts', order: 'first' }, k, steps, warmup, watch);
+        : dartsRuns
+          ? benchStrategy({ name: 'darts', order: 'first' }, k, steps, warmup, watch)
+          : [{ phase: 'none', secondsPerStep: NaN, stepSeconds: [] } as PhaseRow];
     const dartsStep = darts[0].secondsPerStep;
     const memory = watch
       ? {

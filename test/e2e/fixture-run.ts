@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunDir } from '../../src/runs/run-dir';
-import { parseSearchConfig, type SearchConfig } from '../../src/shared/search-config';
+import { parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../../src/shared/search-config';
 import { spaceOf } from '../../src/engine/catalog';
 import type { ArchSnapshot } from '../../src/engine/search/strategy';
 import { Rng } from '../../src/engine/util/rng';
@@ -29,6 +29,8 @@ export interface FixtureOptions {
    * many, one per step, then a rescore round of the best five.
    */
   candidates?: number;
+  /** The run's space config (default: the DARTS space at its defaults). */
+  space?: SearchConfigInput['space'];
 }
 
 /** The epoch record's architecture part, in the chosen format, from the space's own choice points. */
@@ -145,6 +147,7 @@ export function writeFinishedRun(
 ): string {
   const format = o.format ?? 'current';
   const config = parseSearchConfig({
+    ...(o.space ? { space: o.space, strategy: { name: 'spos' } } : {}),
     epochs,
     stepsPerEpoch: Math.ceil(steps / epochs),
     data: { source: 'synthetic' },

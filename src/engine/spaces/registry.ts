@@ -2,6 +2,7 @@ import type { SpaceName } from '../catalog';
 import type { SpaceNetworks } from '../search/supernet';
 import { dartsNetworks } from './darts/networks';
 import { nb201Networks } from './nb201/networks';
+import { mobileNetNetworks } from './mobilenet/networks';
 
 /**
  * The tensor side of every registered space (its spec, tfjs-free, is in catalog.ts): a space missing
@@ -10,6 +11,7 @@ import { nb201Networks } from './nb201/networks';
 export const SPACE_NETWORKS: { [K in SpaceName]: SpaceNetworks<never> } = {
   darts: dartsNetworks,
   nb201: nb201Networks,
+  mobilenet: mobileNetNetworks,
 };
 
 export function networksOf(name: string): SpaceNetworks<unknown> {

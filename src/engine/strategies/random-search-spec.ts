@@ -42,7 +42,7 @@ export const randomSearchSpec = {
   reference:
     'Li & Talwalkar, Random Search and Reproducibility for NAS (UAI 2019); liamcli/randomNAS_release searchers/random_weight_share.py, benchmarks/cnn/darts/darts_wrapper_discrete.py',
   schema: RandomSearchSchema,
-  spaces: ['darts', 'nb201'],
+  spaces: ['darts', 'nb201', 'mobilenet'],
   summary: (c: RandomSearchConfig) =>
     `Random search (${c.candidates} candidates, top ${c.rescoreTop} re-scored)`,
   metrics: [

@@ -63,7 +63,7 @@ export const sposSpec = {
   reference:
     'Guo et al., Single Path One-Shot NAS with Uniform Sampling (ECCV 2020); megvii-model/SinglePathOneShot src/Supernet/train.py, src/Search/search.py, src/Search/tester.py',
   schema: SposSchema,
-  spaces: ['darts', 'nb201'],
+  spaces: ['darts', 'nb201', 'mobilenet'],
   summary: (c: SposConfig) =>
     `SPOS (population ${c.population}, ${c.generations} generations${c.maxMFlops !== undefined ? `, ≤ ${c.maxMFlops} MFLOPs` : ''}${c.maxMParams !== undefined ? `, ≤ ${c.maxMParams} M params` : ''})`,
   metrics: [

@@ -2,9 +2,11 @@ import type { ReactNode } from 'react';
 import { spaceOf } from '../../../engine/catalog';
 import type { SearchConfig } from '../../../shared/search-config';
 import { GenotypeDiagram } from '../charts/GenotypeDiagram';
+import { MobileNetStrip } from '../charts/MobileNetStrip';
 import { Nb201Diagram } from '../charts/Nb201Diagram';
 import { argmaxChoices } from './arch';
 import type { EpochRecord } from './metrics-log';
+import { parseMobileNet } from './mobilenet';
 import { parseNb201 } from './nb201';
 
 type Space = SearchConfig['space'] | null;
@@ -121,10 +123,27 @@ function Nb201View(props: ViewProps) {
   return <Nb201Diagram title="cell" edges={edges} />;
 }
 
+/** MobileNet-like layers: the strip of chosen blocks (kernel, expansion, skips) from the text notation. */
+function MobileNetView(props: ViewProps) {
+  let layers;
+  try {
+    layers = parseMobileNet(props.text);
+  } catch (e) {
+    return (
+      <>
+        <p style={{ opacity: 0.7 }}>Could not draw the layers: {(e as Error).message}</p>
+        <ChoicesView {...props} />
+      </>
+    );
+  }
+  return <MobileNetStrip title="layers" layers={layers} />;
+}
+
 /** Drawings of a space's architecture, by space name; spaces without one get the table of choices. */
 const VIEWS: Record<string, (p: ViewProps) => ReactNode> = {
   darts: DartsView,
   nb201: Nb201View,
+  mobilenet: MobileNetView,
 };
 
 /** The architecture an epoch record holds: the space's drawing, and its text notation. */
