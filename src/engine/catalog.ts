@@ -11,6 +11,7 @@ import { sposSpec } from './strategies/spos-spec';
 import { regularizedEvolutionSpec } from './strategies/evolution-spec';
 import { naspSpec } from './strategies/nasp-spec';
 import { rlnasSpec } from './strategies/rlnas-spec';
+import { snasSpec } from './strategies/snas-spec';
 
 /**
  * Every registered space and strategy, as they declare themselves (timm-style registry). tfjs-free:
@@ -28,6 +29,7 @@ export const STRATEGY_SPECS = [
   regularizedEvolutionSpec,
   naspSpec,
   rlnasSpec,
+  snasSpec,
 ] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];

@@ -16,6 +16,8 @@ import { Nasp } from './nasp';
 import type { NaspConfig } from './nasp-spec';
 import { Rlnas } from './rlnas/rlnas';
 import type { RlnasConfig } from './rlnas-spec';
+import { Snas } from './snas';
+import type { SnasConfig } from './snas-spec';
 
 type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 
@@ -33,6 +35,7 @@ export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   'regularized-evolution': (c: StrategyContext<RegularizedEvolutionConfig>) => new RegularizedEvolution(c),
   nasp: (c: StrategyContext<NaspConfig>) => new Nasp(c.net, c.config, c.space),
   rlnas: (c: StrategyContext<RlnasConfig>) => new Rlnas(c),
+  snas: (c: StrategyContext<SnasConfig>) => new Snas(c.net, c.config, c.rng, c.space, c.shape),
 };
 
 /** Builds the strategy a (validated) config names. */
