@@ -8,6 +8,7 @@ import { pcdartsSpec } from './strategies/pcdarts-spec';
 import { randomSearchSpec } from './strategies/random-search-spec';
 import { sposSpec } from './strategies/spos-spec';
 import { regularizedEvolutionSpec } from './strategies/evolution-spec';
+import { fairdartsSpec } from './strategies/fairdarts-spec';
 
 /**
  * Every registered space and strategy, as they declare themselves (timm-style registry). tfjs-free:
@@ -23,6 +24,7 @@ export const STRATEGY_SPECS = [
   pcdartsSpec,
   sposSpec,
   regularizedEvolutionSpec,
+  fairdartsSpec,
 ] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];

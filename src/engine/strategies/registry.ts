@@ -12,6 +12,8 @@ import { Spos } from './spos';
 import type { SposConfig } from './spos-spec';
 import { RegularizedEvolution } from './evolution';
 import type { RegularizedEvolutionConfig } from './evolution-spec';
+import { FairDarts } from './fairdarts';
+import type { FairDartsConfig } from './fairdarts-spec';
 
 type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 
@@ -26,6 +28,7 @@ export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   pcdarts: (c: StrategyContext<PcDartsConfig>) => new PcDarts(c.net, c.config, c.rng, c.space),
   spos: (c: StrategyContext<SposConfig>) => new Spos(c),
   'regularized-evolution': (c: StrategyContext<RegularizedEvolutionConfig>) => new RegularizedEvolution(c),
+  fairdarts: (c: StrategyContext<FairDartsConfig>) => new FairDarts(c.net, c.config, c.rng, c.space),
 };
 
 /** Builds the strategy a (validated) config names. */
