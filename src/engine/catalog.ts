@@ -12,6 +12,7 @@ import { regularizedEvolutionSpec } from './strategies/evolution-spec';
 import { naspSpec } from './strategies/nasp-spec';
 import { rlnasSpec } from './strategies/rlnas-spec';
 import { snasSpec } from './strategies/snas-spec';
+import { fairdartsSpec } from './strategies/fairdarts-spec';
 
 /**
  * Every registered space and strategy, as they declare themselves (timm-style registry). tfjs-free:
@@ -30,6 +31,7 @@ export const STRATEGY_SPECS = [
   naspSpec,
   rlnasSpec,
   snasSpec,
+  fairdartsSpec,
 ] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];
