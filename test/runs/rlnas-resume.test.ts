@@ -15,6 +15,15 @@ beforeAll(async () => {
 const SPACES = [
   { name: 'darts', cells: 2, nodes: 2, channels: 2 },
   { name: 'nb201', channels: 2, cellsPerStage: 1 },
+  {
+    name: 'mobilenet',
+    stemChannels: 2,
+    firstChannels: 2,
+    widths: [4, 8],
+    depths: [2, 2],
+    strides: [1, 2],
+    lastChannels: 8,
+  },
 ] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
 
 const base: SearchConfigInput = {
