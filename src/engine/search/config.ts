@@ -76,7 +76,15 @@ export const SearchConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const { spaces, labels } = strategySpec(c.strategy.name);
+    const spec = strategySpec(c.strategy.name);
+    const { spaces, labels } = spec;
+    const needed = spec.spaceRequirement?.(c.space as { name: string } & Record<string, unknown>);
+    if (needed)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['space', Object.keys(needed.patch)[0] ?? 'name'],
+        message: needed.why,
+      });
     if (labels && c.data.labels !== labels)
       ctx.addIssue({
         code: 'custom',

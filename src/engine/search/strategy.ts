@@ -173,4 +173,16 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
    * a config with other `data.labels` is refused, naming the field.
    */
   readonly labels?: 'true' | 'random';
+  /**
+   * What the strategy needs changed in a space config it runs on, if anything (FairDARTS: no 'none'
+   * op): the fields to set and why. A config that needs the change is refused naming the field; the
+   * wizard applies it when the strategy is chosen.
+   */
+  spaceRequirement?(space: { name: string } & Record<string, unknown>): SpaceRequirement | null;
+}
+
+/** A change a strategy needs in the space config: `patch` merges over it. */
+export interface SpaceRequirement {
+  patch: Record<string, unknown>;
+  why: string;
 }

@@ -73,6 +73,17 @@ export const fairdartsSpec = {
     'Chu et al., Fair DARTS: Eliminating Unfair Advantages in Differentiable Architecture Search (ECCV 2020); xiaomi-automl/FairDARTS fairdarts/model_search.py, architect.py, separate_loss.py, train_search.py, utils.py (parse)',
   schema: FairDartsSchema,
   spaces: ['darts'],
+  // Under σ(α) 'none' adds nothing to an edge and its σ stays 0.5, diluting the zero-one loss; the
+  // reference searches the other 7 ops.
+  spaceRequirement: (space: { name: string } & Record<string, unknown>) => {
+    const ops = space.ops;
+    return Array.isArray(ops) && ops.includes('none')
+      ? {
+          patch: { ops: ops.filter((o) => o !== 'none') },
+          why: "FairDARTS searches without 'none' (under σ(α) it adds nothing and its σ stays 0.5): remove 'none' from space.ops, as the reference's 7 ops",
+        }
+      : null;
+  },
   summary: (c: FairDartsConfig) =>
     `FairDARTS (${c.order} order, w₀₁ ${c.zeroOneWeight}, ${c.parseMethod === 'darts' ? 'top-2' : `σ ≥ ${c.threshold}`})`,
   metrics: [

@@ -51,7 +51,21 @@ export function switchSpace(draft: Draft, name: string): Switched {
 /** The strategy `name` with its defaults. */
 export function switchStrategy(draft: Draft, name: string): Draft {
   if (name === draft.strategy.name) return draft;
-  return { ...draft, strategy: strategySpec(name).schema.parse({ name }) as Draft['strategy'] };
+  const spec = strategySpec(name);
+  // What the strategy declares it needs of the data and the space (RLNAS: random labels; FairDARTS: no
+  // 'none' op) is set with it, so that choosing it never leaves the draft invalid.
+  // The requirement reads the space as the engine will (defaults filled in): a draft may omit fields.
+  const parsed = spaceSpecOf(draft)?.schema.safeParse(draft.space);
+  const space = (parsed?.success ? parsed.data : draft.space) as { name: string } & Record<string, unknown>;
+  const needed = spec.spaceRequirement?.(space);
+  return {
+    ...draft,
+    strategy: spec.schema.parse({ name }) as Draft['strategy'],
+    ...(needed ? { space: { ...space, ...needed.patch } as Draft['space'] } : {}),
+    ...(spec.labels && draft.data?.labels !== spec.labels
+      ? { data: { ...draft.data, labels: spec.labels } as Draft['data'] }
+      : {}),
+  };
 }
 
 /** The strategy's CPU preset merged over its defaults (not over the current values: a preset is a known state). */
