@@ -5,6 +5,7 @@ import { nb201SpaceSpec } from './spaces/nb201/space';
 import { dartsSpec } from './strategies/darts-spec';
 import { gdasSpec } from './strategies/gdas-spec';
 import { pcdartsSpec } from './strategies/pcdarts-spec';
+import { pdartsSpec } from './strategies/pdarts-spec';
 import { randomSearchSpec } from './strategies/random-search-spec';
 import { sposSpec } from './strategies/spos-spec';
 import { regularizedEvolutionSpec } from './strategies/evolution-spec';
@@ -22,6 +23,7 @@ export const STRATEGY_SPECS = [
   gdasSpec,
   pcdartsSpec,
   sposSpec,
+  pdartsSpec,
   regularizedEvolutionSpec,
 ] as const;
 

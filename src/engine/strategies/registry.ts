@@ -6,6 +6,8 @@ import { Gdas } from './gdas';
 import type { GdasConfig } from './gdas-spec';
 import { PcDarts } from './pcdarts';
 import type { PcDartsConfig } from './pcdarts-spec';
+import { Pdarts } from './pdarts';
+import type { PdartsConfig } from './pdarts-spec';
 import { RandomSearch } from './random-search';
 import type { RandomSearchConfig } from './random-search-spec';
 import { Spos } from './spos';
@@ -26,6 +28,7 @@ export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   pcdarts: (c: StrategyContext<PcDartsConfig>) => new PcDarts(c.net, c.config, c.rng, c.space),
   spos: (c: StrategyContext<SposConfig>) => new Spos(c),
   'regularized-evolution': (c: StrategyContext<RegularizedEvolutionConfig>) => new RegularizedEvolution(c),
+  pdarts: (c: StrategyContext<PdartsConfig>) => new Pdarts(c.net, c.config, c.rng, c.space),
 };
 
 /** Builds the strategy a (validated) config names. */
