@@ -196,7 +196,7 @@ export async function strategyBench(): Promise<void> {
   // Phase 2's candidates: the reference's scoring (random search: 10 validation batches each; SPOS and
   // regularized evolution: BatchNorm recalibrated on 200 training batches, then 40 validation
   // batches; RLNAS: the angle, no data), only a few of them: the phase is sized to what the bench
-  // times. PC-DARTS without its warm-up, so that the timed steps include the α/β step.
+  // times. PC-DARTS and P-DARTS without their warm-up, so that the timed steps include the α step.
   const n = warmup + candidates;
   const overrides: Record<string, Record<string, unknown>> = {
     'random-search': { candidates: n, rescoreTop: 1 },
@@ -204,6 +204,7 @@ export async function strategyBench(): Promise<void> {
     'regularized-evolution': { population: n, cycles: n },
     rlnas: { population: n, generations: 0, topK: 1, mutants: 0, crossovers: 0 },
     pcdarts: { warmupEpochs: 0 },
+    pdarts: { warmupEpochs: 0 },
   };
   const strategy: Record<string, unknown> = { name, ...(overrides[name] ?? {}) };
   const watch = process.argv.includes('--watch');

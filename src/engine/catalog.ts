@@ -6,6 +6,7 @@ import { mobileNetSpaceSpec } from './spaces/mobilenet/space';
 import { dartsSpec } from './strategies/darts-spec';
 import { gdasSpec } from './strategies/gdas-spec';
 import { pcdartsSpec } from './strategies/pcdarts-spec';
+import { pdartsSpec } from './strategies/pdarts-spec';
 import { randomSearchSpec } from './strategies/random-search-spec';
 import { sposSpec } from './strategies/spos-spec';
 import { regularizedEvolutionSpec } from './strategies/evolution-spec';
@@ -27,6 +28,7 @@ export const STRATEGY_SPECS = [
   gdasSpec,
   pcdartsSpec,
   sposSpec,
+  pdartsSpec,
   regularizedEvolutionSpec,
   naspSpec,
   rlnasSpec,

@@ -15,11 +15,27 @@ import type { InputShape, SearchSpace } from './space';
  *   else it is the bare option (SPOS, random search); with `offset` the scalar offset[e] is added to
  *   every element of row e's output (GDAS's unchosen weights Σ_{j≠k} h[e,j]: value 0, but their
  *   gradient reaches every α of the row).
+ *   `skipDropout` drops out the output of every identity skip op (stride 1) before it is weighted
+ *   (P-DARTS's dropout after skip connections), each element with probability `rate`, the survivors
+ *   scaled by 1/(1 − rate); the masks are a function of `seed` and the op's place in the network, so
+ *   a recomputed segment replays them.
  * Absent optional fields change nothing: the supernet computes exactly what it computes without them.
  */
 export type Assignment =
-  | { kind: 'mix'; weights: tf.Tensor2D; channelFraction?: number; edgeWeights?: tf.Tensor1D }
+  | {
+      kind: 'mix';
+      weights: tf.Tensor2D;
+      channelFraction?: number;
+      edgeWeights?: tf.Tensor1D;
+      skipDropout?: SkipDropout;
+    }
   | { kind: 'sample'; ops: readonly number[]; gate?: tf.Tensor1D; offset?: tf.Tensor1D };
+
+/** Dropout after identity skip ops (see Assignment): drop probability in [0, 1) and a mask seed. */
+export interface SkipDropout {
+  rate: number;
+  seed: number;
+}
 
 /** One assignment per label of the space's choice points. */
 export type ArchAssignment = Record<string, Assignment>;

@@ -6,6 +6,8 @@ import { Gdas } from './gdas';
 import type { GdasConfig } from './gdas-spec';
 import { PcDarts } from './pcdarts';
 import type { PcDartsConfig } from './pcdarts-spec';
+import { Pdarts } from './pdarts';
+import type { PdartsConfig } from './pdarts-spec';
 import { RandomSearch } from './random-search';
 import type { RandomSearchConfig } from './random-search-spec';
 import { Spos } from './spos';
@@ -39,6 +41,7 @@ export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   rlnas: (c: StrategyContext<RlnasConfig>) => new Rlnas(c),
   snas: (c: StrategyContext<SnasConfig>) => new Snas(c.net, c.config, c.rng, c.space, c.shape),
   fairdarts: (c: StrategyContext<FairDartsConfig>) => new FairDarts(c.net, c.config, c.rng, c.space),
+  pdarts: (c: StrategyContext<PdartsConfig>) => new Pdarts(c.net, c.config, c.rng, c.space),
 };
 
 /** Builds the strategy a (validated) config names. */
