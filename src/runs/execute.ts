@@ -11,6 +11,7 @@ import { SearchSession, type SearchData, type StepReport } from '../engine/searc
 import { writeFileAtomic } from './atomic';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
 import type { RunDir } from './run-dir';
+import type { RunStatus } from './status';
 import { RunTotals } from './run-totals';
 
 export interface RunProgress {
@@ -40,6 +41,8 @@ export interface ExecuteOptions {
   shouldStop?: () => boolean;
   onProgress?: (p: RunProgress) => void;
   onWarning?: (message: string) => void;
+  /** Every status change of the run (running, pausing, paused, completed, failed, ...), as it is written. */
+  onStatus?: (status: RunStatus) => void;
   /** The run's data, when the caller loaded it already (to check the dataset before the run folder exists). */
   data?: SearchData;
 }
@@ -108,6 +111,7 @@ export async function executeRun(
   dir: RunDir,
   opts: ExecuteOptions,
 ): Promise<'completed' | 'paused' | 'stopped'> {
+  if (opts.onStatus) dir.onTransition = opts.onStatus;
   const config = dir.readConfig();
   const every = opts.checkpointEvery ?? 50;
   const pauseFile = join(dir.path, PAUSE_REQUEST);

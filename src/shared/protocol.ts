@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DoctorReportSchema } from './doctor';
+import { RunStatusSchema } from '../runs/status';
 
 /** What the wizard shows of a dataset (sample images per class, counts per split); see worker/dataset-preview.ts. */
 export const DatasetPreviewSchema = z.object({
@@ -109,6 +110,11 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     etaSeconds: z.number(),
     /** This step closed an epoch: an epoch record (α, genotype) was appended to the metrics log. */
     epochEnded: z.boolean().optional(),
+  }),
+  z.object({
+    /** The run's status file changed (running, pausing, ...): the app's run state follows it. */
+    type: z.literal('run-status'),
+    status: RunStatusSchema,
   }),
   z.object({
     type: z.literal('run-ended'),

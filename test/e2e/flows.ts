@@ -97,6 +97,13 @@ export async function searchFlow(
   expect(pausedAt).toBeGreaterThanOrEqual(4);
   await o.shot('07-dashboard-paused');
   await dash.getByRole('button', { name: 'Resume' }).click();
+  // The UI follows the run folder through every transition: running again, with its Pause button,
+  // so that it can be paused and resumed again (issue: it stayed 'queued' until the end).
+  await page.getByRole('cell', { name: /^running/ }).waitFor({ timeout: 120_000 });
+  await dash.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('cell', { name: /^paused/ }).waitFor({ timeout: 120_000 });
+  await expect.poll(() => renderedPoints(page, 'loss chart'), { timeout: 30_000 }).toBeGreaterThan(pausedAt);
+  await dash.getByRole('button', { name: 'Resume' }).click();
   await page.getByRole('cell', { name: /^completed/ }).waitFor({ timeout: 240_000 });
   // train + val loss over all 60 steps.
   await page.waitForFunction(

@@ -53,7 +53,7 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     server?.kill();
   });
 
-  it('wizard → live dashboard → pause → resume → completion → genotype diagram → export', async () => {
+  it('wizard → live dashboard → pause → resume → pause → resume → completion → genotype diagram → export', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
