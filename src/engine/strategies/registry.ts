@@ -18,6 +18,8 @@ import { Rlnas } from './rlnas/rlnas';
 import type { RlnasConfig } from './rlnas-spec';
 import { Snas } from './snas';
 import type { SnasConfig } from './snas-spec';
+import { Enas } from './enas/enas';
+import type { EnasConfig } from './enas-spec';
 
 type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 
@@ -36,6 +38,7 @@ export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   nasp: (c: StrategyContext<NaspConfig>) => new Nasp(c.net, c.config, c.space),
   rlnas: (c: StrategyContext<RlnasConfig>) => new Rlnas(c),
   snas: (c: StrategyContext<SnasConfig>) => new Snas(c.net, c.config, c.rng, c.space, c.shape),
+  enas: (c: StrategyContext<EnasConfig>) => new Enas(c.net, c.config, c.rng, c.space),
 };
 
 /** Builds the strategy a (validated) config names. */
