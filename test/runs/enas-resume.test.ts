@@ -43,7 +43,11 @@ describe('ENAS pauses and resumes losslessly in the shared, controller and deriv
     let first = true;
     for (const at of [1, 4, 7, 13]) {
       expect(
-        await executeRun(b, { resume: !first, checkpointEvery: 100, onProgress: (p) => p.step === at && requestPause(b) }),
+        await executeRun(b, {
+          resume: !first,
+          checkpointEvery: 100,
+          onProgress: (p) => p.step === at && requestPause(b),
+        }),
       ).toBe('paused');
       expect(b.readStatus().step).toBe(at);
       first = false;
@@ -53,7 +57,12 @@ describe('ENAS pauses and resumes losslessly in the shared, controller and deriv
     expectSameState(finalState(a), end);
     expect(Object.keys(end.tensors).some((k) => k.startsWith('strategy.controller.adam.'))).toBe(true);
     // The metrics log carries the controller's reward, baseline and entropy on its step records.
-    const keys = new Set(b.readMetrics().filter((m) => m.kind === 'step').flatMap((m) => Object.keys(m)));
+    const keys = new Set(
+      b
+        .readMetrics()
+        .filter((m) => m.kind === 'step')
+        .flatMap((m) => Object.keys(m)),
+    );
     for (const k of ['reward', 'baseline', 'entropy', 'advantage']) expect(keys.has(k)).toBe(true);
   });
 });

@@ -22,7 +22,12 @@ describe('LstmCell (PyTorch semantics, gates i, f, g, o)', () => {
     const h0 = 0.5;
     const c0 = -1;
     // By hand: gate pre-activations a_k = W_ih[k]·x + b_ih[k] + W_hh[k]·h + b_hh[k].
-    const a = [0.5 * x + 0.1 + 0.2 * h0, -0.3 * x + 0.2 + 0.4 * h0 + 0.1, 0.8 * x - 0.6 * h0 + 0.05, 0.1 * x - 0.1 + 0.7 * h0];
+    const a = [
+      0.5 * x + 0.1 + 0.2 * h0,
+      -0.3 * x + 0.2 + 0.4 * h0 + 0.1,
+      0.8 * x - 0.6 * h0 + 0.05,
+      0.1 * x - 0.1 + 0.7 * h0,
+    ];
     const c1 = sig(a[1]) * c0 + sig(a[0]) * Math.tanh(a[2]);
     const h1 = sig(a[3]) * Math.tanh(c1);
     const s = cell.step(tf.tensor2d([[x]]), { h: tf.tensor2d([[h0]]), c: tf.tensor2d([[c0]]) });
@@ -49,7 +54,13 @@ describe('LstmCell (PyTorch semantics, gates i, f, g, o)', () => {
 describe('Embedding and AdditiveAttention', () => {
   it('an embedding row is the table row', () => {
     const e = new Embedding(3, 2, new Rng(3));
-    e.weight.assign(tf.tensor2d([[1, 2], [3, 4], [5, 6]]));
+    e.weight.assign(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    );
     expect(Array.from(e.row(1).dataSync())).toEqual([3, 4]);
     expect(() => e.row(3)).toThrow(/rows 0..2/);
     e.dispose();
@@ -57,13 +68,23 @@ describe('Embedding and AdditiveAttention', () => {
 
   it('attention logits are vᵀ·tanh(W1ᵀa_i + W2ᵀh), by hand on 2-d states', () => {
     const att = new AdditiveAttention(2, new Rng(4));
-    const W1 = [[0.5, -1], [0.25, 0.75]];
-    const W2 = [[1, 0], [-0.5, 2]];
+    const W1 = [
+      [0.5, -1],
+      [0.25, 0.75],
+    ];
+    const W2 = [
+      [1, 0],
+      [-0.5, 2],
+    ];
     const v = [0.3, -0.7];
     att.w1.assign(tf.tensor2d(W1));
     att.w2.assign(tf.tensor2d(W2));
     att.v.assign(tf.tensor2d(v.map((x) => [x])));
-    const anchors = [[1, 2], [-0.5, 0.1], [0, 0]];
+    const anchors = [
+      [1, 2],
+      [-0.5, 0.1],
+      [0, 0],
+    ];
     const h = [0.4, -0.3];
     // Row vector times matrix: (a·W)_k = Σ_j a_j W[j][k].
     const mul = (a: number[], W: number[][]) => [0, 1].map((k) => a[0] * W[0][k] + a[1] * W[1][k]);

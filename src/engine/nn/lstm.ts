@@ -58,7 +58,10 @@ export class LstmCell extends Module {
       .add(this.biasIh)
       .add(this.biasHh) as tf.Tensor2D;
     const [gi, gf, gg, go] = tf.split(gates, [H, H, H, H], 1);
-    const c = tf.sigmoid(gf).mul(state.c).add(tf.sigmoid(gi).mul(tf.tanh(gg))) as tf.Tensor2D;
+    const c = tf
+      .sigmoid(gf)
+      .mul(state.c)
+      .add(tf.sigmoid(gi).mul(tf.tanh(gg))) as tf.Tensor2D;
     const h = tf.sigmoid(go).mul(tf.tanh(c)) as tf.Tensor2D;
     return { h, c };
   }
@@ -121,7 +124,9 @@ export class Embedding extends Module {
   row(k: number): tf.Tensor2D {
     if (!(Number.isInteger(k) && k >= 0 && k < this.count))
       throw new Error(`embedding has rows 0..${this.count - 1}, asked for ${k}`);
-    return tf.gather(this.weight, [k]) as tf.Tensor2D;
+    // A slice, not a gather: its gradient is a pad, which every backend has (gather's needs
+    // UnsortedSegmentSum, which the wasm backend lacks).
+    return tf.slice(this.weight, [k, 0], [1, this.dim]) as tf.Tensor2D;
   }
 
   forward(x: tf.Tensor): tf.Tensor {

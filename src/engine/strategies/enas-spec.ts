@@ -27,7 +27,8 @@ export const EnasSchema = z
     }),
     lrRestartMultiplier: z.number().int().min(1).default(2).meta({
       title: 'cycle growth',
-      description: 'reference: 2 (--child_lr_T_mul): each cycle lasts this many times the previous one (10, 20, 40, 80 epochs)',
+      description:
+        'reference: 2 (--child_lr_T_mul): each cycle lasts this many times the previous one (10, 20, 40, 80 epochs)',
     }),
     controllerHidden: z.number().int().min(1).max(1024).default(64).meta({
       title: 'controller LSTM units',
@@ -39,11 +40,13 @@ export const EnasSchema = z
     }),
     controllerLr: z.number().positive().default(0.0035).meta({
       title: 'controller learning rate',
-      description: 'reference: 0.0035 (--controller_lr), Adam with β1 = 0, β2 = 0.999, ε = 1e-3 (utils.py), never decayed',
+      description:
+        'reference: 0.0035 (--controller_lr), Adam with β1 = 0, β2 = 0.999, ε = 1e-3 (utils.py), never decayed',
     }),
     controllerGradClip: z.number().nonnegative().default(0).meta({
       title: 'controller gradient clip',
-      description: 'reference: none (the micro controller is built without a grad bound); a positive value clips the global norm',
+      description:
+        'reference: none (the micro controller is built without a grad bound); a positive value clips the global norm',
     }),
     tanhConstant: z.number().nonnegative().default(1.1).meta({
       title: 'tanh constant',
@@ -52,7 +55,8 @@ export const EnasSchema = z
     }),
     opTanhReduce: z.number().positive().default(2.5).meta({
       title: 'op tanh reduce',
-      description: 'reference: 2.5 (--controller_op_tanh_reduce): op decisions use c/2.5, so they stay closer to uniform than input decisions',
+      description:
+        'reference: 2.5 (--controller_op_tanh_reduce): op decisions use c/2.5, so they stay closer to uniform than input decisions',
     }),
     temperature: z.number().positive().default(1).meta({
       title: 'controller temperature',
@@ -69,24 +73,28 @@ export const EnasSchema = z
     }),
     entropyWeight: z.number().nonnegative().default(1e-4).meta({
       title: 'entropy bonus',
-      description: "reference: 1e-4 (--controller_entropy_weight): the reward is the child's reward + w·(sample entropy)",
+      description:
+        "reference: 1e-4 (--controller_entropy_weight): the reward is the child's reward + w·(sample entropy)",
     }),
     baselineDecay: z.number().min(0).max(1).default(0.99).meta({
       title: 'baseline decay',
-      description: 'reference: 0.99 (--controller_bl_dec): b ← b − (1 − d)·(b − R) after each sample, from b = 0',
+      description:
+        'reference: 0.99 (--controller_bl_dec): b ← b − (1 − d)·(b − R) after each sample, from b = 0',
     }),
     controllerSteps: z.number().int().min(1).default(30).meta({
       title: 'controller steps per epoch',
-      description: 'reference: 30 (--controller_train_steps), after each epoch of shared-weight training (--controller_train_every=1)',
+      description:
+        'reference: 30 (--controller_train_steps), after each epoch of shared-weight training (--controller_train_every=1)',
     }),
     controllerAggregate: z.number().int().min(1).default(10).meta({
       title: 'samples per controller step',
       description:
-        "reference: 10 (--controller_num_aggregate): each controller step averages the REINFORCE gradients of 10 sampled children, each rewarded on its own validation batch",
+        'reference: 10 (--controller_num_aggregate): each controller step averages the REINFORCE gradients of 10 sampled children, each rewarded on its own validation batch',
     }),
     reward: z.enum(['accuracy']).default('accuracy').meta({
       title: 'reward',
-      description: "reference (CNN): the sampled child's accuracy on one validation batch, BatchNorm on batch statistics",
+      description:
+        "reference (CNN): the sampled child's accuracy on one validation batch, BatchNorm on batch statistics",
     }),
     deriveSamples: z.number().int().min(1).default(10).meta({
       title: 'derivation samples',
@@ -101,7 +109,7 @@ export const enasSpec = {
   name: 'enas',
   title: 'ENAS',
   description:
-    'Efficient NAS: an LSTM controller samples architectures that share one set of weights; each epoch trains the shared weights on one sampled child per batch, then trains the controller by REINFORCE on the children\'s validation accuracy (moving-average baseline, entropy bonus).',
+    "Efficient NAS: an LSTM controller samples architectures that share one set of weights; each epoch trains the shared weights on one sampled child per batch, then trains the controller by REINFORCE on the children's validation accuracy (moving-average baseline, entropy bonus).",
   reference:
     'Pham et al., Efficient Neural Architecture Search via Parameter Sharing (ICML 2018); melodyguan/enas src/cifar10/micro_controller.py, micro_child.py, main.py, scripts/cifar10_micro_search.sh; carpedm20/ENAS-pytorch models/controller.py',
   schema: EnasSchema,
@@ -116,7 +124,13 @@ export const enasSpec = {
     { key: 'baseline', title: 'baseline (moving average)', chart: 'reward' },
     { key: 'advantage', title: 'advantage R − b', chart: 'advantage' },
     { key: 'entropy', title: 'controller entropy (per sample)', chart: 'entropy' },
-    { key: 'controllerLoss', title: 'controller loss', chart: 'advantage' },
+    { key: 'controllerLoss', title: 'controller loss (mean −log p·(R − b))', chart: 'controllerLoss' },
+    {
+      key: 'topArchShare',
+      title: "most sampled architecture's share of the epoch's samples",
+      chart: 'sampling',
+    },
+    { key: 'distinctArchs', title: 'distinct architectures sampled in the epoch', chart: 'distinct' },
     { key: 'score', title: 'derivation score (validation accuracy)', chart: 'score' },
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },

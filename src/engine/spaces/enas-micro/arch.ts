@@ -30,7 +30,9 @@ export function validateEnasMicroArch(
   source = 'architecture',
 ): asserts arch is EnasMicroArch {
   if (typeof arch !== 'object' || arch === null)
-    throw new EnasMicroArchError(`${source}: an ENAS micro architecture is { normal: [nodes], reduce: [nodes] }`);
+    throw new EnasMicroArchError(
+      `${source}: an ENAS micro architecture is { normal: [nodes], reduce: [nodes] }`,
+    );
   for (const t of CELL_TYPES) {
     const cell = (arch as Record<string, unknown>)[t];
     if (!Array.isArray(cell) || cell.length !== nodes)
@@ -40,7 +42,13 @@ export function validateEnasMicroArch(
     cell.forEach((n: unknown, j) => {
       const where = `${source}, ${t} node ${j}`;
       const node = n as Partial<EnasMicroNode> | null;
-      if (!node || !Array.isArray(node.inputs) || node.inputs.length !== 2 || !Array.isArray(node.ops) || node.ops.length !== 2)
+      if (
+        !node ||
+        !Array.isArray(node.inputs) ||
+        node.inputs.length !== 2 ||
+        !Array.isArray(node.ops) ||
+        node.ops.length !== 2
+      )
         throw new EnasMicroArchError(`${where}: a node is { inputs: [i, j], ops: [op, op] }`);
       node.inputs.forEach((i) => {
         if (!(Number.isInteger(i) && i >= 0 && i < ENAS_MICRO_GIVEN + j))
@@ -69,11 +77,18 @@ export function looseEnds(cell: readonly EnasMicroNode[]): number[] {
  */
 export function formatArc(arch: EnasMicroArch, ops: readonly string[]): string {
   return CELL_TYPES.map((t) =>
-    arch[t].map((n) => `${n.inputs[0]} ${ops.indexOf(n.ops[0])} ${n.inputs[1]} ${ops.indexOf(n.ops[1])}`).join(' '),
+    arch[t]
+      .map((n) => `${n.inputs[0]} ${ops.indexOf(n.ops[0])} ${n.inputs[1]} ${ops.indexOf(n.ops[1])}`)
+      .join(' '),
   ).join(' ');
 }
 
-export function parseArc(text: string, nodes: number, ops: readonly string[], source = 'architecture'): EnasMicroArch {
+export function parseArc(
+  text: string,
+  nodes: number,
+  ops: readonly string[],
+  source = 'architecture',
+): EnasMicroArch {
   if (typeof text !== 'string') throw new EnasMicroArchError(`${source}: an arc string is text`);
   const ints = text.trim().split(/\s+/).filter(Boolean);
   if (ints.length !== 8 * nodes)
@@ -81,11 +96,13 @@ export function parseArc(text: string, nodes: number, ops: readonly string[], so
       `${source}: an arc string of ${nodes}-node cells has ${8 * nodes} integers (x_id x_op y_id y_op per node, normal then reduce), got ${ints.length}`,
     );
   const v = ints.map((s, i) => {
-    if (!/^\d+$/.test(s)) throw new EnasMicroArchError(`${source}: item ${i + 1} '${s}' is not a non-negative integer`);
+    if (!/^\d+$/.test(s))
+      throw new EnasMicroArchError(`${source}: item ${i + 1} '${s}' is not a non-negative integer`);
     return Number(s);
   });
   const op = (k: number, i: number) => {
-    if (k >= ops.length) throw new EnasMicroArchError(`${source}: item ${i + 1}: op id ${k} is not one of 0..${ops.length - 1}`);
+    if (k >= ops.length)
+      throw new EnasMicroArchError(`${source}: item ${i + 1}: op id ${k} is not one of 0..${ops.length - 1}`);
     return ops[k];
   };
   const cell = (offset: number): EnasMicroNode[] =>

@@ -27,7 +27,8 @@ function sepConvCount(k: number, C: number, hw: number): Count {
   return add(one, one);
 }
 /** Factorized reduction cin → C: two 1×1 convs to C/2 at the halved size, BN. */
-const frCount = (cin: number, C: number, hwOut: number): Count => add(conv(1, cin, C / 2, hwOut), add(conv(1, cin, C / 2, hwOut), bn(C)));
+const frCount = (cin: number, C: number, hwOut: number): Count =>
+  add(conv(1, cin, C / 2, hwOut), add(conv(1, cin, C / 2, hwOut), bn(C)));
 /** Calibration of a cell's inputs (ops.ts Calibrate) at the cell's resolution hw. */
 function calibrateCount(c0: number, c1: number, halve: boolean, C: number, hw: number): Count {
   let n = ZERO;
@@ -52,7 +53,12 @@ export function supernetCount(space: EnasMicroSpace, shape: InputShape): Count {
     n = add(n, calibrateCount(c.c0, c.c1, c.halve, c.C, hw));
     for (let j = 0; j < B; j++)
       for (let i = 0; i < ENAS_MICRO_GIVEN + j; i++)
-        for (const op of space.ops) if (isConvOp(op)) n = add(n, { params: 2 * sepConvCount(kernelOf(op), c.C, hw).params, flops: 2 * sepConvCount(kernelOf(op), c.C, hw).flops });
+        for (const op of space.ops)
+          if (isConvOp(op))
+            n = add(n, {
+              params: 2 * sepConvCount(kernelOf(op), c.C, hw).params,
+              flops: 2 * sepConvCount(kernelOf(op), c.C, hw).flops,
+            });
     n = add(n, add(conv(1, (ENAS_MICRO_GIVEN + B) * c.C, c.C, hw), bn(c.C)));
   }
   const last = searchLayout(space).at(-1)!.C;
@@ -60,7 +66,13 @@ export function supernetCount(space: EnasMicroSpace, shape: InputShape): Count {
 }
 
 /** The architecture's own network (final-network.ts) at the space's F and L. */
-export function archCount(space: EnasMicroSpace, arch: EnasMicroArch, shape: InputShape, F = space.channels, L = space.layers): Count {
+export function archCount(
+  space: EnasMicroSpace,
+  arch: EnasMicroArch,
+  shape: InputShape,
+  F = space.channels,
+  L = space.layers,
+): Count {
   let side = shape.size;
   let n = add(conv(3, shape.channels, 3 * F, side * side), bn(3 * F));
   for (const c of fixedLayout(arch, F, L)) {

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import * as tf from '../../tf';
-import { FactorizedReduce, GlobalAvgPool, Linear, Module, ModuleList, ReLUConvBN, type ForwardContext } from '../../nn';
+import {
+  FactorizedReduce,
+  GlobalAvgPool,
+  Linear,
+  Module,
+  ModuleList,
+  ReLUConvBN,
+  type ForwardContext,
+} from '../../nn';
 import type { FinalNetwork } from '../../search/supernet';
 import type { Rng } from '../../util/rng';
 import { CELL_TYPES, looseEnds, type EnasMicroArch, type EnasMicroNode } from './arch';
@@ -9,8 +17,21 @@ import { ENAS_MICRO_GIVEN, reductionLayers, type EnasMicroOp } from './search-sp
 
 export const EnasMicroFinalOptionsSchema = z
   .object({
-    channels: z.number().int().min(2).optional().meta({ title: 'channels (F)', description: 'reference final script: 36 (cifar10_micro_final.sh --child_out_filters=36)' }),
-    layers: z.number().int().min(0).optional().meta({ title: 'layers (L)', description: 'reference final script: 15 (--child_num_layers=15)' }),
+    channels: z
+      .number()
+      .int()
+      .min(2)
+      .optional()
+      .meta({
+        title: 'channels (F)',
+        description: 'reference final script: 36 (cifar10_micro_final.sh --child_out_filters=36)',
+      }),
+    layers: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ title: 'layers (L)', description: 'reference final script: 15 (--child_num_layers=15)' }),
   })
   .strict();
 
@@ -68,20 +89,23 @@ export class EnasMicroFixedCell extends Module {
     const { C, c0, c1, halve, stride } = shape;
     this.calibrate = this.addChild('calibrate', new Calibrate(c0, c1, halve, C, rng));
     this.base = this.addChild('layer_base', new ReLUConvBN(C, C, 1, 1, 0, true, rng));
-    this.nodeOps = nodes.map((n, j) =>
-      ([0, 1] as const).map((s) => {
-        const op = n.ops[s] as EnasMicroOp;
-        const st = n.inputs[s] < ENAS_MICRO_GIVEN ? stride : 1;
-        const name = `node${j}_${s === 0 ? 'x' : 'y'}`;
-        if (isConvOp(op)) return this.addChild(name, sepConv(op, C, st, rng));
-        if (op === 'identity' && st === 2) return this.addChild(name, new FactorizedReduce(C, C, true, rng));
-        return null;
-      }) as [Module | null, Module | null],
+    this.nodeOps = nodes.map(
+      (n, j) =>
+        ([0, 1] as const).map((s) => {
+          const op = n.ops[s] as EnasMicroOp;
+          const st = n.inputs[s] < ENAS_MICRO_GIVEN ? stride : 1;
+          const name = `node${j}_${s === 0 ? 'x' : 'y'}`;
+          if (isConvOp(op)) return this.addChild(name, sepConv(op, C, st, rng));
+          if (op === 'identity' && st === 2)
+            return this.addChild(name, new FactorizedReduce(C, C, true, rng));
+          return null;
+        }) as [Module | null, Module | null],
     );
     this.loose = looseEnds(nodes);
     if (stride === 2)
       for (const i of this.loose)
-        if (i < ENAS_MICRO_GIVEN) this.looseFr.set(i, this.addChild(`calibrate_${i}`, new FactorizedReduce(C, C, true, rng)));
+        if (i < ENAS_MICRO_GIVEN)
+          this.looseFr.set(i, this.addChild(`calibrate_${i}`, new FactorizedReduce(C, C, true, rng)));
   }
 
   run(s0: tf.Tensor4D, s1: tf.Tensor4D, ctx: ForwardContext): tf.Tensor4D {
@@ -119,7 +143,10 @@ export class EnasMicroNetwork extends Module implements FinalNetwork {
     super();
     const layout = fixedLayout(arch, F, L);
     this.stem = this.addChild('stem', new Stem(inChannels, 3 * F, rng));
-    this.cells = this.addChild('cells', new ModuleList(layout.map((s) => new EnasMicroFixedCell(arch[s.type], s, rng))));
+    this.cells = this.addChild(
+      'cells',
+      new ModuleList(layout.map((s) => new EnasMicroFixedCell(arch[s.type], s, rng))),
+    );
     this.classifier = this.addChild('classifier', new Linear(layout[layout.length - 1].out, classes, rng));
   }
 

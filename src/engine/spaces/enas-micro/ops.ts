@@ -1,5 +1,15 @@
 import * as tf from '../../tf';
-import { AvgPool, BatchNorm, Conv2d, FactorizedReduce, MaxPool, Module, ReLUConvBN, SepConv, type ForwardContext } from '../../nn';
+import {
+  AvgPool,
+  BatchNorm,
+  Conv2d,
+  FactorizedReduce,
+  MaxPool,
+  Module,
+  ReLUConvBN,
+  SepConv,
+  type ForwardContext,
+} from '../../nn';
 import type { Rng } from '../../util/rng';
 import type { EnasMicroOp } from './search-space';
 

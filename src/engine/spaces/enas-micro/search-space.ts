@@ -5,7 +5,13 @@ import { z } from 'zod';
  * (melodyguan/enas src/cifar10/micro_child.py, _enas_cell: op ids 0 sep 3×3, 1 sep 5×5, 2 avg pool,
  * 3 max pool, 4 identity). The arc string's op ids index this list.
  */
-export const ENAS_MICRO_OPS = ['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity'] as const;
+export const ENAS_MICRO_OPS = [
+  'sep_conv_3x3',
+  'sep_conv_5x5',
+  'avg_pool_3x3',
+  'max_pool_3x3',
+  'identity',
+] as const;
 export type EnasMicroOp = (typeof ENAS_MICRO_OPS)[number];
 
 /** The given states of every cell: the outputs of the two cells before it. */
@@ -44,7 +50,7 @@ export const EnasMicroSpaceSchema = z
       .meta({
         title: 'channels (F)',
         description:
-          'reference: 20 (--child_out_filters): the first cells\' width; the stem outputs 3F; each reduction doubles F',
+          "reference: 20 (--child_out_filters): the first cells' width; the stem outputs 3F; each reduction doubles F",
       }),
     ops: z
       .array(z.enum(ENAS_MICRO_OPS))

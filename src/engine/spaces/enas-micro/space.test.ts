@@ -24,7 +24,16 @@ describe('ENAS micro space: codec and constraints', () => {
     const d = EnasMicroSpaceSchema.parse({ name: 'enas-micro' });
     expect(d).toMatchObject({ nodes: 5, layers: 6, channels: 20 });
     expect(d.ops).toEqual(['sep_conv_3x3', 'sep_conv_5x5', 'avg_pool_3x3', 'max_pool_3x3', 'identity']);
-    expect(searchLayout(d).map((c) => c.type)).toEqual(['normal', 'normal', 'reduce', 'normal', 'normal', 'reduce', 'normal', 'normal']);
+    expect(searchLayout(d).map((c) => c.type)).toEqual([
+      'normal',
+      'normal',
+      'reduce',
+      'normal',
+      'normal',
+      'reduce',
+      'normal',
+      'normal',
+    ]);
     expect(() => EnasMicroSpaceSchema.parse({ name: 'enas-micro', channels: 5 })).toThrow(/even/);
   });
 
@@ -88,7 +97,11 @@ describe('ENAS micro networks and cost model', () => {
   it('supernet: a sampled child runs, and the cost model counts its parameters', () => {
     const net = new EnasMicroSupernet(tiny, shape, new Rng(4));
     const a = space.sample(new Rng(5));
-    const y = tf.tidy(() => net.logits(tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D, sampleAssignment(space.choices(a)), { training: true }));
+    const y = tf.tidy(() =>
+      net.logits(tf.randomNormal([2, 8, 8, 3]) as tf.Tensor4D, sampleAssignment(space.choices(a)), {
+        training: true,
+      }),
+    );
     expect(y.shape).toEqual([2, 5]);
     y.dispose();
     const count = net.parameters().reduce((n, v) => n + v.size, 0);
@@ -97,7 +110,9 @@ describe('ENAS micro networks and cost model', () => {
     const opt = net.optionParameters('normal-ops', 0, 0);
     expect(opt.length).toBeGreaterThan(0);
     expect(shared).toBeLessThan(count);
-    expect(() => net.logits(tf.zeros([1, 8, 8, 3]) as tf.Tensor4D, {}, { training: true })).toThrow(/normal-inputs/);
+    expect(() => net.logits(tf.zeros([1, 8, 8, 3]) as tf.Tensor4D, {}, { training: true })).toThrow(
+      /normal-inputs/,
+    );
     net.dispose();
   });
 
@@ -118,12 +133,18 @@ describe('ENAS micro networks and cost model', () => {
 
   it('FLOPs by hand: one identity → sep_conv_3x3 on a node input of every normal cell adds 2·(9·C + C²)·H·W per cell', () => {
     // layers 1: cells reduce (C 8, 4×4), reduce (C 16, 2×2), normal (C 16, 2×2).
-    const base = space.fromText('2 4 0 4 '.replace('2', '0') + '2 4 2 4 3 4 3 4 ' + '0 4 1 4 2 4 2 4 3 4 3 4');
+    const base = space.fromText(
+      '2 4 0 4 '.replace('2', '0') + '2 4 2 4 3 4 3 4 ' + '0 4 1 4 2 4 2 4 3 4 3 4',
+    );
     const conv = JSON.parse(JSON.stringify(base)) as EnasMicroArch;
     conv.normal[1].ops[0] = 'sep_conv_3x3'; // node 1 reads node 0 (state 2): stride 1 everywhere
     const C = 16;
     const hw = 2 * 2;
-    expect(space.cost.archFlops(conv, shape) - space.cost.archFlops(base, shape)).toBe(2 * (9 * C + C * C) * hw);
-    expect(space.cost.archParams(conv, shape) - space.cost.archParams(base, shape)).toBe(2 * (9 * C + C * C) + 4 * C);
+    expect(space.cost.archFlops(conv, shape) - space.cost.archFlops(base, shape)).toBe(
+      2 * (9 * C + C * C) * hw,
+    );
+    expect(space.cost.archParams(conv, shape) - space.cost.archParams(base, shape)).toBe(
+      2 * (9 * C + C * C) + 4 * C,
+    );
   });
 });

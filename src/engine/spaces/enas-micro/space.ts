@@ -1,4 +1,11 @@
-import type { ChoicePoint, ChoiceWeights, Choices, InputShape, SearchSpace, SpaceSpec } from '../../search/space';
+import type {
+  ChoicePoint,
+  ChoiceWeights,
+  Choices,
+  InputShape,
+  SearchSpace,
+  SpaceSpec,
+} from '../../search/space';
 import type { DecisionProgram, DecisionStep, ProgrammableSpace } from '../../search/decision-program';
 import type { Rng } from '../../util/rng';
 import {
@@ -36,8 +43,20 @@ export class EnasMicroSearchSpace implements SearchSpace<EnasMicroArch>, Program
     const rows = Array.from({ length: 2 * B }, (_, r) => `node ${r >> 1} · ${r & 1 ? 'y' : 'x'}`);
     const states = ['c_{k-2}', 'c_{k-1}', ...Array.from({ length: B - 1 }, (_, j) => `node ${j}`)];
     this.choicePoints = CELL_TYPES.flatMap((t) => [
-      { label: inputsLabel(t), kind: 'input' as const, title: `${t} cell inputs`, rows: [...rows], options: [...states] },
-      { label: opsLabel(t), kind: 'op' as const, title: `${t} cell ops`, rows: [...rows], options: [...config.ops] },
+      {
+        label: inputsLabel(t),
+        kind: 'input' as const,
+        title: `${t} cell inputs`,
+        rows: [...rows],
+        options: [...states],
+      },
+      {
+        label: opsLabel(t),
+        kind: 'op' as const,
+        title: `${t} cell ops`,
+        rows: [...rows],
+        options: [...config.ops],
+      },
     ]);
     this.summary = `ENAS micro ${config.layers + 2} cells × ${B} nodes, F=${config.channels}, ${config.ops.length} ops`;
   }
@@ -60,9 +79,15 @@ export class EnasMicroSearchSpace implements SearchSpace<EnasMicroArch>, Program
     for (const t of CELL_TYPES) {
       steps.push({ kind: 'cell', given: ENAS_MICRO_GIVEN });
       for (let j = 0; j < this.B; j++) {
-        for (const s of [0, 1]) steps.push({ kind: 'input', label: inputsLabel(t), row: 2 * j + s, states: ENAS_MICRO_GIVEN + j });
         for (const s of [0, 1])
-          steps.push({ kind: 'op', label: opsLabel(t), row: 2 * j + s, ...(t === 'normal' ? { bias: fixed } : {}) });
+          steps.push({ kind: 'input', label: inputsLabel(t), row: 2 * j + s, states: ENAS_MICRO_GIVEN + j });
+        for (const s of [0, 1])
+          steps.push({
+            kind: 'op',
+            label: opsLabel(t),
+            row: 2 * j + s,
+            ...(t === 'normal' ? { bias: fixed } : {}),
+          });
         steps.push({ kind: 'state' });
       }
     }
@@ -75,7 +100,14 @@ export class EnasMicroSearchSpace implements SearchSpace<EnasMicroArch>, Program
 
   toJson(arch: EnasMicroArch): unknown {
     this.validate(arch);
-    return { format: ENAS_MICRO_ARCH_FORMAT, version: ENAS_MICRO_ARCH_VERSION, ops: [...this.config.ops], arc: formatArc(arch, this.config.ops), normal: arch.normal, reduce: arch.reduce };
+    return {
+      format: ENAS_MICRO_ARCH_FORMAT,
+      version: ENAS_MICRO_ARCH_VERSION,
+      ops: [...this.config.ops],
+      arc: formatArc(arch, this.config.ops),
+      normal: arch.normal,
+      reduce: arch.reduce,
+    };
   }
 
   fromJson(json: unknown, source = 'architecture'): EnasMicroArch {
@@ -89,9 +121,13 @@ export class EnasMicroSearchSpace implements SearchSpace<EnasMicroArch>, Program
     }
     const f = j as { format?: unknown; version?: unknown; normal?: unknown; reduce?: unknown } | null;
     if (!f || f.format !== ENAS_MICRO_ARCH_FORMAT)
-      throw new EnasMicroArchError(`${source}: not an ENAS micro architecture file (format must be '${ENAS_MICRO_ARCH_FORMAT}')`);
+      throw new EnasMicroArchError(
+        `${source}: not an ENAS micro architecture file (format must be '${ENAS_MICRO_ARCH_FORMAT}')`,
+      );
     if (f.version !== ENAS_MICRO_ARCH_VERSION)
-      throw new EnasMicroArchError(`${source}: version ${JSON.stringify(f.version)} is not ${ENAS_MICRO_ARCH_VERSION}`);
+      throw new EnasMicroArchError(
+        `${source}: version ${JSON.stringify(f.version)} is not ${ENAS_MICRO_ARCH_VERSION}`,
+      );
     const arch = { normal: f.normal, reduce: f.reduce };
     this.validate(arch, source);
     return clone(arch);
@@ -119,13 +155,21 @@ export class EnasMicroSearchSpace implements SearchSpace<EnasMicroArch>, Program
   fromChoices(c: Choices): EnasMicroArch {
     const labels = this.choicePoints.map((cp) => cp.label);
     const extra = Object.keys(c).filter((l) => !labels.includes(l));
-    if (extra.length) throw new EnasMicroArchError(`the ENAS micro space has no label(s) ${extra.map((l) => `'${l}'`).join(', ')}`);
+    if (extra.length)
+      throw new EnasMicroArchError(
+        `the ENAS micro space has no label(s) ${extra.map((l) => `'${l}'`).join(', ')}`,
+      );
     const cell = (t: (typeof CELL_TYPES)[number]): EnasMicroNode[] => {
       const ins = c[inputsLabel(t)];
       const ops = c[opsLabel(t)];
-      for (const [l, v] of [[inputsLabel(t), ins], [opsLabel(t), ops]] as const)
+      for (const [l, v] of [
+        [inputsLabel(t), ins],
+        [opsLabel(t), ops],
+      ] as const)
         if (!Array.isArray(v) || v.length !== 2 * this.B)
-          throw new EnasMicroArchError(`choices for '${l}' need ${2 * this.B} rows (two per node), got ${Array.isArray(v) ? v.length : 'none'}`);
+          throw new EnasMicroArchError(
+            `choices for '${l}' need ${2 * this.B} rows (two per node), got ${Array.isArray(v) ? v.length : 'none'}`,
+          );
       return Array.from({ length: this.B }, (_, j) => ({
         inputs: [ins[2 * j], ins[2 * j + 1]],
         ops: [this.config.ops[ops[2 * j]], this.config.ops[ops[2 * j + 1]]] as [string, string],
@@ -145,8 +189,14 @@ export class EnasMicroSearchSpace implements SearchSpace<EnasMicroArch>, Program
         throw new EnasMicroArchError(`weights for '${cp.label}' need ${cp.rows.length} rows`);
       c[cp.label] = rows.map((r, i) => {
         const n = cp.kind === 'input' ? ENAS_MICRO_GIVEN + (i >> 1) : cp.options.length;
-        if (!Array.isArray(r) || r.length !== cp.options.length || r.some((v) => typeof v !== 'number' || Number.isNaN(v)))
-          throw new EnasMicroArchError(`weights for '${cp.label}' row ${i} need ${cp.options.length} numbers`);
+        if (
+          !Array.isArray(r) ||
+          r.length !== cp.options.length ||
+          r.some((v) => typeof v !== 'number' || Number.isNaN(v))
+        )
+          throw new EnasMicroArchError(
+            `weights for '${cp.label}' row ${i} need ${cp.options.length} numbers`,
+          );
         let best = 0;
         for (let k = 1; k < n; k++) if (r[k] > r[best]) best = k;
         return best;
@@ -189,7 +239,9 @@ export class EnasMicroSearchSpace implements SearchSpace<EnasMicroArch>, Program
         });
       return this.fromChoices(c);
     }
-    const free = this.choicePoints.flatMap((cp) => cp.rows.flatMap((_, r) => (this.rowOptions(cp, r) > 1 ? [[cp, r] as const] : [])));
+    const free = this.choicePoints.flatMap((cp) =>
+      cp.rows.flatMap((_, r) => (this.rowOptions(cp, r) > 1 ? [[cp, r] as const] : [])),
+    );
     if (free.length === 0) return clone(arch);
     const [cp, r] = free[rng.int(free.length)];
     const k = rng.int(this.rowOptions(cp, r) - 1);
@@ -202,7 +254,8 @@ export class EnasMicroSearchSpace implements SearchSpace<EnasMicroArch>, Program
     const ca = this.choices(a);
     const cb = this.choices(b);
     const c: Choices = {};
-    for (const cp of this.choicePoints) c[cp.label] = ca[cp.label].map((k, r) => (rng.uniform() < 0.5 ? k : cb[cp.label][r]));
+    for (const cp of this.choicePoints)
+      c[cp.label] = ca[cp.label].map((k, r) => (rng.uniform() < 0.5 ? k : cb[cp.label][r]));
     return this.fromChoices(c);
   }
 
@@ -229,7 +282,7 @@ export const enasMicroSpaceSpec = {
   name: 'enas-micro',
   title: 'ENAS micro cells',
   description:
-    'ENAS\'s convolutional cell space: a normal and a reduction cell of B nodes; each node picks two earlier states and an op on each (separable 3×3/5×5 conv, 3×3 average/max pool, identity) and adds them; unused nodes are concatenated as the cell output.',
+    "ENAS's convolutional cell space: a normal and a reduction cell of B nodes; each node picks two earlier states and an op on each (separable 3×3/5×5 conv, 3×3 average/max pool, identity) and adds them; unused nodes are concatenated as the cell output.",
   reference:
     'Pham et al., Efficient Neural Architecture Search via Parameter Sharing (ICML 2018); melodyguan/enas src/cifar10/micro_child.py, micro_controller.py, scripts/cifar10_micro_search.sh',
   schema: EnasMicroSpaceSchema,

@@ -1,5 +1,13 @@
 import * as tf from '../../tf';
-import { BatchNorm, FactorizedReduce, GlobalAvgPool, Linear, Module, ModuleList, type ForwardContext } from '../../nn';
+import {
+  BatchNorm,
+  FactorizedReduce,
+  GlobalAvgPool,
+  Linear,
+  Module,
+  ModuleList,
+  type ForwardContext,
+} from '../../nn';
 import { uniformFanIn } from '../../nn/init';
 import { Supernet, type ArchAssignment } from '../../search/supernet';
 import type { InputShape } from '../../search/space';
@@ -53,7 +61,13 @@ export class EnasMicroSearchCell extends Module {
     return this.convs.get(convKey(j, SLOTS[slot], i, op)) ?? null;
   }
 
-  run(s0: tf.Tensor4D, s1: tf.Tensor4D, inputs: readonly number[], ops: readonly number[], ctx: ForwardContext): tf.Tensor4D {
+  run(
+    s0: tf.Tensor4D,
+    s1: tf.Tensor4D,
+    inputs: readonly number[],
+    ops: readonly number[],
+    ctx: ForwardContext,
+  ): tf.Tensor4D {
     const states = this.calibrate.run(s0, s1, ctx);
     const used = new Array(ENAS_MICRO_GIVEN + this.nodes).fill(false);
     for (let j = 0; j < this.nodes; j++) {
@@ -68,8 +82,21 @@ export class EnasMicroSearchCell extends Module {
     }
     const loose = used.flatMap((u, i) => (u ? [] : [i]));
     const C = this.C;
-    const w = tf.gather(this.finalWeight, loose).reshape([1, 1, loose.length * C, C]) as tf.Tensor4D;
-    const cat = loose.length === 1 ? states[loose[0]] : tf.concat(loose.map((i) => states[i]), 3);
+    // The loose ends' [F, F] slices stacked (slices, not a gather: the wasm backend has no gather gradient).
+    const slices = loose.map((i) => tf.slice(this.finalWeight, [i, 0, 0], [1, C, C]));
+    const w = (slices.length === 1 ? slices[0] : tf.concat(slices, 0)).reshape([
+      1,
+      1,
+      loose.length * C,
+      C,
+    ]) as tf.Tensor4D;
+    const cat =
+      loose.length === 1
+        ? states[loose[0]]
+        : tf.concat(
+            loose.map((i) => states[i]),
+            3,
+          );
     return this.finalBn.forward(tf.conv2d(tf.relu(cat), w, 1, 0), ctx) as tf.Tensor4D;
   }
 
@@ -145,7 +172,10 @@ export class EnasMicroSupernet extends Supernet {
     });
     this.cells = this.addChild('cells', new ModuleList(cells));
     for (const [l, m] of pre) this.pre.set(l, this.addChild(`reduce_${l}`, m));
-    this.classifier = this.addChild('classifier', new Linear(this.layout[this.layout.length - 1].C, shape.classes, rng));
+    this.classifier = this.addChild(
+      'classifier',
+      new Linear(this.layout[this.layout.length - 1].C, shape.classes, rng),
+    );
   }
 
   private check(arch: ArchAssignment): Record<string, readonly number[]> {
@@ -159,13 +189,17 @@ export class EnasMicroSupernet extends Supernet {
         const a = arch[label];
         if (!a) throw new Error(`an ENAS micro supernet needs an assignment for '${label}'`);
         if (a.kind !== 'sample')
-          throw new Error(`the ENAS micro supernet runs sampled cells only ('sample'), got '${a.kind}' for '${label}'`);
-        if (a.ops.length !== 2 * B) throw new Error(`'${label}' needs ${2 * B} entries (two per node), got ${a.ops.length}`);
+          throw new Error(
+            `the ENAS micro supernet runs sampled cells only ('sample'), got '${a.kind}' for '${label}'`,
+          );
+        if (a.ops.length !== 2 * B)
+          throw new Error(`'${label}' needs ${2 * B} entries (two per node), got ${a.ops.length}`);
         a.ops.forEach((k, r) => {
           if (!(Number.isInteger(k) && k >= 0 && k < bound(r)))
             throw new Error(`'${label}' row ${r}: ${k} is not one of 0..${bound(r) - 1}`);
         });
-        if (a.gate || a.offset) throw new Error(`the ENAS micro supernet does not implement gate/offset ('${label}')`);
+        if (a.gate || a.offset)
+          throw new Error(`the ENAS micro supernet does not implement gate/offset ('${label}')`);
         out[label] = a.ops;
       }
     return out;
@@ -201,7 +235,8 @@ export class EnasMicroSupernet extends Supernet {
     const pick = (i: number, op: string) => cells.flatMap((c) => c.conv(j, slot, i, op)?.parameters() ?? []);
     if (m[2] === 'ops') {
       const op = this.space.ops[option];
-      if (op === undefined) throw new Error(`'${label}' has options 0..${this.space.ops.length - 1}, not ${option}`);
+      if (op === undefined)
+        throw new Error(`'${label}' has options 0..${this.space.ops.length - 1}, not ${option}`);
       return Array.from({ length: ENAS_MICRO_GIVEN + j }, (_, i) => pick(i, op)).flat();
     }
     if (!(option >= 0 && option < ENAS_MICRO_GIVEN + j))
@@ -215,7 +250,8 @@ export class EnasMicroSupernet extends Supernet {
       for (let j = 0; j < this.space.nodes; j++)
         for (const s of [0, 1] as const)
           for (let i = 0; i < ENAS_MICRO_GIVEN + j; i++)
-            for (const op of this.space.ops) for (const v of cell.conv(j, s, i, op)?.parameters() ?? []) optionVars.add(v);
+            for (const op of this.space.ops)
+              for (const v of cell.conv(j, s, i, op)?.parameters() ?? []) optionVars.add(v);
     return this.parameters().filter((v) => !optionVars.has(v));
   }
 }

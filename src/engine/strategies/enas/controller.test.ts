@@ -51,9 +51,16 @@ const softmax = (z: number[]) => {
 };
 
 describe('EnasController REINFORCE gradient', () => {
-  it("equals the analytic gradient of (1/M)·Σ −log p(a)·(R − b) for fixed samples (op head)", () => {
-    const points: ChoicePoint[] = [{ label: 'a', kind: 'op', title: 'a', rows: ['r'], options: ['p', 'q', 's'] }];
-    const program: DecisionProgram = { steps: [{ kind: 'cell', given: 0 }, { kind: 'op', label: 'a', row: 0 }] };
+  it('equals the analytic gradient of (1/M)·Σ −log p(a)·(R − b) for fixed samples (op head)', () => {
+    const points: ChoicePoint[] = [
+      { label: 'a', kind: 'op', title: 'a', rows: ['r'], options: ['p', 'q', 's'] },
+    ];
+    const program: DecisionProgram = {
+      steps: [
+        { kind: 'cell', given: 0 },
+        { kind: 'op', label: 'a', row: 0 },
+      ],
+    };
     const ctl = new EnasController(points, program, CFG, new Rng(5));
     const head = [...ctl.net.heads.values()][0];
     const samples = [
@@ -70,8 +77,10 @@ describe('EnasController REINFORCE gradient', () => {
     // ∂L/∂u_k = (1/M)·Σ_m A_m·(p_k − [k = a_m])·c·(1 − tanh² u_k).
     const dB = [0, 1, 2].map(
       (k) =>
-        samples.reduce((s, m) => s + m.advantage * (p[k] - (m.choices.a[0] === k ? 1 : 0)), 0) / samples.length *
-        c * (1 - Math.tanh(u[k]) ** 2),
+        (samples.reduce((s, m) => s + m.advantage * (p[k] - (m.choices.a[0] === k ? 1 : 0)), 0) /
+          samples.length) *
+        c *
+        (1 - Math.tanh(u[k]) ** 2),
     );
     const { grads, loss } = ctl.gradients(samples);
     const params = ctl.parameters;
@@ -80,16 +89,22 @@ describe('EnasController REINFORCE gradient', () => {
     gB.forEach((g, k) => expect(g).toBeCloseTo(dB[k], 6));
     // ∂L/∂W[j][k] = h_j·∂L/∂u_k.
     gW.forEach((g, i) => expect(g).toBeCloseTo(h[Math.floor(i / 3)] * dB[i % 3], 6));
-    const wantLoss = samples.reduce((s, m) => s - Math.log(p[m.choices.a[0]]) * m.advantage, 0) / samples.length;
+    const wantLoss =
+      samples.reduce((s, m) => s - Math.log(p[m.choices.a[0]]) * m.advantage, 0) / samples.length;
     expect(loss).toBeCloseTo(wantLoss, 5);
     tf.dispose(grads);
     ctl.dispose();
   });
 
   it('equals the analytic gradient through the attention of an input decision (v)', () => {
-    const points: ChoicePoint[] = [{ label: 'in', kind: 'input', title: 'in', rows: ['r'], options: ['s0', 's1'] }];
+    const points: ChoicePoint[] = [
+      { label: 'in', kind: 'input', title: 'in', rows: ['r'], options: ['s0', 's1'] },
+    ];
     const program: DecisionProgram = {
-      steps: [{ kind: 'cell', given: 2 }, { kind: 'input', label: 'in', row: 0, states: 2 }],
+      steps: [
+        { kind: 'cell', given: 2 },
+        { kind: 'input', label: 'in', row: 0, states: 2 },
+      ],
     };
     const ctl = new EnasController(points, program, CFG, new Rng(6));
     const att = ctl.net.attention!;
@@ -111,7 +126,10 @@ describe('EnasController REINFORCE gradient', () => {
     const pick = 1;
     // L = −log p(pick)·A; ∂L/∂v = Σ_i A·(p_i − [i = pick])·c·(1 − tanh² s_i)·q_i.
     const dv = [0, 1].map((k) =>
-      [0, 1].reduce((s, i) => s + A * (p[i] - (i === pick ? 1 : 0)) * c * (1 - Math.tanh(sc[i]) ** 2) * q[i][k], 0),
+      [0, 1].reduce(
+        (s, i) => s + A * (p[i] - (i === pick ? 1 : 0)) * c * (1 - Math.tanh(sc[i]) ** 2) * q[i][k],
+        0,
+      ),
     );
     const { grads } = ctl.gradients([{ choices: { in: [pick] }, advantage: A }]);
     const gv = Array.from(grads[ctl.parameters.indexOf(att.v)].dataSync());
@@ -129,10 +147,21 @@ describe('EnasController sampling', () => {
       { label: 'b', kind: 'op', title: 'b', rows: ['r'], options: ['0', '1', '2'] },
     ];
     const program: DecisionProgram = {
-      steps: [{ kind: 'cell', given: 0 }, { kind: 'op', label: 'a', row: 0 }, { kind: 'op', label: 'b', row: 0 }],
+      steps: [
+        { kind: 'cell', given: 0 },
+        { kind: 'op', label: 'a', row: 0 },
+        { kind: 'op', label: 'b', row: 0 },
+      ],
     };
-    const ctl = new EnasController(points, program, { ...CFG, hidden: 4, initRange: 1.5, tanhConstant: 5, opTanhReduce: 1 }, new Rng(7));
-    const probs: number[][] = [0, 1, 2, 3].map((j) => [0, 1, 2].map((k) => Math.exp(ctl.evaluate({ a: [j], b: [k] }).logProb)));
+    const ctl = new EnasController(
+      points,
+      program,
+      { ...CFG, hidden: 4, initRange: 1.5, tanhConstant: 5, opTanhReduce: 1 },
+      new Rng(7),
+    );
+    const probs: number[][] = [0, 1, 2, 3].map((j) =>
+      [0, 1, 2].map((k) => Math.exp(ctl.evaluate({ a: [j], b: [k] }).logProb)),
+    );
     const total = probs.flat().reduce((s, x) => s + x, 0);
     expect(total).toBeCloseTo(1, 5);
     // Not near uniform, so that the test can tell.

@@ -42,7 +42,7 @@ export interface DecisionDistribution {
 }
 
 /** Picks an option from a decision's probabilities (sampling, greedy, or replaying given choices). */
-type Pick = (label: string, row: number, probs: () => Float32Array | Int32Array | Uint8Array) => number;
+type Pick = (label: string, row: number, probs: () => Float32Array, options: number) => number[];
 
 /** The linear head and the embedding of one option list. */
 class OpHead extends Module {
@@ -79,7 +79,10 @@ class ControllerNet extends Module {
       const key = headKey(cp);
       if (this.heads.has(key)) continue;
       const init = program.headBiasInit?.[cp.label];
-      this.heads.set(key, this.addChild(`head_${h++}`, new OpHead(c.hidden, cp.options.length, init, c.initRange, rng)));
+      this.heads.set(
+        key,
+        this.addChild(`head_${h++}`, new OpHead(c.hidden, cp.options.length, init, c.initRange, rng)),
+      );
     }
     this.attention = points.some((cp) => cp.kind === 'input')
       ? this.addChild('attention', new AdditiveAttention(c.hidden, rng, c.initRange))
@@ -130,22 +133,29 @@ export class EnasController {
   }
 
   /**
-   * Runs the program once, each decision taken by `pick`; returns the choices and Σ log p(pick),
-   * Σ entropy as scalars (differentiable in the controller's parameters; call inside a tidy), and the
-   * distributions when `record` is set.
+   * Runs the program once for M samples at a time (rows of every tensor; the program is the same for
+   * all, only the picks differ), each decision taken for all rows by `pick`. Returns the choices per
+   * row and Σ log p(pick), Σ entropy per row as [M] tensors (differentiable in the controller's
+   * parameters; call inside a tidy), and the distributions of row 0 when `record` is set. Embedding
+   * rows and picked anchors are selected by one-hot products (differentiable on every backend).
    */
   private rollout(
+    M: number,
     pick: Pick,
     record: boolean,
-  ): { choices: Choices; logProb: tf.Scalar; entropy: tf.Scalar; dists: DecisionDistribution[] } {
+  ): { choices: Choices[]; logProb: tf.Tensor1D; entropy: tf.Tensor1D; dists: DecisionDistribution[] } {
     const net = this.net;
-    const choices: Choices = {};
-    for (const [label, cp] of this.points) choices[label] = cp.rows.map(() => -1);
+    const choices: Choices[] = Array.from({ length: M }, () => {
+      const c: Choices = {};
+      for (const [label, cp] of this.points) c[label] = cp.rows.map(() => -1);
+      return c;
+    });
     const dists: DecisionDistribution[] = [];
     const logps: tf.Tensor[] = [];
     const ents: tf.Tensor[] = [];
-    let states: LstmState[] = net.lstm.zeroState(1);
-    let input: tf.Tensor2D = net.gEmb as tf.Tensor2D;
+    let states: LstmState[] = net.lstm.zeroState(M);
+    const start = (M === 1 ? net.gEmb : tf.tile(net.gEmb, [M, 1])) as tf.Tensor2D;
+    let input: tf.Tensor2D = start;
     let keys: tf.Tensor2D[] = [];
     let values: tf.Tensor2D[] = [];
     const lstmStep = (x: tf.Tensor2D) => {
@@ -153,78 +163,110 @@ export class EnasController {
       states = out.states;
       return out.output;
     };
-    const decide = (label: string, row: number, logits: tf.Tensor2D): number => {
+    /** Picks for every row from logits [M, K]; returns the one-hot [M, K] of the picks. */
+    const decide = (label: string, row: number, logits: tf.Tensor2D): tf.Tensor2D => {
+      const K = logits.shape[1];
       const logp = tf.logSoftmax(logits) as tf.Tensor2D;
       const p = tf.exp(logp);
-      const k = pick(label, row, () => p.dataSync() as Float32Array);
-      if (record) dists.push({ label, row, probs: Array.from(p.dataSync()) });
-      choices[label][row] = k;
-      logps.push(logp.slice([0, k], [1, 1]));
-      ents.push(tf.neg(tf.sum(p.mul(logp))));
-      return k;
+      const ks = pick(label, row, () => p.dataSync() as Float32Array, K);
+      if (record) dists.push({ label, row, probs: Array.from(p.dataSync().slice(0, K)) });
+      ks.forEach((k, m) => (choices[m][label][row] = k));
+      const onehot = tf.oneHot(tf.tensor1d(ks, 'int32'), K).toFloat() as tf.Tensor2D;
+      logps.push(tf.sum(onehot.mul(logp), 1));
+      ents.push(tf.neg(tf.sum(p.mul(logp), 1)));
+      return onehot;
     };
     for (const s of this.program.steps) {
       if (s.kind === 'cell') {
         keys = [];
         values = [];
         for (let g = 0; g < s.given; g++) {
-          const h = lstmStep(net.gEmb as tf.Tensor2D);
+          const h = lstmStep(start);
           keys.push(this.attention().keys(h));
           values.push(tf.zerosLike(h));
         }
-        input = net.gEmb as tf.Tensor2D;
+        input = start;
       } else if (s.kind === 'state') {
         const h = lstmStep(input);
         if (net.attention) keys.push(net.attention.keys(h));
         values.push(h);
-        input = net.gEmb as tf.Tensor2D;
+        input = start;
       } else if (s.kind === 'op') {
         const head = net.heads.get(headKey(this.points.get(s.label) as ChoicePoint)) as OpHead;
         const h = lstmStep(input);
         let logits = this.shape(head.logits(h), true);
         if (s.bias) logits = logits.add(tf.tensor2d([...s.bias], [1, s.bias.length]));
-        const k = decide(s.label, s.row, logits);
-        input = head.embedding.row(k);
+        input = tf.matMul(decide(s.label, s.row, logits), head.embedding.weight as tf.Tensor2D);
       } else {
         const h = lstmStep(input);
         const att = this.attention();
-        const logits = this.shape(att.logits(tf.concat(keys.slice(0, s.states), 0) as tf.Tensor2D, h), false);
-        const k = decide(s.label, s.row, logits);
-        input = values[k];
+        const n = s.states;
+        const H = this.config.hidden;
+        // [M, n, H]: anchor keys per row, plus h·W2 broadcast over the anchors.
+        const k3 = tf.stack(keys.slice(0, n), 1) as tf.Tensor3D;
+        const q = tf.tanh(k3.add(tf.expandDims(tf.matMul(h, att.w2 as tf.Tensor2D), 1)));
+        const scores = tf.matMul(q.reshape([M * n, H]), att.v as tf.Tensor2D).reshape([M, n]) as tf.Tensor2D;
+        const onehot = decide(s.label, s.row, this.shape(scores, false));
+        const v3 = tf.stack(values.slice(0, n), 1) as tf.Tensor3D;
+        input = tf.sum(v3.mul(tf.expandDims(onehot, 2)), 1) as tf.Tensor2D;
       }
     }
-    const logProb = (logps.length ? tf.addN(logps).reshape([]) : tf.scalar(0)) as tf.Scalar;
-    const entropy = (ents.length ? tf.addN(ents).reshape([]) : tf.scalar(0)) as tf.Scalar;
+    const logProb = (logps.length ? tf.addN(logps) : tf.zeros([M])) as tf.Tensor1D;
+    const entropy = (ents.length ? tf.addN(ents) : tf.zeros([M])) as tf.Tensor1D;
     return { choices, logProb, entropy, dists };
   }
 
   private attention(): AdditiveAttention {
-    if (!this.net.attention) throw new Error('the decision program has input decisions but the space no input choice point');
+    if (!this.net.attention)
+      throw new Error('the decision program has input decisions but the space no input choice point');
     return this.net.attention;
   }
 
   /** One architecture drawn from the controller with `rng` (one uniform draw per decision). */
   sample(rng: Rng): ControllerSample {
-    return this.run((_l, _r, probs) => drawCategorical(probs(), rng.uniform()));
+    return this.sampleMany(rng, 1)[0];
+  }
+
+  /**
+   * M architectures drawn at once (one batched rollout); per decision one uniform per sample, in
+   * sample order.
+   */
+  sampleMany(rng: Rng, M: number): ControllerSample[] {
+    return this.run(M, (_l, _r, probs, K) => {
+      const p = probs();
+      return Array.from({ length: M }, (_, m) =>
+        drawCategorical(p.subarray(m * K, (m + 1) * K), rng.uniform()),
+      );
+    }).samples;
   }
 
   /** The most probable option at every decision (each given the earlier argmaxes). */
   greedy(): ControllerSample & { dists: DecisionDistribution[] } {
-    return this.run((_l, _r, probs) => argmax(probs()), true);
+    const r = this.run(1, (_l, _r, probs) => [argmax(probs())], true);
+    return { ...r.samples[0], dists: r.dists };
   }
 
   /** log p and the entropy of given choices (the picks replayed). */
   evaluate(choices: Choices): ControllerSample {
-    return this.run((label, row) => choices[label][row]);
+    return this.run(1, (label, row) => [choices[label][row]]).samples[0];
   }
 
-  private run(pick: Pick, record = false): ControllerSample & { dists: DecisionDistribution[] } {
-    let out: (ControllerSample & { dists: DecisionDistribution[] }) | undefined;
+  private run(
+    M: number,
+    pick: Pick,
+    record = false,
+  ): { samples: ControllerSample[]; dists: DecisionDistribution[] } {
+    let out: { samples: ControllerSample[]; dists: DecisionDistribution[] } | undefined;
     tf.tidy(() => {
-      const r = this.rollout(pick, record);
-      out = { choices: r.choices, logProb: r.logProb.dataSync()[0], entropy: r.entropy.dataSync()[0], dists: r.dists };
+      const r = this.rollout(M, pick, record);
+      const lp = r.logProb.dataSync();
+      const en = r.entropy.dataSync();
+      out = {
+        samples: r.choices.map((choices, m) => ({ choices, logProb: lp[m], entropy: en[m] })),
+        dists: r.dists,
+      };
     });
-    return out as ControllerSample & { dists: DecisionDistribution[] };
+    return out as { samples: ControllerSample[]; dists: DecisionDistribution[] };
   }
 
   /**
@@ -232,14 +274,17 @@ export class EnasController {
    * A_m = R_m − b (the reference's loss, averaged over the M aggregated samples as its
    * SyncReplicasOptimizer averages their gradients), aligned with `parameters`. Caller disposes.
    */
-  gradients(samples: ReadonlyArray<{ choices: Choices; advantage: number }>): { loss: number; grads: tf.Tensor[] } {
+  gradients(samples: ReadonlyArray<{ choices: Choices; advantage: number }>): {
+    loss: number;
+    grads: tf.Tensor[];
+  } {
     if (samples.length === 0) throw new Error('REINFORCE needs at least one sample');
+    const M = samples.length;
     return tf.tidy(() => {
+      const adv = tf.tensor1d(samples.map((s) => s.advantage));
       const { value, grads } = tf.variableGrads(() => {
-        const terms = samples.map(({ choices, advantage }) =>
-          this.rollout((label, row) => choices[label][row], false).logProb.mul(-advantage),
-        );
-        return tf.addN(terms).div(samples.length) as tf.Scalar;
+        const r = this.rollout(M, (label, row) => samples.map((s) => s.choices[label][row]), false);
+        return tf.neg(tf.sum(r.logProb.mul(adv))).div(M) as tf.Scalar;
       }, this.params);
       const loss = value.dataSync()[0];
       const aligned = this.params.map((v) => {
@@ -251,7 +296,10 @@ export class EnasController {
   }
 
   /** One Adam step on the REINFORCE gradient (clipped when gradClip > 0); returns loss and norm. */
-  reinforce(samples: ReadonlyArray<{ choices: Choices; advantage: number }>): { loss: number; gradNorm: number } {
+  reinforce(samples: ReadonlyArray<{ choices: Choices; advantage: number }>): {
+    loss: number;
+    gradNorm: number;
+  } {
     const { loss, grads } = this.gradients(samples);
     try {
       const norm = tf.tidy(() => {

@@ -23,7 +23,14 @@ async function session(space: unknown, strategy: Record<string, unknown> = {}, e
     data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
     ...extra,
     space,
-    strategy: { name: 'enas', controllerHidden: 8, controllerSteps: 2, controllerAggregate: 2, deriveSamples: 3, ...strategy },
+    strategy: {
+      name: 'enas',
+      controllerHidden: 8,
+      controllerSteps: 2,
+      controllerAggregate: 2,
+      deriveSamples: 3,
+      ...strategy,
+    },
   } as SearchConfigInput);
   return new SearchSession<unknown>(config, await buildSearchData(config));
 }
@@ -43,7 +50,9 @@ describe('ENAS end to end', () => {
       const ctl = search.filter((r) => 'reward' in r.metrics);
       expect(ctl).toHaveLength(4);
       for (const r of ctl) {
-        expect(Object.keys(r.metrics)).toEqual(expect.arrayContaining(['reward', 'baseline', 'advantage', 'entropy']));
+        expect(Object.keys(r.metrics)).toEqual(
+          expect.arrayContaining(['reward', 'baseline', 'advantage', 'entropy']),
+        );
         expect(r.metrics.entropy).toBeGreaterThan(0);
       }
       const epochEnd = search.find((r) => r.epochEnd)!.epochEnd!;
@@ -79,10 +88,14 @@ describe('ENAS end to end', () => {
   });
 
   it('the tensor count is flat over 20 shared steps and 20 controller steps (micro)', async () => {
-    const s = await session(MICRO, { controllerSteps: 20, controllerAggregate: 1 }, {
-      stepsPerEpoch: 20,
-      data: { source: 'synthetic', synthetic: { size: 400, imageSize: 8, channels: 3, classes: 4 } },
-    });
+    const s = await session(
+      MICRO,
+      { controllerSteps: 20, controllerAggregate: 1 },
+      {
+        stepsPerEpoch: 20,
+        data: { source: 'synthetic', synthetic: { size: 400, imageSize: 8, channels: 3, classes: 4 } },
+      },
+    );
     expect(s.phases[0].stepsPerEpoch).toBe(40);
     s.runStep(); // the first shared step creates the momentum buffers, the controller's Adam exists already
     let before = tf.memory().numTensors;

@@ -74,7 +74,9 @@ export class Enas implements SearchStrategy<unknown> {
     const program = decisionProgramOf(space);
     this.program = config.controllerOpBias
       ? program
-      : { steps: program.steps.map((s) => (s.kind === 'op' ? { kind: 'op', label: s.label, row: s.row } : s)) };
+      : {
+          steps: program.steps.map((s) => (s.kind === 'op' ? { kind: 'op', label: s.label, row: s.row } : s)),
+        };
     this.controller = new EnasController(
       space.choicePoints,
       this.program,
@@ -103,7 +105,12 @@ export class Enas implements SearchStrategy<unknown> {
         epochs: budget.epochs,
         stepsPerEpoch: this.sharedSteps + this.config.controllerSteps,
       },
-      { name: 'derive', title: 'sample architectures and keep the best on validation', epochs: 1, stepsPerEpoch: this.config.deriveSamples },
+      {
+        name: 'derive',
+        title: 'sample architectures and keep the best on validation',
+        epochs: 1,
+        stepsPerEpoch: this.config.deriveSamples,
+      },
     ];
   }
 
@@ -115,7 +122,13 @@ export class Enas implements SearchStrategy<unknown> {
   /** One SGD step of the shared weights on one controller sample (micro_child.py _build_train). */
   private sharedStep(ctx: StepContext): StepResult {
     const c = this.config;
-    const lr = cosineRestartsLr(c.weightLr, c.weightLrMin, ctx.info.epoch, c.lrRestartPeriod, c.lrRestartMultiplier);
+    const lr = cosineRestartsLr(
+      c.weightLr,
+      c.weightLrMin,
+      ctx.info.epoch,
+      c.lrRestartPeriod,
+      c.lrRestartMultiplier,
+    );
     const { choices } = this.controller.sample(ctx.rng);
     const batch = ctx.train();
     const out = tf.tidy(() => {
@@ -145,8 +158,8 @@ export class Enas implements SearchStrategy<unknown> {
     let sumAdv = 0;
     let sumEnt = 0;
     let sumAcc = 0;
-    for (let m = 0; m < c.controllerAggregate; m++) {
-      const s = this.controller.sample(ctx.rng);
+    // The M children drawn in one batched rollout, then rewarded one by one on their own batches.
+    for (const s of this.controller.sampleMany(ctx.rng, c.controllerAggregate)) {
       const r = rewardOf(this.net, sampleAssignment(s.choices), ctx.val());
       const R = r.reward + c.entropyWeight * s.entropy;
       this.baseline = updatedBaseline(this.baseline, R, c.baselineDecay);
@@ -163,7 +176,9 @@ export class Enas implements SearchStrategy<unknown> {
     }
     const { loss, gradNorm } = this.controller.reinforce(samples);
     const M = c.controllerAggregate;
+    const last = ctx.info.stepInEpoch === ctx.info.stepsPerEpoch - 1;
     return {
+      ...(last ? { candidates: this.summarizeEpoch(ctx.info.epoch) } : {}),
       metrics: {
         reward: sumR / M,
         childValAcc: sumAcc / M,
@@ -189,16 +204,38 @@ export class Enas implements SearchStrategy<unknown> {
       metrics: { ...r.metrics, logProb: s.logProb, entropy: s.entropy },
       round: 'derive',
     };
-    return { metrics: { score: r.reward, bestScore: this.best.score, entropy: s.entropy }, candidates: [candidate] };
+    return {
+      metrics: { score: r.reward, bestScore: this.best.score, entropy: s.entropy },
+      candidates: [candidate],
+    };
   }
 
-  epochEnd(info: StepInfo): StepMetrics {
-    if (info.phase !== 'search') return {};
+  /**
+   * The epoch's most sampled architectures (controller steps), as candidates of round 'sampled' whose
+   * score is their share of the epoch's samples (the dashboard's ENAS panel lists them per epoch).
+   */
+  private summarizeEpoch(epoch: number): CandidateScore[] {
     const total = Object.values(this.epochSamples).reduce((n, [k]) => n + k, 0);
     this.lastEpochTop = Object.entries(this.epochSamples)
       .sort((a, b) => b[1][0] - a[1][0] || (a[0] < b[0] ? -1 : 1))
       .slice(0, TOP_ARCHS)
-      .map(([text, [count, sum]]) => ({ text, count, share: count / Math.max(1, total), meanReward: sum / count }));
+      .map(([text, [count, sum]]) => ({
+        text,
+        count,
+        share: count / Math.max(1, total),
+        meanReward: sum / count,
+      }));
+    return this.lastEpochTop.map((t) => ({
+      genotype: this.space.fromText(t.text),
+      text: t.text,
+      score: t.share,
+      metrics: { epoch, count: t.count, share: t.share, meanReward: t.meanReward },
+      round: 'sampled',
+    }));
+  }
+
+  epochEnd(info: StepInfo): StepMetrics {
+    if (info.phase !== 'search') return {};
     const distinct = Object.keys(this.epochSamples).length;
     this.epochSamples = {};
     return { topArchShare: this.lastEpochTop[0]?.share ?? 0, distinctArchs: distinct };

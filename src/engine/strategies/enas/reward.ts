@@ -27,7 +27,10 @@ export const accuracyReward: RewardFn = (net, arch, batch) => {
     const logits = net.logits(batch.x, arch, { training: true, frozenStats: true });
     return [accuracy(logits, batch.y), crossEntropy(logits, batch.y)];
   });
-  const out = { reward: acc.dataSync()[0], metrics: { childValAcc: acc.dataSync()[0], childValLoss: loss.dataSync()[0] } };
+  const out = {
+    reward: acc.dataSync()[0],
+    metrics: { childValAcc: acc.dataSync()[0], childValLoss: loss.dataSync()[0] },
+  };
   tf.dispose([acc, loss]);
   return out;
 };
@@ -38,7 +41,11 @@ export const REWARDS: Record<RewardName, RewardFn> = { accuracy: accuracyReward 
  * The shared weights' training loss of one sampled child on a training batch (image classification:
  * mean cross-entropy, training-mode BatchNorm) and its accuracy; call inside variableGrads.
  */
-export function childLoss(net: Supernet, arch: ArchAssignment, batch: Batch): { loss: tf.Scalar; acc: tf.Scalar } {
+export function childLoss(
+  net: Supernet,
+  arch: ArchAssignment,
+  batch: Batch,
+): { loss: tf.Scalar; acc: tf.Scalar } {
   const logits = net.logits(batch.x, arch, { training: true });
   return { loss: crossEntropy(logits, batch.y), acc: accuracy(logits, batch.y) };
 }
