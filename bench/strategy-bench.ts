@@ -40,6 +40,12 @@ const CONFIGS: Record<
     size: 32,
     classes: 10,
   },
+  micro: {
+    space: { name: 'enas-micro', nodes: 5, layers: 1, channels: 8 } as unknown as SearchConfigInput['space'],
+    batch: 16,
+    size: 16,
+    classes: 10,
+  },
   mobilenet: {
     space: {
       name: 'mobilenet',
@@ -133,33 +139,50 @@ function benchStrategy(
   const rows: PhaseRow[] = [];
   try {
     for (let p = 0; p < session.phases.length; p++) {
-      const times: number[] = [];
-      let candidates = 0;
-      for (let i = 0; i < warmup + steps && !session.done && session.info().phaseIndex === p; i++) {
+      // A phase whose epoch mixes two kinds of step (ENAS: shared-weight steps, then controller steps,
+      // told apart by the controller's loss in the metrics) is timed per kind over its first epoch.
+      const perKind = new Map<string, { times: number[]; seen: number; candidates: number }>();
+      const limit =
+        strategy.name === 'enas' && session.phases[p].name === 'search'
+          ? session.phases[p].stepsPerEpoch
+          : warmup + steps;
+      for (let i = 0; i < limit && !session.done && session.info().phaseIndex === p; i++) {
         const t0 = performance.now();
         const r = session.runStep();
         const dt = (performance.now() - t0) / 1000;
-        if (i >= warmup) {
-          times.push(dt);
-          candidates += r.candidates?.length ?? 0;
+        const kind =
+          'controllerLoss' in r.metrics
+            ? ' (controller)'
+            : strategy.name === 'enas' && r.info.phase === 'search'
+              ? ' (shared)'
+              : '';
+        const k = perKind.get(kind) ?? { times: [], seen: 0, candidates: 0 };
+        perKind.set(kind, k);
+        if (k.seen++ >= warmup) {
+          k.times.push(dt);
+          k.candidates += r.candidates?.length ?? 0;
         }
         process.stderr.write(
-          `  ${configName} ${String(strategy.name)} ${r.info.phase}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`,
+          `  ${configName} ${String(strategy.name)} ${r.info.phase}${kind}: step ${i + 1}/${limit} ${dt.toFixed(2)} s\n`,
         );
       }
-      const phase = session.phases[p].name;
-      const s = median(times);
-      const watched =
-        watch && p === 0 && !session.done && session.info().phaseIndex === p
-          ? { tfPeakStepMB: peakTensorBytes(() => void session.runStep()) / 2 ** 20 }
-          : {};
-      rows.push({
-        phase,
-        secondsPerStep: s,
-        stepSeconds: times,
-        ...(candidates ? { candidatesPerMinute: (60 * candidates) / times.reduce((a, b) => a + b, 0) } : {}),
-        ...watched,
-      });
+      for (const [kind, { times, candidates }] of perKind) {
+        const phase = session.phases[p].name + kind;
+        const s = median(times);
+        const watched =
+          watch && p === 0 && !session.done && session.info().phaseIndex === p
+            ? { tfPeakStepMB: peakTensorBytes(() => void session.runStep()) / 2 ** 20 }
+            : {};
+        rows.push({
+          phase,
+          secondsPerStep: s,
+          stepSeconds: times,
+          ...(candidates
+            ? { candidatesPerMinute: (60 * candidates) / times.reduce((a, b) => a + b, 0) }
+            : {}),
+          ...watched,
+        });
+      }
       // What is left of this phase costs the same per step: on to the next.
       if (!session.done && session.info().phaseIndex === p) session.endPhase();
     }
@@ -205,6 +228,8 @@ export async function strategyBench(): Promise<void> {
     rlnas: { population: n, generations: 0, topK: 1, mutants: 0, crossovers: 0 },
     pcdarts: { warmupEpochs: 0 },
     pdarts: { warmupEpochs: 0 },
+    // ENAS: the 'search' phase alternates shared and controller steps; timed apart below.
+    enas: { controllerSteps: steps + warmup, controllerAggregate: 10, deriveSamples: n },
   };
   const strategy: Record<string, unknown> = { name, ...(overrides[name] ?? {}) };
   const watch = process.argv.includes('--watch');

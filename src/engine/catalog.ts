@@ -3,6 +3,7 @@ import type { StrategySpec } from './search/strategy';
 import { dartsSpaceSpec } from './spaces/darts/space';
 import { nb201SpaceSpec } from './spaces/nb201/space';
 import { mobileNetSpaceSpec } from './spaces/mobilenet/space';
+import { enasMicroSpaceSpec } from './spaces/enas-micro/space';
 import { dartsSpec } from './strategies/darts-spec';
 import { gdasSpec } from './strategies/gdas-spec';
 import { pcdartsSpec } from './strategies/pcdarts-spec';
@@ -14,6 +15,7 @@ import { naspSpec } from './strategies/nasp-spec';
 import { rlnasSpec } from './strategies/rlnas-spec';
 import { snasSpec } from './strategies/snas-spec';
 import { fairdartsSpec } from './strategies/fairdarts-spec';
+import { enasSpec } from './strategies/enas-spec';
 
 /**
  * Every registered space and strategy, as they declare themselves (timm-style registry). tfjs-free:
@@ -21,7 +23,7 @@ import { fairdartsSpec } from './strategies/fairdarts-spec';
  * adds one line to its list here and its factory in spaces/registry.ts or strategies/registry.ts
  * (docs/strategies.md, "Adding a strategy or a space").
  */
-export const SPACE_SPECS = [dartsSpaceSpec, nb201SpaceSpec, mobileNetSpaceSpec] as const;
+export const SPACE_SPECS = [dartsSpaceSpec, nb201SpaceSpec, mobileNetSpaceSpec, enasMicroSpaceSpec] as const;
 export const STRATEGY_SPECS = [
   dartsSpec,
   randomSearchSpec,
@@ -34,6 +36,7 @@ export const STRATEGY_SPECS = [
   rlnasSpec,
   snasSpec,
   fairdartsSpec,
+  enasSpec,
 ] as const;
 
 export type SpaceName = (typeof SPACE_SPECS)[number]['name'];

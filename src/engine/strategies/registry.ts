@@ -22,6 +22,8 @@ import { Snas } from './snas';
 import type { SnasConfig } from './snas-spec';
 import { FairDarts } from './fairdarts';
 import type { FairDartsConfig } from './fairdarts-spec';
+import { Enas } from './enas/enas';
+import type { EnasConfig } from './enas-spec';
 
 type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 
@@ -42,6 +44,7 @@ export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   snas: (c: StrategyContext<SnasConfig>) => new Snas(c.net, c.config, c.rng, c.space, c.shape),
   fairdarts: (c: StrategyContext<FairDartsConfig>) => new FairDarts(c.net, c.config, c.rng, c.space),
   pdarts: (c: StrategyContext<PdartsConfig>) => new Pdarts(c.net, c.config, c.rng, c.space),
+  enas: (c: StrategyContext<EnasConfig>) => new Enas(c.net, c.config, c.rng, c.space),
 };
 
 /** Builds the strategy a (validated) config names. */

@@ -5,6 +5,8 @@ import type { ExportResult, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { ArchitecturePanel } from './ArchitecturePanel';
 import { CandidatesPanel } from './CandidatesPanel';
+import { EnasPanel } from './EnasPanel';
+import { splitSampled } from './enas';
 import { MetricCharts } from './MetricCharts';
 import { ProgressLine } from './ProgressLine';
 import { SearchPhasePanel } from './SearchPhasePanel';
@@ -42,6 +44,8 @@ function ExportedFiles({ id, exported }: { id: string; exported: ExportResult })
 export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: () => void }) {
   const { series, epochs, candidates, phases, last, error, reload } = useRunData(run.id);
   const config = useRunConfig(run.id);
+  // ENAS reports its most sampled architectures per epoch as 'sampled' records: its own panel, not candidates.
+  const { sampled, scored } = useMemo(() => splitSampled(candidates), [candidates]);
   const [log, setLog] = useState('');
   const [exported, setExported] = useState<ExportResult | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -99,8 +103,9 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       {exported && <ExportedFiles id={run.id} exported={exported} />}
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
       {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
-      <CandidatesPanel candidates={candidates} />
-      <SearchPhasePanel candidates={candidates} config={config ?? null} declared={declared} />
+      <EnasPanel sampled={sampled} />
+      <CandidatesPanel candidates={scored} />
+      <SearchPhasePanel candidates={scored} config={config ?? null} declared={declared} />
       <ArchitecturePanel epochs={epochs} space={config?.space ?? null} />
       <details>
         <summary>Log</summary>
