@@ -3,6 +3,7 @@ import type { StrategySpec } from './search/strategy';
 import { dartsSpaceSpec } from './spaces/darts/space';
 import { nb201SpaceSpec } from './spaces/nb201/space';
 import { mobileNetSpaceSpec } from './spaces/mobilenet/space';
+import { enasRnnSpaceSpec } from './spaces/enas-rnn/space';
 import { dartsSpec } from './strategies/darts-spec';
 import { gdasSpec } from './strategies/gdas-spec';
 import { pcdartsSpec } from './strategies/pcdarts-spec';
@@ -19,7 +20,7 @@ import { snasSpec } from './strategies/snas-spec';
  * adds one line to its list here and its factory in spaces/registry.ts or strategies/registry.ts
  * (docs/strategies.md, "Adding a strategy or a space").
  */
-export const SPACE_SPECS = [dartsSpaceSpec, nb201SpaceSpec, mobileNetSpaceSpec] as const;
+export const SPACE_SPECS = [dartsSpaceSpec, nb201SpaceSpec, mobileNetSpaceSpec, enasRnnSpaceSpec] as const;
 export const STRATEGY_SPECS = [
   dartsSpec,
   randomSearchSpec,

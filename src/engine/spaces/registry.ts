@@ -3,6 +3,7 @@ import type { SpaceNetworks } from '../search/supernet';
 import { dartsNetworks } from './darts/networks';
 import { nb201Networks } from './nb201/networks';
 import { mobileNetNetworks } from './mobilenet/networks';
+import { enasRnnNetworks } from './enas-rnn/networks';
 
 /**
  * The tensor side of every registered space (its spec, tfjs-free, is in catalog.ts): a space missing
@@ -12,6 +13,7 @@ export const SPACE_NETWORKS: { [K in SpaceName]: SpaceNetworks<never> } = {
   darts: dartsNetworks,
   nb201: nb201Networks,
   mobilenet: mobileNetNetworks,
+  'enas-rnn': enasRnnNetworks,
 };
 
 export function networksOf(name: string): SpaceNetworks<unknown> {
