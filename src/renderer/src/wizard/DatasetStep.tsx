@@ -145,7 +145,7 @@ function TextSource({ draft, set }: { draft: Draft; set: (path: string, v: unkno
         onChange={(v) => set('data.text.bptt', v)}
       />
       <div>
-        or download the Penn Treebank (Mikolov's text, 5 MB, MD5-checked):{' '}
+        or download the Penn Treebank (Mikolov's text, 6 MB, MD5-checked):{' '}
         <button
           onClick={() => {
             setError(null);
