@@ -4,6 +4,7 @@ import { dartsSpaceSpec } from './spaces/darts/space';
 import { nb201SpaceSpec } from './spaces/nb201/space';
 import { mobileNetSpaceSpec } from './spaces/mobilenet/space';
 import { enasMicroSpaceSpec } from './spaces/enas-micro/space';
+import { enasRnnSpaceSpec } from './spaces/enas-rnn/space';
 import { dartsSpec } from './strategies/darts-spec';
 import { gdasSpec } from './strategies/gdas-spec';
 import { pcdartsSpec } from './strategies/pcdarts-spec';
@@ -23,7 +24,13 @@ import { enasSpec } from './strategies/enas-spec';
  * adds one line to its list here and its factory in spaces/registry.ts or strategies/registry.ts
  * (docs/strategies.md, "Adding a strategy or a space").
  */
-export const SPACE_SPECS = [dartsSpaceSpec, nb201SpaceSpec, mobileNetSpaceSpec, enasMicroSpaceSpec] as const;
+export const SPACE_SPECS = [
+  dartsSpaceSpec,
+  nb201SpaceSpec,
+  mobileNetSpaceSpec,
+  enasMicroSpaceSpec,
+  enasRnnSpaceSpec,
+] as const;
 export const STRATEGY_SPECS = [
   dartsSpec,
   randomSearchSpec,

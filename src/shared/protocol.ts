@@ -21,6 +21,17 @@ export const DatasetPreviewSchema = z.object({
   }),
   /** The dataset's separate test split, when it has one (used only by final training). */
   testImages: z.number().nullable(),
+  /**
+   * Text data only (the image fields are then empty): vocabulary size, tokens per split (with one
+   * <eos> per line) and the first training sentences as read.
+   */
+  text: z
+    .object({
+      vocabSize: z.number(),
+      tokens: z.object({ searchTrain: z.number(), searchVal: z.number(), test: z.number() }),
+      sentences: z.array(z.string()),
+    })
+    .optional(),
 });
 
 /** What an export wrote (runs/export.ts), as it comes back from the worker that wrote it. */

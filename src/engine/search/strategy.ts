@@ -1,11 +1,11 @@
 import type { z } from 'zod';
-import type { Batch } from '../data/batch';
+import type { Batch, TextBatch } from '../data/batch';
 import type { NamedTensorState } from '../optim/state';
 import type { Rng } from '../util/rng';
 import type { InputShape, SearchSpace } from './space';
 import type { Supernet } from './supernet';
 
-export type { Batch } from '../data/batch';
+export type { Batch, TextBatch } from '../data/batch';
 
 /** Where a step sits: the phase, and the epoch and step within that phase. */
 export interface StepInfo {
@@ -50,9 +50,24 @@ export interface PhaseBudget {
  */
 export interface StepContext {
   info: StepInfo;
+  /** Image batches; on text data these throw (a strategy that reads text uses `text`). */
   train(): Batch;
   val(): Batch;
   rng: Rng;
+  /** Present when the search data is text (a language-model space): BPTT windows instead of images. */
+  text?: TextStreams;
+}
+
+/**
+ * The text side of a step's data: the next BPTT window of the search-train and search-val streams
+ * (consecutive calls continue each stream; see TextBatch), and one pass over the whole validation
+ * split from its start (perplexity over a split). Windows are disposed by the loop after the step,
+ * like image batches; a long pass should dispose each window as soon as it is used.
+ */
+export interface TextStreams {
+  train(): TextBatch;
+  val(): TextBatch;
+  valSplit(): Iterable<TextBatch>;
 }
 
 /** A candidate architecture a strategy scored (random search, evolution): logged and charted. */

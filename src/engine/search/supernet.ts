@@ -79,3 +79,47 @@ export interface FinalNetwork extends Module {
     ctx: ForwardContext & { dropPathProb?: number; rng?: Rng },
   ): { logits: tf.Tensor2D; auxLogits: tf.Tensor2D | null };
 }
+
+/**
+ * What a forward pass of a language model may use besides `training`: the generator its dropout masks
+ * are drawn from (the loop's checkpointed one, so a resumed run draws the same masks). Without `rng`
+ * no dropout is applied, whatever `training` says.
+ */
+export interface LmForwardContext extends ForwardContext {
+  rng?: Rng;
+}
+
+/**
+ * The language-model side of a supernet (a text space such as enas-rnn): next-token logits for a BPTT
+ * window. `hidden` is the state carried from the previous window ([batch, hiddenSize]); the returned
+ * `hidden` is the state after the window's last token, for the next window (the caller detaches and
+ * keeps it: train/language-model.ts HiddenCarry). `logits` are [batch·len, vocab] in batch-major
+ * order (row b·len + t is stream b, token t), aligned with the window's targets flattened the same way.
+ */
+export interface LanguageModelNet {
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  initHidden(batch: number): tf.Tensor2D;
+}
+
+export interface LanguageModelSupernet extends Supernet, LanguageModelNet {
+  lmLogits(
+    x: tf.Tensor2D,
+    hidden: tf.Tensor2D,
+    arch: ArchAssignment,
+    ctx: LmForwardContext,
+  ): { logits: tf.Tensor2D; hidden: tf.Tensor2D };
+}
+
+/** A language model of one architecture (a text space's final network). */
+export interface LanguageModelNetwork extends FinalNetwork, LanguageModelNet {
+  lmForward(
+    x: tf.Tensor2D,
+    hidden: tf.Tensor2D,
+    ctx: LmForwardContext,
+  ): { logits: tf.Tensor2D; hidden: tf.Tensor2D };
+}
+
+export function isLanguageModel(net: Supernet): net is LanguageModelSupernet {
+  return typeof (net as Partial<LanguageModelSupernet>).lmLogits === 'function';
+}

@@ -34,6 +34,11 @@ export interface Switched {
 /** The space `name` with its defaults; the strategy too when the current one does not run on it. */
 export function switchSpace(draft: Draft, name: string): Switched {
   if (name === draft.space.name) return { draft, note: null };
+  const r = switchSpaceOnly(draft, name);
+  return withMatchingData(r, name);
+}
+
+function switchSpaceOnly(draft: Draft, name: string): Switched {
   const space = spaceSpec(name).schema.parse({ name }) as Draft['space'];
   const current = strategySpecOf(draft);
   if (current?.spaces.includes(name)) return { draft: { ...draft, space }, note: null };
@@ -46,6 +51,30 @@ export function switchSpace(draft: Draft, name: string): Switched {
     draft: { ...draft, space, strategy },
     note: `${was} does not run on ${spaceSpec(name).title}: switched to ${first.title} (its defaults).`,
   };
+}
+
+/** Text data for a language-model space and images for the others: the data source follows the space. */
+function withMatchingData(r: Switched, name: string): Switched {
+  const text = spaceSpec(name).modality === 'text';
+  const source = r.draft.data.source;
+  if (text === (source === 'text')) return r;
+  const data = { ...r.draft.data, source: text ? 'text' : 'default', path: undefined } as Draft['data'];
+  const said = text
+    ? `${spaceSpec(name).title} reads text: the dataset is now the bundled tiny text corpus (step 1).`
+    : `${spaceSpec(name).title} reads images: the dataset is now the bundled Fashion-MNIST subset (step 1).`;
+  return { draft: { ...r.draft, data }, note: r.note ? `${r.note} ${said}` : said };
+}
+
+/** A new data source; the space (and strategy) too when the current space does not read that kind of data. */
+export function switchDataSource(draft: Draft, source: string): Switched {
+  const next = { ...draft, data: { ...draft.data, source } as Draft['data'] };
+  const text = source === 'text';
+  if ((spaceSpecOf(draft)?.modality === 'text') === text) return { draft: next, note: null };
+  const target = SPACE_SPECS.find((s) => ((s as SpaceSpec).modality === 'text') === text);
+  if (!target) return { draft: next, note: null };
+  const r = switchSpaceOnly(next, target.name);
+  const said = `${text ? 'Text data needs a language-model space' : 'Image data needs an image space'}: the search space is now ${spaceSpec(target.name).title} (step 3).`;
+  return { draft: r.draft, note: r.note ? `${said} ${r.note}` : said };
 }
 
 /** The strategy `name` with its defaults. */
