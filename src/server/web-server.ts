@@ -85,6 +85,17 @@ async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown>
   }
 }
 
+/** A percent-encoded URL part; a malformed encoding is a 400 with a sentence, not the decoder's "URI malformed". */
+function decodeUrlPart(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw Object.assign(new Error(`the URL's percent-encoding is malformed: ${s.slice(0, 200)}`), {
+      status: 400,
+    });
+  }
+}
+
 /** Why the server could not listen, in words, with the system's code kept for callers. */
 export class ListenError extends Error {
   readonly code?: string;
@@ -133,10 +144,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         });
       const exported = /^\/api\/runs\/([^/]+)\/exports\/([A-Za-z0-9._-]+)$/.exec(path);
       if (exported && req.method === 'GET') {
-        const file = join(
-          opts.runs.dir(RunIdSchema.parse(decodeURIComponent(exported[1]))).exportsDir,
-          exported[2],
-        );
+        const id = RunIdSchema.safeParse(decodeUrlPart(exported[1]));
+        if (!id.success) return send(res, 400, { error: `not a run id: ${JSON.stringify(exported[1])}` });
+        const file = join(opts.runs.dir(id.data).exportsDir, exported[2]);
         if (!existsSync(file))
           return send(res, 404, { error: `no exported file ${exported[2]}: press Export first` });
         res.writeHead(200, {
@@ -158,7 +168,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       }
       if (path.startsWith('/api/')) return send(res, 404, { error: `no such API: ${req.method} ${path}` });
       // Static UI files, never outside the renderer folder.
-      const rel = normalize(decodeURIComponent(path === '/' ? '/index.html' : path)).replace(/^([/\\])+/, '');
+      const rel = normalize(decodeUrlPart(path === '/' ? '/index.html' : path)).replace(/^([/\\])+/, '');
       const file = join(opts.staticDir, rel);
       if (!file.startsWith(opts.staticDir + sep) || !existsSync(file) || !statSync(file).isFile())
         return send(res, 404, { error: 'not found' });

@@ -13,14 +13,10 @@ import {
   type StudioMethod,
 } from '../shared/api';
 import type { DoctorReport } from '../shared/doctor';
-import {
-  describeConfigError,
-  parseSearchConfig,
-  type SearchConfig,
-  type SearchConfigInput,
-} from '../shared/search-config';
+import { parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../shared/search-config';
 import type { RunManager } from '../runs/manager';
 import { describeDataSource, describeSpace, describeStrategy } from './describe';
+import { listFolder } from './folder-browser';
 
 /**
  * What the service needs from its host (Electron main or the web server). The operations that need
@@ -32,8 +28,10 @@ export interface StudioDeps {
   doctor(): Promise<DoctorReport>;
   settings: { get(): Settings; set(patch: Partial<Settings>): Settings };
   emit<E extends keyof StudioEvents>(event: E, payload: StudioEvents[E]): void;
-  /** The system's open dialog (Electron); absent in web mode, where the path is typed. */
+  /** The system's open dialog (Electron); absent in web mode, where the path is typed or browsed. */
   choosePath?: () => Promise<string | null>;
+  /** The tree web mode's folder browser may list (the user's home); absent in the desktop app. */
+  browseRoot?: string;
   /** Loads a dataset (its settings unchecked, as they come from the renderer) for the wizard's preview. */
   previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto>;
   /** Exports the run folder at `runDir` (runs/export.ts). */
@@ -129,9 +127,17 @@ export class StudioService implements StudioCalls {
   async chooseDatasetPath(): Promise<string | null> {
     if (!this.deps.choosePath)
       throw new Error(
-        "web mode has no file dialog: type the dataset's path on the machine running nas-studio serve",
+        "web mode has no file dialog: type the dataset's path on the machine running nas-studio serve, or browse for it",
       );
     return this.deps.choosePath();
+  }
+
+  async listFolder(path: string | null, hidden: boolean) {
+    if (!this.deps.browseRoot)
+      throw new Error(
+        'the desktop app chooses datasets with the system dialog (Browse…), not the folder browser',
+      );
+    return listFolder(this.deps.browseRoot, path, { hidden });
   }
 
   async downloadDataset(name: string): Promise<string> {
@@ -154,13 +160,36 @@ export class StudioService implements StudioCalls {
 }
 
 /**
+ * An argument list's validation failure in words: "argument 1: not a run id", "the argument list:
+ * expected 1 argument", never the config wording ("(config)") or zod's own issue list.
+ */
+function describeArgsError(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => {
+      const [first, ...rest] = i.path;
+      const where =
+        first === undefined
+          ? 'the argument list'
+          : `argument ${typeof first === 'number' ? first + 1 : String(first)}${rest.length ? ` (${rest.join('.')})` : ''}`;
+      // An argument list of the wrong length, counted in arguments rather than array items.
+      const bound =
+        (i as { maximum?: unknown; minimum?: unknown }).maximum ?? (i as { minimum?: unknown }).minimum;
+      if (first === undefined && (i.code === 'too_big' || i.code === 'too_small'))
+        return `${where}: expected ${i.code === 'too_big' ? 'at most' : 'at least'} ${String(bound)} argument${bound === 1 ? '' : 's'}`;
+      return `${where}: ${i.message}`;
+    })
+    .join('; ');
+}
+
+/**
  * Runs one call from the renderer: the method must exist and its arguments must match its schema
  * before anything runs. Errors come back as plain sentences naming what was wrong.
  */
 export async function dispatchCall(service: StudioCalls, method: unknown, args: unknown): Promise<unknown> {
   if (!isStudioMethod(method)) throw new Error(`unknown API method ${JSON.stringify(method)}`);
   const parsed = (API_ARGS[method] as z.ZodType<unknown[]>).safeParse(args ?? []);
-  if (!parsed.success) throw new Error(`bad arguments for ${method}: ${describeConfigError(parsed.error)}`);
+  if (!parsed.success) throw new Error(`bad arguments for ${method}: ${describeArgsError(parsed.error)}`);
   const fn = service[method as StudioMethod] as (...a: unknown[]) => Promise<unknown>;
   return fn.apply(service, parsed.data as unknown[]);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DoctorReport } from './doctor';
-import type { DatasetPreviewSchema, ExportResultSchema } from './protocol';
+import type { DatasetPreviewSchema, ExportResultSchema, ResourceSample } from './protocol';
 import type { SearchConfig, SearchConfigInput } from './search-config';
 import type { RunStatusFile } from '../runs/status';
 import type { RunProgress } from '../runs/execute';
@@ -48,8 +48,11 @@ export type DatasetPreviewDto = z.infer<typeof DatasetPreviewSchema>;
 /** What an export wrote; its schema lives with the worker protocol, which carries it from the worker that exports. */
 export type ExportResult = z.infer<typeof ExportResultSchema>;
 
-/** A run's progress after a step, as the worker reports it (see runs/execute.ts), with the run's id. */
-export type RunProgressEvent = RunProgress & { id: string };
+/**
+ * A run's progress after a step, as the worker reports it (see runs/execute.ts), with the run's id
+ * and the worker's resource use (worker/resources.ts).
+ */
+export type RunProgressEvent = RunProgress & { id: string; resources?: ResourceSample };
 export interface RunStatusEvent {
   id: string;
   status: string;
@@ -61,6 +64,20 @@ export interface DownloadEvent {
   total: number | null;
   done?: boolean;
   error?: string;
+}
+
+/** One folder as the web mode's folder browser shows it (service/folder-browser.ts). */
+export interface FolderListing {
+  /** The only tree that can be browsed (the user's home, its real path). */
+  root: string;
+  /** The listed folder's real path. */
+  path: string;
+  /** Its parent, or null at the root (the browser goes no higher). */
+  parent: string | null;
+  /** Sub-folders first, then the files a dataset can be (archives, IDX, text); names sorted. */
+  entries: Array<{ name: string; path: string; kind: 'folder' | 'file'; link?: boolean }>;
+  /** More entries than one listing returns. */
+  truncated: boolean;
 }
 
 /** Events from host to renderer, by name. */
@@ -98,6 +115,11 @@ export interface StudioCalls {
   chooseDatasetPath(): Promise<string | null>;
   /** Downloads a standard dataset into the app's cache (progress as 'download' events); returns its folder. */
   downloadDataset(name: string): Promise<string>;
+  /**
+   * Web mode's folder browser: one folder under the user's home (null: the home itself), hidden
+   * entries when `hidden`. The desktop app has the system dialog instead (chooseDatasetPath).
+   */
+  listFolder(path: string | null, hidden: boolean): Promise<FolderListing>;
 }
 export type StudioMethod = keyof StudioCalls;
 
@@ -119,6 +141,7 @@ export const API_ARGS: { [K in StudioMethod]: z.ZodType<Parameters<StudioCalls[K
   previewDataset: z.tuple([z.unknown(), z.number().int().nonnegative()]),
   chooseDatasetPath: z.tuple([]),
   downloadDataset: z.tuple([z.string().regex(/^[a-z0-9-]{1,40}$/, 'not a dataset name')]),
+  listFolder: z.tuple([z.string().max(4096).nullable(), z.boolean()]),
 };
 
 export function isStudioMethod(name: unknown): name is StudioMethod {

@@ -49,6 +49,30 @@ export const DownloadProgressSchema = z.object({
 });
 
 /**
+ * The engine worker's resource use, sampled cheaply with its progress (worker/resources.ts): the
+ * process's memory (RSS, V8 heap, memory outside the heap), CPU as a share of one core since the
+ * previous sample, the bytes tfjs holds in tensors, and the GPU memory where the backend can say it
+ * (tf.memory().numBytesInGPU, or nvidia-smi for the TensorFlow backend). Bounded numbers only:
+ * a sample is shown as it comes.
+ */
+const bytes = z.number().nonnegative().finite();
+export const ResourceSampleSchema = z.object({
+  rssBytes: bytes,
+  heapUsedBytes: bytes,
+  heapTotalBytes: bytes,
+  externalBytes: bytes,
+  cpuPercent: z.number().nonnegative().finite(),
+  tensorBytes: bytes,
+  tensors: z.number().int().nonnegative(),
+  /** The wasm backend's heap (its tensors live there, inside the RSS). */
+  wasmHeapBytes: bytes.optional(),
+  /** GPU memory this process holds; absent where the backend cannot report it. */
+  gpuBytes: bytes.optional(),
+  backend: z.string().max(40),
+});
+export type ResourceSample = z.infer<typeof ResourceSampleSchema>;
+
+/**
  * The one message protocol between a host (Electron main, the CLI, the run manager, tests) and an
  * engine worker (an Electron utility process or a Node child process). Every message is validated on
  * receipt on both sides; a malformed one gets an `error` reply with code 'bad-message', never a crash.
@@ -121,6 +145,13 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     etaSeconds: z.number(),
     /** This step closed an epoch: an epoch record (α, genotype) was appended to the metrics log. */
     epochEnded: z.boolean().optional(),
+    /** The strategy's phase (runs/execute.ts RunProgress); kept, not stripped, so the dashboard can name it. */
+    phase: z.string().optional(),
+    phaseTitle: z.string().optional(),
+    phaseIndex: z.number().int().nonnegative().optional(),
+    phaseCount: z.number().int().positive().optional(),
+    /** The worker's resource use at this step (sampled at most every second). */
+    resources: ResourceSampleSchema.optional(),
   }),
   z.object({
     /** The run's status file changed (running, pausing, ...): the app's run state follows it. */

@@ -8,6 +8,7 @@ import { downloadStandardDataset, type DownloadProgress } from '../engine/data/d
 import { estimateStepBytes } from '../engine/search/memory';
 import { appPaths } from '../shared/paths';
 import { previewDatasetSettings } from './dataset-preview';
+import { ResourceSampler } from './resources';
 import {
   HostMessageSchema,
   describeProtocolError,
@@ -113,6 +114,12 @@ function throttled(send: (m: WorkerMessage) => void): (p: DownloadProgress) => v
   };
 }
 
+/** The wasm backend's heap in bytes (where its tensors live), when it is the active backend. */
+function wasmHeapBytes(): number | undefined {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return b.wasm?.HEAPU8?.byteLength;
+}
+
 /** Set by the worker entry when a 'pause' message arrives while a run executes. */
 export const pauseFlag = { requested: false, stop: false };
 
@@ -132,13 +139,18 @@ async function startRun(
   );
   pauseFlag.requested = false;
   pauseFlag.stop = false;
+  const resources = new ResourceSampler({
+    memory: () => tf.memory(),
+    getBackend: () => tf.getBackend(),
+    wasmHeapBytes: () => wasmHeapBytes(),
+  });
   try {
     const outcome = await executeRun(dir, {
       resume: msg.resume,
       checkpointEvery: msg.checkpointEvery,
       shouldPause: () => pauseFlag.requested,
       shouldStop: () => pauseFlag.stop,
-      onProgress: (p) => send({ type: 'run-progress', ...p }),
+      onProgress: (p) => send({ type: 'run-progress', ...p, resources: resources.sample() }),
       onStatus: (status) => send({ type: 'run-status', status }),
     });
     send({ type: 'run-ended', outcome });

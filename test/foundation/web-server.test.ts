@@ -94,7 +94,7 @@ describe('web mode server', () => {
     expect((await unknown.json()).error).toMatch(/unknown API method "evalSomething"/);
     const bad = await call('deleteRun', '../../etc');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/bad arguments for deleteRun: 0: not a run id/);
+    expect((await bad.json()).error).toMatch(/bad arguments for deleteRun: argument 1: not a run id/);
     const dialog = await call('chooseDatasetPath');
     expect((await dialog.json()).error).toMatch(/web mode has no file dialog: type the dataset's path/);
     const badExport = await fetch(`${base()}/api/runs/..%2f..%2fetc/exports/passwd`, { headers: auth() });
@@ -143,6 +143,9 @@ describe('web mode server', () => {
     expect(text).toContain('event: progress');
     expect(text).toContain(`"id":"${id}"`);
     expect(text).toContain('"epochEnded":true');
+    // The worker's resource sample and the strategy's phase survive the protocol's check to the page.
+    expect(text).toMatch(/"resources":\{"rssBytes":\d+,"heapUsedBytes":\d+/);
+    expect(text).toContain('"phase":"search"');
     const runs = await result('listRuns');
     const run = runs.find((r: { id: string }) => r.id === id);
     expect(run).toMatchObject({

@@ -12,6 +12,7 @@ import { collectDoctorReport } from '../../engine/backend/doctor';
 import { workerOperations } from '../../worker/requests';
 import { ListenError, startWebServer } from '../../server/web-server';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 
 /** Where a serving instance notes its URL, so that a second `serve` on its port can point to it. */
 const instanceFile = (runsDir: string) => join(runsDir, '.serve.json');
@@ -88,6 +89,8 @@ export function registerServeCommand(program: Command): void {
         // In workers, so that a large dataset's decoding or an export does not stall the server's other requests.
         ...workerOperations(() => WorkerClient.launcher(worker)(process.env), datasetCache()),
         emit: (name, payload) => events.emit('event', name, payload),
+        // The folder browser of the dataset step: the user's home and nothing outside it.
+        browseRoot: homedir(),
       });
       let web;
       try {

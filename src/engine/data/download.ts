@@ -163,7 +163,8 @@ export async function downloadStandardDataset(
   cacheDir: string,
   onProgress?: (p: DownloadProgress) => void,
 ): Promise<string> {
-  const spec = STANDARD_DATASETS[name];
+  // Own names only: 'constructor' matches the protocol's name pattern and is on every object.
+  const spec = Object.hasOwn(STANDARD_DATASETS, name) ? STANDARD_DATASETS[name] : undefined;
   if (!spec)
     throw new Error(`unknown dataset '${name}'; choose one of ${Object.keys(STANDARD_DATASETS).join(', ')}`);
   const dir = join(cacheDir, spec.folder);

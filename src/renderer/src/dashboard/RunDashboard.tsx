@@ -9,6 +9,7 @@ import { EnasPanel } from './EnasPanel';
 import { splitSampled } from './enas';
 import { MetricCharts } from './MetricCharts';
 import { ProgressLine } from './ProgressLine';
+import { ResourcePanel } from './ResourcePanel';
 import { SearchPhasePanel } from './SearchPhasePanel';
 import { useRunConfig, useRunData } from './run-data';
 
@@ -86,6 +87,7 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
         </p>
       )}
       <ProgressLine run={run} last={last} phases={phases} />
+      <ResourcePanel sample={last?.resources} running={running} />
       <div style={{ margin: '8px 0' }}>
         {running && <button onClick={() => act(() => api().pauseRun(run.id))}>Pause</button>}{' '}
         {(running || run.status === 'queued') && (

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { DatasetPreviewDto, DownloadEvent } from '../../../shared/api';
 import { api } from '../api';
 import { DatasetPreview } from './DatasetPreview';
+import { FolderBrowser } from './FolderBrowser';
 import { FIELD_TITLES as T, type Draft } from './draft';
 import { NumberField, SelectField } from './fields';
 
@@ -13,6 +14,7 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
   const [standard, setStandard] = useState<(typeof STANDARD)[number]>('cifar-10');
   const [download, setDownload] = useState<DownloadEvent | null>(null);
   const [downloadError, setDownloadError] = useState<string | null>(null);
+  const [browsing, setBrowsing] = useState(false);
   useEffect(() => api().on('download', setDownload), []);
   return (
     <fieldset>
@@ -50,12 +52,23 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
               >
                 Browse…
               </button>
-            )}{' '}
+            )}
+            {!api().desktop && <button onClick={() => setBrowsing((b) => !b)}>Browse…</button>}{' '}
             <small style={{ opacity: 0.7 }}>
               format detected: CIFAR-10/100 binary (folder or .tar.gz), IDX (MNIST-style), or one sub-folder
               of PNG/JPEG per class
             </small>
           </label>
+          {browsing && (
+            <FolderBrowser
+              start={d.path ?? null}
+              onChoose={(p) => {
+                set('data.path', p);
+                setBrowsing(false);
+              }}
+              onClose={() => setBrowsing(false)}
+            />
+          )}
           <NumberField
             label={T['data.imageSize']}
             why="image folders are resized to this square size (CIFAR: 32)"
@@ -121,6 +134,7 @@ function TextSource({ draft, set }: { draft: Draft; set: (path: string, v: unkno
   const d = draft.data;
   const [download, setDownload] = useState<DownloadEvent | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [browsing, setBrowsing] = useState(false);
   useEffect(() => api().on('download', setDownload), []);
   return (
     <>
@@ -133,11 +147,22 @@ function TextSource({ draft, set }: { draft: Draft; set: (path: string, v: unkno
           onChange={(e) => set('data.path', e.target.value || undefined)}
           style={{ width: 420 }}
         />{' '}
+        {!api().desktop && <button onClick={() => setBrowsing((b) => !b)}>Browse…</button>}{' '}
         <small style={{ opacity: 0.7 }}>
           a folder with ptb.train.txt, ptb.valid.txt, ptb.test.txt (words separated by spaces, one sentence
           per line), or one text file split by lines 80/10/10
         </small>
       </label>
+      {browsing && (
+        <FolderBrowser
+          start={d.path ?? null}
+          onChoose={(p) => {
+            set('data.path', p);
+            setBrowsing(false);
+          }}
+          onClose={() => setBrowsing(false)}
+        />
+      )}
       <NumberField
         label={T['data.text.bptt']}
         why="tokens per truncated-BPTT window (ENAS: 35); the batch size is the number of parallel streams"
