@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { RunMetaSchema, type RunMeta } from './meta';
 import { parseSearchConfig, type SearchConfig } from '../shared/search-config';
 import { writeFileAtomic } from './atomic';
 import { RunStatusFileSchema, assertTransition, type RunStatus, type RunStatusFile } from './status';
@@ -7,6 +8,7 @@ import { RunStatusFileSchema, assertTransition, type RunStatus, type RunStatusFi
 /**
  * One run's folder (layout in docs/run-format.md):
  *   config.json      the validated config (defaults filled in), written once
+ *   meta.json        the run's name and notes, as the person gave them (optional)
  *   status.json      current status, rewritten atomically
  *   metrics.jsonl    append-only, one JSON object per step or epoch event
  *   heartbeat.json   the live step of an executing run, rewritten every few seconds
@@ -31,6 +33,9 @@ export class RunDir {
   }
   get metricsPath() {
     return join(this.path, 'metrics.jsonl');
+  }
+  get metaPath() {
+    return join(this.path, 'meta.json');
   }
   get heartbeatPath() {
     return join(this.path, 'heartbeat.json');
@@ -61,6 +66,24 @@ export class RunDir {
 
   readConfig(): SearchConfig {
     return parseSearchConfig(JSON.parse(readFileSync(this.configPath, 'utf8')), this.configPath);
+  }
+
+  /** Writes the run's name and notes (empty ones left out); replaces what was there. */
+  writeMeta(meta: RunMeta): void {
+    const m = RunMetaSchema.parse(meta);
+    const kept = Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'string' && v !== ''));
+    writeFileAtomic(this.metaPath, JSON.stringify(kept, null, 2));
+  }
+
+  /** The run's name and notes; none for runs without meta.json (the CLI's) or with an unreadable one. */
+  readMeta(): RunMeta {
+    if (!existsSync(this.metaPath)) return {};
+    try {
+      const r = RunMetaSchema.safeParse(JSON.parse(readFileSync(this.metaPath, 'utf8')));
+      return r.success ? r.data : {};
+    } catch {
+      return {};
+    }
   }
 
   readStatus(): RunStatusFile {

@@ -6,6 +6,7 @@ import {
   type DatasetPreviewDto,
   type DownloadEvent,
   type ExportResult,
+  type RunProbeDto,
   type RunSummary,
   type Settings,
   type StudioCalls,
@@ -20,6 +21,7 @@ import {
   type SearchConfigInput,
 } from '../shared/search-config';
 import type { RunManager } from '../runs/manager';
+import type { RunMeta } from '../runs/meta';
 import { describeDataSource, describeSpace, describeStrategy } from './describe';
 
 /**
@@ -36,6 +38,8 @@ export interface StudioDeps {
   choosePath?: () => Promise<string | null>;
   /** Loads a dataset (its settings unchecked, as they come from the renderer) for the wizard's preview. */
   previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto>;
+  /** Times a few steps of a validated config (runs/probe.ts) for the wizard's estimate. */
+  probeRun(config: SearchConfig): Promise<RunProbeDto>;
   /** Exports the run folder at `runDir` (runs/export.ts). */
   exportRun(runDir: string): Promise<ExportResult>;
   /** Downloads a standard dataset into the app's cache; resolves with its folder. */
@@ -70,13 +74,17 @@ export class StudioService implements StudioCalls {
   async listRuns(): Promise<RunSummary[]> {
     return this.deps.runs.list().map((s) => {
       let config: SearchConfig | null = null;
+      let meta: RunMeta = {};
       try {
-        config = this.deps.runs.dir(s.id).readConfig();
+        const dir = this.deps.runs.dir(s.id);
+        meta = dir.readMeta();
+        config = dir.readConfig();
       } catch {
         // A run whose config cannot be read still shows, with its status saying why it failed.
       }
       return {
         ...s,
+        ...meta,
         dataset: config ? describeDataSource(config.data) : '?',
         strategy: config ? describeStrategy(config.strategy) : '?',
         space: config ? describeSpace(config.space) : '?',
@@ -86,12 +94,13 @@ export class StudioService implements StudioCalls {
     });
   }
 
-  async startRun(config: SearchConfigInput): Promise<string> {
+  async startRun(config: SearchConfigInput, meta?: RunMeta): Promise<string> {
     const parsed = parseSearchConfig(config, 'the wizard');
     // Read the dataset (in a worker) before the run folder exists: a missing path or a damaged archive
     // is an error for the wizard to show, not a failed run left in the list.
     await this.deps.previewDataset(parsed.data, parsed.seed);
     const dir = this.deps.runs.create(parsed);
+    if (meta && (meta.name || meta.notes)) dir.writeMeta(meta);
     this.deps.runs.enqueue(dir.id);
     return dir.id;
   }
@@ -120,6 +129,10 @@ export class StudioService implements StudioCalls {
   }
   async exportRun(id: string) {
     return this.deps.exportRun(this.deps.runs.dir(id).path);
+  }
+
+  async probeRun(config: SearchConfigInput): Promise<RunProbeDto> {
+    return this.deps.probeRun(parseSearchConfig(config, 'the wizard'));
   }
 
   async previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto> {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { DoctorReport } from './doctor';
-import type { DatasetPreviewSchema, ExportResultSchema } from './protocol';
+import type { DatasetPreviewSchema, ExportResultSchema, RunProbe } from './protocol';
 import type { SearchConfig, SearchConfigInput } from './search-config';
 import type { RunStatusFile } from '../runs/status';
+import { RunMetaSchema, type RunMeta } from '../runs/meta';
 import type { RunProgress } from '../runs/execute';
 
 /**
@@ -36,7 +37,10 @@ export type RunSummary = RunStatusFile & {
   epochs: number;
   /** Whether Resume is offered: paused, stopped or interrupted, or failed after its first checkpoint. */
   canResume: boolean;
-};
+} & RunMeta;
+
+/** A measured estimate of a run's time on this machine (a few steps timed in a worker). */
+export type RunProbeDto = RunProbe;
 
 /**
  * A dataset as the wizard previews it; images are RGBA bytes in base64 (drawn on a canvas, no data:
@@ -77,8 +81,10 @@ export interface StudioCalls {
   getSettings(): Promise<Settings>;
   setSettings(patch: Partial<Settings>): Promise<Settings>;
   listRuns(): Promise<RunSummary[]>;
-  /** Validates the config (paper defaults filled in), creates the run and queues it; returns its id. */
-  startRun(config: SearchConfigInput): Promise<string>;
+  /** Validates the config (paper defaults filled in), creates the run (with its name and notes) and queues it; returns its id. */
+  startRun(config: SearchConfigInput, meta?: RunMeta): Promise<string>;
+  /** Times a few steps of each phase of a config in a worker, without creating a run: the run's estimated time. */
+  probeRun(config: SearchConfigInput): Promise<RunProbeDto>;
   pauseRun(id: string): Promise<void>;
   resumeRun(id: string): Promise<void>;
   /** Ends a run at its next step boundary, exporting its genotype so far (it can still be resumed). */
@@ -107,7 +113,10 @@ export const API_ARGS: { [K in StudioMethod]: z.ZodType<Parameters<StudioCalls[K
   getSettings: z.tuple([]),
   setSettings: z.tuple([SettingsSchema.partial()]) as unknown as z.ZodType<[Partial<Settings>]>,
   listRuns: z.tuple([]),
-  startRun: z.tuple([z.unknown()]) as unknown as z.ZodType<[SearchConfigInput]>,
+  startRun: z.tuple([z.unknown(), RunMetaSchema.optional()]) as unknown as z.ZodType<
+    [SearchConfigInput, RunMeta?]
+  >,
+  probeRun: z.tuple([z.unknown()]) as unknown as z.ZodType<[SearchConfigInput]>,
   pauseRun: z.tuple([RunIdSchema]),
   resumeRun: z.tuple([RunIdSchema]),
   stopRun: z.tuple([RunIdSchema]),

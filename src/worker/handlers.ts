@@ -8,6 +8,8 @@ import { downloadStandardDataset, type DownloadProgress } from '../engine/data/d
 import { estimateStepBytes } from '../engine/search/memory';
 import { appPaths } from '../shared/paths';
 import { previewDatasetSettings } from './dataset-preview';
+import { probeRun } from '../runs/probe';
+import { parseSearchConfig } from '../shared/search-config';
 import {
   HostMessageSchema,
   describeProtocolError,
@@ -39,6 +41,9 @@ export async function handleMessage(
         return 'continue';
       case 'preview-dataset':
         send({ type: 'dataset-preview', preview: await previewDatasetSettings(msg.data, msg.seed) });
+        return 'continue';
+      case 'probe-run':
+        send({ type: 'run-probe', probe: await probeConfig(msg.config) });
         return 'continue';
       case 'export-run':
         send({ type: 'export-result', result: exportRun(new RunDir(msg.runDir)) });
@@ -111,6 +116,16 @@ function throttled(send: (m: WorkerMessage) => void): (p: DownloadProgress) => v
     last = { file: p.file, at: now };
     send({ type: 'download-progress', ...p });
   };
+}
+
+/** Times a few steps of a config (checked here: it comes from the renderer) on the backend its run would get. */
+async function probeConfig(raw: unknown) {
+  const config = parseSearchConfig(raw, 'the wizard');
+  await chooseBackend({
+    prefer: config.backend === 'auto' ? undefined : config.backend,
+    memoryNeedBytes: estimateStepBytes(config),
+  });
+  return probeRun(config);
 }
 
 /** Set by the worker entry when a 'pause' message arrives while a run executes. */

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { WorkerHandle } from '../runs/manager';
 import type { DoctorReport } from '../shared/doctor';
 import type { DatasetPreviewDto, ExportResult } from '../shared/api';
-import type { DownloadProgressSchema, HostMessage, WorkerMessage } from '../shared/protocol';
+import type { DownloadProgressSchema, HostMessage, RunProbe, WorkerMessage } from '../shared/protocol';
 import type { BackendName } from '../engine/backend/choose';
 
 type DownloadProgress = z.infer<typeof DownloadProgressSchema>;
@@ -100,6 +100,23 @@ export function requestDatasetPreview(
   );
 }
 
+/**
+ * Times a few steps of a config in a worker (runs/probe.ts). A step of a paper-sized search on a CPU
+ * can take minutes and the probe sends nothing in between: the silence allowed is long.
+ */
+export function requestRunProbe(
+  worker: WorkerHandle,
+  config: unknown,
+  timeoutMs = 900_000,
+): Promise<RunProbe> {
+  return requestOnce(
+    worker,
+    { type: 'probe-run', config },
+    (m) => (m.type === 'run-probe' ? m.probe : undefined),
+    { what: 'time the steps of the run', timeoutMs },
+  );
+}
+
 /** Exports a run folder (runs/export.ts) in a worker: reading a checkpoint and encoding its tensors is the engine's work. */
 export function requestRunExport(
   worker: WorkerHandle,
@@ -152,6 +169,7 @@ export function workerOperations(launch: (what: string) => WorkerHandle, dataset
     previewDataset: (data: unknown, seed: number) =>
       requestDatasetPreview(launch('nas-studio-preview'), data, seed),
     exportRun: (runDir: string) => requestRunExport(launch('nas-studio-export'), runDir),
+    probeRun: (config: unknown) => requestRunProbe(launch('nas-studio-probe'), config),
     downloadDataset: (name: string, onProgress: (p: DownloadProgress) => void) =>
       requestDatasetDownload(launch('nas-studio-download'), name, datasetCache, onProgress),
   };

@@ -75,8 +75,24 @@ export async function searchFlow(
   await expect
     .poll(() => wizard.getByLabel('search summary').textContent())
     .toMatch(/DARTS \(first order\).*Liu et al.*DARTS 3 cells × 4 nodes, C=4/);
+  // The run's time, measured by a few steps in a worker, with the strategy's phases; its name and notes.
+  await wizard.getByRole('button', { name: 'Estimate the time on this machine' }).click();
+  await expect
+    .poll(() => wizard.getByLabel('estimated time').textContent(), { timeout: 120_000 })
+    .toMatch(
+      /^Estimated time of the whole run on this machine: ≈ .* for 60 steps \(an estimate, measured here/,
+    );
+  await expect
+    .poll(() => wizard.getByLabel('phases').textContent())
+    .toMatch(/search \(α and weights\): 3 epochs × 20 steps = 60 steps; [\d.]+ s per step/);
+  await wizard.getByLabel('run name').fill('e2e tiny DARTS');
+  await wizard.getByLabel('notes').fill('from the wizard, with notes');
   await o.shot('05-wizard-review');
   await wizard.getByRole('button', { name: 'Start search' }).click();
+  await page
+    .getByRole('table', { name: 'runs list' })
+    .getByText('e2e tiny DARTS')
+    .waitFor({ timeout: 30_000 });
 
   // The dashboard, live.
   const dash = page.getByRole('region', { name: 'run dashboard' });

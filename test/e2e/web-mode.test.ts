@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -79,7 +79,7 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     const big = writeFinishedRun(runsRoot, 'fixture-100k', 100_000, 20);
     // Written in the format runs had before the engine became space-neutral: it must still display.
     const small = writeFinishedRun(runsRoot, 'fixture-small', 300, 3, { format: 'legacy' });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
@@ -109,6 +109,15 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     );
     console.log(`dashboard of a 100k-step run: loss chart drawn ${seconds.toFixed(2)} s after the click`);
     await page.getByText('Architecture after epoch 20').waitFor();
+    // Smoothed as TensorBoard smooths (0.6), learning rates on a log axis, and a hover that names the step and epoch.
+    expect(await page.getByLabel('smoothing weight').textContent()).toBe('0.60');
+    expect(await page.getByLabel('learning rate log scale').isChecked()).toBe(true);
+    const lossChart = page.getByRole('img', { name: 'loss chart', exact: true });
+    const box = (await lossChart.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect
+      .poll(() => lossChart.textContent())
+      .toMatch(/step \d+ · epoch \d+● train loss: [\d.]+ · smoothed [\d.]+ · epoch mean [\d.]+/);
     await shot(page, '10-finished-100k');
 
     const dash = page.getByRole('region', { name: 'run dashboard' });
@@ -143,6 +152,25 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
       { timeout: 60_000 },
     );
     await expect.poll(() => comparison.textContent()).toMatch(/Comparing 2 runs/);
+    // Only the differing fields, by title; both architectures; the per-epoch metrics as CSV.
+    const diff = comparison.getByRole('table', { name: 'config differences' });
+    await diff.waitFor();
+    expect(await diff.getByRole('row').allTextContents()).toEqual([
+      `field${big}${small}`,
+      'epochs203',
+      'steps per epoch5000100',
+    ]);
+    expect(await comparison.getByLabel(/^architecture of /).count()).toBe(2);
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      comparison.getByRole('button', { name: 'Download epoch metrics (CSV)' }).click(),
+    ]);
+    const csvFile = join(artifacts, 'compare-epochs.csv');
+    await csv.saveAs(csvFile);
+    const csvLines = readFileSync(csvFile, 'utf8').trim().split('\r\n');
+    expect(csvLines[0]).toBe('run,run name,phase,epoch,last step,valAcc (epoch mean),valLoss (epoch mean)');
+    expect(csvLines).toHaveLength(1 + 20 + 3);
+    expect(csvLines[1]).toMatch(/^fixture-100k,,search,1,5000,[\d.]+,[\d.]+$/);
     await shot(page, '11-compare');
 
     page.once('dialog', (d) => void d.accept());

@@ -9,6 +9,7 @@ import { EnasPanel } from './EnasPanel';
 import { splitSampled } from './enas';
 import { MetricCharts } from './MetricCharts';
 import { ProgressLine } from './ProgressLine';
+import { RunNameNotes } from '../runs/RunNameNotes';
 import { SearchPhasePanel } from './SearchPhasePanel';
 import { useRunConfig, useRunData } from './run-data';
 
@@ -42,7 +43,7 @@ function ExportedFiles({ id, exported }: { id: string; exported: ExportResult })
 
 /** One run, live: progress, controls, curves, architecture, candidates, log, export. Mount with key={run.id}. */
 export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: () => void }) {
-  const { series, epochs, candidates, phases, last, error, reload } = useRunData(run.id);
+  const { series, epochs, candidates, phases, spans, last, error, reload } = useRunData(run.id);
   const config = useRunConfig(run.id);
   // ENAS reports its most sampled architectures per epoch as 'sampled' records: its own panel, not candidates.
   const { sampled, scored } = useMemo(() => splitSampled(candidates), [candidates]);
@@ -77,6 +78,7 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       <h2>
         Run {run.id} <small style={{ opacity: 0.7 }}>{run.status}</small>
       </h2>
+      {(run.name || run.notes) && <RunNameNotes name={run.name} notes={run.notes} full />}
       <p>
         {run.dataset} · {run.strategy} · {run.space} · backend {run.backend ?? 'not started yet'}
       </p>
@@ -102,7 +104,9 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       {(error || actionError) && <p role="alert">{actionError ?? error}</p>}
       {exported && <ExportedFiles id={run.id} exported={exported} />}
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
-      {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
+      {config !== undefined && (
+        <MetricCharts declared={declared} series={series} phases={phases} spans={spans} epochs={epochs} />
+      )}
       <EnasPanel sampled={sampled} />
       <CandidatesPanel candidates={scored} />
       <SearchPhasePanel candidates={scored} config={config ?? null} declared={declared} />

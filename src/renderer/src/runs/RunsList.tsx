@@ -1,6 +1,7 @@
 import type { RunProgressEvent, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { formatDuration } from '../format';
+import { RunNameNotes } from './RunNameNotes';
 
 /** All runs: status, dataset, strategy, best validation accuracy, time; open, resume, delete, pick for comparison. */
 export function RunsList(props: {
@@ -59,6 +60,7 @@ export function RunsList(props: {
                 <button onClick={() => props.onSelect(r.id)} style={{ fontFamily: 'monospace' }}>
                   {r.id}
                 </button>
+                {(r.name || r.notes) && <RunNameNotes name={r.name} notes={r.notes} />}
               </td>
               <td>
                 {r.status}
