@@ -22,7 +22,7 @@ export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'not a ru
 
 export const SettingsSchema = z
   .object({
-    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
     maxConcurrentRuns: z.number().int().min(1).max(16).default(1),
   })
   .strict();

@@ -55,7 +55,7 @@ export const DownloadProgressSchema = z.object({
  */
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello') }),
-  z.object({ type: z.literal('info'), backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional() }),
+  z.object({ type: z.literal('info'), backend: z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']).optional() }),
   /** A short self-test computation: `iterations` matmuls of size×size, with progress. */
   z.object({
     type: z.literal('compute'),

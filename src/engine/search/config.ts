@@ -81,7 +81,7 @@ export const DataSchema = z
     path: ['path'],
   });
 
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 export const SearchConfigSchema = z
   .object({
