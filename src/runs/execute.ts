@@ -5,7 +5,7 @@ import { totalmem } from 'node:os';
 import * as tf from '../engine/tf';
 import { assertFitsInMemory } from '../engine/search/memory';
 import { join } from 'node:path';
-import { captureSession, restoreSession } from '../engine/search/checkpoint';
+import { captureSessionAsync, restoreSession } from '../engine/search/checkpoint';
 import { buildSearchData } from '../engine/search/build-data';
 import { SearchSession, type SearchData, type StepReport } from '../engine/search/session';
 import { writeFileAtomic } from './atomic';
@@ -150,8 +150,8 @@ export async function executeRun(
       step: session.step,
       backend: tf.getBackend(),
     });
-    const checkpoint = () =>
-      saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
+    const checkpoint = async () =>
+      saveCheckpoint(dir.checkpointsDir, await captureSessionAsync(session), session.step, metricsLines);
     const stepTimes: number[] = [];
     let lastStopReason: string | null = null;
     let lastHeartbeat = Number.NEGATIVE_INFINITY;
@@ -161,7 +161,7 @@ export async function executeRun(
         : (pendingRequest(pauseFile) ?? (opts.shouldPause?.() ? 'pause' : null));
       if (request) {
         dir.transition('pausing');
-        checkpoint();
+        await checkpoint();
         if (existsSync(pauseFile)) unlinkSync(pauseFile);
         if (request === 'stop') writeArchitecture(dir, session);
         const outcome = request === 'stop' ? 'stopped' : 'paused';
@@ -191,7 +191,8 @@ export async function executeRun(
         dir.log(`phase ${session.info().phaseIndex + 1}/${session.phases.length}: ${phase.title}`);
       }
       const t0 = performance.now();
-      const r: StepReport<unknown> = session.runStep();
+      // Awaits only on webgpu, which reads asynchronously (search/host-reads.ts); elsewhere it is runStep.
+      const r: StepReport<unknown> = await session.runStepAsync();
       const seconds = (performance.now() - t0) / 1000;
       stepTimes.push(seconds);
       if (stepTimes.length > 20) stepTimes.shift();
@@ -270,11 +271,11 @@ export async function executeRun(
           etaSeconds: mean * (session.totalSteps - session.step),
         });
       }
-      if (session.step % every === 0 && !session.done) checkpoint();
+      if (session.step % every === 0 && !session.done) await checkpoint();
       // Let IPC messages (pause) and signals in between steps.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    checkpoint();
+    await checkpoint();
     writeArchitecture(dir, session);
     dir.transition('completed', {
       step: session.step,

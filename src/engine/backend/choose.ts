@@ -290,7 +290,10 @@ export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendRe
         throw new Error(
           `this search needs about ${(opts.memoryNeedBytes / 1e9).toFixed(1)} GB per step, more than the wasm heap's 4 GB; reduce batchSize or channels to use it`,
         );
-      const detail = await loaders[backend]({ requested: backend === prefer, memoryNeedBytes: opts.memoryNeedBytes });
+      const detail = await loaders[backend]({
+        requested: backend === prefer,
+        memoryNeedBytes: opts.memoryNeedBytes,
+      });
       if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
       await tf.ready();
       attempts.push({ backend, ok: true, detail });

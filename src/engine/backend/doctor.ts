@@ -158,6 +158,10 @@ function formatWebGpu(w: NonNullable<DoctorReport['webgpu']>): string {
   return [
     `WebGPU: ${a.software ? 'software' : 'hardware'} adapter ${a.description || a.device} (vendor ${a.vendor || '-'}, architecture ${a.architecture || '-'})`,
     `  limits: maxBufferSize ${mb(a.limits.maxBufferSize)}, maxStorageBufferBindingSize ${mb(a.limits.maxStorageBufferBindingSize)}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize} B, ${a.limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup`,
-    ...(a.software ? ['  a software adapter is skipped by auto; --backend webgpu selects it (a smoke test, slower than wasm)'] : []),
+    ...(a.software
+      ? [
+          '  a software adapter is skipped by auto; --backend webgpu selects it (a smoke test, slower than wasm)',
+        ]
+      : []),
   ].join('\n');
 }

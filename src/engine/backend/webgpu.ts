@@ -28,7 +28,13 @@ export interface WebGpuAdapterReport {
 
 /** The subset of the WebGPU API the probe touches (the `webgpu` package's types are not needed to compile). */
 interface AdapterLike {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  info?: {
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+    isFallbackAdapter?: boolean;
+  };
   features: Iterable<string> & { has(f: string): boolean };
   limits: Record<string, number>;
   requestDevice(desc?: unknown): Promise<unknown>;
@@ -38,7 +44,8 @@ interface GpuLike {
 }
 
 /** Names that mark a software adapter when the driver does not set isFallbackAdapter. */
-const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|softpipe|\bwarp\b|basic render|microsoft basic|software/i;
+const SOFTWARE_ADAPTER =
+  /llvmpipe|lavapipe|swiftshader|softpipe|\bwarp\b|basic render|microsoft basic|software/i;
 
 export function isSoftwareAdapter(info: AdapterLike['info']): boolean {
   if (!info) return false;
@@ -87,7 +94,9 @@ export function missingCapability(a: WebGpuAdapterReport): string | null {
   const short = Object.entries(REQUIRED_LIMITS)
     .filter(([k, min]) => !(a.limits[k as keyof typeof REQUIRED_LIMITS] >= min))
     .map(([k, min]) => `${k} ${a.limits[k as keyof typeof REQUIRED_LIMITS]} < ${min}`);
-  return short.length ? `the adapter ${adapterName(a)} lacks what tfjs-backend-webgpu needs: ${short.join(', ')}` : null;
+  return short.length
+    ? `the adapter ${adapterName(a)} lacks what tfjs-backend-webgpu needs: ${short.join(', ')}`
+    : null;
 }
 
 /**
@@ -153,7 +162,8 @@ export async function requestWebGpuAdapter(
     );
   }
   // GPUBufferUsage, GPUMapMode, ... : tfjs-backend-webgpu reads them as globals, as in a browser.
-  for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(mod.globals))
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   const gpu = mod.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   return { gpu, adapter };
@@ -216,6 +226,8 @@ export async function loadWebGpu(opts: WebGpuLoaderOptions): Promise<string> {
     throw new Error(
       `@tensorflow/tfjs-backend-webgpu registered its kernels with another copy of @tensorflow/tfjs-core than the engine's (${tf.version_core}); install matching versions`,
     );
+  const { registerWebGpuKernels } = await import('./webgpu-kernels');
+  const fixed = registerWebGpuKernels();
   // Our own factory, on the adapter just checked (the package's would request another one). The
   // device asks for the adapter's limits, as the package's does, so that large tensors bind.
   tf.removeBackend('webgpu');
@@ -233,13 +245,30 @@ export async function loadWebGpu(opts: WebGpuLoaderOptions): Promise<string> {
           maxBufferSize: l.maxBufferSize,
           maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
           maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+          // The default (8) is below what most adapters allow; AddN and Concat bind one buffer per input.
+          maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
         },
       });
-      return new pkg.WebGPUBackend(device, adapter.info);
+      const backend = new pkg.WebGPUBackend(device, adapter.info) as tf.KernelBackend & {
+        readSync(dataId: object): unknown;
+      };
+      // Its readSync works only on values already read (cached on the host); otherwise it needs an
+      // OffscreenCanvas, absent in Node. Say what that means instead of "OffscreenCanvas is not defined".
+      const readSync = backend.readSync.bind(backend);
+      backend.readSync = (dataId: object) => {
+        try {
+          return readSync(dataId);
+        } catch (e) {
+          throw new Error(
+            `a synchronous read (dataSync, arraySync) on the webgpu backend, which in Node reads only asynchronously (${String((e as Error).message).split('\n')[0]}): this code path is not ported to webgpu yet (see search/host-reads.ts); use --backend wasm or cpu`,
+          );
+        }
+      };
+      return backend;
     },
     3,
   );
-  return `${report.software ? 'software' : 'hardware'} adapter ${name} (maxBufferSize ${report.limits.maxBufferSize}, maxStorageBufferBindingSize ${report.limits.maxStorageBufferBindingSize}); reads are asynchronous`;
+  return `${report.software ? 'software' : 'hardware'} adapter ${name} (maxBufferSize ${report.limits.maxBufferSize}, maxStorageBufferBindingSize ${report.limits.maxStorageBufferBindingSize}); kernels replaced: ${fixed.join(', ')}; reads are asynchronous`;
 }
 
 /** Whether the active backend can read tensors synchronously (dataSync): webgpu in Node cannot (see host-reads.ts). */

@@ -84,6 +84,13 @@ export interface CandidateScore {
 
 export interface StepResult {
   metrics: StepMetrics;
+  /**
+   * On a backend that cannot read synchronously (webgpu), the step's metrics still on the device:
+   * the loop (SearchSession.runStepAsync) awaits this at the step boundary and reports it in place of
+   * `metrics`. Strategies get it from search/host-reads.ts scalarMetrics, which reads synchronously
+   * (and returns no metricsLater) everywhere else.
+   */
+  metricsLater?: () => Promise<StepMetrics>;
   /** Candidates scored during this step. */
   candidates?: CandidateScore[];
   /** Ends the current phase now (early stop: DARTS+, the Hessian alarm), with the reason for the log. */
@@ -135,6 +142,13 @@ export interface SearchStrategy<A = unknown> {
   /** Everything needed to continue exactly (the strategy's parameters, optimiser states, counters). */
   getState(): NamedTensorState;
   setState(state: NamedTensorState): void;
+  /**
+   * Reads asynchronously what epochEnd, derive and architecture will read synchronously (α), so that
+   * their dataSync finds the values cached (search/host-reads.ts). Called by runStepAsync before the
+   * epoch-end hooks on a backend without synchronous reads (webgpu); a strategy without it cannot run
+   * there, and the loop says so.
+   */
+  prefetchHostReads?(): Promise<void>;
   /** Takes over a rebuilt supernet (required of strategies that ask for a rebuild). */
   rebuilt?(net: Supernet, space: SearchSpace): void;
   dispose(): void;

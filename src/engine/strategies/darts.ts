@@ -5,6 +5,7 @@ import { ArchParameters, initAlphas } from './arch-params';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
+import { scalarMetrics } from '../search/host-reads';
 import type { ArchAssignment, Supernet } from '../search/supernet';
 import { DartsSearchSpace } from '../spaces/darts/space';
 import type { SearchNetwork } from '../spaces/darts/supernet';
@@ -118,20 +119,18 @@ export class Darts implements SearchStrategy<Genotype> {
       extraKeys = Object.keys(alpha.extra ?? {});
       return [alpha.loss, alpha.acc, w.loss, w.acc, norm, ...Object.values(alpha.extra ?? {})];
     });
-    const [valLoss, valAcc, trainLoss, trainAcc, gradNorm, ...extra] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    return {
-      metrics: {
-        trainLoss,
-        trainAcc,
-        valLoss,
-        valAcc,
-        gradNorm,
-        lrWeights: this.lr,
-        lrAlpha: this.cfg.alphaLr,
-        ...Object.fromEntries(extraKeys.map((k, i) => [k, extra[i]])),
-      },
-    };
+    const [valLoss, valAcc, trainLoss, trainAcc, gradNorm, ...extra] = out;
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    return scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['valLoss', valLoss],
+      ['valAcc', valAcc],
+      ['gradNorm', gradNorm],
+      ['lrWeights', this.lr],
+      ['lrAlpha', this.cfg.alphaLr],
+      ...extraKeys.map((k, i) => [k, extra[i]] as const),
+    ]);
   }
 
   /** The gradients of the α step: first order at the current weights, or second order (see the class comment). */
@@ -193,6 +192,11 @@ export class Darts implements SearchStrategy<Genotype> {
 
   epochEnd(): Record<string, number> {
     return {};
+  }
+
+  /** softmax(α), read ahead for derive and architecture on webgpu (see SearchStrategy.prefetchHostReads). */
+  async prefetchHostReads(): Promise<void> {
+    await this.arch.prefetchSoftmax();
   }
 
   /** softmax(α) of every label as plain arrays. */
