@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
+ * `npm run bench [-- --backend webgpu|wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
  *  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare] [--reference DIR]`
  *
  * Seconds per DARTS search step (α step + weight step, as the reference's training loop) on synthetic
@@ -27,7 +27,7 @@ import { estimateSpaceStepBytes } from '../src/engine/search/memory';
 import type { Recompute } from '../src/engine/spaces/darts/supernet';
 import { CONFIGS, arg, dartsStep, spaceOf, type ConfigName } from './darts-setup';
 
-const USAGE = `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
+const USAGE = `npm run bench [-- --backend webgpu|wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
   [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare] [--reference DIR]
 npm run bench -- --strategy NAME [--configs tiny,small,nb201] [--steps N] [--warmup N] [--candidates N]   (see bench/strategy-bench.ts)`;
 
@@ -112,7 +112,9 @@ async function benchOne(
   let peak = peakRss();
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    step();
+    // On webgpu the step's metrics come back unread: awaiting them waits for the GPU to finish, so
+    // the time is the step's (elsewhere the step read them already).
+    await step().metricsLater?.();
     const dt = (performance.now() - t0) / 1000;
     if (i >= warmup) times.push(dt);
     peak = Math.max(peak, peakRss());
@@ -125,7 +127,9 @@ async function benchOne(
     // One more step with every new tensor's bytes watched (tf.profile crashed on the small config
     // on wasm): tfjs's byte count peaks somewhere inside the step, not at its end.
     const before = tf.memory().numBytes;
-    const top = before + peakTensorBytes(step);
+    let watched: ReturnType<typeof step> | undefined;
+    const top = before + peakTensorBytes(() => (watched = step()));
+    await watched?.metricsLater?.();
     tfPeakStepMB = (top - before) / 2 ** 20;
     peak = Math.max(peak, peakRss());
     process.stderr.write(
@@ -189,7 +193,7 @@ async function main() {
       const c = CONFIGS[config];
       const need = estimateSpaceStepBytes(spaceOf(config), c.size, c.batch, recompute);
       const report = await chooseBackend({
-        prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow'),
+        prefer: b === 'auto' ? undefined : (b as 'webgpu' | 'wasm' | 'cpu' | 'tensorflow'),
         memoryNeedBytes: need,
       });
       backendDetails[report.chosen] = report.attempts.find(
@@ -199,8 +203,11 @@ async function main() {
         process.stderr.write(
           `  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`,
         );
+      // dawn.node crashed (SIGSEGV) in the recomputed backward pass of the tiny config on lavapipe
+      // (docs/backends.md): on webgpu the bench recomputes nothing unless --recompute says otherwise.
+      const mode = report.chosen === 'webgpu' && !recompute ? 'off' : recompute;
       for (const order of orders) {
-        const row = await benchOne(report.chosen, config, order, steps, warmup, recompute, watch);
+        const row = await benchOne(report.chosen, config, order, steps, warmup, mode, watch);
         const here = measured?.[`${config}-${order}`];
         if (here)
           Object.assign(row, {

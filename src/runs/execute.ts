@@ -4,6 +4,7 @@ import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import * as tf from '../engine/tf';
 import { assertFitsInMemory } from '../engine/search/memory';
+import { webgpuState } from '../engine/backend/webgpu';
 import { join } from 'node:path';
 import { captureSessionAsync, restoreSession } from '../engine/search/checkpoint';
 import { buildSearchData } from '../engine/search/build-data';
@@ -118,7 +119,7 @@ export async function executeRun(
   if (existsSync(pauseFile)) unlinkSync(pauseFile);
   let session: SearchSession<unknown>;
   try {
-    assertFitsInMemory(config, tf.getBackend(), totalmem());
+    assertFitsInMemory(config, tf.getBackend(), totalmem(), { adapter: webgpuState.adapter });
     session = new SearchSession<unknown>(config, opts.data ?? (await buildSearchData(config)));
   } catch (e) {
     markFailed(dir, (e as Error).message);

@@ -1,4 +1,7 @@
 import * as tf from '../tf';
+import { webgpuMemoryRefusal, type WebGpuAdapterReport } from './webgpu-limits';
+
+export { webgpuMemoryRefusal, LARGEST_TENSOR_SHARE, type WebGpuAdapterReport } from './webgpu-limits';
 
 /**
  * The webgpu backend: tfjs-backend-webgpu on Dawn's Node bindings (the `webgpu` npm package), both
@@ -6,25 +9,6 @@ import * as tf from '../tf';
  * Electron utility process included) starts without them and pays nothing for them until the chooser
  * reaches webgpu.
  */
-
-/** What `doctor` shows of the adapter (GPUAdapterInfo, the limits the engine checks, and the verdict). */
-export interface WebGpuAdapterReport {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** A software rasteriser (Mesa's llvmpipe/lavapipe, SwiftShader, WARP): correct but slower than the CPU backends. */
-  software: boolean;
-  /** The limits that decide what fits, as the adapter reports them. */
-  limits: {
-    maxBufferSize: number;
-    maxStorageBufferBindingSize: number;
-    maxComputeWorkgroupStorageSize: number;
-    maxComputeInvocationsPerWorkgroup: number;
-    maxStorageBuffersPerShaderStage: number;
-  };
-  features: string[];
-}
 
 /** The subset of the WebGPU API the probe touches (the `webgpu` package's types are not needed to compile). */
 interface AdapterLike {
@@ -98,31 +82,6 @@ export function missingCapability(a: WebGpuAdapterReport): string | null {
     ? `the adapter ${adapterName(a)} lacks what tfjs-backend-webgpu needs: ${short.join(', ')}`
     : null;
 }
-
-/**
- * Peak step memory against the adapter: the largest single tensor must fit one storage binding
- * (maxStorageBufferBindingSize; the largest activation is a fraction of the step's peak, and the
- * space's cost model does not give it separately, so a quarter of the peak is the check), and the
- * whole step must fit the device memory where it is known (nvidia-smi; WebGPU does not expose it).
- * Returns the refusal, or null.
- */
-export function webgpuMemoryRefusal(
-  needBytes: number | null | undefined,
-  a: WebGpuAdapterReport,
-  deviceMemoryBytes: number | null = null,
-): string | null {
-  if (!needBytes) return null;
-  const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
-  if (deviceMemoryBytes !== null && needBytes > 0.9 * deviceMemoryBytes)
-    return `this search needs about ${gb(needBytes)} per step, more than the GPU's ${gb(deviceMemoryBytes)}: reduce batchSize or the space's size`;
-  const largestTensor = needBytes / LARGEST_TENSOR_SHARE;
-  if (largestTensor > a.limits.maxStorageBufferBindingSize)
-    return `this search needs about ${gb(needBytes)} per step; its largest tensors (about ${gb(largestTensor)}) exceed the adapter's maxStorageBufferBindingSize of ${gb(a.limits.maxStorageBufferBindingSize)} (maxBufferSize ${gb(a.limits.maxBufferSize)}): reduce batchSize or the space's size`;
-  return null;
-}
-
-/** The step's peak over its largest tensor, assumed (see webgpuMemoryRefusal): a DARTS step holds far more than four activations. */
-export const LARGEST_TENSOR_SHARE = 4;
 
 /** The adapter the loader found (for doctor), and why none was used. */
 export const webgpuState: { adapter: WebGpuAdapterReport | null; note: string } = {
