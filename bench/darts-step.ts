@@ -203,8 +203,8 @@ async function main() {
         process.stderr.write(
           `  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`,
         );
-      // dawn.node crashed (SIGSEGV) in the recomputed backward pass of the tiny config on lavapipe
-      // (docs/backends.md): on webgpu the bench recomputes nothing unless --recompute says otherwise.
+      // Mesa's lavapipe crashed (SIGSEGV allocating descriptor pools) in the recomputed backward pass
+      // of the tiny config (docs/backends.md): on webgpu the bench recomputes nothing unless asked.
       const mode = report.chosen === 'webgpu' && !recompute ? 'off' : recompute;
       for (const order of orders) {
         const row = await benchOne(report.chosen, config, order, steps, warmup, mode, watch);

@@ -173,10 +173,14 @@ export async function loadWebGpu(opts: WebGpuLoaderOptions): Promise<string> {
   });
   let pkg: { WebGPUBackend: new (device: unknown, info?: unknown) => tf.KernelBackend };
   try {
-    pkg = (await import(/* @vite-ignore */ '@tensorflow/tfjs-backend-webgpu')) as unknown as typeof pkg;
+    // A name in a variable: the bundler leaves the import to Node at run time (as for tfjs-node-gpu),
+    // so the package stays optional and out of the app's bundles.
+    const name = '@tensorflow/tfjs-backend-webgpu';
+    pkg = (await import(/* @vite-ignore */ name)) as unknown as typeof pkg;
   } catch (e) {
+    const code = (e as { code?: string }).code;
     throw new Error(
-      (e as { code?: string }).code?.includes('MODULE_NOT_FOUND')
+      code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
         ? '@tensorflow/tfjs-backend-webgpu is not installed (an optional dependency)'
         : `@tensorflow/tfjs-backend-webgpu failed to load: ${String((e as Error).message).split('\n')[0]}`,
     );
