@@ -63,6 +63,8 @@ export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 
 export const SearchConfigSchema = z
   .object({
+    /** The run kind (absent in configs written before training runs existed: every one is a search). */
+    kind: z.literal('search').optional(),
     version: z.literal(1).default(1),
     space: SpaceSchema.default(SpaceSchema.parse({})),
     strategy: StrategySchema.default(StrategySchema.parse({ name: 'darts' })),
