@@ -26,8 +26,8 @@ function useTrainLog(run: RunSummary) {
     return api().on('progress', (p) => {
       if (p.id !== run.id) return;
       setLast(p);
-      // Step curves every 10 steps and at each epoch end (a long run re-reads its log rarely).
-      if (p.epochEnded || ++steps % 10 === 0) reload();
+      // Step curves from the first event, then every 10 steps and at each epoch end (a long run re-reads its log rarely).
+      if (p.epochEnded || steps++ % 10 === 0) reload();
     });
   }, [run.id, reload]);
   return { log, last, error };
