@@ -72,6 +72,23 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     }, 400_000);
   }
 
+  it('a run with the collapse alarm shows its panel: eigenvalue, skip counts, the alarm marked', async () => {
+    writeFinishedRun(runsRoot, 'fixture-collapse', 600, 30, { collapse: true });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.getByRole('button', { name: 'fixture-collapse' }).click();
+    const panel = page.getByLabel('collapse alarm');
+    await panel.waitFor();
+    await panel.getByLabel('Hessian eigenvalue chart').waitFor();
+    await panel.getByLabel('skip connections chart').waitFor();
+    await panel.scrollIntoViewIfNeeded();
+    await panel.screenshot({ path: join(artifacts, 'web-collapse-alarm.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('a finished run of 100k steps opens from its run folder; runs compare and delete', async () => {
     const big = writeFinishedRun(runsRoot, 'fixture-100k', 100_000, 20);
     // Written in the format runs had before the engine became space-neutral: it must still display.

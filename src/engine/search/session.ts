@@ -18,6 +18,7 @@ import type {
   StepMetrics,
   StrategyContext,
 } from './strategy';
+import { epochEndParts } from './strategy';
 import { explainBackendError } from '../backend/explain-error';
 import type { Genotype } from '../spaces/darts/genotype-types';
 
@@ -213,19 +214,25 @@ export class SearchSession<A = Genotype> {
     if (result.rebuild) this.rebuildOn(result.rebuild.space);
     const report: StepReport<A> = { info, metrics: result.metrics };
     if (result.candidates?.length) report.candidates = result.candidates;
-    const phaseOver = !!result.stopPhase || this.phaseStep >= this.planned(this.phases[this.phaseIndex]);
+    let phaseOver = !!result.stopPhase || this.phaseStep >= this.planned(this.phases[this.phaseIndex]);
+    let stopReason = result.stopPhase;
     if (info.stepInEpoch === info.stepsPerEpoch - 1 || phaseOver) {
-      const extra = this.strategy.epochEnd(info);
+      const end = epochEndParts(this.strategy.epochEnd(info));
+      // An epoch-end stop (the collapse alarm) ends the phase here; at its planned end it is no early stop.
+      if (end.stopPhase && !phaseOver) {
+        phaseOver = true;
+        stopReason = end.stopPhase;
+      }
       const genotype = this.strategy.derive();
       report.epochEnd = {
         arch: this.strategy.architecture(),
         genotype,
         genotypeText: this.space.toText(genotype),
-        metrics: extra,
+        metrics: end.metrics,
       };
     }
     if (phaseOver) {
-      report.phaseEnd = { phase: info.phase, ...(result.stopPhase ? { reason: result.stopPhase } : {}) };
+      report.phaseEnd = { phase: info.phase, ...(stopReason ? { reason: stopReason } : {}) };
       this.phaseIndex += 1;
       this.phaseStep = 0;
     }

@@ -82,6 +82,19 @@ export interface StepResult {
   rebuild?: { space: unknown };
 }
 
+/** What `epochEnd` returns to stop its phase: the epoch's metrics and the reason for the log. */
+export interface EpochEndResult {
+  metrics: StepMetrics;
+  stopPhase?: string;
+}
+
+/** An `epochEnd` return value as metrics and an optional stop (bare metrics have number values only). */
+export function epochEndParts(r: StepMetrics | EpochEndResult): EpochEndResult {
+  return typeof (r as EpochEndResult).metrics === 'object'
+    ? (r as EpochEndResult)
+    : { metrics: r as StepMetrics };
+}
+
 /** How to read a label's rows in charts. */
 export type SnapshotKind = 'softmax' | 'sigmoid' | 'sampling' | 'controller';
 
@@ -107,8 +120,11 @@ export interface SearchStrategy<A = unknown> {
   /** The phases and their budgets; the loop runs them in order. */
   phases(budget: PhaseBudget): PhasePlan[];
   step(ctx: StepContext): StepResult;
-  /** After the last step of each epoch of a phase (schedules, early stopping). Returns extra metrics. */
-  epochEnd(info: StepInfo): StepMetrics;
+  /**
+   * After the last step of each epoch of a phase (schedules, early stopping): extra metrics, or
+   * metrics and `stopPhase` to end the phase after this epoch (the collapse alarm).
+   */
+  epochEnd(info: StepInfo): StepMetrics | EpochEndResult;
   /** The discrete architecture the strategy would return now. */
   derive(): A;
   architecture(): ArchSnapshot;

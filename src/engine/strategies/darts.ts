@@ -2,6 +2,7 @@ import * as tf from '../tf';
 import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import type { DartsStrategyConfig } from './darts-spec';
 import { ArchParameters, initAlphas } from './arch-params';
+import { CollapseAlarm } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -18,7 +19,9 @@ import type {
   PhaseBudget,
   PhasePlan,
   SearchStrategy,
+  EpochEndResult,
   StepContext,
+  StepInfo,
   StepResult,
 } from '../search/strategy';
 
@@ -38,6 +41,7 @@ export class Darts implements SearchStrategy<Genotype> {
   private readonly trainer: WeightTrainer;
   private readonly arch: ArchParameters;
   private readonly space: SearchSpace;
+  private readonly alarm: CollapseAlarm;
   private lr: number;
 
   constructor(
@@ -51,6 +55,7 @@ export class Darts implements SearchStrategy<Genotype> {
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
     this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'DARTS');
+    this.alarm = new CollapseAlarm(cfg, this.space, net, 'DARTS');
     this.lr = cfg.weightLr;
   }
 
@@ -91,6 +96,7 @@ export class Darts implements SearchStrategy<Genotype> {
   step(ctx: StepContext): StepResult {
     const train = ctx.train();
     const val = ctx.val();
+    this.alarm.keepBatch(ctx.info, val);
     this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
     const alphas = [...this.alphas.values()];
     const out = tf.tidy(() => {
@@ -166,8 +172,16 @@ export class Darts implements SearchStrategy<Genotype> {
     }
   }
 
-  epochEnd(): Record<string, number> {
-    return {};
+  /** The collapse alarm's readings on the softmax(α)-mixed supernet (BatchNorm statistics left alone). */
+  epochEnd(info: StepInfo): EpochEndResult {
+    return this.alarm.epochEnd(info, {
+      alphas: [...this.alphas.values()],
+      valLoss: (b) =>
+        crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+      derive: () => this.derivedNow(),
+      weights: () => this.probabilities(),
+      weightDecay: this.cfg.alphaWeightDecay,
+    });
   }
 
   /** softmax(α) of every label as plain arrays. */
@@ -175,7 +189,12 @@ export class Darts implements SearchStrategy<Genotype> {
     return this.arch.softmax();
   }
 
+  /** The genotype a collapse-alarm stop kept (DARTS-ES rolls back), else the one α gives now. */
   derive(): Genotype {
+    return (this.alarm.rollback() as Genotype | null) ?? this.derivedNow();
+  }
+
+  private derivedNow(): Genotype {
     return this.space.derive(this.probabilities()) as Genotype;
   }
 
@@ -186,16 +205,18 @@ export class Darts implements SearchStrategy<Genotype> {
   getState(): NamedTensorState {
     const w = this.trainer.getState();
     const a = this.arch.state(w.tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr }, tensors: a.tensors };
+    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
   }
 
   setState(state: NamedTensorState): void {
     this.arch.restore(state);
+    this.alarm.restore(state.scalars);
     this.trainer.setState(state);
     this.lr = this.trainer.lr;
   }
 
   dispose(): void {
+    this.alarm.dispose();
     this.arch.dispose();
     this.trainer.dispose();
   }

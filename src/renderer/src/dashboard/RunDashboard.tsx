@@ -6,6 +6,7 @@ import type { ExportResult, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { ArchitecturePanel } from './ArchitecturePanel';
 import { CandidatesPanel } from './CandidatesPanel';
+import { CollapseAlarmPanel } from './CollapseAlarmPanel';
 import { MetricCharts } from './MetricCharts';
 import { ProgressLine } from './ProgressLine';
 import { useRunConfig, useRunData } from './run-data';
@@ -101,6 +102,7 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       {exported && <ExportedFiles id={run.id} exported={exported} />}
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
       {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
+      <CollapseAlarmPanel declared={declared} epochs={epochs} />
       <CandidatesPanel candidates={candidates} />
       <ArchitecturePanel epochs={epochs} space={config?.space ?? null} />
       <details>
