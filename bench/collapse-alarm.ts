@@ -1,5 +1,5 @@
 /**
- * `node scripts/run-ts.mjs bench/collapse-alarm.ts [--config tiny|small] [--iterations N] [--backend cpu|wasm]`
+ * `node scripts/run-ts.mjs bench/collapse-alarm.ts [--config tiny|small] [--iterations N] [--backend cpu|wasm] [--readings N]`
  *
  * The collapse alarm's cost: one Hessian eigenvalue reading (the DARTS strategy's epochEnd with the
  * alarm on, `--iterations` power iterations) against 10 DARTS first-order steps on the same config
@@ -53,13 +53,16 @@ darts.step(ctx(0)); // warm-up (kernels, momentum buffers)
 let t0 = performance.now();
 for (let i = 0; i < 10; i++) darts.step(ctx(0));
 const steps = (performance.now() - t0) / 1000;
+console.log(`10 steps: ${steps.toFixed(2)} s`);
 const times: number[] = [];
 let last: Record<string, number> = {};
-for (let r = 0; r < 3; r++) {
+const readings = Number(arg('readings', '1'));
+for (let r = 0; r < readings; r++) {
   darts.step(ctx(1)); // the epoch's last step keeps its validation batch for the reading
   t0 = performance.now();
   last = darts.epochEnd(info(1)).metrics;
   times.push((performance.now() - t0) / 1000);
+  console.log(`reading ${r + 1}: ${times[r].toFixed(2)} s, ${last.hessianProducts} products`);
 }
 const reading = Math.min(...times);
 console.log(
