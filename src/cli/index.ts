@@ -5,6 +5,7 @@ import { registerSearchCommand } from './commands/search';
 import { registerDataCommands } from './commands/data';
 import { registerServeCommand } from './commands/serve';
 import { registerStrategiesCommand } from './commands/strategies';
+import { registerPredictCommand } from './commands/predict';
 
 /**
  * The headless command line: a thin shell over the engine (and the run manager). Each command lives in
@@ -19,6 +20,7 @@ registerSearchCommand(program);
 registerDataCommands(program);
 registerServeCommand(program);
 registerStrategiesCommand(program);
+registerPredictCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,10 +7,11 @@ import { assertFitsInMemory } from '../engine/search/memory';
 import { join } from 'node:path';
 import { captureSession, restoreSession } from '../engine/search/checkpoint';
 import { buildSearchData } from '../engine/search/build-data';
-import { SearchSession, type StepReport } from '../engine/search/session';
+import { SearchSession, type SearchData, type StepReport } from '../engine/search/session';
 import { writeFileAtomic } from './atomic';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
 import type { RunDir } from './run-dir';
+import type { RunStatus } from './status';
 import { RunTotals } from './run-totals';
 
 export interface RunProgress {
@@ -40,7 +41,14 @@ export interface ExecuteOptions {
   shouldStop?: () => boolean;
   onProgress?: (p: RunProgress) => void;
   onWarning?: (message: string) => void;
+  /** Every status change of the run (running, pausing, paused, completed, failed, ...), as it is written. */
+  onStatus?: (status: RunStatus) => void;
+  /** The run's data, when the caller loaded it already (to check the dataset before the run folder exists). */
+  data?: SearchData;
 }
+
+/** How often an executing run rewrites its heartbeat (the live step that `status` and the runs list show). */
+const HEARTBEAT_MS = 2000;
 
 /** The found architecture, kept up to date in the exports folder (the space's JSON file). */
 export const ARCHITECTURE_FILE = 'genotype.json';
@@ -103,6 +111,7 @@ export async function executeRun(
   dir: RunDir,
   opts: ExecuteOptions,
 ): Promise<'completed' | 'paused' | 'stopped'> {
+  if (opts.onStatus) dir.onTransition = opts.onStatus;
   const config = dir.readConfig();
   const every = opts.checkpointEvery ?? 50;
   const pauseFile = join(dir.path, PAUSE_REQUEST);
@@ -110,7 +119,7 @@ export async function executeRun(
   let session: SearchSession<unknown>;
   try {
     assertFitsInMemory(config, tf.getBackend(), totalmem());
-    session = new SearchSession<unknown>(config, await buildSearchData(config));
+    session = new SearchSession<unknown>(config, opts.data ?? (await buildSearchData(config)));
   } catch (e) {
     markFailed(dir, (e as Error).message);
     throw e;
@@ -145,6 +154,7 @@ export async function executeRun(
       saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
     const stepTimes: number[] = [];
     let lastStopReason: string | null = null;
+    let lastHeartbeat = Number.NEGATIVE_INFINITY;
     while (!session.done) {
       const request = opts.shouldStop?.()
         ? 'stop'
@@ -252,6 +262,14 @@ export async function executeRun(
         etaSeconds: mean * (session.totalSteps - session.step),
         epochEnded: !!r.epochEnd,
       });
+      if (performance.now() - lastHeartbeat >= HEARTBEAT_MS || r.epochEnd) {
+        lastHeartbeat = performance.now();
+        dir.writeHeartbeat({
+          step: session.step,
+          totalSteps: session.totalSteps,
+          etaSeconds: mean * (session.totalSteps - session.step),
+        });
+      }
       if (session.step % every === 0 && !session.done) checkpoint();
       // Let IPC messages (pause) and signals in between steps.
       await new Promise((resolve) => setImmediate(resolve));

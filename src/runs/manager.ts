@@ -5,6 +5,7 @@ import type { SearchConfig } from '../shared/search-config';
 import type { HostMessage, WorkerMessage } from '../shared/protocol';
 import { RunDir, listRunDirs } from './run-dir';
 import { isActive, isResumable, type RunStatusFile } from './status';
+import { listCheckpoints } from './checkpoint-file';
 import { requestPause } from './pause-request';
 
 /** A started worker, whatever kind of process it is (utility process in Electron, child process elsewhere). */
@@ -100,11 +101,21 @@ export class RunManager extends EventEmitter {
   list(): RunStatusFile[] {
     return listRunDirs(this.opts.root).flatMap((d) => {
       try {
-        return [d.readStatus()];
+        return [d.readLiveStatus()];
       } catch {
         return [];
       }
     });
+  }
+
+  /**
+   * Whether a run can continue: paused, stopped and interrupted runs can (from their last checkpoint,
+   * or from the start); a failed one only once it has a checkpoint, since a run that failed before
+   * it would fail again the same way (a dataset that cannot be read, a config the engine refuses).
+   */
+  canResume(s: RunStatusFile): boolean {
+    if (!isResumable(s.status)) return false;
+    return s.status !== 'failed' || listCheckpoints(this.dir(s.id).checkpointsDir).length > 0;
   }
 
   /** Queues a new run (status queued) or a resumable one; starts it when a slot is free. */
@@ -113,6 +124,10 @@ export class RunManager extends EventEmitter {
     const s = dir.readStatus();
     if (resume && !isResumable(s.status))
       throw new Error(`run ${id} is ${s.status}; only paused, stopped, failed or interrupted runs resume`);
+    if (resume && !this.canResume(s))
+      throw new Error(
+        `run ${id} failed before its first checkpoint${s.reason ? ` (${s.reason})` : ''}: there is nothing to resume; fix the cause and start a new run`,
+      );
     if (!resume && s.status !== 'queued') throw new Error(`run ${id} is ${s.status}, not queued`);
     if (resume) dir.transition('queued');
     this.queue.push({ id, resume });
@@ -149,11 +164,19 @@ export class RunManager extends EventEmitter {
     const worker = this.opts.launch(env);
     this.active.set(id, { id, worker, gpu });
     let ended = false;
+    let last: string | undefined;
     worker.onMessage((m) => {
       if (m.type === 'run-progress') this.emit('progress', id, m);
+      // Every transition the worker writes (queued → running, running → pausing, ...), so that the app
+      // shows what the run folder says, not what it last heard.
+      if (m.type === 'run-status') {
+        last = m.status;
+        this.emit('status', id, m.status);
+      }
       if (m.type === 'run-ended') {
         ended = true;
-        this.emit('status', id, m.outcome);
+        // Already reported by its run-status, unless the run ended before writing one.
+        if (m.outcome !== last) this.emit('status', id, m.outcome);
         worker.send({ type: 'stop' });
       }
     });

@@ -9,11 +9,15 @@ import { RunStatusFileSchema, assertTransition, type RunStatus, type RunStatusFi
  *   config.json      the validated config (defaults filled in), written once
  *   status.json      current status, rewritten atomically
  *   metrics.jsonl    append-only, one JSON object per step or epoch event
+ *   heartbeat.json   the live step of an executing run, rewritten every few seconds
  *   log.txt          human-readable log
  *   checkpoints/     step-<n>.ckpt (see checkpoint-file.ts); the last two are kept
  *   exports/         genotype.json, weights, ...
  */
 export class RunDir {
+  /** Told of every status change this object makes (the worker forwards them to the app). */
+  onTransition?: (status: RunStatus) => void;
+
   constructor(readonly path: string) {}
 
   get id(): string {
@@ -27,6 +31,9 @@ export class RunDir {
   }
   get metricsPath() {
     return join(this.path, 'metrics.jsonl');
+  }
+  get heartbeatPath() {
+    return join(this.path, 'heartbeat.json');
   }
   get logPath() {
     return join(this.path, 'log.txt');
@@ -73,6 +80,32 @@ export class RunDir {
     writeFileAtomic(this.statusPath, JSON.stringify({ ...s, updatedAt: new Date().toISOString() }, null, 2));
   }
 
+  /**
+   * The executing run's live position. status.json changes at transitions and epoch ends only (a
+   * long epoch would look stuck); this small file is rewritten every few seconds and costs nothing to
+   * lose.
+   */
+  writeHeartbeat(h: { step: number; totalSteps: number; etaSeconds: number }): void {
+    writeFileAtomic(this.heartbeatPath, JSON.stringify({ ...h, at: new Date().toISOString() }));
+  }
+
+  /** The status, with the heartbeat's step and ETA while the run executes. */
+  readLiveStatus(): RunStatusFile {
+    const s = this.readStatus();
+    if ((s.status !== 'running' && s.status !== 'pausing') || !existsSync(this.heartbeatPath)) return s;
+    try {
+      const h = JSON.parse(readFileSync(this.heartbeatPath, 'utf8')) as {
+        step: number;
+        etaSeconds: number;
+        at: string;
+      };
+      if (!(Number.isInteger(h.step) && h.step >= s.step)) return s;
+      return { ...s, step: h.step, etaSeconds: Math.max(0, h.etaSeconds), heartbeatAt: h.at };
+    } catch {
+      return s; // torn or foreign: the status file's step stands
+    }
+  }
+
   /** Moves the run to `status` (checked against the allowed transitions) and merges `patch`. */
   transition(status: RunStatus, patch: Partial<RunStatusFile> = {}): RunStatusFile {
     const cur = this.readStatus();
@@ -81,6 +114,7 @@ export class RunDir {
     if (status !== 'failed' && status !== 'interrupted' && !('reason' in patch)) delete next.reason;
     this.writeStatus(next);
     this.log(`status: ${cur.status} -> ${status}${patch.reason ? ` (${patch.reason})` : ''}`);
+    if (cur.status !== status) this.onTransition?.(status);
     return next;
   }
 

@@ -67,5 +67,8 @@ export const RunStatusFileSchema = z.object({
   bestValAcc: z.number().optional(),
   /** Seconds spent computing steps, over all sessions of the run (pauses excluded). */
   elapsedSeconds: z.number().nonnegative().optional(),
+  /** Live reads only (RunDir.readLiveStatus): seconds left by the recent steps, and when the heartbeat was written. */
+  etaSeconds: z.number().nonnegative().optional(),
+  heartbeatAt: z.string().optional(),
 });
 export type RunStatusFile = z.infer<typeof RunStatusFileSchema>;

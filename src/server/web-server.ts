@@ -85,6 +85,25 @@ async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown>
   }
 }
 
+/** Why the server could not listen, in words, with the system's code kept for callers. */
+export class ListenError extends Error {
+  readonly code?: string;
+  constructor(
+    readonly port: number,
+    cause: NodeJS.ErrnoException,
+  ) {
+    super(
+      cause.code === 'EADDRINUSE'
+        ? `port ${port} on 127.0.0.1 is already in use by another program: choose another with --port, or leave --port out for any free one`
+        : cause.code === 'EACCES'
+          ? `port ${port} on 127.0.0.1 needs privileges this user lacks: choose a port above 1023 with --port`
+          : `cannot serve on 127.0.0.1:${port}: ${cause.message}`,
+    );
+    this.name = 'ListenError';
+    this.code = cause.code;
+  }
+}
+
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = opts.token ?? randomBytes(24).toString('hex');
   const events = new Set<ServerResponse>();
@@ -153,7 +172,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       send(res, status, { error: (e as Error).message });
     }
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    // A port that is taken (or not ours to take) is a sentence for the user, not an unhandled 'error'.
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new ListenError(opts.port ?? 0, e)));
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
   const { port } = server.address() as AddressInfo;
   origin = `http://127.0.0.1:${port}`;
   return {

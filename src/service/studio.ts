@@ -81,12 +81,17 @@ export class StudioService implements StudioCalls {
         strategy: config ? describeStrategy(config.strategy) : '?',
         space: config ? describeSpace(config.space) : '?',
         epochs: config?.epochs ?? 0,
+        canResume: this.deps.runs.canResume(s),
       };
     });
   }
 
   async startRun(config: SearchConfigInput): Promise<string> {
-    const dir = this.deps.runs.create(parseSearchConfig(config, 'the wizard'));
+    const parsed = parseSearchConfig(config, 'the wizard');
+    // Read the dataset (in a worker) before the run folder exists: a missing path or a damaged archive
+    // is an error for the wizard to show, not a failed run left in the list.
+    await this.deps.previewDataset(parsed.data, parsed.seed);
+    const dir = this.deps.runs.create(parsed);
     this.deps.runs.enqueue(dir.id);
     return dir.id;
   }

@@ -34,6 +34,8 @@ export type RunSummary = RunStatusFile & {
   strategy: string;
   space: string;
   epochs: number;
+  /** Whether Resume is offered: paused, stopped or interrupted, or failed after its first checkpoint. */
+  canResume: boolean;
 };
 
 /**

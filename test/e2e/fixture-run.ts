@@ -1,6 +1,9 @@
-import { appendFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RunDir } from '../../src/runs/run-dir';
-import { parseSearchConfig, type SearchConfig } from '../../src/shared/search-config';
+import { parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../../src/shared/search-config';
 import { spaceOf } from '../../src/engine/catalog';
 import type { ArchSnapshot } from '../../src/engine/search/strategy';
 import { Rng } from '../../src/engine/util/rng';
@@ -31,6 +34,8 @@ export interface FixtureOptions {
    * other epoch that starts growing halfway, skip counts, and a Hessian alarm with its rollback epoch.
    */
   collapse?: boolean;
+  /** The run's space config (default: the DARTS space at its defaults). */
+  space?: SearchConfigInput['space'];
 }
 
 /** The collapse alarm's epoch metrics of a fixture run's epoch `e` of `epochs`. */
@@ -161,6 +166,7 @@ export function writeFinishedRun(
 ): string {
   const format = o.format ?? 'current';
   const config = parseSearchConfig({
+    ...(o.space ? { space: o.space, strategy: { name: 'spos' } } : {}),
     epochs,
     stepsPerEpoch: Math.ceil(steps / epochs),
     data: { source: 'synthetic' },
@@ -218,4 +224,19 @@ export function writeFinishedRun(
   dir.transition('running', { totalSteps: total });
   dir.transition('completed', { step: total, bestValAcc: 0.9, elapsedSeconds: total * 0.5 });
   return id;
+}
+
+/**
+ * A real search through the CLI (`nas-studio search`), to completion, into the runs root under `name`:
+ * the dashboard then shows exactly what the strategy logs. Keep the config tiny (seconds on a CPU).
+ */
+export function runSearch(root: string, runsRoot: string, name: string, config: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'nas-e2e-config-')), `${name}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  execFileSync(
+    process.execPath,
+    [join(root, 'bin', 'nas-studio.mjs'), 'search', '--config', file, '--runs', runsRoot, '--name', name],
+    { cwd: root, env: { ...process.env, NAS_STUDIO_BACKEND: 'wasm' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return name;
 }

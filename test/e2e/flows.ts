@@ -97,6 +97,13 @@ export async function searchFlow(
   expect(pausedAt).toBeGreaterThanOrEqual(4);
   await o.shot('07-dashboard-paused');
   await dash.getByRole('button', { name: 'Resume' }).click();
+  // The UI follows the run folder through every transition: running again, with its Pause button,
+  // so that it can be paused and resumed again (issue: it stayed 'queued' until the end).
+  await page.getByRole('cell', { name: /^running/ }).waitFor({ timeout: 120_000 });
+  await dash.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('cell', { name: /^paused/ }).waitFor({ timeout: 120_000 });
+  await expect.poll(() => renderedPoints(page, 'loss chart'), { timeout: 30_000 }).toBeGreaterThan(pausedAt);
+  await dash.getByRole('button', { name: 'Resume' }).click();
   await page.getByRole('cell', { name: /^completed/ }).waitFor({ timeout: 240_000 });
   // train + val loss over all 60 steps.
   await page.waitForFunction(
@@ -233,4 +240,84 @@ export async function randomSearchFlow(
     .toMatch(o.space === 'nb201' ? /^\|[a-z_0-9]+~0\|\+\|/ : /^Genotype\(normal=\[/);
   if (o.space === 'nb201') await dash.getByRole('img', { name: 'cell diagram' }).waitFor({ timeout: 30_000 });
   await o.shot(`rs-${o.space}-3-dashboard`);
+}
+
+/** A tiny DARTS space and data for the strategies' own panels (seconds per run on a CPU). */
+const TINY = {
+  space: { name: 'darts', cells: 3, nodes: 2, channels: 4 },
+  data: { source: 'default', subset: 300 },
+  batchSize: 16,
+  stepsPerEpoch: 2,
+  seed: 3,
+};
+
+/** The configs `strategyPanelsFlow` opens, run beforehand through the CLI; SPOS's FLOPs limit given. */
+export function strategyPanelConfigs(sposMaxMFlops: number): Record<'spos' | 'gdas' | 'pcdarts', unknown> {
+  return {
+    spos: {
+      ...TINY,
+      epochs: 1,
+      strategy: {
+        name: 'spos',
+        population: 6,
+        generations: 3,
+        topK: 2,
+        mutants: 2,
+        crossovers: 2,
+        scoreBatches: 1,
+        recalibrationBatches: 1,
+        maxMFlops: sposMaxMFlops,
+      },
+    },
+    gdas: { ...TINY, epochs: 4, strategy: { name: 'gdas' } },
+    pcdarts: { ...TINY, epochs: 3, strategy: { name: 'pcdarts', warmupEpochs: 1 } },
+  };
+}
+
+/**
+ * The panels each strategy's logs call for, on finished runs named `e2e-<strategy>`: SPOS's evolution
+ * (fitness by generation, score against FLOPs with its limit), the top-k's share of each option;
+ * GDAS's τ and its architecture over time; PC-DARTS's β beside softmax(α)·softmax(β).
+ */
+export async function strategyPanelsFlow(
+  page: Page,
+  o: { shot: (name: string) => Promise<unknown> },
+): Promise<void> {
+  const open = async (id: string) => {
+    await page.getByRole('button', { name: id }).click();
+    await page.getByRole('heading', { name: new RegExp(`Run ${id}`) }).waitFor();
+    return page.getByRole('region', { name: 'run dashboard' });
+  };
+  const drawn = (label: string) =>
+    expect.poll(() => renderedPoints(page, label), { timeout: 30_000 }).toBeGreaterThan(0);
+
+  let dash = await open('e2e-spos');
+  const search = dash.getByRole('region', { name: 'candidate search' });
+  await search.waitFor({ timeout: 30_000 });
+  await drawn('fitness by generation chart');
+  await drawn('score against FLOPs (M multiply-adds) chart');
+  await expect.poll(() => search.textContent()).toMatch(/\d+ on the Pareto front/);
+  await search.getByLabel('cost axis').selectOption('mparams');
+  await drawn('score against parameters (M) chart');
+  await search.getByLabel('cost axis').selectOption('mflops');
+  await dash.getByRole('img', { name: 'normal cell share of the top-k heatmap' }).waitFor();
+  await dash.getByRole('img', { name: 'normal cell architecture timeline' }).waitFor();
+  await o.shot('14-spos-evolution');
+
+  dash = await open('e2e-gdas');
+  await drawn('Gumbel-softmax temperature τ chart');
+  await dash.getByRole('region', { name: 'architecture over time' }).waitFor();
+  // 4 epochs × 5 edges per cell.
+  await expect.poll(() => renderedPoints(page, 'normal cell architecture timeline')).toBe(20);
+  await expect
+    .poll(() => dash.getByLabel('normal cell timeline legend').textContent())
+    .toMatch(/sep_conv_3x3/);
+  expect(await dash.getByRole('region', { name: 'candidate search' }).count()).toBe(0);
+  await o.shot('15-gdas');
+
+  dash = await open('e2e-pcdarts');
+  await dash.getByRole('img', { name: 'normal cell softmax(α)·softmax(β) heatmap' }).waitFor();
+  await dash.getByRole('img', { name: 'normal cell inputs softmax(β) per node heatmap' }).waitFor();
+  await dash.getByRole('img', { name: 'reduction cell inputs softmax(β) per node heatmap' }).waitFor();
+  await o.shot('16-pcdarts');
 }

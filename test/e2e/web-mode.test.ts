@@ -5,8 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { builtFile, root } from '../foundation/built';
-import { writeFinishedRun } from './fixture-run';
-import { randomSearchFlow, searchFlow } from './flows';
+import { spaceOf } from '../../src/engine/catalog';
+import { parseSearchConfig } from '../../src/shared/search-config';
+import { Rng } from '../../src/engine/util/rng';
+import { runSearch, writeFinishedRun } from './fixture-run';
+import { randomSearchFlow, searchFlow, strategyPanelConfigs, strategyPanelsFlow } from './flows';
 
 /**
  * The app in a real browser (Debian's Chromium, headless) against web mode. Skipped, with the reason
@@ -50,7 +53,7 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     server?.kill();
   });
 
-  it('wizard → live dashboard → pause → resume → completion → genotype diagram → export', async () => {
+  it('wizard → live dashboard → pause → resume → pause → resume → completion → genotype diagram → export', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -203,6 +206,25 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     await shot(page, '13-candidates');
     expect(errors).toEqual([]);
   });
+
+  it('each strategy’s own panels from what it logs: SPOS’s evolution, GDAS’s τ and architecture over time, PC-DARTS’s β', async () => {
+    // SPOS's FLOPs limit at the median of random architectures (28×28×1 images, 10 classes): half pass.
+    const tiny = strategyPanelConfigs(1).spos as Parameters<typeof parseSearchConfig>[0];
+    const space = spaceOf(parseSearchConfig(tiny).space);
+    const rng = new Rng(1);
+    const flops = Array.from({ length: 41 }, () =>
+      space.cost.archFlops(space.sample(rng), { size: 28, channels: 1, classes: 10 }),
+    ).sort((a, b) => a - b);
+    const configs = strategyPanelConfigs(Number((flops[20] / 1e6).toFixed(3)));
+    for (const [name, config] of Object.entries(configs)) runSearch(root, runsRoot, `e2e-${name}`, config);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await strategyPanelsFlow(page, { shot: (name) => shot(page, name) });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 400_000);
 
   it('the wizard validates each step as you type and loads configs with errors naming the field', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });

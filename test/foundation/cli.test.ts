@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,21 @@ function cli(args: string[]) {
 }
 
 describe('nas-studio CLI', () => {
+  it('search with a dataset that cannot be read says so and leaves no run folder', () => {
+    builtFile('out/node/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'nas-cli-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ epochs: 1, data: { source: 'path', path: join(dir, 'nope') } }));
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'bin', 'nas-studio.mjs'), 'search', '--config', config, '--runs', join(dir, 'runs')],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, NAS_STUDIO_BACKEND: 'cpu' } },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${join(dir, 'nope')}: not found`);
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
+  });
+
   it('doctor --json prints only valid JSON naming the chosen backend', () => {
     const report = JSON.parse(cli(['doctor', '--json']));
     expect(report.backend.chosen).toBe('cpu');

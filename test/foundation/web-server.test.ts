@@ -169,7 +169,17 @@ describe('web mode server', () => {
     expect((await genotype.json()).normal).toHaveLength(4);
     expect((await fetch(`${base()}/api/runs/${id}/exports/genotype.json`)).status).toBe(401);
 
+    expect(run.canResume).toBe(false);
     await result('deleteRun', id);
     expect((await result('listRuns')).some((r: { id: string }) => r.id === id)).toBe(false);
+  });
+
+  it('refuses a run whose dataset cannot be read before any run folder exists', async () => {
+    const before = (await result('listRuns')).length;
+    const missing = join(tmpdir(), 'nas-no-such-dataset');
+    const r = await call('startRun', { epochs: 1, data: { source: 'path', path: missing } });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toContain(`${missing}: not found`);
+    expect(await result('listRuns')).toHaveLength(before);
   });
 });

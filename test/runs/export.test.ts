@@ -68,6 +68,6 @@ describe('exportRun', () => {
     const alpha = decodeSafetensors(readFileSync(join(dir.exportsDir, 'alpha.safetensors')));
     expect(alpha.tensors.get('normal')!.shape).toEqual([9, 8]);
     expect(alpha.tensors.get('normal')!.data).toEqual(ck.snap.tensors['strategy.alpha.normal'].data);
-    expect(alpha.metadata.ops.split(',')).toEqual(config.space.ops);
+    expect(alpha.metadata.ops.split(',')).toEqual((config.space as { ops: string[] }).ops);
   });
 });

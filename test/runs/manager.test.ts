@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,8 @@ function fakeLauncher() {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 10));
+/** Statuses a run rests in (the manager also reports running, pausing, … as they happen). */
+const SETTLED = ['paused', 'completed', 'stopped', 'failed', 'interrupted'];
 
 describe('run status', () => {
   it('allows only the documented transitions', () => {
@@ -121,7 +123,7 @@ describe('RunManager', () => {
     });
     const ended = (id: string) =>
       new Promise<string>((resolve) =>
-        m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)),
+        m.on('status', (rid: string, s: string) => rid === id && SETTLED.includes(s) && resolve(s)),
       );
     // Enough steps that the pause (sent on the first step's progress message) lands before the end.
     m.create(
@@ -135,15 +137,20 @@ describe('RunManager', () => {
     m.on('progress', (id: string, p: { step: number }) => {
       if (id === 'p' && p.step === 1) m.pause('p');
     });
+    const seen: string[] = [];
+    m.on('status', (id: string, s: string) => id === 'p' && seen.push(s));
     const first = ended('p');
     m.enqueue('p');
     expect(await first).toBe('paused');
+    // Every transition the worker wrote reached the app, in order.
+    expect(seen).toEqual(['queued', 'running', 'pausing', 'paused']);
     const paused = m.dir('p').readStatus();
     expect(paused.status).toBe('paused');
     expect(paused.step).toBeLessThan(4);
     const second = ended('p');
     m.enqueue('p', true);
     expect(await second).toBe('completed');
+    expect(seen.slice(4)).toEqual(['queued', 'running', 'completed']);
     expect(m.dir('p').readStatus()).toMatchObject({ status: 'completed', step: 4 });
   });
 });
@@ -158,7 +165,7 @@ describe('RunManager stop and delete', () => {
     });
     const ended = (id: string) =>
       new Promise<string>((resolve) =>
-        m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)),
+        m.on('status', (rid: string, s: string) => rid === id && SETTLED.includes(s) && resolve(s)),
       );
     m.create(
       {
@@ -201,5 +208,27 @@ describe('RunManager stop and delete', () => {
     m.delete('b');
     expect(existsSync(join(root, 'b'))).toBe(false);
     expect(() => m.stop('b')).toThrow(/no run named b/);
+  });
+});
+
+describe('which runs offer Resume', () => {
+  it('a failed run only once it has a checkpoint; paused and interrupted ones always', () => {
+    const root = mkdtempSync(join(tmpdir(), 'nas-resumable-'));
+    const m = new RunManager({ root, launch: fakeLauncher().launch, env: {} });
+    const failed = m.create(config, 'failed-at-start');
+    failed.transition('running');
+    failed.transition('failed', { reason: '/data/x: not found' });
+    expect(m.canResume(failed.readStatus())).toBe(false);
+    expect(() => m.enqueue('failed-at-start', true)).toThrow(
+      'run failed-at-start failed before its first checkpoint (/data/x: not found): there is nothing to resume; fix the cause and start a new run',
+    );
+    writeFileSync(join(failed.checkpointsDir, 'step-000000004.ckpt'), 'x');
+    expect(m.canResume(failed.readStatus())).toBe(true);
+    const paused = m.create(config, 'paused');
+    paused.transition('running');
+    paused.transition('pausing');
+    paused.transition('paused');
+    expect(m.canResume(paused.readStatus())).toBe(true);
+    expect(m.canResume(m.create(config, 'queued').readStatus())).toBe(false);
   });
 });

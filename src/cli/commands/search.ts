@@ -8,6 +8,8 @@ import { chooseBackend, parseBackendName } from '../../engine/backend';
 import { runsRoot } from '../../shared/paths';
 import { estimateStepBytes } from '../../engine/search/memory';
 import { executeRun, requestPause } from '../../runs/execute';
+import { buildSearchData } from '../../engine/search/build-data';
+import type { SearchData } from '../../engine/search/session';
 import { newRunId, recoverStaleRuns } from '../../runs/manager';
 import { RunDir, listRunDirs } from '../../runs/run-dir';
 
@@ -66,7 +68,12 @@ function answerLine(dir: RunDir): string {
 }
 
 /** Executes a run in this process with a progress bar; Ctrl-C pauses at the next step boundary. */
-async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride?: string): Promise<void> {
+async function executeWithProgress(
+  dir: RunDir,
+  resume: boolean,
+  backendOverride?: string,
+  data?: SearchData,
+): Promise<void> {
   const config = dir.readConfig();
   const prefer =
     parseBackendName(backendOverride, '--backend') ??
@@ -100,6 +107,7 @@ async function executeWithProgress(dir: RunDir, resume: boolean, backendOverride
   try {
     const outcome = await executeRun(dir, {
       resume,
+      data,
       shouldPause: () => pauseRequested,
       onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
       onProgress: (p) => {
@@ -153,9 +161,12 @@ export function registerSearchCommand(program: Command): void {
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
     .action(async (opts: { config?: string; runs: string; name?: string; backend?: string }) => {
       const config = loadConfigFile(opts.config);
+      // The dataset is read before the run folder is made: a missing path or a damaged archive is an
+      // error about the config, not a failed run to clean up.
+      const data = await buildSearchData(config, (w) => process.stderr.write(`warning: ${w}\n`));
       recoverStaleRuns(opts.runs);
       const dir = RunDir.create(opts.runs, opts.name ?? newRunId(), config);
-      await executeWithProgress(dir, false, opts.backend);
+      await executeWithProgress(dir, false, opts.backend, data);
     });
 
   program
@@ -225,12 +236,12 @@ export function registerSearchCommand(program: Command): void {
     .action((id: string | undefined, opts: { runs: string; json?: boolean }) => {
       recoverStaleRuns(opts.runs);
       const dirs = id ? [findRun(opts.runs, id)] : listRunDirs(opts.runs);
-      const rows = dirs.map((d) => d.readStatus());
+      const rows = dirs.map((d) => d.readLiveStatus());
       if (opts.json) process.stdout.write(JSON.stringify(id ? rows[0] : rows, null, 2) + '\n');
       else
         for (const r of rows)
           process.stdout.write(
-            `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps ?? '?'}${r.reason ? `  (${r.reason})` : ''}\n`,
+            `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps ?? '?'}${r.etaSeconds !== undefined ? `  ETA ${formatSeconds(r.etaSeconds)}` : ''}${r.reason ? `  (${r.reason})` : ''}\n`,
           );
     });
 
@@ -242,7 +253,7 @@ export function registerSearchCommand(program: Command): void {
     .action((opts: { runs: string; json?: boolean }) => {
       recoverStaleRuns(opts.runs);
       const rows = listRunDirs(opts.runs).map((d) => {
-        const s = d.readStatus();
+        const s = d.readLiveStatus();
         let c: SearchConfig | null = null;
         try {
           c = d.readConfig();

@@ -3,7 +3,7 @@ import type { SearchConfig } from './config';
 import { spaceOf, spaceSpec } from '../catalog';
 import { networksOf } from '../spaces/registry';
 import { createStrategy } from '../strategies/registry';
-import type { Batch } from '../data/batch';
+import { isTextBatch, type AnyBatch, type Batch, type TextBatch } from '../data/batch';
 import { Rng, type RngState } from '../util/rng';
 import type { BatchSource } from './batch-source';
 import type { InputShape, SearchSpace } from './space';
@@ -29,6 +29,12 @@ export interface SearchData {
   numClasses: number;
   /** Side of the (square) images, when known: the cost model needs it, the networks do not. */
   imageSize?: number;
+  /**
+   * Present for text data (a language-model space): train and val then yield TextBatch windows,
+   * `numClasses` is the vocabulary size and `inChannels` 0. `valSplit` is one pass over the whole
+   * validation split from its start.
+   */
+  text?: { vocabSize: number; valSplit(): Iterable<TextBatch> };
 }
 
 /**
@@ -194,13 +200,39 @@ export class SearchSession<A = Genotype> {
   runStep(): StepReport<A> {
     if (this.done) throw new Error('the search is already complete');
     const info = this.info();
-    const taken: Batch[] = [];
+    const taken: AnyBatch[] = [];
     const pull = (source: BatchSource) => () => {
       const b = source.next();
       taken.push(b);
       return b;
     };
-    const ctx: StepContext = { info, rng: this.rng, train: pull(this.data.train), val: pull(this.data.val) };
+    const image = (source: BatchSource, split: string) => (): Batch => {
+      const b = pull(source)();
+      if (isTextBatch(b))
+        throw new Error(
+          `strategy '${this.strategy.name}' reads image batches, but the ${split} data is text: it cannot run on a language-model space`,
+        );
+      return b;
+    };
+    const text = (source: BatchSource) => () => pull(source)() as TextBatch;
+    const ctx: StepContext = {
+      info,
+      rng: this.rng,
+      train: image(this.data.train, 'search-train'),
+      val: image(this.data.val, 'search-val'),
+    };
+    const t = this.data.text;
+    if (t)
+      ctx.text = {
+        train: text(this.data.train),
+        val: text(this.data.val),
+        valSplit: function* () {
+          for (const b of t.valSplit()) {
+            taken.push(b);
+            yield b;
+          }
+        },
+      };
     let result;
     try {
       result = this.strategy.step(ctx);

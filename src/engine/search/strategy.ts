@@ -1,11 +1,11 @@
 import type { z } from 'zod';
-import type { Batch } from '../data/batch';
+import type { Batch, TextBatch } from '../data/batch';
 import type { NamedTensorState } from '../optim/state';
 import type { Rng } from '../util/rng';
 import type { InputShape, SearchSpace } from './space';
 import type { Supernet } from './supernet';
 
-export type { Batch } from '../data/batch';
+export type { Batch, TextBatch } from '../data/batch';
 
 /** Where a step sits: the phase, and the epoch and step within that phase. */
 export interface StepInfo {
@@ -50,9 +50,24 @@ export interface PhaseBudget {
  */
 export interface StepContext {
   info: StepInfo;
+  /** Image batches; on text data these throw (a strategy that reads text uses `text`). */
   train(): Batch;
   val(): Batch;
   rng: Rng;
+  /** Present when the search data is text (a language-model space): BPTT windows instead of images. */
+  text?: TextStreams;
+}
+
+/**
+ * The text side of a step's data: the next BPTT window of the search-train and search-val streams
+ * (consecutive calls continue each stream; see TextBatch), and one pass over the whole validation
+ * split from its start (perplexity over a split). Windows are disposed by the loop after the step,
+ * like image batches; a long pass should dispose each window as soon as it is used.
+ */
+export interface TextStreams {
+  train(): TextBatch;
+  val(): TextBatch;
+  valSplit(): Iterable<TextBatch>;
 }
 
 /** A candidate architecture a strategy scored (random search, evolution): logged and charted. */
@@ -102,6 +117,11 @@ export type SnapshotKind = 'softmax' | 'sigmoid' | 'sampling' | 'controller';
 export interface LabelSnapshot {
   kind: SnapshotKind;
   title: string;
+  /**
+   * What the values are, where the kind's generic name would mislead (PC-DARTS: softmax(α)·softmax(β);
+   * SPOS's phase 2: the top-k's share of each option). The dashboard names the heatmap with it.
+   */
+  caption?: string;
   rows: string[];
   options: string[];
   values: number[][];
@@ -172,6 +192,28 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
   /** One line for the runs list ('DARTS (second order)'). */
   summary(config: z.infer<S>): string;
   readonly metrics: readonly MetricSpec[];
+  /**
+   * Config fields that cap a candidate metric, by the metric's key (SPOS: `{ mflops: 'maxMFlops' }`):
+   * the dashboard draws each set limit on its cost-against-score chart.
+   */
+  readonly candidateLimits?: Readonly<Record<string, string>>;
   /** Field values sized for a CPU (merged over the defaults by the wizard's preset button). */
   readonly cpuPreset?: Partial<z.infer<S>>;
+  /**
+   * The labels the search data must have, when the strategy needs particular ones (RLNAS: 'random');
+   * a config with other `data.labels` is refused, naming the field.
+   */
+  readonly labels?: 'true' | 'random';
+  /**
+   * What the strategy needs changed in a space config it runs on, if anything (FairDARTS: no 'none'
+   * op): the fields to set and why. A config that needs the change is refused naming the field; the
+   * wizard applies it when the strategy is chosen.
+   */
+  spaceRequirement?(space: { name: string } & Record<string, unknown>): SpaceRequirement | null;
+}
+
+/** A change a strategy needs in the space config: `patch` merges over it. */
+export interface SpaceRequirement {
+  patch: Record<string, unknown>;
+  why: string;
 }

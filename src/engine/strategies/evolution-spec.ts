@@ -49,7 +49,7 @@ export const regularizedEvolutionSpec = {
   reference:
     'Real et al., Regularized Evolution for Image Classifier Architecture Search (AAAI 2019); D-X-Y/AutoDL-Projects exps/NAS-Bench-201-algos/R_EA.py; scoring as SPOS, megvii-model/SinglePathOneShot src/Search/tester.py',
   schema: RegularizedEvolutionSchema,
-  spaces: ['darts', 'nb201'],
+  spaces: ['darts', 'nb201', 'mobilenet'],
   summary: (c: RegularizedEvolutionConfig) =>
     `Regularized evolution (population ${c.population}, tournament ${c.sampleSize}, ${c.cycles} cycles)`,
   metrics: [

@@ -110,6 +110,14 @@ describe('regularized evolution', () => {
       }
       const best = candidates.reduce((a, c) => (c.score > a.score ? c : a));
       expect(s.space.toText(s.strategy.derive())).toBe(best.text);
+      // Each candidate's cost at the data's shape, in millions (the dashboard's cost axis).
+      const shape = { size: 8, channels: 3, classes: 4 };
+      for (const c of candidates) {
+        expect(c.metrics.mflops).toBeCloseTo(s.space.cost.archFlops(c.genotype, shape) / 1e6, 12);
+        expect(c.metrics.mparams).toBeCloseTo(s.space.cost.archParams(c.genotype, shape) / 1e6, 12);
+      }
+      // Phase 2's snapshot is the population's share of each option, and says so.
+      expect(Object.values(s.strategy.architecture())[0].caption).toBe('share of the population');
       s.dispose();
     });
   }

@@ -1,6 +1,6 @@
 import type { NamedTensorState } from '../optim/state';
 import type { Evaluation } from '../search/evaluate';
-import type { SearchSpace } from '../search/space';
+import type { InputShape, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import type {
   ArchSnapshot,
@@ -15,7 +15,7 @@ import type {
 import type { Rng } from '../util/rng';
 import type { RegularizedEvolutionConfig } from './evolution-spec';
 import { choiceFrequencies, SinglePathTraining } from './single-path';
-import { supernetScorer, type CandidateScorer } from './spos';
+import { candidateCosts, supernetScorer, type CandidateScorer } from './spos';
 
 /** A scored member of the history (checkpointed as JSON). */
 export interface AgedCandidate {
@@ -111,10 +111,12 @@ export class RegularizedEvolution implements SearchStrategy {
   private readonly scorer: CandidateScorer;
   private readonly cfg: RegularizedEvolutionConfig;
   private readonly space: SearchSpace;
+  private readonly shape: InputShape;
 
   constructor(ctx: StrategyContext<RegularizedEvolutionConfig>, hooks: { scorer?: CandidateScorer } = {}) {
     this.cfg = ctx.config;
     this.space = ctx.space;
+    this.shape = ctx.shape ?? { size: 0, channels: 0, classes: 0 };
     this.supernet = new SinglePathTraining(ctx.net, ctx.space, ctx.config);
     this.evolution = new AgingEvolution(ctx.space, ctx.config);
     this.scorer = hooks.scorer ?? supernetScorer(ctx.net, ctx.space, ctx.config);
@@ -155,7 +157,11 @@ export class RegularizedEvolution implements SearchStrategy {
           genotype: c.genotype,
           text: c.text,
           score: c.score,
-          metrics: { valLoss: c.loss, valAcc: c.score },
+          metrics: {
+            valLoss: c.loss,
+            valAcc: c.score,
+            ...candidateCosts(this.space, this.shape, c.genotype),
+          },
           round: c.origin,
         },
       ],
@@ -174,16 +180,12 @@ export class RegularizedEvolution implements SearchStrategy {
   /** Phase 1: how often each option was sampled; phase 2: how often the population uses it. */
   architecture(): ArchSnapshot {
     const members = this.evolution.members();
-    return snapshotOf(
+    if (!members.length) return snapshotOf(this.space, 'sampling', this.supernet.frequencies());
+    const shares = choiceFrequencies(
       this.space,
-      'sampling',
-      members.length
-        ? choiceFrequencies(
-            this.space,
-            members.map((m) => m.genotype),
-          )
-        : this.supernet.frequencies(),
+      members.map((m) => m.genotype),
     );
+    return snapshotOf(this.space, 'sampling', shares, 'share of the population');
   }
 
   /** The evolution's population (oldest first) and whole history. */

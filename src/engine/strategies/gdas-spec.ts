@@ -68,6 +68,7 @@ export const gdasSpec = {
     { key: 'valAcc', title: 'validation accuracy (sampled path)', chart: 'accuracy' },
     { key: 'tau', title: 'Gumbel-softmax temperature τ', chart: 'tau' },
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
+    { key: 'lrAlpha', title: 'α learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
     ...collapseMetrics(['normal', 'reduce', 'cell']),
   ],

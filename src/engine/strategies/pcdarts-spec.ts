@@ -65,6 +65,7 @@ export const pcdartsSpec = {
     { key: 'trainAcc', title: 'train accuracy', chart: 'accuracy' },
     { key: 'valAcc', title: 'validation accuracy (after the warm-up)', chart: 'accuracy' },
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
+    { key: 'lrAlpha', title: 'α and β learning rate (after the warm-up)', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
     ...collapseMetrics(['normal', 'reduce']),
   ],

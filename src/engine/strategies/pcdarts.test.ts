@@ -303,8 +303,18 @@ describe('PC-DARTS strategy', () => {
     const edge = [...sm(b.slice(0, 2)), ...sm(b.slice(2, 5))];
     const soft = a.map(sm);
     const want = pcdartsDerivationWeights(soft, edge);
-    const snap = s.strategy.architecture().normal.values;
+    const arch = s.strategy.architecture();
+    const snap = arch.normal.values;
     snap.forEach((row, e) => row.forEach((v, k) => expect(v).toBeCloseTo(want[e][k], 6)));
+    // β beside it: one row per node over that node's inputs, the hand-computed softmax of its slice.
+    const beta = arch['normal-beta'];
+    expect(beta).toMatchObject({ kind: 'softmax', rows: ['node 2', 'node 3'] });
+    expect(beta.options).toEqual(['c_{k-2}', 'c_{k-1}', '2']);
+    expect(beta.values.map((r) => r.length)).toEqual([2, 3]);
+    [sm(b.slice(0, 2)), sm(b.slice(2, 5))].forEach((row, i) =>
+      row.forEach((v, k) => expect(beta.values[i][k]).toBeCloseTo(v, 6)),
+    );
+    expect(Object.keys(arch)).toEqual(['normal', 'normal-beta', 'reduce', 'reduce-beta']);
     s.dispose();
   });
 

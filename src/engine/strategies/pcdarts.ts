@@ -220,8 +220,36 @@ export class PcDarts implements SearchStrategy<Genotype> {
     return this.space.derive(this.derivationWeights()) as Genotype;
   }
 
+  /**
+   * Per label, the weights the derivation ranks (softmax(α)·softmax(β)), and beside it, as label
+   * `<label>-beta`, β itself: one row per node, its softmax(β) over that node's inputs (node i has
+   * i + 2 of them, so the rows grow: c_{k-2}, c_{k-1}, then the earlier nodes).
+   */
   architecture(): ArchSnapshot {
-    return snapshotOf(this.space, 'softmax', this.derivationWeights());
+    const snap = snapshotOf(this.space, 'softmax', this.derivationWeights(), 'softmax(α)·softmax(β)');
+    const inputs = Array.from({ length: this.nodes + 1 }, (_, s) =>
+      s === 0 ? 'c_{k-2}' : s === 1 ? 'c_{k-1}' : String(s),
+    );
+    const out: ArchSnapshot = {};
+    for (const cp of this.space.choicePoints) {
+      out[cp.label] = snap[cp.label];
+      const edge = tf.tidy(() => edgeNormalisation(this.beta(cp.label), this.nodes).arraySync());
+      let start = 0;
+      const values = Array.from({ length: this.nodes }, (_, i) => {
+        const row = edge.slice(start, start + i + 2);
+        start += i + 2;
+        return row;
+      });
+      out[`${cp.label}-beta`] = {
+        kind: 'softmax',
+        title: `${cp.title} inputs`,
+        caption: 'softmax(β) per node',
+        rows: values.map((_, i) => `node ${i + 2}`),
+        options: inputs,
+        values,
+      };
+    }
+    return out;
   }
 
   getState(): NamedTensorState {

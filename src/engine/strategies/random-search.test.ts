@@ -68,6 +68,13 @@ describe('random search with weight sharing', () => {
     expect(s.strategy.derive()).toEqual(winner.genotype);
     const space = s.space as DartsSearchSpace;
     expect(space.toText(s.strategy.derive())).toBe(winner.text);
+    // Each candidate's cost at the data's shape (8×8×3, 4 classes), in millions (the dashboard's cost axis).
+    const shape = { size: 8, channels: 3, classes: 4 };
+    for (const c of candidates) {
+      expect(c.metrics.mflops).toBeCloseTo(space.cost.archFlops(c.genotype as Genotype, shape) / 1e6, 12);
+      expect(c.metrics.mparams).toBeCloseTo(space.cost.archParams(c.genotype as Genotype, shape) / 1e6, 12);
+      expect(c.metrics.mflops).toBeGreaterThan(0);
+    }
     s.dispose();
   });
 

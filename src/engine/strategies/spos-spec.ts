@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { scoringFields } from '../search/scoring-fields';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
+import { costLimitFields, evolutionFields, refineEvolution } from './evolution-fields';
 
 const millions = (title: string, description: string) =>
   z.number().positive().optional().meta({ title, description });
@@ -28,60 +29,13 @@ export const SposSchema = z
       title: 'FLOPs bins',
       description: 'reference: 7 bins of 10 M between 290 and 360 M; each path first picks a bin uniformly',
     }),
-    population: z
-      .number()
-      .int()
-      .min(2)
-      .default(50)
-      .meta({ title: 'population', description: 'reference: 50 candidates per generation' }),
-    generations: z.number().int().min(0).default(20).meta({
-      title: 'generations',
-      description: 'reference: 20 generations after the random initial population',
-    }),
-    topK: z.number().int().min(1).default(10).meta({
-      title: 'parents (top-k)',
-      description: 'reference: the best 10 seen so far are the parents of mutants and crossovers',
-    }),
-    mutants: z.number().int().min(0).default(25).meta({
-      title: 'mutants per generation',
-      description:
-        'reference: 25, each a top-k parent with every decision redrawn with the mutation probability',
-    }),
-    crossovers: z.number().int().min(0).default(25).meta({
-      title: 'crossovers per generation',
-      description:
-        'reference: 25, each decision from one of two top-k parents uniformly; the rest of the population is random',
-    }),
-    mutationProbability: z
-      .number()
-      .min(0)
-      .max(1)
-      .default(0.1)
-      .meta({ title: 'mutation probability', description: 'reference: 0.1 per decision' }),
-    maxMFlops: millions(
-      'FLOPs limit (M)',
-      'optional: candidates above it are rejected and redrawn (SPOS: 330 M); millions of multiply-adds at the data’s image size, as the space’s cost model counts them',
-    ),
-    maxMParams: millions(
-      'parameter limit (M)',
-      'optional: candidates with more parameters (millions) are rejected and redrawn',
-    ),
+    ...evolutionFields({ source: 'reference' }),
+    ...costLimitFields({ flops: 'SPOS: 330 M' }),
     ...scoringFields({ source: 'reference' }),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.mutants + c.crossovers > c.population)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mutants'],
-        message: `mutants (${c.mutants}) + crossovers (${c.crossovers}) must not exceed the population (${c.population})`,
-      });
-    if (c.topK > c.population)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['topK'],
-        message: `top-k (${c.topK}) must not exceed the population (${c.population})`,
-      });
+    refineEvolution(c, ctx);
     if ((c.flopsBandMin === undefined) !== (c.flopsBandMax === undefined))
       ctx.addIssue({
         code: 'custom',
@@ -109,7 +63,7 @@ export const sposSpec = {
   reference:
     'Guo et al., Single Path One-Shot NAS with Uniform Sampling (ECCV 2020); megvii-model/SinglePathOneShot src/Supernet/train.py, src/Search/search.py, src/Search/tester.py',
   schema: SposSchema,
-  spaces: ['darts', 'nb201'],
+  spaces: ['darts', 'nb201', 'mobilenet'],
   summary: (c: SposConfig) =>
     `SPOS (population ${c.population}, ${c.generations} generations${c.maxMFlops !== undefined ? `, ≤ ${c.maxMFlops} MFLOPs` : ''}${c.maxMParams !== undefined ? `, ≤ ${c.maxMParams} M params` : ''})`,
   metrics: [
@@ -124,6 +78,7 @@ export const sposSpec = {
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
   ],
+  candidateLimits: { mflops: 'maxMFlops', mparams: 'maxMParams' },
   cpuPreset: {
     population: 8,
     generations: 3,

@@ -108,6 +108,9 @@ describe('SPOS', () => {
       // The answer: the best score, the first one on ties.
       const best = candidates.reduce((a, c) => (c.score > a.score ? c : a));
       expect(s.space.toText(s.strategy.derive())).toBe(best.text);
+      // Phase 2's snapshot is the top-k's share of each option, and says so (phase 1's: sampling frequency).
+      const snap = Object.values(s.strategy.architecture())[0];
+      expect([snap.kind, snap.caption]).toEqual(['sampling', 'share of the top-k']);
       s.dispose();
     });
   }

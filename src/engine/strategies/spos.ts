@@ -44,7 +44,8 @@ export interface EvolvedCandidate {
   /** The space's text notation: the key that skips duplicates. */
   text: string;
   score: number;
-  loss: number;
+  /** The scorer's loss where it has one (SPOS: the validation loss; RLNAS's angle has none). */
+  loss?: number;
   generation: number;
   origin: Origin;
 }
@@ -162,13 +163,16 @@ export class SposEvolution {
     }
   }
 
-  /** Records the score of the last proposal; ends the generation when its population is complete. */
-  record(p: Proposal, e: Evaluation): EvolvedCandidate {
+  /**
+   * Records the score of the last proposal (higher is better: SPOS's accuracy, RLNAS's angle); ends
+   * the generation when its population is complete.
+   */
+  record(p: Proposal, e: { accuracy: number; loss?: number }): EvolvedCandidate {
     const c: EvolvedCandidate = {
       genotype: p.arch,
       text: p.text,
       score: e.accuracy,
-      loss: e.loss,
+      ...(e.loss !== undefined ? { loss: e.loss } : {}),
       generation: this.generation,
       origin: p.origin,
     };
@@ -220,6 +224,16 @@ export class SposEvolution {
   }
 }
 
+/**
+ * A candidate's parameters and, when the image size is known, FLOPs (multiply-adds), in millions, by
+ * the space's cost model: `mparams`, `mflops` in candidate records (the dashboard's cost charts).
+ */
+export function candidateCosts(space: SearchSpace, shape: InputShape, arch: unknown): StepMetrics {
+  const m: StepMetrics = { mparams: space.cost.archParams(arch, shape) / 1e6 };
+  if (shape.size > 0) m.mflops = space.cost.archFlops(arch, shape) / 1e6;
+  return m;
+}
+
 /** The limits a candidate must meet (multiply-adds and parameters at the data's shape). */
 export function costLimit(
   space: SearchSpace,
@@ -230,6 +244,34 @@ export function costLimit(
   return (arch) =>
     (maxMFlops === undefined || space.cost.archFlops(arch, shape) <= maxMFlops * 1e6) &&
     (maxMParams === undefined || space.cost.archParams(arch, shape) <= maxMParams * 1e6);
+}
+
+/**
+ * The evolution's next proposal, or the step that ends its phase: every generation complete, or no
+ * admissible unseen candidate left after RANDOM_DRAW_LIMIT random draws (SPOS and RLNAS).
+ */
+export function proposeOrStop(
+  evolution: SposEvolution,
+  rng: Rng,
+): Proposal | (StepResult & { stopPhase: string }) {
+  const p = evolution.propose(rng);
+  if (p) return p;
+  const best = evolution.best();
+  return {
+    metrics: best ? { bestScore: best.score } : {},
+    stopPhase: evolution.done
+      ? 'every generation is complete'
+      : `no unseen candidate within the limits after ${RANDOM_DRAW_LIMIT} random draws`,
+  };
+}
+
+/** The best score ever and, once a generation is complete, the top-k's mean (after a record). */
+export function evolutionMetrics(evolution: SposEvolution): StepMetrics {
+  const best = evolution.best() as EvolvedCandidate;
+  const top = evolution.topK.map((i) => evolution.history[i].score);
+  const m: StepMetrics = { bestScore: best.score };
+  if (top.length) m.topKMean = top.reduce((a, b) => a + b, 0) / top.length;
+  return m;
 }
 
 /**
@@ -289,22 +331,14 @@ export class Spos implements SearchStrategy {
   }
 
   private evolutionStep(ctx: StepContext): StepResult {
-    const p = this.evolution.propose(ctx.rng);
-    if (!p) {
-      const best = this.evolution.best();
-      return {
-        metrics: best ? { bestScore: best.score } : {},
-        stopPhase: this.evolution.done
-          ? 'every generation is complete'
-          : `no unseen candidate within the limits after ${RANDOM_DRAW_LIMIT} random draws`,
-      };
-    }
-    const c = this.evolution.record(p, this.scorer(p.arch, ctx));
-    const cost = this.costs(p.arch);
-    const best = this.evolution.best() as EvolvedCandidate;
-    const top = this.evolution.topK.map((i) => this.evolution.history[i].score);
-    const metrics: StepMetrics = { score: c.score, valLoss: c.loss, bestScore: best.score, ...cost };
-    if (top.length) metrics.topKMean = top.reduce((a, b) => a + b, 0) / top.length;
+    const p = proposeOrStop(this.evolution, ctx.rng);
+    if ('stopPhase' in p) return p;
+    const e = this.scorer(p.arch, ctx);
+    const c = this.evolution.record(p, e);
+    const cost = candidateCosts(this.space, this.shape, p.arch);
+    const { bestScore, topKMean } = evolutionMetrics(this.evolution);
+    const metrics: StepMetrics = { score: c.score, valLoss: e.loss, bestScore, ...cost };
+    if (topKMean !== undefined) metrics.topKMean = topKMean;
     return {
       metrics,
       candidates: [
@@ -312,18 +346,11 @@ export class Spos implements SearchStrategy {
           genotype: c.genotype,
           text: c.text,
           score: c.score,
-          metrics: { valLoss: c.loss, valAcc: c.score, generation: c.generation, ...cost },
+          metrics: { valLoss: e.loss, valAcc: c.score, generation: c.generation, ...cost },
           round: c.origin,
         },
       ],
     };
-  }
-
-  /** A candidate's FLOPs (when the image size is known) and parameters, in millions. */
-  private costs(arch: unknown): StepMetrics {
-    const m: StepMetrics = { mparams: this.space.cost.archParams(arch, this.shape) / 1e6 };
-    if (this.shape.size > 0) m.mflops = this.space.cost.archFlops(arch, this.shape) / 1e6;
-    return m;
   }
 
   epochEnd(): StepMetrics {
@@ -341,11 +368,9 @@ export class Spos implements SearchStrategy {
   /** Phase 1: how often each option was sampled; once a generation is complete: how often the top-k uses it. */
   architecture(): ArchSnapshot {
     const parents = this.evolution.parents();
-    return snapshotOf(
-      this.space,
-      'sampling',
-      parents.length ? choiceFrequencies(this.space, parents) : this.supernet.frequencies(),
-    );
+    return parents.length
+      ? snapshotOf(this.space, 'sampling', choiceFrequencies(this.space, parents), 'share of the top-k')
+      : snapshotOf(this.space, 'sampling', this.supernet.frequencies());
   }
 
   /** The completed generations' members as text (the same seed gives the same sequence). */

@@ -282,3 +282,71 @@ describe('drop-path', () => {
     idCell.dispose();
   });
 });
+
+describe('sparse cells (FairDARTS, SNAS edge_all)', () => {
+  // FairDARTS' published FairDARTS_a (xiaomi-automl/FairDARTS fairdarts/genotypes.py): node 3 of the
+  // normal cell has no inputs, so it is left out of the cell and of its output.
+  const FAIR_A: Genotype = {
+    normal: [
+      ['sep_conv_3x3', 0],
+      ['sep_conv_5x5', 1],
+      ['max_pool_3x3', 0],
+      ['sep_conv_3x3', 0],
+    ],
+    normalNodes: [2, 2, 4, 5],
+    normalConcat: [2, 4, 5],
+    reduce: [
+      ['max_pool_3x3', 0],
+      ['avg_pool_3x3', 1],
+      ['avg_pool_3x3', 0],
+      ['dil_conv_5x5', 1],
+      ['avg_pool_3x3', 0],
+      ['sep_conv_5x5', 1],
+      ['skip_connect', 0],
+      ['skip_connect', 1],
+    ],
+    reduceConcat: [2, 3, 4, 5],
+  };
+
+  it('builds the network with the hand-counted number of parameters and the right output', () => {
+    const net = new EvalNetwork(FAIR_A, { channels: 4, layers: 3, numClasses: 10 }, new Rng(3));
+    const n = net.countParameters();
+    expect(n).toBe(referenceParameterCount(FAIR_A, 4, 3, 10, false));
+    const shape = inTidy(() => net.forward(images(2, 8), { training: false }).shape);
+    expect(shape).toEqual([2, 10]);
+    net.dispose();
+  });
+
+  it('sums every input of a node and skips nodes without inputs', () => {
+    // Node 2 = c_{k-2} + c_{k-1} (identities), node 3 empty, node 4 = node 2: output [n2, n2].
+    const g: Genotype = {
+      normal: [
+        ['skip_connect', 0],
+        ['skip_connect', 1],
+        ['skip_connect', 2],
+      ],
+      normalNodes: [2, 2, 4],
+      normalConcat: [2, 4],
+      reduce: V2.reduce,
+      reduceConcat: V2.reduceConcat,
+    };
+    const cell = new EvalCell(g, 4, 4, 4, false, false, new Rng(2));
+    const ctx = { training: false };
+    inTidy(() => {
+      const s0 = images(2, 6, 1).tile([1, 1, 1, 2]).slice([0, 0, 0, 0], [2, 6, 6, 4]) as tf.Tensor4D;
+      const s1 = images(2, 6, 2).tile([1, 1, 1, 2]).slice([0, 0, 0, 0], [2, 6, 6, 4]) as tf.Tensor4D;
+      const inner = cell as unknown as {
+        pre0: { forward: EvalCell['run'] };
+        pre1: { forward: EvalCell['run'] };
+      };
+      const p0 = (inner.pre0.forward as unknown as (x: tf.Tensor, c: object) => tf.Tensor4D)(s0, ctx);
+      const p1 = (inner.pre1.forward as unknown as (x: tf.Tensor, c: object) => tf.Tensor4D)(s1, ctx);
+      const n2 = p0.add(p1);
+      const want = tf.concat([n2, n2], 3);
+      const got = cell.run(s0, s1, ctx);
+      expect(got.shape).toEqual([2, 6, 6, 8]);
+      expect(tf.max(tf.abs(got.sub(want))).dataSync()[0]).toBeLessThan(1e-6);
+    });
+    cell.dispose();
+  });
+});

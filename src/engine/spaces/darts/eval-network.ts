@@ -11,9 +11,11 @@ import {
   ReLU,
   Sequential,
   type ForwardContext,
+  type GraphBuilder,
+  type GraphValue,
 } from '../../nn';
 import type { Rng } from '../../util/rng';
-import { validateGenotype } from './genotype';
+import { geneTargets, validateGenotype } from './genotype';
 import { cellInputAdapters } from './cell-inputs';
 import type { Genotype } from './genotype-types';
 import { PRIMITIVES } from './primitives';
@@ -84,6 +86,8 @@ export class EvalCell extends Module {
   private readonly pre1: Module;
   private readonly ops: ModuleList;
   private readonly inputs: number[];
+  /** The node (state index) each op feeds; dense cells: two per node, in order. */
+  private readonly targets: number[];
   private readonly concat: number[];
 
   constructor(
@@ -103,6 +107,7 @@ export class EvalCell extends Module {
     const genes = reduction ? genotype.reduce : genotype.normal;
     this.concat = [...(reduction ? genotype.reduceConcat : genotype.normalConcat)];
     this.inputs = genes.map(([, input]) => input);
+    this.targets = geneTargets(genotype, reduction ? 'reduce' : 'normal');
     // Only edges from the cell inputs reduce; edges from intermediate nodes are already small.
     const ops = genes.map(([name, input]) =>
       PRIMITIVES[name as PrimitiveName](C, reduction && input < 2 ? 2 : 1, true, rng),
@@ -116,24 +121,43 @@ export class EvalCell extends Module {
     const dropProb = ctx.training ? (ctx.dropPathProb ?? 0) : 0;
     if (dropProb > 0 && !ctx.rng)
       throw new Error('drop-path during training needs an rng in the forward context');
-    const states: tf.Tensor4D[] = [
+    const states: Array<tf.Tensor4D | undefined> = [
       this.pre0.forward(s0, ctx) as tf.Tensor4D,
       this.pre1.forward(s1, ctx) as tf.Tensor4D,
     ];
-    const steps = this.inputs.length / 2;
-    for (let i = 0; i < steps; i++) {
-      const [h1, h2] = [2 * i, 2 * i + 1].map((k) => {
-        const op = this.ops.items[k];
-        const h = op.forward(states[this.inputs[k]], ctx) as tf.Tensor4D;
-        // Identity edges are never dropped, as in the reference.
-        return dropProb > 0 && !(op instanceof Identity) ? dropPath(h, dropProb, ctx.rng!) : h;
-      });
-      states.push(h1.add(h2));
+    const edge = (k: number) => {
+      const op = this.ops.items[k];
+      const h = op.forward(states[this.inputs[k]]!, ctx) as tf.Tensor4D;
+      // Identity edges are never dropped, as in the reference.
+      return dropProb > 0 && !(op instanceof Identity) ? dropPath(h, dropProb, ctx.rng!) : h;
+    };
+    const last = Math.max(...this.targets);
+    for (let node = 2; node <= last; node++) {
+      // A sparse cell's node without inputs stays empty (validation keeps other nodes and the output off it).
+      const ks = this.targets.flatMap((t, k) => (t === node ? [k] : []));
+      states.push(ks.length ? ks.map(edge).reduce((a, b) => a.add(b)) : undefined);
     }
     return tf.concat(
-      this.concat.map((j) => states[j]),
+      this.concat.map((j) => states[j]!),
       3,
     );
+  }
+
+  /** The inference graph of run() (drop path is training-only and emits nothing). */
+  emitCell(g: GraphBuilder, s0: GraphValue, s1: GraphValue): GraphValue {
+    const states: Array<GraphValue | undefined> = [
+      this.emitChild(g, this.pre0, s0),
+      this.emitChild(g, this.pre1, s1),
+    ];
+    const ops = this.ops;
+    const edge = (k: number) =>
+      g.within(this.childName(ops), () => g.child(String(k), ops.items[k], states[this.inputs[k]]!));
+    const last = Math.max(...this.targets);
+    for (let node = 2; node <= last; node++) {
+      const ks = this.targets.flatMap((t, k) => (t === node ? [k] : []));
+      states.push(ks.length ? g.sum(ks.map(edge)) : undefined);
+    }
+    return g.concat(this.concat.map((j) => states[j]!));
   }
 
   forward(): tf.Tensor {
@@ -245,6 +269,19 @@ export class EvalNetwork extends Module {
     }
     const logits = this.classifier.forward(tf.mean(s1, [1, 2]), ctx) as tf.Tensor2D;
     return { logits, auxLogits };
+  }
+
+  /** The inference graph of run(): the auxiliary head (training only) is not part of it. */
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const s = this.emitChild(g, this.stem, x);
+    let [s0, s1] = [s, s];
+    const cells = this.cells;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells.items[i];
+      const out = g.within(this.childName(cells), () => g.within(String(i), () => cell.emitCell(g, s0, s1)));
+      [s0, s1] = [s1, out];
+    }
+    return this.emitChild(g, this.classifier, g.globalAvgPool(s1));
   }
 
   /** Logits only (the Module interface); use run() for the auxiliary logits. */

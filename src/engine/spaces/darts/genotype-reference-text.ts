@@ -6,6 +6,8 @@ import type { Genotype } from './genotype-types';
  *   Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5],
  *            reduce=[...], reduce_concat=range(2, 6))
  *
+ * and FairDARTS' sparse cells, where each gene is an (op, to, from) triple naming its node.
+ *
  * Only this module knows the Python-literal syntax; whether the genotype makes sense (known ops, valid
  * inputs) is checked by validateGenotype in genotype.ts. An optional `NAME = ` prefix (as in the
  * reference's genotypes.py) is accepted and ignored.
@@ -154,25 +156,44 @@ class Parser {
 
 const FIELDS = ['normal', 'normal_concat', 'reduce', 'reduce_concat'] as const;
 
-function genes(v: PyValue, field: string, text: string): Array<[string, number]> {
+/** A cell's genes: (op, input) pairs, or FairDARTS' (op, to, from) triples with the node each feeds. */
+function genes(
+  v: PyValue,
+  field: string,
+  text: string,
+): { genes: Array<[string, number]>; nodes?: number[] } {
   if (v.kind !== 'list' && v.kind !== 'tuple') {
     throw new ReferenceGenotypeSyntaxError(`${field} must be a list of (op, input) pairs`, text, v.pos);
   }
-  return v.items.map((pair, i) => {
+  const arity = v.items[0]?.kind === 'tuple' || v.items[0]?.kind === 'list' ? v.items[0].items.length : 2;
+  const out: Array<[string, number]> = [];
+  const nodes: number[] = [];
+  v.items.forEach((gene, i) => {
     if (
-      (pair.kind !== 'tuple' && pair.kind !== 'list') ||
-      pair.items.length !== 2 ||
-      pair.items[0].kind !== 'str' ||
-      pair.items[1].kind !== 'int'
+      (gene.kind !== 'tuple' && gene.kind !== 'list') ||
+      (arity !== 2 && arity !== 3) ||
+      gene.items.length !== arity ||
+      gene.items[0].kind !== 'str' ||
+      gene.items.slice(1).some((x) => x.kind !== 'int')
     ) {
       throw new ReferenceGenotypeSyntaxError(
-        `${field}[${i}] must be a pair ('op_name', input)`,
+        `${field}[${i}] must be a pair ('op_name', input) or, in every entry, a triple ('op_name', to, from)`,
         text,
-        pair.pos,
+        gene.pos,
       );
     }
-    return [pair.items[0].value, pair.items[1].value];
+    const [op, a, b] = gene.items as [
+      PyValue & { value: string },
+      PyValue & { value: number },
+      (PyValue & { value: number })?,
+    ];
+    if (arity === 2) out.push([op.value, a.value]);
+    else {
+      out.push([op.value, b!.value]);
+      nodes.push(a.value);
+    }
   });
+  return arity === 3 ? { genes: out, nodes } : { genes: out };
 }
 
 function concat(v: PyValue, field: string, text: string): number[] {
@@ -217,20 +238,29 @@ export function readReferenceGenotypeText(text: string): Genotype {
   if (missing.length) {
     throw new ReferenceGenotypeSyntaxError(`missing field(s) ${missing.join(', ')}`, text, text.length);
   }
+  const normal = genes(args.get('normal')!, 'normal', text);
+  const reduce = genes(args.get('reduce')!, 'reduce', text);
+  // FairDARTS' DCOCell concatenates the nodes that exist whatever *_concat says (its published genotypes
+  // list range(2, 6) with a node missing): in a sparse cell, concat keeps only the inputs and the nodes
+  // that have inputs.
+  const kept = (c: number[], nodes?: number[]) => (nodes ? c.filter((s) => s < 2 || nodes.includes(s)) : c);
   return {
-    normal: genes(args.get('normal')!, 'normal', text),
-    normalConcat: concat(args.get('normal_concat')!, 'normal_concat', text),
-    reduce: genes(args.get('reduce')!, 'reduce', text),
-    reduceConcat: concat(args.get('reduce_concat')!, 'reduce_concat', text),
+    normal: normal.genes,
+    normalConcat: kept(concat(args.get('normal_concat')!, 'normal_concat', text), normal.nodes),
+    reduce: reduce.genes,
+    reduceConcat: kept(concat(args.get('reduce_concat')!, 'reduce_concat', text), reduce.nodes),
+    ...(normal.nodes ? { normalNodes: normal.nodes } : {}),
+    ...(reduce.nodes ? { reduceNodes: reduce.nodes } : {}),
   };
 }
 
 /** Writes the reference text (concat as explicit lists, the form of the reference's genotypes.py). */
 export function writeReferenceGenotypeText(g: Genotype): string {
-  const genesText = (gs: Array<[string, number]>) => `[${gs.map(([op, i]) => `('${op}', ${i})`).join(', ')}]`;
+  const genesText = (gs: Array<[string, number]>, nodes?: number[]) =>
+    `[${gs.map(([op, i], k) => (nodes ? `('${op}', ${nodes[k]}, ${i})` : `('${op}', ${i})`)).join(', ')}]`;
   const list = (xs: number[]) => `[${xs.join(', ')}]`;
   return (
-    `Genotype(normal=${genesText(g.normal)}, normal_concat=${list(g.normalConcat)}, ` +
-    `reduce=${genesText(g.reduce)}, reduce_concat=${list(g.reduceConcat)})`
+    `Genotype(normal=${genesText(g.normal, g.normalNodes)}, normal_concat=${list(g.normalConcat)}, ` +
+    `reduce=${genesText(g.reduce, g.reduceNodes)}, reduce_concat=${list(g.reduceConcat)})`
   );
 }

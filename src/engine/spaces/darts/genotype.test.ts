@@ -8,6 +8,7 @@ import {
   genotypeToJson,
   parseGenotype,
   parseReferenceGenotype,
+  sparseGenotype,
   validateGenotype,
   type Genotype,
 } from './genotype';
@@ -261,6 +262,85 @@ describe('presets', () => {
     }
     expect(() => getGenotypePreset('DARTS_V3')).toThrow(
       /unknown genotype preset 'DARTS_V3' \(known: DARTS_V1, DARTS_V2\)/,
+    );
+  });
+});
+
+describe('sparse genotypes (FairDARTS, SNAS edge_all)', () => {
+  // FairDARTS_a as published in xiaomi-automl/FairDARTS fairdarts/genotypes.py: (op, to, from) triples.
+  const FAIR_A_TEXT =
+    "Genotype(normal=[('sep_conv_3x3', 2, 0), ('sep_conv_5x5', 2, 1), ('max_pool_3x3', 4, 0), ('sep_conv_3x3', 5, 0)], normal_concat=range(2, 6), " +
+    "reduce=[('max_pool_3x3', 2, 0), ('avg_pool_3x3', 2, 1), ('avg_pool_3x3', 3, 0), ('dil_conv_5x5', 3, 1), ('avg_pool_3x3', 4, 0), ('sep_conv_5x5', 4, 1), " +
+    "('skip_connect', 5, 0), ('skip_connect', 5, 1)], reduce_concat=range(2, 6))";
+
+  it("reads FairDARTS' triples: the node each gene feeds, concat limited to nodes that exist", () => {
+    const g = parseReferenceGenotype(FAIR_A_TEXT, { nodes: 4 });
+    expect(g.normal).toEqual([
+      ['sep_conv_3x3', 0],
+      ['sep_conv_5x5', 1],
+      ['max_pool_3x3', 0],
+      ['sep_conv_3x3', 0],
+    ]);
+    expect(g.normalNodes).toEqual([2, 2, 4, 5]);
+    expect(g.normalConcat).toEqual([2, 4, 5]);
+    // Every reduction node has two inputs in order: the dense form, without a node list.
+    expect(g.reduceNodes).toBeUndefined();
+    expect(g.reduceConcat).toEqual([2, 3, 4, 5]);
+    expect(parseReferenceGenotype(formatReferenceGenotype(g))).toEqual(g);
+    expect(formatReferenceGenotype(g)).toContain("('max_pool_3x3', 4, 0)");
+    expect(genotypeFromJson(genotypeToJson(g))).toEqual(g);
+  });
+
+  it('builds from kept edges: drops edges from nodes left without inputs, repeatedly; dense when it can', () => {
+    // Node 3 has no inputs, so node 4's edge from 3 goes; node 4 is then empty, so node 5's edge from 4 goes.
+    const g = sparseGenotype(
+      {
+        normal: [
+          ['sep_conv_3x3', 0, 2],
+          ['skip_connect', 3, 4],
+          ['max_pool_3x3', 4, 5],
+          ['sep_conv_5x5', 1, 5],
+        ],
+        reduce: [
+          ['max_pool_3x3', 0, 2],
+          ['max_pool_3x3', 1, 2],
+          ['skip_connect', 2, 3],
+          ['skip_connect', 0, 3],
+        ],
+      },
+      2,
+    );
+    expect(g.normal).toEqual([
+      ['sep_conv_3x3', 0],
+      ['sep_conv_5x5', 1],
+    ]);
+    expect(g.normalNodes).toEqual([2, 5]);
+    expect(g.normalConcat).toEqual([2]);
+    expect(g.reduceNodes).toBeUndefined();
+    expect(g.reduce).toEqual([
+      ['max_pool_3x3', 0],
+      ['max_pool_3x3', 1],
+      ['skip_connect', 2],
+      ['skip_connect', 0],
+    ]);
+    expect(() => sparseGenotype({ normal: [], reduce: [['skip_connect', 0, 2]] }, 1)).toThrow(
+      /derived normal cell keeps no edge/,
+    );
+  });
+
+  it('names the problems of a sparse cell', () => {
+    const base = parseReferenceGenotype(FAIR_A_TEXT);
+    expect(() => validateGenotype({ ...base, normalNodes: [2, 2, 4] })).toThrow(
+      /normalNodes has 3 entries for 4 \(op, input\) pairs/,
+    );
+    expect(() => validateGenotype({ ...base, normalNodes: [2, 2, 4, 9] }, { nodes: 4 })).toThrow(
+      /normalNodes\[3\] is 9; nodes are states 2..5/,
+    );
+    expect(() =>
+      validateGenotype({ ...base, normal: [...base.normal.slice(0, 3), ['sep_conv_3x3', 3]] }),
+    ).toThrow(/input 3 is a node without inputs of its own/);
+    expect(() => validateGenotype({ ...base, normalConcat: [2, 3] })).toThrow(
+      /normalConcat names state 3, but the cell's states are 0, 1 and its nodes with inputs \(2, 4, 5\)/,
     );
   });
 });

@@ -88,42 +88,144 @@ export function deriveGenotype(
   };
 }
 
-/** Number of intermediate nodes of a genotype's cells (two (op, input) pairs each). */
+/** Number of intermediate nodes of a genotype's cells: dense cells take two genes per node; sparse ones name their last node. */
 export function genotypeNodeCount(g: Genotype): number {
-  return g.normal.length / 2;
+  return Math.max(...(['normal', 'reduce'] as const).map((c) => Math.max(1, ...geneTargets(g, c)) - 1));
+}
+
+/** Whether a cell names the node of each gene (FairDARTS, SNAS edge_all) rather than two per node. */
+export function isSparseCell(g: Genotype, cell: Cell): boolean {
+  return (cell === 'normal' ? g.normalNodes : g.reduceNodes) !== undefined;
+}
+
+/** The node (state index >= 2) each gene of a cell feeds: explicit in a sparse cell, two per node otherwise. */
+export function geneTargets(g: Genotype, cell: Cell): number[] {
+  const explicit = cell === 'normal' ? g.normalNodes : g.reduceNodes;
+  return explicit ? [...explicit] : g[cell].map((_, k) => Math.floor(k / 2) + 2);
+}
+
+/** One kept edge of a sparse derivation: op, input state, the node (state >= 2) it feeds. */
+export type SparseGene = [op: string, input: number, node: number];
+
+/**
+ * A genotype from kept edges of any number per node (FairDARTS' threshold rule, SNAS's edge_all).
+ * Edges from a node that ends up with no inputs are dropped, repeatedly, as the reference's DCOCell
+ * skips an isolated node's outputs; the cell output concatenates the nodes that remain among the last
+ * `multiplier` (the reference concatenates every remaining node; with multiplier = nodes, the DARTS
+ * space's setting, that is the same). A cell where every edge is dropped cannot be built: GenotypeError
+ * naming the cell. When every node keeps two edges in node order the dense form is returned.
+ */
+export function sparseGenotype(
+  cells: Record<Cell, SparseGene[]>,
+  steps: number,
+  multiplier = steps,
+): Genotype {
+  const build = (cell: Cell) => {
+    let genes = [...cells[cell]].sort((a, b) => a[2] - b[2]);
+    for (;;) {
+      const present = new Set(genes.map((x) => x[2]));
+      const kept = genes.filter(([, input]) => input < 2 || present.has(input));
+      if (kept.length === genes.length) break;
+      genes = kept;
+    }
+    if (genes.length === 0)
+      throw new GenotypeError(`the derived ${cell} cell keeps no edge, so no network can be built from it`);
+    const present = new Set(genes.map((x) => x[2]));
+    let concat = Array.from({ length: multiplier }, (_, i) => 2 + steps - multiplier + i).filter((s) =>
+      present.has(s),
+    );
+    if (concat.length === 0) concat = [Math.max(...present)];
+    return {
+      genes: genes.map(([op, input]) => [op, input] as [string, number]),
+      nodes: genes.map((x) => x[2]),
+      concat,
+    };
+  };
+  const n = build('normal');
+  const r = build('reduce');
+  return normalizeGenotype({
+    normal: n.genes,
+    normalConcat: n.concat,
+    normalNodes: n.nodes,
+    reduce: r.genes,
+    reduceConcat: r.concat,
+    reduceNodes: r.nodes,
+  });
+}
+
+/** Drops a cell's explicit node list where it says what the dense form says (two genes per node, in order). */
+export function normalizeGenotype(g: Genotype): Genotype {
+  const out: Genotype = {
+    normal: g.normal,
+    normalConcat: g.normalConcat,
+    reduce: g.reduce,
+    reduceConcat: g.reduceConcat,
+  };
+  for (const cell of ['normal', 'reduce'] as const) {
+    const nodes = cell === 'normal' ? g.normalNodes : g.reduceNodes;
+    if (!nodes) continue;
+    const dense = nodes.length % 2 === 0 && nodes.every((t, k) => t === Math.floor(k / 2) + 2);
+    if (!dense) out[cell === 'normal' ? 'normalNodes' : 'reduceNodes'] = [...nodes];
+  }
+  return out;
 }
 
 export interface GenotypeValidationOptions {
   /** The ops a genotype may use; default the 8 DARTS primitives. */
   ops?: readonly string[];
-  /** Required number of intermediate nodes per cell; default: any, but equal in both cells. */
+  /** Required number of intermediate nodes per cell; default: any, but equal in both dense cells. */
   nodes?: number;
 }
 
 /**
- * Throws a GenotypeError naming the first problem: a cell without two (op, input) pairs per node, an
- * op outside `ops`, an input that is not a cell input or an earlier node, a bad concat list.
+ * Throws a GenotypeError naming the first problem: a dense cell without two (op, input) pairs per
+ * node, a sparse cell whose node list does not match its genes, an op outside `ops`, an input that is
+ * not a cell input or an earlier node (in a sparse cell: an earlier node that has inputs), a bad
+ * concat list.
  */
 export function validateGenotype(g: Genotype, options: GenotypeValidationOptions = {}): void {
   const ops = options.ops ?? DARTS_PRIMITIVES;
-  const nodeCounts: Record<Cell, number> = { normal: 0, reduce: 0 };
+  const nodeCounts: Partial<Record<Cell, number>> = {};
   for (const cell of ['normal', 'reduce'] as const) {
     const genes = g[cell];
-    if (!Array.isArray(genes) || genes.length === 0 || genes.length % 2 !== 0) {
+    const sparse = isSparseCell(g, cell);
+    const nodesField = `${cell}Nodes`;
+    if (!Array.isArray(genes) || genes.length === 0 || (!sparse && genes.length % 2 !== 0)) {
       throw new GenotypeError(
-        `genotype ${cell} cell has ${Array.isArray(genes) ? genes.length : 'no'} (op, input) pairs; it needs two per node`,
+        `genotype ${cell} cell has ${Array.isArray(genes) ? genes.length : 'no'} (op, input) pairs; ` +
+          (sparse
+            ? 'it needs at least one'
+            : `it needs two per node (or a ${nodesField} list naming each pair's node)`),
       );
     }
-    const nodes = genes.length / 2;
-    if (options.nodes !== undefined && nodes !== options.nodes) {
-      throw new GenotypeError(
-        `genotype ${cell} cell has ${genes.length} (op, input) pairs (${nodes} nodes); ` +
-          `${options.nodes} nodes need ${2 * options.nodes}`,
-      );
+    let targets: number[];
+    if (sparse) {
+      targets = (cell === 'normal' ? g.normalNodes : g.reduceNodes)!;
+      if (!Array.isArray(targets) || targets.length !== genes.length)
+        throw new GenotypeError(
+          `genotype ${nodesField} has ${Array.isArray(targets) ? targets.length : 'no'} entries for ${genes.length} (op, input) pairs`,
+        );
+      const limit = options.nodes !== undefined ? options.nodes + 1 : Infinity;
+      targets.forEach((t, k) => {
+        if (!Number.isInteger(t) || t < 2 || t > limit)
+          throw new GenotypeError(
+            `genotype ${nodesField}[${k}] is ${t}; nodes are states 2..${options.nodes !== undefined ? limit : 'n+1'}`,
+          );
+      });
+    } else {
+      const nodes = genes.length / 2;
+      if (options.nodes !== undefined && nodes !== options.nodes) {
+        throw new GenotypeError(
+          `genotype ${cell} cell has ${genes.length} (op, input) pairs (${nodes} nodes); ` +
+            `${options.nodes} nodes need ${2 * options.nodes}`,
+        );
+      }
+      nodeCounts[cell] = nodes;
+      targets = geneTargets(g, cell);
     }
-    nodeCounts[cell] = nodes;
+    const present = new Set(targets);
     genes.forEach(([op, input], idx) => {
-      const node = Math.floor(idx / 2);
+      const node = targets[idx] - 2;
       const where = `genotype ${cell} cell, node ${node} (pair ${idx})`;
       if (!ops.includes(op))
         throw new GenotypeError(`${where}: unknown operation '${op}' (known: ${ops.join(', ')})`);
@@ -132,21 +234,30 @@ export function validateGenotype(g: Genotype, options: GenotypeValidationOptions
           `${where}: input ${input} is not a cell input (0, 1) or an earlier node (states 0..${node + 1})`,
         );
       }
+      if (sparse && input >= 2 && !present.has(input))
+        throw new GenotypeError(`${where}: input ${input} is a node without inputs of its own`);
     });
     const concat = cell === 'normal' ? g.normalConcat : g.reduceConcat;
     const field = `${cell}Concat`;
     if (!Array.isArray(concat) || concat.length === 0) throw new GenotypeError(`genotype ${field} is empty`);
+    const states = Math.max(...targets) - 1;
     for (const c of concat) {
-      if (!Number.isInteger(c) || c < 0 || c > nodes + 1) {
+      if (!Number.isInteger(c) || c < 0 || c > states + 1 || (sparse && c >= 2 && !present.has(c))) {
         throw new GenotypeError(
-          `genotype ${field} names state ${c}, but the cell has states 0..${nodes + 1}`,
+          sparse
+            ? `genotype ${field} names state ${c}, but the cell's states are 0, 1 and its nodes with inputs (${[...present].sort((a, b) => a - b).join(', ')})`
+            : `genotype ${field} names state ${c}, but the cell has states 0..${states + 1}`,
         );
       }
     }
     if (new Set(concat).size !== concat.length)
       throw new GenotypeError(`genotype ${field} repeats a state: [${concat}]`);
   }
-  if (nodeCounts.normal !== nodeCounts.reduce) {
+  if (
+    nodeCounts.normal !== undefined &&
+    nodeCounts.reduce !== undefined &&
+    nodeCounts.normal !== nodeCounts.reduce
+  ) {
     throw new GenotypeError(
       `genotype normal cell has ${nodeCounts.normal} nodes but reduce cell has ${nodeCounts.reduce}; they must match`,
     );
@@ -161,16 +272,20 @@ export const GENOTYPE_JSON_VERSION = 1;
 
 const GeneSchema = z.tuple([z.string().min(1), z.number().int().nonnegative()]);
 const ConcatSchema = z.array(z.number().int().nonnegative()).min(1);
+const NodesSchema = z.array(z.number().int().min(2));
 
 /** The genotype file: `{format, version, normal, normalConcat, reduce, reduceConcat}`. */
 export const GenotypeJsonSchema = z
   .object({
     format: z.literal(GENOTYPE_JSON_FORMAT),
     version: z.literal(GENOTYPE_JSON_VERSION),
-    normal: z.array(GeneSchema).min(2),
+    normal: z.array(GeneSchema).min(1),
     normalConcat: ConcatSchema,
-    reduce: z.array(GeneSchema).min(2),
+    reduce: z.array(GeneSchema).min(1),
     reduceConcat: ConcatSchema,
+    /** Sparse cells only: the node (state >= 2) each gene feeds. */
+    normalNodes: NodesSchema.optional(),
+    reduceNodes: NodesSchema.optional(),
   })
   .strict();
 export type GenotypeJson = z.infer<typeof GenotypeJsonSchema>;
@@ -183,6 +298,8 @@ export function genotypeToJsonObject(g: Genotype): GenotypeJson {
     normalConcat: [...g.normalConcat],
     reduce: g.reduce.map(([op, i]) => [op, i]),
     reduceConcat: [...g.reduceConcat],
+    ...(g.normalNodes ? { normalNodes: [...g.normalNodes] } : {}),
+    ...(g.reduceNodes ? { reduceNodes: [...g.reduceNodes] } : {}),
   };
 }
 
@@ -209,8 +326,8 @@ export function genotypeFromJson(
       `${source} is not a ${GENOTYPE_JSON_FORMAT} v${GENOTYPE_JSON_VERSION} file: ${issues}`,
     );
   }
-  const { normal, normalConcat, reduce, reduceConcat } = r.data;
-  const g: Genotype = { normal, normalConcat, reduce, reduceConcat };
+  const { normal, normalConcat, reduce, reduceConcat, normalNodes, reduceNodes } = r.data;
+  const g = normalizeGenotype({ normal, normalConcat, reduce, reduceConcat, normalNodes, reduceNodes });
   validateGenotype(g, options);
   return g;
 }
@@ -218,14 +335,17 @@ export function genotypeFromJson(
 // ---------------------------------------------------------------------------------------------------
 // Reference text
 
-/** The reference's text: Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5], ...). */
+/**
+ * The reference's text: Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5], ...);
+ * a sparse cell as FairDARTS writes it, (op, to, from) triples.
+ */
 export function formatReferenceGenotype(g: Genotype): string {
   return writeReferenceGenotypeText(g);
 }
 
 /** Parses and validates the reference's text; concat may be a list or range(a, b). */
 export function parseReferenceGenotype(text: string, options: GenotypeValidationOptions = {}): Genotype {
-  const g = readReferenceGenotypeText(text);
+  const g = normalizeGenotype(readReferenceGenotypeText(text));
   validateGenotype(g, options);
   return g;
 }

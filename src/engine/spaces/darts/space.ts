@@ -13,16 +13,19 @@ import {
   deriveGenotype,
   formatReferenceGenotype,
   genotypeFromJson,
+  geneTargets,
   GenotypeError,
   genotypeToJsonObject,
+  normalizeGenotype,
   parseReferenceGenotype,
   validateGenotype,
+  type SparseGene,
 } from './genotype';
 import type { Genotype } from './genotype-types';
 import { estimateSpaceStepBytes } from './memory-model';
 import { countSupernetParams, type EdgeOps } from './param-count';
 import type { PrimitiveName } from './primitives-contract';
-import { DartsSpaceSchema, edgeCount, edgeInputs, type DartsSpace } from './search-space';
+import { DartsSpaceSchema, edgeCount, edgeInputs, edgeOpsOf, type DartsSpace } from './search-space';
 
 const CELLS = ['normal', 'reduce'] as const;
 type CellLabel = (typeof CELLS)[number];
@@ -61,7 +64,26 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
       rows,
       options: [...config.ops],
     }));
-    this.summary = `DARTS ${config.cells} cells × ${config.nodes} nodes, C=${config.channels}`;
+    const perEdge = config.edgeOps ? `, ${this.opsPerEdgeText()} per edge` : '';
+    this.summary = `DARTS ${config.cells} cells × ${config.nodes} nodes, C=${config.channels}${perEdge}`;
+  }
+
+  /** '5 ops' (or '3–5 ops' when the edges differ), for the summary of a space with per-edge op lists. */
+  private opsPerEdgeText(): string {
+    const counts = (['normal', 'reduce'] as const).flatMap((cell) =>
+      Array.from(
+        { length: edgeCount(this.config.nodes) },
+        (_, e) => edgeOpsOf(this.config, cell === 'reduce', e).length,
+      ),
+    );
+    const [lo, hi] = [Math.min(...counts), Math.max(...counts)];
+    return lo === hi ? `${lo} ops` : `${lo}–${hi} ops`;
+  }
+
+  /** The option indices edge e of a cell type has (all options unless the space has edgeOps). */
+  private edgeOptions(cell: CellLabel, e: number): number[] {
+    const { ops } = this.config;
+    return edgeOpsOf(this.config, cell === 'reduce', e).map((op) => ops.indexOf(op));
   }
 
   private get validation() {
@@ -93,13 +115,18 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
     const out: Choices = {};
     for (const cell of CELLS) {
       const row = new Array<number>(edgeCount(this.config.nodes)).fill(-1);
+      const targets = geneTargets(g, cell);
       g[cell].forEach(([op, input], k) => {
-        const e = edgeIndex(Math.floor(k / 2), input);
+        const e = edgeIndex(targets[k] - 2, input);
         if (row[e] !== -1)
           throw new GenotypeError(
-            `genotype ${cell} cell, node ${Math.floor(k / 2) + 2} takes input ${stateName(input)} twice: a supernet has one edge per input`,
+            `genotype ${cell} cell, node ${targets[k]} takes input ${stateName(input)} twice: a supernet has one edge per input`,
           );
         row[e] = this.config.ops.indexOf(op as PrimitiveName);
+        if (this.config.edgeOps && !this.edgeOptions(cell, e).includes(row[e]))
+          throw new GenotypeError(
+            `genotype ${cell} cell, edge ${stateName(input)} → ${targets[k]} uses ${op}, which this space does not have on that edge (${edgeOpsOf(this.config, cell === 'reduce', e).join(', ')})`,
+          );
       });
       out[cell] = row;
     }
@@ -108,16 +135,14 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
 
   fromChoices(c: Choices): Genotype {
     const { nodes, ops } = this.config;
-    const cells = {} as Record<CellLabel, Array<[string, number]>>;
+    const cells: Record<CellLabel, SparseGene[]> = { normal: [], reduce: [] };
     for (const cell of CELLS) {
       const row = c[cell];
       if (!Array.isArray(row) || row.length !== edgeCount(nodes))
         throw new GenotypeError(
           `choices for the ${cell} cell need ${edgeCount(nodes)} edges, got ${Array.isArray(row) ? row.length : 'none'}`,
         );
-      const genes: Array<[string, number]> = [];
       for (let i = 0; i < nodes; i++) {
-        const picked: Array<[string, number]> = [];
         for (let j = 0; j < i + 2; j++) {
           const k = row[edgeIndex(i, j)];
           if (k === -1) continue;
@@ -125,18 +150,31 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
             throw new GenotypeError(
               `choices for the ${cell} cell: edge ${stateName(j)} → ${i + 2} has option ${k}, not one of 0..${ops.length - 1}`,
             );
-          picked.push([ops[k], j]);
+          cells[cell].push([ops[k], j, i + 2]);
         }
-        if (picked.length !== 2)
-          throw new GenotypeError(
-            `choices for the ${cell} cell: node ${i + 2} uses ${picked.length} inputs; DARTS nodes take exactly 2`,
-          );
-        genes.push(...picked);
       }
-      cells[cell] = genes;
     }
-    const concat = Array.from({ length: nodes }, (_, i) => i + 2);
-    return { normal: cells.normal, normalConcat: concat, reduce: cells.reduce, reduceConcat: [...concat] };
+    // Two inputs on every node give the paper's dense genotype; any other count a sparse one
+    // (FairDARTS, SNAS edge_all), which validation checks like any other.
+    const g = normalizeGenotype({
+      normal: cells.normal.map(([op, input]) => [op, input]),
+      normalNodes: cells.normal.map((x) => x[2]),
+      normalConcat: this.presentNodes(cells.normal),
+      reduce: cells.reduce.map(([op, input]) => [op, input]),
+      reduceNodes: cells.reduce.map((x) => x[2]),
+      reduceConcat: this.presentNodes(cells.reduce),
+    });
+    try {
+      validateGenotype(g, this.validation);
+    } catch (e) {
+      throw new GenotypeError(`choices: ${(e as Error).message}`);
+    }
+    return g;
+  }
+
+  /** The nodes of a cell that have inputs (all of them in a dense cell): its output concatenates them. */
+  private presentNodes(genes: SparseGene[]): number[] {
+    return [...new Set(genes.map((x) => x[2]))].sort((a, b) => a - b);
   }
 
   derive(w: ChoiceWeights): Genotype {
@@ -155,8 +193,11 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
         const a = rng.int(i + 2);
         let b = rng.int(i + 1);
         if (b >= a) b += 1;
-        row[edgeIndex(i, a)] = rng.int(this.config.ops.length);
-        row[edgeIndex(i, b)] = rng.int(this.config.ops.length);
+        // Among the edge's own ops (all of them, the same draws as before per-edge lists, when absent).
+        for (const e of [edgeIndex(i, a), edgeIndex(i, b)]) {
+          const options = this.edgeOptions(cell, e);
+          row[e] = options[rng.int(options.length)];
+        }
       }
       c[cell] = row;
     }
@@ -168,6 +209,11 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
    * redrawn among the predecessors the node's other input does not use, so nodes keep 2 distinct inputs.
    */
   mutate(g: Genotype, rng: Rng, options: { probability?: number } = {}): Genotype {
+    this.requireDense(g, 'mutation');
+    if (this.config.edgeOps)
+      throw new Error(
+        'mutating an architecture of a DARTS space with per-edge op lists (edgeOps) is not supported: a redrawn input would move an op onto an edge that may lack it',
+      );
     const genes = {
       normal: g.normal.map(([o, i]) => [o, i] as [string, number]),
       reduce: g.reduce.map(([o, i]) => [o, i] as [string, number]),
@@ -210,6 +256,8 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
 
   /** Node by node, both (op, input) pairs from one parent (uniformly), so inputs stay distinct. */
   crossover(a: Genotype, b: Genotype, rng: Rng): Genotype {
+    this.requireDense(a, 'crossover');
+    this.requireDense(b, 'crossover');
     const pick = (x: Array<[string, number]>, y: Array<[string, number]>) => {
       const out: Array<[string, number]> = [];
       for (let k = 0; k < x.length; k += 2) {
@@ -221,6 +269,12 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
     return this.fromChoices(
       this.choices({ ...a, normal: pick(a.normal, b.normal), reduce: pick(a.reduce, b.reduce) }),
     );
+  }
+
+  /** Mutation and crossover work on the paper's two inputs per node (what sample() draws). */
+  private requireDense(g: Genotype, what: string): void {
+    if (g.normalNodes || g.reduceNodes)
+      throw new GenotypeError(`${what} needs a genotype with two inputs per node; this one is sparse`);
   }
 
   /** The ops of a genotype's edges, for the cost model of one architecture inside the search skeleton. */

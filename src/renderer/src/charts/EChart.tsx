@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import * as echarts from 'echarts/core';
-import { GraphChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import { BoxplotChart, GraphChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import {
   DataZoomComponent,
   GridComponent,
@@ -17,6 +17,7 @@ echarts.use([
   HeatmapChart,
   GraphChart,
   ScatterChart,
+  BoxplotChart,
   GridComponent,
   MarkLineComponent,
   LegendComponent,
@@ -77,7 +78,13 @@ export function EChart(props: {
       role="img"
       aria-label={props.label}
       data-points={points}
-      style={{ width: props.width ?? '100%', height: props.height ?? 260, display: 'inline-block' }}
+      style={{
+        width: props.width ?? '100%',
+        height: props.height ?? 260,
+        display: 'inline-block',
+        // Charts of different heights side by side line up at the top.
+        verticalAlign: 'top',
+      }}
     />
   );
 }

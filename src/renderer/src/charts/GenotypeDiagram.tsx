@@ -9,14 +9,18 @@ import { EChart } from './EChart';
 export function GenotypeDiagram({
   title,
   gene,
+  nodes: targets,
   concat,
 }: {
   title: string;
   gene: Array<[string, number]>;
+  /** Sparse cells: the node each gene feeds; otherwise two genes per node, in order. */
+  nodes?: number[];
   concat: number[];
 }) {
   const option = useMemo(() => {
-    const steps = gene.length / 2;
+    const target = (e: number) => targets?.[e] ?? Math.floor(e / 2) + 2;
+    const steps = Math.max(1, ...gene.map((_, e) => target(e) - 1));
     // States numbered as the reference's genotype (and the α heatmaps' rows): inputs 0 and 1, nodes from 2.
     const name = (s: number) => (s === 0 ? 'c_{k-2}' : s === 1 ? 'c_{k-1}' : String(s));
     const nodes = [
@@ -34,7 +38,7 @@ export function GenotypeDiagram({
     const links = [
       ...gene.map(([op, input], e) => ({
         source: name(input),
-        target: name(Math.floor(e / 2) + 2),
+        target: name(target(e)),
         label: {
           show: true,
           formatter: op,
@@ -74,6 +78,6 @@ export function GenotypeDiagram({
         },
       ],
     };
-  }, [title, gene, concat]);
+  }, [title, gene, targets, concat]);
   return <EChart option={option} label={`${title} diagram`} renderer="svg" height={340} width="50%" />;
 }

@@ -12,10 +12,12 @@ const LABEL_CELLS_UP_TO = 48;
 /**
  * One label of a strategy's snapshot as a heatmap: rows (edges, decisions) down, options across, on
  * an absolute 0–1 colour scale (probabilities and frequencies are comparable across epochs and
- * labels), with its legend and each value on hover.
+ * labels), with its legend and each value on hover. Rows may be shorter than the options (PC-DARTS's
+ * β: node i has i + 2 inputs): their missing cells stay empty.
  */
 export function SnapshotHeatmap({ snapshot }: { snapshot: LabelSnapshot }) {
-  const title = `${snapshot.title} ${KIND_TITLES[snapshot.kind] ?? snapshot.kind}`;
+  // The strategy's caption where the kind's generic name would mislead (PC-DARTS's softmax(α)·softmax(β)).
+  const title = `${snapshot.title} ${snapshot.caption ?? KIND_TITLES[snapshot.kind] ?? snapshot.kind}`;
   const { rows, options, values } = snapshot;
   const option = useMemo(() => {
     const data = values.flatMap((r, e) => r.map((v, k) => [k, e, v]));

@@ -4,6 +4,7 @@ import type { SearchConfig } from '../../../shared/search-config';
 import { SeriesChart, type Series } from '../charts/SeriesChart';
 import { SnapshotHeatmap } from '../charts/SnapshotHeatmap';
 import { rowEntropy } from './arch';
+import { ArchitectureTimeline } from './ArchitectureTimeline';
 import { GenotypeView } from './GenotypeView';
 import type { EpochRecord } from './metrics-log';
 
@@ -103,6 +104,7 @@ export function ArchitecturePanel({
           />
         ))}
       </div>
+      <ArchitectureTimeline epochs={epochs} space={space} />
     </section>
   );
 }

@@ -2,9 +2,11 @@ import type { ReactNode } from 'react';
 import { spaceOf } from '../../../engine/catalog';
 import type { SearchConfig } from '../../../shared/search-config';
 import { GenotypeDiagram } from '../charts/GenotypeDiagram';
+import { MobileNetStrip } from '../charts/MobileNetStrip';
 import { Nb201Diagram } from '../charts/Nb201Diagram';
 import { argmaxChoices } from './arch';
 import type { EpochRecord } from './metrics-log';
+import { parseMobileNet } from './mobilenet';
 import { parseNb201 } from './nb201';
 
 type Space = SearchConfig['space'] | null;
@@ -62,6 +64,9 @@ interface DartsGenotype {
   normalConcat: number[];
   reduce: Array<[string, number]>;
   reduceConcat: number[];
+  /** Sparse cells (FairDARTS, SNAS edge_all): the node each gene feeds. */
+  normalNodes?: number[];
+  reduceNodes?: number[];
 }
 const isDartsGenotype = (g: unknown): g is DartsGenotype => {
   const x = g as Partial<DartsGenotype> | null;
@@ -74,6 +79,10 @@ const isDartsGenotype = (g: unknown): g is DartsGenotype => {
   );
 };
 
+/** Each gene as op←input, prefixed by its node where the cell is sparse. */
+const genesText = (genes: Array<[string, number]>, nodes?: number[]) =>
+  genes.map(([op, i], k) => (nodes ? `${nodes[k]}: ${op}←${i}` : `${op}←${i}`)).join(', ');
+
 /** DARTS: the two cells drawn as the paper draws them, and each node's (op ← input) pairs. */
 function DartsView(props: ViewProps) {
   const g = props.record.genotype;
@@ -81,13 +90,18 @@ function DartsView(props: ViewProps) {
   return (
     <>
       <div>
-        <GenotypeDiagram title="normal cell" gene={g.normal} concat={g.normalConcat} />
-        <GenotypeDiagram title="reduction cell" gene={g.reduce} concat={g.reduceConcat} />
+        <GenotypeDiagram title="normal cell" gene={g.normal} nodes={g.normalNodes} concat={g.normalConcat} />
+        <GenotypeDiagram
+          title="reduction cell"
+          gene={g.reduce}
+          nodes={g.reduceNodes}
+          concat={g.reduceConcat}
+        />
       </div>
       <p aria-label="genotype" style={{ fontFamily: 'monospace', fontSize: 12 }}>
-        normal: {g.normal.map(([op, i]) => `${op}←${i}`).join(', ')}
+        normal: {genesText(g.normal, g.normalNodes)}
         <br />
-        reduce: {g.reduce.map(([op, i]) => `${op}←${i}`).join(', ')}
+        reduce: {genesText(g.reduce, g.reduceNodes)}
       </p>
     </>
   );
@@ -109,10 +123,27 @@ function Nb201View(props: ViewProps) {
   return <Nb201Diagram title="cell" edges={edges} />;
 }
 
+/** MobileNet-like layers: the strip of chosen blocks (kernel, expansion, skips) from the text notation. */
+function MobileNetView(props: ViewProps) {
+  let layers;
+  try {
+    layers = parseMobileNet(props.text);
+  } catch (e) {
+    return (
+      <>
+        <p style={{ opacity: 0.7 }}>Could not draw the layers: {(e as Error).message}</p>
+        <ChoicesView {...props} />
+      </>
+    );
+  }
+  return <MobileNetStrip title="layers" layers={layers} />;
+}
+
 /** Drawings of a space's architecture, by space name; spaces without one get the table of choices. */
 const VIEWS: Record<string, (p: ViewProps) => ReactNode> = {
   darts: DartsView,
   nb201: Nb201View,
+  mobilenet: MobileNetView,
 };
 
 /** The architecture an epoch record holds: the space's drawing, and its text notation. */

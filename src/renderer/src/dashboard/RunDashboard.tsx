@@ -1,14 +1,16 @@
 import { useEffect, useMemo, useState } from 'react';
 import { STRATEGY_SPECS, strategySpec } from '../../../engine/catalog';
 import type { MetricSpec } from '../../../engine/search/strategy';
-import { isResumable } from '../../../runs/status';
 import type { ExportResult, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { ArchitecturePanel } from './ArchitecturePanel';
 import { CandidatesPanel } from './CandidatesPanel';
 import { CollapseAlarmPanel } from './CollapseAlarmPanel';
+import { EnasPanel } from './EnasPanel';
+import { splitSampled } from './enas';
 import { MetricCharts } from './MetricCharts';
 import { ProgressLine } from './ProgressLine';
+import { SearchPhasePanel } from './SearchPhasePanel';
 import { useRunConfig, useRunData } from './run-data';
 
 const NO_METRICS: readonly MetricSpec[] = [];
@@ -43,6 +45,8 @@ function ExportedFiles({ id, exported }: { id: string; exported: ExportResult })
 export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: () => void }) {
   const { series, epochs, candidates, phases, last, error, reload } = useRunData(run.id);
   const config = useRunConfig(run.id);
+  // ENAS reports its most sampled architectures per epoch as 'sampled' records: its own panel, not candidates.
+  const { sampled, scored } = useMemo(() => splitSampled(candidates), [candidates]);
   const [log, setLog] = useState('');
   const [exported, setExported] = useState<ExportResult | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -93,9 +97,7 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
             Stop
           </button>
         )}
-        {isResumable(run.status) && (
-          <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>
-        )}{' '}
+        {run.canResume && <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>}{' '}
         <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>Export</button>
       </div>
       {(error || actionError) && <p role="alert">{actionError ?? error}</p>}
@@ -103,7 +105,9 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
       {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
       <CollapseAlarmPanel declared={declared} epochs={epochs} />
-      <CandidatesPanel candidates={candidates} />
+      <EnasPanel sampled={sampled} />
+      <CandidatesPanel candidates={scored} />
+      <SearchPhasePanel candidates={scored} config={config ?? null} declared={declared} />
       <ArchitecturePanel epochs={epochs} space={config?.space ?? null} />
       <details>
         <summary>Log</summary>

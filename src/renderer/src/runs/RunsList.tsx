@@ -1,5 +1,4 @@
 import type { RunProgressEvent, RunSummary } from '../../../shared/api';
-import { isResumable } from '../../../runs/status';
 import { api } from '../api';
 import { formatDuration } from '../format';
 
@@ -76,9 +75,7 @@ export function RunsList(props: {
               </td>
               <td>
                 {active && <button onClick={() => act(() => api().pauseRun(r.id))}>Pause</button>}
-                {isResumable(r.status) && (
-                  <button onClick={() => act(() => api().resumeRun(r.id))}>Resume</button>
-                )}
+                {r.canResume && <button onClick={() => act(() => api().resumeRun(r.id))}>Resume</button>}
                 {!active && r.status !== 'queued' && (
                   <button
                     onClick={() => {
