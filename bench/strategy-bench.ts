@@ -21,6 +21,7 @@ import { SearchSession } from '../src/engine/search/session';
 import { Rng } from '../src/engine/util/rng';
 import { peakTensorBytes } from '../src/engine/util/tensor-watch';
 import { arg } from './darts-setup';
+import { DARTS_PRIMITIVES } from '../src/engine/spaces/darts/primitives-contract';
 
 /**
  * The bench's configs: the DARTS bench's tiny and small, NB201 at its defaults on 32×32, and a small
@@ -37,6 +38,12 @@ const CONFIGS: Record<
     space: { name: 'nb201', channels: 16, cellsPerStage: 5 } as unknown as SearchConfigInput['space'],
     batch: 64,
     size: 32,
+    classes: 10,
+  },
+  micro: {
+    space: { name: 'enas-micro', nodes: 5, layers: 1, channels: 8 } as unknown as SearchConfigInput['space'],
+    batch: 16,
+    size: 16,
     classes: 10,
   },
   mobilenet: {
@@ -104,8 +111,14 @@ function benchStrategy(
   watch = false,
 ): PhaseRow[] {
   const c = CONFIGS[configName];
+  // FairDARTS refuses 'none' (the reference's 7 ops); 'none' costs nothing in a mix, so the step's
+  // work is the same as DARTS' on the 8 ops.
+  const space =
+    strategy.name === 'fairdarts' && c.space?.name === 'darts'
+      ? { ...c.space, ops: DARTS_PRIMITIVES.filter((op) => op !== 'none') }
+      : c.space;
   const config = parseSearchConfig({
-    space: c.space,
+    space,
     strategy,
     // A strategy that needs particular labels (RLNAS: random) gets them; the bench's batches are synthetic anyway.
     ...(strategySpec(String(strategy.name)).labels
@@ -126,33 +139,50 @@ function benchStrategy(
   const rows: PhaseRow[] = [];
   try {
     for (let p = 0; p < session.phases.length; p++) {
-      const times: number[] = [];
-      let candidates = 0;
-      for (let i = 0; i < warmup + steps && !session.done && session.info().phaseIndex === p; i++) {
+      // A phase whose epoch mixes two kinds of step (ENAS: shared-weight steps, then controller steps,
+      // told apart by the controller's loss in the metrics) is timed per kind over its first epoch.
+      const perKind = new Map<string, { times: number[]; seen: number; candidates: number }>();
+      const limit =
+        strategy.name === 'enas' && session.phases[p].name === 'search'
+          ? session.phases[p].stepsPerEpoch
+          : warmup + steps;
+      for (let i = 0; i < limit && !session.done && session.info().phaseIndex === p; i++) {
         const t0 = performance.now();
         const r = session.runStep();
         const dt = (performance.now() - t0) / 1000;
-        if (i >= warmup) {
-          times.push(dt);
-          candidates += r.candidates?.length ?? 0;
+        const kind =
+          'controllerLoss' in r.metrics
+            ? ' (controller)'
+            : strategy.name === 'enas' && r.info.phase === 'search'
+              ? ' (shared)'
+              : '';
+        const k = perKind.get(kind) ?? { times: [], seen: 0, candidates: 0 };
+        perKind.set(kind, k);
+        if (k.seen++ >= warmup) {
+          k.times.push(dt);
+          k.candidates += r.candidates?.length ?? 0;
         }
         process.stderr.write(
-          `  ${configName} ${String(strategy.name)} ${r.info.phase}: step ${i + 1}/${warmup + steps} ${dt.toFixed(2)} s\n`,
+          `  ${configName} ${String(strategy.name)} ${r.info.phase}${kind}: step ${i + 1}/${limit} ${dt.toFixed(2)} s\n`,
         );
       }
-      const phase = session.phases[p].name;
-      const s = median(times);
-      const watched =
-        watch && p === 0 && !session.done && session.info().phaseIndex === p
-          ? { tfPeakStepMB: peakTensorBytes(() => void session.runStep()) / 2 ** 20 }
-          : {};
-      rows.push({
-        phase,
-        secondsPerStep: s,
-        stepSeconds: times,
-        ...(candidates ? { candidatesPerMinute: (60 * candidates) / times.reduce((a, b) => a + b, 0) } : {}),
-        ...watched,
-      });
+      for (const [kind, { times, candidates }] of perKind) {
+        const phase = session.phases[p].name + kind;
+        const s = median(times);
+        const watched =
+          watch && p === 0 && !session.done && session.info().phaseIndex === p
+            ? { tfPeakStepMB: peakTensorBytes(() => void session.runStep()) / 2 ** 20 }
+            : {};
+        rows.push({
+          phase,
+          secondsPerStep: s,
+          stepSeconds: times,
+          ...(candidates
+            ? { candidatesPerMinute: (60 * candidates) / times.reduce((a, b) => a + b, 0) }
+            : {}),
+          ...watched,
+        });
+      }
       // What is left of this phase costs the same per step: on to the next.
       if (!session.done && session.info().phaseIndex === p) session.endPhase();
     }
@@ -189,7 +219,7 @@ export async function strategyBench(): Promise<void> {
   // Phase 2's candidates: the reference's scoring (random search: 10 validation batches each; SPOS and
   // regularized evolution: BatchNorm recalibrated on 200 training batches, then 40 validation
   // batches; RLNAS: the angle, no data), only a few of them: the phase is sized to what the bench
-  // times. PC-DARTS without its warm-up, so that the timed steps include the α/β step.
+  // times. PC-DARTS and P-DARTS without their warm-up, so that the timed steps include the α step.
   const n = warmup + candidates;
   const overrides: Record<string, Record<string, unknown>> = {
     'random-search': { candidates: n, rescoreTop: 1 },
@@ -197,6 +227,9 @@ export async function strategyBench(): Promise<void> {
     'regularized-evolution': { population: n, cycles: n },
     rlnas: { population: n, generations: 0, topK: 1, mutants: 0, crossovers: 0 },
     pcdarts: { warmupEpochs: 0 },
+    pdarts: { warmupEpochs: 0 },
+    // ENAS: the 'search' phase alternates shared and controller steps; timed apart below.
+    enas: { controllerSteps: steps + warmup, controllerAggregate: 10, deriveSamples: n },
   };
   const strategy: Record<string, unknown> = { name, ...(overrides[name] ?? {}) };
   const watch = process.argv.includes('--watch');

@@ -6,6 +6,7 @@ import { registerDataCommands } from './commands/data';
 import { registerServeCommand } from './commands/serve';
 import { registerStrategiesCommand } from './commands/strategies';
 import { registerTrainCommand } from './commands/train';
+import { registerPredictCommand } from './commands/predict';
 
 /**
  * The headless command line: a thin shell over the engine (and the run manager). Each command lives in
@@ -21,6 +22,7 @@ registerDataCommands(program);
 registerServeCommand(program);
 registerStrategiesCommand(program);
 registerTrainCommand(program);
+registerPredictCommand(program);
 
 try {
   await program.parseAsync(process.argv);

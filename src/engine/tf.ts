@@ -8,5 +8,17 @@
  * tfjs-core's API only.
  */
 import '@tensorflow/tfjs';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { registerBackend, removeBackend } from '@tensorflow/tfjs-core';
 
 export * from '@tensorflow/tfjs-core';
+
+// tfjs-backend-cpu greets its first tensor in Node with advice to install tfjs-node. The engine picks
+// its backend on purpose (tensorflow, then wasm, then cpu; `doctor` says why), so the greeting is
+// noise in every CLI run, worker log and test file: register the same backend with it already given.
+removeBackend('cpu');
+registerBackend(
+  'cpu',
+  () => Object.assign(new MathBackendCPU(), { firstUse: false }),
+  1, // tfjs-backend-cpu's own priority
+);

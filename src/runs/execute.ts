@@ -11,6 +11,7 @@ import { SearchSession, type SearchData, type StepReport } from '../engine/searc
 import { writeFileAtomic } from './atomic';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
 import type { RunDir } from './run-dir';
+import type { RunStatus } from './status';
 import { RunTotals } from './run-totals';
 import { countLines, markFailed, pendingRequest, truncateMetrics } from './run-io';
 import { executeTrainRun } from './execute-train';
@@ -43,6 +44,8 @@ export interface ExecuteOptions {
   shouldStop?: () => boolean;
   onProgress?: (p: RunProgress) => void;
   onWarning?: (message: string) => void;
+  /** Every status change of the run (running, pausing, paused, completed, failed, ...), as it is written. */
+  onStatus?: (status: RunStatus) => void;
   /** The run's data, when the caller loaded it already (to check the dataset before the run folder exists). */
   data?: SearchData;
   /** A training run's data, when the caller loaded it already (the same reason). */
@@ -76,6 +79,7 @@ export async function executeRun(
   dir: RunDir,
   opts: ExecuteOptions,
 ): Promise<'completed' | 'paused' | 'stopped'> {
+  if (opts.onStatus) dir.onTransition = opts.onStatus;
   const any = dir.readConfig();
   // A training run has its own loop (execute-train.ts); the machinery around it is the same.
   if (any.kind === 'train') return executeTrainRun(dir, opts);

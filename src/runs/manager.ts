@@ -164,11 +164,19 @@ export class RunManager extends EventEmitter {
     const worker = this.opts.launch(env);
     this.active.set(id, { id, worker, gpu });
     let ended = false;
+    let last: string | undefined;
     worker.onMessage((m) => {
       if (m.type === 'run-progress') this.emit('progress', id, m);
+      // Every transition the worker writes (queued → running, running → pausing, ...), so that the app
+      // shows what the run folder says, not what it last heard.
+      if (m.type === 'run-status') {
+        last = m.status;
+        this.emit('status', id, m.status);
+      }
       if (m.type === 'run-ended') {
         ended = true;
-        this.emit('status', id, m.outcome);
+        // Already reported by its run-status, unless the run ended before writing one.
+        if (m.outcome !== last) this.emit('status', id, m.outcome);
         worker.send({ type: 'stop' });
       }
     });

@@ -17,6 +17,9 @@ import { RunStatusFileSchema, assertTransition, type RunStatus, type RunStatusFi
  *   exports/         genotype.json, weights, ...
  */
 export class RunDir {
+  /** Told of every status change this object makes (the worker forwards them to the app). */
+  onTransition?: (status: RunStatus) => void;
+
   constructor(readonly path: string) {}
 
   get id(): string {
@@ -128,6 +131,7 @@ export class RunDir {
     if (status !== 'failed' && status !== 'interrupted' && !('reason' in patch)) delete next.reason;
     this.writeStatus(next);
     this.log(`status: ${cur.status} -> ${status}${patch.reason ? ` (${patch.reason})` : ''}`);
+    if (cur.status !== status) this.onTransition?.(status);
     return next;
   }
 

@@ -86,7 +86,7 @@ export async function exportTrainedRun(dir: RunDir, formats: readonly ExportForm
   const tmp = join(dir.exportsDir, `.model-${process.pid}-${Date.now()}`);
   try {
     mkdirSync(tmp, { recursive: true });
-    await exportModel(model, tmp, formats);
+    await exportModel(model, tmp, [...formats]);
     rmSync(folder, { recursive: true, force: true });
     renameSync(tmp, folder);
   } catch (e) {

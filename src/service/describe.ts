@@ -14,6 +14,8 @@ export function describeDataSource(d: SearchConfig['data']): string {
       return `synthetic ${d.synthetic.imageSize}×${d.synthetic.imageSize}×${d.synthetic.channels}${subset}${labels}`;
     case 'path':
       return `${basename(d.path ?? '')}${subset}${labels}`;
+    case 'text':
+      return d.path ? `text ${basename(d.path)}` : 'tiny text corpus (bundled)';
   }
 }
 

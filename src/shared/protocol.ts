@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DoctorReportSchema } from './doctor';
+import { RunStatusSchema } from '../runs/status';
 
 /** What the wizard shows of a dataset (sample images per class, counts per split); see worker/dataset-preview.ts. */
 export const DatasetPreviewSchema = z.object({
@@ -20,6 +21,17 @@ export const DatasetPreviewSchema = z.object({
   }),
   /** The dataset's separate test split, when it has one (used only by final training). */
   testImages: z.number().nullable(),
+  /**
+   * Text data only (the image fields are then empty): vocabulary size, tokens per split (with one
+   * <eos> per line) and the first training sentences as read.
+   */
+  text: z
+    .object({
+      vocabSize: z.number(),
+      tokens: z.object({ searchTrain: z.number(), searchVal: z.number(), test: z.number() }),
+      sentences: z.array(z.string()),
+    })
+    .optional(),
 });
 
 /** What an export wrote (runs/export.ts), as it comes back from the worker that wrote it. */
@@ -120,6 +132,11 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     etaSeconds: z.number(),
     /** This step closed an epoch: an epoch record (α, genotype) was appended to the metrics log. */
     epochEnded: z.boolean().optional(),
+  }),
+  z.object({
+    /** The run's status file changed (running, pausing, ...): the app's run state follows it. */
+    type: z.literal('run-status'),
+    status: RunStatusSchema,
   }),
   z.object({
     type: z.literal('run-ended'),

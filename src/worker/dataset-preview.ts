@@ -1,6 +1,6 @@
 import { DataSchema, describeConfigError, type SearchConfig } from '../shared/search-config';
 import type { DatasetPreviewDto } from '../shared/api';
-import { loadSearchDataset } from '../engine/search/build-data';
+import { loadSearchDataset, loadSearchText } from '../engine/search/build-data';
 import { loadDefaultDataset } from '../engine/data/default-dataset';
 import { openDataset } from '../engine/data/open';
 import { previewDataset } from '../engine/data/preview';
@@ -27,6 +27,7 @@ export async function previewForWizard(
   seed: number,
   perClass = 6,
 ): Promise<DatasetPreviewDto> {
+  if (d.source === 'text') return textPreview(d);
   const full = await loadSearchDataset(d, seed);
   const split = searchSplit(full, d.trainFraction, seed, d.subset);
   const p = previewDataset(full, perClass);
@@ -44,6 +45,24 @@ export async function previewForWizard(
     })),
     counts: { all: p.histograms.all, searchTrain: split.summary.train, searchVal: split.summary.val },
     testImages: await testImages(d),
+  };
+}
+
+/** A text corpus for the wizard: its vocabulary, tokens per split (train / valid / test files) and sentences. */
+function textPreview(d: SearchConfig['data']): DatasetPreviewDto {
+  const c = loadSearchText(d);
+  return {
+    description: c.description,
+    imageShape: [0, 0, 0],
+    classNames: [],
+    samples: [],
+    counts: { all: [], searchTrain: [], searchVal: [] },
+    testImages: null,
+    text: {
+      vocabSize: c.vocab.length,
+      tokens: { searchTrain: c.train.length, searchVal: c.valid.length, test: c.test.length },
+      sentences: c.sampleLines.slice(0, 6).map((l) => (l.length > 160 ? `${l.slice(0, 157)}…` : l)),
+    },
   };
 }
 

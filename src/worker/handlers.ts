@@ -166,6 +166,7 @@ async function startRun(
       shouldPause: () => pauseFlag.requested,
       shouldStop: () => pauseFlag.stop,
       onProgress: (p) => send({ type: 'run-progress', ...p }),
+      onStatus: (status) => send({ type: 'run-status', status }),
     });
     send({ type: 'run-ended', outcome });
   } catch (e) {

@@ -97,6 +97,13 @@ export async function searchFlow(
   expect(pausedAt).toBeGreaterThanOrEqual(4);
   await o.shot('07-dashboard-paused');
   await dash.getByRole('button', { name: 'Resume' }).click();
+  // The UI follows the run folder through every transition: running again, with its Pause button,
+  // so that it can be paused and resumed again (issue: it stayed 'queued' until the end).
+  await page.getByRole('cell', { name: /^running/ }).waitFor({ timeout: 120_000 });
+  await dash.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('cell', { name: /^paused/ }).waitFor({ timeout: 120_000 });
+  await expect.poll(() => renderedPoints(page, 'loss chart'), { timeout: 30_000 }).toBeGreaterThan(pausedAt);
+  await dash.getByRole('button', { name: 'Resume' }).click();
   await page.getByRole('cell', { name: /^completed/ }).waitFor({ timeout: 240_000 });
   // train + val loss over all 60 steps.
   await page.waitForFunction(
@@ -313,4 +320,48 @@ export async function strategyPanelsFlow(
   await dash.getByRole('img', { name: 'normal cell inputs softmax(β) per node heatmap' }).waitFor();
   await dash.getByRole('img', { name: 'reduction cell inputs softmax(β) per node heatmap' }).waitFor();
   await o.shot('16-pcdarts');
+}
+
+/**
+ * One search from the wizard for a config file, as a user runs it: New search, Review, Load… the
+ * file, a look at the strategy step (the loaded strategy chosen among those of its space, its own
+ * fields shown), back to Review, Start; then the dashboard until the run completes.
+ */
+export async function configThroughWizard(
+  page: Page,
+  file: string,
+  config: { strategy: { name: string }; space: { name: string } },
+  titles: { strategy: string; space: string; firstField?: string },
+): Promise<void> {
+  await page.getByRole('button', { name: 'New search' }).click();
+  const wizard = page.getByRole('region', { name: 'new search' });
+  await wizard.getByRole('button', { name: '6. Review' }).click();
+  await wizard.getByLabel('load config file').setInputFiles({
+    name: file,
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(config)),
+  });
+  await wizard.getByText(`Loaded ${file}.`).waitFor({ timeout: 30_000 });
+  await wizard.getByRole('button', { name: '3. Search space' }).click();
+  expect(
+    await wizard
+      .getByRole('radiogroup', { name: 'space' })
+      .getByRole('radio', { name: titles.space, exact: true })
+      .isChecked(),
+  ).toBe(true);
+  await wizard.getByRole('button', { name: '4. Strategy' }).click();
+  expect(
+    await wizard
+      .getByRole('radiogroup', { name: 'strategy' })
+      .getByRole('radio', { name: titles.strategy, exact: true })
+      .isChecked(),
+  ).toBe(true);
+  if (titles.firstField) await wizard.getByText(titles.firstField, { exact: true }).first().waitFor();
+  await wizard.getByRole('button', { name: '6. Review' }).click();
+  await wizard.getByRole('button', { name: 'Start search' }).click();
+  const dash = page.getByRole('region', { name: 'run dashboard' });
+  await dash.waitFor({ timeout: 30_000 });
+  const status = dash.locator('h2 small');
+  await status.filter({ hasText: /^(completed|failed)$/ }).waitFor({ timeout: 300_000 });
+  expect(await status.textContent(), `${file}: the run's status`).toBe('completed');
 }

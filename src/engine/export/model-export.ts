@@ -1,19 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { buildExportGraph, ExportError, type ExportGraph } from '../nn/export-graph';
+import type { Module } from '../nn/module';
+import { getNamedWeights, WEIGHTS_LAYOUT, WEIGHTS_LAYOUT_KEY } from '../nn/named-weights';
+import { encodeSafetensors } from '../nn/safetensors';
 import type { FinalNetwork } from '../search/supernet';
+import { modelCard } from './model-card';
+import {
+  EXPORT_FORMATS,
+  MODEL_MANIFEST_FORMAT,
+  MODEL_MANIFEST_VERSION,
+  ModelManifestSchema,
+  type ExportFormat,
+  type ModelManifest,
+} from './manifest';
+import { ONNX_INPUT, ONNX_OUTPUT, writeOnnx } from './onnx-writer';
+import { TFJS_WEIGHTS_FILE, writeTfjs } from './tfjs-writer';
 
 /**
- * STUB (branch `train`): the export side of issue #18 (ONNX, tfjs, safetensors + manifest) is built
- * on branch `export`, which replaces this file. Only the seam the training run needs is here: the
- * TrainedModel a finished training run rebuilds (runs/trained-model.ts) and exportModel's signature.
+ * Export of a trained network: the seam between the training run kind (which calls exportModel from
+ * `nas-studio export RUN --format ...` and the dashboard's button) and the writers. One inference
+ * graph (nn/export-graph.ts) is emitted by the network's modules; the ONNX and TensorFlow.js writers
+ * translate it, the safetensors file holds the engine's own weights, and manifest.json + README.md
+ * describe the model. See docs/export.md.
  */
+
+/** What the training run kind hands over: the trained network and everything the manifest records. */
 export interface TrainedModel {
   space: string;
   spaceConfig: unknown;
+  /** The architecture as the space's file JSON (SearchSpace.toJson) and text notation (toText). */
   arch: unknown;
   archText: string;
+  /** buildFinal's options (DARTS: channels, layers, auxiliary; NB201: channels, cellsPerStage). */
   finalOptions: unknown;
   network: FinalNetwork;
   inputShape: { height: number; width: number; channels: number };
   classNames: string[];
+  /** The loader's normalisation: input = (pixel/255 − mean[c]) / std[c]. */
   preprocessing: { mean: number[]; std: number[] };
   metrics: { testAcc?: number; confusion?: number[][]; perClassAcc?: number[] };
   recipe: unknown;
@@ -21,13 +47,202 @@ export interface TrainedModel {
   sourceRun?: string;
 }
 
-export type ExportFormat = 'onnx' | 'tfjs' | 'safetensors';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['onnx', 'tfjs', 'safetensors'];
+export interface ExportResult {
+  files: Array<{ name: string; bytes: number }>;
+}
+
+/** Training-only parts that no export holds (the manifest lists them). */
+const NOT_EXPORTED = [
+  'auxiliary head (a training-time loss only; its weights are left out of every file)',
+  'drop path (training-time regularisation; inference keeps every path)',
+  'BatchNorm batch statistics (the export uses the running statistics, as eval mode)',
+];
+
+/**
+ * Refuses a network that was never trained: every BatchNorm still at its initial running
+ * statistics (mean 0, variance 1) means no training step ran; non-finite weights mean a failed run.
+ */
+export function assertTrained(network: Module): void {
+  const buffers = new Map(network.namedBuffers());
+  const stats = [...buffers.keys()]
+    .filter((n) => n === 'running_mean' || n.endsWith('.running_mean'))
+    .map((n) => [buffers.get(n)!, buffers.get(n.replace(/running_mean$/, 'running_var'))] as const)
+    .filter(([, v]) => v);
+  const untouched = stats.every(
+    ([mean, v]) => mean.dataSync().every((x) => x === 0) && v!.dataSync().every((x) => x === 1),
+  );
+  if (stats.length > 0 && untouched)
+    throw new ExportError(
+      'the network is untrained: every BatchNorm still holds its initial running statistics (mean 0, variance 1); ' +
+        'export a trained run',
+    );
+  for (const [name, v] of network.namedState()) {
+    const d = v.dataSync();
+    for (let i = 0; i < d.length; i++)
+      if (!Number.isFinite(d[i]))
+        throw new ExportError(
+          `the network's weight '${name}' is not finite (${d[i]}): the run diverged or failed`,
+        );
+  }
+}
+
+function validateModel(model: TrainedModel, formats: ExportFormat[]): void {
+  const { height, width, channels } = model.inputShape;
+  for (const [k, v] of Object.entries({ height, width, channels }))
+    if (!Number.isInteger(v) || v < 1)
+      throw new ExportError(`inputShape.${k} must be a positive integer, got ${v}`);
+  for (const f of formats)
+    if (!(EXPORT_FORMATS as readonly string[]).includes(f))
+      throw new ExportError(`unknown export format '${f}' (known: ${EXPORT_FORMATS.join(', ')})`);
+  if (formats.length === 0)
+    throw new ExportError(`no export format given (known: ${EXPORT_FORMATS.join(', ')})`);
+  for (const key of ['mean', 'std'] as const)
+    if (model.preprocessing[key].length !== channels)
+      throw new ExportError(
+        `preprocessing.${key} has ${model.preprocessing[key].length} values for ${channels} input channels`,
+      );
+}
+
+/** The network's inference graph for the model's input shape (errors name an unsupported module). */
+export function exportGraphOf(model: Pick<TrainedModel, 'network' | 'inputShape'>): ExportGraph {
+  return buildExportGraph(model.network, model.inputShape);
+}
+
+/** The network's state as safetensors (engine names and NHWC layouts), without training-only weights. */
+function safetensorsOf(model: TrainedModel): Uint8Array {
+  const weights = getNamedWeights(model.network);
+  for (const name of [...weights.keys()]) if (name.startsWith('auxiliary_head.')) weights.delete(name);
+  return encodeSafetensors(weights, {
+    [WEIGHTS_LAYOUT_KEY]: WEIGHTS_LAYOUT,
+    'nas_studio.space': model.space,
+    'nas_studio.architecture': model.archText,
+  });
+}
+
+function parameterCount(network: Module): number {
+  return network
+    .namedParameters()
+    .filter(([n]) => !n.startsWith('auxiliary_head.'))
+    .reduce((s, [, v]) => s + v.size, 0);
+}
+
+/**
+ * Writes the export folder `outDir` with the requested formats plus manifest.json and README.md.
+ * Atomic: everything is written into a temporary sibling folder that is renamed to `outDir` at the
+ * end (an existing `outDir` is replaced only then), so a failure leaves no partial export behind.
+ */
+export { EXPORT_FORMATS, type ExportFormat } from './manifest';
 
 export async function exportModel(
-  _model: TrainedModel,
-  _outDir: string,
-  _formats: readonly ExportFormat[],
-): Promise<unknown> {
-  throw new Error('export is not built yet');
+  model: TrainedModel,
+  outDir: string,
+  formats: ExportFormat[],
+): Promise<ExportResult> {
+  const wanted = [...new Set(formats)];
+  validateModel(model, wanted);
+  assertTrained(model.network);
+  const graph = exportGraphOf(model);
+  const classes = graph.output.shape[0];
+  if (classes !== model.classNames.length)
+    throw new ExportError(
+      `the network has ${classes} outputs but ${model.classNames.length} class names were given`,
+    );
+
+  const target = resolve(outDir);
+  const parent = dirname(target);
+  await mkdir(parent, { recursive: true });
+  const tmp = join(parent, `.${basename(target)}.partial-${randomBytes(5).toString('hex')}`);
+  await mkdir(tmp);
+  try {
+    const files: ModelManifest['files'] = [];
+    const put = async (
+      name: string,
+      data: Uint8Array | string,
+      format: ModelManifest['files'][number]['format'],
+    ) => {
+      await writeFile(join(tmp, name), data);
+      files.push({
+        name,
+        bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
+        format,
+      });
+    };
+    const title = `${model.space} ${model.sourceRun ?? 'model'}`;
+    if (wanted.includes('onnx'))
+      await put('model.onnx', writeOnnx(graph, { name: title, docString: model.archText }), 'onnx');
+    if (wanted.includes('tfjs')) {
+      const tfjsFiles = await writeTfjs(graph);
+      await put('model.json', JSON.stringify(tfjsFiles.modelJson), 'tfjs');
+      await put(TFJS_WEIGHTS_FILE, tfjsFiles.weights, 'tfjs');
+    }
+    if (wanted.includes('safetensors')) await put('model.safetensors', safetensorsOf(model), 'safetensors');
+
+    const { height, width, channels } = model.inputShape;
+    const manifest: ModelManifest = ModelManifestSchema.parse({
+      format: MODEL_MANIFEST_FORMAT,
+      version: MODEL_MANIFEST_VERSION,
+      createdAt: new Date().toISOString(),
+      producer: 'nas-studio',
+      space: { name: model.space, config: model.spaceConfig },
+      architecture: {
+        json: model.arch,
+        text: model.archText,
+        finalOptions: model.finalOptions,
+        parameters: parameterCount(model.network),
+      },
+      input: {
+        height,
+        width,
+        channels,
+        dtype: 'float32',
+        layout: { onnx: 'NCHW', tfjs: 'NHWC' },
+        onnxInputName: ONNX_INPUT,
+        onnxOutputName: ONNX_OUTPUT,
+      },
+      preprocessing: {
+        resize: 'bilinear',
+        color: channels === 1 ? 'grayscale' : 'rgb',
+        scale: 1 / 255,
+        mean: model.preprocessing.mean,
+        std: model.preprocessing.std,
+      },
+      output: { kind: 'logits', classes },
+      classNames: model.classNames,
+      metrics: model.metrics,
+      recipe: model.recipe ?? null,
+      seed: model.seed,
+      sourceRun: model.sourceRun,
+      notExported: NOT_EXPORTED,
+      files: [...files],
+    });
+    const card = modelCard(manifest);
+    await put('README.md', card, 'card');
+    manifest.files = files;
+    await put('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`, 'card');
+    await replaceFolder(tmp, target);
+    const out = await Promise.all(
+      files.map(async (f) => ({ name: f.name, bytes: (await stat(join(target, f.name))).size })),
+    );
+    return { files: out };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Renames `tmp` to `target`, replacing an existing `target` only once the new folder is complete. */
+async function replaceFolder(tmp: string, target: string): Promise<void> {
+  if (!existsSync(target)) {
+    await rename(tmp, target);
+    return;
+  }
+  const old = `${tmp}.old`;
+  await rename(target, old);
+  try {
+    await rename(tmp, target);
+  } catch (e) {
+    await rename(old, target);
+    throw e;
+  }
+  await rm(old, { recursive: true, force: true });
 }

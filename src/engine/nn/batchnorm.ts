@@ -1,5 +1,6 @@
 import * as tf from '../tf';
 import { Module, type ForwardContext } from './module';
+import type { GraphBuilder, GraphValue } from './export-graph';
 import { batchNormTrain, batchNormTrainGrad, updatedRunningStats } from '../ops/batchnorm-op';
 
 /**
@@ -34,6 +35,17 @@ export class BatchNorm extends Module {
       ? this.normaliseBatch(x, !ctx.replay && !ctx.frozenStats, ctx.cumulativeStats)
       : x.sub(this.runningMean).mul(tf.rsqrt(this.runningVar.add(BatchNorm.eps)));
     return this.weight && this.bias ? y.mul(this.weight).add(this.bias) : y;
+  }
+
+  /** Inference BatchNorm: the running statistics, as forward with training false. */
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return g.batchNorm(x, {
+      mean: this.runningMean,
+      variance: this.runningVar,
+      scale: this.weight,
+      shift: this.bias,
+      eps: BatchNorm.eps,
+    });
   }
 
   /**

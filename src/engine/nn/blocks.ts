@@ -4,6 +4,7 @@ import { ReLU } from './activations';
 import { BatchNorm } from './batchnorm';
 import { Conv2d, DepthwiseConv2d } from './conv';
 import { Module, Sequential, type ForwardContext } from './module';
+import type { GraphBuilder, GraphValue } from './export-graph';
 
 /** ReLU → Conv → BN (child 'op' = Sequential[ReLU, Conv2d, BatchNorm]), as the reference. */
 export class ReLUConvBN extends Module {
@@ -29,6 +30,9 @@ export class ReLUConvBN extends Module {
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     return this.op.forward(x, ctx);
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return this.emitChild(g, this.op, x);
   }
 }
 
@@ -58,6 +62,9 @@ export class DilConv extends Module {
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     return this.op.forward(x, ctx);
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return this.emitChild(g, this.op, x);
   }
 }
 
@@ -91,6 +98,9 @@ export class SepConv extends Module {
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     return this.op.forward(x, ctx);
   }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return this.emitChild(g, this.op, x);
+  }
 }
 
 /**
@@ -123,5 +133,12 @@ export class FactorizedReduce extends Module {
       ]);
     const out = tf.concat([this.conv1.forward(r, ctx), this.conv2.forward(shifted, ctx)], 3);
     return this.bn.forward(out, ctx);
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const r = g.relu(x);
+    const [h, w] = r.shape;
+    const shifted = g.pad(g.crop(r, [1, 1, 0, 0]), [0, 0, h % 2, w % 2]);
+    const out = g.concat([this.emitChild(g, this.conv1, r), this.emitChild(g, this.conv2, shifted)]);
+    return this.emitChild(g, this.bn, out);
   }
 }

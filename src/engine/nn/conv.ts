@@ -2,6 +2,7 @@ import * as tf from '../tf';
 import type { Rng } from '../util/rng';
 import { uniformFanIn } from './init';
 import { Module, type ForwardContext } from './module';
+import type { GraphBuilder, GraphValue } from './export-graph';
 import { dilatedDepthwiseConv2d } from '../ops/dilated-depthwise';
 
 export interface ConvOptions {
@@ -47,6 +48,10 @@ export class Conv2d extends Module {
     const y = tf.conv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, stride, padding);
     return this.bias ? y.add(this.bias) : y;
   }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const { stride, padding } = this.opts;
+    return g.conv(x, { weight: this.weight, bias: this.bias, depthwise: false, stride, padding });
+  }
 }
 
 /** Depthwise convolution (groups = channels), filter [k, k, C, 1] ('weight'), no bias as in DARTS. */
@@ -67,6 +72,10 @@ export class DepthwiseConv2d extends Module {
       return tf.depthwiseConv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, stride, padding);
     return dilatedDepthwiseConv2d(x as tf.Tensor4D, this.weight as tf.Tensor4D, stride, dilation, padding);
   }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const { stride, padding, dilation = 1 } = this.opts;
+    return g.conv(x, { weight: this.weight, depthwise: true, stride, padding, dilation });
+  }
 }
 
 /** Fully connected layer: 'weight' [inF, outF], 'bias' [outF]. */
@@ -80,5 +89,8 @@ export class Linear extends Module {
   }
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     return tf.matMul(x as tf.Tensor2D, this.weight as tf.Tensor2D).add(this.bias);
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return g.linear(x, { weight: this.weight, bias: this.bias });
   }
 }

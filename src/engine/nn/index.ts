@@ -7,3 +7,14 @@ export { MaxPool, AvgPool } from './pool';
 export { ReLUConvBN, SepConv, DilConv, FactorizedReduce } from './blocks';
 export { uniformFanIn } from './init';
 export { checkpoint, checkpointGated, replayed, type Segment } from './checkpoint';
+export {
+  GraphBuilder,
+  ExportError,
+  buildExportGraph,
+  type ExportGraph,
+  type GraphNode,
+  type GraphOp,
+  type GraphTensor,
+  type GraphValue,
+  type Pads,
+} from './export-graph';

@@ -1,4 +1,5 @@
 import * as tf from '../tf';
+import type { GraphBuilder, GraphValue } from './export-graph';
 
 /** What a forward pass needs to know besides its input. */
 export interface ForwardContext {
@@ -37,6 +38,27 @@ export abstract class Module {
   private readonly children = new Map<string, Module>();
 
   abstract forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor;
+
+  /**
+   * Emits this module's inference computation (forward with `training: false`) into an export graph
+   * (export-graph.ts), mirroring forward: each module type that a final network uses overrides it
+   * beside its forward. The default names the module and refuses: an op without an emitter is
+   * reported, never exported wrongly.
+   */
+  emit(g: GraphBuilder, _x: GraphValue): GraphValue {
+    throw g.unsupported(this.constructor.name);
+  }
+
+  /** Emits one of this module's children under its registered name (so weight names match the state's). */
+  protected emitChild(g: GraphBuilder, child: Module, x: GraphValue): GraphValue {
+    return g.child(this.childName(child), child, x);
+  }
+
+  /** The name under which `child` is registered here. */
+  protected childName(child: Module): string {
+    for (const [n, c] of this.children) if (c === child) return n;
+    throw new Error(`${child.constructor.name} is not a registered child of ${this.constructor.name}`);
+  }
 
   /** Registers a trainable parameter, taking ownership of `init`. */
   protected addParam(name: string, init: tf.Tensor): tf.Variable {
@@ -116,6 +138,11 @@ export class Sequential extends Module {
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     let y = x;
     for (const l of this.layers) y = l.forward(y, ctx);
+    return y;
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    let y = x;
+    for (const l of this.layers) y = this.emitChild(g, l, y);
     return y;
   }
 }

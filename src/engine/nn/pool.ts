@@ -1,6 +1,7 @@
 import * as tf from '../tf';
 import { Module, type ForwardContext } from './module';
 import { symmetricPad } from './conv';
+import type { GraphBuilder, GraphValue } from './export-graph';
 
 /** Max pooling with PyTorch's symmetric padding (padded positions never win). */
 export class MaxPool extends Module {
@@ -13,6 +14,10 @@ export class MaxPool extends Module {
   }
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     return tf.maxPool(x as tf.Tensor4D, this.k, this.stride, this.padding, 'floor');
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const p = this.padding;
+    return g.pool(x, { kind: 'max', kernel: this.k, stride: this.stride, pads: [p, p, p, p] });
   }
 }
 
@@ -51,5 +56,10 @@ export class AvgPool extends Module {
     const [, h, w] = x.shape;
     const y = tf.avgPool(symmetricPad(x as tf.Tensor4D, this.padding), this.k, this.stride, 'valid');
     return this.padding > 0 ? y.mul(this.scale(h, w)) : y;
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const p = this.padding;
+    const pads: [number, number, number, number] = [p, p, p, p];
+    return g.pool(x, { kind: 'avg', kernel: this.k, stride: this.stride, pads, countIncludePad: false });
   }
 }

@@ -13,6 +13,14 @@ export interface AdamConfig {
  * Adam with PyTorch's semantics (torch.optim.Adam, as the DARTS reference uses for α): L2 weight decay
  * is added to the gradient (not decoupled), bias-corrected moments, eps added after the square root.
  */
+/** A non-trainable zero variable shaped like x; its initial tensor is disposed (else it outlives the optimiser). */
+function zerosVariable(x: tf.Variable): tf.Variable {
+  const zeros = tf.zerosLike(x);
+  const v = tf.variable(zeros, false);
+  zeros.dispose();
+  return v;
+}
+
 export class Adam {
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
@@ -22,8 +30,8 @@ export class Adam {
     private readonly vars: tf.Variable[],
     readonly config: AdamConfig,
   ) {
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = vars.map(zerosVariable);
+    this.v = vars.map(zerosVariable);
   }
 
   get stepCount(): number {

@@ -6,6 +6,8 @@ import { syntheticDataset } from '../data/synthetic';
 import type { ImageDataset } from '../data/dataset';
 import { openDataset } from '../data/open';
 import type { SearchData } from './session';
+import { loadDefaultTextCorpus, openTextCorpus, type TextCorpus } from '../data/ptb';
+import { TextBatchSource } from '../data/text-batches';
 
 /** Loads the dataset a config names and splits it into the search-train and search-val streams. */
 /** The training set a config's data section names, with random labels applied when asked (RLNAS). */
@@ -25,8 +27,42 @@ export async function loadSearchDataset(
     case 'path':
       full = await openDataset(d.path as string, 'train', { imageSize: d.imageSize, onWarning });
       break;
+    case 'text':
+      throw new Error('data.source "text" is a text corpus, not images: use loadSearchText');
   }
   return d.labels === 'random' ? randomLabels(full, seed) : full;
+}
+
+/** The text corpus of a `data.source: "text"` section: the file or folder at `path`, else the bundled one. */
+export function loadSearchText(d: SearchConfig['data']): TextCorpus {
+  const opts = { maxVocab: d.text.maxVocab };
+  return d.path ? openTextCorpus(d.path, opts) : loadDefaultTextCorpus(opts);
+}
+
+/**
+ * Text data for a language-model space: the corpus's train split batchified into `batchSize` streams
+ * for the weights (search-train), its valid split the same way for scores and rewards (search-val;
+ * `valSplit` is a pass over all of it in `text.evalBatchSize` streams). The test split is not read
+ * by the search; its size is in the summary.
+ */
+export function buildTextData(config: SearchConfig): SearchData & { description: string; summary: unknown } {
+  const d = config.data;
+  const corpus = loadSearchText(d);
+  const train = new TextBatchSource(corpus.train, config.batchSize, d.text.bptt, 'search-train');
+  const val = new TextBatchSource(corpus.valid, config.batchSize, d.text.bptt, 'search-val');
+  const whole = new TextBatchSource(corpus.valid, d.text.evalBatchSize, d.text.bptt, 'validation');
+  return {
+    train,
+    val,
+    inChannels: 0,
+    numClasses: corpus.vocab.length,
+    text: { vocabSize: corpus.vocab.length, valSplit: () => whole.fromStart() },
+    description: `${corpus.description}: vocabulary ${corpus.vocab.length}, ${corpus.train.length} search-train / ${corpus.valid.length} search-val / ${corpus.test.length} test tokens`,
+    summary: {
+      vocabSize: corpus.vocab.length,
+      tokens: { train: corpus.train.length, valid: corpus.valid.length, test: corpus.test.length },
+    },
+  };
 }
 
 export async function buildSearchData(
@@ -34,6 +70,7 @@ export async function buildSearchData(
   onWarning?: (message: string) => void,
 ): Promise<SearchData & { description: string; summary: unknown }> {
   const d = config.data;
+  if (d.source === 'text') return buildTextData(config);
   const full = await loadSearchDataset(d, config.seed, onWarning);
   const split = searchSplit(full, d.trainFraction, config.seed, d.subset);
   const stats = channelStats(split.train);

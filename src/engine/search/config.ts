@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SPACE_SPECS, STRATEGY_SPECS, strategySpec } from '../catalog';
+import { SPACE_SPECS, STRATEGY_SPECS, spaceSpec, strategySpec } from '../catalog';
+import { TEXT_VOCAB_LIMIT } from '../data/text-limits';
 
 /**
  * The full configuration of a search, validated wherever it enters (CLI file, IPC, HTTP), with the
@@ -30,9 +31,12 @@ export const DataSchema = z
   .object({
     /**
      * 'default': the bundled Fashion-MNIST subset; 'synthetic': a seeded learnable task (tests, smoke
-     * runs); 'path': a dataset on disk (CIFAR binary, IDX, image folder), format detected.
+     * runs); 'path': a dataset on disk (CIFAR binary, IDX, image folder), format detected; 'text':
+     * a word-level text corpus for language-model spaces (enas-rnn): `path` is a PTB folder
+     * (ptb.train.txt / ptb.valid.txt / ptb.test.txt) or one text file split by lines 80/10/10;
+     * without `path`, the bundled tiny corpus (assets/datasets/tiny-text).
      */
-    source: z.enum(['default', 'synthetic', 'path']).default('default'),
+    source: z.enum(['default', 'synthetic', 'path', 'text']).default('default'),
     path: z.string().optional(),
     /** Fraction of the training set used for weights; the rest tunes α (DARTS: 0.5). */
     trainFraction: z.number().gt(0).lt(1).default(0.5),
@@ -52,6 +56,24 @@ export const DataSchema = z
       .strict()
       .default({ size: 256, imageSize: 16, channels: 3, classes: 10 }),
     augment: z.boolean().default(false),
+    /**
+     * Text source only. The corpus's own splits are used: train for the weights (search-train), valid
+     * for scores and rewards (search-val), test only reported; trainFraction and subset do not apply.
+     */
+    text: z
+      .object({
+        /** Tokens per window of truncated BPTT (ENAS-pytorch shared_rnn_max_length: 35). */
+        bptt: z.number().int().min(1).max(1000).default(35),
+        /**
+         * Streams of the whole-split perplexity (ENAS-pytorch evaluates with 1, the word_language_model
+         * example with 10: 10 keeps a CPU pass over PTB's validation split affordable).
+         */
+        evalBatchSize: z.number().int().min(1).default(10),
+        /** Refuse a larger vocabulary (the tied embedding/decoder is vocabulary × hidden). */
+        maxVocab: z.number().int().min(3).default(TEXT_VOCAB_LIMIT),
+      })
+      .strict()
+      .default({ bptt: 35, evalBatchSize: 10, maxVocab: TEXT_VOCAB_LIMIT }),
   })
   .strict()
   .refine((d) => d.source !== 'path' || !!d.path, {
@@ -78,7 +100,24 @@ export const SearchConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const { spaces, labels } = strategySpec(c.strategy.name);
+    const textSpace = spaceSpec(c.space.name).modality === 'text';
+    if (textSpace !== (c.data.source === 'text'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'source'],
+        message: textSpace
+          ? `the '${c.space.name}' space is a language model: set data.source to "text" (it is "${c.data.source}")`
+          : `data.source "text" needs a language-model space (enas-rnn); the '${c.space.name}' space reads images`,
+      });
+    const spec = strategySpec(c.strategy.name);
+    const { spaces, labels } = spec;
+    const needed = spec.spaceRequirement?.(c.space as { name: string } & Record<string, unknown>);
+    if (needed)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['space', Object.keys(needed.patch)[0] ?? 'name'],
+        message: needed.why,
+      });
     if (labels && c.data.labels !== labels)
       ctx.addIssue({
         code: 'custom',

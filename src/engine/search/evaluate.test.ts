@@ -204,7 +204,7 @@ describe('BatchNorm recalibration (cumulative average, PyTorch momentum=None)', 
     const s = new SearchSession<unknown>(config, data);
     // Some training first, so the running statistics are the supernet's own.
     for (let i = 0; i < 3; i++) s.runStep();
-    const grab = (src: typeof data.train, n: number) => Array.from({ length: n }, () => src.next());
+    const grab = (src: typeof data.train, n: number) => Array.from({ length: n }, () => src.next() as Batch);
     const train = grab(data.train, 3);
     const val = grab(data.val, 2);
     const replay = (bs: Batch[]) => {

@@ -3,7 +3,7 @@ import type { SearchConfig } from './config';
 import { spaceOf, spaceSpec } from '../catalog';
 import { networksOf } from '../spaces/registry';
 import { createStrategy } from '../strategies/registry';
-import type { Batch } from '../data/batch';
+import { isTextBatch, type AnyBatch, type Batch, type TextBatch } from '../data/batch';
 import { Rng, type RngState } from '../util/rng';
 import type { BatchSource } from './batch-source';
 import type { InputShape, SearchSpace } from './space';
@@ -18,6 +18,7 @@ import type {
   StepMetrics,
   StrategyContext,
 } from './strategy';
+import { epochEndParts } from './strategy';
 import { explainBackendError } from '../backend/explain-error';
 import type { Genotype } from '../spaces/darts/genotype-types';
 
@@ -28,6 +29,12 @@ export interface SearchData {
   numClasses: number;
   /** Side of the (square) images, when known: the cost model needs it, the networks do not. */
   imageSize?: number;
+  /**
+   * Present for text data (a language-model space): train and val then yield TextBatch windows,
+   * `numClasses` is the vocabulary size and `inChannels` 0. `valSplit` is one pass over the whole
+   * validation split from its start.
+   */
+  text?: { vocabSize: number; valSplit(): Iterable<TextBatch> };
 }
 
 /**
@@ -193,13 +200,39 @@ export class SearchSession<A = Genotype> {
   runStep(): StepReport<A> {
     if (this.done) throw new Error('the search is already complete');
     const info = this.info();
-    const taken: Batch[] = [];
+    const taken: AnyBatch[] = [];
     const pull = (source: BatchSource) => () => {
       const b = source.next();
       taken.push(b);
       return b;
     };
-    const ctx: StepContext = { info, rng: this.rng, train: pull(this.data.train), val: pull(this.data.val) };
+    const image = (source: BatchSource, split: string) => (): Batch => {
+      const b = pull(source)();
+      if (isTextBatch(b))
+        throw new Error(
+          `strategy '${this.strategy.name}' reads image batches, but the ${split} data is text: it cannot run on a language-model space`,
+        );
+      return b;
+    };
+    const text = (source: BatchSource) => () => pull(source)() as TextBatch;
+    const ctx: StepContext = {
+      info,
+      rng: this.rng,
+      train: image(this.data.train, 'search-train'),
+      val: image(this.data.val, 'search-val'),
+    };
+    const t = this.data.text;
+    if (t)
+      ctx.text = {
+        train: text(this.data.train),
+        val: text(this.data.val),
+        valSplit: function* () {
+          for (const b of t.valSplit()) {
+            taken.push(b);
+            yield b;
+          }
+        },
+      };
     let result;
     try {
       result = this.strategy.step(ctx);
@@ -213,19 +246,25 @@ export class SearchSession<A = Genotype> {
     if (result.rebuild) this.rebuildOn(result.rebuild.space);
     const report: StepReport<A> = { info, metrics: result.metrics };
     if (result.candidates?.length) report.candidates = result.candidates;
-    const phaseOver = !!result.stopPhase || this.phaseStep >= this.planned(this.phases[this.phaseIndex]);
+    let phaseOver = !!result.stopPhase || this.phaseStep >= this.planned(this.phases[this.phaseIndex]);
+    let stopReason = result.stopPhase;
     if (info.stepInEpoch === info.stepsPerEpoch - 1 || phaseOver) {
-      const extra = this.strategy.epochEnd(info);
+      const end = epochEndParts(this.strategy.epochEnd(info));
+      // An epoch-end stop (the collapse alarm) ends the phase here; at its planned end it is no early stop.
+      if (end.stopPhase && !phaseOver) {
+        phaseOver = true;
+        stopReason = end.stopPhase;
+      }
       const genotype = this.strategy.derive();
       report.epochEnd = {
         arch: this.strategy.architecture(),
         genotype,
         genotypeText: this.space.toText(genotype),
-        metrics: extra,
+        metrics: end.metrics,
       };
     }
     if (phaseOver) {
-      report.phaseEnd = { phase: info.phase, ...(result.stopPhase ? { reason: result.stopPhase } : {}) };
+      report.phaseEnd = { phase: info.phase, ...(stopReason ? { reason: stopReason } : {}) };
       this.phaseIndex += 1;
       this.phaseStep = 0;
     }

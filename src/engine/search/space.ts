@@ -30,9 +30,18 @@ export interface ChoicePoint {
   /** A name per row, as the field writes it ('c_{k-1} → 2', '2←0'). */
   rows: string[];
   options: string[];
+  /**
+   * Where rows may not choose every option: row r chooses among the first rowOptions[r] options only
+   * (enas-rnn: node j picks its input among the nodes 0..j−1 before it). Absent: every row, every option.
+   * A controller masks the other options' logits; samplers, mutations and derive respect it.
+   */
+  rowOptions?: number[];
 }
 
-/** What a space needs to know of the data. */
+/**
+ * What a space needs to know of the data. For text (a language-model space) `classes` is the
+ * vocabulary size and `size` and `channels` are 0.
+ */
 export interface InputShape {
   /** Square images: height = width. */
   size: number;
@@ -113,5 +122,7 @@ export interface SpaceSpec<S extends z.ZodObject = z.ZodObject, A = unknown> {
   readonly reference: string;
   /** A zod object with a literal `name`, every field `.meta({ title, description })`d (description: the paper's value and why). */
   readonly schema: S;
+  /** What data the space's networks read: images (absent: the default) or text (a language model). */
+  readonly modality?: 'image' | 'text';
   create(config: z.infer<S>): SearchSpace<A>;
 }

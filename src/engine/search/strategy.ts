@@ -1,11 +1,11 @@
 import type { z } from 'zod';
-import type { Batch } from '../data/batch';
+import type { Batch, TextBatch } from '../data/batch';
 import type { NamedTensorState } from '../optim/state';
 import type { Rng } from '../util/rng';
 import type { InputShape, SearchSpace } from './space';
 import type { Supernet } from './supernet';
 
-export type { Batch } from '../data/batch';
+export type { Batch, TextBatch } from '../data/batch';
 
 /** Where a step sits: the phase, and the epoch and step within that phase. */
 export interface StepInfo {
@@ -50,9 +50,24 @@ export interface PhaseBudget {
  */
 export interface StepContext {
   info: StepInfo;
+  /** Image batches; on text data these throw (a strategy that reads text uses `text`). */
   train(): Batch;
   val(): Batch;
   rng: Rng;
+  /** Present when the search data is text (a language-model space): BPTT windows instead of images. */
+  text?: TextStreams;
+}
+
+/**
+ * The text side of a step's data: the next BPTT window of the search-train and search-val streams
+ * (consecutive calls continue each stream; see TextBatch), and one pass over the whole validation
+ * split from its start (perplexity over a split). Windows are disposed by the loop after the step,
+ * like image batches; a long pass should dispose each window as soon as it is used.
+ */
+export interface TextStreams {
+  train(): TextBatch;
+  val(): TextBatch;
+  valSplit(): Iterable<TextBatch>;
 }
 
 /** A candidate architecture a strategy scored (random search, evolution): logged and charted. */
@@ -80,6 +95,19 @@ export interface StepResult {
    * record the configuration so that a resumed run rebuilds the same network.
    */
   rebuild?: { space: unknown };
+}
+
+/** What `epochEnd` returns to stop its phase: the epoch's metrics and the reason for the log. */
+export interface EpochEndResult {
+  metrics: StepMetrics;
+  stopPhase?: string;
+}
+
+/** An `epochEnd` return value as metrics and an optional stop (bare metrics have number values only). */
+export function epochEndParts(r: StepMetrics | EpochEndResult): EpochEndResult {
+  return typeof (r as EpochEndResult).metrics === 'object'
+    ? (r as EpochEndResult)
+    : { metrics: r as StepMetrics };
 }
 
 /** How to read a label's rows in charts. */
@@ -112,8 +140,11 @@ export interface SearchStrategy<A = unknown> {
   /** The phases and their budgets; the loop runs them in order. */
   phases(budget: PhaseBudget): PhasePlan[];
   step(ctx: StepContext): StepResult;
-  /** After the last step of each epoch of a phase (schedules, early stopping). Returns extra metrics. */
-  epochEnd(info: StepInfo): StepMetrics;
+  /**
+   * After the last step of each epoch of a phase (schedules, early stopping): extra metrics, or
+   * metrics and `stopPhase` to end the phase after this epoch (the collapse alarm).
+   */
+  epochEnd(info: StepInfo): StepMetrics | EpochEndResult;
   /** The discrete architecture the strategy would return now. */
   derive(): A;
   architecture(): ArchSnapshot;
@@ -173,4 +204,16 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
    * a config with other `data.labels` is refused, naming the field.
    */
   readonly labels?: 'true' | 'random';
+  /**
+   * What the strategy needs changed in a space config it runs on, if anything (FairDARTS: no 'none'
+   * op): the fields to set and why. A config that needs the change is refused naming the field; the
+   * wizard applies it when the strategy is chosen.
+   */
+  spaceRequirement?(space: { name: string } & Record<string, unknown>): SpaceRequirement | null;
+}
+
+/** A change a strategy needs in the space config: `patch` merges over it. */
+export interface SpaceRequirement {
+  patch: Record<string, unknown>;
+  why: string;
 }

@@ -15,11 +15,27 @@ import type { InputShape, SearchSpace } from './space';
  *   else it is the bare option (SPOS, random search); with `offset` the scalar offset[e] is added to
  *   every element of row e's output (GDAS's unchosen weights Σ_{j≠k} h[e,j]: value 0, but their
  *   gradient reaches every α of the row).
+ *   `skipDropout` drops out the output of every identity skip op (stride 1) before it is weighted
+ *   (P-DARTS's dropout after skip connections), each element with probability `rate`, the survivors
+ *   scaled by 1/(1 − rate); the masks are a function of `seed` and the op's place in the network, so
+ *   a recomputed segment replays them.
  * Absent optional fields change nothing: the supernet computes exactly what it computes without them.
  */
 export type Assignment =
-  | { kind: 'mix'; weights: tf.Tensor2D; channelFraction?: number; edgeWeights?: tf.Tensor1D }
+  | {
+      kind: 'mix';
+      weights: tf.Tensor2D;
+      channelFraction?: number;
+      edgeWeights?: tf.Tensor1D;
+      skipDropout?: SkipDropout;
+    }
   | { kind: 'sample'; ops: readonly number[]; gate?: tf.Tensor1D; offset?: tf.Tensor1D };
+
+/** Dropout after identity skip ops (see Assignment): drop probability in [0, 1) and a mask seed. */
+export interface SkipDropout {
+  rate: number;
+  seed: number;
+}
 
 /** One assignment per label of the space's choice points. */
 export type ArchAssignment = Record<string, Assignment>;
@@ -62,4 +78,48 @@ export interface FinalNetwork extends Module {
     x: tf.Tensor4D,
     ctx: ForwardContext & { dropPathProb?: number; rng?: Rng },
   ): { logits: tf.Tensor2D; auxLogits: tf.Tensor2D | null };
+}
+
+/**
+ * What a forward pass of a language model may use besides `training`: the generator its dropout masks
+ * are drawn from (the loop's checkpointed one, so a resumed run draws the same masks). Without `rng`
+ * no dropout is applied, whatever `training` says.
+ */
+export interface LmForwardContext extends ForwardContext {
+  rng?: Rng;
+}
+
+/**
+ * The language-model side of a supernet (a text space such as enas-rnn): next-token logits for a BPTT
+ * window. `hidden` is the state carried from the previous window ([batch, hiddenSize]); the returned
+ * `hidden` is the state after the window's last token, for the next window (the caller detaches and
+ * keeps it: train/language-model.ts HiddenCarry). `logits` are [batch·len, vocab] in batch-major
+ * order (row b·len + t is stream b, token t), aligned with the window's targets flattened the same way.
+ */
+export interface LanguageModelNet {
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  initHidden(batch: number): tf.Tensor2D;
+}
+
+export interface LanguageModelSupernet extends Supernet, LanguageModelNet {
+  lmLogits(
+    x: tf.Tensor2D,
+    hidden: tf.Tensor2D,
+    arch: ArchAssignment,
+    ctx: LmForwardContext,
+  ): { logits: tf.Tensor2D; hidden: tf.Tensor2D };
+}
+
+/** A language model of one architecture (a text space's final network). */
+export interface LanguageModelNetwork extends FinalNetwork, LanguageModelNet {
+  lmForward(
+    x: tf.Tensor2D,
+    hidden: tf.Tensor2D,
+    ctx: LmForwardContext,
+  ): { logits: tf.Tensor2D; hidden: tf.Tensor2D };
+}
+
+export function isLanguageModel(net: Supernet): net is LanguageModelSupernet {
+  return typeof (net as Partial<LanguageModelSupernet>).lmLogits === 'function';
 }

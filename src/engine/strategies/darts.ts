@@ -2,6 +2,7 @@ import * as tf from '../tf';
 import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import type { DartsStrategyConfig } from './darts-spec';
 import { ArchParameters, initAlphas } from './arch-params';
+import { CollapseAlarm } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -18,9 +19,22 @@ import type {
   PhaseBudget,
   PhasePlan,
   SearchStrategy,
+  EpochEndResult,
   StepContext,
+  StepInfo,
   StepResult,
 } from '../search/strategy';
+
+/** What DARTS' machinery reads of a config: DARTS' own, or a variant's that shares it (FairDARTS). */
+export type DartsCoreConfig = Omit<DartsStrategyConfig, 'name'>;
+
+/** The α step's loss, accuracy and gradients (aligned with the α variables), and extra scalars to report. */
+export interface AlphaGradients {
+  loss: tf.Scalar;
+  acc: tf.Scalar;
+  grads: tf.Tensor[];
+  extra?: Record<string, tf.Scalar>;
+}
 
 /**
  * DARTS (Liu et al., ICLR 2019): continuous relaxation with softmax(α) on every row of every label
@@ -31,26 +45,29 @@ import type {
  * Hessian-vector product by central differences at w ± ε·∇w' L_val, ε = 0.01/‖∇w' L_val‖.
  */
 export class Darts implements SearchStrategy<Genotype> {
-  readonly name = 'darts';
+  readonly name: string = 'darts';
   /** α per label of the space's choice points, in their order (α_normal, α_reduce on DARTS cells). */
   readonly alphas: ReadonlyMap<string, tf.Variable>;
-  private readonly weights: tf.Variable[];
-  private readonly trainer: WeightTrainer;
-  private readonly arch: ArchParameters;
-  private readonly space: SearchSpace;
-  private lr: number;
+  protected readonly weights: tf.Variable[];
+  protected readonly trainer: WeightTrainer;
+  protected readonly arch: ArchParameters;
+  protected readonly space: SearchSpace;
+  protected readonly alarm: CollapseAlarm;
+  protected lr: number;
 
   constructor(
-    private readonly net: Supernet,
-    private readonly cfg: DartsStrategyConfig,
+    protected readonly net: Supernet,
+    protected readonly cfg: DartsCoreConfig,
     rng: Rng,
     space?: SearchSpace,
+    owner = 'DARTS',
   ) {
     this.space = space ?? new DartsSearchSpace((net as SearchNetwork).space);
     this.alphas = initAlphas(this.space, cfg.alphaInitScale, rng);
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
-    this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'DARTS');
+    this.arch = new ArchParameters([['alpha', this.alphas]], cfg, owner);
+    this.alarm = new CollapseAlarm(cfg, this.space, net, owner);
     this.lr = cfg.weightLr;
   }
 
@@ -76,10 +93,15 @@ export class Darts implements SearchStrategy<Genotype> {
     return [{ name: 'search', title: 'search (α and weights)', epochs: budget.epochs, stepsPerEpoch }];
   }
 
-  /** The supernet's view of the current architecture: softmax(α) on every row. */
+  /** The weights a label's α gives its ops in the mix: softmax over each row (FairDARTS: σ). */
+  protected mixWeights(alpha: tf.Variable): tf.Tensor2D {
+    return tf.softmax(alpha) as tf.Tensor2D;
+  }
+
+  /** The supernet's view of the current architecture: the mix weights of every row. */
   archChoice(): ArchAssignment {
     const out: ArchAssignment = {};
-    for (const [label, a] of this.alphas) out[label] = { kind: 'mix', weights: tf.softmax(a) as tf.Tensor2D };
+    for (const [label, a] of this.alphas) out[label] = { kind: 'mix', weights: this.mixWeights(a) };
     return out;
   }
 
@@ -91,17 +113,18 @@ export class Darts implements SearchStrategy<Genotype> {
   step(ctx: StepContext): StepResult {
     const train = ctx.train();
     const val = ctx.val();
+    this.alarm.keepBatch(ctx.info, val);
     this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
-    const alphas = [...this.alphas.values()];
+    let extraKeys: string[] = [];
     const out = tf.tidy(() => {
-      const alpha =
-        this.cfg.order === 'first' ? this.gradients(val, alphas) : this.unrolledAlphaGradients(train, val);
+      const alpha = this.alphaGradients(train, val);
       this.arch.step(alpha.grads, this.cfg.alphaLr);
       const w = this.gradients(train, this.weights);
       const norm = this.trainer.apply(w.grads);
-      return [alpha.loss, alpha.acc, w.loss, w.acc, norm];
+      extraKeys = Object.keys(alpha.extra ?? {});
+      return [alpha.loss, alpha.acc, w.loss, w.acc, norm, ...Object.values(alpha.extra ?? {})];
     });
-    const [valLoss, valAcc, trainLoss, trainAcc, gradNorm] = out.map((t) => t.dataSync()[0]);
+    const [valLoss, valAcc, trainLoss, trainAcc, gradNorm, ...extra] = out.map((t) => t.dataSync()[0]);
     tf.dispose(out);
     return {
       metrics: {
@@ -112,8 +135,16 @@ export class Darts implements SearchStrategy<Genotype> {
         gradNorm,
         lrWeights: this.lr,
         lrAlpha: this.cfg.alphaLr,
+        ...Object.fromEntries(extraKeys.map((k, i) => [k, extra[i]])),
       },
     };
+  }
+
+  /** The gradients of the α step: first order at the current weights, or second order (see the class comment). */
+  protected alphaGradients(train: Batch, val: Batch): AlphaGradients {
+    return this.cfg.order === 'first'
+      ? this.gradients(val, [...this.alphas.values()])
+      : this.unrolledAlphaGradients(train, val);
   }
 
   /** Loss, accuracy and gradients of the loss on `batch` w.r.t. `vars` (missing gradients are zeros). */
@@ -166,8 +197,16 @@ export class Darts implements SearchStrategy<Genotype> {
     }
   }
 
-  epochEnd(): Record<string, number> {
-    return {};
+  /** The collapse alarm's readings on the α-mixed supernet (the strategy's own mix; BatchNorm statistics left alone). */
+  epochEnd(info: StepInfo): EpochEndResult {
+    return this.alarm.epochEnd(info, {
+      alphas: [...this.alphas.values()],
+      valLoss: (b) =>
+        crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+      derive: () => this.derivedNow(),
+      weights: () => this.probabilities(),
+      weightDecay: this.cfg.alphaWeightDecay,
+    });
   }
 
   /** softmax(α) of every label as plain arrays. */
@@ -175,7 +214,13 @@ export class Darts implements SearchStrategy<Genotype> {
     return this.arch.softmax();
   }
 
+  /** The genotype a collapse-alarm stop kept (DARTS-ES rolls back), else the one α gives now. */
   derive(): Genotype {
+    return (this.alarm.rollback() as Genotype | null) ?? this.derivedNow();
+  }
+
+  /** The genotype α gives now (the space's rule on probabilities()); FairDARTS has its own. */
+  protected derivedNow(): Genotype {
     return this.space.derive(this.probabilities()) as Genotype;
   }
 
@@ -186,16 +231,18 @@ export class Darts implements SearchStrategy<Genotype> {
   getState(): NamedTensorState {
     const w = this.trainer.getState();
     const a = this.arch.state(w.tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr }, tensors: a.tensors };
+    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
   }
 
   setState(state: NamedTensorState): void {
     this.arch.restore(state);
+    this.alarm.restore(state.scalars);
     this.trainer.setState(state);
     this.lr = this.trainer.lr;
   }
 
   dispose(): void {
+    this.alarm.dispose();
     this.arch.dispose();
     this.trainer.dispose();
   }

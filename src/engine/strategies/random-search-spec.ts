@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
+import { lmTrainerFields } from '../train/lm-fields';
 
 /**
  * Random search with weight sharing (Li & Talwalkar, UAI 2019). Defaults from the reference
@@ -11,6 +12,8 @@ export const RandomSearchSchema = z
     name: z.literal('random-search'),
     // The reference's gradient clip is 0.25 (random_weight_share.py's default), over the sampled path's weights.
     ...weightTrainerFields({ source: 'reference', gradClip: 0.25 }),
+    // A language-model space (enas-rnn) trains with ENAS-pytorch's shared SGD instead.
+    ...lmTrainerFields(),
     candidates: z.number().int().min(1).max(100_000).default(1000).meta({
       title: 'candidates sampled',
       description:
@@ -42,15 +45,20 @@ export const randomSearchSpec = {
   reference:
     'Li & Talwalkar, Random Search and Reproducibility for NAS (UAI 2019); liamcli/randomNAS_release searchers/random_weight_share.py, benchmarks/cnn/darts/darts_wrapper_discrete.py',
   schema: RandomSearchSchema,
-  spaces: ['darts', 'nb201', 'mobilenet'],
+  spaces: ['darts', 'nb201', 'mobilenet', 'enas-rnn'],
   summary: (c: RandomSearchConfig) =>
     `Random search (${c.candidates} candidates, top ${c.rescoreTop} re-scored)`,
   metrics: [
     { key: 'trainLoss', title: 'train loss (sampled path)', chart: 'loss' },
     { key: 'trainAcc', title: 'train accuracy (sampled path)', chart: 'accuracy' },
-    { key: 'score', title: 'candidate score (validation accuracy)', chart: 'score' },
+    {
+      key: 'score',
+      title: 'candidate score (validation accuracy; language models: 80/perplexity)',
+      chart: 'score',
+    },
     { key: 'bestScore', title: 'best score so far', chart: 'score' },
     { key: 'valLoss', title: 'candidate validation loss', chart: 'loss' },
+    { key: 'trainPpl', title: 'train perplexity (language models, window)', chart: 'perplexity' },
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
   ],

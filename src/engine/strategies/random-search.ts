@@ -2,7 +2,9 @@ import type { NamedTensorState } from '../optim/state';
 import { evaluateChoices } from '../search/evaluate';
 import type { InputShape, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
-import type { Supernet } from '../search/supernet';
+import { isLanguageModel, sampleAssignment, type Supernet } from '../search/supernet';
+import type { TextBatch } from '../data/batch';
+import { evaluateLanguageModel, languageModelReward } from '../train/language-model';
 import type {
   ArchSnapshot,
   CandidateScore,
@@ -73,8 +75,22 @@ export class RandomSearch implements SearchStrategy {
     return ctx.info.phase === 'supernet' ? this.supernet.step(ctx) : this.evaluateStep(ctx);
   }
 
-  /** Validation accuracy and loss of one architecture with the supernet's weights over `batches` batches. */
-  private score(genotype: unknown, batches: number, ctx: StepContext): Scored {
+  /**
+   * Validation accuracy and loss of one architecture with the supernet's weights over `batches` batches.
+   * On a language-model space the score is ENAS's reward 80/perplexity (higher is better), over
+   * `batches` validation windows, or over the whole validation split when `whole` (the re-score).
+   */
+  private score(genotype: unknown, batches: number, ctx: StepContext, whole = false): Scored {
+    if (ctx.text && isLanguageModel(this.net)) {
+      const text = ctx.text;
+      const windows = whole
+        ? text.valSplit()
+        : (function* (): Generator<TextBatch> {
+            for (let i = 0; i < batches; i++) yield text.val();
+          })();
+      const e = evaluateLanguageModel(this.net, sampleAssignment(this.space.choices(genotype)), windows);
+      return { genotype, score: languageModelReward(e.loss), loss: e.loss };
+    }
     const e = evaluateChoices(this.net, this.space.choices(genotype), {
       batches,
       val: ctx.val,
@@ -93,17 +109,20 @@ export class RandomSearch implements SearchStrategy {
       round = 'sample';
     } else {
       const top = this.ranked(this.sampled).slice(0, this.rescoreCount);
-      scored = this.score(top[k - this.cfg.candidates].genotype, this.valBatches, ctx);
+      scored = this.score(top[k - this.cfg.candidates].genotype, this.valBatches, ctx, true);
       this.rescored.push(scored);
       round = 'rescore';
     }
+    const quality: Record<string, number> = ctx.text
+      ? { valPpl: Math.exp(scored.loss) }
+      : { valAcc: scored.score };
     const candidate: CandidateScore = {
       genotype: scored.genotype,
       text: this.space.toText(scored.genotype),
       score: scored.score,
       metrics: {
         valLoss: scored.loss,
-        valAcc: scored.score,
+        ...quality,
         ...candidateCosts(this.space, this.shape, scored.genotype),
       },
       round,

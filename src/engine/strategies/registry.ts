@@ -6,6 +6,8 @@ import { Gdas } from './gdas';
 import type { GdasConfig } from './gdas-spec';
 import { PcDarts } from './pcdarts';
 import type { PcDartsConfig } from './pcdarts-spec';
+import { Pdarts } from './pdarts';
+import type { PdartsConfig } from './pdarts-spec';
 import { RandomSearch } from './random-search';
 import type { RandomSearchConfig } from './random-search-spec';
 import { Spos } from './spos';
@@ -18,6 +20,10 @@ import { Rlnas } from './rlnas/rlnas';
 import type { RlnasConfig } from './rlnas-spec';
 import { Snas } from './snas';
 import type { SnasConfig } from './snas-spec';
+import { FairDarts } from './fairdarts';
+import type { FairDartsConfig } from './fairdarts-spec';
+import { Enas } from './enas/enas';
+import type { EnasConfig } from './enas-spec';
 
 type Factory = (ctx: StrategyContext<never>) => SearchStrategy;
 
@@ -36,6 +42,9 @@ export const STRATEGY_FACTORIES: { [K in StrategyName]: Factory } = {
   nasp: (c: StrategyContext<NaspConfig>) => new Nasp(c.net, c.config, c.space),
   rlnas: (c: StrategyContext<RlnasConfig>) => new Rlnas(c),
   snas: (c: StrategyContext<SnasConfig>) => new Snas(c.net, c.config, c.rng, c.space, c.shape),
+  fairdarts: (c: StrategyContext<FairDartsConfig>) => new FairDarts(c.net, c.config, c.rng, c.space),
+  pdarts: (c: StrategyContext<PdartsConfig>) => new Pdarts(c.net, c.config, c.rng, c.space),
+  enas: (c: StrategyContext<EnasConfig>) => new Enas(c.net, c.config, c.rng, c.space),
 };
 
 /** Builds the strategy a (validated) config names. */

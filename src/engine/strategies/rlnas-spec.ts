@@ -19,7 +19,10 @@ export const RlnasSchema = z
       weightDecay: 5e-4,
     }),
     ...evolutionFields({ source: 'RLNAS DARTS search (NB201: population 100, top 30, 50 + 50)' }),
-    ...costLimitFields({ flops: 'RLNAS: none on CIFAR; 600 M on its MobileNet space' }),
+    ...costLimitFields({
+      flops:
+        'RLNAS: none on CIFAR; 475 M on its MobileNet space at 224×224 (mobilenet_search_space evolution_search/config.py max_flops)',
+    }),
   })
   .strict()
   .superRefine(refineEvolution);
@@ -31,9 +34,9 @@ export const rlnasSpec = {
   description:
     'Trains the supernet one uniformly sampled path per batch on random labels, then evolves architectures ranked by the angle between their initial and trained weight vectors (larger is better): no real label is used anywhere. Requires data.labels "random".',
   reference:
-    'Zhang et al., Neural Architecture Search with Random Labels (CVPR 2021); megvii-model/RLNAS nas_bench_201/exps/algos/weight_angle.py, rlnas_evolution_search_with_angle.py, darts_search_space/cifar10/rlnas/evolution_search/test_server.py, search.py',
+    'Zhang et al., Neural Architecture Search with Random Labels (CVPR 2021); megvii-model/RLNAS nas_bench_201/exps/algos/weight_angle.py, rlnas_evolution_search_with_angle.py, darts_search_space/cifar10/rlnas/evolution_search/test_server.py, search.py; mobilenet_search_space/rlnas/evolution_search/test_server.py',
   schema: RlnasSchema,
-  spaces: ['darts', 'nb201'],
+  spaces: ['darts', 'mobilenet', 'nb201'],
   labels: 'random',
   summary: (c: RlnasConfig) =>
     `RLNAS (population ${c.population}, ${c.generations} generations, angle metric${c.maxMFlops !== undefined ? `, ≤ ${c.maxMFlops} MFLOPs` : ''}${c.maxMParams !== undefined ? `, ≤ ${c.maxMParams} M params` : ''})`,

@@ -1,10 +1,17 @@
 import * as tf from '../tf';
 import type { NamedTensorState } from '../optim/state';
 import type { Choices, SearchSpace } from '../search/space';
-import { sampleAssignment, type Supernet } from '../search/supernet';
+import {
+  isLanguageModel,
+  sampleAssignment,
+  type LanguageModelSupernet,
+  type Supernet,
+} from '../search/supernet';
 import type { PhaseBudget, PhasePlan, StepContext, StepResult } from '../search/strategy';
 import { accuracy, crossEntropy } from '../train/loss';
 import { WeightTrainer, type WeightTrainerConfig } from '../train/weight-trainer';
+import { HiddenCarry, LmTrainer, lmTrainStep } from '../train/language-model';
+import type { LmTrainerConfig } from '../train/lm-fields';
 import type { Rng } from '../util/rng';
 
 /** Draws the architecture one training step runs (default: the space's uniform sampler). */
@@ -25,14 +32,19 @@ export class SinglePathTraining {
   /** Per label, per row, per option: how often an architecture used it. */
   private counts: Record<string, number[][]>;
   private samples = 0;
+  /** On a language-model space: its trainer (ENAS-pytorch's shared SGD) and the carried hidden state. */
+  private readonly lm: { net: LanguageModelSupernet; trainer: LmTrainer; carry: HiddenCarry } | null;
 
   constructor(
     private readonly net: Supernet,
     private readonly space: SearchSpace,
-    config: WeightTrainerConfig,
+    config: WeightTrainerConfig & Partial<LmTrainerConfig>,
   ) {
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, config);
+    this.lm = isLanguageModel(net)
+      ? { net, trainer: lmTrainer(this.weights, config), carry: new HiddenCarry('lm.hidden') }
+      : null;
     this.counts = Object.fromEntries(
       space.choicePoints.map((cp) => [cp.label, cp.rows.map(() => cp.options.map(() => 0))]),
     );
@@ -50,6 +62,7 @@ export class SinglePathTraining {
 
   /** One training step on one drawn path (one training batch). */
   step(ctx: StepContext, sample: PathSampler = (rng) => this.space.sample(rng)): StepResult {
+    if (this.lm) return this.textStep(ctx, sample, this.lm);
     const arch = sample(ctx.rng);
     const choices = this.space.choices(arch);
     this.count(choices);
@@ -75,6 +88,27 @@ export class SinglePathTraining {
     return { metrics: { trainLoss, trainAcc, gradNorm, lrWeights: lr } };
   }
 
+  /**
+   * A language-model step (ENAS-pytorch train_shared with one sampled cell): the next BPTT window of
+   * the search-train streams, the hidden state carried from the previous window (reset where a pass
+   * over the split starts), ENAS's SGD schedule. trainPpl = exp(trainLoss), the window's perplexity.
+   */
+  private textStep(
+    ctx: StepContext,
+    sample: PathSampler,
+    lm: NonNullable<SinglePathTraining['lm']>,
+  ): StepResult {
+    if (!ctx.text)
+      throw new Error(`the '${this.space.name}' space is a language model: the search data must be text`);
+    const choices = this.space.choices(sample(ctx.rng));
+    this.count(choices);
+    const lr = lm.trainer.startEpoch(ctx.info.epoch);
+    const r = lmTrainStep(lm.net, lm.trainer, lm.carry, ctx.text.train(), sampleAssignment(choices), ctx.rng);
+    return {
+      metrics: { trainLoss: r.loss, trainPpl: Math.exp(r.loss), gradNorm: r.gradNorm, lrWeights: lr },
+    };
+  }
+
   private count(choices: Choices): void {
     this.samples += 1;
     for (const [label, row] of Object.entries(choices))
@@ -89,14 +123,19 @@ export class SinglePathTraining {
   /** Momentum buffers (`sgd.momentum.<i>`, created the first time a weight is on a path), lr, counts. */
   getState(): NamedTensorState {
     const w = this.trainer.getState();
+    const lm = this.lm ? { scalars: { lmLr: this.lm.trainer.lr }, tensors: this.lm.carry.tensors() } : null;
     return {
-      scalars: { ...w.scalars, samples: this.samples, counts: JSON.stringify(this.counts) },
-      tensors: w.tensors,
+      scalars: { ...w.scalars, samples: this.samples, counts: JSON.stringify(this.counts), ...lm?.scalars },
+      tensors: { ...w.tensors, ...lm?.tensors },
     };
   }
 
   setState(state: NamedTensorState): void {
     this.trainer.setState(state);
+    if (this.lm) {
+      this.lm.trainer.setState({ scalars: { lr: state.scalars.lmLr ?? this.lm.trainer.lr }, tensors: {} });
+      this.lm.carry.restore(state.tensors);
+    }
     const s = state.scalars;
     this.samples = Number(s.samples ?? 0);
     if (typeof s.counts === 'string') this.counts = JSON.parse(s.counts);
@@ -104,7 +143,20 @@ export class SinglePathTraining {
 
   dispose(): void {
     this.trainer.dispose();
+    this.lm?.trainer.dispose();
+    this.lm?.carry.dispose();
   }
+}
+
+/** The language-model trainer of a strategy config that declares the lm* fields (lm-fields.ts). */
+function lmTrainer(weights: tf.Variable[], c: Partial<LmTrainerConfig>): LmTrainer {
+  const keys = ['lmLr', 'lmLrDecay', 'lmLrDecayAfter', 'lmGradClip', 'lmWeightDecay'] as const;
+  const missing = keys.filter((k) => typeof c[k] !== 'number');
+  if (missing.length)
+    throw new Error(
+      `this strategy has no language-model training settings (${missing.join(', ')}): it cannot train a language-model space`,
+    );
+  return new LmTrainer(weights, c as LmTrainerConfig);
 }
 
 /** Counts per option over `n` architectures as fractions (n = 0 reads as 1: all zeros). */

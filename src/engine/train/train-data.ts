@@ -12,7 +12,7 @@ import type { TrainConfig } from './train-config';
 
 /** What a training session needs of its data: the training stream and the held-out test split. */
 export interface TrainData {
-  train: BatchSource;
+  train: BatchSource<Batch>;
   test: ImageDataset;
   /** Normalisation of the training set, applied to both (the export's preprocessing). */
   stats: { mean: number[]; std: number[] };

@@ -11,6 +11,8 @@ import {
   ReLU,
   Sequential,
   type ForwardContext,
+  type GraphBuilder,
+  type GraphValue,
 } from '../../nn';
 import type { Rng } from '../../util/rng';
 import { geneTargets, validateGenotype } from './genotype';
@@ -141,6 +143,23 @@ export class EvalCell extends Module {
     );
   }
 
+  /** The inference graph of run() (drop path is training-only and emits nothing). */
+  emitCell(g: GraphBuilder, s0: GraphValue, s1: GraphValue): GraphValue {
+    const states: Array<GraphValue | undefined> = [
+      this.emitChild(g, this.pre0, s0),
+      this.emitChild(g, this.pre1, s1),
+    ];
+    const ops = this.ops;
+    const edge = (k: number) =>
+      g.within(this.childName(ops), () => g.child(String(k), ops.items[k], states[this.inputs[k]]!));
+    const last = Math.max(...this.targets);
+    for (let node = 2; node <= last; node++) {
+      const ks = this.targets.flatMap((t, k) => (t === node ? [k] : []));
+      states.push(ks.length ? g.sum(ks.map(edge)) : undefined);
+    }
+    return g.concat(this.concat.map((j) => states[j]!));
+  }
+
   forward(): tf.Tensor {
     throw new Error('EvalCell takes two inputs: call run(s0, s1, ctx)');
   }
@@ -250,6 +269,19 @@ export class EvalNetwork extends Module {
     }
     const logits = this.classifier.forward(tf.mean(s1, [1, 2]), ctx) as tf.Tensor2D;
     return { logits, auxLogits };
+  }
+
+  /** The inference graph of run(): the auxiliary head (training only) is not part of it. */
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const s = this.emitChild(g, this.stem, x);
+    let [s0, s1] = [s, s];
+    const cells = this.cells;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells.items[i];
+      const out = g.within(this.childName(cells), () => g.within(String(i), () => cell.emitCell(g, s0, s1)));
+      [s0, s1] = [s1, out];
+    }
+    return this.emitChild(g, this.classifier, g.globalAvgPool(s1));
   }
 
   /** Logits only (the Module interface); use run() for the auxiliary logits. */

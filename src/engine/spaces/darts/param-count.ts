@@ -1,9 +1,10 @@
-import { reductionCells, type DartsSpace } from './search-space';
+import { edgeOpsOf, reductionCells, type DartsSpace } from './search-space';
 import type { PrimitiveName } from './primitives-contract';
 
-/** The candidate ops counted on edge `e` of a normal or reduction cell (default: all of the space's). */
+/** The candidate ops counted on edge `e` of a normal or reduction cell (default: all the edge has). */
 export type EdgeOps = (space: DartsSpace, reduction: boolean, e: number) => readonly PrimitiveName[];
-export const allOps: EdgeOps = (space) => space.ops;
+/** Every op the supernet builds on the edge: the space's ops, or the edge's own list (`edgeOps`). */
+export const allOps: EdgeOps = edgeOpsOf;
 
 /**
  * Trainable parameters of the DARTS search supernet (weights only, not α), computed from the space

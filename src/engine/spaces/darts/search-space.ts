@@ -35,8 +35,50 @@ export const DartsSpaceSchema = z
       title: 'stem multiplier',
       description: "paper: 3 (the stem convolution's output is 3 × the initial channels)",
     }),
+    /**
+     * Per cell type and edge, the candidate ops that edge keeps (a subset of `ops`); absent: every
+     * edge has all of `ops`. α columns and the options of the choice points stay `ops`.
+     */
+    edgeOps: z
+      .object({
+        normal: z.array(z.array(z.enum(DARTS_PRIMITIVES)).min(1)),
+        reduce: z.array(z.array(z.enum(DARTS_PRIMITIVES)).min(1)),
+      })
+      .strict()
+      .optional()
+      .meta({
+        title: 'ops per edge',
+        description:
+          'paper: absent, every edge has all candidate operations (DARTS); P-DARTS (Chen et al. 2019) keeps fewer ops per edge at each stage, one list per edge of the normal and the reduction cell, each a subset of the candidate operations',
+      }),
   })
-  .strict();
+  .strict()
+  .superRefine((space, ctx) => {
+    if (!space.edgeOps) return;
+    const rows = edgeCount(space.nodes);
+    for (const cell of ['normal', 'reduce'] as const) {
+      const lists = space.edgeOps[cell];
+      if (lists.length !== rows) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['edgeOps', cell],
+          message: `a cell of ${space.nodes} nodes has ${rows} edges, but ${lists.length} op lists were given`,
+        });
+        continue;
+      }
+      lists.forEach((list, e) => {
+        const stray = list.filter((op) => !space.ops.includes(op));
+        if (stray.length > 0)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['edgeOps', cell, e],
+            message: `${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} not among the candidate operations (${space.ops.join(', ')})`,
+          });
+        if (new Set(list).size !== list.length)
+          ctx.addIssue({ code: 'custom', path: ['edgeOps', cell, e], message: 'ops must not repeat' });
+      });
+    }
+  });
 export type DartsSpace = z.infer<typeof DartsSpaceSchema>;
 
 /** Number of edges in a cell with `nodes` intermediate nodes: node i has i+2 inputs. */
@@ -55,6 +97,15 @@ export function edgeInputs(nodes: number): Array<{ node: number; input: number }
 export function reductionCells(cells: number): number[] {
   const idx = [Math.floor(cells / 3), Math.floor((2 * cells) / 3)];
   return [...new Set(idx)].filter((i) => i < cells);
+}
+
+/**
+ * The candidate ops of edge `e` of a normal or reduction cell, in the order of `space.ops` (which is
+ * also the order the supernet builds them in): the edge's own list when the space has `edgeOps`.
+ */
+export function edgeOpsOf(space: DartsSpace, reduction: boolean, e: number): readonly PrimitiveName[] {
+  const own = space.edgeOps?.[reduction ? 'reduce' : 'normal'][e];
+  return own ? space.ops.filter((op) => own.includes(op)) : space.ops;
 }
 
 export function isPrimitive(name: string): name is PrimitiveName {

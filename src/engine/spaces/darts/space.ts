@@ -25,7 +25,7 @@ import type { Genotype } from './genotype-types';
 import { estimateSpaceStepBytes } from './memory-model';
 import { countSupernetParams, type EdgeOps } from './param-count';
 import type { PrimitiveName } from './primitives-contract';
-import { DartsSpaceSchema, edgeCount, edgeInputs, type DartsSpace } from './search-space';
+import { DartsSpaceSchema, edgeCount, edgeInputs, edgeOpsOf, type DartsSpace } from './search-space';
 
 const CELLS = ['normal', 'reduce'] as const;
 type CellLabel = (typeof CELLS)[number];
@@ -64,7 +64,26 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
       rows,
       options: [...config.ops],
     }));
-    this.summary = `DARTS ${config.cells} cells × ${config.nodes} nodes, C=${config.channels}`;
+    const perEdge = config.edgeOps ? `, ${this.opsPerEdgeText()} per edge` : '';
+    this.summary = `DARTS ${config.cells} cells × ${config.nodes} nodes, C=${config.channels}${perEdge}`;
+  }
+
+  /** '5 ops' (or '3–5 ops' when the edges differ), for the summary of a space with per-edge op lists. */
+  private opsPerEdgeText(): string {
+    const counts = (['normal', 'reduce'] as const).flatMap((cell) =>
+      Array.from(
+        { length: edgeCount(this.config.nodes) },
+        (_, e) => edgeOpsOf(this.config, cell === 'reduce', e).length,
+      ),
+    );
+    const [lo, hi] = [Math.min(...counts), Math.max(...counts)];
+    return lo === hi ? `${lo} ops` : `${lo}–${hi} ops`;
+  }
+
+  /** The option indices edge e of a cell type has (all options unless the space has edgeOps). */
+  private edgeOptions(cell: CellLabel, e: number): number[] {
+    const { ops } = this.config;
+    return edgeOpsOf(this.config, cell === 'reduce', e).map((op) => ops.indexOf(op));
   }
 
   private get validation() {
@@ -104,6 +123,10 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
             `genotype ${cell} cell, node ${targets[k]} takes input ${stateName(input)} twice: a supernet has one edge per input`,
           );
         row[e] = this.config.ops.indexOf(op as PrimitiveName);
+        if (this.config.edgeOps && !this.edgeOptions(cell, e).includes(row[e]))
+          throw new GenotypeError(
+            `genotype ${cell} cell, edge ${stateName(input)} → ${targets[k]} uses ${op}, which this space does not have on that edge (${edgeOpsOf(this.config, cell === 'reduce', e).join(', ')})`,
+          );
       });
       out[cell] = row;
     }
@@ -170,8 +193,11 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
         const a = rng.int(i + 2);
         let b = rng.int(i + 1);
         if (b >= a) b += 1;
-        row[edgeIndex(i, a)] = rng.int(this.config.ops.length);
-        row[edgeIndex(i, b)] = rng.int(this.config.ops.length);
+        // Among the edge's own ops (all of them, the same draws as before per-edge lists, when absent).
+        for (const e of [edgeIndex(i, a), edgeIndex(i, b)]) {
+          const options = this.edgeOptions(cell, e);
+          row[e] = options[rng.int(options.length)];
+        }
       }
       c[cell] = row;
     }
@@ -184,6 +210,10 @@ export class DartsSearchSpace implements SearchSpace<Genotype> {
    */
   mutate(g: Genotype, rng: Rng, options: { probability?: number } = {}): Genotype {
     this.requireDense(g, 'mutation');
+    if (this.config.edgeOps)
+      throw new Error(
+        'mutating an architecture of a DARTS space with per-edge op lists (edgeOps) is not supported: a redrawn input would move an op onto an edge that may lack it',
+      );
     const genes = {
       normal: g.normal.map(([o, i]) => [o, i] as [string, number]),
       reduce: g.reduce.map(([o, i]) => [o, i] as [string, number]),

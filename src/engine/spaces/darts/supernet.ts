@@ -6,9 +6,9 @@ import { weightedSum } from '../../ops/weighted-sum';
 import type { Rng } from '../../util/rng';
 import { PRIMITIVES } from './primitives';
 import type { PrimitiveName } from './primitives-contract';
-import { edgeCount, reductionCells, type DartsSpace } from './search-space';
+import { edgeCount, edgeOpsOf, reductionCells, type DartsSpace } from './search-space';
 import { DEFAULT_RECOMPUTE, type Recompute } from './recompute-mode';
-import { Supernet, type ArchAssignment, type Assignment } from '../../search/supernet';
+import { Supernet, type ArchAssignment, type Assignment, type SkipDropout } from '../../search/supernet';
 
 export { DEFAULT_RECOMPUTE, type Recompute };
 
@@ -38,8 +38,17 @@ export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
     .reshape([n, h, w, c]) as tf.Tensor4D;
 }
 
+/** Dropout after an edge's identity skip op: the rate and the mask's seed, unique to the edge and cell. */
+export interface EdgeDropout {
+  rate: number;
+  seed: string;
+}
+
 /**
  * One edge: every candidate op (pools followed by a non-affine BN, as in the reference's MixedOp).
+ * `options` are the label's options, the columns of its weights and the indices of sampled ops;
+ * `names`, the ops this edge builds, are a subset of them (all of them unless the space gives the
+ * edge its own list, P-DARTS); the weights of options the edge lacks are ignored.
  * With partial channels (PC-DARTS, `usePartialChannels(k)`) the ops are built for C/k channels: they
  * run on the first C/k channels of the input, the other channels bypass them (through a 2×2 max-pool,
  * stride 2, on a stride-2 edge), and the concatenation is channel-shuffled with k groups.
@@ -48,15 +57,38 @@ export class MixedOp extends Module {
   private candidates: Array<{ name: PrimitiveName; op: Module }>;
   /** The ops run on the first C/k channels; 1: on all of them (DARTS). */
   private k = 1;
+  /** Per candidate, its column among the label's options. */
+  private readonly columns: number[];
 
   constructor(
     private readonly names: readonly PrimitiveName[],
     private readonly C: number,
     private readonly stride: 1 | 2,
     rng: Rng,
+    options: readonly PrimitiveName[] = names,
   ) {
     super();
+    this.columns = names.map((name) => {
+      const c = options.indexOf(name);
+      if (c === -1) throw new Error(`mixed op: '${name}' is not one of the options ${options.join(', ')}`);
+      return c;
+    });
     this.candidates = this.build(C, rng);
+  }
+
+  /** The candidate behind option `k` (a column of the label's options); it must be on this edge. */
+  private candidate(k: number): { name: PrimitiveName; op: Module } {
+    const i = this.columns.indexOf(k);
+    if (i === -1)
+      throw new Error(
+        `option ${k} is not on this edge (it has ${this.names.join(', ')}, options ${this.columns.join(', ')})`,
+      );
+    return this.candidates[i];
+  }
+
+  /** Whether option `k` is built on this edge. */
+  hasOption(k: number): boolean {
+    return this.columns.includes(k);
   }
 
   private build(C: number, rng: Rng): Array<{ name: PrimitiveName; op: Module }> {
@@ -114,15 +146,27 @@ export class MixedOp extends Module {
     return (this.cachedVars ??= this.parameters());
   }
 
-  /** mix() recomputed in the backward pass (see Recompute). */
-  mixRecomputed(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+  /** mix() recomputed in the backward pass (see Recompute); the replay draws the same dropout masks. */
+  mixRecomputed(
+    x: tf.Tensor4D,
+    w: tf.Tensor1D,
+    ctx: ForwardContext,
+    edgeWeight?: tf.Scalar,
+    dropout?: EdgeDropout,
+  ): tf.Tensor4D {
     if (!edgeWeight) {
       const seg = (xs: tf.Tensor[], replay: boolean) =>
-        this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay));
+        this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay), undefined, dropout);
       return checkpoint(seg, [x, w], this.variables) as tf.Tensor4D;
     }
     const seg = (xs: tf.Tensor[], replay: boolean) =>
-      this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay), xs[2] as tf.Scalar);
+      this.mix(
+        xs[0] as tf.Tensor4D,
+        xs[1] as tf.Tensor1D,
+        replayed(ctx, replay),
+        xs[2] as tf.Scalar,
+        dropout,
+      );
     return checkpoint(seg, [x, w, edgeWeight], this.variables) as tf.Tensor4D;
   }
 
@@ -130,7 +174,7 @@ export class MixedOp extends Module {
   singleRecomputed(x: tf.Tensor4D, k: number, ctx: ForwardContext): tf.Tensor4D {
     const seg = (xs: tf.Tensor[], replay: boolean) =>
       this.single(xs[0] as tf.Tensor4D, k, replayed(ctx, replay));
-    return checkpoint(seg, [x], this.candidates[k].op.parameters()) as tf.Tensor4D;
+    return checkpoint(seg, [x], this.candidate(k).op.parameters()) as tf.Tensor4D;
   }
 
   /**
@@ -146,21 +190,32 @@ export class MixedOp extends Module {
     offset?: tf.Scalar,
   ): tf.Tensor4D {
     const op = (input: tf.Tensor4D, replay: boolean) => this.single(input, k, replayed(ctx, replay));
-    return checkpointGated(op, x, this.candidates[k].op.parameters(), gate, offset);
+    return checkpointGated(op, x, this.candidate(k).op.parameters(), gate, offset);
   }
 
   /**
    * Σ_k w_k·op_k(x), times `edgeWeight` when given. 'none' outputs zeros, so it is skipped: its term
    * and its gradient are exactly 0. With partial channels: shuffle(concat[partialOps, bypass]), the
-   * edge weight scaling both (the reference multiplies the edge's whole output).
+   * edge weight scaling both (the reference multiplies the edge's whole output). With `dropout`, the
+   * identity skip's output is dropped out before it is weighted (P-DARTS: nn.Dropout after Identity
+   * in the reference's MixedOp; a strided skip, a FactorizedReduce, has none).
    */
-  mix(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
+  mix(
+    x: tf.Tensor4D,
+    w: tf.Tensor1D,
+    ctx: ForwardContext,
+    edgeWeight?: tf.Scalar,
+    dropout?: EdgeDropout,
+  ): tf.Tensor4D {
     if (this.k !== 1)
       return channelShuffle(
-        tf.concat([this.partialOps(x, w, ctx, edgeWeight), this.bypass(x, edgeWeight)], 3) as tf.Tensor4D,
+        tf.concat(
+          [this.partialOps(x, w, ctx, edgeWeight, dropout), this.bypass(x, edgeWeight)],
+          3,
+        ) as tf.Tensor4D,
         this.k,
       );
-    return this.weightedOps(x, w, ctx, edgeWeight);
+    return this.weightedOps(x, w, ctx, edgeWeight, dropout);
   }
 
   private weightedOps(
@@ -168,10 +223,19 @@ export class MixedOp extends Module {
     w: tf.Tensor1D,
     ctx: ForwardContext,
     edgeWeight?: tf.Scalar,
+    dropout?: EdgeDropout,
   ): tf.Tensor4D {
-    const index = this.candidates.flatMap(({ name }, k) => (name === 'none' ? [] : [k]));
-    if (index.length === 0) return this.candidates[0].op.forward(x, ctx) as tf.Tensor4D;
-    const outputs = index.map((k) => this.candidates[k].op.forward(x, ctx));
+    const live = this.candidates.flatMap(({ name }, k) => (name === 'none' ? [] : [k]));
+    if (live.length === 0) return this.candidates[0].op.forward(x, ctx) as tf.Tensor4D;
+    const outputs = live.map((k) => {
+      const { name, op } = this.candidates[k];
+      const out = op.forward(x, ctx);
+      // As nn.Dropout: only in training mode.
+      return dropout && ctx.training && name === 'skip_connect' && this.stride === 1
+        ? tf.dropout(out, dropout.rate, undefined, dropout.seed)
+        : out;
+    });
+    const index = live.map((k) => this.columns[k]);
     // β·Σ_k w_k·op_k = Σ_k (β·w_k)·op_k: the edge weight joins the op weights of the fused sum.
     return weightedSum(outputs, edgeWeight ? (w.mul(edgeWeight) as tf.Tensor1D) : w, index) as tf.Tensor4D;
   }
@@ -183,8 +247,20 @@ export class MixedOp extends Module {
   }
 
   /** Partial channels: Σ_k w_k·op_k on the first C/k channels of x (times `edgeWeight`). */
-  partialOps(x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar): tf.Tensor4D {
-    return this.weightedOps(x.slice([0, 0, 0, 0], [-1, -1, -1, this.partialInput(x)]), w, ctx, edgeWeight);
+  partialOps(
+    x: tf.Tensor4D,
+    w: tf.Tensor1D,
+    ctx: ForwardContext,
+    edgeWeight?: tf.Scalar,
+    dropout?: EdgeDropout,
+  ): tf.Tensor4D {
+    return this.weightedOps(
+      x.slice([0, 0, 0, 0], [-1, -1, -1, this.partialInput(x)]),
+      w,
+      ctx,
+      edgeWeight,
+      dropout,
+    );
   }
 
   /** partialOps() recomputed in the backward pass. */
@@ -193,6 +269,7 @@ export class MixedOp extends Module {
     w: tf.Tensor1D,
     ctx: ForwardContext,
     edgeWeight?: tf.Scalar,
+    dropout?: EdgeDropout,
   ): tf.Tensor4D {
     const seg = (xs: tf.Tensor[], replay: boolean) =>
       this.partialOps(
@@ -200,6 +277,7 @@ export class MixedOp extends Module {
         xs[1] as tf.Tensor1D,
         replayed(ctx, replay),
         xs[2] as tf.Scalar | undefined,
+        dropout,
       );
     return checkpoint(seg, edgeWeight ? [x, w, edgeWeight] : [x, w], this.variables) as tf.Tensor4D;
   }
@@ -216,14 +294,14 @@ export class MixedOp extends Module {
     return edgeWeight ? (rest.mul(edgeWeight) as tf.Tensor4D) : rest;
   }
 
-  /** The trainable parameters of candidate k. */
+  /** The trainable parameters of option k (none when the edge lacks it). */
   optionParameters(k: number): tf.Variable[] {
-    return this.candidates[k].op.parameters();
+    return this.hasOption(k) ? this.candidate(k).op.parameters() : [];
   }
 
-  /** Runs one candidate alone (on the partial channels, with the bypass and shuffle, when partial). */
+  /** Runs option k alone (on the partial channels, with the bypass and shuffle, when partial). */
   single(x: tf.Tensor4D, k: number, ctx: ForwardContext): tf.Tensor4D {
-    const op = this.candidates[k].op;
+    const op = this.candidate(k).op;
     if (this.k === 1) return op.forward(x, ctx) as tf.Tensor4D;
     const ops = op.forward(x.slice([0, 0, 0, 0], [-1, -1, -1, this.partialInput(x)]), ctx) as tf.Tensor4D;
     return channelShuffle(tf.concat([ops, this.bypass(x)], 3) as tf.Tensor4D, this.k);
@@ -243,6 +321,7 @@ export class SearchCell extends Module {
   /** Channels of the cell's states (the edges' width). */
   readonly channels: number;
 
+  /** `index`: the cell's place in the network (its dropout masks differ from the other cells'). */
   constructor(
     readonly space: DartsSpace,
     Cpp: number,
@@ -251,6 +330,7 @@ export class SearchCell extends Module {
     reduction: boolean,
     reductionPrev: boolean,
     rng: Rng,
+    readonly index = 0,
   ) {
     super();
     this.reduction = reduction;
@@ -259,9 +339,10 @@ export class SearchCell extends Module {
     this.pre0 = this.addChild('preprocess0', pre0);
     this.pre1 = this.addChild('preprocess1', pre1);
     const edges: MixedOp[] = [];
-    for (let i = 0; i < space.nodes; i++) {
-      for (let j = 0; j < i + 2; j++) {
-        edges.push(new MixedOp(space.ops, C, reduction && j < 2 ? 2 : 1, rng));
+    for (let i = 0, e = 0; i < space.nodes; i++) {
+      for (let j = 0; j < i + 2; j++, e++) {
+        const ops = edgeOpsOf(space, reduction, e);
+        edges.push(new MixedOp(ops, C, reduction && j < 2 ? 2 : 1, rng, space.ops));
       }
     }
     this.edges = this.addChild('edges', new ModuleList(edges));
@@ -294,6 +375,7 @@ export class SearchCell extends Module {
       if (choice.kind === 'mix') {
         c = { kind: 'mix', weights: xs[2] as tf.Tensor2D, channelFraction: choice.channelFraction };
         if (choice.edgeWeights) c.edgeWeights = xs[3] as tf.Tensor1D;
+        if (choice.skipDropout) c.skipDropout = choice.skipDropout;
       } else {
         c = { kind: 'sample', ops: choice.ops, gate: choice.gate ? (xs[2] as tf.Tensor1D) : undefined };
         if (choice.offset) c.offset = xs[choice.gate ? 3 : 2] as tf.Tensor1D;
@@ -301,6 +383,11 @@ export class SearchCell extends Module {
       return this.runPlain(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor4D, c, replayed(ctx, replay), false);
     };
     return checkpoint(seg, [s0, s1, ...arch], this.variables) as tf.Tensor4D;
+  }
+
+  /** The dropout of edge e's skip op under a mix's skipDropout: its seed names the step, the cell and the edge. */
+  private edgeDropout(d: SkipDropout | undefined, e: number): EdgeDropout | undefined {
+    return d && d.rate > 0 ? { rate: d.rate, seed: `${d.seed}:${this.index}:${e}` } : undefined;
   }
 
   /** Resets the cached variable list after the edges rebuilt their ops (partial channels). */
@@ -334,10 +421,11 @@ export class SearchCell extends Module {
         const edge = this.edges.items[e];
         if (rows) {
           const beta = edgeWeights?.[e];
+          const drop = choice.kind === 'mix' ? this.edgeDropout(choice.skipDropout, e) : undefined;
           terms.push(
             perEdge
-              ? edge.mixRecomputed(states[j], rows[e], ctx, beta)
-              : edge.mix(states[j], rows[e], ctx, beta),
+              ? edge.mixRecomputed(states[j], rows[e], ctx, beta, drop)
+              : edge.mix(states[j], rows[e], ctx, beta, drop),
           );
         } else if (choice.kind === 'sample') {
           if (choice.ops[e] === -1) continue;
@@ -390,11 +478,12 @@ export class SearchCell extends Module {
       const n = i + 2;
       const edges = this.edges.items.slice(e0, e0 + n);
       const betas = edgeWeights ? edgeWeights.slice(e0, e0 + n) : [];
-      const ops = edges.map((edge, j) =>
-        recompute
-          ? edge.partialOpsRecomputed(states[j], rows[e0 + j], ctx, betas[j])
-          : edge.partialOps(states[j], rows[e0 + j], ctx, betas[j]),
-      );
+      const ops = edges.map((edge, j) => {
+        const drop = this.edgeDropout(choice.skipDropout, e0 + j);
+        return recompute
+          ? edge.partialOpsRecomputed(states[j], rows[e0 + j], ctx, betas[j], drop)
+          : edge.partialOps(states[j], rows[e0 + j], ctx, betas[j], drop);
+      });
       // Inputs: the node's n op outputs, its n input states, then its n edge weights (if any).
       const combine = (xs: tf.Tensor[]) => {
         const rest = edges.map((edge, j) =>
@@ -447,7 +536,7 @@ export class SearchNetwork extends Supernet {
     for (let i = 0; i < layers; i++) {
       const reduction = reductions.has(i);
       if (reduction) Ccur *= 2;
-      cells.push(new SearchCell(space, Cpp, Cp, Ccur, reduction, reductionPrev, rng));
+      cells.push(new SearchCell(space, Cpp, Cp, Ccur, reduction, reductionPrev, rng, i));
       reductionPrev = reduction;
       [Cpp, Cp] = [Cp, nodes * Ccur];
     }
@@ -495,6 +584,9 @@ export class SearchNetwork extends Supernet {
         throw new Error(
           `'${label}' edgeWeights must have ${E} entries (one per edge), got ${a.edgeWeights.shape[0]}`,
         );
+      const rate = a.skipDropout?.rate;
+      if (rate !== undefined && !(rate >= 0 && rate < 1))
+        throw new Error(`'${label}' skipDropout rate must be in [0, 1), got ${rate}`);
     } else {
       if (a.gate && a.gate.shape[0] !== E)
         throw new Error(`'${label}' gate must have ${E} entries (one per edge), got ${a.gate.shape[0]}`);

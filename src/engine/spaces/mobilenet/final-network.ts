@@ -1,5 +1,5 @@
 import * as tf from '../../tf';
-import { Module, ModuleList, type ForwardContext } from '../../nn';
+import { Module, ModuleList, type ForwardContext, type GraphBuilder, type GraphValue } from '../../nn';
 import type { FinalNetwork } from '../../search/supernet';
 import type { Rng } from '../../util/rng';
 import type { MobileNetArch } from './arch';
@@ -31,6 +31,11 @@ export class MobileNetBlock extends Module {
     if (!this.conv) return x.clone(); // a new handle, as nn Identity
     const y = this.conv.forward(x, ctx);
     return this.spec.residual ? y.add(x) : y;
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    if (!this.conv) return x;
+    const y = this.emitChild(g, this.conv, x);
+    return this.spec.residual ? g.sum([y, x]) : y;
   }
 }
 
@@ -66,6 +71,15 @@ export class MobileNetNetwork extends Module implements FinalNetwork {
     let h = this.stem.forward(x, ctx);
     for (const b of this.blocks.items) h = b.forward(h, ctx);
     return this.head.forward(h, ctx);
+  }
+
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    let h = this.emitChild(g, this.stem, x);
+    const blocks = this.blocks;
+    blocks.items.forEach((b, i) => {
+      h = g.within(this.childName(blocks), () => g.child(String(i), b, h));
+    });
+    return this.emitChild(g, this.head, h);
   }
 
   run(x: tf.Tensor4D, ctx: ForwardContext): { logits: tf.Tensor2D; auxLogits: tf.Tensor2D | null } {

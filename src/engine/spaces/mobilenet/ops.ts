@@ -7,6 +7,8 @@ import {
   Linear,
   Module,
   type ForwardContext,
+  type GraphBuilder,
+  type GraphValue,
 } from '../../nn';
 import type { Rng } from '../../util/rng';
 import type { MobileNetLayout } from './search-space';
@@ -14,6 +16,9 @@ import type { MobileNetLayout } from './search-space';
 export class ReLU6 extends Module {
   forward(x: tf.Tensor, _ctx?: ForwardContext): tf.Tensor {
     return tf.relu6(x);
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return g.relu6(x);
   }
 }
 
@@ -48,6 +53,10 @@ export class ConvBnAct extends Module {
     const y = this.bn.forward(this.conv.forward(x, ctx), ctx);
     return this.act ? tf.relu6(y) : y;
   }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const y = this.emitChild(g, this.bn, this.emitChild(g, this.conv, x));
+    return this.act ? g.relu6(y) : y;
+  }
 }
 
 /**
@@ -78,6 +87,10 @@ export class MBConv extends Module {
     const h = this.expand ? this.expand.forward(x, ctx) : x;
     return this.point.forward(this.depth.forward(h, ctx), ctx);
   }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const h = this.expand ? this.emitChild(g, this.expand, x) : x;
+    return this.emitChild(g, this.point, this.emitChild(g, this.depth, h));
+  }
 }
 
 /** The network around the searchable layers, shared by the supernet and the final network. */
@@ -100,6 +113,9 @@ export class MobileNetHead extends Module {
       ctx,
     ) as tf.Tensor2D;
   }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return this.emitChild(g, this.classifier, this.pool.emit(g, this.emitChild(g, this.featureMix, x)));
+  }
 }
 
 /** first_conv (3×3 at the stem stride, BN, ReLU6) and the fixed first block (3×3 MBConv1, no shortcut). */
@@ -116,5 +132,8 @@ export class MobileNetStem extends Module {
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     return this.firstBlock.forward(this.firstConv.forward(x, ctx), ctx);
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return this.emitChild(g, this.firstBlock, this.emitChild(g, this.firstConv, x));
   }
 }

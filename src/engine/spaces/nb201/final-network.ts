@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import * as tf from '../../tf';
-import { GlobalAvgPool, Linear, Module, ModuleList, Sequential, type ForwardContext } from '../../nn';
+import {
+  GlobalAvgPool,
+  Linear,
+  Module,
+  ModuleList,
+  Sequential,
+  type ForwardContext,
+  type GraphBuilder,
+  type GraphValue,
+} from '../../nn';
 import type { FinalNetwork } from '../../search/supernet';
 import type { Rng } from '../../util/rng';
 import { validateNb201Arch, type Nb201Arch } from './arch';
@@ -66,6 +75,22 @@ export class Nb201InferCell extends Module {
     }
     return nodes[NB201_NODES - 1];
   }
+
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const nodes: GraphValue[] = [x];
+    const layers = this.layers;
+    let e = 0;
+    for (let j = 1; j < NB201_NODES; j++) {
+      const terms: GraphValue[] = [];
+      for (let i = 0; i < j; i++, e++) {
+        const k = e;
+        if (this.ops[k] !== 'none')
+          terms.push(g.within(this.childName(layers), () => g.child(String(k), layers.items[k], nodes[i])));
+      }
+      nodes.push(terms.length === 0 ? g.zeros(x, 1) : g.sum(terms));
+    }
+    return nodes[NB201_NODES - 1];
+  }
 }
 
 /**
@@ -102,6 +127,15 @@ export class Nb201Network extends Module implements FinalNetwork {
     let h = this.stem.forward(x, ctx);
     for (const cell of this.cells.items) h = cell.forward(h, ctx);
     return this.classifier.forward(this.pool.forward(this.lastact.forward(h, ctx), ctx), ctx) as tf.Tensor2D;
+  }
+
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    let h = this.emitChild(g, this.stem, x);
+    const cells = this.cells;
+    cells.items.forEach((cell, i) => {
+      h = g.within(this.childName(cells), () => g.child(String(i), cell, h));
+    });
+    return this.emitChild(g, this.classifier, this.pool.emit(g, this.emitChild(g, this.lastact, h)));
   }
 
   run(x: tf.Tensor4D, ctx: ForwardContext): { logits: tf.Tensor2D; auxLogits: tf.Tensor2D | null } {

@@ -10,6 +10,8 @@ import {
   Sequential,
   Zero,
   type ForwardContext,
+  type GraphBuilder,
+  type GraphValue,
 } from '../../nn';
 import type { Rng } from '../../util/rng';
 import type { Nb201Op } from './search-space';
@@ -43,6 +45,9 @@ export class NorConv extends Module {
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     return this.op.forward(x, ctx);
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return this.emitChild(g, this.op, x);
   }
 }
 
@@ -91,6 +96,18 @@ export class ShortcutPool extends Module {
     ]);
     return tf.avgPool(padded, 2, 2, 'valid').mul(this.scale(h, w));
   }
+
+  /** A 2×2 stride-2 average over the pixels that exist: zero pads at the end, not counted. */
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const [h, w] = x.shape;
+    return g.pool(x, {
+      kind: 'avg',
+      kernel: 2,
+      stride: 2,
+      pads: [0, 0, h % 2, w % 2],
+      countIncludePad: false,
+    });
+  }
 }
 
 /**
@@ -119,6 +136,10 @@ export class ResNetBasicBlock extends Module {
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     const block = this.convB.forward(this.convA.forward(x, ctx), ctx);
     return this.downsample.forward(x, ctx).add(block);
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const block = this.emitChild(g, this.convB, this.emitChild(g, this.convA, x));
+    return g.sum([this.emitChild(g, this.downsample, x), block]);
   }
 }
 

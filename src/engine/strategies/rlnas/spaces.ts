@@ -1,5 +1,6 @@
 import type { RlnasSpaceSupport } from './angle';
 import { dartsRlnas } from './angle-darts';
+import { mobilenetRlnas } from './angle-mobilenet';
 import { nb201Rlnas } from './angle-nb201';
 
 /**
@@ -9,6 +10,7 @@ import { nb201Rlnas } from './angle-nb201';
  */
 export const RLNAS_SPACES: Record<string, RlnasSpaceSupport> = {
   darts: dartsRlnas,
+  mobilenet: mobilenetRlnas,
   nb201: nb201Rlnas,
 };
 

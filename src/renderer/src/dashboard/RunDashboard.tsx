@@ -5,6 +5,9 @@ import type { ExportResult, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { ArchitecturePanel } from './ArchitecturePanel';
 import { CandidatesPanel } from './CandidatesPanel';
+import { CollapseAlarmPanel } from './CollapseAlarmPanel';
+import { EnasPanel } from './EnasPanel';
+import { splitSampled } from './enas';
 import { MetricCharts } from './MetricCharts';
 import { ProgressLine } from './ProgressLine';
 import { SearchPhasePanel } from './SearchPhasePanel';
@@ -55,6 +58,8 @@ export function RunDashboard(props: DashboardProps) {
 function SearchDashboard({ run, onChanged, onOpenRun }: DashboardProps) {
   const { series, epochs, candidates, phases, last, error, reload } = useRunData(run.id);
   const config = useRunConfig(run.id);
+  // ENAS reports its most sampled architectures per epoch as 'sampled' records: its own panel, not candidates.
+  const { sampled, scored } = useMemo(() => splitSampled(candidates), [candidates]);
   const [log, setLog] = useState('');
   const [exported, setExported] = useState<ExportResult | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -134,8 +139,10 @@ function SearchDashboard({ run, onChanged, onOpenRun }: DashboardProps) {
       {exported && <ExportedFiles id={run.id} exported={exported} />}
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
       {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
-      <CandidatesPanel candidates={candidates} />
-      <SearchPhasePanel candidates={candidates} config={config ?? null} declared={declared} />
+      <CollapseAlarmPanel declared={declared} epochs={epochs} />
+      <EnasPanel sampled={sampled} />
+      <CandidatesPanel candidates={scored} />
+      <SearchPhasePanel candidates={scored} config={config ?? null} declared={declared} />
       <ArchitecturePanel epochs={epochs} space={config?.space ?? null} />
       <details>
         <summary>Log</summary>

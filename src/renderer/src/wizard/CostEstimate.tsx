@@ -14,15 +14,17 @@ export function CostEstimate({ draft, doctor }: { draft: Draft; doctor: DoctorRe
   return (
     <>
       <p aria-label="estimate">
-        ≈ {(estimate.params / 1e6).toFixed(3)} M supernet parameters · ≈ {(2 * gmac).toFixed(3)} GFLOP per
-        image forward ({gmac.toFixed(3)} G multiply-adds) ·{' '}
+        ≈ {(estimate.params / 1e6).toFixed(3)} M supernet parameters · ≈ {(2 * gmac).toFixed(3)} GFLOP per{' '}
+        {estimate.text ? 'token' : 'image forward'} ({gmac.toFixed(3)} G multiply-adds) ·{' '}
         {estimate.stepBytes === null
           ? 'memory known once the dataset is read'
           : `≈ ${(estimate.stepBytes / 1e9).toFixed(2)} GB per step at batch ${draft.batchSize}`}
         {estimate.assumedShape && (
           <small style={{ opacity: 0.7 }}>
             {' '}
-            (sizes assume colour images at the image size and 10 classes until the dataset is read)
+            {estimate.text
+              ? "(sizes assume PTB's 10,000-word vocabulary until the corpus is read)"
+              : '(sizes assume colour images at the image size and 10 classes until the dataset is read)'}
           </small>
         )}
       </p>

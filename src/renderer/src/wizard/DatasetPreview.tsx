@@ -20,8 +20,55 @@ function Thumb({ width, height, rgbaBase64 }: { width: number; height: number; r
   );
 }
 
+/** A text corpus: vocabulary, tokens per split and a few training sentences. */
+function TextPreview({
+  preview,
+  text,
+}: {
+  preview: DatasetPreviewDto;
+  text: NonNullable<DatasetPreviewDto['text']>;
+}) {
+  const n = (v: number) => v.toLocaleString('en-US');
+  return (
+    <div aria-label="dataset preview">
+      <p>
+        {preview.description}: vocabulary of {n(text.vocabSize)} words (with &lt;unk&gt; and &lt;eos&gt;)
+      </p>
+      <table style={{ borderCollapse: 'collapse' }}>
+        <thead>
+          <tr style={{ textAlign: 'left' }}>
+            <th style={{ paddingRight: 16 }}>split</th>
+            <th>tokens</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td>search-train (train file: the weights)</td>
+            <td>{n(text.tokens.searchTrain)}</td>
+          </tr>
+          <tr>
+            <td>search-val (valid file: scores, rewards)</td>
+            <td>{n(text.tokens.searchVal)}</td>
+          </tr>
+          <tr>
+            <td>test (not read by the search)</td>
+            <td>{n(text.tokens.test)}</td>
+          </tr>
+        </tbody>
+      </table>
+      <p style={{ marginBottom: 2 }}>sample sentences (training text):</p>
+      <ol aria-label="sample sentences" style={{ marginTop: 0, fontFamily: 'monospace' }}>
+        {text.sentences.map((s, i) => (
+          <li key={i}>{s}</li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
 /** Sample images per class and class counts in the whole set and in the two search splits. */
 export function DatasetPreview({ preview }: { preview: DatasetPreviewDto }) {
+  if (preview.text) return <TextPreview preview={preview} text={preview.text} />;
   const [h, w, c] = preview.imageShape;
   return (
     <div aria-label="dataset preview">

@@ -25,8 +25,10 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
           ['default', 'bundled Fashion-MNIST subset (no download)'],
           ['path', 'a dataset on this machine (CIFAR binary, IDX, or image folder)'],
           ['synthetic', 'synthetic (smoke test)'],
+          ['text', 'a text corpus, for language-model spaces (ENAS RNN cell)'],
         ]}
       />
+      {d.source === 'text' && <TextSource draft={draft} set={set} />}
       {d.source === 'path' && (
         <>
           <label style={{ display: 'block', margin: '6px 0' }}>
@@ -111,6 +113,60 @@ export function DatasetStep({ draft, set }: { draft: Draft; set: (path: string, 
         </>
       )}
     </fieldset>
+  );
+}
+
+/** A text corpus: the bundled tiny corpus, a PTB folder or one text file, and the BPTT window. */
+function TextSource({ draft, set }: { draft: Draft; set: (path: string, v: unknown) => void }) {
+  const d = draft.data;
+  const [download, setDownload] = useState<DownloadEvent | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => api().on('download', setDownload), []);
+  return (
+    <>
+      <label style={{ display: 'block', margin: '6px 0' }}>
+        <span style={{ display: 'inline-block', minWidth: 190 }}>{T['data.path']}</span>
+        <input
+          aria-label="text corpus path"
+          placeholder="empty: the bundled tiny corpus"
+          value={d.path ?? ''}
+          onChange={(e) => set('data.path', e.target.value || undefined)}
+          style={{ width: 420 }}
+        />{' '}
+        <small style={{ opacity: 0.7 }}>
+          a folder with ptb.train.txt, ptb.valid.txt, ptb.test.txt (words separated by spaces, one sentence
+          per line), or one text file split by lines 80/10/10
+        </small>
+      </label>
+      <NumberField
+        label={T['data.text.bptt']}
+        why="tokens per truncated-BPTT window (ENAS: 35); the batch size is the number of parallel streams"
+        value={d.text.bptt}
+        onChange={(v) => set('data.text.bptt', v)}
+      />
+      <div>
+        or download the Penn Treebank (Mikolov's text, 6 MB, MD5-checked):{' '}
+        <button
+          onClick={() => {
+            setError(null);
+            api()
+              .downloadDataset('ptb')
+              .then((folder) => set('data.path', folder))
+              .catch((e: Error) => setError(e.message));
+          }}
+        >
+          Download PTB
+        </button>
+        {download && !download.done && (
+          <span aria-label="download progress">
+            {' '}
+            {download.file}: {(download.received / 1e6).toFixed(1)} MB
+          </span>
+        )}
+        {error && <span role="alert"> {error}</span>}
+      </div>
+      <PreviewButton draft={draft} />
+    </>
   );
 }
 

@@ -5,7 +5,7 @@ import { DatasetStep } from './DatasetStep';
 import { PAPER_DRAFT, QUICK_DRAFT, draftErrors, errorsByPath, setPath, type Draft } from './draft';
 import { Errors } from './fields';
 import { ReviewStep } from './ReviewStep';
-import { switchSpace, switchStrategy, withCpuPreset } from './sections';
+import { switchDataSource, switchSpace, switchStrategy, withCpuPreset } from './sections';
 import { SpaceStep } from './SpaceStep';
 import { SplitsStep, TrainingStep } from './steps';
 import { StrategyStep } from './StrategyStep';
@@ -64,7 +64,17 @@ export function Wizard({
           <button onClick={() => replace(PAPER_DRAFT)}>DARTS paper (GPU)</button>
         </span>
       </nav>
-      {key === 'dataset' && <DatasetStep draft={draft} set={set} />}
+      {key === 'dataset' && (
+        <DatasetStep
+          draft={draft}
+          set={(path, v) => {
+            if (path !== 'data.source') return set(path, v);
+            const r = switchDataSource(draft, v as string);
+            setDraft(r.draft);
+            setNote(r.note);
+          }}
+        />
+      )}
       {key === 'splits' && <SplitsStep draft={draft} set={set} errors={fieldErrors} />}
       {key === 'space' && (
         <SpaceStep
@@ -90,7 +100,7 @@ export function Wizard({
       )}
       {key === 'training' && <TrainingStep draft={draft} set={set} errors={fieldErrors} />}
       {key === 'review' && <ReviewStep draft={draft} onLoad={replace} />}
-      {note && (key === 'space' || key === 'strategy') && (
+      {note && (key === 'dataset' || key === 'space' || key === 'strategy') && (
         <p role="status" aria-label="wizard note" style={{ color: '#93c5fd' }}>
           {note}
         </p>

@@ -12,10 +12,16 @@ export interface CostEstimate {
   stepBytes: number | null;
   /** The image shape was assumed (datasets on disk, before they are read). */
   assumedShape: boolean;
+  /** Text data (a language model): multiplyAdds are per token, the vocabulary assumed PTB's 10,000 words. */
+  text?: boolean;
 }
 
-/** What a dataset on disk is taken to be until read: colour images of the folder resize, 10 classes. */
+/**
+ * What a dataset on disk is taken to be until read: colour images of the folder resize, 10 classes;
+ * a text corpus, PTB's 10,000 words.
+ */
 function assumedShape(d: Draft['data']): InputShape {
+  if (d.source === 'text') return { size: 0, channels: 0, classes: 10_000 };
   return { size: d.imageSize, channels: 3, classes: 10 };
 }
 
@@ -32,5 +38,6 @@ export function estimateCost(draft: Draft): CostEstimate | null {
     multiplyAdds: cost.supernetFlops(shape),
     stepBytes: known ? cost.stepBytes(known, config.batchSize) : null,
     assumedShape: !known,
+    ...(config.data.source === 'text' ? { text: true } : {}),
   };
 }

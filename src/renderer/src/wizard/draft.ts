@@ -20,7 +20,7 @@ export const PAPER_DRAFT: Draft = SearchConfigSchema.parse({});
 
 /** Which wizard step each top-level config field belongs to, for per-step validation. */
 export const STEP_FIELDS: Record<string, string[]> = {
-  dataset: ['data.source', 'data.path', 'data.imageSize', 'data.synthetic'],
+  dataset: ['data.source', 'data.path', 'data.imageSize', 'data.synthetic', 'data.text'],
   splits: ['data.trainFraction', 'data.subset', 'data.labels', 'data.augment', 'seed'],
   space: ['space'],
   strategy: ['strategy'],
@@ -37,6 +37,9 @@ export const FIELD_TITLES: Record<string, string> = {
   'data.imageSize': 'image size',
   'data.synthetic.size': 'synthetic images',
   'data.synthetic.imageSize': 'synthetic image size',
+  'data.text.bptt': 'BPTT window (tokens)',
+  'data.text.evalBatchSize': 'streams for whole-split perplexity',
+  'data.text.maxVocab': 'vocabulary limit',
   'data.trainFraction': 'search-train fraction',
   'data.subset': 'images used',
   'data.labels': 'labels',

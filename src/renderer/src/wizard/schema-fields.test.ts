@@ -9,13 +9,21 @@ describe('schema → form fields', () => {
   it('the DARTS space: every field titled and described, the candidate ops as a checkbox group', () => {
     const fields = fieldsOf(DartsSpaceSchema);
     // The discriminator is chosen with the space picker, not typed.
-    expect(fields.map((f) => f.key)).toEqual(['ops', 'nodes', 'cells', 'channels', 'stemMultiplier']);
+    expect(fields.map((f) => f.key)).toEqual([
+      'ops',
+      'nodes',
+      'cells',
+      'channels',
+      'stemMultiplier',
+      'edgeOps',
+    ]);
     expect(fields.map((f) => f.title)).toEqual([
       'candidate operations',
       'nodes per cell',
       'cells',
       'initial channels',
       'stem multiplier',
+      'ops per edge',
     ]);
     for (const f of fields) expect(f.description).toMatch(/^paper: /);
     expect(fields[0]).toMatchObject({

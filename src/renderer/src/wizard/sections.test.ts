@@ -94,4 +94,16 @@ describe('choosing a space and a strategy', () => {
     // No preset: nothing changes.
     expect(withCpuPreset(QUICK_DRAFT)).toBe(QUICK_DRAFT);
   });
+
+  it("choosing a strategy applies what it declares it needs (FairDARTS: no 'none'; RLNAS: random labels)", () => {
+    expect(draftErrors(switchStrategy(QUICK_DRAFT, 'fairdarts'))).toEqual([]);
+    const fair = switchStrategy(QUICK_DRAFT, 'fairdarts');
+    expect(fair.space.name === 'darts' && fair.space.ops).not.toContain('none');
+    // The same config written by hand, with 'none', is refused naming the field.
+    const handWritten = { ...fair, space: QUICK_DRAFT.space };
+    expect(draftErrors(handWritten).join('\n')).toMatch(/space\.ops|none/);
+    const rl = switchStrategy(QUICK_DRAFT, 'rlnas');
+    expect(rl.data.labels).toBe('random');
+    expect(draftErrors(rl)).toEqual([]);
+  });
 });

@@ -34,6 +34,11 @@ export interface Switched {
 /** The space `name` with its defaults; the strategy too when the current one does not run on it. */
 export function switchSpace(draft: Draft, name: string): Switched {
   if (name === draft.space.name) return { draft, note: null };
+  const r = switchSpaceOnly(draft, name);
+  return withMatchingData(r, name);
+}
+
+function switchSpaceOnly(draft: Draft, name: string): Switched {
   const space = spaceSpec(name).schema.parse({ name }) as Draft['space'];
   const current = strategySpecOf(draft);
   if (current?.spaces.includes(name)) return { draft: { ...draft, space }, note: null };
@@ -48,10 +53,48 @@ export function switchSpace(draft: Draft, name: string): Switched {
   };
 }
 
+/** Text data for a language-model space and images for the others: the data source follows the space. */
+function withMatchingData(r: Switched, name: string): Switched {
+  const text = spaceSpec(name).modality === 'text';
+  const source = r.draft.data.source;
+  if (text === (source === 'text')) return r;
+  const data = { ...r.draft.data, source: text ? 'text' : 'default', path: undefined } as Draft['data'];
+  const said = text
+    ? `${spaceSpec(name).title} reads text: the dataset is now the bundled tiny text corpus (step 1).`
+    : `${spaceSpec(name).title} reads images: the dataset is now the bundled Fashion-MNIST subset (step 1).`;
+  return { draft: { ...r.draft, data }, note: r.note ? `${r.note} ${said}` : said };
+}
+
+/** A new data source; the space (and strategy) too when the current space does not read that kind of data. */
+export function switchDataSource(draft: Draft, source: string): Switched {
+  const next = { ...draft, data: { ...draft.data, source } as Draft['data'] };
+  const text = source === 'text';
+  if ((spaceSpecOf(draft)?.modality === 'text') === text) return { draft: next, note: null };
+  const target = SPACE_SPECS.find((s) => ((s as SpaceSpec).modality === 'text') === text);
+  if (!target) return { draft: next, note: null };
+  const r = switchSpaceOnly(next, target.name);
+  const said = `${text ? 'Text data needs a language-model space' : 'Image data needs an image space'}: the search space is now ${spaceSpec(target.name).title} (step 3).`;
+  return { draft: r.draft, note: r.note ? `${said} ${r.note}` : said };
+}
+
 /** The strategy `name` with its defaults. */
 export function switchStrategy(draft: Draft, name: string): Draft {
   if (name === draft.strategy.name) return draft;
-  return { ...draft, strategy: strategySpec(name).schema.parse({ name }) as Draft['strategy'] };
+  const spec = strategySpec(name);
+  // What the strategy declares it needs of the data and the space (RLNAS: random labels; FairDARTS: no
+  // 'none' op) is set with it, so that choosing it never leaves the draft invalid.
+  // The requirement reads the space as the engine will (defaults filled in): a draft may omit fields.
+  const parsed = spaceSpecOf(draft)?.schema.safeParse(draft.space);
+  const space = (parsed?.success ? parsed.data : draft.space) as { name: string } & Record<string, unknown>;
+  const needed = spec.spaceRequirement?.(space);
+  return {
+    ...draft,
+    strategy: spec.schema.parse({ name }) as Draft['strategy'],
+    ...(needed ? { space: { ...space, ...needed.patch } as Draft['space'] } : {}),
+    ...(spec.labels && draft.data?.labels !== spec.labels
+      ? { data: { ...draft.data, labels: spec.labels } as Draft['data'] }
+      : {}),
+  };
 }
 
 /** The strategy's CPU preset merged over its defaults (not over the current values: a preset is a known state). */

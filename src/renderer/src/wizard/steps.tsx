@@ -8,6 +8,25 @@ type Errors = Record<string, string>;
 /** Step 2: how the training set is split between the weights and the architecture, and which labels are used. */
 export function SplitsStep({ draft, set, errors }: { draft: Draft; set: Set; errors: Errors }) {
   const d = draft.data;
+  if (d.source === 'text')
+    return (
+      <fieldset>
+        <legend>2. Splits</legend>
+        <p>
+          A text corpus keeps its own splits: the train file trains the weights (search-train), the valid file
+          scores candidates and rewards (search-val), the test file is never read by the search. Each is cut
+          into batch-size contiguous streams, read in windows of {d.text.bptt} tokens.
+        </p>
+        <NumberField
+          label={T.seed}
+          why="fixes initialisation, sampling and dropout masks"
+          value={draft.seed}
+          onChange={(v) => set('seed', v)}
+          error={errors.seed}
+        />
+        <PreviewButton draft={draft} />
+      </fieldset>
+    );
   return (
     <fieldset>
       <legend>2. Splits</legend>

@@ -1,0 +1,75 @@
+import type { ModelManifest } from './manifest';
+
+/** README.md of an export folder: a short model card drawn from the manifest. */
+export function modelCard(m: ModelManifest): string {
+  const { height, width, channels } = m.input;
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const lines = [
+    `# ${m.space.name} model${m.sourceRun ? ` from ${m.sourceRun}` : ''}`,
+    '',
+    `Exported by nas-studio on ${m.createdAt}. ${m.architecture.parameters.toLocaleString('en-US')} parameters.`,
+    '',
+    '## Architecture',
+    '',
+    `Search space: \`${m.space.name}\`${m.sourceRun ? `; found by the search run \`${m.sourceRun}\`` : ''}.`,
+    '',
+    '```',
+    m.architecture.text,
+    '```',
+    '',
+    'The JSON form, the space config and the final network options are in manifest.json.',
+    '',
+    '## Input and preprocessing',
+    '',
+    `- ${height}×${width}, ${channels} channel${channels === 1 ? '' : 's'} (${m.preprocessing.color}), float32.`,
+    `- ONNX (\`model.onnx\`): NCHW input \`${m.input.onnxInputName}\` [N, ${channels}, ${height}, ${width}], output \`${m.input.onnxOutputName}\` [N, ${m.output.classes}].`,
+    `- TensorFlow.js (\`model.json\`): NHWC input [N, ${height}, ${width}, ${channels}], output logits [N, ${m.output.classes}].`,
+    `- Resize the image to ${height}×${width} (bilinear), take pixel / 255, then (value − mean) / std per channel with mean = [${m.preprocessing.mean.map((v) => v.toFixed(4)).join(', ')}], std = [${m.preprocessing.std.map((v) => v.toFixed(4)).join(', ')}].`,
+    '- The output is logits: apply softmax for probabilities.',
+    '',
+    '## Classes',
+    '',
+    m.classNames.map((c, i) => `${i}. ${c}`).join('\n'),
+    '',
+    '## Evaluation',
+    '',
+    m.metrics.testAcc !== undefined
+      ? `Test accuracy: ${pct(m.metrics.testAcc)} (held-out test split).`
+      : 'No test accuracy was recorded.',
+  ];
+  if (m.metrics.perClassAcc)
+    lines.push(
+      '',
+      '| class | accuracy |',
+      '| --- | --- |',
+      ...m.metrics.perClassAcc.map((a, i) => `| ${m.classNames[i]} | ${pct(a)} |`),
+    );
+  if (m.metrics.confusion)
+    lines.push(
+      '',
+      'Confusion matrix (rows: true class, columns: predicted) is in manifest.json, `metrics.confusion`.',
+    );
+  lines.push(
+    '',
+    '## Training',
+    '',
+    `Seed ${m.seed}. Recipe:`,
+    '',
+    '```json',
+    JSON.stringify(m.recipe, null, 2),
+    '```',
+    '',
+    '## Not in this export',
+    '',
+    ...m.notExported.map((s) => `- ${s}`),
+    '',
+    '## Files',
+    '',
+    ...m.files.map((f) => `- \`${f.name}\` (${f.format}, ${f.bytes.toLocaleString('en-US')} bytes)`),
+    '- `manifest.json`: everything above, machine-readable.',
+    '',
+    'Use it: `nas-studio predict <this folder> image.png`. Loading in Python and JavaScript: docs/export.md.',
+    '',
+  );
+  return lines.join('\n');
+}
