@@ -186,11 +186,13 @@ export class PcDarts implements SearchStrategy<Genotype> {
   /**
    * The collapse alarm's readings: the Hessian w.r.t. α of the partial-channel supernet's validation
    * loss, β held where it is (BatchNorm statistics left alone). No reading in the warm-up, which
-   * draws no validation batch (drawing one would change the data stream).
+   * draws no validation batch (drawing one would change the data stream), and no DARTS+ verdict
+   * there either (α has not moved).
    */
   epochEnd(info: StepInfo): EpochEndResult {
     return this.alarm.epochEnd(info, {
       alphas: [...this.alphas.values()],
+      archStep: this.archUpdates(info.epoch),
       valLoss: (b) =>
         crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
       derive: () => this.derivedNow(),

@@ -28,6 +28,23 @@ export interface CollapseProbe {
   weights(): ChoiceWeights;
   /** L2 on α in the α optimiser: the reference's Hessian is that of L_val + wd/2·‖α‖², so λ + wd. */
   weightDecay: number;
+  /**
+   * Whether α moved in this epoch (default true; false in a warm-up that trains the weights only).
+   * An epoch without is logged but not judged: DARTS+ raises no alarm on an α nobody trained (its
+   * ranking is trivially stable, its skips those of the initialisation), and the ranking's stable
+   * count starts again from the first epoch α moves.
+   */
+  archStep?: boolean;
+  /**
+   * The architecture DARTS+'s skip rule counts, where it is not derive()'s (P-DARTS: its cell before
+   * the `maxSkips` cap, which would hide the very collapse the rule looks for). Default: derive().
+   */
+  skipArchitecture?(): unknown;
+  /**
+   * What else a Hessian stop must return to, stored with each reading's genotype (P-DARTS: the
+   * softmax(α) that prunes the stage's ops); `rollbackKept()` gives the stop epoch's. Plain JSON.
+   */
+  keep?(): unknown;
 }
 
 /** Everything the alarm must carry across a pause (the checkpoint's `collapseAlarm` scalar, JSON). */
@@ -38,7 +55,9 @@ interface AlarmState {
   ranking: Record<string, number[][]> | null;
   stableEpochs: number;
   /** Set once the alarm has stopped the search (stop mode). */
-  stopped: { reason: string; genotype: unknown | null } | null;
+  stopped: { reason: string; genotype: unknown | null; kept?: unknown } | null;
+  /** Per reading's epoch, what the probe's `keep` gave (only for probes that have one). */
+  kept?: Record<string, unknown>;
 }
 
 const STATE_KEY = 'collapseAlarm';
@@ -107,7 +126,9 @@ export class CollapseAlarm {
     const metrics: StepMetrics = {};
     const reasons: string[] = [];
     let rollback: unknown | null = null;
+    let rollbackKept: unknown;
     const genotype = probe.derive();
+    const judged = probe.archStep ?? true;
     const lastEpoch = info.epoch === info.totalEpochs - 1;
 
     if (this.batch && this.readsHessian(info)) {
@@ -131,6 +152,7 @@ export class CollapseAlarm {
       metrics.hessianEigenvalue = value;
       metrics.hessianProducts = estimate.products;
       this.state.genotypes[String(info.epoch)] = genotype;
+      if (probe.keep) (this.state.kept ??= {})[String(info.epoch)] = probe.keep();
       const verdict = addReading(
         this.state.rule,
         {
@@ -150,13 +172,14 @@ export class CollapseAlarm {
           `the Hessian's dominant eigenvalue grew ×${verdict.stop.ratio.toFixed(2)} (local average over ${this.cfg.hessianWindow} readings, ${this.cfg.hessianDelta} readings apart; more than ×${this.cfg.hessianFactor}): genotype of epoch ${verdict.stop.epoch} kept (DARTS-ES)`,
         );
         rollback = this.state.genotypes[String(verdict.stop.epoch)] ?? null;
+        rollbackKept = this.state.kept?.[String(verdict.stop.epoch)];
       }
     }
 
-    const skips = skipCounts(this.space, genotype);
+    const skips = skipCounts(this.space, probe.skipArchitecture ? probe.skipArchitecture() : genotype);
     for (const [label, n] of Object.entries(skips)) metrics[skipMetricKey(label)] = n;
     const limit = this.cfg.dartsPlusSkips;
-    const crowded = watchedLabels(this.space).filter((l) => limit > 0 && (skips[l] ?? 0) >= limit);
+    const crowded = watchedLabels(this.space).filter((l) => judged && limit > 0 && (skips[l] ?? 0) >= limit);
     if (crowded.length) {
       metrics[ALARM_KEYS.skips] = 1;
       reasons.push(
@@ -166,7 +189,9 @@ export class CollapseAlarm {
 
     const ranking = learnableRanking(probe.weights(), this.parameterised);
     this.state.stableEpochs =
-      this.state.ranking && sameRanking(ranking, this.state.ranking) ? this.state.stableEpochs + 1 : 0;
+      judged && this.state.ranking && sameRanking(ranking, this.state.ranking)
+        ? this.state.stableEpochs + 1
+        : 0;
     this.state.ranking = ranking;
     metrics.rankingStableEpochs = this.state.stableEpochs;
     const stable = this.cfg.dartsPlusStableEpochs;
@@ -181,13 +206,22 @@ export class CollapseAlarm {
     metrics.collapseAlarm = 1;
     if (this.cfg.collapseAlarm !== 'stop' || this.state.stopped) return { metrics };
     const reason = `collapse alarm (${this.owner}): ${reasons.join('; ')}`;
-    this.state.stopped = { reason, genotype: rollback };
+    this.state.stopped = {
+      reason,
+      genotype: rollback,
+      ...(rollbackKept !== undefined ? { kept: rollbackKept } : {}),
+    };
     return { metrics, stopPhase: reason };
   }
 
   /** The genotype a Hessian stop kept (the strategy's `derive` returns it), or null. */
   rollback(): unknown | null {
     return this.state.stopped?.genotype ?? null;
+  }
+
+  /** What the probe's `keep` gave at a Hessian stop's epoch, or null (no stop, or no `keep`). */
+  rollbackKept(): unknown | null {
+    return this.state.stopped?.kept ?? null;
   }
 
   /** The alarm's checkpoint entry (none while it is off, so checkpoints stay as they were). */
