@@ -75,7 +75,11 @@ export function defaultDecisionProgram(points: readonly ChoicePoint[]): Decision
       );
     cp.rows.forEach((_, row) => {
       const options = cp.rowOptions?.[row];
-      steps.push(options === undefined ? { kind: 'op', label: cp.label, row } : { kind: 'op', label: cp.label, row, options });
+      steps.push(
+        options === undefined
+          ? { kind: 'op', label: cp.label, row }
+          : { kind: 'op', label: cp.label, row, options },
+      );
     });
   }
   return { steps };
@@ -116,8 +120,13 @@ export function validateDecisionProgram(program: DecisionProgram, points: readon
     if (s.kind === 'op') {
       if (cp.kind === 'input') throw new Error(`${where}: '${s.label}' chooses inputs, not ops`);
       const width = s.options ?? cp.options.length;
-      if (s.options !== undefined && !(Number.isInteger(s.options) && s.options >= 1 && s.options <= cp.options.length))
-        throw new Error(`${where}: '${s.label}' has ${cp.options.length} options, so options must be 1..${cp.options.length}, not ${s.options}`);
+      if (
+        s.options !== undefined &&
+        !(Number.isInteger(s.options) && s.options >= 1 && s.options <= cp.options.length)
+      )
+        throw new Error(
+          `${where}: '${s.label}' has ${cp.options.length} options, so options must be 1..${cp.options.length}, not ${s.options}`,
+        );
       const legal = cp.rowOptions?.[s.row];
       if (legal !== undefined && width > legal)
         throw new Error(
@@ -145,7 +154,9 @@ export function validateDecisionProgram(program: DecisionProgram, points: readon
         throw new Error(`decision program never decides '${cp.label}' row ${r} (${cp.rows[r]})`);
     });
   if (program.start !== undefined && program.start !== 'learned' && program.start !== 'zeros')
-    throw new Error(`decision program start must be 'learned' or 'zeros', not ${JSON.stringify(program.start)}`);
+    throw new Error(
+      `decision program start must be 'learned' or 'zeros', not ${JSON.stringify(program.start)}`,
+    );
   for (const [label, b] of Object.entries(program.headBiasInit ?? {})) {
     const cp = byLabel.get(label);
     if (!cp || cp.kind === 'input' || b.length !== cp.options.length)

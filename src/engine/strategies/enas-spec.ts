@@ -54,7 +54,8 @@ export const EnasSchema = z
     }),
     controllerEps: z.number().positive().default(1e-3).meta({
       title: 'controller Adam ε',
-      description: "reference (CNN): 1e-3 (utils.py get_train_ops); ENAS-pytorch (RNN): PyTorch's default 1e-8",
+      description:
+        "reference (CNN): 1e-3 (utils.py get_train_ops); ENAS-pytorch (RNN): PyTorch's default 1e-8",
     }),
     controllerGradClip: z.number().nonnegative().default(0).meta({
       title: 'controller gradient clip',

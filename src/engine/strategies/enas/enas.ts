@@ -222,7 +222,14 @@ export class Enas implements SearchStrategy<unknown> {
       throw new Error(`the '${this.space.name}' space is a language model: the search data must be text`);
     const lr = lm.trainer.startEpoch(ctx.info.epoch);
     const { choices } = this.controller.sample(ctx.rng);
-    const r = lmTrainStep(lm.net, lm.trainer, lm.trainCarry, ctx.text.train(), sampleAssignment(choices), ctx.rng);
+    const r = lmTrainStep(
+      lm.net,
+      lm.trainer,
+      lm.trainCarry,
+      ctx.text.train(),
+      sampleAssignment(choices),
+      ctx.rng,
+    );
     return {
       metrics: { trainLoss: r.loss, trainPpl: Math.exp(r.loss), gradNorm: r.gradNorm, lrWeights: lr },
     };

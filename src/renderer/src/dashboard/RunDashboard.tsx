@@ -103,7 +103,7 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       {exported && <ExportedFiles id={run.id} exported={exported} />}
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
       {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
-      <EnasPanel sampled={sampled} />
+      <EnasPanel sampled={sampled} space={config?.space?.name} />
       <CandidatesPanel candidates={scored} />
       <SearchPhasePanel candidates={scored} config={config ?? null} declared={declared} />
       <ArchitecturePanel epochs={epochs} space={config?.space ?? null} />

@@ -44,7 +44,8 @@ function switchSpaceOnly(draft: Draft, name: string): Switched {
   if (current?.spaces.includes(name)) {
     // A strategy whose defaults differ by space (ENAS on the RNN cell) takes the new space's defaults.
     const presets = current.spacePresets ?? {};
-    if (!(draft.space.name in presets) && !(name in presets)) return { draft: { ...draft, space }, note: null };
+    if (!(draft.space.name in presets) && !(name in presets))
+      return { draft: { ...draft, space }, note: null };
     return {
       draft: { ...draft, space, strategy: strategyDefaults(current, name) },
       note: `${current.title}'s defaults differ on ${spaceSpec(name).title}: its fields are now those defaults.`,
