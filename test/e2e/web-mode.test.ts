@@ -179,6 +179,47 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('ENAS on the RNN cell (bundled text): reward, baseline and entropy charts, the sampled and the derived cell drawn', async () => {
+    const id = runSearch(root, runsRoot, 'e2e-enas-rnn', {
+      space: { name: 'enas-rnn', nodes: 6, hidden: 16 },
+      strategy: {
+        name: 'enas',
+        controllerHidden: 16,
+        controllerSteps: 4,
+        deriveSamples: 4,
+        deriveBatches: 2,
+        lmLr: 5,
+      },
+      data: { source: 'text', text: { bptt: 10, evalBatchSize: 8 } },
+      epochs: 2,
+      batchSize: 16,
+      stepsPerEpoch: 3,
+      seed: 1,
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.getByRole('button', { name: id }).click();
+    await page.getByRole('heading', { name: new RegExp(`Run ${id}`) }).waitFor();
+    const dash = page.getByRole('region', { name: 'run dashboard' });
+    const sampled = dash.getByRole('region', { name: 'ENAS sampled architectures' });
+    await sampled.waitFor({ timeout: 30_000 });
+    const cell = sampled.getByRole('img', { name: /^most sampled cell, epoch 2 .* diagram$/ });
+    await cell.waitFor();
+    // SVG: every node's activation is text in the page; x[t], h[t−1] in, the average and h[t] out.
+    await expect.poll(() => cell.textContent()).toMatch(/n5.*(tanh|ReLU|identity|sigmoid)/s);
+    await expect.poll(() => cell.textContent()).toMatch(/x\[t\].*h\[t−1\].*avg.*h\[t\]/s);
+    const derived = dash.getByRole('img', { name: 'recurrent cell diagram' });
+    await derived.waitFor();
+    await expect.poll(() => dash.getByLabel('architecture text').textContent()).toMatch(/^n0=\w+\(x,h\) n1=/);
+    await shot(page, '16-enas-rnn');
+    await cell.screenshot({ path: join(artifacts, 'web-16b-enas-rnn-sampled-cell.png') });
+    await derived.screenshot({ path: join(artifacts, 'web-16c-enas-rnn-derived-cell.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 400_000);
+
   it('a run that scored candidates in a second phase shows them, the phase, and its boundary', async () => {
     const id = writeFinishedRun(runsRoot, 'fixture-candidates', 400, 4, { candidates: 60 });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });

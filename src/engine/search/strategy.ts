@@ -200,6 +200,12 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
   /** Field values sized for a CPU (merged over the defaults by the wizard's preset button). */
   readonly cpuPreset?: Partial<z.infer<S>>;
   /**
+   * Defaults that differ by space, by space name (ENAS on the RNN cell: ENAS-pytorch's controller and
+   * reward instead of the CNN reference's). Parsing a config puts them under the strategy fields the
+   * config sets (a set field wins); the wizard applies them when the strategy or the space is chosen.
+   */
+  readonly spacePresets?: Readonly<Record<string, Partial<z.infer<S>>>>;
+  /**
    * The labels the search data must have, when the strategy needs particular ones (RLNAS: 'random');
    * a config with other `data.labels` is refused, naming the field.
    */
@@ -210,6 +216,11 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
    * wizard applies it when the strategy is chosen.
    */
   spaceRequirement?(space: { name: string } & Record<string, unknown>): SpaceRequirement | null;
+}
+
+/** The strategy's defaults on `space` (its space preset), or none. */
+export function spacePresetOf(spec: StrategySpec, space: string): Record<string, unknown> {
+  return { ...(spec.spacePresets?.[space] ?? {}) };
 }
 
 /** A change a strategy needs in the space config: `patch` merges over it. */

@@ -140,7 +140,7 @@ function SearchDashboard({ run, onChanged, onOpenRun }: DashboardProps) {
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
       {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
       <CollapseAlarmPanel declared={declared} epochs={epochs} />
-      <EnasPanel sampled={sampled} />
+      <EnasPanel sampled={sampled} space={config?.space?.name} />
       <CandidatesPanel candidates={scored} />
       <SearchPhasePanel candidates={scored} config={config ?? null} declared={declared} />
       <ArchitecturePanel epochs={epochs} space={config?.space ?? null} />
