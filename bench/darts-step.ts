@@ -29,7 +29,8 @@ import { CONFIGS, arg, dartsStep, spaceOf, type ConfigName } from './darts-setup
 
 const USAGE = `npm run bench [-- --backend webgpu|wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
   [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare] [--reference DIR]
-npm run bench -- --strategy NAME [--configs tiny,small,nb201] [--steps N] [--warmup N] [--candidates N]   (see bench/strategy-bench.ts)`;
+npm run bench -- --strategy NAME [--configs tiny,small,nb201] [--steps N] [--warmup N] [--candidates N]   (see bench/strategy-bench.ts)
+npm run bench -- --train [--configs darts-v2,cpu] [--batch N] [--steps N] [--warmup N] [--backend NAME] [--out FILE]   (see bench/train-step.ts)`;
 
 /** Reference figures (official PyTorch DARTS on a 2-vCPU machine of this kind; ../shared/README.md). */
 const REFERENCE_SECONDS: Record<ConfigName, Record<'first' | 'second', [number, number]>> = {
@@ -163,6 +164,11 @@ async function benchOne(
 async function main() {
   if (process.argv.includes('--help')) {
     console.log(USAGE);
+    return;
+  }
+  if (process.argv.includes('--train')) {
+    // Training a found architecture from scratch (bench/train-step.ts).
+    await (await import('./train-step')).trainBench();
     return;
   }
   if (process.argv.includes('--strategy') && arg('strategy', 'darts') !== 'darts') {

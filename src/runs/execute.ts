@@ -1,6 +1,6 @@
 export { PAUSE_REQUEST, requestPause } from './pause-request';
 import { PAUSE_REQUEST } from './pause-request';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import * as tf from '../engine/tf';
 import { assertFitsInMemory } from '../engine/search/memory';
@@ -14,6 +14,9 @@ import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
 import type { RunDir } from './run-dir';
 import type { RunStatus } from './status';
 import { RunTotals } from './run-totals';
+import { countLines, markFailed, pendingRequest, truncateMetrics } from './run-io';
+import { executeTrainRun } from './execute-train';
+import type { TrainData } from '../engine/train/train-data';
 
 export interface RunProgress {
   step: number;
@@ -46,6 +49,8 @@ export interface ExecuteOptions {
   onStatus?: (status: RunStatus) => void;
   /** The run's data, when the caller loaded it already (to check the dataset before the run folder exists). */
   data?: SearchData;
+  /** A training run's data, when the caller loaded it already (the same reason). */
+  trainData?: TrainData;
 }
 
 /** How often an executing run rewrites its heartbeat (the live step that `status` and the runs list show). */
@@ -53,34 +58,6 @@ const HEARTBEAT_MS = 2000;
 
 /** The found architecture, kept up to date in the exports folder (the space's JSON file). */
 export const ARCHITECTURE_FILE = 'genotype.json';
-
-/** The intent of a pending pause.request file, or null when there is none. */
-function pendingRequest(file: string): 'pause' | 'stop' | null {
-  if (!existsSync(file)) return null;
-  return readFileSync(file, 'utf8').trim() === 'stop' ? 'stop' : 'pause';
-}
-
-function countLines(file: string): number {
-  if (!existsSync(file)) return 0;
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim()).length;
-}
-
-/** Keeps the first `n` metric records (drops those written after the checkpoint being resumed). */
-function truncateMetrics(file: string, n: number): void {
-  const lines = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim());
-  if (lines.length > n)
-    writeFileAtomic(
-      file,
-      lines
-        .slice(0, n)
-        .map((l) => l + '\n')
-        .join(''),
-    );
-}
 
 /** Writes the architecture the search would return now as the space's file (exports/architecture.json). */
 function writeArchitecture(
@@ -94,15 +71,6 @@ function writeArchitecture(
   );
 }
 
-/** Records why a run failed; from a state that cannot become 'failed' (paused) it only logs. */
-function markFailed(dir: RunDir, reason: string): void {
-  try {
-    dir.transition('failed', { reason, pid: undefined });
-  } catch {
-    dir.log(`failed: ${reason}`);
-  }
-}
-
 /**
  * Executes (or continues) the search of one run folder in this process, step by step: metrics are
  * appended after every step, checkpoints written every `checkpointEvery` steps and at every pause,
@@ -113,7 +81,10 @@ export async function executeRun(
   opts: ExecuteOptions,
 ): Promise<'completed' | 'paused' | 'stopped'> {
   if (opts.onStatus) dir.onTransition = opts.onStatus;
-  const config = dir.readConfig();
+  const any = dir.readConfig();
+  // A training run has its own loop (execute-train.ts); the machinery around it is the same.
+  if (any.kind === 'train') return executeTrainRun(dir, opts);
+  const config = any;
   const every = opts.checkpointEvery ?? 50;
   const pauseFile = join(dir.path, PAUSE_REQUEST);
   if (existsSync(pauseFile)) unlinkSync(pauseFile);

@@ -11,16 +11,14 @@ import {
   type StudioCalls,
   type StudioEvents,
   type StudioMethod,
+  type TrainRequest,
 } from '../shared/api';
+import { parseTrainConfig, type RunConfig } from '../shared/run-config';
+import { trainConfigFromRun } from '../runs/train-from-run';
 import type { DoctorReport } from '../shared/doctor';
-import {
-  describeConfigError,
-  parseSearchConfig,
-  type SearchConfig,
-  type SearchConfigInput,
-} from '../shared/search-config';
+import { describeConfigError, parseSearchConfig, type SearchConfigInput } from '../shared/search-config';
 import type { RunManager } from '../runs/manager';
-import { describeDataSource, describeSpace, describeStrategy } from './describe';
+import { describeRun } from './describe';
 
 /**
  * What the service needs from its host (Electron main or the web server). The operations that need
@@ -36,8 +34,10 @@ export interface StudioDeps {
   choosePath?: () => Promise<string | null>;
   /** Loads a dataset (its settings unchecked, as they come from the renderer) for the wizard's preview. */
   previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto>;
-  /** Exports the run folder at `runDir` (runs/export.ts). */
+  /** Exports the run folder at `runDir` (runs/export.ts; a training run's model: runs/trained-model.ts). */
   exportRun(runDir: string): Promise<ExportResult>;
+  /** Checks a training config (dataset, network fit) in a worker before its run folder exists; absent: no check. */
+  checkTraining?(config: unknown): Promise<string>;
   /** Downloads a standard dataset into the app's cache; resolves with its folder. */
   downloadDataset(
     name: string,
@@ -69,20 +69,16 @@ export class StudioService implements StudioCalls {
 
   async listRuns(): Promise<RunSummary[]> {
     return this.deps.runs.list().map((s) => {
-      let config: SearchConfig | null = null;
+      let config: RunConfig | null = null;
       try {
         config = this.deps.runs.dir(s.id).readConfig();
       } catch {
         // A run whose config cannot be read still shows, with its status saying why it failed.
       }
-      return {
-        ...s,
-        dataset: config ? describeDataSource(config.data) : '?',
-        strategy: config ? describeStrategy(config.strategy) : '?',
-        space: config ? describeSpace(config.space) : '?',
-        epochs: config?.epochs ?? 0,
-        canResume: this.deps.runs.canResume(s),
-      };
+      const described = config
+        ? describeRun(config)
+        : { kind: 'search' as const, dataset: '?', strategy: '?', space: '?', epochs: 0 };
+      return { ...s, ...described, canResume: this.deps.runs.canResume(s) };
     });
   }
 
@@ -92,6 +88,20 @@ export class StudioService implements StudioCalls {
     // is an error for the wizard to show, not a failed run left in the list.
     await this.deps.previewDataset(parsed.data, parsed.seed);
     const dir = this.deps.runs.create(parsed);
+    this.deps.runs.enqueue(dir.id);
+    return dir.id;
+  }
+  async startTraining(request: TrainRequest): Promise<string> {
+    const input = trainConfigFromRun(this.deps.runs.dir(request.from), {
+      epoch: request.epoch,
+      randomSeed: request.randomSeed,
+      recipe: request.recipe ?? 'cpu',
+    });
+    const config = parseTrainConfig(input, `run ${request.from}`);
+    // As startRun: a dataset that cannot be read or a network that cannot take its images is an
+    // error for the dashboard to show, not a failed run left in the list.
+    await this.deps.checkTraining?.(config);
+    const dir = this.deps.runs.create(config);
     this.deps.runs.enqueue(dir.id);
     return dir.id;
   }

@@ -76,8 +76,17 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop-run') }),
   /** Load a dataset as the wizard describes it and reply with its preview (off the host's main thread). */
   z.object({ type: z.literal('preview-dataset'), data: z.unknown(), seed: z.number().int() }),
-  /** Export a run folder's genotype and weights from its newest checkpoint (`export-result`). */
-  z.object({ type: z.literal('export-run'), runDir: z.string().min(1) }),
+  /**
+   * Export a run folder from its newest checkpoint (`export-result`): a search run's genotype and
+   * weights; a training run's model in `formats` (default: all).
+   */
+  z.object({
+    type: z.literal('export-run'),
+    runDir: z.string().min(1),
+    formats: z.array(z.enum(['onnx', 'tfjs', 'safetensors'])).optional(),
+  }),
+  /** Check a training config before its run folder exists: dataset loads, network takes its images (`train-checked`). */
+  z.object({ type: z.literal('check-train'), config: z.unknown() }),
   /** Download a standard dataset into `cache` (`download-progress` messages, then `download-result`). */
   z.object({
     type: z.literal('download-dataset'),
@@ -93,6 +102,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('info'), report: DoctorReportSchema }),
   z.object({ type: z.literal('dataset-preview'), preview: DatasetPreviewSchema }),
   z.object({ type: z.literal('export-result'), result: ExportResultSchema }),
+  /** The training config is good: what its data is. */
+  z.object({ type: z.literal('train-checked'), description: z.string() }),
   z.object({ type: z.literal('download-progress'), ...DownloadProgressSchema.shape }),
   /** The downloaded dataset's folder in the cache. */
   z.object({ type: z.literal('download-result'), folder: z.string() }),

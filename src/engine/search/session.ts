@@ -20,6 +20,7 @@ import type {
   StrategyContext,
 } from './strategy';
 import { backendReadsSynchronously } from '../backend/webgpu';
+import { epochEndParts } from './strategy';
 import { explainBackendError } from '../backend/explain-error';
 import type { Genotype } from '../spaces/darts/genotype-types';
 
@@ -305,19 +306,25 @@ export class SearchSession<A = Genotype> {
   ): StepReport<A> {
     const report: StepReport<A> = { info, metrics };
     if (result.candidates?.length) report.candidates = result.candidates;
-    const phaseOver = this.phaseOver(result);
+    let phaseOver = this.phaseOver(result);
+    let stopReason = result.stopPhase;
     if (epochEnds) {
-      const extra = this.strategy.epochEnd(info);
+      const end = epochEndParts(this.strategy.epochEnd(info));
+      // An epoch-end stop (the collapse alarm) ends the phase here; at its planned end it is no early stop.
+      if (end.stopPhase && !phaseOver) {
+        phaseOver = true;
+        stopReason = end.stopPhase;
+      }
       const genotype = this.strategy.derive();
       report.epochEnd = {
         arch: this.strategy.architecture(),
         genotype,
         genotypeText: this.space.toText(genotype),
-        metrics: extra,
+        metrics: end.metrics,
       };
     }
     if (phaseOver) {
-      report.phaseEnd = { phase: info.phase, ...(result.stopPhase ? { reason: result.stopPhase } : {}) };
+      report.phaseEnd = { phase: info.phase, ...(stopReason ? { reason: stopReason } : {}) };
       this.phaseIndex += 1;
       this.phaseStep = 0;
     }

@@ -104,6 +104,19 @@ export interface StepResult {
   rebuild?: { space: unknown };
 }
 
+/** What `epochEnd` returns to stop its phase: the epoch's metrics and the reason for the log. */
+export interface EpochEndResult {
+  metrics: StepMetrics;
+  stopPhase?: string;
+}
+
+/** An `epochEnd` return value as metrics and an optional stop (bare metrics have number values only). */
+export function epochEndParts(r: StepMetrics | EpochEndResult): EpochEndResult {
+  return typeof (r as EpochEndResult).metrics === 'object'
+    ? (r as EpochEndResult)
+    : { metrics: r as StepMetrics };
+}
+
 /** How to read a label's rows in charts. */
 export type SnapshotKind = 'softmax' | 'sigmoid' | 'sampling' | 'controller';
 
@@ -134,8 +147,11 @@ export interface SearchStrategy<A = unknown> {
   /** The phases and their budgets; the loop runs them in order. */
   phases(budget: PhaseBudget): PhasePlan[];
   step(ctx: StepContext): StepResult;
-  /** After the last step of each epoch of a phase (schedules, early stopping). Returns extra metrics. */
-  epochEnd(info: StepInfo): StepMetrics;
+  /**
+   * After the last step of each epoch of a phase (schedules, early stopping): extra metrics, or
+   * metrics and `stopPhase` to end the phase after this epoch (the collapse alarm).
+   */
+  epochEnd(info: StepInfo): StepMetrics | EpochEndResult;
   /** The discrete architecture the strategy would return now. */
   derive(): A;
   architecture(): ArchSnapshot;
@@ -198,6 +214,12 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
   /** Field values sized for a CPU (merged over the defaults by the wizard's preset button). */
   readonly cpuPreset?: Partial<z.infer<S>>;
   /**
+   * Defaults that differ by space, by space name (ENAS on the RNN cell: ENAS-pytorch's controller and
+   * reward instead of the CNN reference's). Parsing a config puts them under the strategy fields the
+   * config sets (a set field wins); the wizard applies them when the strategy or the space is chosen.
+   */
+  readonly spacePresets?: Readonly<Record<string, Partial<z.infer<S>>>>;
+  /**
    * The labels the search data must have, when the strategy needs particular ones (RLNAS: 'random');
    * a config with other `data.labels` is refused, naming the field.
    */
@@ -208,6 +230,11 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
    * wizard applies it when the strategy is chosen.
    */
   spaceRequirement?(space: { name: string } & Record<string, unknown>): SpaceRequirement | null;
+}
+
+/** The strategy's defaults on `space` (its space preset), or none. */
+export function spacePresetOf(spec: StrategySpec, space: string): Record<string, unknown> {
+  return { ...(spec.spacePresets?.[space] ?? {}) };
 }
 
 /** A change a strategy needs in the space config: `patch` merges over it. */

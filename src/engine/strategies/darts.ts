@@ -2,6 +2,7 @@ import * as tf from '../tf';
 import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import type { DartsStrategyConfig } from './darts-spec';
 import { ArchParameters, initAlphas } from './arch-params';
+import { CollapseAlarm } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -19,7 +20,9 @@ import type {
   PhaseBudget,
   PhasePlan,
   SearchStrategy,
+  EpochEndResult,
   StepContext,
+  StepInfo,
   StepResult,
 } from '../search/strategy';
 
@@ -50,6 +53,7 @@ export class Darts implements SearchStrategy<Genotype> {
   protected readonly trainer: WeightTrainer;
   protected readonly arch: ArchParameters;
   protected readonly space: SearchSpace;
+  protected readonly alarm: CollapseAlarm;
   protected lr: number;
 
   constructor(
@@ -64,6 +68,7 @@ export class Darts implements SearchStrategy<Genotype> {
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
     this.arch = new ArchParameters([['alpha', this.alphas]], cfg, owner);
+    this.alarm = new CollapseAlarm(cfg, this.space, net, owner);
     this.lr = cfg.weightLr;
   }
 
@@ -109,6 +114,7 @@ export class Darts implements SearchStrategy<Genotype> {
   step(ctx: StepContext): StepResult {
     const train = ctx.train();
     const val = ctx.val();
+    this.alarm.keepBatch(ctx.info, val);
     this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
     let extraKeys: string[] = [];
     const out = tf.tidy(() => {
@@ -190,8 +196,16 @@ export class Darts implements SearchStrategy<Genotype> {
     }
   }
 
-  epochEnd(): Record<string, number> {
-    return {};
+  /** The collapse alarm's readings on the α-mixed supernet (the strategy's own mix; BatchNorm statistics left alone). */
+  epochEnd(info: StepInfo): EpochEndResult {
+    return this.alarm.epochEnd(info, {
+      alphas: [...this.alphas.values()],
+      valLoss: (b) =>
+        crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+      derive: () => this.derivedNow(),
+      weights: () => this.probabilities(),
+      weightDecay: this.cfg.alphaWeightDecay,
+    });
   }
 
   /** softmax(α), read ahead for derive and architecture on webgpu (see SearchStrategy.prefetchHostReads). */
@@ -204,7 +218,13 @@ export class Darts implements SearchStrategy<Genotype> {
     return this.arch.softmax();
   }
 
+  /** The genotype a collapse-alarm stop kept (DARTS-ES rolls back), else the one α gives now. */
   derive(): Genotype {
+    return (this.alarm.rollback() as Genotype | null) ?? this.derivedNow();
+  }
+
+  /** The genotype α gives now (the space's rule on probabilities()); FairDARTS has its own. */
+  protected derivedNow(): Genotype {
     return this.space.derive(this.probabilities()) as Genotype;
   }
 
@@ -215,16 +235,18 @@ export class Darts implements SearchStrategy<Genotype> {
   getState(): NamedTensorState {
     const w = this.trainer.getState();
     const a = this.arch.state(w.tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr }, tensors: a.tensors };
+    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
   }
 
   setState(state: NamedTensorState): void {
     this.arch.restore(state);
+    this.alarm.restore(state.scalars);
     this.trainer.setState(state);
     this.lr = this.trainer.lr;
   }
 
   dispose(): void {
+    this.alarm.dispose();
     this.arch.dispose();
     this.trainer.dispose();
   }
