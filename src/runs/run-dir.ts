@@ -1,13 +1,15 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunMetaSchema, type RunMeta } from './meta';
-import { parseSearchConfig, type SearchConfig } from '../shared/search-config';
+import type { SearchConfig } from '../shared/search-config';
+import { parseRunConfig, type RunConfig, type TrainConfig } from '../shared/run-config';
 import { writeFileAtomic } from './atomic';
 import { RunStatusFileSchema, assertTransition, type RunStatus, type RunStatusFile } from './status';
 
 /**
  * One run's folder (layout in docs/run-format.md):
- *   config.json      the validated config (defaults filled in), written once
+ *   config.json      the validated config (defaults filled in), written once; `kind` 'train' for a
+ *                    training run, absent or 'search' for a search
  *   meta.json        the run's name and notes, as the person gave them (optional)
  *   status.json      current status, rewritten atomically
  *   metrics.jsonl    append-only, one JSON object per step or epoch event
@@ -51,7 +53,7 @@ export class RunDir {
   }
 
   /** Creates the folder for a new run; refuses to overwrite an existing run. */
-  static create(root: string, id: string, config: SearchConfig): RunDir {
+  static create(root: string, id: string, config: RunConfig): RunDir {
     const dir = new RunDir(join(root, id));
     if (existsSync(dir.path)) throw new Error(`a run named ${id} already exists in ${root}`);
     mkdirSync(dir.checkpointsDir, { recursive: true });
@@ -64,8 +66,23 @@ export class RunDir {
     return dir;
   }
 
-  readConfig(): SearchConfig {
-    return parseSearchConfig(JSON.parse(readFileSync(this.configPath, 'utf8')), this.configPath);
+  /** The run's config, of either kind (search or training). */
+  readConfig(): RunConfig {
+    return parseRunConfig(JSON.parse(readFileSync(this.configPath, 'utf8')), this.configPath);
+  }
+
+  /** The config of a search run; a clear error for a training run. */
+  readSearchConfig(): SearchConfig {
+    const c = this.readConfig();
+    if (c.kind === 'train') throw new Error(`run ${this.id} is a training run, not a search`);
+    return c;
+  }
+
+  /** The config of a training run; a clear error for a search run. */
+  readTrainConfig(): TrainConfig {
+    const c = this.readConfig();
+    if (c.kind !== 'train') throw new Error(`run ${this.id} is a search run, not a training run`);
+    return c;
   }
 
   /** Writes the run's name and notes (empty ones left out); replaces what was there. */

@@ -12,7 +12,10 @@ import {
   type StudioCalls,
   type StudioEvents,
   type StudioMethod,
+  type TrainRequest,
 } from '../shared/api';
+import { parseTrainConfig, type RunConfig } from '../shared/run-config';
+import { trainConfigFromRun } from '../runs/train-from-run';
 import type { DoctorReport } from '../shared/doctor';
 import {
   describeConfigError,
@@ -22,7 +25,7 @@ import {
 } from '../shared/search-config';
 import type { RunManager } from '../runs/manager';
 import type { RunMeta } from '../runs/meta';
-import { describeDataSource, describeSpace, describeStrategy } from './describe';
+import { describeRun } from './describe';
 
 /**
  * What the service needs from its host (Electron main or the web server). The operations that need
@@ -40,8 +43,10 @@ export interface StudioDeps {
   previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto>;
   /** Times a few steps of a validated config (runs/probe.ts) for the wizard's estimate. */
   probeRun(config: SearchConfig): Promise<RunProbeDto>;
-  /** Exports the run folder at `runDir` (runs/export.ts). */
+  /** Exports the run folder at `runDir` (runs/export.ts; a training run's model: runs/trained-model.ts). */
   exportRun(runDir: string): Promise<ExportResult>;
+  /** Checks a training config (dataset, network fit) in a worker before its run folder exists; absent: no check. */
+  checkTraining?(config: unknown): Promise<string>;
   /** Downloads a standard dataset into the app's cache; resolves with its folder. */
   downloadDataset(
     name: string,
@@ -73,8 +78,8 @@ export class StudioService implements StudioCalls {
 
   async listRuns(): Promise<RunSummary[]> {
     return this.deps.runs.list().map((s) => {
-      let config: SearchConfig | null = null;
       let meta: RunMeta = {};
+      let config: RunConfig | null = null;
       try {
         const dir = this.deps.runs.dir(s.id);
         meta = dir.readMeta();
@@ -82,15 +87,10 @@ export class StudioService implements StudioCalls {
       } catch {
         // A run whose config cannot be read still shows, with its status saying why it failed.
       }
-      return {
-        ...s,
-        ...meta,
-        dataset: config ? describeDataSource(config.data) : '?',
-        strategy: config ? describeStrategy(config.strategy) : '?',
-        space: config ? describeSpace(config.space) : '?',
-        epochs: config?.epochs ?? 0,
-        canResume: this.deps.runs.canResume(s),
-      };
+      const described = config
+        ? describeRun(config)
+        : { kind: 'search' as const, dataset: '?', strategy: '?', space: '?', epochs: 0 };
+      return { ...s, ...meta, ...described, canResume: this.deps.runs.canResume(s) };
     });
   }
 
@@ -101,6 +101,20 @@ export class StudioService implements StudioCalls {
     await this.deps.previewDataset(parsed.data, parsed.seed);
     const dir = this.deps.runs.create(parsed);
     if (meta && (meta.name || meta.notes)) dir.writeMeta(meta);
+    this.deps.runs.enqueue(dir.id);
+    return dir.id;
+  }
+  async startTraining(request: TrainRequest): Promise<string> {
+    const input = trainConfigFromRun(this.deps.runs.dir(request.from), {
+      epoch: request.epoch,
+      randomSeed: request.randomSeed,
+      recipe: request.recipe ?? 'cpu',
+    });
+    const config = parseTrainConfig(input, `run ${request.from}`);
+    // As startRun: a dataset that cannot be read or a network that cannot take its images is an
+    // error for the dashboard to show, not a failed run left in the list.
+    await this.deps.checkTraining?.(config);
+    const dir = this.deps.runs.create(config);
     this.deps.runs.enqueue(dir.id);
     return dir.id;
   }

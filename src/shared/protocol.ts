@@ -82,7 +82,7 @@ export const DownloadProgressSchema = z.object({
  */
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello') }),
-  z.object({ type: z.literal('info'), backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional() }),
+  z.object({ type: z.literal('info'), backend: z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']).optional() }),
   /** A short self-test computation: `iterations` matmuls of size×size, with progress. */
   z.object({
     type: z.literal('compute'),
@@ -105,8 +105,17 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('preview-dataset'), data: z.unknown(), seed: z.number().int() }),
   /** Time a few steps of each phase of a config (unchecked: the worker validates it) without creating a run (`run-probe`). */
   z.object({ type: z.literal('probe-run'), config: z.unknown() }),
-  /** Export a run folder's genotype and weights from its newest checkpoint (`export-result`). */
-  z.object({ type: z.literal('export-run'), runDir: z.string().min(1) }),
+  /**
+   * Export a run folder from its newest checkpoint (`export-result`): a search run's genotype and
+   * weights; a training run's model in `formats` (default: all).
+   */
+  z.object({
+    type: z.literal('export-run'),
+    runDir: z.string().min(1),
+    formats: z.array(z.enum(['onnx', 'tfjs', 'safetensors'])).optional(),
+  }),
+  /** Check a training config before its run folder exists: dataset loads, network takes its images (`train-checked`). */
+  z.object({ type: z.literal('check-train'), config: z.unknown() }),
   /** Download a standard dataset into `cache` (`download-progress` messages, then `download-result`). */
   z.object({
     type: z.literal('download-dataset'),
@@ -123,6 +132,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dataset-preview'), preview: DatasetPreviewSchema }),
   z.object({ type: z.literal('export-result'), result: ExportResultSchema }),
   z.object({ type: z.literal('run-probe'), probe: RunProbeSchema }),
+  /** The training config is good: what its data is. */
+  z.object({ type: z.literal('train-checked'), description: z.string() }),
   z.object({ type: z.literal('download-progress'), ...DownloadProgressSchema.shape }),
   /** The downloaded dataset's folder in the cache. */
   z.object({ type: z.literal('download-result'), folder: z.string() }),

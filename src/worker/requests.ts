@@ -122,10 +122,11 @@ export function requestRunExport(
   worker: WorkerHandle,
   runDir: string,
   timeoutMs = 300_000,
+  formats?: Array<'onnx' | 'tfjs' | 'safetensors'>,
 ): Promise<ExportResult> {
   return requestOnce(
     worker,
-    { type: 'export-run', runDir },
+    { type: 'export-run', runDir, ...(formats ? { formats } : {}) },
     (m) => (m.type === 'export-result' ? m.result : undefined),
     {
       what: 'export the run',
@@ -159,6 +160,20 @@ export function requestDatasetDownload(
   );
 }
 
+/** Checks a training config in a worker (dataset, network fit) before its run folder is created. */
+export function requestTrainCheck(
+  worker: WorkerHandle,
+  config: unknown,
+  timeoutMs = 300_000,
+): Promise<string> {
+  return requestOnce(
+    worker,
+    { type: 'check-train', config },
+    (m) => (m.type === 'train-checked' ? m.description : undefined),
+    { what: 'check the training config', timeoutMs },
+  );
+}
+
 /**
  * The app's operations that need the engine, each in a fresh worker started by `launch` (named for
  * what it does: Electron shows utility processes by name). Electron main and web mode both wire
@@ -170,6 +185,7 @@ export function workerOperations(launch: (what: string) => WorkerHandle, dataset
       requestDatasetPreview(launch('nas-studio-preview'), data, seed),
     exportRun: (runDir: string) => requestRunExport(launch('nas-studio-export'), runDir),
     probeRun: (config: unknown) => requestRunProbe(launch('nas-studio-probe'), config),
+    checkTraining: (config: unknown) => requestTrainCheck(launch('nas-studio-check'), config),
     downloadDataset: (name: string, onProgress: (p: DownloadProgress) => void) =>
       requestDatasetDownload(launch('nas-studio-download'), name, datasetCache, onProgress),
   };

@@ -112,14 +112,14 @@ export function useRunData(id: string | null) {
   return { series, epochs, candidates, phases, spans, last, error, reload };
 }
 
-/** The run's validated config (its space and strategy name the dashboard's views): undefined while read, null if unreadable. */
+/** A search run's validated config (its space and strategy name the dashboard's views): undefined while read, null if unreadable (or a training run's). */
 export function useRunConfig(id: string): SearchConfig | null | undefined {
   const [config, setConfig] = useState<SearchConfig | null | undefined>(undefined);
   useEffect(() => {
     let cancelled = false;
     api()
       .runConfig(id)
-      .then((c) => !cancelled && setConfig(c))
+      .then((c) => !cancelled && setConfig(c.kind === 'train' ? null : c))
       .catch(() => !cancelled && setConfig(null));
     return () => {
       cancelled = true;

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { SearchConfig } from '../../../shared/search-config';
+import type { RunConfig } from '../../../shared/run-config';
 import { api } from '../api';
 import { CurveChart } from '../charts/CurveChart';
 import { CurveControls } from '../dashboard/CurveControls';
@@ -9,7 +9,7 @@ import { parseMetricsLog, type EpochRecord } from '../dashboard/metrics-log';
 import { configDiff, configDiffCsv, epochMetricsCsv, type ComparedRun } from './compare';
 
 interface Loaded extends ComparedRun {
-  config: SearchConfig | null;
+  config: RunConfig | null;
   last: EpochRecord | undefined;
 }
 
@@ -81,7 +81,7 @@ export function CompareRuns({ ids }: { ids: string[] }) {
   const loss = useMemo(() => compareLines(runs, 'valLoss', smoothing), [runs, smoothing]);
   const acc = useMemo(() => compareLines(runs, 'valAcc', smoothing), [runs, smoothing]);
   const withConfig = useMemo(() => runs.filter((r) => r.config), [runs]);
-  const diff = useMemo(() => configDiff(withConfig.map((r) => r.config as SearchConfig)), [withConfig]);
+  const diff = useMemo(() => configDiff(withConfig.map((r) => r.config as RunConfig)), [withConfig]);
   return (
     <section aria-label="run comparison">
       <h2>Comparing {ids.length} runs</h2>

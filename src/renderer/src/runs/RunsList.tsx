@@ -29,7 +29,9 @@ export function RunsList(props: {
           <th>status</th>
           <th>dataset</th>
           <th>strategy</th>
-          <th>best val acc</th>
+          <th title="searches: best search-validation accuracy; trained models: test accuracy, parameters, FLOPs">
+            accuracy
+          </th>
           <th>step</th>
           <th>time</th>
           <th></th>
@@ -68,7 +70,13 @@ export function RunsList(props: {
               </td>
               <td>{r.dataset}</td>
               <td>{r.strategy}</td>
-              <td>{r.bestValAcc !== undefined ? `${(100 * r.bestValAcc).toFixed(1)} %` : '–'}</td>
+              <td>
+                {r.kind === 'train'
+                  ? `${r.testAcc !== undefined ? `test ${(100 * r.testAcc).toFixed(1)} %` : 'test –'}${r.params !== undefined ? ` · ${r.params < 1e5 ? `${(r.params / 1e3).toFixed(1)}k` : `${(r.params / 1e6).toFixed(2)}M`} params` : ''}${r.flops !== undefined ? ` · ${(r.flops / 1e6).toFixed(1)}M FLOPs` : ''}`
+                  : r.bestValAcc !== undefined
+                    ? `val ${(100 * r.bestValAcc).toFixed(1)} %`
+                    : '–'}
+              </td>
               <td>
                 {p?.step ?? r.step}/{p?.totalSteps ?? r.totalSteps ?? '?'}
               </td>

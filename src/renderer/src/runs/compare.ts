@@ -1,3 +1,4 @@
+import type { RunConfig } from '../../../shared/run-config';
 import type { SearchConfig } from '../../../shared/search-config';
 import { epochMeans, type ClosedEpoch, type EpochSpan, type Points } from '../dashboard/curves';
 import { FIELD_TITLES } from '../wizard/draft';
@@ -33,11 +34,17 @@ export function formatConfigValue(v: unknown): string {
 }
 
 /** A path's title: the wizard's table for the common fields, the space's or strategy's spec for theirs. */
-function titleOf(config: SearchConfig, path: string): string {
+function titleOf(config: RunConfig, path: string): string {
   if (FIELD_TITLES[path]) return FIELD_TITLES[path];
   const [section, key, ...rest] = path.split('.');
+  // A training run has a space but no strategy.
+  const search = config as SearchConfig;
   const spec =
-    section === 'space' ? spaceSpecOf(config) : section === 'strategy' ? strategySpecOf(config) : null;
+    section === 'space'
+      ? spaceSpecOf(search)
+      : section === 'strategy' && config.kind !== 'train'
+        ? strategySpecOf(search)
+        : null;
   let title: string | null = null;
   try {
     title = spec && key ? fieldTitle(spec.schema, key) : null;
@@ -55,7 +62,7 @@ function titleOf(config: SearchConfig, path: string): string {
  * config file and written out in another is no difference; a field only one run's strategy or space
  * has is one ('—' for the others). Arrays are compared whole (the ops list, Adam's betas).
  */
-export function configDiff(configs: readonly SearchConfig[]): ConfigDifference[] {
+export function configDiff(configs: readonly RunConfig[]): ConfigDifference[] {
   const flat = configs.map((c) => {
     const m = new Map<string, unknown>();
     leaves(c, '', m);
