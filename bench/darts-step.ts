@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
+ * `npm run bench [-- --backend webgpu|wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
  *  [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare] [--reference DIR]`
  *
  * Seconds per DARTS search step (α step + weight step, as the reference's training loop) on synthetic
@@ -27,9 +27,10 @@ import { estimateSpaceStepBytes } from '../src/engine/search/memory';
 import type { Recompute } from '../src/engine/spaces/darts/supernet';
 import { CONFIGS, arg, dartsStep, spaceOf, type ConfigName } from './darts-setup';
 
-const USAGE = `npm run bench [-- --backend wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
+const USAGE = `npm run bench [-- --backend webgpu|wasm|cpu|tensorflow] [--configs tiny,small] [--orders first,second]
   [--steps N] [--warmup N] [--recompute cell|edge|off] [--no-watch] [--out FILE] [--compare] [--reference DIR]
-npm run bench -- --strategy NAME [--configs tiny,small,nb201] [--steps N] [--warmup N] [--candidates N]   (see bench/strategy-bench.ts)`;
+npm run bench -- --strategy NAME [--configs tiny,small,nb201] [--steps N] [--warmup N] [--candidates N]   (see bench/strategy-bench.ts)
+npm run bench -- --train [--configs darts-v2,cpu] [--batch N] [--steps N] [--warmup N] [--backend NAME] [--out FILE]   (see bench/train-step.ts)`;
 
 /** Reference figures (official PyTorch DARTS on a 2-vCPU machine of this kind; ../shared/README.md). */
 const REFERENCE_SECONDS: Record<ConfigName, Record<'first' | 'second', [number, number]>> = {
@@ -112,7 +113,9 @@ async function benchOne(
   let peak = peakRss();
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    step();
+    // On webgpu the step's metrics come back unread: awaiting them waits for the GPU to finish, so
+    // the time is the step's (elsewhere the step read them already).
+    await step().metricsLater?.();
     const dt = (performance.now() - t0) / 1000;
     if (i >= warmup) times.push(dt);
     peak = Math.max(peak, peakRss());
@@ -125,7 +128,9 @@ async function benchOne(
     // One more step with every new tensor's bytes watched (tf.profile crashed on the small config
     // on wasm): tfjs's byte count peaks somewhere inside the step, not at its end.
     const before = tf.memory().numBytes;
-    const top = before + peakTensorBytes(step);
+    let watched: ReturnType<typeof step> | undefined;
+    const top = before + peakTensorBytes(() => (watched = step()));
+    await watched?.metricsLater?.();
     tfPeakStepMB = (top - before) / 2 ** 20;
     peak = Math.max(peak, peakRss());
     process.stderr.write(
@@ -161,6 +166,11 @@ async function main() {
     console.log(USAGE);
     return;
   }
+  if (process.argv.includes('--train')) {
+    // Training a found architecture from scratch (bench/train-step.ts).
+    await (await import('./train-step')).trainBench();
+    return;
+  }
   if (process.argv.includes('--strategy') && arg('strategy', 'darts') !== 'darts') {
     // Any other registered strategy: through the search loop, phase by phase (strategy-bench.ts).
     await (await import('./strategy-bench')).strategyBench();
@@ -189,7 +199,7 @@ async function main() {
       const c = CONFIGS[config];
       const need = estimateSpaceStepBytes(spaceOf(config), c.size, c.batch, recompute);
       const report = await chooseBackend({
-        prefer: b === 'auto' ? undefined : (b as 'wasm' | 'cpu' | 'tensorflow'),
+        prefer: b === 'auto' ? undefined : (b as 'webgpu' | 'wasm' | 'cpu' | 'tensorflow'),
         memoryNeedBytes: need,
       });
       backendDetails[report.chosen] = report.attempts.find(
@@ -199,8 +209,11 @@ async function main() {
         process.stderr.write(
           `  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`,
         );
+      // Mesa's lavapipe crashed (SIGSEGV allocating descriptor pools) in the recomputed backward pass
+      // of the tiny config (docs/backends.md): on webgpu the bench recomputes nothing unless asked.
+      const mode = report.chosen === 'webgpu' && !recompute ? 'off' : recompute;
       for (const order of orders) {
-        const row = await benchOne(report.chosen, config, order, steps, warmup, recompute, watch);
+        const row = await benchOne(report.chosen, config, order, steps, warmup, mode, watch);
         const here = measured?.[`${config}-${order}`];
         if (here)
           Object.assign(row, {

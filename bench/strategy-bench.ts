@@ -8,6 +8,8 @@
  * candidates per minute. Peak RSS is the process's so far (run one strategy per process for clean
  * figures). `--watch`: one more, untimed step of the first phase with tfjs's tensor bytes watched (the
  * step peak of bench/darts-step.ts), for the strategy and for DARTS. Never asserted in tests.
+ * The 'rnn' config (a language-model space, enas-rnn) reads synthetic text instead: uniform token ids
+ * batchified into BPTT windows (data/text-batches.ts), as the search does with a corpus.
  */
 import * as tf from '../src/engine/tf';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +19,8 @@ import { chooseBackend } from '../src/engine/backend';
 import { SPACE_SPECS, strategySpec } from '../src/engine/catalog';
 import { parseSearchConfig, type SearchConfigInput } from '../src/engine/search/config';
 import type { BatchSource } from '../src/engine/search/batch-source';
-import { SearchSession } from '../src/engine/search/session';
+import { SearchSession, type SearchData } from '../src/engine/search/session';
+import { TextBatchSource } from '../src/engine/data/text-batches';
 import { Rng } from '../src/engine/util/rng';
 import { peakTensorBytes } from '../src/engine/util/tensor-watch';
 import { arg } from './darts-setup';
@@ -30,7 +33,14 @@ import { DARTS_PRIMITIVES } from '../src/engine/spaces/darts/primitives-contract
  */
 const CONFIGS: Record<
   string,
-  { space: SearchConfigInput['space']; batch: number; size: number; classes: number }
+  {
+    space: SearchConfigInput['space'];
+    batch: number;
+    size: number;
+    classes: number;
+    /** Text configs: tokens per BPTT window (`classes` is then the vocabulary). */
+    bptt?: number;
+  }
 > = {
   tiny: { space: { name: 'darts', cells: 5, channels: 8 }, batch: 8, size: 16, classes: 10 },
   small: { space: { name: 'darts', cells: 8, channels: 16 }, batch: 16, size: 32, classes: 10 },
@@ -60,7 +70,34 @@ const CONFIGS: Record<
     size: 16,
     classes: 10,
   },
+  // A tiny ENAS RNN search: the reference's 12-node cell at hidden 64 on a 1000-word vocabulary,
+  // 16 streams × 35 tokens per window (ENAS-pytorch: hidden 1000, 10k words, 64 × 35).
+  rnn: {
+    space: { name: 'enas-rnn', nodes: 12, hidden: 64 } as unknown as SearchConfigInput['space'],
+    batch: 16,
+    size: 0,
+    classes: 1000,
+    bptt: 35,
+  },
 };
+
+/** Synthetic text data for a language-model config: uniform ids, 200 windows of search-train. */
+function syntheticText(batch: number, bptt: number, vocab: number): SearchData {
+  const ids = (n: number, seed: number) => {
+    const rng = new Rng(seed);
+    return Int32Array.from({ length: n }, () => rng.int(vocab));
+  };
+  const train = new TextBatchSource(ids(batch * (200 * bptt + 1), 1), batch, bptt, 'search-train');
+  const val = new TextBatchSource(ids(batch * (50 * bptt + 1), 2), batch, bptt, 'search-val');
+  const whole = new TextBatchSource(ids(10 * (50 * bptt + 1), 2), 10, bptt, 'validation');
+  return {
+    train,
+    val,
+    inChannels: 0,
+    numClasses: vocab,
+    text: { vocabSize: vocab, valSplit: () => whole.fromStart() },
+  };
+}
 
 /** Fixed synthetic batches, as many per "epoch" as asked, new tensors on every call (the loop disposes them). */
 class SyntheticBatches implements BatchSource {
@@ -117,9 +154,12 @@ function benchStrategy(
     strategy.name === 'fairdarts' && c.space?.name === 'darts'
       ? { ...c.space, ops: DARTS_PRIMITIVES.filter((op) => op !== 'none') }
       : c.space;
+  // ENAS on the RNN cell: the reference's one sample per controller step (its space preset).
+  const own = c.bptt && strategy.name === 'enas' ? { ...strategy, controllerAggregate: 1 } : strategy;
   const config = parseSearchConfig({
     space,
-    strategy,
+    strategy: own,
+    ...(c.bptt ? { data: { source: 'text', text: { bptt: c.bptt, evalBatchSize: 10 } } } : {}),
     // A strategy that needs particular labels (RLNAS: random) gets them; the bench's batches are synthetic anyway.
     ...(strategySpec(String(strategy.name)).labels
       ? { data: { labels: strategySpec(String(strategy.name)).labels } }
@@ -129,13 +169,18 @@ function benchStrategy(
     stepsPerEpoch: warmup + steps + (watch ? 1 : 0),
     seed: 0,
   });
-  const session = new SearchSession<unknown>(config, {
-    train: new SyntheticBatches(c.batch, c.size, c.classes, 1),
-    val: new SyntheticBatches(c.batch, c.size, c.classes, 2),
-    inChannels: 3,
-    numClasses: c.classes,
-    imageSize: c.size,
-  });
+  const session = new SearchSession<unknown>(
+    config,
+    c.bptt
+      ? syntheticText(c.batch, c.bptt, c.classes)
+      : {
+          train: new SyntheticBatches(c.batch, c.size, c.classes, 1),
+          val: new SyntheticBatches(c.batch, c.size, c.classes, 2),
+          inChannels: 3,
+          numClasses: c.classes,
+          imageSize: c.size,
+        },
+  );
   const rows: PhaseRow[] = [];
   try {
     for (let p = 0; p < session.phases.length; p++) {

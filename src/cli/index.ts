@@ -5,6 +5,7 @@ import { registerSearchCommand } from './commands/search';
 import { registerDataCommands } from './commands/data';
 import { registerServeCommand } from './commands/serve';
 import { registerStrategiesCommand } from './commands/strategies';
+import { registerTrainCommand } from './commands/train';
 import { registerPredictCommand } from './commands/predict';
 
 /**
@@ -20,6 +21,7 @@ registerSearchCommand(program);
 registerDataCommands(program);
 registerServeCommand(program);
 registerStrategiesCommand(program);
+registerTrainCommand(program);
 registerPredictCommand(program);
 
 try {

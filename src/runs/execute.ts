@@ -1,11 +1,12 @@
 export { PAUSE_REQUEST, requestPause } from './pause-request';
 import { PAUSE_REQUEST } from './pause-request';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import * as tf from '../engine/tf';
 import { assertFitsInMemory } from '../engine/search/memory';
+import { webgpuState } from '../engine/backend/webgpu';
 import { join } from 'node:path';
-import { captureSession, restoreSession } from '../engine/search/checkpoint';
+import { captureSessionAsync, restoreSession } from '../engine/search/checkpoint';
 import { buildSearchData } from '../engine/search/build-data';
 import { SearchSession, type SearchData, type StepReport } from '../engine/search/session';
 import { writeFileAtomic } from './atomic';
@@ -13,6 +14,9 @@ import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
 import type { RunDir } from './run-dir';
 import type { RunStatus } from './status';
 import { RunTotals } from './run-totals';
+import { countLines, markFailed, pendingRequest, truncateMetrics } from './run-io';
+import { executeTrainRun } from './execute-train';
+import type { TrainData } from '../engine/train/train-data';
 
 export interface RunProgress {
   step: number;
@@ -45,6 +49,8 @@ export interface ExecuteOptions {
   onStatus?: (status: RunStatus) => void;
   /** The run's data, when the caller loaded it already (to check the dataset before the run folder exists). */
   data?: SearchData;
+  /** A training run's data, when the caller loaded it already (the same reason). */
+  trainData?: TrainData;
 }
 
 /** How often an executing run rewrites its heartbeat (the live step that `status` and the runs list show). */
@@ -52,34 +58,6 @@ const HEARTBEAT_MS = 2000;
 
 /** The found architecture, kept up to date in the exports folder (the space's JSON file). */
 export const ARCHITECTURE_FILE = 'genotype.json';
-
-/** The intent of a pending pause.request file, or null when there is none. */
-function pendingRequest(file: string): 'pause' | 'stop' | null {
-  if (!existsSync(file)) return null;
-  return readFileSync(file, 'utf8').trim() === 'stop' ? 'stop' : 'pause';
-}
-
-function countLines(file: string): number {
-  if (!existsSync(file)) return 0;
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim()).length;
-}
-
-/** Keeps the first `n` metric records (drops those written after the checkpoint being resumed). */
-function truncateMetrics(file: string, n: number): void {
-  const lines = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim());
-  if (lines.length > n)
-    writeFileAtomic(
-      file,
-      lines
-        .slice(0, n)
-        .map((l) => l + '\n')
-        .join(''),
-    );
-}
 
 /** Writes the architecture the search would return now as the space's file (exports/architecture.json). */
 function writeArchitecture(
@@ -93,15 +71,6 @@ function writeArchitecture(
   );
 }
 
-/** Records why a run failed; from a state that cannot become 'failed' (paused) it only logs. */
-function markFailed(dir: RunDir, reason: string): void {
-  try {
-    dir.transition('failed', { reason, pid: undefined });
-  } catch {
-    dir.log(`failed: ${reason}`);
-  }
-}
-
 /**
  * Executes (or continues) the search of one run folder in this process, step by step: metrics are
  * appended after every step, checkpoints written every `checkpointEvery` steps and at every pause,
@@ -112,13 +81,16 @@ export async function executeRun(
   opts: ExecuteOptions,
 ): Promise<'completed' | 'paused' | 'stopped'> {
   if (opts.onStatus) dir.onTransition = opts.onStatus;
-  const config = dir.readConfig();
+  const any = dir.readConfig();
+  // A training run has its own loop (execute-train.ts); the machinery around it is the same.
+  if (any.kind === 'train') return executeTrainRun(dir, opts);
+  const config = any;
   const every = opts.checkpointEvery ?? 50;
   const pauseFile = join(dir.path, PAUSE_REQUEST);
   if (existsSync(pauseFile)) unlinkSync(pauseFile);
   let session: SearchSession<unknown>;
   try {
-    assertFitsInMemory(config, tf.getBackend(), totalmem());
+    assertFitsInMemory(config, tf.getBackend(), totalmem(), { adapter: webgpuState.adapter });
     session = new SearchSession<unknown>(config, opts.data ?? (await buildSearchData(config)));
   } catch (e) {
     markFailed(dir, (e as Error).message);
@@ -150,8 +122,8 @@ export async function executeRun(
       step: session.step,
       backend: tf.getBackend(),
     });
-    const checkpoint = () =>
-      saveCheckpoint(dir.checkpointsDir, captureSession(session), session.step, metricsLines);
+    const checkpoint = async () =>
+      saveCheckpoint(dir.checkpointsDir, await captureSessionAsync(session), session.step, metricsLines);
     const stepTimes: number[] = [];
     let lastStopReason: string | null = null;
     let lastHeartbeat = Number.NEGATIVE_INFINITY;
@@ -161,7 +133,7 @@ export async function executeRun(
         : (pendingRequest(pauseFile) ?? (opts.shouldPause?.() ? 'pause' : null));
       if (request) {
         dir.transition('pausing');
-        checkpoint();
+        await checkpoint();
         if (existsSync(pauseFile)) unlinkSync(pauseFile);
         if (request === 'stop') writeArchitecture(dir, session);
         const outcome = request === 'stop' ? 'stopped' : 'paused';
@@ -191,7 +163,8 @@ export async function executeRun(
         dir.log(`phase ${session.info().phaseIndex + 1}/${session.phases.length}: ${phase.title}`);
       }
       const t0 = performance.now();
-      const r: StepReport<unknown> = session.runStep();
+      // Awaits only on webgpu, which reads asynchronously (search/host-reads.ts); elsewhere it is runStep.
+      const r: StepReport<unknown> = await session.runStepAsync();
       const seconds = (performance.now() - t0) / 1000;
       stepTimes.push(seconds);
       if (stepTimes.length > 20) stepTimes.shift();
@@ -270,11 +243,11 @@ export async function executeRun(
           etaSeconds: mean * (session.totalSteps - session.step),
         });
       }
-      if (session.step % every === 0 && !session.done) checkpoint();
+      if (session.step % every === 0 && !session.done) await checkpoint();
       // Let IPC messages (pause) and signals in between steps.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    checkpoint();
+    await checkpoint();
     writeArchitecture(dir, session);
     dir.transition('completed', {
       step: session.step,

@@ -34,7 +34,7 @@ export function exportRun(dir: RunDir): ExportResult {
     throw new Error(
       `run ${dir.id} has no checkpoint yet: export works once it has run a step and paused, checkpointed or finished`,
     );
-  const config = dir.readConfig();
+  const config = dir.readSearchConfig();
   const space = spaceOf(config.space);
   const { tensors } = ck.snap;
   const alphas = Object.entries(tensors).filter(([name]) => name.startsWith(ALPHA_PREFIX));

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import type { SearchConfig } from '../shared/search-config';
+import type { RunConfig } from '../shared/run-config';
 import type { HostMessage, WorkerMessage } from '../shared/protocol';
 import { RunDir, listRunDirs } from './run-dir';
 import { isActive, isResumable, type RunStatusFile } from './status';
@@ -88,7 +88,7 @@ export class RunManager extends EventEmitter {
     recoverStaleRuns(opts.root);
   }
 
-  create(config: SearchConfig, id = newRunId()): RunDir {
+  create(config: RunConfig, id = newRunId()): RunDir {
     return RunDir.create(this.opts.root, id, config);
   }
 

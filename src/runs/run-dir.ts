@@ -1,12 +1,16 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSearchConfig, type SearchConfig } from '../shared/search-config';
+import { RunMetaSchema, type RunMeta } from './meta';
+import type { SearchConfig } from '../shared/search-config';
+import { parseRunConfig, type RunConfig, type TrainConfig } from '../shared/run-config';
 import { writeFileAtomic } from './atomic';
 import { RunStatusFileSchema, assertTransition, type RunStatus, type RunStatusFile } from './status';
 
 /**
  * One run's folder (layout in docs/run-format.md):
- *   config.json      the validated config (defaults filled in), written once
+ *   config.json      the validated config (defaults filled in), written once; `kind` 'train' for a
+ *                    training run, absent or 'search' for a search
+ *   meta.json        the run's name and notes, as the person gave them (optional)
  *   status.json      current status, rewritten atomically
  *   metrics.jsonl    append-only, one JSON object per step or epoch event
  *   heartbeat.json   the live step of an executing run, rewritten every few seconds
@@ -32,6 +36,9 @@ export class RunDir {
   get metricsPath() {
     return join(this.path, 'metrics.jsonl');
   }
+  get metaPath() {
+    return join(this.path, 'meta.json');
+  }
   get heartbeatPath() {
     return join(this.path, 'heartbeat.json');
   }
@@ -46,7 +53,7 @@ export class RunDir {
   }
 
   /** Creates the folder for a new run; refuses to overwrite an existing run. */
-  static create(root: string, id: string, config: SearchConfig): RunDir {
+  static create(root: string, id: string, config: RunConfig): RunDir {
     const dir = new RunDir(join(root, id));
     if (existsSync(dir.path)) throw new Error(`a run named ${id} already exists in ${root}`);
     mkdirSync(dir.checkpointsDir, { recursive: true });
@@ -59,8 +66,41 @@ export class RunDir {
     return dir;
   }
 
-  readConfig(): SearchConfig {
-    return parseSearchConfig(JSON.parse(readFileSync(this.configPath, 'utf8')), this.configPath);
+  /** The run's config, of either kind (search or training). */
+  readConfig(): RunConfig {
+    return parseRunConfig(JSON.parse(readFileSync(this.configPath, 'utf8')), this.configPath);
+  }
+
+  /** The config of a search run; a clear error for a training run. */
+  readSearchConfig(): SearchConfig {
+    const c = this.readConfig();
+    if (c.kind === 'train') throw new Error(`run ${this.id} is a training run, not a search`);
+    return c;
+  }
+
+  /** The config of a training run; a clear error for a search run. */
+  readTrainConfig(): TrainConfig {
+    const c = this.readConfig();
+    if (c.kind !== 'train') throw new Error(`run ${this.id} is a search run, not a training run`);
+    return c;
+  }
+
+  /** Writes the run's name and notes (empty ones left out); replaces what was there. */
+  writeMeta(meta: RunMeta): void {
+    const m = RunMetaSchema.parse(meta);
+    const kept = Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === 'string' && v !== ''));
+    writeFileAtomic(this.metaPath, JSON.stringify(kept, null, 2));
+  }
+
+  /** The run's name and notes; none for runs without meta.json (the CLI's) or with an unreadable one. */
+  readMeta(): RunMeta {
+    if (!existsSync(this.metaPath)) return {};
+    try {
+      const r = RunMetaSchema.safeParse(JSON.parse(readFileSync(this.metaPath, 'utf8')));
+      return r.success ? r.data : {};
+    } catch {
+      return {};
+    }
   }
 
   readStatus(): RunStatusFile {

@@ -65,6 +65,10 @@ export const RunStatusFileSchema = z.object({
   backend: z.string().optional(),
   /** Best epoch-mean validation accuracy so far (search-val split). */
   bestValAcc: z.number().optional(),
+  /** Training runs: test accuracy after the latest epoch, and the trained network's parameters and FLOPs (multiply-adds per image). */
+  testAcc: z.number().optional(),
+  params: z.number().int().nonnegative().optional(),
+  flops: z.number().nonnegative().optional(),
   /** Seconds spent computing steps, over all sessions of the run (pauses excluded). */
   elapsedSeconds: z.number().nonnegative().optional(),
   /** Live reads only (RunDir.readLiveStatus): seconds left by the recent steps, and when the heartbeat was written. */

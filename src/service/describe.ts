@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
-import { spaceOf, strategySpec } from '../engine/catalog';
+import { spaceOf, spaceSpec, strategySpec } from '../engine/catalog';
 import type { SearchConfig } from '../shared/search-config';
+import type { RunConfig } from '../shared/run-config';
 
 /** A dataset as the runs list names it. */
 export function describeDataSource(d: SearchConfig['data']): string {
@@ -26,4 +27,41 @@ export function describeStrategy(s: SearchConfig['strategy']): string {
 /** A search space as the runs list names it. */
 export function describeSpace(s: SearchConfig['space']): string {
   return spaceOf(s).summary;
+}
+
+/** What the runs list says of a run of either kind: a training run's "strategy" column names its recipe. */
+export function describeRun(c: RunConfig): {
+  kind: 'search' | 'train';
+  strategy: string;
+  space: string;
+  dataset: string;
+  epochs: number;
+} {
+  if (c.kind === 'train') {
+    const a = c.architecture;
+    const what = a.random
+      ? 'random architecture'
+      : a.origin?.run
+        ? `architecture of ${a.origin.run}`
+        : 'architecture';
+    return {
+      kind: 'train',
+      strategy: `train ${what} (${c.recipe.preset} recipe)`,
+      // The trained network's size, not the search skeleton's.
+      space: `${spaceSpec(c.space.name).title}, network ${
+        Object.entries(c.network)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || "at the space's layout"
+      }`,
+      dataset: describeDataSource(c.data),
+      epochs: c.recipe.epochs,
+    };
+  }
+  return {
+    kind: 'search',
+    strategy: describeStrategy(c.strategy),
+    space: describeSpace(c.space),
+    dataset: describeDataSource(c.data),
+    epochs: c.epochs,
+  };
 }

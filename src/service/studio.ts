@@ -6,17 +6,22 @@ import {
   type DatasetPreviewDto,
   type DownloadEvent,
   type ExportResult,
+  type RunProbeDto,
   type RunSummary,
   type Settings,
   type StudioCalls,
   type StudioEvents,
   type StudioMethod,
+  type TrainRequest,
 } from '../shared/api';
+import { parseTrainConfig, type RunConfig } from '../shared/run-config';
+import { trainConfigFromRun } from '../runs/train-from-run';
 import type { DoctorReport } from '../shared/doctor';
 import { parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../shared/search-config';
 import type { RunManager } from '../runs/manager';
-import { describeDataSource, describeSpace, describeStrategy } from './describe';
 import { listFolder } from './folder-browser';
+import type { RunMeta } from '../runs/meta';
+import { describeRun } from './describe';
 
 /**
  * What the service needs from its host (Electron main or the web server). The operations that need
@@ -34,8 +39,12 @@ export interface StudioDeps {
   browseRoot?: string;
   /** Loads a dataset (its settings unchecked, as they come from the renderer) for the wizard's preview. */
   previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto>;
-  /** Exports the run folder at `runDir` (runs/export.ts). */
+  /** Times a few steps of a validated config (runs/probe.ts) for the wizard's estimate. */
+  probeRun(config: SearchConfig): Promise<RunProbeDto>;
+  /** Exports the run folder at `runDir` (runs/export.ts; a training run's model: runs/trained-model.ts). */
   exportRun(runDir: string): Promise<ExportResult>;
+  /** Checks a training config (dataset, network fit) in a worker before its run folder exists; absent: no check. */
+  checkTraining?(config: unknown): Promise<string>;
   /** Downloads a standard dataset into the app's cache; resolves with its folder. */
   downloadDataset(
     name: string,
@@ -67,29 +76,43 @@ export class StudioService implements StudioCalls {
 
   async listRuns(): Promise<RunSummary[]> {
     return this.deps.runs.list().map((s) => {
-      let config: SearchConfig | null = null;
+      let meta: RunMeta = {};
+      let config: RunConfig | null = null;
       try {
-        config = this.deps.runs.dir(s.id).readConfig();
+        const dir = this.deps.runs.dir(s.id);
+        meta = dir.readMeta();
+        config = dir.readConfig();
       } catch {
         // A run whose config cannot be read still shows, with its status saying why it failed.
       }
-      return {
-        ...s,
-        dataset: config ? describeDataSource(config.data) : '?',
-        strategy: config ? describeStrategy(config.strategy) : '?',
-        space: config ? describeSpace(config.space) : '?',
-        epochs: config?.epochs ?? 0,
-        canResume: this.deps.runs.canResume(s),
-      };
+      const described = config
+        ? describeRun(config)
+        : { kind: 'search' as const, dataset: '?', strategy: '?', space: '?', epochs: 0 };
+      return { ...s, ...meta, ...described, canResume: this.deps.runs.canResume(s) };
     });
   }
 
-  async startRun(config: SearchConfigInput): Promise<string> {
+  async startRun(config: SearchConfigInput, meta?: RunMeta): Promise<string> {
     const parsed = parseSearchConfig(config, 'the wizard');
     // Read the dataset (in a worker) before the run folder exists: a missing path or a damaged archive
     // is an error for the wizard to show, not a failed run left in the list.
     await this.deps.previewDataset(parsed.data, parsed.seed);
     const dir = this.deps.runs.create(parsed);
+    if (meta && (meta.name || meta.notes)) dir.writeMeta(meta);
+    this.deps.runs.enqueue(dir.id);
+    return dir.id;
+  }
+  async startTraining(request: TrainRequest): Promise<string> {
+    const input = trainConfigFromRun(this.deps.runs.dir(request.from), {
+      epoch: request.epoch,
+      randomSeed: request.randomSeed,
+      recipe: request.recipe ?? 'cpu',
+    });
+    const config = parseTrainConfig(input, `run ${request.from}`);
+    // As startRun: a dataset that cannot be read or a network that cannot take its images is an
+    // error for the dashboard to show, not a failed run left in the list.
+    await this.deps.checkTraining?.(config);
+    const dir = this.deps.runs.create(config);
     this.deps.runs.enqueue(dir.id);
     return dir.id;
   }
@@ -118,6 +141,10 @@ export class StudioService implements StudioCalls {
   }
   async exportRun(id: string) {
     return this.deps.exportRun(this.deps.runs.dir(id).path);
+  }
+
+  async probeRun(config: SearchConfigInput): Promise<RunProbeDto> {
+    return this.deps.probeRun(parseSearchConfig(config, 'the wizard'));
   }
 
   async previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto> {

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { DoctorReport } from './doctor';
-import type { DatasetPreviewSchema, ExportResultSchema, ResourceSample } from './protocol';
-import type { SearchConfig, SearchConfigInput } from './search-config';
+import type { DatasetPreviewSchema, ExportResultSchema, ResourceSample, RunProbe } from './protocol';
+import type { SearchConfigInput } from './search-config';
+import { RECIPE_NAMES, type RunConfig } from './run-config';
 import type { RunStatusFile } from '../runs/status';
+import { RunMetaSchema, type RunMeta } from '../runs/meta';
 import type { RunProgress } from '../runs/execute';
 
 /**
@@ -22,7 +24,7 @@ export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'not a ru
 
 export const SettingsSchema = z
   .object({
-    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
     maxConcurrentRuns: z.number().int().min(1).max(16).default(1),
   })
   .strict();
@@ -30,13 +32,33 @@ export type Settings = z.infer<typeof SettingsSchema>;
 
 /** What the runs list shows of a run: its status file plus what its config and metrics say. */
 export type RunSummary = RunStatusFile & {
+  /** A search, or a training run of one architecture (its status carries testAcc, params, flops). */
+  kind: 'search' | 'train';
   dataset: string;
   strategy: string;
   space: string;
   epochs: number;
   /** Whether Resume is offered: paused, stopped or interrupted, or failed after its first checkpoint. */
   canResume: boolean;
-};
+} & RunMeta;
+
+/** A measured estimate of a run's time on this machine (a few steps timed in a worker). */
+export type RunProbeDto = RunProbe;
+
+/**
+ * What "Train this architecture" and "Train a random architecture from the same space" send: a search
+ * run, and either the epoch to take (default: its derived architecture) or a seed for a random one;
+ * the recipe preset (default 'cpu': minutes on a laptop; the paper's recipe by name).
+ */
+export const TrainRequestSchema = z
+  .object({
+    from: RunIdSchema,
+    epoch: z.number().int().nonnegative().optional(),
+    randomSeed: z.number().int().nonnegative().optional(),
+    recipe: z.enum(RECIPE_NAMES).default('cpu'),
+  })
+  .strict();
+export type TrainRequest = z.input<typeof TrainRequestSchema>;
 
 /**
  * A dataset as the wizard previews it; images are RGBA bytes in base64 (drawn on a canvas, no data:
@@ -94,8 +116,12 @@ export interface StudioCalls {
   getSettings(): Promise<Settings>;
   setSettings(patch: Partial<Settings>): Promise<Settings>;
   listRuns(): Promise<RunSummary[]>;
-  /** Validates the config (paper defaults filled in), creates the run and queues it; returns its id. */
-  startRun(config: SearchConfigInput): Promise<string>;
+  /** Validates the config (paper defaults filled in), creates the run (with its name and notes) and queues it; returns its id. */
+  startRun(config: SearchConfigInput, meta?: RunMeta): Promise<string>;
+  /** Times a few steps of each phase of a config in a worker, without creating a run: the run's estimated time. */
+  probeRun(config: SearchConfigInput): Promise<RunProbeDto>;
+  /** Creates and queues a training run of a search run's architecture (or a random one of its space); returns its id. */
+  startTraining(request: TrainRequest): Promise<string>;
   pauseRun(id: string): Promise<void>;
   resumeRun(id: string): Promise<void>;
   /** Ends a run at its next step boundary, exporting its genotype so far (it can still be resumed). */
@@ -104,7 +130,8 @@ export interface StudioCalls {
   deleteRun(id: string): Promise<void>;
   /** The run's metrics log (docs/run-format.md): step records and epoch records with α and genotype. */
   runMetrics(id: string): Promise<Array<Record<string, unknown>>>;
-  runConfig(id: string): Promise<SearchConfig>;
+  /** The run's validated config: a search's, or a training run's (`kind: 'train'`). */
+  runConfig(id: string): Promise<RunConfig>;
   /** The last lines of the run's human-readable log. */
   runLog(id: string): Promise<string>;
   /** Writes the current genotype and weights into the run's exports folder. */
@@ -129,7 +156,11 @@ export const API_ARGS: { [K in StudioMethod]: z.ZodType<Parameters<StudioCalls[K
   getSettings: z.tuple([]),
   setSettings: z.tuple([SettingsSchema.partial()]) as unknown as z.ZodType<[Partial<Settings>]>,
   listRuns: z.tuple([]),
-  startRun: z.tuple([z.unknown()]) as unknown as z.ZodType<[SearchConfigInput]>,
+  startRun: z.tuple([z.unknown(), RunMetaSchema.optional()]) as unknown as z.ZodType<
+    [SearchConfigInput, RunMeta?]
+  >,
+  probeRun: z.tuple([z.unknown()]) as unknown as z.ZodType<[SearchConfigInput]>,
+  startTraining: z.tuple([TrainRequestSchema]) as unknown as z.ZodType<[TrainRequest]>,
   pauseRun: z.tuple([RunIdSchema]),
   resumeRun: z.tuple([RunIdSchema]),
   stopRun: z.tuple([RunIdSchema]),

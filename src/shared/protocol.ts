@@ -41,6 +41,33 @@ export const ExportResultSchema = z.object({
   files: z.array(z.object({ name: z.string(), bytes: z.number(), what: z.string() })),
 });
 
+/**
+ * A measured estimate of a run's time on this machine (runs/probe.ts): a few steps of each phase of
+ * the config, timed in a worker on the backend the run would get, without creating a run.
+ */
+export const RunProbeSchema = z.object({
+  backend: z.string(),
+  /** Loading the data and building the supernet and strategy. */
+  setupSeconds: z.number(),
+  phases: z.array(
+    z.object({
+      name: z.string(),
+      title: z.string(),
+      epochs: z.number(),
+      stepsPerEpoch: z.number(),
+      /** Steps run, the first of them a warm-up (excluded from the rate where more than one ran). */
+      probedSteps: z.number(),
+      secondsPerStep: z.number().nullable(),
+      /** Why a phase has no rate. */
+      note: z.string().optional(),
+    }),
+  ),
+  totalSteps: z.number(),
+  /** Setup plus every phase's planned steps at its rate; null when a phase could not be measured. */
+  estimatedSeconds: z.number().nullable(),
+});
+export type RunProbe = z.infer<typeof RunProbeSchema>;
+
 /** Bytes of one file of a standard dataset downloaded so far (engine/data/download.ts). */
 export const DownloadProgressSchema = z.object({
   file: z.string(),
@@ -79,7 +106,7 @@ export type ResourceSample = z.infer<typeof ResourceSampleSchema>;
  */
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello') }),
-  z.object({ type: z.literal('info'), backend: z.enum(['tensorflow', 'wasm', 'cpu']).optional() }),
+  z.object({ type: z.literal('info'), backend: z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']).optional() }),
   /** A short self-test computation: `iterations` matmuls of size×size, with progress. */
   z.object({
     type: z.literal('compute'),
@@ -100,8 +127,19 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop-run') }),
   /** Load a dataset as the wizard describes it and reply with its preview (off the host's main thread). */
   z.object({ type: z.literal('preview-dataset'), data: z.unknown(), seed: z.number().int() }),
-  /** Export a run folder's genotype and weights from its newest checkpoint (`export-result`). */
-  z.object({ type: z.literal('export-run'), runDir: z.string().min(1) }),
+  /** Time a few steps of each phase of a config (unchecked: the worker validates it) without creating a run (`run-probe`). */
+  z.object({ type: z.literal('probe-run'), config: z.unknown() }),
+  /**
+   * Export a run folder from its newest checkpoint (`export-result`): a search run's genotype and
+   * weights; a training run's model in `formats` (default: all).
+   */
+  z.object({
+    type: z.literal('export-run'),
+    runDir: z.string().min(1),
+    formats: z.array(z.enum(['onnx', 'tfjs', 'safetensors'])).optional(),
+  }),
+  /** Check a training config before its run folder exists: dataset loads, network takes its images (`train-checked`). */
+  z.object({ type: z.literal('check-train'), config: z.unknown() }),
   /** Download a standard dataset into `cache` (`download-progress` messages, then `download-result`). */
   z.object({
     type: z.literal('download-dataset'),
@@ -117,6 +155,9 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('info'), report: DoctorReportSchema }),
   z.object({ type: z.literal('dataset-preview'), preview: DatasetPreviewSchema }),
   z.object({ type: z.literal('export-result'), result: ExportResultSchema }),
+  z.object({ type: z.literal('run-probe'), probe: RunProbeSchema }),
+  /** The training config is good: what its data is. */
+  z.object({ type: z.literal('train-checked'), description: z.string() }),
   z.object({ type: z.literal('download-progress'), ...DownloadProgressSchema.shape }),
   /** The downloaded dataset's folder in the cache. */
   z.object({ type: z.literal('download-result'), folder: z.string() }),

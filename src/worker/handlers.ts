@@ -3,12 +3,19 @@ import { collectDoctorReport } from '../engine/backend/doctor';
 import { RunDir } from '../runs/run-dir';
 import { executeRun } from '../runs/execute';
 import { exportRun } from '../runs/export';
+import { exportTrainedRun } from '../runs/trained-model';
+import { EXPORT_FORMATS } from '../engine/export/model-export';
+import { parseTrainConfig } from '../engine/train/train-config';
+import { buildTrainData } from '../engine/train/train-data';
+import { assertNetworkFits } from '../engine/train/session';
 import { chooseBackend } from '../engine/backend';
 import { downloadStandardDataset, type DownloadProgress } from '../engine/data/download';
 import { estimateStepBytes } from '../engine/search/memory';
 import { appPaths } from '../shared/paths';
 import { previewDatasetSettings } from './dataset-preview';
 import { ResourceSampler } from './resources';
+import { probeRun } from '../runs/probe';
+import { parseSearchConfig } from '../shared/search-config';
 import {
   HostMessageSchema,
   describeProtocolError,
@@ -41,8 +48,19 @@ export async function handleMessage(
       case 'preview-dataset':
         send({ type: 'dataset-preview', preview: await previewDatasetSettings(msg.data, msg.seed) });
         return 'continue';
-      case 'export-run':
-        send({ type: 'export-result', result: exportRun(new RunDir(msg.runDir)) });
+      case 'probe-run':
+        send({ type: 'run-probe', probe: await probeConfig(msg.config) });
+        return 'continue';
+      case 'export-run': {
+        const dir = new RunDir(msg.runDir);
+        if (dir.readConfig().kind === 'train') {
+          if (!tf.getBackend()) await chooseBackend({ prefer: 'cpu' });
+          send({ type: 'export-result', result: await exportTrainedRun(dir, msg.formats ?? EXPORT_FORMATS) });
+        } else send({ type: 'export-result', result: exportRun(dir) });
+        return 'continue';
+      }
+      case 'check-train':
+        send({ type: 'train-checked', description: await checkTraining(msg.config) });
         return 'continue';
       case 'download-dataset':
         send({
@@ -120,6 +138,29 @@ function wasmHeapBytes(): number | undefined {
   return b.wasm?.HEAPU8?.byteLength;
 }
 
+/** Times a few steps of a config (checked here: it comes from the renderer) on the backend its run would get. */
+async function probeConfig(raw: unknown) {
+  const config = parseSearchConfig(raw, 'the wizard');
+  await chooseBackend({
+    prefer: config.backend === 'auto' ? undefined : config.backend,
+    memoryNeedBytes: estimateStepBytes(config),
+  });
+  return probeRun(config);
+}
+
+/**
+ * Checks a training config as the service receives it, before its run folder exists: the config
+ * validates, the dataset loads, and the network takes its images. Returns the data's description.
+ */
+async function checkTraining(input: unknown): Promise<string> {
+  const config = parseTrainConfig(input, 'the training request');
+  if (!tf.getBackend())
+    await chooseBackend({ prefer: config.backend === 'auto' ? undefined : config.backend });
+  const data = await buildTrainData(config);
+  assertNetworkFits(config, data);
+  return data.description;
+}
+
 /** Set by the worker entry when a 'pause' message arrives while a run executes. */
 export const pauseFlag = { requested: false, stop: false };
 
@@ -131,7 +172,8 @@ async function startRun(
   const config = dir.readConfig();
   const backend = await chooseBackend({
     prefer: config.backend === 'auto' ? undefined : config.backend,
-    memoryNeedBytes: estimateStepBytes(config),
+    // The memory model is the search supernet's; a training run's network is far smaller.
+    memoryNeedBytes: config.kind === 'train' ? undefined : estimateStepBytes(config),
   });
   // In the run's log, so that a run's speed can be read against what computed it.
   dir.log(

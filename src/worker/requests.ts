@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { WorkerHandle } from '../runs/manager';
 import type { DoctorReport } from '../shared/doctor';
 import type { DatasetPreviewDto, ExportResult } from '../shared/api';
-import type { DownloadProgressSchema, HostMessage, WorkerMessage } from '../shared/protocol';
+import type { DownloadProgressSchema, HostMessage, RunProbe, WorkerMessage } from '../shared/protocol';
 import type { BackendName } from '../engine/backend/choose';
 
 type DownloadProgress = z.infer<typeof DownloadProgressSchema>;
@@ -100,15 +100,33 @@ export function requestDatasetPreview(
   );
 }
 
+/**
+ * Times a few steps of a config in a worker (runs/probe.ts). A step of a paper-sized search on a CPU
+ * can take minutes and the probe sends nothing in between: the silence allowed is long.
+ */
+export function requestRunProbe(
+  worker: WorkerHandle,
+  config: unknown,
+  timeoutMs = 900_000,
+): Promise<RunProbe> {
+  return requestOnce(
+    worker,
+    { type: 'probe-run', config },
+    (m) => (m.type === 'run-probe' ? m.probe : undefined),
+    { what: 'time the steps of the run', timeoutMs },
+  );
+}
+
 /** Exports a run folder (runs/export.ts) in a worker: reading a checkpoint and encoding its tensors is the engine's work. */
 export function requestRunExport(
   worker: WorkerHandle,
   runDir: string,
   timeoutMs = 300_000,
+  formats?: Array<'onnx' | 'tfjs' | 'safetensors'>,
 ): Promise<ExportResult> {
   return requestOnce(
     worker,
-    { type: 'export-run', runDir },
+    { type: 'export-run', runDir, ...(formats ? { formats } : {}) },
     (m) => (m.type === 'export-result' ? m.result : undefined),
     {
       what: 'export the run',
@@ -142,6 +160,20 @@ export function requestDatasetDownload(
   );
 }
 
+/** Checks a training config in a worker (dataset, network fit) before its run folder is created. */
+export function requestTrainCheck(
+  worker: WorkerHandle,
+  config: unknown,
+  timeoutMs = 300_000,
+): Promise<string> {
+  return requestOnce(
+    worker,
+    { type: 'check-train', config },
+    (m) => (m.type === 'train-checked' ? m.description : undefined),
+    { what: 'check the training config', timeoutMs },
+  );
+}
+
 /**
  * The app's operations that need the engine, each in a fresh worker started by `launch` (named for
  * what it does: Electron shows utility processes by name). Electron main and web mode both wire
@@ -152,6 +184,8 @@ export function workerOperations(launch: (what: string) => WorkerHandle, dataset
     previewDataset: (data: unknown, seed: number) =>
       requestDatasetPreview(launch('nas-studio-preview'), data, seed),
     exportRun: (runDir: string) => requestRunExport(launch('nas-studio-export'), runDir),
+    probeRun: (config: unknown) => requestRunProbe(launch('nas-studio-probe'), config),
+    checkTraining: (config: unknown) => requestTrainCheck(launch('nas-studio-check'), config),
     downloadDataset: (name: string, onProgress: (p: DownloadProgress) => void) =>
       requestDatasetDownload(launch('nas-studio-download'), name, datasetCache, onProgress),
   };

@@ -29,8 +29,27 @@ export interface FixtureOptions {
    * many, one per step, then a rescore round of the best five.
    */
   candidates?: number;
+  /**
+   * Epoch records carry the collapse alarm's metrics (strategies/collapse): an eigenvalue every
+   * other epoch that starts growing halfway, skip counts, and a Hessian alarm with its rollback epoch.
+   */
+  collapse?: boolean;
   /** The run's space config (default: the DARTS space at its defaults). */
   space?: SearchConfigInput['space'];
+}
+
+/** The collapse alarm's epoch metrics of a fixture run's epoch `e` of `epochs`. */
+function collapseMetrics(e: number, epochs: number): Record<string, number> {
+  const half = epochs / 2;
+  const out: Record<string, number> = {
+    skipsNormal: e < half ? 0 : Math.min(4, Math.floor((e - half) / 2) + 1),
+    skipsReduce: e < half ? 1 : 2,
+  };
+  if (e % 2 === 0) out.hessianEigenvalue = 0.1 + (e < half ? 0.01 * e : 0.05 * (e - half) ** 1.5);
+  if (e >= half + 2) out.alarmSkips = 1;
+  if (e === epochs - 2)
+    Object.assign(out, { alarmHessian: 1, hessianStopEpoch: epochs - 10, collapseAlarm: 1 });
+  return out;
 }
 
 /** The epoch record's architecture part, in the chosen format, from the space's own choice points. */
@@ -190,6 +209,7 @@ export function writeFinishedRun(
           ...phase,
           valAcc: 0.5 + 0.4 * t,
           ...epochArch(config, rng, t, format),
+          ...(o.collapse ? collapseMetrics(epoch, epochs) : {}),
         }),
       );
     }

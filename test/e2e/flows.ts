@@ -75,8 +75,24 @@ export async function searchFlow(
   await expect
     .poll(() => wizard.getByLabel('search summary').textContent())
     .toMatch(/DARTS \(first order\).*Liu et al.*DARTS 3 cells × 4 nodes, C=4/);
+  // The run's time, measured by a few steps in a worker, with the strategy's phases; its name and notes.
+  await wizard.getByRole('button', { name: 'Estimate the time on this machine' }).click();
+  await expect
+    .poll(() => wizard.getByLabel('estimated time').textContent(), { timeout: 120_000 })
+    .toMatch(
+      /^Estimated time of the whole run on this machine: ≈ .* for 60 steps \(an estimate, measured here/,
+    );
+  await expect
+    .poll(() => wizard.getByLabel('phases').textContent())
+    .toMatch(/search \(α and weights\): 3 epochs × 20 steps = 60 steps; [\d.]+ s per step/);
+  await wizard.getByLabel('run name').fill('e2e tiny DARTS');
+  await wizard.getByLabel('notes').fill('from the wizard, with notes');
   await o.shot('05-wizard-review');
   await wizard.getByRole('button', { name: 'Start search' }).click();
+  await page
+    .getByRole('table', { name: 'runs list' })
+    .getByText('e2e tiny DARTS')
+    .waitFor({ timeout: 30_000 });
 
   // The dashboard, live.
   const dash = page.getByRole('region', { name: 'run dashboard' });
@@ -320,4 +336,48 @@ export async function strategyPanelsFlow(
   await dash.getByRole('img', { name: 'normal cell inputs softmax(β) per node heatmap' }).waitFor();
   await dash.getByRole('img', { name: 'reduction cell inputs softmax(β) per node heatmap' }).waitFor();
   await o.shot('16-pcdarts');
+}
+
+/**
+ * One search from the wizard for a config file, as a user runs it: New search, Review, Load… the
+ * file, a look at the strategy step (the loaded strategy chosen among those of its space, its own
+ * fields shown), back to Review, Start; then the dashboard until the run completes.
+ */
+export async function configThroughWizard(
+  page: Page,
+  file: string,
+  config: { strategy: { name: string }; space: { name: string } },
+  titles: { strategy: string; space: string; firstField?: string },
+): Promise<void> {
+  await page.getByRole('button', { name: 'New search' }).click();
+  const wizard = page.getByRole('region', { name: 'new search' });
+  await wizard.getByRole('button', { name: '6. Review' }).click();
+  await wizard.getByLabel('load config file').setInputFiles({
+    name: file,
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(config)),
+  });
+  await wizard.getByText(`Loaded ${file}.`).waitFor({ timeout: 30_000 });
+  await wizard.getByRole('button', { name: '3. Search space' }).click();
+  expect(
+    await wizard
+      .getByRole('radiogroup', { name: 'space' })
+      .getByRole('radio', { name: titles.space, exact: true })
+      .isChecked(),
+  ).toBe(true);
+  await wizard.getByRole('button', { name: '4. Strategy' }).click();
+  expect(
+    await wizard
+      .getByRole('radiogroup', { name: 'strategy' })
+      .getByRole('radio', { name: titles.strategy, exact: true })
+      .isChecked(),
+  ).toBe(true);
+  if (titles.firstField) await wizard.getByText(titles.firstField, { exact: true }).first().waitFor();
+  await wizard.getByRole('button', { name: '6. Review' }).click();
+  await wizard.getByRole('button', { name: 'Start search' }).click();
+  const dash = page.getByRole('region', { name: 'run dashboard' });
+  await dash.waitFor({ timeout: 30_000 });
+  const status = dash.locator('h2 small');
+  await status.filter({ hasText: /^(completed|failed)$/ }).waitFor({ timeout: 300_000 });
+  expect(await status.textContent(), `${file}: the run's status`).toBe('completed');
 }

@@ -1,15 +1,22 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { builtFile, root } from '../foundation/built';
-import { spaceOf } from '../../src/engine/catalog';
+import { spaceOf, spaceSpec, strategySpec } from '../../src/engine/catalog';
+import { z } from 'zod';
 import { parseSearchConfig } from '../../src/shared/search-config';
 import { Rng } from '../../src/engine/util/rng';
 import { runSearch, writeFinishedRun } from './fixture-run';
-import { randomSearchFlow, searchFlow, strategyPanelConfigs, strategyPanelsFlow } from './flows';
+import {
+  configThroughWizard,
+  randomSearchFlow,
+  searchFlow,
+  strategyPanelConfigs,
+  strategyPanelsFlow,
+} from './flows';
 
 /**
  * The app in a real browser (Debian's Chromium, headless) against web mode. Skipped, with the reason
@@ -75,11 +82,28 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     }, 400_000);
   }
 
+  it('a run with the collapse alarm shows its panel: eigenvalue, skip counts, the alarm marked', async () => {
+    writeFinishedRun(runsRoot, 'fixture-collapse', 600, 30, { collapse: true });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.getByRole('button', { name: 'fixture-collapse' }).click();
+    const panel = page.getByLabel('collapse alarm');
+    await panel.waitFor();
+    await panel.getByLabel('Hessian eigenvalue chart').waitFor();
+    await panel.getByLabel('skip connections chart').waitFor();
+    await panel.scrollIntoViewIfNeeded();
+    await panel.screenshot({ path: join(artifacts, 'web-collapse-alarm.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('a finished run of 100k steps opens from its run folder; runs compare and delete', async () => {
     const big = writeFinishedRun(runsRoot, 'fixture-100k', 100_000, 20);
     // Written in the format runs had before the engine became space-neutral: it must still display.
     const small = writeFinishedRun(runsRoot, 'fixture-small', 300, 3, { format: 'legacy' });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
@@ -109,6 +133,15 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     );
     console.log(`dashboard of a 100k-step run: loss chart drawn ${seconds.toFixed(2)} s after the click`);
     await page.getByText('Architecture after epoch 20').waitFor();
+    // Smoothed as TensorBoard smooths (0.6), learning rates on a log axis, and a hover that names the step and epoch.
+    expect(await page.getByLabel('smoothing weight').textContent()).toBe('0.60');
+    expect(await page.getByLabel('learning rate log scale').isChecked()).toBe(true);
+    const lossChart = page.getByRole('img', { name: 'loss chart', exact: true });
+    const box = (await lossChart.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect
+      .poll(() => lossChart.textContent())
+      .toMatch(/step \d+ · epoch \d+● train loss: [\d.]+ · smoothed [\d.]+ · epoch mean [\d.]+/);
     await shot(page, '10-finished-100k');
 
     const dash = page.getByRole('region', { name: 'run dashboard' });
@@ -143,6 +176,25 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
       { timeout: 60_000 },
     );
     await expect.poll(() => comparison.textContent()).toMatch(/Comparing 2 runs/);
+    // Only the differing fields, by title; both architectures; the per-epoch metrics as CSV.
+    const diff = comparison.getByRole('table', { name: 'config differences' });
+    await diff.waitFor();
+    expect(await diff.getByRole('row').allTextContents()).toEqual([
+      `field${big}${small}`,
+      'epochs203',
+      'steps per epoch5000100',
+    ]);
+    expect(await comparison.getByLabel(/^architecture of /).count()).toBe(2);
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      comparison.getByRole('button', { name: 'Download epoch metrics (CSV)' }).click(),
+    ]);
+    const csvFile = join(artifacts, 'compare-epochs.csv');
+    await csv.saveAs(csvFile);
+    const csvLines = readFileSync(csvFile, 'utf8').trim().split('\r\n');
+    expect(csvLines[0]).toBe('run,run name,phase,epoch,last step,valAcc (epoch mean),valLoss (epoch mean)');
+    expect(csvLines).toHaveLength(1 + 20 + 3);
+    expect(csvLines[1]).toMatch(/^fixture-100k,,search,1,5000,[\d.]+,[\d.]+$/);
     await shot(page, '11-compare');
 
     page.once('dialog', (d) => void d.accept());
@@ -154,6 +206,47 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     expect(existsSync(join(runsRoot, small))).toBe(false);
     expect(errors).toEqual([]);
   });
+
+  it('ENAS on the RNN cell (bundled text): reward, baseline and entropy charts, the sampled and the derived cell drawn', async () => {
+    const id = runSearch(root, runsRoot, 'e2e-enas-rnn', {
+      space: { name: 'enas-rnn', nodes: 6, hidden: 16 },
+      strategy: {
+        name: 'enas',
+        controllerHidden: 16,
+        controllerSteps: 4,
+        deriveSamples: 4,
+        deriveBatches: 2,
+        lmLr: 5,
+      },
+      data: { source: 'text', text: { bptt: 10, evalBatchSize: 8 } },
+      epochs: 2,
+      batchSize: 16,
+      stepsPerEpoch: 3,
+      seed: 1,
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.getByRole('button', { name: id }).click();
+    await page.getByRole('heading', { name: new RegExp(`Run ${id}`) }).waitFor();
+    const dash = page.getByRole('region', { name: 'run dashboard' });
+    const sampled = dash.getByRole('region', { name: 'ENAS sampled architectures' });
+    await sampled.waitFor({ timeout: 30_000 });
+    const cell = sampled.getByRole('img', { name: /^most sampled cell, epoch 2 .* diagram$/ });
+    await cell.waitFor();
+    // SVG: every node's activation is text in the page; x[t], h[t−1] in, the average and h[t] out.
+    await expect.poll(() => cell.textContent()).toMatch(/n5.*(tanh|ReLU|identity|sigmoid)/s);
+    await expect.poll(() => cell.textContent()).toMatch(/x\[t\].*h\[t−1\].*avg.*h\[t\]/s);
+    const derived = dash.getByRole('img', { name: 'recurrent cell diagram' });
+    await derived.waitFor();
+    await expect.poll(() => dash.getByLabel('architecture text').textContent()).toMatch(/^n0=\w+\(x,h\) n1=/);
+    await shot(page, '16-enas-rnn');
+    await cell.screenshot({ path: join(artifacts, 'web-16b-enas-rnn-sampled-cell.png') });
+    await derived.screenshot({ path: join(artifacts, 'web-16c-enas-rnn-derived-cell.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 400_000);
 
   it('a run that scored candidates in a second phase shows them, the phase, and its boundary', async () => {
     const id = writeFinishedRun(runsRoot, 'fixture-candidates', 400, 4, { candidates: 60 });
@@ -208,6 +301,30 @@ describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 400_000);
+
+  it('every smoke config (one per strategy × space) runs from the wizard: loaded, its space and strategy shown, started, completed', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    const folder = join(root, 'examples', 'smoke');
+    for (const file of readdirSync(folder)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
+      const config = JSON.parse(readFileSync(join(folder, file), 'utf8'));
+      const strategy = strategySpec(config.strategy.name);
+      const fields = z.toJSONSchema(strategy.schema, { io: 'input' }).properties ?? {};
+      const first = Object.entries(fields).find(([k]) => k !== 'name')?.[1] as { title?: string } | undefined;
+      await configThroughWizard(page, file, config, {
+        strategy: strategy.title,
+        space: spaceSpec(config.space.name).title,
+        firstField: first?.title,
+      });
+    }
+    await shot(page, '17-smoke-configs-from-the-wizard');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 1_800_000);
 
   it('the wizard validates each step as you type and loads configs with errors naming the field', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });

@@ -98,6 +98,7 @@ describe('the folder browser through the web server', () => {
       doctor: async () => ({}) as DoctorReport,
       settings: { get: () => SettingsSchema.parse({}), set: () => SettingsSchema.parse({}) },
       previewDataset: () => Promise.reject(new Error('no previews here')),
+      probeRun: () => Promise.reject(new Error('no probes here')),
       exportRun: () => Promise.reject(new Error('no exports here')),
       downloadDataset: () => Promise.reject(new Error('no downloads here')),
       emit: () => {},

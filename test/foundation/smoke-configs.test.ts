@@ -3,12 +3,16 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SPACE_SPECS, STRATEGY_SPECS, spaceOf } from '../../src/engine/catalog';
+import { SPACE_SPECS, STRATEGY_SPECS, spaceOf, spaceSpec } from '../../src/engine/catalog';
 import { parseSearchConfig } from '../../src/shared/search-config';
+import { parseTrainConfig } from '../../src/shared/run-config';
 import { builtFile, root } from './built';
 
 const folder = join(root, 'examples', 'smoke');
-const files = readdirSync(folder).filter((f) => f.endsWith('.json'));
+const all = readdirSync(folder).filter((f) => f.endsWith('.json'));
+// train-<space>.json are training-run configs (nas-studio train); the rest are searches.
+const trainFiles = all.filter((f) => f.startsWith('train-'));
+const files = all.filter((f) => !f.startsWith('train-'));
 
 // Every strategy × space pair that works ships a smoke config; each runs end to end (all phases)
 // through the CLI, as a user would run it.
@@ -86,6 +90,83 @@ describe('smoke configs run end to end with nas-studio search --config', () => {
       expect(records.filter((r) => r.kind === 'step').length).toBeGreaterThan(0);
       const phases = new Set(records.filter((r) => r.kind === 'step').map((r) => r.phase));
       expect(phases.size).toBeGreaterThanOrEqual(1);
+    });
+  }
+});
+
+// Every registered space ships a training smoke config (a tiny network, a few steps), run end to end
+// through nas-studio train as a user would run it.
+describe('training smoke configs run end to end with nas-studio train --config', () => {
+  it('there is one for every registered image space; a language-model space is refused with the reason', () => {
+    for (const s of SPACE_SPECS.filter((x) => spaceSpec(x.name).modality !== 'text'))
+      expect(trainFiles).toContain(`train-${s.name}.json`);
+    for (const s of SPACE_SPECS.filter((x) => spaceSpec(x.name).modality === 'text'))
+      expect(() =>
+        parseTrainConfig(
+          {
+            kind: 'train',
+            space: { name: s.name },
+            architecture: { random: { seed: 1 } },
+            data: { source: 'text' },
+          },
+          'x.json',
+        ),
+      ).toThrow(/not supported yet: final training runs train image classifiers/);
+  });
+
+  for (const file of trainFiles) {
+    it(file, () => {
+      const config = parseTrainConfig(JSON.parse(readFileSync(join(folder, file), 'utf8')), file);
+      expect(file).toBe(`train-${config.space.name}.json`);
+      builtFile('out/node/cli.js');
+      const runs = mkdtempSync(join(tmpdir(), 'nas-train-smoke-'));
+      const out = execFileSync(
+        process.execPath,
+        [
+          join(root, 'bin', 'nas-studio.mjs'),
+          'train',
+          '--config',
+          join(folder, file),
+          '--runs',
+          runs,
+          '--name',
+          'smoke',
+        ],
+        { cwd: root, encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      expect(out).toMatch(/trained: test accuracy \d+\.\d\d%/);
+      const run = join(runs, 'smoke');
+      const status = JSON.parse(readFileSync(join(run, 'status.json'), 'utf8'));
+      expect(status.status).toBe('completed');
+      expect(status.params).toBeGreaterThan(0);
+      expect(status.flops).toBeGreaterThan(0);
+      const records = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const steps = records.filter((r) => r.kind === 'step');
+      const epochs = records.filter((r) => r.kind === 'epoch');
+      expect(steps.length).toBe(config.recipe.epochs * (config.recipe.stepsPerEpoch as number));
+      expect(epochs.map((r) => r.epoch)).toEqual([...Array(config.recipe.epochs).keys()]);
+      for (const r of steps) expect(Object.keys(r)).toEqual(expect.arrayContaining(['loss', 'acc', 'lr']));
+      for (const r of epochs)
+        expect(Object.keys(r)).toEqual(
+          expect.arrayContaining(['trainLoss', 'trainAcc', 'testLoss', 'testAcc']),
+        );
+      const final = records.find((r) => r.kind === 'final');
+      const tested = (final.confusion as number[][]).flat().reduce((a, b) => a + b, 0);
+      expect(final.perClassAcc).toHaveLength(final.confusion.length);
+      expect(final.testAcc).toBeCloseTo(
+        (final.confusion as number[][]).reduce((a, row, k) => a + row[k], 0) / tested,
+        10,
+      );
+      expect(status.testAcc).toBe(final.testAcc);
+      // The trained architecture is written as the space's file, as a search writes its answer.
+      const space = spaceOf(config.space);
+      expect(
+        space.toText(space.fromJson(readFileSync(join(run, 'exports', 'genotype.json'), 'utf8'), file))
+          .length,
+      ).toBeGreaterThan(0);
     });
   }
 });

@@ -132,7 +132,16 @@ describe('web mode server', () => {
       backend: 'cpu',
       data: { source: 'synthetic', synthetic: { size: 32, imageSize: 8, channels: 3, classes: 4 } },
     };
-    const id = await result('startRun', config);
+    // Arguments beyond the config are checked too: meta has a name and notes only.
+    const badMeta = await call('startRun', config, { colour: 'red' });
+    expect(badMeta.status).toBe(400);
+    expect((await badMeta.json()).error).toMatch(/bad arguments for startRun/);
+    // The run's time, measured in a worker before any run exists: the strategy's plan and a rate.
+    const probe = await result('probeRun', config);
+    expect(probe.phases).toMatchObject([{ name: 'search', epochs: 1, stepsPerEpoch: 2, probedSteps: 2 }]);
+    expect(probe.phases[0].secondsPerStep).toBeGreaterThan(0);
+    expect(probe.estimatedSeconds).toBeGreaterThan(probe.setupSeconds);
+    const id = await result('startRun', config, { name: '  tiny DARTS  ', notes: 'first, "quick" try' });
     let text = '';
     while (!text.includes('"status":"completed"')) {
       const { value, done } = await reader.read();
@@ -154,6 +163,8 @@ describe('web mode server', () => {
       backend: 'cpu',
       strategy: 'DARTS (first order)',
       epochs: 1,
+      name: 'tiny DARTS',
+      notes: 'first, "quick" try',
     });
     expect(run.dataset).toMatch(/^synthetic 8×8×3/);
     expect(run.bestValAcc).toBeGreaterThanOrEqual(0);

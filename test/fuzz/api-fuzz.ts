@@ -7,7 +7,7 @@ import { RunManager } from '../../src/runs/manager';
 import { startWebServer } from '../../src/server/web-server';
 import { StudioService } from '../../src/service/studio';
 import { API_ARGS, SettingsSchema, type StudioMethod } from '../../src/shared/api';
-import { DataSchema, describeConfigError } from '../../src/shared/search-config';
+import { DataSchema, describeConfigError, parseSearchConfig } from '../../src/shared/search-config';
 import type { DoctorReport } from '../../src/shared/doctor';
 import { writeFinishedRun } from '../e2e/fixture-run';
 import { Hostile, jsonable } from './generators';
@@ -103,6 +103,7 @@ function seeds(home: string): Array<[StudioMethod, unknown[]]> {
     ['runLog', ['fixture-completed']],
     ['exportRun', ['no-such-run']],
     ['previewDataset', [config.data, 0]],
+    ['probeRun', [config]],
     ['chooseDatasetPath', []],
     ['downloadDataset', ['no-such-dataset']],
     ['listFolder', [join(home, 'data'), false]],
@@ -224,6 +225,11 @@ export async function fuzzApi(opts: { count: number; seed: number; parallel?: nu
       const p = DataSchema.safeParse(data ?? {});
       if (!p.success) throw new Error(`Invalid dataset settings:\n${describeConfigError(p.error)}`);
       return refuse('loading a dataset');
+    },
+    // As the worker would: the config is checked first (its errors are the replies), then refused.
+    probeRun: async (config) => {
+      parseSearchConfig(config, 'the wizard');
+      return refuse('a probe');
     },
     exportRun: () => refuse('an export'),
     downloadDataset: () => refuse('a download'),

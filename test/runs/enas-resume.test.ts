@@ -66,3 +66,63 @@ describe('ENAS pauses and resumes losslessly in the shared, controller and deriv
     for (const k of ['reward', 'baseline', 'entropy', 'advantage']) expect(keys.has(k)).toBe(true);
   });
 });
+
+// The RNN cell on the bundled text: the shared steps carry a hidden state along the search-train
+// streams and draw dropout masks from the loop's generator, the rewards carry one along the
+// search-val streams, the baseline restarts at each epoch's first reward. Paused in a shared step
+// (1), a controller step (4), the next epoch's first shared step (6), its controller phase (10)
+// and the derive phase (13): the resumed run ends bit for bit where the uninterrupted one ends.
+describe('ENAS on the RNN cell (text) pauses and resumes losslessly in the shared, controller and derive steps (cpu)', () => {
+  it('ends bit for bit where the uninterrupted run ends', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nas-enas-rnn-'));
+    const config = parseSearchConfig({
+      epochs: 2,
+      batchSize: 8,
+      stepsPerEpoch: 3,
+      seed: 9,
+      backend: 'cpu',
+      space: { name: 'enas-rnn', nodes: 4, hidden: 8 } as unknown as SearchConfigInput['space'],
+      strategy: {
+        name: 'enas',
+        controllerHidden: 8,
+        controllerSteps: 3,
+        controllerAggregate: 2,
+        deriveSamples: 3,
+        deriveBatches: 2,
+        lmLr: 5,
+      } as SearchConfigInput['strategy'],
+      data: { source: 'text', text: { bptt: 6, evalBatchSize: 4 } },
+    });
+    expect(config.strategy).toMatchObject({ reward: 'perplexity', baselineInit: 'first-reward' });
+    const a = RunDir.create(root, 'a', config);
+    expect(await executeRun(a, { resume: false })).toBe('completed');
+    const b = RunDir.create(root, 'b', config);
+    let first = true;
+    for (const at of [1, 4, 6, 10, 13]) {
+      expect(
+        await executeRun(b, {
+          resume: !first,
+          checkpointEvery: 100,
+          onProgress: (p) => p.step === at && requestPause(b),
+        }),
+      ).toBe('paused');
+      expect(b.readStatus().step).toBe(at);
+      first = false;
+    }
+    expect(await executeRun(b, { resume: true })).toBe('completed');
+    const end = finalState(b);
+    expectSameState(finalState(a), end);
+    // Both carried hidden states are in the checkpoint.
+    expect(Object.keys(end.tensors)).toEqual(
+      expect.arrayContaining(['strategy.lm.hidden', 'strategy.lm.valHidden']),
+    );
+    const keys = new Set(
+      b
+        .readMetrics()
+        .filter((m) => m.kind === 'step')
+        .flatMap((m) => Object.keys(m)),
+    );
+    for (const k of ['reward', 'baseline', 'entropy', 'advantage', 'childValPpl', 'trainPpl'])
+      expect(keys.has(k)).toBe(true);
+  });
+});

@@ -1,12 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
-import { RunDir } from '../../src/runs/run-dir';
-import { executeRun, requestPause } from '../../src/runs/execute';
-import { expectSameState, finalState } from '../helpers/run-state';
+import { expectLosslessResume } from '../helpers/run-state';
 
 beforeAll(async () => {
   await chooseBackend({ prefer: 'cpu' });
@@ -18,7 +13,6 @@ beforeAll(async () => {
 // supernet; the end state must equal the uninterrupted run's, bit for bit.
 describe('P-DARTS pauses and resumes losslessly across its stages (cpu)', () => {
   it('paused in stage 1 and in stage 2, resumed, ends bit for bit where the uninterrupted run ends', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'nas-pdarts-'));
     const config = parseSearchConfig({
       space: { name: 'darts', cells: 1, nodes: 2, channels: 2 },
       strategy: { name: 'pdarts', addLayers: [0, 1, 2], warmupEpochs: 1 },
@@ -29,26 +23,6 @@ describe('P-DARTS pauses and resumes losslessly across its stages (cpu)', () => 
       backend: 'cpu',
       data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
     } as SearchConfigInput);
-    const a = RunDir.create(root, 'a', config);
-    expect(await executeRun(a, { resume: false })).toBe('completed');
-    const b = RunDir.create(root, 'b', config);
-    expect(
-      await executeRun(b, {
-        resume: false,
-        checkpointEvery: 100,
-        onProgress: (p) => p.step === 3 && requestPause(b),
-      }),
-    ).toBe('paused');
-    expect(b.readStatus().step).toBe(3);
-    expect(
-      await executeRun(b, {
-        resume: true,
-        checkpointEvery: 100,
-        onProgress: (p) => p.step === 6 && requestPause(b),
-      }),
-    ).toBe('paused');
-    expect(b.readStatus().step).toBe(6);
-    expect(await executeRun(b, { resume: true })).toBe('completed');
-    expectSameState(finalState(a), finalState(b));
+    await expectLosslessResume(config, [3, 6], 'nas-pdarts-');
   });
 });

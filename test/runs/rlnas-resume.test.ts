@@ -1,12 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
-import { RunDir } from '../../src/runs/run-dir';
-import { executeRun, requestPause } from '../../src/runs/execute';
-import { expectSameState, finalState } from '../helpers/run-state';
+import { expectLosslessResume } from '../helpers/run-state';
 
 beforeAll(async () => {
   await chooseBackend({ prefer: 'cpu' });
@@ -54,26 +49,8 @@ const base: SearchConfigInput = {
 describe('RLNAS pauses and resumes losslessly in both phases (cpu)', () => {
   for (const space of SPACES)
     it(`on ${space.name}: paused in phase 1 and twice in phase 2, then resumed, ends bit for bit where the uninterrupted run ends`, async () => {
-      const root = mkdtempSync(join(tmpdir(), 'nas-rlnas-'));
       const config = parseSearchConfig({ ...base, space });
-      const a = RunDir.create(root, 'a', config);
-      expect(await executeRun(a, { resume: false })).toBe('completed');
-      const b = RunDir.create(root, 'b', config);
-      let first = true;
-      for (const at of [2, 8, 13]) {
-        expect(
-          await executeRun(b, {
-            resume: !first,
-            checkpointEvery: 100,
-            onProgress: (p) => p.step === at && requestPause(b),
-          }),
-        ).toBe('paused');
-        expect(b.readStatus().step).toBe(at);
-        first = false;
-      }
-      expect(await executeRun(b, { resume: true })).toBe('completed');
-      const end = finalState(b);
-      expectSameState(finalState(a), end);
+      const { run: b, end } = await expectLosslessResume(config, [2, 8, 13], 'nas-rlnas-');
       // The checkpoint holds the initial weights, one per parameter, apart from the trained ones.
       const initial = Object.keys(end.tensors).filter((k) => k.startsWith('strategy.initial.'));
       expect(initial.length).toBeGreaterThan(10);

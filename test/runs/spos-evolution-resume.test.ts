@@ -1,12 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
-import { RunDir } from '../../src/runs/run-dir';
-import { executeRun, requestPause } from '../../src/runs/execute';
-import { expectSameState, finalState } from '../helpers/run-state';
+import { expectLosslessResume } from '../helpers/run-state';
 
 beforeAll(async () => {
   await chooseBackend({ prefer: 'cpu' });
@@ -66,25 +61,8 @@ describe('SPOS and regularized evolution pause and resume losslessly in both pha
   for (const { strategy, pauses, candidates } of STRATEGIES)
     for (const space of SPACES) {
       it(`${strategy.name} on ${space.name}: paused in phase 1 and twice in phase 2, then resumed, ends bit for bit where the uninterrupted run ends`, async () => {
-        const root = mkdtempSync(join(tmpdir(), 'nas-evo-'));
         const config = parseSearchConfig({ ...base, space, strategy });
-        const a = RunDir.create(root, 'a', config);
-        expect(await executeRun(a, { resume: false })).toBe('completed');
-        const b = RunDir.create(root, 'b', config);
-        let first = true;
-        for (const at of pauses) {
-          expect(
-            await executeRun(b, {
-              resume: !first,
-              checkpointEvery: 100,
-              onProgress: (p) => p.step === at && requestPause(b),
-            }),
-          ).toBe('paused');
-          expect(b.readStatus().step).toBe(at);
-          first = false;
-        }
-        expect(await executeRun(b, { resume: true })).toBe('completed');
-        expectSameState(finalState(a), finalState(b));
+        const { run: b } = await expectLosslessResume(config, pauses, 'nas-evo-');
         const kinds = b.readMetrics().map((m) => m.kind);
         expect(kinds.filter((k) => k === 'candidate')).toHaveLength(candidates);
         expect(kinds.filter((k) => k === 'phase')).toHaveLength(2);

@@ -5,8 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { RunDir } from '../../src/runs/run-dir';
-import { executeRun, requestPause } from '../../src/runs/execute';
-import { expectSameState, finalState } from '../helpers/run-state';
+import { executeRun } from '../../src/runs/execute';
+import { expectLosslessResume, expectSameState, finalState } from '../helpers/run-state';
 
 beforeAll(async () => {
   await chooseBackend({ prefer: 'cpu' });
@@ -36,29 +36,8 @@ describe('strategies on every space pause and resume losslessly, across phases (
       strategy: { name: 'random-search', candidates: 4, scoreBatches: 1, rescoreTop: 2 },
     } as SearchConfigInput;
     it(`${space.name}: paused in phase 1 and again in phase 2, then resumed, ends bit for bit where the uninterrupted run ends`, async () => {
-      const root = mkdtempSync(join(tmpdir(), 'nas-rs-'));
       const config = parseSearchConfig({ ...tiny, space });
-      const a = RunDir.create(root, 'a', config);
-      expect(await executeRun(a, { resume: false })).toBe('completed');
-      const b = RunDir.create(root, 'b', config);
-      expect(
-        await executeRun(b, {
-          resume: false,
-          checkpointEvery: 100,
-          onProgress: (p) => p.step === 2 && requestPause(b),
-        }),
-      ).toBe('paused');
-      expect(b.readStatus().step).toBe(2);
-      expect(
-        await executeRun(b, {
-          resume: true,
-          checkpointEvery: 100,
-          onProgress: (p) => p.step === 8 && requestPause(b),
-        }),
-      ).toBe('paused');
-      expect(b.readStatus().step).toBe(8);
-      expect(await executeRun(b, { resume: true })).toBe('completed');
-      expectSameState(finalState(a), finalState(b));
+      const { run: b } = await expectLosslessResume(config, [2, 8], 'nas-rs-');
       const kinds = b.readMetrics().map((m) => m.kind);
       expect(kinds.filter((k) => k === 'candidate')).toHaveLength(6);
       expect(kinds.filter((k) => k === 'phase')).toHaveLength(2);

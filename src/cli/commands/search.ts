@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { describeDataSource, describeSpace, describeStrategy } from '../../service/describe';
+import { describeRun } from '../../service/describe';
+import type { RunConfig } from '../../shared/run-config';
+import { executeTrainWithProgress } from './train';
 import { strategySpec } from '../../engine/catalog';
 import { readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
@@ -43,6 +45,15 @@ function findRun(root: string, id: string): RunDir {
   return dir;
 }
 
+/** A trained model's test accuracy, parameters and FLOPs for the runs list ('' for searches). */
+function trainedLine(r: { testAcc?: number; params?: number; flops?: number }): string {
+  if (r.testAcc === undefined && r.params === undefined) return '';
+  const acc = r.testAcc !== undefined ? `  test ${(100 * r.testAcc).toFixed(2)}%` : '';
+  const params = r.params !== undefined ? `  ${(r.params / 1e6).toFixed(2)}M params` : '';
+  const flops = r.flops !== undefined ? `  ${(r.flops / 1e6).toFixed(1)}M FLOPs` : '';
+  return `${acc}${params}${flops}`;
+}
+
 /** Seconds between plain progress lines when stderr is not a terminal. */
 const PLAIN_PROGRESS_MS = 10_000;
 
@@ -74,7 +85,7 @@ async function executeWithProgress(
   backendOverride?: string,
   data?: SearchData,
 ): Promise<void> {
-  const config = dir.readConfig();
+  const config = dir.readSearchConfig();
   const prefer =
     parseBackendName(backendOverride, '--backend') ??
     (config.backend === 'auto' ? undefined : config.backend);
@@ -181,7 +192,8 @@ export function registerSearchCommand(program: Command): void {
       if (s.status === 'completed') throw new Error(`run ${id} is already completed`);
       if (s.status === 'running' || s.status === 'pausing')
         throw new Error(`run ${id} is ${s.status} in process ${s.pid}`);
-      await executeWithProgress(dir, true, opts.backend);
+      if (dir.readConfig().kind === 'train') await executeTrainWithProgress(dir, true, opts.backend);
+      else await executeWithProgress(dir, true, opts.backend);
     });
 
   // Both checkpoint at the next step boundary; a stopped run also exports its genotype so far.
@@ -254,18 +266,16 @@ export function registerSearchCommand(program: Command): void {
       recoverStaleRuns(opts.runs);
       const rows = listRunDirs(opts.runs).map((d) => {
         const s = d.readLiveStatus();
-        let c: SearchConfig | null = null;
+        let c: RunConfig | null = null;
         try {
           c = d.readConfig();
         } catch {
           // A run whose config cannot be read still lists, with its status saying why it failed.
         }
-        return {
-          ...s,
-          strategy: c ? describeStrategy(c.strategy) : '?',
-          space: c ? describeSpace(c.space) : '?',
-          dataset: c ? describeDataSource(c.data) : '?',
-        };
+        const { epochs: _epochs, ...described } = c
+          ? describeRun(c)
+          : { kind: '?', strategy: '?', space: '?', dataset: '?', epochs: 0 };
+        return { ...s, ...described };
       });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -274,7 +284,7 @@ export function registerSearchCommand(program: Command): void {
       if (!rows.length) process.stdout.write(`no runs in ${opts.runs}\n`);
       for (const r of rows)
         process.stdout.write(
-          `${r.id}  ${r.status.padEnd(11)} ${r.strategy} on ${r.space}  data ${r.dataset}  step ${r.step}/${r.totalSteps ?? '?'}\n`,
+          `${r.id}  ${r.status.padEnd(11)} ${r.strategy} on ${r.space}  data ${r.dataset}  step ${r.step}/${r.totalSteps ?? '?'}${trainedLine(r)}\n`,
         );
     });
 }

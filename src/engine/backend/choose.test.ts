@@ -19,14 +19,19 @@ const fail = (why: string) => async () => {
 };
 
 describe('chooseBackend', () => {
-  it('falls back tensorflow → wasm → cpu and records why each was rejected', async () => {
+  it('falls back tensorflow → webgpu → wasm → cpu and records why each was rejected', async () => {
     const r = await chooseBackend({
       env: {},
-      loaders: { tensorflow: fail('libtensorflow not installed'), wasm: fail('no wasm here') },
+      loaders: {
+        tensorflow: fail('libtensorflow not installed'),
+        webgpu: fail('no WebGPU adapter'),
+        wasm: fail('no wasm here'),
+      },
     });
     expect(r.chosen).toBe('cpu');
     expect(r.attempts.map((a) => [a.backend, a.ok])).toEqual([
       ['tensorflow', false],
+      ['webgpu', false],
       ['wasm', false],
       ['cpu', true],
     ]);
@@ -87,7 +92,10 @@ describe('the tensorflow (native) loader', () => {
     const load = nativeLoader(async (name) => {
       throw notInstalled(name);
     });
-    const r = await chooseBackend({ env: {}, loaders: { tensorflow: load, wasm: fail('no wasm here') } });
+    const r = await chooseBackend({
+      env: {},
+      loaders: { tensorflow: load, webgpu: fail('no WebGPU adapter'), wasm: fail('no wasm here') },
+    });
     expect(r.chosen).toBe('cpu');
     expect(r.attempts[0].detail).toMatch(
       /tfjs-node-gpu is not installed \(an optional dependency.*tfjs-node is not installed\. GPU search needs .*CUDA 11\.2 and cuDNN 8\.1/,

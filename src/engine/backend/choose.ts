@@ -1,8 +1,8 @@
 import * as tf from '../tf';
 import { cpus } from 'node:os';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** What happened to each candidate backend, for `nas-studio doctor` and the app's first screen. */
 export interface BackendAttempt {
@@ -20,6 +20,8 @@ export interface BackendFlags {
   wasmThreads?: boolean;
   /** tensorflow: libtensorflow places ops on a CUDA GPU (false: it computes on the CPU). */
   tensorflowGpu?: boolean;
+  /** webgpu: the adapter is a software rasteriser (llvmpipe/lavapipe, SwiftShader): a smoke test, not speed. */
+  webgpuSoftware?: boolean;
 }
 
 export interface BackendReport {
@@ -33,8 +35,16 @@ export interface BackendReport {
   flags: BackendFlags;
 }
 
-/** Loads a backend's package and registers it with tfjs; throws with a reason when it cannot. */
-export type BackendLoader = () => Promise<string>;
+/**
+ * Loads a backend's package and registers it with tfjs; throws with a reason when it cannot. `ctx`
+ * says whether the backend was asked for by name and what the work needs (webgpu judges its adapter by both).
+ */
+export type BackendLoader = (ctx?: LoaderContext) => Promise<string>;
+
+export interface LoaderContext {
+  requested: boolean;
+  memoryNeedBytes?: number | null;
+}
 
 type UtilModule = Record<string, unknown>;
 
@@ -176,8 +186,25 @@ async function loadCpu(): Promise<string> {
   return `pure-JavaScript kernels, with faster ${replaced.join(', ')}`;
 }
 
+/** Device memory of an NVIDIA GPU from nvidia-smi (WebGPU does not expose it), else null. */
+async function nvidiaMemoryBytes(): Promise<number | null> {
+  const { detectGpus } = await import('./doctor');
+  const m = /([\d.]+)\s*MiB/.exec(detectGpus().devices[0]?.memory ?? '');
+  return m ? Number(m[1]) * 2 ** 20 : null;
+}
+
+async function loadWebGpuBackend(ctx?: LoaderContext): Promise<string> {
+  const { loadWebGpu } = await import('./webgpu');
+  return loadWebGpu({
+    requested: ctx?.requested === true,
+    memoryNeedBytes: ctx?.memoryNeedBytes,
+    deviceMemoryBytes: ctx?.memoryNeedBytes ? await nvidiaMemoryBytes() : null,
+  });
+}
+
 export const DEFAULT_LOADERS: Record<BackendName, BackendLoader> = {
   tensorflow: nativeLoader(),
+  webgpu: loadWebGpuBackend,
   wasm: loadWasm,
   cpu: loadCpu,
 };
@@ -210,6 +237,15 @@ export async function describeActiveBackend(
     return {
       device: `CPU through WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? `${count} threads` : 'one thread'})`,
       flags: { wasmSimd: simd, wasmThreads: threads },
+    };
+  }
+  if (backend === 'webgpu') {
+    const { webgpuState, adapterName } = await import('./webgpu');
+    const a = webgpuState.adapter;
+    const software = a?.software === true;
+    return {
+      device: `${software ? 'software GPU (CPU rasteriser)' : 'GPU'} through WebGPU (Dawn): ${a ? adapterName(a) : 'unknown adapter'}`,
+      flags: { webgpuSoftware: software },
     };
   }
   return { device: 'CPU through pure-JavaScript kernels (one thread)', flags: {} };
@@ -254,7 +290,10 @@ export async function chooseBackend(opts: ChooseOptions = {}): Promise<BackendRe
         throw new Error(
           `this search needs about ${(opts.memoryNeedBytes / 1e9).toFixed(1)} GB per step, more than the wasm heap's 4 GB; reduce batchSize or channels to use it`,
         );
-      const detail = await loaders[backend]();
+      const detail = await loaders[backend]({
+        requested: backend === prefer,
+        memoryNeedBytes: opts.memoryNeedBytes,
+      });
       if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
       await tf.ready();
       attempts.push({ backend, ok: true, detail });

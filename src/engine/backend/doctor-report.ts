@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const BackendNameSchema = z.enum(['tensorflow', 'wasm', 'cpu']);
+const BackendNameSchema = z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']);
 
 /**
  * What `nas-studio doctor` and the app's first screen report; validated where it crosses a process.
@@ -19,8 +19,32 @@ export const DoctorReportSchema = z.object({
       wasmSimd: z.boolean().optional(),
       wasmThreads: z.boolean().optional(),
       tensorflowGpu: z.boolean().optional(),
+      webgpuSoftware: z.boolean().optional(),
     }),
   }),
+  /** The WebGPU adapter Dawn found (null: none, or the backend was not probed), and why not, in `note`. */
+  webgpu: z
+    .object({
+      adapter: z
+        .object({
+          vendor: z.string(),
+          architecture: z.string(),
+          device: z.string(),
+          description: z.string(),
+          software: z.boolean(),
+          limits: z.object({
+            maxBufferSize: z.number(),
+            maxStorageBufferBindingSize: z.number(),
+            maxComputeWorkgroupStorageSize: z.number(),
+            maxComputeInvocationsPerWorkgroup: z.number(),
+            maxStorageBuffersPerShaderStage: z.number(),
+          }),
+          features: z.array(z.string()),
+        })
+        .nullable(),
+      note: z.string(),
+    })
+    .optional(),
   gpus: z.object({
     devices: z.array(z.object({ name: z.string(), memory: z.string(), driver: z.string() })),
     note: z.string(),

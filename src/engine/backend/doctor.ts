@@ -73,15 +73,39 @@ export function gpuUnusedReason(
   gpus: Gpu[],
   cuda: CudaLibraries | null,
 ): string {
-  if (!gpus.length || (backend.chosen === 'tensorflow' && backend.flags.tensorflowGpu)) return '';
+  if (
+    !gpus.length ||
+    (backend.chosen === 'tensorflow' && backend.flags.tensorflowGpu) ||
+    (backend.chosen === 'webgpu' && !backend.flags.webgpuSoftware)
+  )
+    return '';
   const names = gpus.map((g) => g.name).join(', ');
   const reasons = [
     backend.chosen === 'tensorflow'
       ? 'libtensorflow found no usable GPU'
-      : 'the tensorflow backend is not in use',
+      : backend.chosen === 'webgpu'
+        ? 'webgpu runs on a software adapter, not on it (Dawn found no Vulkan driver for it: install the NVIDIA driver’s Vulkan ICD)'
+        : 'the tensorflow backend is not in use',
     cuda?.missing.length ? cuda.note : '',
   ].filter(Boolean);
   return `the NVIDIA GPU${gpus.length > 1 ? 's' : ''} (${names}) ${gpus.length > 1 ? 'are' : 'is'} not used: ${reasons.join('; ')}`;
+}
+
+/**
+ * The WebGPU adapter for the report: the one the chooser probed, else a probe of its own (the chooser
+ * stops at the first backend that loads, so a machine with tensorflow never reached webgpu).
+ */
+async function probeWebGpuForDoctor(): Promise<NonNullable<DoctorReport['webgpu']>> {
+  const { webgpuState, requestWebGpuAdapter, describeAdapter } = await import('./webgpu');
+  if (webgpuState.adapter) return { adapter: webgpuState.adapter, note: '' };
+  try {
+    const { adapter } = await requestWebGpuAdapter();
+    return adapter
+      ? { adapter: describeAdapter(adapter), note: '' }
+      : { adapter: null, note: 'requestAdapter() returned no adapter (no Vulkan/Metal/D3D12 device)' };
+  } catch (e) {
+    return { adapter: null, note: String((e as Error).message).split('\n')[0] };
+  }
 }
 
 /** The whole report; `paths` are the app's data folders, passed in by the host (they are the app's, not the engine's). */
@@ -93,6 +117,7 @@ export async function collectDoctorReport(opts: {
   const gpus = detectGpus();
   const cudaLibraries = gpus.devices.length ? detectCudaLibraries() : null;
   const gpuReason = gpuUnusedReason(backend, gpus.devices, cudaLibraries);
+  const webgpu = await probeWebGpuForDoctor();
   return {
     backend: {
       chosen: backend.chosen,
@@ -103,6 +128,7 @@ export async function collectDoctorReport(opts: {
       flags: backend.flags,
     },
     gpus: { ...gpus, cudaLibraries },
+    webgpu,
     electron: detectElectron(),
     node: process.versions.node,
     platform: `${process.platform}-${process.arch}`,
@@ -117,9 +143,25 @@ export function formatDoctorReport(r: DoctorReport): string {
     r.backend.whyNotFaster ? `  why not faster: ${r.backend.whyNotFaster}` : '  this is the fastest backend',
     `GPUs: ${r.gpus.devices.length ? r.gpus.devices.map((d) => `${d.name} (${d.memory}, driver ${d.driver})`).join('; ') : r.gpus.note}`,
     ...(r.gpus.cudaLibraries ? [`  CUDA libraries: ${r.gpus.cudaLibraries.note}`] : []),
+    ...(r.webgpu ? [formatWebGpu(r.webgpu)] : []),
     `Electron ${r.electron.version ?? '-'}: ${r.electron.note}`,
     `Node ${r.node} on ${r.platform}`,
     `data folder: ${r.paths.home} (dataset cache ${r.paths.datasetCache})`,
   ];
   return lines.join('\n');
+}
+
+function formatWebGpu(w: NonNullable<DoctorReport['webgpu']>): string {
+  const a = w.adapter;
+  if (!a) return `WebGPU: ${w.note}`;
+  const mb = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+  return [
+    `WebGPU: ${a.software ? 'software' : 'hardware'} adapter ${a.description || a.device} (vendor ${a.vendor || '-'}, architecture ${a.architecture || '-'})`,
+    `  limits: maxBufferSize ${mb(a.limits.maxBufferSize)}, maxStorageBufferBindingSize ${mb(a.limits.maxStorageBufferBindingSize)}, workgroup storage ${a.limits.maxComputeWorkgroupStorageSize} B, ${a.limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup`,
+    ...(a.software
+      ? [
+          '  a software adapter is skipped by auto; --backend webgpu selects it (a smoke test, slower than wasm)',
+        ]
+      : []),
+  ].join('\n');
 }

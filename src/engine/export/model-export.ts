@@ -131,6 +131,8 @@ function parameterCount(network: Module): number {
  * Atomic: everything is written into a temporary sibling folder that is renamed to `outDir` at the
  * end (an existing `outDir` is replaced only then), so a failure leaves no partial export behind.
  */
+export { EXPORT_FORMATS, type ExportFormat } from './manifest';
+
 export async function exportModel(
   model: TrainedModel,
   outDir: string,

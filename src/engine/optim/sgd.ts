@@ -5,6 +5,11 @@ import { linearCombination } from '../ops/multi-tensor';
 export interface SgdConfig {
   momentum: number;
   weightDecay: number;
+  /**
+   * Nesterov momentum as torch.optim.SGD(nesterov=True): the step direction is d + μ·buf (d the
+   * decayed gradient, buf already updated) instead of buf. The NB201 and ProxylessNAS final training use it.
+   */
+  nesterov?: boolean;
 }
 
 /**
@@ -62,6 +67,10 @@ export class Sgd {
           this.buffers.set(vars[fresh[k]], nb);
         });
         direction = all.map((i) => this.buffers.get(vars[i]) as tf.Variable);
+        if (this.config.nesterov) {
+          const bufsNow = direction;
+          direction = decayed(all, [[bufsNow, momentum]]);
+        }
       }
       const moving = only ? all.map((i) => vars[i]) : vars;
       linearCombination([moving, direction], [1, -lr]).forEach((t, k) => moving[k].assign(t));

@@ -1,5 +1,7 @@
 import * as tf from '../tf';
 import type { SearchSession, SessionCounters } from './session';
+import { backendReadsSynchronously } from '../backend/webgpu';
+import { cacheOnHost } from './host-reads';
 
 /**
  * Everything needed to continue a search exactly: network parameters and BatchNorm statistics,
@@ -44,6 +46,20 @@ export function captureSession(s: SearchSession<unknown>): SessionSnapshot {
       genotypeText: s.space.toText(genotype),
     },
   };
+}
+
+/**
+ * captureSession on every backend: on webgpu (no synchronous reads) it first reads every tensor and
+ * the strategy's epoch-end values asynchronously, which caches them on the host for captureSession's
+ * dataSync (search/host-reads.ts). Elsewhere it is captureSession.
+ */
+export async function captureSessionAsync(s: SearchSession<unknown>): Promise<SessionSnapshot> {
+  if (!backendReadsSynchronously()) {
+    await s.prefetchHostReads();
+    await cacheOnHost([...s.network.namedState()].map(([, v]) => v));
+    await cacheOnHost(Object.values(s.strategy.getState().tensors));
+  }
+  return captureSession(s);
 }
 
 export function restoreSession(s: SearchSession<unknown>, snap: SessionSnapshot): void {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SPACE_SPECS, STRATEGY_SPECS, spaceSpec, strategySpec } from '../catalog';
 import { TEXT_VOCAB_LIMIT } from '../data/text-limits';
+import { spacePresetOf } from './strategy';
 
 /**
  * The full configuration of a search, validated wherever it enters (CLI file, IPC, HTTP), with the
@@ -81,10 +82,12 @@ export const DataSchema = z
     path: ['path'],
   });
 
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
-export const SearchConfigSchema = z
+const SearchConfigObject = z
   .object({
+    /** The run kind (absent in configs written before training runs existed: every one is a search). */
+    kind: z.literal('search').optional(),
     version: z.literal(1).default(1),
     space: SpaceSchema.default(SpaceSchema.parse({})),
     strategy: StrategySchema.default(StrategySchema.parse({ name: 'darts' })),
@@ -129,8 +132,31 @@ export const SearchConfigSchema = z
         message: `strategy '${c.strategy.name}' does not run on the '${c.space.name}' space (it runs on: ${spaces.join(', ')})`,
       });
   });
-export type SearchConfig = z.infer<typeof SearchConfigSchema>;
-export type SearchConfigInput = z.input<typeof SearchConfigSchema>;
+
+const DEFAULT_SPACE = (SpaceSchema.parse({}) as { name: string }).name;
+
+/**
+ * A strategy's defaults for the config's space (StrategySpec.spacePresets: ENAS on enas-rnn) put
+ * under the strategy fields the config sets, before validation. Anything malformed passes through
+ * unchanged for the schema to report.
+ */
+function withSpacePreset(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null) return input;
+  const c = input as { space?: unknown; strategy?: unknown };
+  const strategy = c.strategy as { name?: unknown } | undefined;
+  if (typeof strategy !== 'object' || strategy === null || typeof strategy.name !== 'string') return input;
+  const spec = STRATEGY_SPECS.find((s) => s.name === strategy.name);
+  const space =
+    typeof c.space === 'object' && c.space !== null ? (c.space as { name?: unknown }).name : undefined;
+  const spaceName = typeof space === 'string' ? space : c.space === undefined ? DEFAULT_SPACE : undefined;
+  if (!spec || spaceName === undefined) return input;
+  const preset = spacePresetOf(spec as never, spaceName);
+  if (!Object.keys(preset).length) return input;
+  return { ...c, strategy: { ...preset, ...strategy } };
+}
+export const SearchConfigSchema = z.preprocess(withSpacePreset, SearchConfigObject);
+export type SearchConfig = z.infer<typeof SearchConfigObject>;
+export type SearchConfigInput = z.input<typeof SearchConfigObject>;
 
 /** Human-readable list of what is wrong with a config, one line per problem, naming the field. */
 export function describeConfigError(err: z.ZodError): string {

@@ -14,7 +14,11 @@ import type { ChoicePoint, SearchSpace } from './space';
  * - `op`: one LSTM step; logits = head(h) over the row's options (one linear head and one embedding per
  *   distinct option list, shared by the labels that have it); the pick's embedding is the next input.
  *   `bias`, when given, is added to the shaped logits and is not learned (the reference's
- *   b_soft_no_learn, normal cells only).
+ *   b_soft_no_learn, normal cells only). `options`, when given, limits the row to the first
+ *   `options` of the label's options (a choice point's `rowOptions`: the ENAS RNN's node j reads one
+ *   of nodes 0..j−1): the softmax is over those only, so no other option is ever drawn. `decoder`,
+ *   when given, names the linear head: steps naming the same decoder share it, and a named decoder is
+ *   its own (ENAS-pytorch gives every decision step its own decoder); the embedding stays the label's.
  * - `input`: one LSTM step; logits = attention over anchors 0..states−1 (vᵀ·tanh(W1·a_i + W2·h)); the
  *   picked anchor's vector is the next input. The option index chosen is the state index: options of
  *   an `input` choice point name the states (the cell's inputs, then its nodes), and a row may take
@@ -25,7 +29,14 @@ import type { ChoicePoint, SearchSpace } from './space';
  */
 export type DecisionStep =
   | { kind: 'cell'; given: number }
-  | { kind: 'op'; label: string; row: number; bias?: readonly number[] }
+  | {
+      kind: 'op';
+      label: string;
+      row: number;
+      bias?: readonly number[];
+      options?: number;
+      decoder?: string;
+    }
   | { kind: 'input'; label: string; row: number; states: number }
   | { kind: 'state' };
 
@@ -33,6 +44,12 @@ export interface DecisionProgram {
   steps: readonly DecisionStep[];
   /** Initial value of the learned head bias, per label (the reference's b_soft init [10, 10, 0, …]). */
   headBiasInit?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * The controller's first input (and each `cell` step's): 'learned', a trained start embedding g_emb
+   * (melodyguan/enas micro_controller.py), or 'zeros', a constant zero vector (ENAS-pytorch
+   * Controller.static_inputs). Default 'learned'.
+   */
+  start?: 'learned' | 'zeros';
 }
 
 /** A space that says how a controller walks it (the ENAS micro space, the ENAS RNN cell). */
@@ -46,7 +63,7 @@ function hasProgram(space: object): space is ProgrammableSpace {
 
 /**
  * Op-only spaces (NB201: six edges, the ops as options): one `cell` with no given states, then every
- * row of every label in order as an `op` decision. `input` choice points need the space's own program
+ * row of every label in order as an `op` decision (limited to the row's `rowOptions` where it has them). `input` choice points need the space's own program
  * (the controller cannot know which states a row may pick).
  */
 export function defaultDecisionProgram(points: readonly ChoicePoint[]): DecisionProgram {
@@ -56,7 +73,14 @@ export function defaultDecisionProgram(points: readonly ChoicePoint[]): Decision
       throw new Error(
         `choice point '${cp.label}' chooses inputs: an autoregressive controller needs the space's decision program (decisionProgram()), which this space does not declare`,
       );
-    cp.rows.forEach((_, row) => steps.push({ kind: 'op', label: cp.label, row }));
+    cp.rows.forEach((_, row) => {
+      const options = cp.rowOptions?.[row];
+      steps.push(
+        options === undefined
+          ? { kind: 'op', label: cp.label, row }
+          : { kind: 'op', label: cp.label, row, options },
+      );
+    });
   }
   return { steps };
 }
@@ -72,6 +96,7 @@ export function decisionProgramOf(space: SearchSpace): DecisionProgram {
 export function validateDecisionProgram(program: DecisionProgram, points: readonly ChoicePoint[]): void {
   const byLabel = new Map(points.map((cp) => [cp.label, cp]));
   const seen = new Set<string>();
+  const decoderWidth = new Map<string, number>();
   let anchors = -1; // no cell begun
   program.steps.forEach((s, i) => {
     const where = `decision program step ${i} (${s.kind})`;
@@ -94,8 +119,27 @@ export function validateDecisionProgram(program: DecisionProgram, points: readon
     seen.add(key);
     if (s.kind === 'op') {
       if (cp.kind === 'input') throw new Error(`${where}: '${s.label}' chooses inputs, not ops`);
-      if (s.bias && s.bias.length !== cp.options.length)
-        throw new Error(`${where}: bias needs ${cp.options.length} values, got ${s.bias.length}`);
+      const width = s.options ?? cp.options.length;
+      if (
+        s.options !== undefined &&
+        !(Number.isInteger(s.options) && s.options >= 1 && s.options <= cp.options.length)
+      )
+        throw new Error(
+          `${where}: '${s.label}' has ${cp.options.length} options, so options must be 1..${cp.options.length}, not ${s.options}`,
+        );
+      const legal = cp.rowOptions?.[s.row];
+      if (legal !== undefined && width > legal)
+        throw new Error(
+          `${where}: '${s.label}' row ${s.row} may take only its first ${legal} options (rowOptions), but the step draws among ${width}`,
+        );
+      if (s.bias && s.bias.length !== width)
+        throw new Error(`${where}: bias needs ${width} values, got ${s.bias.length}`);
+      if (s.decoder !== undefined) {
+        const w = decoderWidth.get(s.decoder);
+        if (w !== undefined && w !== width)
+          throw new Error(`${where}: decoder '${s.decoder}' is ${w} wide, this step draws among ${width}`);
+        decoderWidth.set(s.decoder, width);
+      }
     } else {
       if (cp.kind !== 'input') throw new Error(`${where}: '${s.label}' is not an input choice point`);
       if (!(s.states >= 1 && s.states <= anchors && s.states <= cp.options.length))
@@ -109,6 +153,10 @@ export function validateDecisionProgram(program: DecisionProgram, points: readon
       if (!seen.has(`${cp.label}#${r}`))
         throw new Error(`decision program never decides '${cp.label}' row ${r} (${cp.rows[r]})`);
     });
+  if (program.start !== undefined && program.start !== 'learned' && program.start !== 'zeros')
+    throw new Error(
+      `decision program start must be 'learned' or 'zeros', not ${JSON.stringify(program.start)}`,
+    );
   for (const [label, b] of Object.entries(program.headBiasInit ?? {})) {
     const cp = byLabel.get(label);
     if (!cp || cp.kind === 'input' || b.length !== cp.options.length)

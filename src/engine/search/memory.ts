@@ -1,6 +1,7 @@
 import type { SearchConfig } from './config';
 import { spaceOf } from '../catalog';
 import type { InputShape, Recompute } from './space';
+import { webgpuMemoryRefusal, type WebGpuAdapterReport } from '../backend/webgpu-limits';
 
 export {
   BYTES_PER_CELL_ACTIVATION_FLOAT,
@@ -25,12 +26,24 @@ export function estimateStepBytes(config: SearchConfig, recompute?: Recompute): 
 
 /**
  * Refuses, before any work, a search whose estimated step memory exceeds what this machine has (the
- * DARTS paper's defaults target a GPU). GPU backends keep activations in GPU memory, which this check
- * does not see.
+ * DARTS paper's defaults target a GPU). tensorflow keeps activations in GPU memory, which this check
+ * does not see; webgpu is checked against its adapter's limits (and the device memory where known,
+ * see backend/webgpu-limits.ts), and a software adapter's memory is the host's as well.
  */
-export function assertFitsInMemory(config: SearchConfig, backend: string, totalBytes: number): void {
+export function assertFitsInMemory(
+  config: SearchConfig,
+  backend: string,
+  totalBytes: number,
+  webgpu?: { adapter: WebGpuAdapterReport | null; deviceMemoryBytes?: number | null },
+): void {
   if (backend === 'tensorflow') return;
   const need = estimateStepBytes(config);
+  if (backend === 'webgpu' && webgpu?.adapter) {
+    const refusal = webgpuMemoryRefusal(need, webgpu.adapter, webgpu.deviceMemoryBytes ?? null);
+    if (refusal)
+      throw new Error(`${refusal} (now batchSize ${config.batchSize}, ${spaceOf(config.space).summary})`);
+    if (!webgpu.adapter.software) return;
+  }
   if (need !== null && need > 0.8 * totalBytes)
     throw new Error(
       `this search needs about ${(need / 1e9).toFixed(1)} GB per step on the ${backend} backend, but this machine has ${(totalBytes / 1e9).toFixed(1)} GB: reduce batchSize (now ${config.batchSize}) or the space's size (${spaceOf(config.space).summary}), or search on a GPU`,

@@ -16,8 +16,11 @@ import type {
   StepContext,
   StepInfo,
   StepMetrics,
+  StepResult,
   StrategyContext,
 } from './strategy';
+import { backendReadsSynchronously } from '../backend/webgpu';
+import { epochEndParts } from './strategy';
 import { explainBackendError } from '../backend/explain-error';
 import type { Genotype } from '../spaces/darts/genotype-types';
 
@@ -195,8 +198,47 @@ export class SearchSession<A = Genotype> {
     };
   }
 
-  /** Runs one search step (and the epoch-end hook after an epoch's last step). */
+  /**
+   * Runs one search step (and the epoch-end hook after an epoch's last step), reading synchronously:
+   * the cpu, wasm and tensorflow backends. On webgpu use runStepAsync.
+   */
   runStep(): StepReport<A> {
+    const { info, result } = this.stepTensors();
+    if (result.metricsLater)
+      throw new Error(
+        `the ${tf.getBackend()} backend reads tensors only asynchronously: run the search with runStepAsync()`,
+      );
+    return this.report(info, result, result.metrics, this.advance(info, result));
+  }
+
+  /**
+   * runStep for every backend: on webgpu it awaits the step's metrics at the step boundary and, before
+   * the epoch-end hooks, the strategy's prefetchHostReads (see search/host-reads.ts). On backends that
+   * read synchronously it awaits nothing and computes exactly what runStep does.
+   */
+  async runStepAsync(): Promise<StepReport<A>> {
+    const { info, result } = this.stepTensors();
+    const metrics = result.metricsLater ? await result.metricsLater() : result.metrics;
+    const epochEnds = this.advance(info, result);
+    if (epochEnds) await this.prefetchHostReads();
+    return this.report(info, result, metrics, epochEnds);
+  }
+
+  /**
+   * Makes the strategy's epoch-end reads (derive, architecture) possible on a backend without
+   * synchronous reads; also before a checkpoint or an architecture export there.
+   */
+  async prefetchHostReads(): Promise<void> {
+    if (backendReadsSynchronously()) return;
+    if (!this.strategy.prefetchHostReads)
+      throw new Error(
+        `strategy '${this.strategy.name}' reads tensors synchronously at the end of an epoch and cannot run on the ${tf.getBackend()} backend yet (it has no prefetchHostReads): use --backend wasm or cpu`,
+      );
+    await this.strategy.prefetchHostReads();
+  }
+
+  /** The step itself: the strategy's tensor work on the batches it pulls (disposed after it). */
+  private stepTensors(): { info: StepInfo; result: StepResult } {
     if (this.done) throw new Error('the search is already complete');
     const info = this.info();
     const taken: AnyBatch[] = [];
@@ -240,24 +282,49 @@ export class SearchSession<A = Genotype> {
     } finally {
       tf.dispose(taken.flatMap((b) => [b.x, b.y]));
     }
+    return { info, result };
+  }
+
+  /** Advances the counters after a step (and rebuilds the supernet if asked); returns whether the epoch-end hooks run. */
+  private advance(info: StepInfo, result: StepResult): boolean {
     this.globalStep += 1;
     this.phaseStep += 1;
     if (result.rebuild) this.rebuildOn(result.rebuild.space);
-    const report: StepReport<A> = { info, metrics: result.metrics };
+    return info.stepInEpoch === info.stepsPerEpoch - 1 || this.phaseOver(result);
+  }
+
+  private phaseOver(result: StepResult): boolean {
+    return !!result.stopPhase || this.phaseStep >= this.planned(this.phases[this.phaseIndex]);
+  }
+
+  /** The step's report, with the epoch-end hooks' results when `epochEnds`; moves to the next phase after the last step of one. */
+  private report(
+    info: StepInfo,
+    result: StepResult,
+    metrics: StepMetrics,
+    epochEnds: boolean,
+  ): StepReport<A> {
+    const report: StepReport<A> = { info, metrics };
     if (result.candidates?.length) report.candidates = result.candidates;
-    const phaseOver = !!result.stopPhase || this.phaseStep >= this.planned(this.phases[this.phaseIndex]);
-    if (info.stepInEpoch === info.stepsPerEpoch - 1 || phaseOver) {
-      const extra = this.strategy.epochEnd(info);
+    let phaseOver = this.phaseOver(result);
+    let stopReason = result.stopPhase;
+    if (epochEnds) {
+      const end = epochEndParts(this.strategy.epochEnd(info));
+      // An epoch-end stop (the collapse alarm) ends the phase here; at its planned end it is no early stop.
+      if (end.stopPhase && !phaseOver) {
+        phaseOver = true;
+        stopReason = end.stopPhase;
+      }
       const genotype = this.strategy.derive();
       report.epochEnd = {
         arch: this.strategy.architecture(),
         genotype,
         genotypeText: this.space.toText(genotype),
-        metrics: extra,
+        metrics: end.metrics,
       };
     }
     if (phaseOver) {
-      report.phaseEnd = { phase: info.phase, ...(result.stopPhase ? { reason: result.stopPhase } : {}) };
+      report.phaseEnd = { phase: info.phase, ...(stopReason ? { reason: stopReason } : {}) };
       this.phaseIndex += 1;
       this.phaseStep = 0;
     }

@@ -84,6 +84,13 @@ export interface CandidateScore {
 
 export interface StepResult {
   metrics: StepMetrics;
+  /**
+   * On a backend that cannot read synchronously (webgpu), the step's metrics still on the device:
+   * the loop (SearchSession.runStepAsync) awaits this at the step boundary and reports it in place of
+   * `metrics`. Strategies get it from search/host-reads.ts scalarMetrics, which reads synchronously
+   * (and returns no metricsLater) everywhere else.
+   */
+  metricsLater?: () => Promise<StepMetrics>;
   /** Candidates scored during this step. */
   candidates?: CandidateScore[];
   /** Ends the current phase now (early stop: DARTS+, the Hessian alarm), with the reason for the log. */
@@ -95,6 +102,19 @@ export interface StepResult {
    * record the configuration so that a resumed run rebuilds the same network.
    */
   rebuild?: { space: unknown };
+}
+
+/** What `epochEnd` returns to stop its phase: the epoch's metrics and the reason for the log. */
+export interface EpochEndResult {
+  metrics: StepMetrics;
+  stopPhase?: string;
+}
+
+/** An `epochEnd` return value as metrics and an optional stop (bare metrics have number values only). */
+export function epochEndParts(r: StepMetrics | EpochEndResult): EpochEndResult {
+  return typeof (r as EpochEndResult).metrics === 'object'
+    ? (r as EpochEndResult)
+    : { metrics: r as StepMetrics };
 }
 
 /** How to read a label's rows in charts. */
@@ -127,14 +147,24 @@ export interface SearchStrategy<A = unknown> {
   /** The phases and their budgets; the loop runs them in order. */
   phases(budget: PhaseBudget): PhasePlan[];
   step(ctx: StepContext): StepResult;
-  /** After the last step of each epoch of a phase (schedules, early stopping). Returns extra metrics. */
-  epochEnd(info: StepInfo): StepMetrics;
+  /**
+   * After the last step of each epoch of a phase (schedules, early stopping): extra metrics, or
+   * metrics and `stopPhase` to end the phase after this epoch (the collapse alarm).
+   */
+  epochEnd(info: StepInfo): StepMetrics | EpochEndResult;
   /** The discrete architecture the strategy would return now. */
   derive(): A;
   architecture(): ArchSnapshot;
   /** Everything needed to continue exactly (the strategy's parameters, optimiser states, counters). */
   getState(): NamedTensorState;
   setState(state: NamedTensorState): void;
+  /**
+   * Reads asynchronously what epochEnd, derive and architecture will read synchronously (α), so that
+   * their dataSync finds the values cached (search/host-reads.ts). Called by runStepAsync before the
+   * epoch-end hooks on a backend without synchronous reads (webgpu); a strategy without it cannot run
+   * there, and the loop says so.
+   */
+  prefetchHostReads?(): Promise<void>;
   /** Takes over a rebuilt supernet (required of strategies that ask for a rebuild). */
   rebuilt?(net: Supernet, space: SearchSpace): void;
   dispose(): void;
@@ -184,6 +214,12 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
   /** Field values sized for a CPU (merged over the defaults by the wizard's preset button). */
   readonly cpuPreset?: Partial<z.infer<S>>;
   /**
+   * Defaults that differ by space, by space name (ENAS on the RNN cell: ENAS-pytorch's controller and
+   * reward instead of the CNN reference's). Parsing a config puts them under the strategy fields the
+   * config sets (a set field wins); the wizard applies them when the strategy or the space is chosen.
+   */
+  readonly spacePresets?: Readonly<Record<string, Partial<z.infer<S>>>>;
+  /**
    * The labels the search data must have, when the strategy needs particular ones (RLNAS: 'random');
    * a config with other `data.labels` is refused, naming the field.
    */
@@ -194,6 +230,11 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
    * wizard applies it when the strategy is chosen.
    */
   spaceRequirement?(space: { name: string } & Record<string, unknown>): SpaceRequirement | null;
+}
+
+/** The strategy's defaults on `space` (its space preset), or none. */
+export function spacePresetOf(spec: StrategySpec, space: string): Record<string, unknown> {
+  return { ...(spec.spacePresets?.[space] ?? {}) };
 }
 
 /** A change a strategy needs in the space config: `patch` merges over it. */

@@ -52,9 +52,33 @@ export class ArchParameters {
     this.adam.step(grads, lr);
   }
 
+  /**
+   * softmax(α) read ahead asynchronously, per group, with the data of the variables it was computed
+   * from (an optimiser step assigns new data, which makes it stale). Only filled on backends without
+   * synchronous reads (webgpu), through prefetchSoftmax.
+   */
+  private readonly prefetched = new Map<string, { from: object[]; values: ChoiceWeights }>();
+
+  /** Computes every group's softmax and reads it asynchronously, for softmax() to return (webgpu). */
+  async prefetchSoftmax(): Promise<void> {
+    for (const [name, vars] of this.groups) {
+      const from = [...vars.values()].map((v) => v.dataId);
+      const labels = [...vars.keys()];
+      const probs = tf.tidy(() => [...vars.values()].map((a) => tf.softmax(a)));
+      try {
+        const rows = await Promise.all(probs.map((p) => p.array() as Promise<number[][]>));
+        this.prefetched.set(name, { from, values: Object.fromEntries(labels.map((l, i) => [l, rows[i]])) });
+      } finally {
+        tf.dispose(probs);
+      }
+    }
+  }
+
   /** softmax over the options of every label of a group, as plain arrays. */
   softmax(group = 'alpha'): ChoiceWeights {
     const vars = this.group(group);
+    const ahead = this.prefetched.get(group);
+    if (ahead && [...vars.values()].every((v, i) => v.dataId === ahead.from[i])) return ahead.values;
     return tf.tidy(() => {
       const out: ChoiceWeights = {};
       for (const [label, a] of vars) out[label] = tf.softmax(a).arraySync() as number[][];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
+import { collapseAlarmFields, collapseMetrics } from './collapse-alarm-spec';
 
 /**
  * The config of DARTS (Liu et al., ICLR 2019). Every default is the paper's (quark0/darts
@@ -34,6 +35,7 @@ export const DartsStrategySchema = z
       .nonnegative()
       .default(1e-3)
       .meta({ title: 'α initial scale', description: 'paper: α ~ 1e-3·N(0, 1)' }),
+    ...collapseAlarmFields(),
   })
   .strict();
 export type DartsStrategyConfig = z.infer<typeof DartsStrategySchema>;
@@ -56,5 +58,6 @@ export const dartsSpec = {
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'lrAlpha', title: 'α learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
+    ...collapseMetrics(['normal', 'reduce', 'cell']),
   ],
 } satisfies StrategySpec<typeof DartsStrategySchema>;

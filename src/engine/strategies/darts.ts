@@ -2,9 +2,11 @@ import * as tf from '../tf';
 import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import type { DartsStrategyConfig } from './darts-spec';
 import { ArchParameters, initAlphas } from './arch-params';
+import { CollapseAlarm } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
+import { scalarMetrics } from '../search/host-reads';
 import type { ArchAssignment, Supernet } from '../search/supernet';
 import { DartsSearchSpace } from '../spaces/darts/space';
 import type { SearchNetwork } from '../spaces/darts/supernet';
@@ -18,7 +20,9 @@ import type {
   PhaseBudget,
   PhasePlan,
   SearchStrategy,
+  EpochEndResult,
   StepContext,
+  StepInfo,
   StepResult,
 } from '../search/strategy';
 
@@ -49,6 +53,7 @@ export class Darts implements SearchStrategy<Genotype> {
   protected readonly trainer: WeightTrainer;
   protected readonly arch: ArchParameters;
   protected readonly space: SearchSpace;
+  protected readonly alarm: CollapseAlarm;
   protected lr: number;
 
   constructor(
@@ -63,6 +68,7 @@ export class Darts implements SearchStrategy<Genotype> {
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
     this.arch = new ArchParameters([['alpha', this.alphas]], cfg, owner);
+    this.alarm = new CollapseAlarm(cfg, this.space, net, owner);
     this.lr = cfg.weightLr;
   }
 
@@ -108,6 +114,7 @@ export class Darts implements SearchStrategy<Genotype> {
   step(ctx: StepContext): StepResult {
     const train = ctx.train();
     const val = ctx.val();
+    this.alarm.keepBatch(ctx.info, val);
     this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
     let extraKeys: string[] = [];
     const out = tf.tidy(() => {
@@ -118,20 +125,18 @@ export class Darts implements SearchStrategy<Genotype> {
       extraKeys = Object.keys(alpha.extra ?? {});
       return [alpha.loss, alpha.acc, w.loss, w.acc, norm, ...Object.values(alpha.extra ?? {})];
     });
-    const [valLoss, valAcc, trainLoss, trainAcc, gradNorm, ...extra] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    return {
-      metrics: {
-        trainLoss,
-        trainAcc,
-        valLoss,
-        valAcc,
-        gradNorm,
-        lrWeights: this.lr,
-        lrAlpha: this.cfg.alphaLr,
-        ...Object.fromEntries(extraKeys.map((k, i) => [k, extra[i]])),
-      },
-    };
+    const [valLoss, valAcc, trainLoss, trainAcc, gradNorm, ...extra] = out;
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    return scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['valLoss', valLoss],
+      ['valAcc', valAcc],
+      ['gradNorm', gradNorm],
+      ['lrWeights', this.lr],
+      ['lrAlpha', this.cfg.alphaLr],
+      ...extraKeys.map((k, i) => [k, extra[i]] as const),
+    ]);
   }
 
   /** The gradients of the α step: first order at the current weights, or second order (see the class comment). */
@@ -191,8 +196,21 @@ export class Darts implements SearchStrategy<Genotype> {
     }
   }
 
-  epochEnd(): Record<string, number> {
-    return {};
+  /** The collapse alarm's readings on the α-mixed supernet (the strategy's own mix; BatchNorm statistics left alone). */
+  epochEnd(info: StepInfo): EpochEndResult {
+    return this.alarm.epochEnd(info, {
+      alphas: [...this.alphas.values()],
+      valLoss: (b) =>
+        crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+      derive: () => this.derivedNow(),
+      weights: () => this.probabilities(),
+      weightDecay: this.cfg.alphaWeightDecay,
+    });
+  }
+
+  /** softmax(α), read ahead for derive and architecture on webgpu (see SearchStrategy.prefetchHostReads). */
+  async prefetchHostReads(): Promise<void> {
+    await this.arch.prefetchSoftmax();
   }
 
   /** softmax(α) of every label as plain arrays. */
@@ -200,7 +218,13 @@ export class Darts implements SearchStrategy<Genotype> {
     return this.arch.softmax();
   }
 
+  /** The genotype a collapse-alarm stop kept (DARTS-ES rolls back), else the one α gives now. */
   derive(): Genotype {
+    return (this.alarm.rollback() as Genotype | null) ?? this.derivedNow();
+  }
+
+  /** The genotype α gives now (the space's rule on probabilities()); FairDARTS has its own. */
+  protected derivedNow(): Genotype {
     return this.space.derive(this.probabilities()) as Genotype;
   }
 
@@ -211,16 +235,18 @@ export class Darts implements SearchStrategy<Genotype> {
   getState(): NamedTensorState {
     const w = this.trainer.getState();
     const a = this.arch.state(w.tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr }, tensors: a.tensors };
+    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
   }
 
   setState(state: NamedTensorState): void {
     this.arch.restore(state);
+    this.alarm.restore(state.scalars);
     this.trainer.setState(state);
     this.lr = this.trainer.lr;
   }
 
   dispose(): void {
+    this.alarm.dispose();
     this.arch.dispose();
     this.trainer.dispose();
   }

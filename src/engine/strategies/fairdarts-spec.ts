@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
+import { collapseAlarmFields, collapseMetrics } from './collapse-alarm-spec';
 
 /** How a cell is read off σ(α): the reference's `--parse_method` values that fit one op per edge. */
 export const FAIRDARTS_PARSE_METHODS = ['threshold_sparse', 'darts'] as const;
@@ -60,6 +61,7 @@ export const FairDartsSchema = z
       title: 'α initial scale',
       description: 'reference: 0, α starts at zeros (σ = 0.5 everywhere); > 0 draws scale·N(0, 1) as DARTS',
     }),
+    ...collapseAlarmFields(),
   })
   .strict();
 export type FairDartsConfig = z.infer<typeof FairDartsSchema>;
@@ -97,5 +99,6 @@ export const fairdartsSpec = {
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'lrAlpha', title: 'α learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
+    ...collapseMetrics(['normal', 'reduce', 'cell']),
   ],
 } satisfies StrategySpec<typeof FairDartsSchema>;

@@ -317,7 +317,17 @@ describe('FairDARTS derivation (threshold_sparse, fixed σ)', () => {
     ]);
     expect(g.normalNodes).toEqual([2, 3]);
     expect(g.reduce).toEqual([['max_pool_3x3', 0]]);
-    expect(fd.epochEnd()).toEqual({ keptEdgesNormal: 2, keptEdgesReduce: 0 });
+    const info = {
+      phase: 'search',
+      phaseIndex: 0,
+      epoch: 0,
+      stepInEpoch: 0,
+      stepsPerEpoch: 1,
+      totalEpochs: 1,
+      globalStep: 0,
+    };
+    // The collapse alarm is off: only the kept-edge counts.
+    expect(fd.epochEnd(info)).toEqual({ metrics: { keptEdgesNormal: 2, keptEdgesReduce: 0 } });
     // The space takes it: JSON and the (op, to, from) text round-trip, choices accept it.
     const ds = new DartsSearchSpace(space);
     expect(ds.fromJson(ds.toJson(g))).toEqual(g);

@@ -2,7 +2,7 @@ import * as tf from '../tf';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import type { Supernet } from '../search/supernet';
-import type { ArchSnapshot, Batch, StepMetrics } from '../search/strategy';
+import type { ArchSnapshot, Batch, EpochEndResult, StepInfo } from '../search/strategy';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import type { Rng } from '../util/rng';
 import { Darts, type AlphaGradients } from './darts';
@@ -106,14 +106,22 @@ export class FairDarts extends Darts {
     );
   }
 
-  override derive(): Genotype {
+  /** The threshold rule's genotype (Darts.derive returns it, or the collapse alarm's rollback). */
+  protected override derivedNow(): Genotype {
     return this.derivation().genotype;
   }
 
-  /** Per epoch: how many edges pass the threshold in each cell (0 while the cell falls back). */
-  override epochEnd(): StepMetrics {
+  /**
+   * Per epoch: how many edges pass the threshold in each cell (0 while the cell falls back), and the
+   * collapse alarm's readings, on the σ(α) mix, when it is on.
+   */
+  override epochEnd(info: StepInfo): EpochEndResult {
     const d = this.derivation();
-    return { keptEdgesNormal: d.kept.normal, keptEdgesReduce: d.kept.reduce };
+    const alarm = super.epochEnd(info);
+    return {
+      ...alarm,
+      metrics: { ...alarm.metrics, keptEdgesNormal: d.kept.normal, keptEdgesReduce: d.kept.reduce },
+    };
   }
 
   override architecture(): ArchSnapshot {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
+import { collapseAlarmFields, collapseMetrics } from './collapse-alarm-spec';
 
 /**
  * The config of GDAS (Dong & Yang, CVPR 2019). Defaults from the reference, D-X-Y/AutoDL-Projects
@@ -44,6 +45,7 @@ export const GdasSchema = z
       description:
         "constant: the unchosen ops' straight-through weights are added to the edge's output as constants (value 0), so their α get gradient through them too (the reference's NAS-Bench-201 cell, AutoDL-Projects#36); omit: the edge outputs h[k]·op_k(x) only (the reference's NASNet/DARTS cell); reference: constant on NAS-Bench-201, omit on DARTS cells",
     }),
+    ...collapseAlarmFields(),
   })
   .strict()
   .refine((c) => c.tauMin <= c.tauMax, { message: 'τ min must not exceed τ max', path: ['tauMin'] });
@@ -68,5 +70,6 @@ export const gdasSpec = {
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'lrAlpha', title: 'α learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
+    ...collapseMetrics(['normal', 'reduce', 'cell']),
   ],
 } satisfies StrategySpec<typeof GdasSchema>;

@@ -1,5 +1,6 @@
 import * as tf from '../tf';
 import { ArchParameters, initAlphas } from './arch-params';
+import { CollapseAlarm } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -10,7 +11,9 @@ import type {
   PhaseBudget,
   PhasePlan,
   SearchStrategy,
+  EpochEndResult,
   StepContext,
+  StepInfo,
   StepResult,
 } from '../search/strategy';
 import type { DartsSearchSpace } from '../spaces/darts/space';
@@ -137,6 +140,7 @@ export class Gdas implements SearchStrategy {
   private readonly arch: ArchParameters;
   /** Whether unchosen ops' weights join the edge outputs as constants (see the config's `unchosen`). */
   readonly constants: boolean;
+  private readonly alarm: CollapseAlarm;
   private lr: number;
   private tau: number;
 
@@ -151,6 +155,7 @@ export class Gdas implements SearchStrategy {
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
     this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'GDAS');
+    this.alarm = new CollapseAlarm(cfg, space, net, 'GDAS');
     this.lr = cfg.weightLr;
     this.tau = cfg.tauMax;
   }
@@ -218,6 +223,7 @@ export class Gdas implements SearchStrategy {
     });
     // Then α on a validation batch, with a new sample (α has not changed, τ neither).
     const val = ctx.val();
+    this.alarm.keepBatch(ctx.info, val);
     const aSample = this.sample(ctx.rng);
     const alphas = [...this.alphas.values()];
     const a = tf.tidy(() => {
@@ -241,8 +247,24 @@ export class Gdas implements SearchStrategy {
     };
   }
 
-  epochEnd(): Record<string, number> {
-    return {};
+  /**
+   * The collapse alarm's readings on the softmax(α)-mixed supernet: deterministic (no Gumbel draw
+   * from the loop's generator, so the search is unchanged) and comparable across epochs (a
+   * τ-tempered mix would scale the Hessian by 1/τ² as τ falls). BatchNorm statistics are left alone.
+   */
+  epochEnd(info: StepInfo): EpochEndResult {
+    return this.alarm.epochEnd(info, {
+      alphas: [...this.alphas.values()],
+      valLoss: (b) => {
+        const mix: ArchAssignment = {};
+        for (const [label, a] of this.alphas)
+          mix[label] = { kind: 'mix', weights: tf.softmax(a) as tf.Tensor2D };
+        return crossEntropy(this.net.logits(b.x, mix, { training: true, frozenStats: true }), b.y);
+      },
+      derive: () => this.derivedNow(),
+      weights: () => this.probabilities(),
+      weightDecay: this.cfg.alphaWeightDecay,
+    });
   }
 
   /** softmax(α) of every label as plain arrays. */
@@ -256,6 +278,10 @@ export class Gdas implements SearchStrategy {
    * (search_model_gdas_nasnet.py genotype). Any other space: its own discretisation.
    */
   derive(): unknown {
+    return this.alarm.rollback() ?? this.derivedNow();
+  }
+
+  private derivedNow(): unknown {
     const p = this.probabilities();
     if (this.space.name !== 'darts') return this.space.derive(p);
     const { ops, nodes } = (this.space as DartsSearchSpace).config;
@@ -275,17 +301,22 @@ export class Gdas implements SearchStrategy {
 
   getState(): NamedTensorState {
     const a = this.arch.state(this.trainer.getState().tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr, tau: this.tau }, tensors: a.tensors };
+    return {
+      scalars: { adamStep: a.adamStep, lr: this.lr, tau: this.tau, ...this.alarm.scalars() },
+      tensors: a.tensors,
+    };
   }
 
   setState(state: NamedTensorState): void {
     this.arch.restore(state);
+    this.alarm.restore(state.scalars);
     this.trainer.setState(state);
     this.lr = this.trainer.lr;
     this.tau = Number(state.scalars.tau ?? this.cfg.tauMax);
   }
 
   dispose(): void {
+    this.alarm.dispose();
     this.arch.dispose();
     this.trainer.dispose();
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
+import { collapseAlarmFields, collapseMetrics } from './collapse-alarm-spec';
 
 /**
  * The config of NASP (Yao et al., AAAI 2020). Defaults from the reference, AutoML-4Paradigm/NASP
@@ -37,6 +38,7 @@ export const NaspSchema = z
       description:
         "softmax: the reference's genotype(): the space's rule on softmax(α) (DARTS: top-2 inputs per node by their strongest op's softmax weight); proximal: the discrete architecture the weights were last trained on (the same rule on α itself, as the paper's algorithm returns)",
     }),
+    ...collapseAlarmFields(),
   })
   .strict();
 export type NaspConfig = z.infer<typeof NaspSchema>;
@@ -60,5 +62,6 @@ export const naspSpec = {
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'lrAlpha', title: 'α learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
+    ...collapseMetrics(['normal', 'reduce', 'cell']),
   ],
 } satisfies StrategySpec<typeof NaspSchema>;

@@ -1,5 +1,6 @@
 import * as tf from '../tf';
 import { ArchParameters } from './arch-params';
+import { CollapseAlarm } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { Choices, ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -7,10 +8,12 @@ import { sampleAssignment, type ArchAssignment, type Supernet } from '../search/
 import type {
   ArchSnapshot,
   Batch,
+  EpochEndResult,
   PhaseBudget,
   PhasePlan,
   SearchStrategy,
   StepContext,
+  StepInfo,
   StepResult,
 } from '../search/strategy';
 import { accuracy, crossEntropy } from '../train/loss';
@@ -42,6 +45,7 @@ export class Nasp implements SearchStrategy {
   private readonly arch: ArchParameters;
   /** Per label, the size penalty's weights [rows, options] (only when the penalty is on). */
   private readonly burden: Map<string, tf.Tensor2D> | null;
+  private readonly alarm: CollapseAlarm;
   private lr: number;
 
   constructor(
@@ -57,6 +61,7 @@ export class Nasp implements SearchStrategy {
     this.trainer = new WeightTrainer(this.weights, cfg);
     this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'NASP');
     this.burden = cfg.sizePenalty > 0 ? this.sizeBurdens() : null;
+    this.alarm = new CollapseAlarm(cfg, space, net, 'NASP');
     this.lr = cfg.weightLr;
   }
 
@@ -204,7 +209,9 @@ export class Nasp implements SearchStrategy {
     const { epoch, totalEpochs } = ctx.info;
     this.lr = this.trainer.startEpoch(epoch, totalEpochs);
     // α first, on a validation batch (train_search.py: architect.step, then model.clip()).
-    const a = this.alphaStep(ctx.val());
+    const val = ctx.val();
+    this.alarm.keepBatch(ctx.info, val);
+    const a = this.alphaStep(val);
     // Then the weights on a training batch, on the projection of the updated α.
     const train = ctx.train();
     const choices = this.discrete();
@@ -231,8 +238,29 @@ export class Nasp implements SearchStrategy {
     };
   }
 
-  epochEnd(): Record<string, number> {
-    return {};
+  /**
+   * The collapse alarm's readings: the Hessian w.r.t. α of the validation cross-entropy of the
+   * supernet mixed by the continuous α itself (every op of every edge weighted by its α entry, no
+   * softmax: NASP's mix, as its binarised forward weights ops by α's entries). Not at the proximal
+   * point: there the loss as a function of α is piecewise constant in the projection (a ±εv step
+   * flips the argmax wherever entries tie, and all tie at the start). The continuous α is the state
+   * the search accumulates, and RobustDARTS' argument is the curvature there: a sharp point loses
+   * more when projected onto the discrete architecture. The size penalty is left out (a known
+   * function of α, not the data loss), the α weight decay is added as for DARTS. BatchNorm
+   * statistics are left alone.
+   */
+  epochEnd(info: StepInfo): EpochEndResult {
+    return this.alarm.epochEnd(info, {
+      alphas: [...this.alphas.values()],
+      valLoss: (b) => {
+        const mix: ArchAssignment = {};
+        for (const [label, a] of this.alphas) mix[label] = { kind: 'mix', weights: a as tf.Tensor2D };
+        return crossEntropy(this.net.logits(b.x, mix, { training: true, frozenStats: true }), b.y);
+      },
+      derive: () => this.derivedNow(),
+      weights: () => this.probabilities(),
+      weightDecay: this.cfg.alphaWeightDecay,
+    });
   }
 
   /** softmax(α) of every label, what the reference's genotype() ranks. */
@@ -244,9 +272,13 @@ export class Nasp implements SearchStrategy {
    * The reference's genotype(): the space's rule on softmax(α) (`derive: 'softmax'`), or the proximal
    * architecture itself, the rule on α (`derive: 'proximal'`). Per edge both pick the same op; on DARTS
    * cells the ranking of a node's inputs can differ, since softmax compares rows by their normalised
-   * weight.
+   * weight. After a collapse alarm's Hessian stop: the genotype of its stop epoch.
    */
   derive(): unknown {
+    return this.alarm.rollback() ?? this.derivedNow();
+  }
+
+  private derivedNow(): unknown {
     return this.space.derive(this.cfg.derive === 'proximal' ? this.alphaValues() : this.probabilities());
   }
 
@@ -256,16 +288,18 @@ export class Nasp implements SearchStrategy {
 
   getState(): NamedTensorState {
     const a = this.arch.state(this.trainer.getState().tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr }, tensors: a.tensors };
+    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
   }
 
   setState(state: NamedTensorState): void {
     this.arch.restore(state);
+    this.alarm.restore(state.scalars);
     this.trainer.setState(state);
     this.lr = this.trainer.lr;
   }
 
   dispose(): void {
+    this.alarm.dispose();
     this.arch.dispose();
     this.trainer.dispose();
     if (this.burden) tf.dispose([...this.burden.values()]);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
+import { collapseAlarmFields, collapseMetrics } from './collapse-alarm-spec';
 
 /**
  * The config of PC-DARTS (Xu et al., ICLR 2020). Defaults from the reference, yuhuixu1993/PC-DARTS
@@ -43,6 +44,7 @@ export const PcDartsSchema = z
       .nonnegative()
       .default(1e-3)
       .meta({ title: 'α, β initial scale', description: 'reference: α and β ~ 1e-3·N(0, 1)' }),
+    ...collapseAlarmFields(),
   })
   .strict();
 export type PcDartsConfig = z.infer<typeof PcDartsSchema>;
@@ -65,5 +67,6 @@ export const pcdartsSpec = {
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'lrAlpha', title: 'α and β learning rate (after the warm-up)', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
+    ...collapseMetrics(['normal', 'reduce']),
   ],
 } satisfies StrategySpec<typeof PcDartsSchema>;

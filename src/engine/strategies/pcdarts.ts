@@ -1,5 +1,6 @@
 import * as tf from '../tf';
 import { ArchParameters, initAlphas } from './arch-params';
+import { CollapseAlarm } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -10,7 +11,9 @@ import type {
   PhaseBudget,
   PhasePlan,
   SearchStrategy,
+  EpochEndResult,
   StepContext,
+  StepInfo,
   StepResult,
 } from '../search/strategy';
 import type { DartsSearchSpace } from '../spaces/darts/space';
@@ -64,6 +67,7 @@ export class PcDarts implements SearchStrategy<Genotype> {
   private readonly trainer: WeightTrainer;
   private readonly arch: ArchParameters;
   private readonly nodes: number;
+  private readonly alarm: CollapseAlarm;
   private lr: number;
 
   constructor(
@@ -96,6 +100,7 @@ export class PcDarts implements SearchStrategy<Genotype> {
       cfg,
       'PC-DARTS',
     );
+    this.alarm = new CollapseAlarm(cfg, space, net, 'PC-DARTS');
     this.lr = cfg.weightLr;
   }
 
@@ -158,6 +163,7 @@ export class PcDarts implements SearchStrategy<Genotype> {
     this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
     const arch = this.archUpdates(ctx.info.epoch);
     const val = arch ? ctx.val() : null;
+    this.alarm.keepBatch(ctx.info, val);
     const train = ctx.train();
     const out = tf.tidy(() => {
       const kept: tf.Tensor[] = [];
@@ -177,8 +183,22 @@ export class PcDarts implements SearchStrategy<Genotype> {
     return { metrics };
   }
 
-  epochEnd(): Record<string, number> {
-    return {};
+  /**
+   * The collapse alarm's readings: the Hessian w.r.t. α of the partial-channel supernet's validation
+   * loss, β held where it is (BatchNorm statistics left alone). No reading in the warm-up, which
+   * draws no validation batch (drawing one would change the data stream), and no DARTS+ verdict
+   * there either (α has not moved).
+   */
+  epochEnd(info: StepInfo): EpochEndResult {
+    return this.alarm.epochEnd(info, {
+      alphas: [...this.alphas.values()],
+      archStep: this.archUpdates(info.epoch),
+      valLoss: (b) =>
+        crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+      derive: () => this.derivedNow(),
+      weights: () => this.arch.softmax(),
+      weightDecay: this.cfg.alphaWeightDecay,
+    });
   }
 
   /** Per label: softmax(α) × the edge's softmax(β), the weights the derivation ranks. */
@@ -195,6 +215,10 @@ export class PcDarts implements SearchStrategy<Genotype> {
 
   /** The DARTS rule (top two edges per node by their strongest non-'none' op) on softmax(α)·softmax(β). */
   derive(): Genotype {
+    return (this.alarm.rollback() as Genotype | null) ?? this.derivedNow();
+  }
+
+  private derivedNow(): Genotype {
     return this.space.derive(this.derivationWeights()) as Genotype;
   }
 
@@ -232,16 +256,18 @@ export class PcDarts implements SearchStrategy<Genotype> {
 
   getState(): NamedTensorState {
     const a = this.arch.state(this.trainer.getState().tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr }, tensors: a.tensors };
+    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
   }
 
   setState(state: NamedTensorState): void {
     this.arch.restore(state);
+    this.alarm.restore(state.scalars);
     this.trainer.setState(state);
     this.lr = this.trainer.lr;
   }
 
   dispose(): void {
+    this.alarm.dispose();
     this.arch.dispose();
     this.trainer.dispose();
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
+import { collapseAlarmFields, collapseMetrics } from './collapse-alarm-spec';
 
 /** A number per stage (stage 1 first); the list's length must match `keepOps`. */
 const perStage = (item: z.ZodNumber, dflt: number[], title: string, description: string) =>
@@ -76,6 +77,7 @@ export const PdartsSchema = z
       title: 'α initial scale',
       description: 'reference: α ~ 1e-3·N(0, 1), drawn anew for every stage',
     }),
+    ...collapseAlarmFields(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -131,5 +133,6 @@ export const pdartsSpec = {
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
     { key: 'skipDropout', title: 'skip-connect dropout rate', chart: 'skipDropout' },
     { key: 'stage', title: 'stage', chart: 'stage' },
+    ...collapseMetrics(['normal', 'reduce']),
   ],
 } satisfies StrategySpec<typeof PdartsSchema>;

@@ -1,5 +1,6 @@
 import * as tf from '../tf';
 import { ArchParameters } from './arch-params';
+import { CollapseAlarm } from './collapse/alarm';
 import { clipByGlobalNorm } from '../optim/clip';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, Choices, SearchSpace } from '../search/space';
@@ -8,10 +9,12 @@ import type { ArchAssignment, Supernet } from '../search/supernet';
 import type {
   ArchSnapshot,
   Batch,
+  EpochEndResult,
   PhaseBudget,
   PhasePlan,
   SearchStrategy,
   StepContext,
+  StepInfo,
   StepResult,
 } from '../search/strategy';
 import { DartsSpaceSchema, edgeCount, edgeOpsOf, type DartsSpace } from '../spaces/darts/search-space';
@@ -57,7 +60,10 @@ function columnMap(space: DartsSpace, cell: CellLabel): tf.Tensor3D {
   return tf.tensor3d(data, [lists.length, k, n]);
 }
 
-/** What one stage trains: its supernet, α [edges, ops per edge] per label, their optimisers. */
+/**
+ * What one stage trains: its supernet, α [edges, ops per edge] per label, their optimisers, and its
+ * own collapse alarm (a stage's readings are of its own α on its own supernet: see `epochEnd`).
+ */
 interface Stage {
   net: Supernet;
   space: DartsSearchSpace;
@@ -66,7 +72,11 @@ interface Stage {
   weights: tf.Variable[];
   trainer: WeightTrainer;
   arch: ArchParameters;
+  alarm: CollapseAlarm;
 }
+
+/** What the collapse alarm keeps per reading: the stage's softmax(α) per label, over each edge's ops. */
+type StageProbabilities = Record<CellLabel, number[][]>;
 
 /**
  * P-DARTS (Chen et al., ICCV 2019): DARTS first order in stages. Each stage is a phase on a supernet
@@ -85,6 +95,13 @@ export class Pdarts implements SearchStrategy<Genotype> {
   private cur: Stage;
   private lr: number;
   private dropout = 0;
+  /**
+   * The alarm's verdict on a stage's last epoch, taken in `step` before the loop rebuilds the
+   * supernet (the loop calls `epochEnd` after the rebuild, on the next stage); `epochEnd` returns it.
+   */
+  private pendingEnd: EpochEndResult | null = null;
+  /** Set by a step that only prunes and rebuilds (its phase moved on): its epoch trained nothing. */
+  private rebuildOnly = false;
 
   /** `rng` draws α of every stage (its position is checkpointed). */
   constructor(
@@ -145,10 +162,12 @@ export class Pdarts implements SearchStrategy<Genotype> {
       weights,
       trainer: new WeightTrainer(weights, this.cfg),
       arch: new ArchParameters([['alpha', alphas]], this.cfg, 'P-DARTS'),
+      alarm: new CollapseAlarm(this.cfg, space, net, 'P-DARTS'),
     };
   }
 
   private disposeStage(st: Stage): void {
+    st.alarm.dispose();
     st.arch.dispose();
     st.trainer.dispose();
     tf.dispose([...st.columns.values()]);
@@ -220,8 +239,13 @@ export class Pdarts implements SearchStrategy<Genotype> {
 
   step(ctx: StepContext): StepResult {
     const { info } = ctx;
-    // The phase moved on without this stage's end (the user skipped it): prune and rebuild first.
-    if (info.phaseIndex > this.stage) return { metrics: { stage: this.stage + 1 }, rebuild: this.next() };
+    this.rebuildOnly = false;
+    // The phase moved on without this stage's end (the user skipped it, or the collapse alarm
+    // stopped it): prune and rebuild first.
+    if (info.phaseIndex > this.stage) {
+      this.rebuildOnly = true;
+      return { metrics: { stage: this.stage + 1 }, rebuild: this.next() };
+    }
     this.lr = this.cur.trainer.startEpoch(info.epoch, info.totalEpochs);
     this.dropout = skipDropoutRate(
       this.cfg.skipDropout[this.stage],
@@ -232,6 +256,7 @@ export class Pdarts implements SearchStrategy<Genotype> {
     );
     const archStep = info.epoch >= this.cfg.warmupEpochs;
     const val = archStep ? ctx.val() : null;
+    this.cur.alarm.keepBatch(info, val);
     const train = ctx.train();
     const out = tf.tidy(() => {
       const kept: tf.Tensor[] = [];
@@ -261,19 +286,24 @@ export class Pdarts implements SearchStrategy<Genotype> {
       info.epoch === info.totalEpochs - 1 &&
       info.stepInEpoch === info.stepsPerEpoch - 1 &&
       this.stage < this.stages - 1;
+    if (stageEnds) this.pendingEnd = this.alarmEnd(info);
     return { metrics, ...(stageEnds ? { rebuild: this.next() } : {}) };
   }
 
   /** softmax(α) per label over each edge's own ops. */
-  private localProbabilities(): Record<CellLabel, number[][]> {
+  private localProbabilities(): StageProbabilities {
     const p = this.cur.arch.softmax();
     return { normal: p.normal, reduce: p.reduce };
   }
 
-  /** The next stage's space: deeper, wider as configured, each edge keeping its strongest ops. */
+  /**
+   * The next stage's space: deeper, wider as configured, each edge keeping its strongest ops — by
+   * softmax(α) now, or at the stop epoch of a collapse alarm's Hessian stop (DARTS-ES' rollback,
+   * applied to what a stage hands on: its pruned op lists).
+   */
   nextSpace(): DartsSpace {
     const keep = this.cfg.keepOps[this.stage];
-    const probs = this.localProbabilities();
+    const probs = (this.cur.alarm.rollbackKept() as StageProbabilities | null) ?? this.localProbabilities();
     const edgeOps = {} as Record<CellLabel, PrimitiveName[][]>;
     for (const cell of CELLS)
       edgeOps[cell] = pruneEdgeOps(
@@ -294,8 +324,37 @@ export class Pdarts implements SearchStrategy<Genotype> {
     this.stage += 1;
   }
 
-  epochEnd(): Record<string, number> {
-    return {};
+  /**
+   * The collapse alarm, one per stage: the Hessian w.r.t. the stage's α [edges, ops per edge] of
+   * the validation cross-entropy of its supernet (softmax(α) in the columns of the edge's ops, as
+   * the search mixes them), without the skip dropout (its mask would need a seed from the loop's
+   * generator, and a reading is of the architecture's loss, not of a noisy one); BatchNorm
+   * statistics left alone. Its history starts anew with each stage: a stage's α, network depth and
+   * op set are new, so its eigenvalues do not compare with the stage before's, and its epochs (and
+   * `hessianStartEpoch`) count within the stage. No reading and no DARTS+ verdict in a stage's
+   * warm-up (no validation batch is drawn there, α does not move). A stop ends the stage: the next
+   * is pruned from softmax(α) at the stop epoch (see nextSpace); in the last stage `derive` returns
+   * the stop epoch's genotype, a cell of the last stage's ops. DARTS+ counts the skips of the cell
+   * before the `maxSkips` cap (after it, at most maxSkips are ever left).
+   */
+  epochEnd(info: StepInfo): EpochEndResult {
+    const pending = this.pendingEnd;
+    this.pendingEnd = null;
+    return pending ?? this.alarmEnd(info);
+  }
+
+  private alarmEnd(info: StepInfo): EpochEndResult {
+    return this.cur.alarm.epochEnd(info, {
+      alphas: this.cur.arch.variables,
+      valLoss: (b) =>
+        crossEntropy(this.cur.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+      derive: () => this.derivedNow(this.cfg.maxSkips),
+      skipArchitecture: () => this.derivedNow(null),
+      keep: () => this.localProbabilities(),
+      weights: () => this.probabilities(),
+      weightDecay: this.cfg.alphaWeightDecay,
+      archStep: !this.rebuildOnly && info.epoch >= this.cfg.warmupEpochs,
+    });
   }
 
   /** Per label, softmax(α) in the label's option columns (0 for ops the edge no longer has). */
@@ -315,15 +374,21 @@ export class Pdarts implements SearchStrategy<Genotype> {
 
   /**
    * The cell P-DARTS returns from the current α (after the last stage: its answer): one op per edge
-   * ('none' excluded), two edges per node, at most `maxSkips` skips in the normal cell.
+   * ('none' excluded), two edges per node, at most `maxSkips` skips in the normal cell. After a
+   * collapse alarm's Hessian stop in this stage: the genotype of its stop epoch.
    */
   derive(): Genotype {
+    return (this.cur.alarm.rollback() as Genotype | null) ?? this.derivedNow(this.cfg.maxSkips);
+  }
+
+  /** The cell rule on the current α, with at most `maxSkips` skips in the normal cell (null: no cap). */
+  private derivedNow(maxSkips: number | null): Genotype {
     const config = this.cur.space.config;
     const probs = this.localProbabilities();
     const choices: Choices = {};
     for (const cell of CELLS) {
       const lists = cellEdgeOps(config, cell);
-      const pick = pdartsCell(probs[cell], lists, config.nodes, cell === 'normal' ? this.cfg.maxSkips : null);
+      const pick = pdartsCell(probs[cell], lists, config.nodes, cell === 'normal' ? maxSkips : null);
       choices[cell] = pick.map((k, e) => (k === -1 ? -1 : config.ops.indexOf(lists[e][k])));
     }
     return this.cur.space.fromChoices(choices);
@@ -337,7 +402,14 @@ export class Pdarts implements SearchStrategy<Genotype> {
     const a = this.cur.arch.state(this.cur.trainer.getState().tensors);
     const r = this.rng.getState();
     return {
-      scalars: { adamStep: a.adamStep, lr: this.lr, stage: this.stage, rng: [...r.s], rngSpare: r.spare },
+      scalars: {
+        adamStep: a.adamStep,
+        lr: this.lr,
+        stage: this.stage,
+        rng: [...r.s],
+        rngSpare: r.spare,
+        ...this.cur.alarm.scalars(),
+      },
       tensors: a.tensors,
     };
   }
@@ -345,6 +417,7 @@ export class Pdarts implements SearchStrategy<Genotype> {
   /** After the loop rebuilt the checkpoint's supernet (so that α has this stage's shape). */
   setState(state: NamedTensorState): void {
     this.cur.arch.restore(state);
+    this.cur.alarm.restore(state.scalars);
     this.cur.trainer.setState(state);
     this.lr = this.cur.trainer.lr;
     this.stage = Number(state.scalars.stage ?? 0);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { StrategySpec } from '../search/strategy';
 import { weightTrainerFields } from '../train/weight-fields';
+import { collapseAlarmFields, collapseMetrics } from './collapse-alarm-spec';
 
 /**
  * The config of SNAS (Xie et al., ICLR 2019). Defaults from the reference, SNAS-Series/SNAS-Series
@@ -88,6 +89,7 @@ export const SnasSchema = z
       description:
         'reference: the validation split is only monitored (infer() once per epoch with a new sample, running BatchNorm statistics); on: each step also evaluates one validation batch (no gradient); off: the step uses training batches only',
     }),
+    ...collapseAlarmFields(),
   })
   .strict()
   .refine((c) => c.temperatureMin <= c.temperature, {
@@ -117,5 +119,6 @@ export const snasSpec = {
     { key: 'lrWeights', title: 'weights learning rate', chart: 'lr' },
     { key: 'gradNorm', title: 'gradient norm', chart: 'gradNorm' },
     { key: 'alphaGradNorm', title: 'α gradient norm', chart: 'gradNorm' },
+    ...collapseMetrics(['normal', 'reduce', 'cell']),
   ],
 } satisfies StrategySpec<typeof SnasSchema>;

@@ -7,10 +7,12 @@ import type { ArchAssignment, Supernet } from '../search/supernet';
 import type {
   ArchSnapshot,
   Batch,
+  EpochEndResult,
   PhaseBudget,
   PhasePlan,
   SearchStrategy,
   StepContext,
+  StepInfo,
   StepResult,
 } from '../search/strategy';
 import type { DartsSearchSpace } from '../spaces/darts/space';
@@ -18,6 +20,7 @@ import { accuracy, crossEntropy } from '../train/loss';
 import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
 import { ArchParameters } from './arch-params';
+import { CollapseAlarm } from './collapse/alarm';
 import { drawGumbel } from './gdas';
 import { deriveSnasGenotype } from './snas-derive';
 import {
@@ -81,6 +84,7 @@ export class Snas implements SearchStrategy {
   /** Per label, the cost tables of its cells ([cells, edges, ops] per measure); empty without a penalty. */
   private readonly costs = new Map<string, Record<ResourceMeasure, tf.Tensor3D>>();
   readonly lambda: number;
+  private readonly alarm: CollapseAlarm;
   private lr: number;
   private tau: number;
   private fellBack: string[] = [];
@@ -110,6 +114,7 @@ export class Snas implements SearchStrategy {
     this.weights = net.parameters();
     this.trainer = new WeightTrainer(this.weights, cfg);
     this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'SNAS');
+    this.alarm = new CollapseAlarm(cfg, space, net, 'SNAS');
     this.lambda =
       cfg.resource === 'off'
         ? 0
@@ -244,6 +249,8 @@ export class Snas implements SearchStrategy {
       ? snasTemperature(epoch, totalEpochs, this.cfg.temperature, this.cfg.temperatureMin)
       : this.cfg.temperature;
     const train = ctx.train();
+    // Without a validation batch the alarm reads the one loss on the training batch α descends on.
+    if (!this.cfg.validate) this.alarm.keepBatch(ctx.info, train);
     const noise = this.drawNoise(ctx.rng);
     const out = tf.tidy(() => {
       const r = this.gradients(train, noise);
@@ -268,7 +275,11 @@ export class Snas implements SearchStrategy {
       lrWeights: this.lr,
       lrAlpha: this.cfg.alphaLr,
     };
-    if (this.cfg.validate) Object.assign(metrics, this.validate(ctx.val(), ctx.rng));
+    if (this.cfg.validate) {
+      const val = ctx.val();
+      this.alarm.keepBatch(ctx.info, val);
+      Object.assign(metrics, this.validate(val, ctx.rng));
+    }
     return { metrics };
   }
 
@@ -284,8 +295,29 @@ export class Snas implements SearchStrategy {
     return { valLoss: loss, valAcc: acc };
   }
 
-  epochEnd(): Record<string, number> {
-    return {};
+  /**
+   * The collapse alarm's readings: the Hessian w.r.t. α of the cross-entropy of the softmax(α)-mixed
+   * supernet on the epoch's last validation batch (its training batch with `validate` off). As GDAS:
+   * the relaxed mask Z = softmax((α + g)/τ) is random (a draw from the loop's generator would change
+   * the search, and a private one would read a noisy loss), and a mix at softmax(α/τ) would scale
+   * the Hessian by 1/τ² as τ falls 1 → 0.03, so no reading would compare with the one before. The
+   * resource penalty is left out (a known function of α, not the data loss whose curvature the alarm
+   * watches). BatchNorm statistics are left alone.
+   */
+  epochEnd(info: StepInfo): EpochEndResult {
+    return this.alarm.epochEnd(info, {
+      alphas: [...this.alphas.values()],
+      valLoss: (b) => {
+        const mix: ArchAssignment = {};
+        for (const [label, a] of this.alphas)
+          mix[label] = { kind: 'mix', weights: tf.softmax(a) as tf.Tensor2D };
+        return crossEntropy(this.net.logits(b.x, mix, { training: true, frozenStats: true }), b.y);
+      },
+      derive: () => this.derivedNow().genotype,
+      weights: () => this.probabilities(),
+      // Only the Adam branch decays α (the SGD branch is plain SGD, as the reference's single-GPU one).
+      weightDecay: this.cfg.alphaOptimizer === 'adam' ? this.cfg.alphaWeightDecay : 0,
+    });
   }
 
   /** softmax(α) of every label as plain arrays. */
@@ -300,15 +332,22 @@ export class Snas implements SearchStrategy {
 
   /**
    * DARTS cells: the configured rule on softmax(α) (default edge_all: every edge's argmax op, none
-   * edges dropped). NB201: each edge's argmax op, 'none' included — the space's own derive.
+   * edges dropped). NB201: each edge's argmax op, 'none' included — the space's own derive. After a
+   * collapse alarm's Hessian stop: the genotype of its stop epoch.
    */
   derive(): unknown {
-    const p = this.probabilities();
-    if (this.space.name !== 'darts') return this.space.derive(p);
-    const { ops, nodes } = (this.space as DartsSearchSpace).config;
-    const d = deriveSnasGenotype({ normal: p.normal, reduce: p.reduce }, ops, nodes, this.cfg.derivation);
+    const rolledBack = this.alarm.rollback();
+    if (rolledBack) return rolledBack;
+    const d = this.derivedNow();
     this.fellBack = d.fellBack;
     return d.genotype;
+  }
+
+  private derivedNow(): { genotype: unknown; fellBack: string[] } {
+    const p = this.probabilities();
+    if (this.space.name !== 'darts') return { genotype: this.space.derive(p), fellBack: [] };
+    const { ops, nodes } = (this.space as DartsSearchSpace).config;
+    return deriveSnasGenotype({ normal: p.normal, reduce: p.reduce }, ops, nodes, this.cfg.derivation);
   }
 
   architecture(): ArchSnapshot {
@@ -317,17 +356,22 @@ export class Snas implements SearchStrategy {
 
   getState(): NamedTensorState {
     const a = this.arch.state(this.trainer.getState().tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr, tau: this.tau }, tensors: a.tensors };
+    return {
+      scalars: { adamStep: a.adamStep, lr: this.lr, tau: this.tau, ...this.alarm.scalars() },
+      tensors: a.tensors,
+    };
   }
 
   setState(state: NamedTensorState): void {
     this.arch.restore(state);
+    this.alarm.restore(state.scalars);
     this.trainer.setState(state);
     this.lr = this.trainer.lr;
     this.tau = Number(state.scalars.tau ?? this.cfg.temperature);
   }
 
   dispose(): void {
+    this.alarm.dispose();
     this.arch.dispose();
     this.trainer.dispose();
     for (const c of this.costs.values()) tf.dispose(Object.values(c));

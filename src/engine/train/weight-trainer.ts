@@ -11,6 +11,8 @@ export interface WeightTrainerConfig {
   weightMomentum: number;
   weightDecay: number;
   gradClip: number;
+  /** Nesterov momentum (final training of NB201 and ProxylessNAS); off in every search. */
+  weightNesterov?: boolean;
 }
 
 /**
@@ -26,7 +28,11 @@ export class WeightTrainer {
     readonly weights: tf.Variable[],
     readonly config: WeightTrainerConfig,
   ) {
-    this.sgd = new Sgd(weights, { momentum: config.weightMomentum, weightDecay: config.weightDecay });
+    this.sgd = new Sgd(weights, {
+      momentum: config.weightMomentum,
+      weightDecay: config.weightDecay,
+      nesterov: config.weightNesterov ?? false,
+    });
     this.currentLr = config.weightLr;
   }
 

@@ -127,7 +127,7 @@ export function App() {
             onError={setError}
           />
           {compare.length >= 2 && <CompareRuns ids={compare} />}
-          {run && <RunDashboard key={run.id} run={run} onChanged={refresh} />}
+          {run && <RunDashboard key={run.id} run={run} onChanged={refresh} onOpenRun={open} />}
         </section>
       )}
     </main>

@@ -17,15 +17,10 @@ import { ENAS_MICRO_GIVEN, reductionLayers, type EnasMicroOp } from './search-sp
 
 export const EnasMicroFinalOptionsSchema = z
   .object({
-    channels: z
-      .number()
-      .int()
-      .min(2)
-      .optional()
-      .meta({
-        title: 'channels (F)',
-        description: 'reference final script: 36 (cifar10_micro_final.sh --child_out_filters=36)',
-      }),
+    channels: z.number().int().min(2).optional().meta({
+      title: 'channels (F)',
+      description: 'reference final script: 36 (cifar10_micro_final.sh --child_out_filters=36)',
+    }),
     layers: z
       .number()
       .int()

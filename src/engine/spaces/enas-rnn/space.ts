@@ -6,6 +6,7 @@ import type {
   SearchSpace,
   SpaceSpec,
 } from '../../search/space';
+import type { DecisionProgram, DecisionStep } from '../../search/decision-program';
 import type { Rng } from '../../util/rng';
 import {
   EnasRnnArchError,
@@ -67,6 +68,37 @@ export class EnasRnnSearchSpace implements SearchSpace<EnasRnnArch> {
 
   private get nodes(): number {
     return this.config.nodes;
+  }
+
+  /**
+   * ENAS-pytorch's controller walk (models/controller.py Controller.sample): the activation of node 0,
+   * then for j = 1..N−1 the previous node of node j (a softmax over nodes 0..j−1, this row's
+   * rowOptions: never a later node) and node j's activation; 2N − 1 decisions. Each decision step has
+   * its own linear decoder (the reference's `decoders[block_idx]`); the picks' embeddings are shared
+   * per kind (its one encoder, activations at offset 0 and node indices after them), so node i's
+   * embedding is the same whichever row picked it. No attention: the reference decodes the previous
+   * node like an op. The first input is zeros (its `static_inputs`).
+   */
+  decisionProgram(): DecisionProgram {
+    const steps: DecisionStep[] = [{ kind: 'cell', given: 0 }];
+    const act = (j: number): DecisionStep => ({
+      kind: 'op',
+      label: ENAS_RNN_ACTIVATION_LABEL,
+      row: j,
+      decoder: `step${2 * j}`,
+    });
+    steps.push(act(0));
+    for (let j = 1; j < this.nodes; j++) {
+      steps.push({
+        kind: 'op',
+        label: ENAS_RNN_INPUT_LABEL,
+        row: j - 1,
+        options: j,
+        decoder: `step${2 * j - 1}`,
+      });
+      steps.push(act(j));
+    }
+    return { steps, start: 'zeros' };
   }
 
   toJson(arch: EnasRnnArch): unknown {

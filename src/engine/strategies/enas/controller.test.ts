@@ -69,7 +69,7 @@ describe('EnasController REINFORCE gradient', () => {
       { choices: { a: [2] }, advantage: 0.2 },
     ];
     // By hand: h = LSTM(g_emb, 0); u = h·W + b; z = c·tanh(u) with c = 1.1/2.5; p = softmax(z).
-    const { h } = lstmByHand(ctl, values(ctl.net.gEmb), [0, 0], [0, 0]);
+    const { h } = lstmByHand(ctl, values(ctl.net.gEmb as tf.Variable), [0, 0], [0, 0]);
     const W = values(head.weight);
     const u = [0, 1, 2].map((k) => values(head.bias)[k] + h[0] * W[k] + h[1] * W[3 + k]);
     const c = 1.1 / 2.5;
@@ -108,7 +108,7 @@ describe('EnasController REINFORCE gradient', () => {
     };
     const ctl = new EnasController(points, program, CFG, new Rng(6));
     const att = ctl.net.attention!;
-    const g = values(ctl.net.gEmb);
+    const g = values(ctl.net.gEmb as tf.Variable);
     // Two anchor steps on g_emb, then the query step on g_emb.
     const s1 = lstmByHand(ctl, g, [0, 0], [0, 0]);
     const s2 = lstmByHand(ctl, g, s1.h, s1.c);

@@ -25,6 +25,10 @@ export interface ControllerConfig {
   gradClip: number;
   /** Uniform(−r, r) initialisation of every controller parameter (reference: 0.1). */
   initRange: number;
+  /** Adam's β1: 0 in the TF reference (utils.py), PyTorch's default 0.9 in ENAS-pytorch. Default 0. */
+  beta1?: number;
+  /** Adam's ε: 1e-3 in the TF reference, PyTorch's default 1e-8 in ENAS-pytorch. Default 1e-3. */
+  eps?: number;
 }
 
 /** One sampled architecture: the picks by label and row, and the sample's Σ log p and Σ entropy. */
@@ -43,6 +47,24 @@ export interface DecisionDistribution {
 
 /** Picks an option from a decision's probabilities (sampling, greedy, or replaying given choices). */
 type Pick = (label: string, row: number, probs: () => Float32Array, options: number) => number[];
+
+/** A linear decoder of its own (a program step that names one): h → logits over `options`. */
+class Decoder extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  constructor(hidden: number, options: number, range: number, rng: Rng) {
+    super();
+    this.weight = this.addParam('weight', uniformInit([hidden, options], range, rng));
+    // ENAS-pytorch reset_parameters fills every decoder bias with 0.
+    this.bias = this.addParam('bias', tf.zeros([options]));
+  }
+  logits(h: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(h, this.weight as tf.Tensor2D).add(this.bias);
+  }
+  forward(): tf.Tensor {
+    throw new Error('Decoder is driven through logits()');
+  }
+}
 
 /** The linear head and the embedding of one option list. */
 class OpHead extends Module {
@@ -65,28 +87,64 @@ class OpHead extends Module {
 
 /** The controller's parameters (names are the checkpoint's `controller.<name>`). */
 class ControllerNet extends Module {
-  readonly gEmb: tf.Variable;
+  /** The learned start input; null when the program starts from zeros. */
+  readonly gEmb: tf.Variable | null;
   readonly lstm: StackedLstm;
+  /** Head (decoder + embedding) per option list that some step decodes with the shared head. */
   readonly heads = new Map<string, OpHead>();
+  /** Embedding per option list whose steps all name their own decoder. */
+  readonly embeddings = new Map<string, Embedding>();
+  /** The decoders steps name (`decoder`), in program order. */
+  readonly decoders = new Map<string, Decoder>();
   readonly attention: AdditiveAttention | null;
   constructor(points: readonly ChoicePoint[], program: DecisionProgram, c: ControllerConfig, rng: Rng) {
     super();
-    this.gEmb = this.addParam('g_emb', uniformInit([1, c.hidden], c.initRange, rng));
+    this.gEmb =
+      program.start === 'zeros' ? null : this.addParam('g_emb', uniformInit([1, c.hidden], c.initRange, rng));
     this.lstm = this.addChild('lstm', new StackedLstm(c.hidden, c.hidden, c.layers, rng, c.initRange));
+    const sharedHead = new Set(
+      program.steps.flatMap((s) => (s.kind === 'op' && s.decoder === undefined ? [s.label] : [])),
+    );
     let h = 0;
+    let e = 0;
     for (const cp of points) {
       if (cp.kind === 'input') continue;
       const key = headKey(cp);
-      if (this.heads.has(key)) continue;
-      const init = program.headBiasInit?.[cp.label];
-      this.heads.set(
-        key,
-        this.addChild(`head_${h++}`, new OpHead(c.hidden, cp.options.length, init, c.initRange, rng)),
-      );
+      if (this.heads.has(key) || this.embeddings.has(key)) continue;
+      const usesHead = points.some((p) => headKey(p) === key && sharedHead.has(p.label));
+      if (usesHead) {
+        const init = program.headBiasInit?.[cp.label];
+        this.heads.set(
+          key,
+          this.addChild(`head_${h++}`, new OpHead(c.hidden, cp.options.length, init, c.initRange, rng)),
+        );
+      } else
+        this.embeddings.set(
+          key,
+          this.addChild(`embedding_${e++}`, new Embedding(cp.options.length, c.hidden, rng, c.initRange)),
+        );
     }
     this.attention = points.some((cp) => cp.kind === 'input')
       ? this.addChild('attention', new AdditiveAttention(c.hidden, rng, c.initRange))
       : null;
+    const widths = new Map(points.map((cp) => [cp.label, cp.options.length]));
+    let d = 0;
+    for (const s of program.steps)
+      if (s.kind === 'op' && s.decoder !== undefined && !this.decoders.has(s.decoder))
+        this.decoders.set(
+          s.decoder,
+          this.addChild(
+            `decoder_${d++}`,
+            new Decoder(c.hidden, s.options ?? (widths.get(s.label) as number), c.initRange, rng),
+          ),
+        );
+  }
+
+  /** The embedding of an option list's picks (the next LSTM input after an op decision). */
+  embeddingOf(key: string): tf.Variable {
+    const e = this.heads.get(key)?.embedding ?? this.embeddings.get(key);
+    if (!e) throw new Error(`the controller has no embedding for the options ${key}`);
+    return e.weight;
   }
   forward(): tf.Tensor {
     throw new Error('the controller is driven through EnasController');
@@ -122,7 +180,12 @@ export class EnasController {
     this.points = new Map(points.map((cp) => [cp.label, cp]));
     this.net = new ControllerNet(points, program, config, rng);
     this.params = this.net.parameters();
-    this.adam = new Adam(this.params, { beta1: 0, beta2: 0.999, eps: 1e-3, weightDecay: 0 });
+    this.adam = new Adam(this.params, {
+      beta1: config.beta1 ?? 0,
+      beta2: 0.999,
+      eps: config.eps ?? 1e-3,
+      weightDecay: 0,
+    });
   }
 
   private shape(logits: tf.Tensor2D, op: boolean): tf.Tensor2D {
@@ -154,7 +217,9 @@ export class EnasController {
     const logps: tf.Tensor[] = [];
     const ents: tf.Tensor[] = [];
     let states: LstmState[] = net.lstm.zeroState(M);
-    const start = (M === 1 ? net.gEmb : tf.tile(net.gEmb, [M, 1])) as tf.Tensor2D;
+    const start = (
+      net.gEmb ? (M === 1 ? net.gEmb : tf.tile(net.gEmb, [M, 1])) : tf.zeros([M, this.config.hidden])
+    ) as tf.Tensor2D;
     let input: tf.Tensor2D = start;
     let keys: tf.Tensor2D[] = [];
     let values: tf.Tensor2D[] = [];
@@ -169,9 +234,16 @@ export class EnasController {
       const logp = tf.logSoftmax(logits) as tf.Tensor2D;
       const p = tf.exp(logp);
       const ks = pick(label, row, () => p.dataSync() as Float32Array, K);
+      // A replayed pick outside the row's options would score log p = 0 silently: refuse it.
+      for (const k of ks)
+        if (!(Number.isInteger(k) && k >= 0 && k < K))
+          throw new Error(`'${label}' row ${row}: pick ${k} is not one of the row's options 0..${K - 1}`);
       if (record) dists.push({ label, row, probs: Array.from(p.dataSync().slice(0, K)) });
       ks.forEach((k, m) => (choices[m][label][row] = k));
-      const onehot = tf.oneHot(tf.tensor1d(ks, 'int32'), K).toFloat() as tf.Tensor2D;
+      // Built on the host: tf.oneHot refuses depth 1 (the ENAS RNN's node 1 has one legal input).
+      const hot = new Float32Array(M * K);
+      ks.forEach((k, m) => (hot[m * K + k] = 1));
+      const onehot = tf.tensor2d(hot, [M, K]);
       logps.push(tf.sum(onehot.mul(logp), 1));
       ents.push(tf.neg(tf.sum(p.mul(logp), 1)));
       return onehot;
@@ -192,11 +264,20 @@ export class EnasController {
         values.push(h);
         input = start;
       } else if (s.kind === 'op') {
-        const head = net.heads.get(headKey(this.points.get(s.label) as ChoicePoint)) as OpHead;
+        const cp = this.points.get(s.label) as ChoicePoint;
+        const key = headKey(cp);
+        const K = s.options ?? cp.options.length;
+        const decoder = s.decoder !== undefined ? net.decoders.get(s.decoder) : net.heads.get(key);
+        if (!decoder) throw new Error(`no decoder for '${s.label}' row ${s.row}`);
         const h = lstmStep(input);
-        let logits = this.shape(head.logits(h), true);
+        // A row limited to its first K options (rowOptions) draws among those only.
+        let raw = decoder.logits(h);
+        if (raw.shape[1] !== K) raw = raw.slice([0, 0], [M, K]);
+        let logits = this.shape(raw, true);
         if (s.bias) logits = logits.add(tf.tensor2d([...s.bias], [1, s.bias.length]));
-        input = tf.matMul(decide(s.label, s.row, logits), head.embedding.weight as tf.Tensor2D);
+        let emb = net.embeddingOf(key) as tf.Tensor2D;
+        if (emb.shape[0] !== K) emb = emb.slice([0, 0], [K, this.config.hidden]);
+        input = tf.matMul(decide(s.label, s.row, logits), emb);
       } else {
         const h = lstmStep(input);
         const att = this.attention();

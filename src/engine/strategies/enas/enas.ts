@@ -1,7 +1,12 @@
 import * as tf from '../../tf';
 import { decisionProgramOf, type DecisionProgram } from '../../search/decision-program';
 import type { Choices, SearchSpace } from '../../search/space';
-import { sampleAssignment, type Supernet } from '../../search/supernet';
+import {
+  isLanguageModel,
+  sampleAssignment,
+  type LanguageModelSupernet,
+  type Supernet,
+} from '../../search/supernet';
 import type {
   ArchSnapshot,
   CandidateScore,
@@ -14,12 +19,20 @@ import type {
   StepResult,
 } from '../../search/strategy';
 import type { NamedTensorState } from '../../optim/state';
+import type { TextBatch } from '../../data/batch';
+import {
+  evaluateLanguageModel,
+  HiddenCarry,
+  languageModelReward,
+  LmTrainer,
+  lmTrainStep,
+} from '../../train/language-model';
 import { clipByGlobalNorm } from '../../optim/clip';
 import { Sgd } from '../../optim/sgd';
 import type { Rng } from '../../util/rng';
 import type { EnasConfig } from '../enas-spec';
 import { EnasController } from './controller';
-import { childLoss, REWARDS } from './reward';
+import { childLoss, perplexityReward, REWARDS, type RewardResult } from './reward';
 
 /**
  * Cosine annealing with warm restarts per epoch (SGDR; melodyguan/enas src/utils.py get_train_ops with
@@ -44,22 +57,48 @@ export function updatedBaseline(b: number, reward: number, decay: number): numbe
 /** How many of the most sampled architectures of an epoch are reported (candidates, the dashboard). */
 const TOP_ARCHS = 3;
 
+/** The first `k` windows of a pass (the rest of the pass is never made). */
+function* firstWindows(pass: Iterable<TextBatch>, k: number): Generator<TextBatch> {
+  if (k < 1) return;
+  let n = 0;
+  for (const w of pass) {
+    yield w;
+    if (++n >= k) return;
+  }
+}
+
+/** What ENAS keeps for a language-model space: its trainer and the two carried hidden states. */
+interface LmParts {
+  net: LanguageModelSupernet;
+  trainer: LmTrainer;
+  /** Shared steps' state along the search-train streams. */
+  trainCarry: HiddenCarry;
+  /** Rewards' state along the search-val streams (ENAS-pytorch carries get_reward's hidden). */
+  valCarry: HiddenCarry;
+}
+
 /**
  * ENAS (Pham et al. 2018) on any space with a decision program: phase 'search' runs per epoch one
- * pass of shared-weight steps (one controller sample per training batch, SGD with momentum, decay on
- * every weight, cosine with restarts) then `controllerSteps` controller steps (each: M samples, each
- * rewarded on its own validation batch, the baseline moved after each, one Adam step on the mean
- * REINFORCE gradient); phase 'derive' samples `deriveSamples` architectures, scores each on one
- * validation batch and keeps the best. All sampling uses the loop's generator (ctx.rng).
+ * pass of shared-weight steps (one controller sample per training batch) then `controllerSteps`
+ * controller steps (each: M samples, each rewarded on its own validation batch, the baseline moved
+ * after each, one Adam step on the mean REINFORCE gradient); phase 'derive' samples `deriveSamples`
+ * architectures, scores each on `deriveBatches` validation batches and keeps the best. Images: SGD
+ * with momentum, decay on every weight, cosine with restarts, reward = accuracy. Language models
+ * (enas-rnn): ENAS-pytorch's shared SGD (train/language-model.ts LmTrainer) on BPTT windows with the
+ * hidden state carried, reward = c/perplexity on the next validation window. All sampling uses the
+ * loop's generator (ctx.rng).
  */
 export class Enas implements SearchStrategy<unknown> {
   readonly name = 'enas';
   readonly controller: EnasController;
   private readonly weights: tf.Variable[];
-  private readonly sgd: Sgd;
+  /** The image trainer; null on a language-model space (which uses `lm`). */
+  private readonly sgd: Sgd | null;
+  private readonly lm: LmParts | null;
   private readonly program: DecisionProgram;
   private sharedSteps = 1;
-  private baseline = 0;
+  /** The moving-average baseline; null until the first reward when baselineInit is 'first-reward'. */
+  private baseline: number | null;
   /** This epoch's controller-phase samples: arch text → [count, Σ reward]. */
   private epochSamples: Record<string, [number, number]> = {};
   private lastEpochTop: Array<{ text: string; count: number; share: number; meanReward: number }> = [];
@@ -89,11 +128,33 @@ export class Enas implements SearchStrategy<unknown> {
         lr: config.controllerLr,
         gradClip: config.controllerGradClip,
         initRange: config.controllerInitRange,
+        beta1: config.controllerBeta1,
+        eps: config.controllerEps,
       },
       rng,
     );
+    const text = isLanguageModel(net);
+    if (text && config.reward !== 'perplexity')
+      throw new Error(
+        `strategy.reward: the '${space.name}' space is a language model, so ENAS rewards c/perplexity: set reward to "perplexity" (it is "${config.reward}")`,
+      );
+    if (!text && config.reward === 'perplexity')
+      throw new Error(
+        `strategy.reward: "perplexity" needs a language-model space (enas-rnn); the '${space.name}' space classifies images: use "accuracy"`,
+      );
     this.weights = net.parameters();
-    this.sgd = new Sgd(this.weights, { momentum: config.weightMomentum, weightDecay: config.weightDecay });
+    this.sgd = text
+      ? null
+      : new Sgd(this.weights, { momentum: config.weightMomentum, weightDecay: config.weightDecay });
+    this.lm = isLanguageModel(net)
+      ? {
+          net,
+          trainer: new LmTrainer(this.weights, config),
+          trainCarry: new HiddenCarry('lm.hidden'),
+          valCarry: new HiddenCarry('lm.valHidden'),
+        }
+      : null;
+    this.baseline = config.baselineInit === 'zero' ? 0 : null;
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
@@ -121,6 +182,8 @@ export class Enas implements SearchStrategy<unknown> {
 
   /** One SGD step of the shared weights on one controller sample (micro_child.py _build_train). */
   private sharedStep(ctx: StepContext): StepResult {
+    if (this.lm) return this.textSharedStep(ctx, this.lm);
+    const sgd = this.sgd as Sgd;
     const c = this.config;
     const lr = cosineRestartsLr(
       c.weightLr,
@@ -141,7 +204,7 @@ export class Enas implements SearchStrategy<unknown> {
       // Every weight takes part (zero gradient off the path): the reference's l2 term covers all.
       const aligned = this.weights.map((v) => grads[v.name] ?? tf.zerosLike(v));
       const clipped = clipByGlobalNorm(aligned, c.gradClip);
-      this.sgd.step(clipped.grads, lr);
+      sgd.step(clipped.grads, lr);
       return [value, acc as tf.Scalar, clipped.norm];
     });
     const [trainLoss, trainAcc, gradNorm] = out.map((t) => t.dataSync()[0]);
@@ -149,26 +212,63 @@ export class Enas implements SearchStrategy<unknown> {
     return { metrics: { trainLoss, trainAcc, gradNorm, lrWeights: lr } };
   }
 
+  /**
+   * One shared step on a language model (ENAS-pytorch train_shared, one sample per step): the next
+   * BPTT window of the search-train streams under one controller sample, the hidden state carried
+   * from the previous window (zeros where a pass starts), SGD lr·0.96^max(0, epoch − 15), clip 0.25.
+   */
+  private textSharedStep(ctx: StepContext, lm: LmParts): StepResult {
+    if (!ctx.text)
+      throw new Error(`the '${this.space.name}' space is a language model: the search data must be text`);
+    const lr = lm.trainer.startEpoch(ctx.info.epoch);
+    const { choices } = this.controller.sample(ctx.rng);
+    const r = lmTrainStep(
+      lm.net,
+      lm.trainer,
+      lm.trainCarry,
+      ctx.text.train(),
+      sampleAssignment(choices),
+      ctx.rng,
+    );
+    return {
+      metrics: { trainLoss: r.loss, trainPpl: Math.exp(r.loss), gradNorm: r.gradNorm, lrWeights: lr },
+    };
+  }
+
+  /** The task reward of one sampled child on the next validation batch (text: window). */
+  private rewardOf(ctx: StepContext, choices: Choices): RewardResult {
+    const arch = sampleAssignment(choices);
+    if (this.lm) {
+      if (!ctx.text) throw new Error('the perplexity reward needs text validation data');
+      return perplexityReward(this.lm.net, arch, ctx.text.val(), this.lm.valCarry, this.config.rewardC);
+    }
+    return REWARDS[this.config.reward as keyof typeof REWARDS](this.net, arch, ctx.val());
+  }
+
   /** M samples rewarded on their own validation batches, then one REINFORCE step (build_trainer). */
   private controllerStep(ctx: StepContext): StepResult {
     const c = this.config;
-    const rewardOf = REWARDS[c.reward];
+    // ENAS-pytorch starts each epoch's controller phase with no baseline (its first reward sets it).
+    if (c.baselineInit === 'first-reward' && ctx.info.stepInEpoch === this.sharedSteps) this.baseline = null;
     const samples: Array<{ choices: Choices; advantage: number }> = [];
     let sumR = 0;
     let sumAdv = 0;
     let sumEnt = 0;
     let sumAcc = 0;
+    let sumPpl = 0;
     // The M children drawn in one batched rollout, then rewarded one by one on their own batches.
     for (const s of this.controller.sampleMany(ctx.rng, c.controllerAggregate)) {
-      const r = rewardOf(this.net, sampleAssignment(s.choices), ctx.val());
+      const r = this.rewardOf(ctx, s.choices);
       const R = r.reward + c.entropyWeight * s.entropy;
-      this.baseline = updatedBaseline(this.baseline, R, c.baselineDecay);
-      const advantage = R - this.baseline;
+      const baseline = this.baseline === null ? R : updatedBaseline(this.baseline, R, c.baselineDecay);
+      this.baseline = baseline;
+      const advantage = R - baseline;
       samples.push({ choices: s.choices, advantage });
       sumR += R;
       sumAdv += advantage;
       sumEnt += s.entropy;
       sumAcc += r.reward;
+      sumPpl += r.metrics.childValPpl ?? 0;
       const text = this.space.toText(this.space.fromChoices(s.choices));
       const e = (this.epochSamples[text] ??= [0, 0]);
       e[0] += 1;
@@ -181,8 +281,8 @@ export class Enas implements SearchStrategy<unknown> {
       ...(last ? { candidates: this.summarizeEpoch(ctx.info.epoch) } : {}),
       metrics: {
         reward: sumR / M,
-        childValAcc: sumAcc / M,
-        baseline: this.baseline,
+        ...(this.lm ? { childValPpl: sumPpl / M } : { childValAcc: sumAcc / M }),
+        baseline: this.baseline as number,
         advantage: sumAdv / M,
         entropy: sumEnt / M,
         controllerLoss: loss,
@@ -191,10 +291,34 @@ export class Enas implements SearchStrategy<unknown> {
     };
   }
 
-  /** One sampled architecture scored on one validation batch; the best is kept. */
+  /**
+   * One sampled architecture scored on `deriveBatches` validation batches; the best is kept. Images:
+   * the mean reward over the next k batches. Text: c/perplexity over the first k windows of the
+   * validation split (the same windows for every sample; the hidden state from zeros, carried).
+   */
+  private deriveScore(ctx: StepContext, choices: Choices): RewardResult {
+    const k = this.config.deriveBatches;
+    const arch = sampleAssignment(choices);
+    if (this.lm) {
+      if (!ctx.text) throw new Error('the perplexity reward needs text validation data');
+      const e = evaluateLanguageModel(this.lm.net, arch, firstWindows(ctx.text.valSplit(), k));
+      return {
+        reward: languageModelReward(e.loss, this.config.rewardC),
+        metrics: { valLoss: e.loss, valPpl: e.perplexity, tokens: e.tokens },
+      };
+    }
+    const rs = Array.from({ length: k }, () => this.rewardOf(ctx, choices));
+    const mean = (f: (r: RewardResult) => number) => rs.reduce((a, r) => a + f(r), 0) / k;
+    const keys = Object.keys(rs[0].metrics);
+    return {
+      reward: mean((r) => r.reward),
+      metrics: Object.fromEntries(keys.map((key) => [key, mean((r) => r.metrics[key])])),
+    };
+  }
+
   private deriveStep(ctx: StepContext): StepResult {
     const s = this.controller.sample(ctx.rng);
-    const r = REWARDS[this.config.reward](this.net, sampleAssignment(s.choices), ctx.val());
+    const r = this.deriveScore(ctx, s.choices);
     const arch = this.space.fromChoices(s.choices);
     if (!this.best || r.reward > this.best.score) this.best = { arch, score: r.reward };
     const candidate: CandidateScore = {
@@ -205,7 +329,12 @@ export class Enas implements SearchStrategy<unknown> {
       round: 'derive',
     };
     return {
-      metrics: { score: r.reward, bestScore: this.best.score, entropy: s.entropy },
+      metrics: {
+        score: r.reward,
+        bestScore: this.best.score,
+        entropy: s.entropy,
+        ...(this.lm ? { valPpl: r.metrics.valPpl } : {}),
+      },
       candidates: [candidate],
     };
   }
@@ -274,13 +403,15 @@ export class Enas implements SearchStrategy<unknown> {
 
   getState(): NamedTensorState {
     const ctl = this.controller.getState();
-    const w = this.sgd.getState();
+    const w = this.sgd?.getState() ?? { scalars: {}, tensors: {} };
     const tensors: NamedTensorState['tensors'] = {};
     for (const [k, t] of Object.entries(ctl.tensors)) tensors[`controller.${k}`] = t;
     for (const [k, t] of Object.entries(w.tensors)) tensors[`sgd.${k}`] = t;
+    if (this.lm) Object.assign(tensors, this.lm.trainCarry.tensors(), this.lm.valCarry.tensors());
     return {
       scalars: {
         ...ctl.scalars,
+        ...(this.lm ? { lmLr: this.lm.trainer.lr } : {}),
         baseline: this.baseline,
         epochSamples: JSON.stringify(this.epochSamples),
         lastEpochTop: JSON.stringify(this.lastEpochTop),
@@ -298,8 +429,14 @@ export class Enas implements SearchStrategy<unknown> {
           .map(([k, t]) => [k.slice(prefix.length), t]),
       );
     this.controller.setState({ scalars: state.scalars, tensors: pick('controller.') });
-    this.sgd.setState({ scalars: {}, tensors: pick('sgd.') });
-    this.baseline = Number(state.scalars.baseline ?? 0);
+    this.sgd?.setState({ scalars: {}, tensors: pick('sgd.') });
+    if (this.lm) {
+      this.lm.trainer.setState({ scalars: { lr: state.scalars.lmLr ?? this.lm.trainer.lr }, tensors: {} });
+      this.lm.trainCarry.restore(state.tensors);
+      this.lm.valCarry.restore(state.tensors);
+    }
+    const b = state.scalars.baseline;
+    this.baseline = b === null ? null : Number(b ?? 0);
     this.epochSamples = JSON.parse(String(state.scalars.epochSamples ?? '{}'));
     this.lastEpochTop = JSON.parse(String(state.scalars.lastEpochTop ?? '[]'));
     this.best = JSON.parse(String(state.scalars.best ?? 'null'));
@@ -307,6 +444,11 @@ export class Enas implements SearchStrategy<unknown> {
 
   dispose(): void {
     this.controller.dispose();
-    this.sgd.dispose();
+    this.sgd?.dispose();
+    if (this.lm) {
+      this.lm.trainer.dispose();
+      this.lm.trainCarry.dispose();
+      this.lm.valCarry.dispose();
+    }
   }
 }

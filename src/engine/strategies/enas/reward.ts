@@ -1,17 +1,19 @@
 import * as tf from '../../tf';
-import type { Batch } from '../../data/batch';
-import type { ArchAssignment, Supernet } from '../../search/supernet';
+import type { Batch, TextBatch } from '../../data/batch';
+import type { ArchAssignment, LanguageModelSupernet, Supernet } from '../../search/supernet';
 import type { StepMetrics } from '../../search/strategy';
+import { HiddenCarry, languageModelReward, lmLoss } from '../../train/language-model';
 import { accuracy, crossEntropy } from '../../train/loss';
 
 /**
  * What the controller is rewarded with for one sampled child on one validation batch — the seam
  * between ENAS and the task. 'accuracy' is the CNN reference's (micro_controller.py build_trainer:
  * valid_shuffle_acc / batch_size, the child run with batch statistics as its search graph always
- * is). A language-model space adds its own here (the RNN reference's c/perplexity, c = 80) together
- * with its `childLoss`.
+ * is); 'perplexity' is the RNN reference's (ENAS-pytorch trainer.py get_reward: c / perplexity on a
+ * validation window, c = 80), `perplexityReward` below. Image rewards are in REWARDS; the text one
+ * needs the carried hidden state as well.
  */
-export type RewardName = 'accuracy';
+export type RewardName = 'accuracy' | 'perplexity';
 
 export interface RewardResult {
   /** The task reward before the entropy bonus. */
@@ -35,7 +37,34 @@ export const accuracyReward: RewardFn = (net, arch, batch) => {
   return out;
 };
 
-export const REWARDS: Record<RewardName, RewardFn> = { accuracy: accuracyReward };
+/** The rewards on image batches, by name. */
+export const REWARDS: Record<Exclude<RewardName, 'perplexity'>, RewardFn> = { accuracy: accuracyReward };
+
+/**
+ * c / perplexity of the sampled child on one validation window (ENAS-pytorch get_reward), the window's
+ * hidden state taken from `carry` and the state after it put back (the reference carries its reward
+ * hidden state from one controller step to the next, and starts from zeros where the validation
+ * data wraps around: the window marked `first`). Eval mode: no dropout (the reference keeps the
+ * shared model in train mode here, see docs). Perplexity = exp(mean token cross-entropy).
+ */
+export function perplexityReward(
+  net: LanguageModelSupernet,
+  arch: ArchAssignment,
+  window: TextBatch,
+  carry: HiddenCarry,
+  c: number,
+): RewardResult {
+  const h0 = carry.take(net, window);
+  const [loss, next] = tf.tidy(() => {
+    const out = net.lmLogits(window.x, h0, arch, { training: false });
+    return [lmLoss(out.logits, window.y), out.hidden] as const;
+  });
+  h0.dispose();
+  carry.put(next);
+  const l = loss.dataSync()[0];
+  loss.dispose();
+  return { reward: languageModelReward(l, c), metrics: { childValLoss: l, childValPpl: Math.exp(l) } };
+}
 
 /**
  * The shared weights' training loss of one sampled child on a training batch (image classification:

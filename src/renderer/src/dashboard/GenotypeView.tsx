@@ -4,6 +4,8 @@ import type { SearchConfig } from '../../../shared/search-config';
 import { GenotypeDiagram } from '../charts/GenotypeDiagram';
 import { MobileNetStrip } from '../charts/MobileNetStrip';
 import { Nb201Diagram } from '../charts/Nb201Diagram';
+import { RnnCellDiagram } from '../charts/RnnCellDiagram';
+import { layoutRnnCell } from './enas-rnn';
 import { argmaxChoices } from './arch';
 import type { EpochRecord } from './metrics-log';
 import { parseMobileNet } from './mobilenet';
@@ -139,11 +141,28 @@ function MobileNetView(props: ViewProps) {
   return <MobileNetStrip title="layers" layers={layers} />;
 }
 
+/** ENAS RNN cell: its nodes with their activations as a graph, from the text notation. */
+function EnasRnnView(props: ViewProps) {
+  let layout;
+  try {
+    layout = layoutRnnCell(props.text);
+  } catch (e) {
+    return (
+      <>
+        <p style={{ opacity: 0.7 }}>Could not draw the cell: {(e as Error).message}</p>
+        <ChoicesView {...props} />
+      </>
+    );
+  }
+  return <RnnCellDiagram title="recurrent cell" layout={layout} />;
+}
+
 /** Drawings of a space's architecture, by space name; spaces without one get the table of choices. */
 const VIEWS: Record<string, (p: ViewProps) => ReactNode> = {
   darts: DartsView,
   nb201: Nb201View,
   mobilenet: MobileNetView,
+  'enas-rnn': EnasRnnView,
 };
 
 /** The architecture an epoch record holds: the space's drawing, and its text notation. */

@@ -5,12 +5,15 @@ import type { ExportResult, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { ArchitecturePanel } from './ArchitecturePanel';
 import { CandidatesPanel } from './CandidatesPanel';
+import { CollapseAlarmPanel } from './CollapseAlarmPanel';
 import { EnasPanel } from './EnasPanel';
 import { splitSampled } from './enas';
 import { MetricCharts } from './MetricCharts';
 import { ProgressLine } from './ProgressLine';
 import { ResourcePanel } from './ResourcePanel';
+import { RunNameNotes } from '../runs/RunNameNotes';
 import { SearchPhasePanel } from './SearchPhasePanel';
+import { TrainDashboard } from './TrainDashboard';
 import { useRunConfig, useRunData } from './run-data';
 
 const NO_METRICS: readonly MetricSpec[] = [];
@@ -41,9 +44,21 @@ function ExportedFiles({ id, exported }: { id: string; exported: ExportResult })
   );
 }
 
-/** One run, live: progress, controls, curves, architecture, candidates, log, export. Mount with key={run.id}. */
-export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: () => void }) {
-  const { series, epochs, candidates, phases, last, error, reload } = useRunData(run.id);
+interface DashboardProps {
+  run: RunSummary;
+  onChanged: () => void;
+  /** Shows another run's dashboard (a training run just started from this one). */
+  onOpenRun?: (id: string) => void;
+}
+
+/** One run, live, by its kind: a search's dashboard or a training run's. Mount with key={run.id}. */
+export function RunDashboard(props: DashboardProps) {
+  return props.run.kind === 'train' ? <TrainDashboard {...props} /> : <SearchDashboard {...props} />;
+}
+
+/** One search, live: progress, controls, curves, architecture, candidates, log, export. */
+function SearchDashboard({ run, onChanged, onOpenRun }: DashboardProps) {
+  const { series, epochs, candidates, phases, spans, last, error, reload } = useRunData(run.id);
   const config = useRunConfig(run.id);
   // ENAS reports its most sampled architectures per epoch as 'sampled' records: its own panel, not candidates.
   const { sampled, scored } = useMemo(() => splitSampled(candidates), [candidates]);
@@ -78,6 +93,7 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
       <h2>
         Run {run.id} <small style={{ opacity: 0.7 }}>{run.status}</small>
       </h2>
+      {(run.name || run.notes) && <RunNameNotes name={run.name} notes={run.notes} full />}
       <p>
         {run.dataset} · {run.strategy} · {run.space} · backend {run.backend ?? 'not started yet'}
       </p>
@@ -99,13 +115,38 @@ export function RunDashboard({ run, onChanged }: { run: RunSummary; onChanged: (
           </button>
         )}
         {run.canResume && <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>}{' '}
-        <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>Export</button>
+        <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>Export</button>{' '}
+        {epochs.length > 0 && (
+          <>
+            <button
+              title="train the architecture this search found from scratch (CPU-sized recipe), on the whole training split, tested on the test split"
+              onClick={() => act(async () => onOpenRun?.(await api().startTraining({ from: run.id })))}
+            >
+              Train this architecture
+            </button>{' '}
+            <button
+              title="the baseline: train a random architecture of the same space with the same recipe and data"
+              onClick={() =>
+                act(async () =>
+                  onOpenRun?.(
+                    await api().startTraining({ from: run.id, randomSeed: Math.floor(Math.random() * 1e9) }),
+                  ),
+                )
+              }
+            >
+              Train a random architecture from the same space
+            </button>
+          </>
+        )}
       </div>
       {(error || actionError) && <p role="alert">{actionError ?? error}</p>}
       {exported && <ExportedFiles id={run.id} exported={exported} />}
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
-      {config !== undefined && <MetricCharts declared={declared} series={series} phases={phases} />}
-      <EnasPanel sampled={sampled} />
+      {config !== undefined && (
+        <MetricCharts declared={declared} series={series} phases={phases} spans={spans} epochs={epochs} />
+      )}
+      <CollapseAlarmPanel declared={declared} epochs={epochs} />
+      <EnasPanel sampled={sampled} space={config?.space?.name} />
       <CandidatesPanel candidates={scored} />
       <SearchPhasePanel candidates={scored} config={config ?? null} declared={declared} />
       <ArchitecturePanel epochs={epochs} space={config?.space ?? null} />

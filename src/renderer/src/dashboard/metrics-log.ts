@@ -1,5 +1,6 @@
 import type { ArchSnapshot, LabelSnapshot, SnapshotKind } from '../../../engine/search/strategy';
 import { dartsEdgeNames } from '../../../engine/spaces/darts/space';
+import { addStepToSpans, type EpochSpan } from './curves';
 
 /**
  * The run's metrics log (docs/run-format.md) as the dashboard reads it: per-metric step series,
@@ -46,6 +47,8 @@ export interface MetricsLog {
   epochs: EpochRecord[];
   candidates: CandidateRecord[];
   phases: PhaseRecord[];
+  /** The steps of each epoch (x as in `series`): epoch means and hover labels come from them. */
+  spans: EpochSpan[];
 }
 
 /** Keys of a step record that place it rather than measure it: never charted as metrics. */
@@ -119,10 +122,13 @@ export function parseMetricsLog(records: Array<Record<string, unknown>>): Metric
   const epochs: EpochRecord[] = [];
   const candidates: CandidateRecord[] = [];
   const phases: PhaseRecord[] = [];
+  const spans: EpochSpan[] = [];
   for (const r of records) {
     switch (r.kind) {
       case 'step': {
         const x = (r.step as number) + 1;
+        if (typeof r.epoch === 'number')
+          addStepToSpans(spans, x, r.epoch, typeof r.phase === 'string' ? r.phase : undefined);
         for (const [k, v] of Object.entries(r))
           if (typeof v === 'number' && !STRUCTURAL_STEP_KEYS.has(k)) (series[k] ??= []).push([x, v]);
         break;
@@ -138,7 +144,7 @@ export function parseMetricsLog(records: Array<Record<string, unknown>>): Metric
         break;
     }
   }
-  return { series, epochs, candidates, phases };
+  return { series, epochs, candidates, phases, spans };
 }
 
 /** The step series alone (the runs comparison needs nothing else). */

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunProgressEvent } from '../../../shared/api';
 import type { SearchConfig } from '../../../shared/search-config';
 import { api } from '../api';
+import { addStepToSpans, type EpochSpan } from './curves';
 import {
   parseMetricsLog,
   type CandidateRecord,
@@ -37,6 +38,7 @@ export function useRunData(id: string | null) {
   const [epochs, setEpochs] = useState<EpochRecord[]>([]);
   const [candidates, setCandidates] = useState<CandidateRecord[]>([]);
   const [phases, setPhases] = useState<PhaseRecord[]>([]);
+  const [spans, setSpans] = useState<EpochSpan[]>([]);
   const [last, setLast] = useState<LiveProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const pending = useRef<LiveProgress[]>([]);
@@ -53,6 +55,7 @@ export function useRunData(id: string | null) {
         setEpochs(parsed.epochs);
         setCandidates(parsed.candidates);
         setPhases(parsed.phases);
+        setSpans(parsed.spans);
       })
       .catch((e: Error) => setError(e.message));
   }, [id]);
@@ -83,6 +86,13 @@ export function useRunData(id: string | null) {
         for (const [k, pts] of Object.entries(added)) next[k] = (old[k] ?? []).concat(pts);
         return next;
       });
+      // Each live step extends its epoch's span (a copy: the charts memoise on the array).
+      setSpans((old) => {
+        const next = old.map((s) => ({ ...s }));
+        for (const p of batch)
+          if (p.step > (next.at(-1)?.last ?? 0)) addStepToSpans(next, p.step, p.epoch, p.phase);
+        return next;
+      });
       const newPhase = batch.find((p) => p.phase !== undefined && p.phase !== phase)?.phase;
       const phaseChanged = newPhase !== undefined && phase !== undefined;
       if (newPhase !== undefined) phase = batch[batch.length - 1].phase ?? newPhase;
@@ -99,17 +109,17 @@ export function useRunData(id: string | null) {
       clearInterval(timer);
     };
   }, [id, reload]);
-  return { series, epochs, candidates, phases, last, error, reload };
+  return { series, epochs, candidates, phases, spans, last, error, reload };
 }
 
-/** The run's validated config (its space and strategy name the dashboard's views): undefined while read, null if unreadable. */
+/** A search run's validated config (its space and strategy name the dashboard's views): undefined while read, null if unreadable (or a training run's). */
 export function useRunConfig(id: string): SearchConfig | null | undefined {
   const [config, setConfig] = useState<SearchConfig | null | undefined>(undefined);
   useEffect(() => {
     let cancelled = false;
     api()
       .runConfig(id)
-      .then((c) => !cancelled && setConfig(c))
+      .then((c) => !cancelled && setConfig(c.kind === 'train' ? null : c))
       .catch(() => !cancelled && setConfig(null));
     return () => {
       cancelled = true;

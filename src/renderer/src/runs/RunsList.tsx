@@ -1,6 +1,7 @@
 import type { RunProgressEvent, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { formatDuration } from '../format';
+import { RunNameNotes } from './RunNameNotes';
 
 /** All runs: status, dataset, strategy, best validation accuracy, time; open, resume, delete, pick for comparison. */
 export function RunsList(props: {
@@ -28,7 +29,9 @@ export function RunsList(props: {
           <th>status</th>
           <th>dataset</th>
           <th>strategy</th>
-          <th>best val acc</th>
+          <th title="searches: best search-validation accuracy; trained models: test accuracy, parameters, FLOPs">
+            accuracy
+          </th>
           <th>step</th>
           <th>time</th>
           <th></th>
@@ -59,6 +62,7 @@ export function RunsList(props: {
                 <button onClick={() => props.onSelect(r.id)} style={{ fontFamily: 'monospace' }}>
                   {r.id}
                 </button>
+                {(r.name || r.notes) && <RunNameNotes name={r.name} notes={r.notes} />}
               </td>
               <td>
                 {r.status}
@@ -66,7 +70,13 @@ export function RunsList(props: {
               </td>
               <td>{r.dataset}</td>
               <td>{r.strategy}</td>
-              <td>{r.bestValAcc !== undefined ? `${(100 * r.bestValAcc).toFixed(1)} %` : '–'}</td>
+              <td>
+                {r.kind === 'train'
+                  ? `${r.testAcc !== undefined ? `test ${(100 * r.testAcc).toFixed(1)} %` : 'test –'}${r.params !== undefined ? ` · ${r.params < 1e5 ? `${(r.params / 1e3).toFixed(1)}k` : `${(r.params / 1e6).toFixed(2)}M`} params` : ''}${r.flops !== undefined ? ` · ${(r.flops / 1e6).toFixed(1)}M FLOPs` : ''}`
+                  : r.bestValAcc !== undefined
+                    ? `val ${(100 * r.bestValAcc).toFixed(1)} %`
+                    : '–'}
+              </td>
               <td>
                 {p?.step ?? r.step}/{p?.totalSteps ?? r.totalSteps ?? '?'}
               </td>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { RunMeta } from '../../../runs/meta';
 import type { DoctorReport } from '../../../shared/doctor';
 import { api } from '../api';
 import { DatasetStep } from './DatasetStep';
@@ -34,6 +35,7 @@ export function Wizard({
   const [draft, setDraft] = useState<Draft>(QUICK_DRAFT);
   const [step, setStep] = useState(0);
   const [startError, setStartError] = useState<string | null>(null);
+  const [meta, setMeta] = useState<RunMeta>({});
   // Said once when choosing a space changed the strategy too; cleared by the next choice or preset.
   const [note, setNote] = useState<string | null>(null);
   const set = (path: string, v: unknown) => setDraft((d) => setPath(d, path, v));
@@ -99,7 +101,7 @@ export function Wizard({
         />
       )}
       {key === 'training' && <TrainingStep draft={draft} set={set} errors={fieldErrors} />}
-      {key === 'review' && <ReviewStep draft={draft} onLoad={replace} />}
+      {key === 'review' && <ReviewStep draft={draft} onLoad={replace} meta={meta} onMeta={setMeta} />}
       {note && (key === 'dataset' || key === 'space' || key === 'strategy') && (
         <p role="status" aria-label="wizard note" style={{ color: '#93c5fd' }}>
           {note}
@@ -120,7 +122,10 @@ export function Wizard({
             disabled={errors.length > 0}
             onClick={() =>
               api()
-                .startRun(draft)
+                .startRun(draft, {
+                  ...(meta.name?.trim() ? { name: meta.name.trim() } : {}),
+                  ...(meta.notes?.trim() ? { notes: meta.notes } : {}),
+                })
                 .then((id) => {
                   setStartError(null);
                   onStarted(id);

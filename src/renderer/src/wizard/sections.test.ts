@@ -106,4 +106,25 @@ describe('choosing a space and a strategy', () => {
     expect(rl.data.labels).toBe('random');
     expect(draftErrors(rl)).toEqual([]);
   });
+
+  it("a strategy whose defaults differ by space (ENAS on the RNN cell) takes that space's preset, in the CPU preset too", () => {
+    // The RNN cell space reads text: the data source follows it.
+    const rnn = switchSpace(QUICK_DRAFT, 'enas-rnn').draft;
+    const enas = switchStrategy(rnn, 'enas');
+    expect(enas.strategy).toMatchObject({
+      name: 'enas',
+      controllerHidden: 100,
+      temperature: 5,
+      tanhConstant: 2.5,
+      baselineDecay: 0.95,
+      reward: 'perplexity',
+    });
+    expect(draftErrors(enas)).toEqual([]);
+    expect(withCpuPreset(enas).strategy).toMatchObject({ controllerHidden: 100, controllerSteps: 5 });
+    // Back to an image space with ENAS kept: the CNN reference's defaults again, and it says so.
+    const micro = switchSpace(enas, 'enas-micro');
+    expect(micro.draft.strategy).toMatchObject({ name: 'enas', controllerHidden: 64, reward: 'accuracy' });
+    expect(micro.note).toMatch(/ENAS's defaults differ on/);
+    expect(draftErrors(micro.draft)).toEqual([]);
+  });
 });

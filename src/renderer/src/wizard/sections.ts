@@ -1,6 +1,6 @@
 import { SPACE_SPECS, STRATEGY_SPECS, spaceSpec, strategySpec } from '../../../engine/catalog';
 import type { SpaceSpec } from '../../../engine/search/space';
-import type { StrategySpec } from '../../../engine/search/strategy';
+import { spacePresetOf, type StrategySpec } from '../../../engine/search/strategy';
 import type { Draft } from './draft';
 
 /**
@@ -41,11 +41,20 @@ export function switchSpace(draft: Draft, name: string): Switched {
 function switchSpaceOnly(draft: Draft, name: string): Switched {
   const space = spaceSpec(name).schema.parse({ name }) as Draft['space'];
   const current = strategySpecOf(draft);
-  if (current?.spaces.includes(name)) return { draft: { ...draft, space }, note: null };
+  if (current?.spaces.includes(name)) {
+    // A strategy whose defaults differ by space (ENAS on the RNN cell) takes the new space's defaults.
+    const presets = current.spacePresets ?? {};
+    if (!(draft.space.name in presets) && !(name in presets))
+      return { draft: { ...draft, space }, note: null };
+    return {
+      draft: { ...draft, space, strategy: strategyDefaults(current, name) },
+      note: `${current.title}'s defaults differ on ${spaceSpec(name).title}: its fields are now those defaults.`,
+    };
+  }
   const [first] = strategiesFor(name);
   if (!first)
     return { draft: { ...draft, space }, note: `No registered strategy runs on ${spaceSpec(name).title}.` };
-  const strategy = first.schema.parse({ name: first.name }) as Draft['strategy'];
+  const strategy = strategyDefaults(first, name);
   const was = current?.title ?? draft.strategy.name;
   return {
     draft: { ...draft, space, strategy },
@@ -89,7 +98,7 @@ export function switchStrategy(draft: Draft, name: string): Draft {
   const needed = spec.spaceRequirement?.(space);
   return {
     ...draft,
-    strategy: spec.schema.parse({ name }) as Draft['strategy'],
+    strategy: strategyDefaults(spec, draft.space.name),
     ...(needed ? { space: { ...space, ...needed.patch } as Draft['space'] } : {}),
     ...(spec.labels && draft.data?.labels !== spec.labels
       ? { data: { ...draft.data, labels: spec.labels } as Draft['data'] }
@@ -97,12 +106,24 @@ export function switchStrategy(draft: Draft, name: string): Draft {
   };
 }
 
-/** The strategy's CPU preset merged over its defaults (not over the current values: a preset is a known state). */
+/** A strategy's defaults on a space: its schema's, with its preset for that space over them. */
+function strategyDefaults(spec: StrategySpec, space: string): Draft['strategy'] {
+  return spec.schema.parse({ ...spacePresetOf(spec, space), name: spec.name }) as Draft['strategy'];
+}
+
+/**
+ * The strategy's CPU preset merged over its defaults on the draft's space (not over the current
+ * values: a preset is a known state).
+ */
 export function withCpuPreset(draft: Draft): Draft {
   const spec = strategySpecOf(draft);
   if (!spec?.cpuPreset) return draft;
   return {
     ...draft,
-    strategy: spec.schema.parse({ ...spec.cpuPreset, name: spec.name }) as Draft['strategy'],
+    strategy: spec.schema.parse({
+      ...spacePresetOf(spec, draft.space.name),
+      ...spec.cpuPreset,
+      name: spec.name,
+    }) as Draft['strategy'],
   };
 }

@@ -104,12 +104,13 @@ export function TrainingStep({ draft, set, errors }: { draft: Draft; set: Set; e
       />
       <SelectField
         label={T.backend}
-        why="auto: tensorflow (GPU) when installed, else wasm, else cpu"
+        why="auto: tensorflow (GPU) when installed, else webgpu on a hardware GPU, else wasm, else cpu"
         value={draft.backend}
         onChange={(v) => set('backend', v)}
         options={[
           ['auto', 'auto'],
           ['tensorflow', 'tensorflow (tfjs-node-gpu)'],
+          ['webgpu', 'webgpu (any GPU, through Dawn)'],
           ['wasm', 'wasm'],
           ['cpu', 'cpu (pure JavaScript)'],
         ]}

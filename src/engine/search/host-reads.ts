@@ -1,0 +1,53 @@
+import * as tf from '../tf';
+import { backendReadsSynchronously } from '../backend/webgpu';
+import type { StepMetrics, StepResult } from './strategy';
+
+/**
+ * Reading tensors back to the host, on every backend.
+ *
+ * tfjs-backend-webgpu in Node cannot read synchronously (its dataSync draws through an
+ * OffscreenCanvas, which Node lacks; a GPU read is a mapAsync that only an awaited promise ends). The
+ * training loop is synchronous on cpu, wasm and tensorflow, and stays so: a step computes all its
+ * tensors at once and reads its few scalar metrics at its end. On webgpu the same step hands those
+ * scalars to the loop unread (StepResult.metricsLater), and SearchSession.runStepAsync awaits them at
+ * the step boundary, once per step. Reading a tensor asynchronously leaves its values cached on the
+ * host (tfjs's backends keep what they read), so a later dataSync of the same tensor returns at once:
+ * that is how the epoch-end hooks (derive, architecture) run unchanged on webgpu after a strategy's
+ * prefetchHostReads.
+ */
+
+/**
+ * The metrics of a step from its scalar tensors and plain numbers, in the order given. Takes
+ * ownership of the tensors (disposed once read). On a backend that reads synchronously they are read
+ * now, exactly as `t.dataSync()[0]`; on webgpu they are returned as `metricsLater`.
+ */
+export function scalarMetrics(
+  entries: ReadonlyArray<readonly [string, tf.Tensor | number]>,
+): Pick<StepResult, 'metrics' | 'metricsLater'> {
+  const tensors = entries.flatMap(([, v]) => (typeof v === 'number' ? [] : [v]));
+  const assemble = (read: (t: tf.Tensor) => number): StepMetrics =>
+    Object.fromEntries(entries.map(([k, v]) => [k, typeof v === 'number' ? v : read(v)]));
+  if (backendReadsSynchronously()) {
+    const metrics = assemble((t) => t.dataSync()[0]);
+    tf.dispose(tensors);
+    return { metrics };
+  }
+  const numbers = Object.fromEntries(entries.filter(([, v]) => typeof v === 'number')) as StepMetrics;
+  return {
+    metrics: numbers,
+    metricsLater: async () => {
+      try {
+        const values = new Map<tf.Tensor, number>();
+        await Promise.all(tensors.map(async (t) => values.set(t, (await t.data())[0] as number)));
+        return assemble((t) => values.get(t) as number);
+      } finally {
+        tf.dispose(tensors);
+      }
+    },
+  };
+}
+
+/** Reads tensors asynchronously so that their values are cached on the host (see the module comment). */
+export async function cacheOnHost(tensors: Iterable<tf.Tensor>): Promise<void> {
+  await Promise.all([...tensors].map((t) => t.data()));
+}

@@ -1,0 +1,311 @@
+import * as tf from '../tf';
+import { spaceOf } from '../catalog';
+import { explainBackendError } from '../backend/explain-error';
+import type { SessionSnapshot } from '../search/checkpoint';
+import type { InputShape, SearchSpace } from '../search/space';
+import type { FinalNetwork } from '../search/supernet';
+import { networksOf } from '../spaces/registry';
+import { Rng, type RngState } from '../util/rng';
+import { WeightTrainer } from './weight-trainer';
+import { resolveArchitecture, type TrainConfig } from './train-config';
+import { testBatches, type TrainData } from './train-data';
+
+/** One training step's metrics (the metrics log's train `step` record). */
+export interface TrainStepMetrics {
+  loss: number;
+  acc: number;
+  lr: number;
+  dropPath: number;
+}
+
+export interface TrainEpochMetrics {
+  trainLoss: number;
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
+}
+
+export interface TrainFinalMetrics {
+  testAcc: number;
+  /** confusion[true class][predicted class], counts over the test split. */
+  confusion: number[][];
+  perClassAcc: number[];
+}
+
+export interface TrainStepReport {
+  step: number;
+  epoch: number;
+  stepInEpoch: number;
+  metrics: TrainStepMetrics;
+  /** After an epoch's last step: the epoch's mean training loss/accuracy and the test split's. */
+  epochEnd?: TrainEpochMetrics;
+  /** After the last step of the run. */
+  final?: TrainFinalMetrics;
+}
+
+/** The loop's counters, part of every checkpoint. */
+interface TrainCounters {
+  step: number;
+  rng: RngState;
+  /** Running sums of the current epoch's step losses and accuracies (a mid-epoch resume continues them). */
+  lossSum: number;
+  accSum: number;
+  stepsInSums: number;
+}
+
+/** Mean cross-entropy with PyTorch's label smoothing ((1 − ε)·one-hot + ε/K). */
+function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, smoothing: number): tf.Scalar {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(labels.toInt(), logits.shape[1]);
+    return tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, smoothing) as tf.Scalar;
+  });
+}
+
+/** Trainable values of a final network, the auxiliary head left out as the references count them. */
+export function finalParameterCount(net: FinalNetwork): number {
+  return net
+    .namedParameters()
+    .filter(([name]) => !name.startsWith('auxiliary_head.'))
+    .reduce((n, [, v]) => n + v.size, 0);
+}
+
+/**
+ * One architecture trained from scratch (DARTS cnn/train.py's loop, and the other papers' recipes):
+ * SGD with momentum on the whole training split, cosine learning rate per epoch (or per step), the
+ * auxiliary head's loss added with its weight, drop path ramped linearly over the epochs with masks
+ * drawn from the loop's generator, cutout in the data loader; the test split evaluated after every
+ * epoch, and a confusion matrix after the last. Advanced one step at a time, so the caller can pause at
+ * any step boundary and checkpoint (captureTrain / restoreTrain).
+ */
+export class TrainSession {
+  readonly space: SearchSpace;
+  readonly arch: unknown;
+  readonly network: FinalNetwork;
+  readonly trainer: WeightTrainer;
+  readonly shape: InputShape;
+  readonly stepsPerEpoch: number;
+  readonly epochs: number;
+  private readonly weights: tf.Variable[];
+  private readonly rng: Rng;
+  private counters: TrainCounters;
+
+  constructor(
+    readonly config: TrainConfig,
+    readonly data: TrainData,
+  ) {
+    const r = config.recipe;
+    this.rng = new Rng(config.seed);
+    const initRng = this.rng.fork();
+    this.space = spaceOf(config.space);
+    this.arch = resolveArchitecture(config.space, config.architecture);
+    this.shape = { size: data.imageSize, channels: data.inChannels, classes: data.classNames.length };
+    this.network = networksOf(config.space.name).buildFinal(
+      this.space,
+      this.arch,
+      this.shape,
+      initRng,
+      config.network,
+    );
+    this.weights = this.network.parameters();
+    this.trainer = new WeightTrainer(this.weights, {
+      weightLr: r.lr,
+      weightLrMin: r.lrMin,
+      weightMomentum: r.momentum,
+      weightDecay: r.weightDecay,
+      gradClip: r.gradClip > 0 ? r.gradClip : Number.POSITIVE_INFINITY,
+      weightNesterov: r.nesterov,
+    });
+    this.epochs = r.epochs;
+    this.stepsPerEpoch = Math.min(r.stepsPerEpoch ?? Number.POSITIVE_INFINITY, data.train.batchesPerEpoch);
+    this.counters = { step: 0, rng: this.rng.getState(), lossSum: 0, accSum: 0, stepsInSums: 0 };
+  }
+
+  get step(): number {
+    return this.counters.step;
+  }
+  get totalSteps(): number {
+    return this.epochs * this.stepsPerEpoch;
+  }
+  get done(): boolean {
+    return this.counters.step >= this.totalSteps;
+  }
+
+  /** The drop-path probability of an epoch: the recipe's value ramped linearly, p·e/E (DARTS train.py). */
+  dropPathAt(epoch: number): number {
+    return (this.config.recipe.dropPath * epoch) / this.epochs;
+  }
+
+  /** The learning rate of a step (cosine per epoch, or per step for lrUpdate 'step'). */
+  private lrAt(epoch: number, stepInEpoch: number): number {
+    const t = this.config.recipe.lrUpdate === 'step' ? epoch + stepInEpoch / this.stepsPerEpoch : epoch;
+    return this.trainer.startEpoch(t, this.epochs);
+  }
+
+  runStep(): TrainStepReport {
+    if (this.done) throw new Error('the training is already complete');
+    const { step } = this.counters;
+    const epoch = Math.floor(step / this.stepsPerEpoch);
+    const stepInEpoch = step % this.stepsPerEpoch;
+    const r = this.config.recipe;
+    const lr = this.lrAt(epoch, stepInEpoch);
+    const dropPath = this.dropPathAt(epoch);
+    const batch = this.data.train.next();
+    let loss: number;
+    let acc: number;
+    try {
+      const out = tf.tidy(() => {
+        let logits: tf.Tensor2D | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const o = this.network.run(batch.x, { training: true, dropPathProb: dropPath, rng: this.rng });
+          logits = tf.keep(o.logits);
+          let l = crossEntropy(o.logits, batch.y, r.labelSmoothing);
+          if (o.auxLogits && r.auxiliaryWeight > 0)
+            l = l.add(crossEntropy(o.auxLogits, batch.y, r.labelSmoothing).mul(r.auxiliaryWeight));
+          return l;
+        }, this.weights);
+        const a = tf
+          .equal(tf.argMax(logits as tf.Tensor2D, 1), batch.y.toInt())
+          .toFloat()
+          .mean();
+        (logits as tf.Tensor2D).dispose();
+        const only = this.weights.flatMap((v, i) => (grads[v.name] ? [i] : []));
+        this.trainer.apply(
+          this.weights.map((v) => grads[v.name]),
+          only.length === this.weights.length ? undefined : only,
+        );
+        return [value, a];
+      });
+      [loss, acc] = out.map((t) => t.dataSync()[0]);
+      tf.dispose(out);
+    } catch (e) {
+      throw explainBackendError(e);
+    } finally {
+      tf.dispose([batch.x, batch.y]);
+    }
+    const c = this.counters;
+    c.step += 1;
+    c.lossSum += loss;
+    c.accSum += acc;
+    c.stepsInSums += 1;
+    const report: TrainStepReport = { step, epoch, stepInEpoch, metrics: { loss, acc, lr, dropPath } };
+    if (stepInEpoch === this.stepsPerEpoch - 1) {
+      const test = this.evaluate();
+      report.epochEnd = {
+        trainLoss: c.lossSum / c.stepsInSums,
+        trainAcc: c.accSum / c.stepsInSums,
+        testLoss: test.loss,
+        testAcc: test.acc,
+      };
+      c.lossSum = 0;
+      c.accSum = 0;
+      c.stepsInSums = 0;
+      if (this.done)
+        report.final = { testAcc: test.acc, confusion: test.confusion, perClassAcc: test.perClassAcc };
+    }
+    return report;
+  }
+
+  /** Loss, accuracy and confusion matrix of the network (BatchNorm running statistics) on the test split. */
+  evaluate(): { loss: number; acc: number; confusion: number[][]; perClassAcc: number[] } {
+    const K = this.shape.classes;
+    const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+    let lossSum = 0;
+    let n = 0;
+    // Evaluation keeps no gradients: larger batches than training cost little memory and save time.
+    const batch = Math.max(this.config.recipe.batchSize, 100);
+    for (const b of testBatches(this.data.test, this.data.stats, batch)) {
+      const [lossT, predT] = tf.tidy(() => {
+        const logits = this.network.run(b.x, { training: false }).logits;
+        const oneHot = tf.oneHot(b.y, K);
+        const l = tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, 0, tf.Reduction.SUM);
+        return [l, tf.argMax(logits, 1)];
+      });
+      lossSum += lossT.dataSync()[0];
+      const pred = predT.dataSync();
+      const labels = b.y.dataSync();
+      for (let i = 0; i < labels.length; i++) confusion[labels[i]][pred[i]] += 1;
+      n += labels.length;
+      tf.dispose([lossT, predT, b.x, b.y]);
+    }
+    const correct = confusion.reduce((s, row, k) => s + row[k], 0);
+    const perClassAcc = confusion.map((row, k) => {
+      const total = row.reduce((a, v) => a + v, 0);
+      return total ? row[k] / total : 0;
+    });
+    return { loss: lossSum / Math.max(1, n), acc: correct / Math.max(1, n), confusion, perClassAcc };
+  }
+
+  /** Everything needed to continue exactly, read to host memory (the checkpoint file's layout). */
+  capture(): SessionSnapshot {
+    const tensors: SessionSnapshot['tensors'] = {};
+    const read = (name: string, t: tf.Tensor) => {
+      tensors[name] = { shape: [...t.shape], data: (t.dataSync() as Float32Array).slice() };
+    };
+    for (const [name, v] of this.network.namedState()) read(`network.${name}`, v);
+    const st = this.trainer.getState();
+    for (const [name, t] of Object.entries(st.tensors)) read(`trainer.${name}`, t);
+    this.counters.rng = this.rng.getState();
+    return {
+      tensors,
+      meta: {
+        counters: { ...this.counters } as never,
+        strategyScalars: st.scalars,
+        dataPosition: { train: this.data.train.getPosition(), val: null },
+        genotype: this.space.toJson(this.arch),
+        genotypeText: this.space.toText(this.arch),
+      },
+    };
+  }
+
+  restore(snap: SessionSnapshot): void {
+    for (const [name, v] of this.network.namedState()) {
+      const t = snap.tensors[`network.${name}`];
+      if (!t) throw new Error(`the checkpoint lacks the network tensor ${name}`);
+      if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i]))
+        throw new Error(`checkpoint tensor ${name} has shape [${t.shape}] but the network's is [${v.shape}]`);
+      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
+    }
+    const trainerTensors: Record<string, tf.Tensor> = {};
+    for (const [name, t] of Object.entries(snap.tensors))
+      if (name.startsWith('trainer.'))
+        trainerTensors[name.slice('trainer.'.length)] = tf.tensor(t.data, t.shape);
+    try {
+      this.trainer.setState({ scalars: snap.meta.strategyScalars as never, tensors: trainerTensors });
+    } finally {
+      tf.dispose(Object.values(trainerTensors));
+    }
+    const c = snap.meta.counters as unknown as TrainCounters;
+    this.counters = { ...c };
+    this.rng.setState(c.rng);
+    this.data.train.restorePosition(snap.meta.dataPosition.train);
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+    this.network.dispose();
+  }
+}
+
+/**
+ * Checks, before a run folder exists, that the network of `config` runs on the data's images: one
+ * forward pass of two blank images in training mode (the auxiliary head too) and in evaluation mode.
+ * A network that cannot take the images (the auxiliary head on anything but 32×32, a stride pattern
+ * too deep for small images) is an error naming the image size and the network options.
+ */
+export function assertNetworkFits(config: TrainConfig, data: TrainData): void {
+  const s = new TrainSession(config, data);
+  const { imageSize: h, inChannels: c } = data;
+  try {
+    tf.tidy(() => {
+      const x = tf.zeros([2, h, h, c]) as tf.Tensor4D;
+      s.network.run(x, { training: true, frozenStats: true, dropPathProb: 0, rng: new Rng(0) });
+      s.network.run(x, { training: false });
+    });
+  } catch (e) {
+    throw new Error(
+      `the ${config.space.name} network (options ${JSON.stringify(config.network)}) does not fit the data's ${h}×${h}×${c} images: ${(e as Error).message}`,
+    );
+  } finally {
+    s.dispose();
+  }
+}

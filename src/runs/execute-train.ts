@@ -1,0 +1,193 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '../engine/tf';
+import { finalNetworkFlops } from '../engine/train/cost';
+import { TrainSession, finalParameterCount } from '../engine/train/session';
+import { buildTrainData, type TrainData } from '../engine/train/train-data';
+import { writeFileAtomic } from './atomic';
+import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
+import type { ExecuteOptions } from './execute';
+import { PAUSE_REQUEST } from './pause-request';
+import type { RunDir } from './run-dir';
+import { RunTotals } from './run-totals';
+import { countLines, markFailed, pendingRequest, truncateMetrics } from './run-io';
+
+/** How often an executing run rewrites its heartbeat. */
+const HEARTBEAT_MS = 2000;
+
+/**
+ * What a training run's data was, written when it starts (the export needs the class names and the
+ * normalisation without reloading the dataset): class names, per-channel mean and std of the training
+ * split (pixel values in [0, 1]), image shape, sizes.
+ */
+export const TRAIN_DATA_FILE = 'train-data.json';
+
+export interface TrainDataInfo {
+  classNames: string[];
+  mean: number[];
+  std: number[];
+  height: number;
+  width: number;
+  channels: number;
+  description: string;
+}
+
+export function trainDataInfo(d: TrainData): TrainDataInfo {
+  return {
+    classNames: d.classNames,
+    mean: d.stats.mean,
+    std: d.stats.std,
+    height: d.test.height,
+    width: d.test.width,
+    channels: d.inChannels,
+    description: d.description,
+  };
+}
+
+/** The architecture trained, in the space's JSON (exports/genotype.json, as a search run writes it). */
+function writeArchitecture(dir: RunDir, s: TrainSession): void {
+  writeFileAtomic(
+    join(dir.exportsDir, 'genotype.json'),
+    `${JSON.stringify(s.space.toJson(s.arch), null, 2)}\n`,
+  );
+}
+
+/**
+ * Executes (or continues) a training run in this process, step by step, with the search loop's
+ * machinery: metrics appended after every step (docs/run-format.md: step, epoch and final records),
+ * checkpoints every `checkpointEvery` steps and at every pause, heartbeat, status moved along
+ * running → paused/stopped/completed/failed.
+ */
+export async function executeTrainRun(
+  dir: RunDir,
+  opts: ExecuteOptions,
+): Promise<'completed' | 'paused' | 'stopped'> {
+  const config = dir.readTrainConfig();
+  const every = opts.checkpointEvery ?? 50;
+  const pauseFile = join(dir.path, PAUSE_REQUEST);
+  if (existsSync(pauseFile)) unlinkSync(pauseFile);
+  let session: TrainSession;
+  try {
+    const data = opts.trainData ?? (await buildTrainData(config, opts.onWarning));
+    session = new TrainSession(config, data);
+  } catch (e) {
+    markFailed(dir, (e as Error).message);
+    throw e;
+  }
+  try {
+    writeFileAtomic(join(dir.path, TRAIN_DATA_FILE), JSON.stringify(trainDataInfo(session.data), null, 2));
+    let metricsLines = countLines(dir.metricsPath);
+    if (opts.resume) {
+      const ck = loadLatestCheckpoint(dir.checkpointsDir);
+      for (const w of ck?.warnings ?? []) {
+        dir.log(`warning: ${w}`);
+        opts.onWarning?.(w);
+      }
+      if (ck) {
+        session.restore(ck.snap);
+        truncateMetrics(dir.metricsPath, ck.metricsLines);
+        metricsLines = ck.metricsLines;
+        dir.log(`resumed from ${ck.file} at step ${ck.step}`);
+      } else {
+        truncateMetrics(dir.metricsPath, 0);
+        metricsLines = 0;
+        dir.log('no checkpoint yet: starting from the beginning');
+      }
+    }
+    const records = dir.readMetrics();
+    const totals = RunTotals.fromRecords(records);
+    let testAcc = [...records].reverse().find((r) => r.kind === 'epoch')?.testAcc as number | undefined;
+    dir.transition('running', {
+      pid: process.pid,
+      totalSteps: session.totalSteps,
+      step: session.step,
+      backend: tf.getBackend(),
+      params: finalParameterCount(session.network),
+      flops: finalNetworkFlops(config, session.arch, session.shape),
+    });
+    writeArchitecture(dir, session);
+    const checkpoint = () =>
+      saveCheckpoint(dir.checkpointsDir, session.capture(), session.step, metricsLines);
+    const stepTimes: number[] = [];
+    let lastHeartbeat = Number.NEGATIVE_INFINITY;
+    while (!session.done) {
+      const request = opts.shouldStop?.()
+        ? 'stop'
+        : (pendingRequest(pauseFile) ?? (opts.shouldPause?.() ? 'pause' : null));
+      if (request) {
+        dir.transition('pausing');
+        checkpoint();
+        if (existsSync(pauseFile)) unlinkSync(pauseFile);
+        const outcome = request === 'stop' ? 'stopped' : 'paused';
+        dir.transition(outcome, {
+          step: session.step,
+          pid: undefined,
+          elapsedSeconds: totals.elapsedSeconds,
+          testAcc,
+        });
+        return outcome;
+      }
+      const t0 = performance.now();
+      const r = session.runStep();
+      const seconds = (performance.now() - t0) / 1000;
+      stepTimes.push(seconds);
+      if (stepTimes.length > 20) stepTimes.shift();
+      dir.appendMetrics({ kind: 'step', step: r.step, epoch: r.epoch, seconds, ...r.metrics });
+      metricsLines++;
+      totals.addStep(r.epoch, seconds, undefined);
+      if (r.epochEnd) {
+        testAcc = r.epochEnd.testAcc;
+        dir.appendMetrics({ kind: 'epoch', step: r.step, epoch: r.epoch, ...r.epochEnd });
+        metricsLines++;
+        dir.writeStatus({
+          ...dir.readStatus(),
+          step: session.step,
+          testAcc,
+          elapsedSeconds: totals.elapsedSeconds,
+        });
+        dir.log(`epoch ${r.epoch + 1}/${session.epochs}: test accuracy ${(100 * testAcc).toFixed(2)}%`);
+      }
+      if (r.final) {
+        dir.appendMetrics({
+          kind: 'final',
+          step: r.step,
+          testAcc: r.final.testAcc,
+          confusion: r.final.confusion,
+          perClassAcc: r.final.perClassAcc,
+          classNames: session.data.classNames,
+        });
+        metricsLines++;
+      }
+      const mean = stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length;
+      const etaSeconds = mean * (session.totalSteps - session.step);
+      opts.onProgress?.({
+        step: session.step,
+        totalSteps: session.totalSteps,
+        epoch: r.epoch,
+        metrics: { ...r.metrics, ...(r.epochEnd ?? {}) },
+        stepSeconds: seconds,
+        etaSeconds,
+        epochEnded: !!r.epochEnd,
+      });
+      if (performance.now() - lastHeartbeat >= HEARTBEAT_MS || r.epochEnd) {
+        lastHeartbeat = performance.now();
+        dir.writeHeartbeat({ step: session.step, totalSteps: session.totalSteps, etaSeconds });
+      }
+      if (session.step % every === 0 && !session.done) checkpoint();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    checkpoint();
+    dir.transition('completed', {
+      step: session.step,
+      pid: undefined,
+      testAcc,
+      elapsedSeconds: totals.elapsedSeconds,
+    });
+    return 'completed';
+  } catch (e) {
+    markFailed(dir, (e as Error).message);
+    throw e;
+  } finally {
+    session.dispose();
+  }
+}
