@@ -1,12 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
-import { RunDir } from '../../src/runs/run-dir';
-import { executeRun, requestPause } from '../../src/runs/execute';
-import { expectSameState, finalState } from '../helpers/run-state';
+import { expectLosslessResume } from '../helpers/run-state';
 
 beforeAll(async () => {
   await chooseBackend({ prefer: 'cpu' });
@@ -35,26 +30,8 @@ const base: SearchConfigInput = {
 // every metric) equals the uninterrupted run's, bit for bit.
 describe('ENAS pauses and resumes losslessly in the shared, controller and derive steps (cpu)', () => {
   it('ends bit for bit where the uninterrupted run ends', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'nas-enas-'));
     const config = parseSearchConfig(base);
-    const a = RunDir.create(root, 'a', config);
-    expect(await executeRun(a, { resume: false })).toBe('completed');
-    const b = RunDir.create(root, 'b', config);
-    let first = true;
-    for (const at of [1, 4, 7, 13]) {
-      expect(
-        await executeRun(b, {
-          resume: !first,
-          checkpointEvery: 100,
-          onProgress: (p) => p.step === at && requestPause(b),
-        }),
-      ).toBe('paused');
-      expect(b.readStatus().step).toBe(at);
-      first = false;
-    }
-    expect(await executeRun(b, { resume: true })).toBe('completed');
-    const end = finalState(b);
-    expectSameState(finalState(a), end);
+    const { run: b, end } = await expectLosslessResume(config, [1, 4, 7, 13], 'nas-enas-');
     expect(Object.keys(end.tensors).some((k) => k.startsWith('strategy.controller.adam.'))).toBe(true);
     // The metrics log carries the controller's reward, baseline and entropy on its step records.
     const keys = new Set(
@@ -74,7 +51,6 @@ describe('ENAS pauses and resumes losslessly in the shared, controller and deriv
 // and the derive phase (13): the resumed run ends bit for bit where the uninterrupted one ends.
 describe('ENAS on the RNN cell (text) pauses and resumes losslessly in the shared, controller and derive steps (cpu)', () => {
   it('ends bit for bit where the uninterrupted run ends', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'nas-enas-rnn-'));
     const config = parseSearchConfig({
       epochs: 2,
       batchSize: 8,
@@ -94,24 +70,7 @@ describe('ENAS on the RNN cell (text) pauses and resumes losslessly in the share
       data: { source: 'text', text: { bptt: 6, evalBatchSize: 4 } },
     });
     expect(config.strategy).toMatchObject({ reward: 'perplexity', baselineInit: 'first-reward' });
-    const a = RunDir.create(root, 'a', config);
-    expect(await executeRun(a, { resume: false })).toBe('completed');
-    const b = RunDir.create(root, 'b', config);
-    let first = true;
-    for (const at of [1, 4, 6, 10, 13]) {
-      expect(
-        await executeRun(b, {
-          resume: !first,
-          checkpointEvery: 100,
-          onProgress: (p) => p.step === at && requestPause(b),
-        }),
-      ).toBe('paused');
-      expect(b.readStatus().step).toBe(at);
-      first = false;
-    }
-    expect(await executeRun(b, { resume: true })).toBe('completed');
-    const end = finalState(b);
-    expectSameState(finalState(a), end);
+    const { run: b, end } = await expectLosslessResume(config, [1, 4, 6, 10, 13], 'nas-enas-rnn-');
     // Both carried hidden states are in the checkpoint.
     expect(Object.keys(end.tensors)).toEqual(
       expect.arrayContaining(['strategy.lm.hidden', 'strategy.lm.valHidden']),
