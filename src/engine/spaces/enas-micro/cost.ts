@@ -1,8 +1,8 @@
 import type { InputShape } from '../../search/space';
 import type { EnasMicroArch } from './arch';
-import { fixedLayout } from './final-network';
-import { isConvOp, kernelOf } from './ops';
-import { searchLayout } from './supernet';
+import { fixedLayout } from './layout';
+import { isConvOp, kernelOf } from './op-kinds';
+import { searchLayout } from './layout';
 import { ENAS_MICRO_GIVEN, type EnasMicroSpace } from './search-space';
 
 /** Parameters and multiply-adds of one image's forward pass. */

@@ -13,7 +13,10 @@ import type { FinalNetwork } from '../../search/supernet';
 import type { Rng } from '../../util/rng';
 import { CELL_TYPES, looseEnds, type EnasMicroArch, type EnasMicroNode } from './arch';
 import { Calibrate, freeOp, isConvOp, sepConv, Stem } from './ops';
-import { ENAS_MICRO_GIVEN, reductionLayers, type EnasMicroOp } from './search-space';
+import { ENAS_MICRO_GIVEN, type EnasMicroOp } from './search-space';
+import { fixedLayout, type FixedCellShape } from './layout';
+
+export { fixedLayout, type FixedCellShape };
 
 export const EnasMicroFinalOptionsSchema = z
   .object({
@@ -29,38 +32,6 @@ export const EnasMicroFinalOptionsSchema = z
       .meta({ title: 'layers (L)', description: 'reference final script: 15 (--child_num_layers=15)' }),
   })
   .strict();
-
-/** One fixed cell's shape: its type, width, stride, input channels and whether the older input is twice the size. */
-export interface FixedCellShape {
-  type: 'normal' | 'reduce';
-  C: number;
-  stride: 1 | 2;
-  c0: number;
-  c1: number;
-  halve: boolean;
-  /** Output channels: loose ends × C. */
-  out: number;
-}
-
-/** The fixed network's cells (micro_child.py _model with a fixed arc: reduction cells at stride 2). */
-export function fixedLayout(arch: EnasMicroArch, F: number, L: number): FixedCellShape[] {
-  const red = reductionLayers(L);
-  let C = F;
-  let c0 = 3 * F;
-  let c1 = 3 * F;
-  let halve = false;
-  const out: FixedCellShape[] = [];
-  for (let l = 0; l < L + 2; l++) {
-    const type = red.includes(l) ? 'reduce' : 'normal';
-    if (type === 'reduce') C *= 2;
-    const o = looseEnds(arch[type]).length * C;
-    out.push({ type, C, stride: type === 'reduce' ? 2 : 1, c0, c1, halve, out: o });
-    halve = type === 'reduce';
-    c0 = c1;
-    c1 = o;
-  }
-  return out;
-}
 
 /**
  * One cell of the final network (micro_child.py _fixed_layer): inputs calibrated, the newer one

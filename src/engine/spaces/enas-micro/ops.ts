@@ -13,14 +13,9 @@ import {
 import type { Rng } from '../../util/rng';
 import type { EnasMicroOp } from './search-space';
 
-/** The ops with weights: the two stacked separable convolutions (micro_child.py _enas_conv, stack_conv=2). */
-export function isConvOp(op: string): op is 'sep_conv_3x3' | 'sep_conv_5x5' {
-  return op === 'sep_conv_3x3' || op === 'sep_conv_5x5';
-}
+import { isConvOp, kernelOf } from './op-kinds';
 
-export function kernelOf(op: 'sep_conv_3x3' | 'sep_conv_5x5'): number {
-  return op === 'sep_conv_3x3' ? 3 : 5;
-}
+export { isConvOp, kernelOf };
 
 /** ReLU → depthwise k×k → pointwise → BN, twice (the first with the stride), BN affine. */
 export function sepConv(op: 'sep_conv_3x3' | 'sep_conv_5x5', C: number, stride: number, rng: Rng): SepConv {

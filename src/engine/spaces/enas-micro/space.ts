@@ -21,7 +21,7 @@ import {
 } from './arch';
 import { archCount, stepBytes, supernetCount } from './cost';
 import { inputsLabel, opsLabel } from './labels';
-import { isConvOp } from './ops';
+import { isConvOp } from './op-kinds';
 import { ENAS_MICRO_GIVEN, EnasMicroSpaceSchema, type EnasMicroSpace } from './search-space';
 
 export type { EnasMicroArch };

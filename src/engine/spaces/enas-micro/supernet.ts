@@ -12,9 +12,11 @@ import { uniformFanIn } from '../../nn/init';
 import { Supernet, type ArchAssignment } from '../../search/supernet';
 import type { InputShape } from '../../search/space';
 import type { Rng } from '../../util/rng';
-import type { CellType } from './arch';
 import { Calibrate, freeOp, isConvOp, sepConv, Stem } from './ops';
-import { ENAS_MICRO_GIVEN, reductionLayers, type EnasMicroOp, type EnasMicroSpace } from './search-space';
+import { ENAS_MICRO_GIVEN, type EnasMicroOp, type EnasMicroSpace } from './search-space';
+import { searchLayout, type MicroLayout } from './layout';
+
+export { searchLayout, type MicroLayout };
 import { inputsLabel, opsLabel } from './labels';
 import type { SepConv } from '../../nn';
 
@@ -107,43 +109,6 @@ export class EnasMicroSearchCell extends Module {
 
 function convKey(j: number, s: string, i: number, op: string): string {
   return `node${j}_${s}_in${i}_${op}`;
-}
-
-/** Per cell of the network: its type, its channels, and the pre-reduction of a reduction cell. */
-export interface MicroLayout {
-  type: CellType;
-  C: number;
-  c0: number;
-  c1: number;
-  /** The older input is twice the size of the newer (calibrated by a factorized reduction). */
-  halve: boolean;
-  /** A reduction cell's input: the previous output reduced from `preC` channels (search network). */
-  preC?: number;
-}
-
-/**
- * The search network's cells (micro_child.py _model with no fixed arc): L + 2 cells; at the reduction
- * layers F doubles, the previous output is factorized-reduced to 2F first and the cell runs at stride
- * 1 on [previous output, its reduction] (the older one then calibrated down). Stem 3F.
- */
-export function searchLayout(space: EnasMicroSpace): MicroLayout[] {
-  const red = reductionLayers(space.layers);
-  let C = space.channels;
-  let c0 = 3 * C;
-  let c1 = 3 * C;
-  const out: MicroLayout[] = [];
-  for (let l = 0; l < space.layers + 2; l++) {
-    if (red.includes(l)) {
-      C *= 2;
-      out.push({ type: 'reduce', C, c0: c1, c1: C, halve: true, preC: c1 });
-      c0 = C; // the reduced previous output becomes the next cell's older input
-    } else {
-      out.push({ type: 'normal', C, c0, c1, halve: false });
-      c0 = c1;
-    }
-    c1 = C;
-  }
-  return out;
 }
 
 /** The ENAS micro search network (weight sharing over every cell architecture), NHWC. */
