@@ -4,6 +4,10 @@ import type { ImageDataset } from '../../src/engine/data/dataset';
 import type { TrainedModel } from '../../src/engine/export/model-export';
 import type { FinalNetwork } from '../../src/engine/search/supernet';
 import { dartsNetworks } from '../../src/engine/spaces/darts/networks';
+import type { EnasMicroArch } from '../../src/engine/spaces/enas-micro/arch';
+import { enasMicroNetworks } from '../../src/engine/spaces/enas-micro/networks';
+import { EnasMicroSpaceSchema } from '../../src/engine/spaces/enas-micro/search-space';
+import { EnasMicroSearchSpace } from '../../src/engine/spaces/enas-micro/space';
 import { DartsSearchSpace } from '../../src/engine/spaces/darts/space';
 import { DartsSpaceSchema } from '../../src/engine/spaces/darts/search-space';
 import type { Genotype } from '../../src/engine/spaces/darts/genotype-types';
@@ -65,6 +69,28 @@ export const SPARSE: Genotype = {
   reduceConcat: [2, 3],
 };
 
+/**
+ * An ENAS micro architecture (4 nodes) with every op and every path of the fixed cell: in the normal
+ * cell a loose cell input (state 0, concatenated as it is), both pools and both separable convs at
+ * stride 1 and an identity + identity node; in the reduction cell identity at stride 2 (a factorized
+ * reduction), a separable conv and both pools at stride 2 on the cell inputs, stride-1 ops on nodes,
+ * a node reading one state twice and a loose cell input (state 1, reduced by calibrate_1).
+ */
+export const ENAS_MICRO_ALL_PATHS: EnasMicroArch = {
+  normal: [
+    { inputs: [1, 1], ops: ['sep_conv_3x3', 'identity'] },
+    { inputs: [2, 1], ops: ['avg_pool_3x3', 'max_pool_3x3'] },
+    { inputs: [3, 2], ops: ['identity', 'sep_conv_5x5'] },
+    { inputs: [4, 4], ops: ['identity', 'identity'] },
+  ],
+  reduce: [
+    { inputs: [0, 0], ops: ['identity', 'sep_conv_5x5'] },
+    { inputs: [2, 2], ops: ['identity', 'identity'] },
+    { inputs: [0, 3], ops: ['max_pool_3x3', 'avg_pool_3x3'] },
+    { inputs: [0, 4], ops: ['avg_pool_3x3', 'sep_conv_3x3'] },
+  ],
+};
+
 /** The bundled test split, box-downscaled 28 → 14 (uint8 NHWC). */
 export function smallImages(split: 'train' | 'test', n: number): ImageDataset {
   const d = loadDefaultDataset(split);
@@ -124,8 +150,8 @@ export function trainFewSteps(net: FinalNetwork, steps = 3, seed = 1): void {
   tf.dispose([x, y]);
 }
 
-export type SpaceCase = 'darts-dense' | 'darts-sparse' | 'nb201' | 'mobilenet';
-export const SPACE_CASES: SpaceCase[] = ['darts-dense', 'darts-sparse', 'nb201', 'mobilenet'];
+export type SpaceCase = 'darts-dense' | 'darts-sparse' | 'nb201' | 'mobilenet' | 'enas-micro';
+export const SPACE_CASES: SpaceCase[] = ['darts-dense', 'darts-sparse', 'nb201', 'mobilenet', 'enas-micro'];
 
 /** A trained tiny network of one space, as the training run kind hands it to exportModel. */
 export function tinyTrainedModel(which: SpaceCase, seed = 3): TrainedModel {
@@ -159,6 +185,17 @@ export function tinyTrainedModel(which: SpaceCase, seed = 3): TrainedModel {
     network = nb201Networks.buildFinal(s, arch as never, shape, rng, finalOptions);
     space = s as never;
     spaceName = 'nb201';
+  } else if (which === 'enas-micro') {
+    // L = 1: cells reduce, reduce, normal, so every calibration runs (ReLU-conv1×1-BN on the stem's
+    // 3F channels, a factorized reduction of the odd 7×7 map before the last two cells).
+    const s = new EnasMicroSearchSpace(
+      EnasMicroSpaceSchema.parse({ name: 'enas-micro', nodes: 4, layers: 1, channels: 4 }),
+    );
+    arch = ENAS_MICRO_ALL_PATHS;
+    finalOptions = {};
+    network = enasMicroNetworks.buildFinal(s, arch as EnasMicroArch, shape, rng, finalOptions);
+    space = s as never;
+    spaceName = 'enas-micro';
   } else {
     const s = new MobileNetSearchSpace(
       MobileNetSpaceSchema.parse({

@@ -17,7 +17,7 @@ import * as tf from '../tf';
 import { Module } from '../nn/module';
 import { decodeSafetensors } from '../nn/safetensors';
 import { parseModelManifest, ModelManifestSchema } from './manifest';
-import { exportModel, type TrainedModel } from './model-export';
+import { exportGraphOf, exportModel, type TrainedModel } from './model-export';
 import { hwioToOihw } from './onnx-writer';
 import { tfjsLoadHandler } from './tfjs-writer';
 import descriptor from './onnx/onnx-descriptor.json';
@@ -104,6 +104,38 @@ describe.each(SPACE_CASES)('export of a trained tiny %s network', (which) => {
       expect(Array.from(st.tensors.get(name)!.data)).toEqual(Array.from(v.dataSync()));
     // No temporary folder is left beside the export.
     expect(readdirSync(root).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('the export graphs', () => {
+  it.each(SPACE_CASES)('%s: every weight of the network is in the graph, under its state name', (which) => {
+    const model = modelOf(which);
+    const graph = exportGraphOf(model);
+    expect([...graph.tensors.keys()].sort()).toEqual(
+      model.network
+        .namedState()
+        .map(([n]) => n)
+        .sort(),
+    );
+  });
+
+  it('the ENAS micro fixture takes every path of the fixed cell', () => {
+    const graph = exportGraphOf(modelOf('enas-micro'));
+    const ops = (scope: string) => graph.nodes.filter((n) => n.scope === scope).map((n) => n.op);
+    const pools = graph.nodes.flatMap((n) =>
+      n.op === 'maxpool' || n.op === 'avgpool' ? [`${n.op}/${n.stride}`] : [],
+    );
+    // Both pools at stride 1 (normal cell, nodes) and at stride 2 (reduction cells, on the inputs).
+    expect(new Set(pools)).toEqual(new Set(['maxpool/1', 'maxpool/2', 'avgpool/1', 'avgpool/2']));
+    // A reduction cell's loose input and its identity at stride 2 are factorized reductions.
+    expect(ops('cells.0.calibrate_1')).toEqual(['relu', 'crop', 'concat']);
+    expect(graph.tensors.has('cells.0.calibrate_1.conv_2.weight')).toBe(true);
+    expect(graph.tensors.has('cells.0.node0_x.conv_2.weight')).toBe(true);
+    // Calibration: ReLU-conv1×1-BN on the stem's 3F channels, a factorized reduction of the 7×7 map.
+    expect(graph.tensors.has('cells.0.calibrate.pool_x.op.1.weight')).toBe(true);
+    expect(ops('cells.2.calibrate.pool_x')).toEqual(['relu', 'crop', 'pad', 'concat']);
+    // The identity + identity node adds one value to itself.
+    expect(graph.nodes.some((n) => n.op === 'add' && n.inputs[0] === n.inputs[1])).toBe(true);
   });
 });
 

@@ -9,10 +9,11 @@ import {
   ReLUConvBN,
   type ForwardContext,
 } from '../../nn';
+import type { GraphBuilder, GraphValue } from '../../nn/export-graph';
 import type { FinalNetwork } from '../../search/supernet';
 import type { Rng } from '../../util/rng';
 import { CELL_TYPES, looseEnds, type EnasMicroArch, type EnasMicroNode } from './arch';
-import { Calibrate, freeOp, isConvOp, sepConv, Stem } from './ops';
+import { Calibrate, emitFreeOp, freeOp, isConvOp, sepConv, Stem } from './ops';
 import { ENAS_MICRO_GIVEN, type EnasMicroOp } from './search-space';
 import { fixedLayout, type FixedCellShape } from './layout';
 
@@ -93,6 +94,27 @@ export class EnasMicroFixedCell extends Module {
     return (outs.length === 1 ? outs[0] : tf.concat(outs, 3)) as tf.Tensor4D;
   }
 
+  /** run()'s inference graph, node for node (there is no drop path to leave out). */
+  emitCell(g: GraphBuilder, s0: GraphValue, s1: GraphValue): GraphValue {
+    const [a, b] = g.within(this.childName(this.calibrate), () => this.calibrate.emitPair(g, s0, s1));
+    const states: GraphValue[] = [a, this.emitChild(g, this.base, b)];
+    this.nodes.forEach((n, j) => {
+      const terms = ([0, 1] as const).map((s) => {
+        const x = states[n.inputs[s]];
+        const m = this.nodeOps[j][s];
+        if (m) return this.emitChild(g, m, x);
+        const stride = n.inputs[s] < ENAS_MICRO_GIVEN ? this.shape.stride : 1;
+        return emitFreeOp(g, n.ops[s] as EnasMicroOp, x, stride);
+      });
+      states.push(g.sum(terms));
+    });
+    const outs = this.loose.map((i) => {
+      const fr = this.looseFr.get(i);
+      return fr ? this.emitChild(g, fr, states[i]) : states[i];
+    });
+    return g.concat(outs);
+  }
+
   forward(): tf.Tensor {
     throw new Error('EnasMicroFixedCell is driven through run()');
   }
@@ -126,6 +148,22 @@ export class EnasMicroNetwork extends Module implements FinalNetwork {
       last = out;
     }
     return this.classifier.forward(this.pool.forward(tf.relu(last), ctx), ctx) as tf.Tensor2D;
+  }
+
+  /** forward's inference graph: stem, the cells on (previous, last) outputs, ReLU, pooling, classifier. */
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    const s = this.emitChild(g, this.stem, x);
+    let prev = s;
+    let last = s;
+    const cells = this.cells;
+    cells.items.forEach((cell, i) => {
+      const out = g.within(this.childName(cells), () =>
+        g.within(String(i), () => cell.emitCell(g, prev, last)),
+      );
+      prev = last;
+      last = out;
+    });
+    return this.emitChild(g, this.classifier, g.globalAvgPool(g.relu(last)));
   }
 
   run(x: tf.Tensor4D, ctx: ForwardContext): { logits: tf.Tensor2D; auxLogits: tf.Tensor2D | null } {

@@ -10,6 +10,7 @@ import {
   SepConv,
   type ForwardContext,
 } from '../../nn';
+import { ExportError, type GraphBuilder, type GraphValue } from '../../nn/export-graph';
 import type { Rng } from '../../util/rng';
 import type { EnasMicroOp } from './search-space';
 
@@ -38,6 +39,14 @@ export function freeOp(op: EnasMicroOp, x: tf.Tensor4D, stride: 1 | 2): tf.Tenso
   throw new Error(`${op} at stride ${stride} is not a parameter-free op`);
 }
 
+/** freeOp's inference graph: the same pools (so the same pads and count_include_pad=False), identity as its input. */
+export function emitFreeOp(g: GraphBuilder, op: EnasMicroOp, x: GraphValue, stride: 1 | 2): GraphValue {
+  if (op === 'avg_pool_3x3') return avg3[stride - 1].emit(g, x);
+  if (op === 'max_pool_3x3') return max3[stride - 1].emit(g, x);
+  if (op === 'identity' && stride === 1) return x;
+  throw new ExportError(`${g.scope}: ${op} at stride ${stride} is not a parameter-free op`);
+}
+
 /**
  * Makes a cell's two inputs the same shape (micro_child.py _maybe_calibrate_size): the older input is
  * reduced by ReLU + factorized reduction when it is twice the size, else projected by ReLU-conv1×1-BN
@@ -61,6 +70,10 @@ export class Calibrate extends Module {
       (this.y ? this.y.forward(s1, ctx) : s1) as tf.Tensor4D,
     ];
   }
+  /** run()'s inference graph: the calibrated pair (an input that needs no projection passes as it is). */
+  emitPair(g: GraphBuilder, s0: GraphValue, s1: GraphValue): [GraphValue, GraphValue] {
+    return [this.x ? this.emitChild(g, this.x, s0) : s0, this.y ? this.emitChild(g, this.y, s1) : s1];
+  }
   forward(): tf.Tensor {
     throw new Error('Calibrate is driven through run()');
   }
@@ -77,5 +90,8 @@ export class Stem extends Module {
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     return this.bn.forward(this.conv.forward(x, ctx), ctx);
+  }
+  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
+    return this.emitChild(g, this.bn, this.emitChild(g, this.conv, x));
   }
 }
