@@ -135,8 +135,7 @@ export async function searchFlow(
   // The genotype as cell diagrams (SVG: the op labels are text in the page).
   const diagram = dash.getByRole('img', { name: 'normal cell diagram' });
   await page.waitForFunction(
-    () =>
-      (document.querySelector('[aria-label="normal cell diagram"] svg')?.textContent ?? '').includes('c_{k}'),
+    () => !!document.querySelector('[aria-label="normal cell diagram"] svg [data-op-label]'),
     undefined,
     { timeout: 30_000 },
   );

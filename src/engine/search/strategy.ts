@@ -230,6 +230,34 @@ export interface StrategySpec<S extends z.ZodObject = z.ZodObject> {
    * wizard applies it when the strategy is chosen.
    */
   spaceRequirement?(space: { name: string } & Record<string, unknown>): SpaceRequirement | null;
+  /**
+   * A strategy that searches in stages on rebuilt supernets (P-DARTS) declares its stages here: the
+   * dashboard then shows its stage timeline (dashboard/StageTimelinePanel.tsx), from this plan and the
+   * epoch metrics of strategies/stage-timeline-spec.ts.
+   */
+  stageTimeline?(
+    config: z.infer<S>,
+    run: { space: Record<string, unknown>; epochs: number },
+  ): StageTimelinePlan;
+}
+
+/** One stage of a staged search, as planned from the config. */
+export interface StagePlan {
+  /** The phase it runs as (PhasePlan.name), which the log's phase and epoch records name. */
+  phase: string;
+  cells: number;
+  opsPerEdge: number;
+  epochs: number;
+  /** Its first epochs train the weights alone, α frozen. */
+  warmupEpochs: number;
+  /** Ops each edge keeps at the stage's end (1 after the last stage: the final cell). */
+  keepOps: number;
+}
+
+export interface StageTimelinePlan {
+  stages: StagePlan[];
+  /** The final cell's limit on skip connections (P-DARTS: at most 2 in the normal cell), if any. */
+  skipLimit?: { label: string; max: number };
 }
 
 /** The strategy's defaults on `space` (its space preset), or none. */

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import type { StrategySpec } from '../search/strategy';
+import type { StageTimelinePlan, StrategySpec } from '../search/strategy';
+import { DartsSpaceSchema, edgeOpsOf } from '../spaces/darts/search-space';
 import { weightTrainerFields } from '../train/weight-fields';
 import { collapseAlarmFields, collapseMetrics } from './collapse-alarm-spec';
+import { stageTimelineMetrics } from './stage-timeline-spec';
 
 /** A number per stage (stage 1 first); the list's length must match `keepOps`. */
 const perStage = (item: z.ZodNumber, dflt: number[], title: string, description: string) =>
@@ -134,5 +136,31 @@ export const pdartsSpec = {
     { key: 'skipDropout', title: 'skip-connect dropout rate', chart: 'skipDropout' },
     { key: 'stage', title: 'stage', chart: 'stage' },
     ...collapseMetrics(['normal', 'reduce']),
+    ...stageTimelineMetrics('normal'),
   ],
+  stageTimeline: pdartsStages,
 } satisfies StrategySpec<typeof PdartsSchema>;
+
+/**
+ * The stages as pdarts.ts runs them: stage s on the space's cells plus addLayers[s], with the ops
+ * per edge the stage before kept (stage 1: the space's, the same on every edge as P-DARTS requires),
+ * each the run's epochs long with the warm-up first; the final normal cell keeps at most maxSkips.
+ */
+function pdartsStages(
+  c: PdartsConfig,
+  run: { space: Record<string, unknown>; epochs: number },
+): StageTimelinePlan {
+  const space = DartsSpaceSchema.parse(run.space);
+  const first = edgeOpsOf(space, false, 0).length;
+  return {
+    stages: c.keepOps.map((keep, s) => ({
+      phase: `stage${s + 1}`,
+      cells: space.cells + c.addLayers[s],
+      opsPerEdge: s === 0 ? first : c.keepOps[s - 1],
+      epochs: run.epochs,
+      warmupEpochs: Math.min(c.warmupEpochs, run.epochs),
+      keepOps: keep,
+    })),
+    skipLimit: { label: 'normal', max: c.maxSkips },
+  };
+}

@@ -14,6 +14,7 @@ import { DARTS_PRIMITIVES } from '../spaces/darts/primitives-contract';
 import { crossEntropy } from '../train/loss';
 import { Rng } from '../util/rng';
 import type { Pdarts } from './pdarts';
+import { parseDroppedOpKey, SKIP_LIMIT_KEYS } from './stage-timeline-spec';
 import { opsToDrop, pdartsCell, pruneEdgeOps, skipDropoutRate, survivingOp } from './pdarts-prune';
 
 beforeAll(async () => {
@@ -459,6 +460,56 @@ describe('P-DARTS stages through the search loop', () => {
       c.dispose();
     });
   }
+
+  it("the epoch record of each stage end names every edge's dropped ops; the last stage's the skip limit", async () => {
+    const s = await session();
+    const st = pdarts(s);
+    const ends: Array<{ stage: number; expected: string[]; got: string[] }> = [];
+    const lastStage: Array<Record<string, number>> = [];
+    while (!s.done) {
+      const stage = st.stageIndex;
+      const before = (s.space as DartsSearchSpace).config;
+      const r = s.runStep();
+      const m = r.epochEnd?.metrics ?? {};
+      const got = Object.keys(m).filter((k) => parseDroppedOpKey(k));
+      if (st.stageIndex > stage) {
+        // What the loop rebuilt on: per edge, the ops it had and the rebuilt supernet's edge lacks.
+        const after = (s.space as DartsSearchSpace).config;
+        const expected: string[] = [];
+        for (const cell of ['normal', 'reduce'] as const)
+          for (let e = 0; e < after.edgeOps![cell].length; e++)
+            for (const op of before.edgeOps?.[cell][e] ?? before.ops)
+              if (!after.edgeOps![cell][e].includes(op))
+                expected.push(`droppedOp:${stage + 1}:${cell}:${e}:${op}`);
+        ends.push({ stage, expected: expected.sort(), got: got.sort() });
+      } else expect(got).toEqual([]);
+      if (r.epochEnd && r.info.phaseIndex === 2) lastStage.push(m);
+    }
+    expect(ends.map((e) => e.stage)).toEqual([0, 1]);
+    for (const e of ends) expect(e.got).toEqual(e.expected);
+    // 5 edges × 2 cells × (8 − 5) ops, then × (5 − 3).
+    expect(ends.map((e) => e.got.length)).toEqual([30, 20]);
+    expect(lastStage).toHaveLength(2);
+    const final = lastStage.at(-1)!;
+    const skips = s.strategy.derive().normal.filter(([op]) => op === 'skip_connect').length;
+    expect(final[SKIP_LIMIT_KEYS.after]).toBe(skips);
+    expect(final[SKIP_LIMIT_KEYS.before]).toBeGreaterThanOrEqual(skips);
+    s.dispose();
+  });
+
+  it("a skipped stage's dropped ops are recorded at the next epoch end", async () => {
+    const s = await session();
+    s.runStep();
+    s.endPhase();
+    s.runStep();
+    const r = s.runStep();
+    const keys = Object.keys(r.epochEnd!.metrics)
+      .map(parseDroppedOpKey)
+      .filter((k) => k);
+    expect(keys).toHaveLength(30);
+    expect(new Set(keys.map((k) => k!.stage))).toEqual(new Set([1]));
+    s.dispose();
+  });
 
   it('a stage skipped by the user (endPhase) is pruned and rebuilt at the next step', async () => {
     const s = await session();

@@ -26,6 +26,7 @@ import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
 import { pdartsCell, pruneEdgeOps, skipDropoutRate } from './pdarts-prune';
 import type { PdartsConfig } from './pdarts-spec';
+import { droppedOpKey, SKIP_LIMIT_KEYS } from './stage-timeline-spec';
 
 const CELLS = ['normal', 'reduce'] as const;
 type CellLabel = (typeof CELLS)[number];
@@ -102,6 +103,13 @@ export class Pdarts implements SearchStrategy<Genotype> {
   private pendingEnd: EpochEndResult | null = null;
   /** Set by a step that only prunes and rebuilds (its phase moved on): its epoch trained nothing. */
   private rebuildOnly = false;
+  /**
+   * The ops each edge dropped at the stage end just passed, as epoch metrics for the dashboard's
+   * stage timeline (stage-timeline-spec.ts); the next `epochEnd` reports them. Not checkpointed: a
+   * stage end and its epoch end are one step (a skipped stage's, the next epoch end's; a pause
+   * between those loses the record, not the search's state).
+   */
+  private pendingDrops: Record<string, number> = {};
 
   /** `rng` draws α of every stage (its position is checkpointed). */
   constructor(
@@ -315,7 +323,32 @@ export class Pdarts implements SearchStrategy<Genotype> {
   }
 
   private next(): { space: unknown } {
-    return { space: this.nextSpace() };
+    const space = this.nextSpace();
+    this.pendingDrops = this.droppedOps(space);
+    return { space };
+  }
+
+  /** What each edge of the current stage loses in `space` (the next stage's), as metric keys. */
+  private droppedOps(space: DartsSpace): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const cell of CELLS) {
+      const after = space.edgeOps?.[cell] ?? [];
+      cellEdgeOps(this.cur.space.config, cell).forEach((ops, e) => {
+        for (const op of ops) if (!after[e]?.includes(op)) out[droppedOpKey(this.stage + 1, cell, e, op)] = 1;
+      });
+    }
+    return out;
+  }
+
+  /** In the last stage: the normal cell's skip connections before and after the `maxSkips` limit. */
+  private skipLimitMetrics(info: StepInfo): Record<string, number> {
+    const last = this.stages - 1;
+    if (info.phaseIndex !== last || this.stage !== last) return {};
+    const skips = (g: Genotype) => g.normal.filter(([op]) => op === 'skip_connect').length;
+    return {
+      [SKIP_LIMIT_KEYS.before]: skips(this.derivedNow(null)),
+      [SKIP_LIMIT_KEYS.after]: skips(this.derivedNow(this.cfg.maxSkips)),
+    };
   }
 
   rebuilt(net: Supernet, space: SearchSpace): void {
@@ -340,7 +373,10 @@ export class Pdarts implements SearchStrategy<Genotype> {
   epochEnd(info: StepInfo): EpochEndResult {
     const pending = this.pendingEnd;
     this.pendingEnd = null;
-    return pending ?? this.alarmEnd(info);
+    const end = pending ?? this.alarmEnd(info);
+    const drops = this.pendingDrops;
+    this.pendingDrops = {};
+    return { ...end, metrics: { ...end.metrics, ...drops, ...this.skipLimitMetrics(info) } };
   }
 
   private alarmEnd(info: StepInfo): EpochEndResult {

@@ -13,6 +13,7 @@ import { ProgressLine } from './ProgressLine';
 import { ResourcePanel } from './ResourcePanel';
 import { RunNameNotes } from '../runs/RunNameNotes';
 import { SearchPhasePanel } from './SearchPhasePanel';
+import { StageTimelinePanel } from './StageTimelinePanel';
 import { TrainDashboard } from './TrainDashboard';
 import { useRunConfig, useRunData } from './run-data';
 
@@ -80,6 +81,20 @@ function SearchDashboard({ run, onChanged, onOpenRun }: DashboardProps) {
     const name = config?.strategy.name;
     return name && STRATEGY_SPECS.some((s) => s.name === name) ? strategySpec(name).metrics : NO_METRICS;
   }, [config]);
+  // A staged strategy (P-DARTS) declares its stages in its spec: the stage timeline shows them.
+  const stagePlan = useMemo(() => {
+    const name = config?.strategy.name;
+    if (!config || !name || !STRATEGY_SPECS.some((s) => s.name === name)) return null;
+    const spec = strategySpec(name);
+    try {
+      return (
+        spec.stageTimeline?.(config.strategy as never, { space: config.space, epochs: config.epochs }) ?? null
+      );
+    } catch {
+      // A config this build reads differently: no timeline rather than a broken dashboard.
+      return null;
+    }
+  }, [config]);
   const act = (f: () => Promise<unknown>) =>
     f()
       .then(() => {
@@ -144,6 +159,9 @@ function SearchDashboard({ run, onChanged, onOpenRun }: DashboardProps) {
       {/* Until the config is read the grouping is unknown: drawing "other" first would flicker. */}
       {config !== undefined && (
         <MetricCharts declared={declared} series={series} phases={phases} spans={spans} epochs={epochs} />
+      )}
+      {stagePlan && (
+        <StageTimelinePanel plan={stagePlan} epochs={epochs} phases={phases} status={run.status} />
       )}
       <CollapseAlarmPanel declared={declared} epochs={epochs} />
       <EnasPanel sampled={sampled} space={config?.space?.name} />
