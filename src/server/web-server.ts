@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { EventEmitter } from 'node:events';
-import { RunIdSchema, type StudioCalls } from '../shared/api';
+import { RunIdSchema, TRY_IMAGE_MAX_BASE64, type StudioCalls } from '../shared/api';
 import { CONTENT_SECURITY_POLICY } from '../shared/security-policy';
 import type { RunManager } from '../runs/manager';
 import { dispatchCall } from '../service/studio';
@@ -138,10 +138,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         res.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
       const path = url.pathname;
       const call = /^\/api\/call\/([A-Za-z]+)$/.exec(path);
-      if (call && req.method === 'POST')
+      if (call && req.method === 'POST') {
+        // An image for "try it" travels in its call's body: room for the largest one the API takes
+        // (its own check then says it is too large), 1 MiB for every other call.
+        const limit = call[1] === 'predictImage' ? TRY_IMAGE_MAX_BASE64 + (64 << 10) : undefined;
         return send(res, 200, {
-          result: (await dispatchCall(opts.service, call[1], await readJson(req))) ?? null,
+          result: (await dispatchCall(opts.service, call[1], await readJson(req, limit))) ?? null,
         });
+      }
       const exported = /^\/api\/runs\/([^/]+)\/exports\/([A-Za-z0-9._-]+)$/.exec(path);
       if (exported && req.method === 'GET') {
         const id = RunIdSchema.safeParse(decodeUrlPart(exported[1]));

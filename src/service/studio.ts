@@ -6,6 +6,7 @@ import {
   type DatasetPreviewDto,
   type DownloadEvent,
   type ExportResult,
+  type ImagePredictionDto,
   type RunProbeDto,
   type RunSummary,
   type Settings,
@@ -13,7 +14,9 @@ import {
   type StudioEvents,
   type StudioMethod,
   type TrainRequest,
+  type TryImage,
 } from '../shared/api';
+import { assertTryableRun, decodeUpload } from '../runs/try-image';
 import { parseTrainConfig, type RunConfig } from '../shared/run-config';
 import { trainConfigFromRun } from '../runs/train-from-run';
 import type { DoctorReport } from '../shared/doctor';
@@ -45,6 +48,8 @@ export interface StudioDeps {
   exportRun(runDir: string): Promise<ExportResult>;
   /** Checks a training config (dataset, network fit) in a worker before its run folder exists; absent: no check. */
   checkTraining?(config: unknown): Promise<string>;
+  /** Classifies one image (base64 PNG/JPEG) with the completed training run at `runDir` (runs/try-model.ts); absent: refused. */
+  predictImage?(runDir: string, imageBase64: string, name?: string): Promise<ImagePredictionDto>;
   /** Downloads a standard dataset into the app's cache; resolves with its folder. */
   downloadDataset(
     name: string,
@@ -141,6 +146,15 @@ export class StudioService implements StudioCalls {
   }
   async exportRun(id: string) {
     return this.deps.exportRun(this.deps.runs.dir(id).path);
+  }
+
+  async predictImage(id: string, image: TryImage): Promise<ImagePredictionDto> {
+    const dir = this.deps.runs.dir(id);
+    // The cheap refusals (a search, an unfinished run, an upload that is no PNG/JPEG) before a worker starts.
+    assertTryableRun(dir);
+    decodeUpload(image.base64, image.name);
+    if (!this.deps.predictImage) throw new Error('this host has no engine worker to classify images with');
+    return this.deps.predictImage(dir.path, image.base64, image.name);
   }
 
   async probeRun(config: SearchConfigInput): Promise<RunProbeDto> {

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { DoctorReport } from './doctor';
-import type { DatasetPreviewSchema, ExportResultSchema, ResourceSample, RunProbe } from './protocol';
+import type {
+  DatasetPreviewSchema,
+  ExportResultSchema,
+  ImagePrediction,
+  ResourceSample,
+  RunProbe,
+} from './protocol';
 import type { SearchConfigInput } from './search-config';
 import { RECIPE_NAMES, type RunConfig } from './run-config';
 import type { RunStatusFile } from '../runs/status';
@@ -66,6 +72,26 @@ export type TrainRequest = z.input<typeof TrainRequestSchema>;
  * crosses from a worker.
  */
 export type DatasetPreviewDto = z.infer<typeof DatasetPreviewSchema>;
+
+/** The largest image the dashboard's "try it" panel takes: a phone photo fits; the network sees it resized anyway. */
+export const TRY_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
+/** Its base64 length (4 characters per 3 bytes, padded). */
+export const TRY_IMAGE_MAX_BASE64 = 4 * Math.ceil(TRY_IMAGE_MAX_BYTES / 3);
+
+/** An image for "try it": the file's name (for error messages) and its bytes in base64. */
+export const TryImageSchema = z
+  .object({
+    name: z.string().max(255).optional(),
+    base64: z
+      .string()
+      .min(1, 'the image is empty')
+      .max(TRY_IMAGE_MAX_BASE64, `the image is larger than ${TRY_IMAGE_MAX_BYTES / 1024 / 1024} MiB`),
+  })
+  .strict();
+export type TryImage = z.infer<typeof TryImageSchema>;
+
+/** What "try it" shows: the top classes and the preprocessing (its schema lives with the worker protocol). */
+export type ImagePredictionDto = ImagePrediction;
 
 /** What an export wrote; its schema lives with the worker protocol, which carries it from the worker that exports. */
 export type ExportResult = z.infer<typeof ExportResultSchema>;
@@ -136,6 +162,11 @@ export interface StudioCalls {
   runLog(id: string): Promise<string>;
   /** Writes the current genotype and weights into the run's exports folder. */
   exportRun(id: string): Promise<ExportResult>;
+  /**
+   * "Try it": classifies one PNG/JPEG image with a completed training run's trained network (in an
+   * engine worker): the top 5 classes with their probabilities, and the preprocessing used.
+   */
+  predictImage(id: string, image: TryImage): Promise<ImagePredictionDto>;
   /** Loads the dataset a config's `data` section names and describes it for the wizard. */
   previewDataset(data: unknown, seed: number): Promise<DatasetPreviewDto>;
   /** Asks the person for a dataset folder or file with the system's dialog (desktop app only); null if cancelled. */
@@ -169,6 +200,7 @@ export const API_ARGS: { [K in StudioMethod]: z.ZodType<Parameters<StudioCalls[K
   runConfig: z.tuple([RunIdSchema]),
   runLog: z.tuple([RunIdSchema]),
   exportRun: z.tuple([RunIdSchema]),
+  predictImage: z.tuple([RunIdSchema, TryImageSchema]),
   previewDataset: z.tuple([z.unknown(), z.number().int().nonnegative()]),
   chooseDatasetPath: z.tuple([]),
   downloadDataset: z.tuple([z.string().regex(/^[a-z0-9-]{1,40}$/, 'not a dataset name')]),

@@ -68,6 +68,32 @@ export const RunProbeSchema = z.object({
 });
 export type RunProbe = z.infer<typeof RunProbeSchema>;
 
+/**
+ * What the dashboard's "try it" panel shows of one image (runs/try-model.ts): the top classes of the
+ * run's trained network with their softmax probabilities, and how the image became its input.
+ */
+export const ImagePredictionSchema = z.object({
+  /** The image as decoded: its type by signature and its size before resizing. */
+  image: z.object({ kind: z.enum(['png', 'jpeg']), width: z.number(), height: z.number() }),
+  /** The most probable classes first. */
+  top: z.array(z.object({ index: z.number().int(), name: z.string(), probability: z.number() })),
+  classes: z.number().int().positive(),
+  /** The preprocessing the training used (the export's manifest.preprocessing, with the input size). */
+  preprocessing: z.object({
+    height: z.number(),
+    width: z.number(),
+    channels: z.number(),
+    color: z.enum(['grayscale', 'rgb']),
+    resize: z.literal('bilinear'),
+    scale: z.number(),
+    mean: z.array(z.number()),
+    std: z.array(z.number()),
+  }),
+  /** The backend the network ran on. */
+  backend: z.string(),
+});
+export type ImagePrediction = z.infer<typeof ImagePredictionSchema>;
+
 /** Bytes of one file of a standard dataset downloaded so far (engine/data/download.ts). */
 export const DownloadProgressSchema = z.object({
   file: z.string(),
@@ -138,6 +164,15 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     runDir: z.string().min(1),
     formats: z.array(z.enum(['onnx', 'tfjs', 'safetensors'])).optional(),
   }),
+  /** Classify one PNG/JPEG image (base64) with a completed training run's trained network (`image-prediction`). */
+  z.object({
+    type: z.literal('predict-image'),
+    runDir: z.string().min(1),
+    imageBase64: z.string().min(1),
+    /** The file's name, for the error messages. */
+    name: z.string().max(255).optional(),
+    top: z.number().int().min(1).max(100).default(5),
+  }),
   /** Check a training config before its run folder exists: dataset loads, network takes its images (`train-checked`). */
   z.object({ type: z.literal('check-train'), config: z.unknown() }),
   /** Download a standard dataset into `cache` (`download-progress` messages, then `download-result`). */
@@ -156,6 +191,7 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dataset-preview'), preview: DatasetPreviewSchema }),
   z.object({ type: z.literal('export-result'), result: ExportResultSchema }),
   z.object({ type: z.literal('run-probe'), probe: RunProbeSchema }),
+  z.object({ type: z.literal('image-prediction'), prediction: ImagePredictionSchema }),
   /** The training config is good: what its data is. */
   z.object({ type: z.literal('train-checked'), description: z.string() }),
   z.object({ type: z.literal('download-progress'), ...DownloadProgressSchema.shape }),

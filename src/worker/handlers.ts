@@ -4,6 +4,7 @@ import { RunDir } from '../runs/run-dir';
 import { executeRun } from '../runs/execute';
 import { exportRun } from '../runs/export';
 import { exportTrainedRun } from '../runs/trained-model';
+import { predictRunImage } from '../runs/try-model';
 import { EXPORT_FORMATS } from '../engine/export/model-export';
 import { parseTrainConfig } from '../engine/train/train-config';
 import { buildTrainData } from '../engine/train/train-data';
@@ -57,6 +58,16 @@ export async function handleMessage(
           if (!tf.getBackend()) await chooseBackend({ prefer: 'cpu' });
           send({ type: 'export-result', result: await exportTrainedRun(dir, msg.formats ?? EXPORT_FORMATS) });
         } else send({ type: 'export-result', result: exportRun(dir) });
+        return 'continue';
+      }
+      case 'predict-image': {
+        // One image through the network: the CPU backend starts at once and is plenty for it.
+        if (!tf.getBackend()) await chooseBackend({ prefer: 'cpu' });
+        const prediction = predictRunImage(new RunDir(msg.runDir), msg.imageBase64, {
+          top: msg.top,
+          name: msg.name,
+        });
+        send({ type: 'image-prediction', prediction });
         return 'continue';
       }
       case 'check-train':

@@ -2,7 +2,13 @@ import type { z } from 'zod';
 import type { WorkerHandle } from '../runs/manager';
 import type { DoctorReport } from '../shared/doctor';
 import type { DatasetPreviewDto, ExportResult } from '../shared/api';
-import type { DownloadProgressSchema, HostMessage, RunProbe, WorkerMessage } from '../shared/protocol';
+import type {
+  DownloadProgressSchema,
+  HostMessage,
+  ImagePrediction,
+  RunProbe,
+  WorkerMessage,
+} from '../shared/protocol';
 import type { BackendName } from '../engine/backend/choose';
 
 type DownloadProgress = z.infer<typeof DownloadProgressSchema>;
@@ -135,6 +141,21 @@ export function requestRunExport(
   );
 }
 
+/** Classifies one image (base64 PNG/JPEG) with a completed training run's network, in a worker (runs/try-model.ts). */
+export function requestImagePrediction(
+  worker: WorkerHandle,
+  runDir: string,
+  imageBase64: string,
+  opts: { name?: string; top?: number; timeoutMs?: number } = {},
+): Promise<ImagePrediction> {
+  return requestOnce(
+    worker,
+    { type: 'predict-image', runDir, imageBase64, top: opts.top ?? 5, name: opts.name },
+    (m) => (m.type === 'image-prediction' ? m.prediction : undefined),
+    { what: 'classify the image', timeoutMs: opts.timeoutMs ?? 120_000 },
+  );
+}
+
 /**
  * Downloads a standard dataset into `cache` in a worker, passing its progress on; resolves with the
  * dataset's folder. The timeout is for silence: a download that keeps receiving runs as long as it takes.
@@ -186,6 +207,8 @@ export function workerOperations(launch: (what: string) => WorkerHandle, dataset
     exportRun: (runDir: string) => requestRunExport(launch('nas-studio-export'), runDir),
     probeRun: (config: unknown) => requestRunProbe(launch('nas-studio-probe'), config),
     checkTraining: (config: unknown) => requestTrainCheck(launch('nas-studio-check'), config),
+    predictImage: (runDir: string, imageBase64: string, name?: string) =>
+      requestImagePrediction(launch('nas-studio-predict'), runDir, imageBase64, { name }),
     downloadDataset: (name: string, onProgress: (p: DownloadProgress) => void) =>
       requestDatasetDownload(launch('nas-studio-download'), name, datasetCache, onProgress),
   };

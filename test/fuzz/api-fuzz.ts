@@ -102,6 +102,7 @@ function seeds(home: string): Array<[StudioMethod, unknown[]]> {
     ['runConfig', ['fixture-completed']],
     ['runLog', ['fixture-completed']],
     ['exportRun', ['no-such-run']],
+    ['predictImage', ['fixture-completed', { name: 'a.png', base64: 'iVBORw0KGgoAAAANSUhEUg==' }]],
     ['previewDataset', [config.data, 0]],
     ['probeRun', [config]],
     ['chooseDatasetPath', []],

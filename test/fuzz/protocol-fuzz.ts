@@ -26,6 +26,7 @@ function seeds(sandbox: string, runs: string): unknown[] {
     },
     { type: 'preview-dataset', data: { source: 'path', path: join(sandbox, 'no-such-data') }, seed: 0 },
     { type: 'export-run', runDir: join(runs, 'no-such-run') },
+    { type: 'predict-image', runDir: join(runs, 'no-such-run'), imageBase64: 'iVBORw0KGgo=', top: 5 },
     { type: 'download-dataset', name: 'no-such-dataset', cache: join(sandbox, 'cache') },
   ];
 }

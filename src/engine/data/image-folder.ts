@@ -8,13 +8,32 @@ const EXT = new Set(['.png', '.jpg', '.jpeg']);
 
 /** Decodes a PNG or JPEG file to RGBA (predict reads images the way the loader does). */
 export function decodeImage(file: string): { width: number; height: number; data: Uint8Array } {
-  const buf = readFileSync(file);
-  const ext = extname(file).toLowerCase();
-  if (ext === '.png') {
-    const png = PNG.sync.read(buf);
+  return decodeImageBytes(readFileSync(file), extname(file).toLowerCase() === '.png' ? 'png' : 'jpeg');
+}
+
+/**
+ * Decodes PNG or JPEG bytes to RGBA: the one decoder of the loader, `predict` and the dashboard's
+ * "try it" panel (whose bytes come from the browser, not a file). JPEGs above `maxMegapixels` are
+ * refused by the decoder before it allocates their pixels.
+ */
+export function decodeImageBytes(
+  buf: Uint8Array,
+  kind: 'png' | 'jpeg',
+  maxMegapixels = 100,
+): { width: number; height: number; data: Uint8Array } {
+  if (kind === 'png') {
+    // The header's size first (IHDR: width and height at bytes 16..23): a small, highly compressed
+    // file can name billions of pixels, which the decoder would allocate.
+    if (buf.length >= 24) {
+      const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      const mp = (view.getUint32(16) * view.getUint32(20)) / 1e6;
+      if (mp > maxMegapixels)
+        throw new Error(`the PNG is ${mp.toFixed(0)} megapixels, more than the ${maxMegapixels} allowed`);
+    }
+    const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
     return { width: png.width, height: png.height, data: png.data };
   }
-  const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true });
+  const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxMegapixels });
   return { width: img.width, height: img.height, data: img.data };
 }
 

@@ -121,7 +121,7 @@ const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
 
 /** One image file as the model's normalised input [h, w, c]; errors name the file. */
 export function imageInput(file: string, manifest: ModelManifest): Float32Array {
-  const { height, width, channels } = manifest.input;
+  const { height, width } = manifest.input;
   if (height !== width)
     throw new Error(`predict resizes to square images; this model takes ${height}x${width}`);
   if (!existsSync(file)) throw new Error(`${file}: no such image`);
@@ -138,11 +138,39 @@ export function imageInput(file: string, manifest: ModelManifest): Float32Array 
       },
     );
   }
+  return normalisedInput(img, manifest.input, manifest.preprocessing);
+}
+
+/** How a model's input is made from an image: the manifest's input and preprocessing fields. */
+export interface InputSpec {
+  height: number;
+  width: number;
+  channels: number;
+}
+export interface PreprocessingSpec {
+  mean: number[];
+  std: number[];
+  /** Pixel scale before normalisation (1/255: the loader's). */
+  scale: number;
+}
+
+/**
+ * A decoded RGBA image as the model's normalised input [h, w, c]: resized bilinearly to the input
+ * size and reduced to its channels as the image-folder loader does, then (pixel·scale − mean[c]) / std[c].
+ */
+export function normalisedInput(
+  img: { width: number; height: number; data: Uint8Array },
+  input: InputSpec,
+  preprocessing: PreprocessingSpec,
+): Float32Array {
+  const { height, width, channels } = input;
+  if (height !== width)
+    throw new Error(`predict resizes to square images; this model takes ${height}x${width}`);
   if (channels !== 1 && channels !== 3)
     throw new Error(`predict reads grayscale or RGB images; this model takes ${channels} channels`);
   const pixels = new Uint8Array(height * width * channels);
   resizeTo(img, height, channels, pixels, 0);
-  const { mean, std, scale } = manifest.preprocessing;
+  const { mean, std, scale } = preprocessing;
   const out = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++)
     out[i] = (pixels[i] * scale - mean[i % channels]) / std[i % channels];

@@ -6,6 +6,7 @@ import { api } from '../api';
 import { ProgressLine } from './ProgressLine';
 import type { LiveProgress } from './run-data';
 import { parseTrainLog, rowFractions, type TrainLog } from './train-log';
+import { TryItPanel } from './TryItPanel';
 
 const EMPTY: TrainLog = { steps: { loss: [], acc: [], lr: [] }, epochs: [], final: null };
 
@@ -193,6 +194,7 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
       ) : (
         <p style={{ opacity: 0.7 }}>The confusion matrix appears when the training ends.</p>
       )}
+      <TryItPanel run={run} />
     </section>
   );
 }

@@ -3,14 +3,25 @@ import type { RunConfig } from '../../../shared/run-config';
 import { api } from '../api';
 import { CurveChart } from '../charts/CurveChart';
 import { CurveControls } from '../dashboard/CurveControls';
-import { DEFAULT_SMOOTHING, emaSmooth, type CurveLine } from '../dashboard/curves';
+import { DEFAULT_SMOOTHING, emaSmooth, type CurveLine, type Points } from '../dashboard/curves';
 import { GenotypeView } from '../dashboard/GenotypeView';
 import { parseMetricsLog, type EpochRecord } from '../dashboard/metrics-log';
-import { configDiff, configDiffCsv, epochMetricsCsv, type ComparedRun } from './compare';
+import {
+  compareGroups,
+  configDiff,
+  configDiffCsv,
+  epochMetricsCsv,
+  trainingCurves,
+  type ComparedRun,
+  type TrainingCurves,
+} from './compare';
 
 interface Loaded extends ComparedRun {
   config: RunConfig | null;
   last: EpochRecord | undefined;
+  kind: 'search' | 'train';
+  training: TrainingCurves;
+  testAcc?: number;
 }
 
 /** Saves text as a file: a download in the browser (the desktop app asks where). */
@@ -23,9 +34,9 @@ function download(name: string, text: string): void {
 }
 
 /** One chart's lines: the same metric of every run, smoothed with the view's weight. */
-function compareLines(runs: Loaded[], key: string, weight: number): CurveLine[] {
+function compareLines(runs: Loaded[], points: (r: Loaded) => Points, weight: number): CurveLine[] {
   return runs.map((r) => {
-    const raw = r.series[key] ?? [];
+    const raw = points(r);
     return {
       key: r.id,
       title: r.name ? `${r.name} (${r.id})` : r.id,
@@ -36,8 +47,19 @@ function compareLines(runs: Loaded[], key: string, weight: number): CurveLine[] 
   });
 }
 
+/** What a training run trained, in words (its dashboard says the same, with the recipe). */
+function trainedWhat(config: RunConfig | null): string {
+  if (config?.kind !== 'train') return 'a training run';
+  const a = config.architecture;
+  if (a.random) return `a random ${config.space.name} architecture (seed ${a.random.seed})`;
+  const from = a.origin?.run ? ` of run ${a.origin.run}` : '';
+  return `the ${config.space.name} architecture${from}${a.text ? `: ${a.text}` : ''}`;
+}
+
 /**
- * Two or more runs side by side: their validation loss and accuracy overlaid against the step
+ * Two or more runs side by side: searches' validation loss and accuracy overlaid against the step,
+ * training runs' train loss and accuracy (per step) and test accuracy (per epoch), a mixed selection
+ * both groups, each on its own charts (compare.ts compareGroups says why)
  * (smoothed as on the dashboard), the config fields whose values differ, the architecture each found
  * (drawn as its space draws it), and both as CSV files.
  */
@@ -61,9 +83,14 @@ export function CompareRuns({ ids }: { ids: string[] }) {
           list,
         ]);
         const log = parseMetricsLog(records);
+        const summary = summaries.find((s) => s.id === id);
         return {
           id,
-          name: summaries.find((s) => s.id === id)?.name,
+          name: summary?.name,
+          kind:
+            config?.kind === 'train' || summary?.kind === 'train' ? ('train' as const) : ('search' as const),
+          training: trainingCurves(records),
+          testAcc: summary?.testAcc,
           series: log.series,
           spans: log.spans,
           closed: log.epochs,
@@ -78,8 +105,19 @@ export function CompareRuns({ ids }: { ids: string[] }) {
       cancelled = true;
     };
   }, [key]);
-  const loss = useMemo(() => compareLines(runs, 'valLoss', smoothing), [runs, smoothing]);
-  const acc = useMemo(() => compareLines(runs, 'valAcc', smoothing), [runs, smoothing]);
+  const groups = useMemo(() => compareGroups(runs), [runs]);
+  const charts = useMemo(() => {
+    const searches = runs.filter((r) => r.kind === 'search');
+    const trainings = runs.filter((r) => r.kind === 'train');
+    return {
+      loss: compareLines(searches, (r) => r.series.valLoss ?? [], smoothing),
+      acc: compareLines(searches, (r) => r.series.valAcc ?? [], smoothing),
+      trainLoss: compareLines(trainings, (r) => r.training.trainLoss, smoothing),
+      trainAcc: compareLines(trainings, (r) => r.training.trainAcc, smoothing),
+      // One point per epoch: nothing to smooth.
+      testAcc: compareLines(trainings, (r) => r.training.testAcc, 0),
+    };
+  }, [runs, smoothing]);
   const withConfig = useMemo(() => runs.filter((r) => r.config), [runs]);
   const diff = useMemo(() => configDiff(withConfig.map((r) => r.config as RunConfig)), [withConfig]);
   return (
@@ -87,22 +125,61 @@ export function CompareRuns({ ids }: { ids: string[] }) {
       <h2>Comparing {ids.length} runs</h2>
       {error && <p role="alert">{error}</p>}
       <CurveControls smoothing={smoothing} onSmoothing={setSmoothing} />
-      <CurveChart
-        label="compared validation loss chart"
-        lines={loss}
-        spans={[]}
-        xName="step"
-        yName="val loss"
-        width="50%"
-      />
-      <CurveChart
-        label="compared validation accuracy chart"
-        lines={acc}
-        spans={[]}
-        xName="step"
-        yName="val accuracy"
-        width="50%"
-      />
+      {groups.note && (
+        <p aria-label="comparison note" style={{ opacity: 0.8 }}>
+          {groups.note}
+        </p>
+      )}
+      {groups.search.length > 0 && (
+        <div aria-label="compared search curves">
+          {groups.train.length > 0 && <h3>Searches: validation curves</h3>}
+          <CurveChart
+            label="compared validation loss chart"
+            lines={charts.loss}
+            spans={[]}
+            xName="step"
+            yName="val loss"
+            width="50%"
+          />
+          <CurveChart
+            label="compared validation accuracy chart"
+            lines={charts.acc}
+            spans={[]}
+            xName="step"
+            yName="val accuracy"
+            width="50%"
+          />
+        </div>
+      )}
+      {groups.train.length > 0 && (
+        <div aria-label="compared training curves">
+          <h3>Training runs: train loss and accuracy per step, test accuracy per epoch</h3>
+          <CurveChart
+            label="compared train loss chart"
+            lines={charts.trainLoss}
+            spans={[]}
+            xName="step"
+            yName="train loss"
+            width="33%"
+          />
+          <CurveChart
+            label="compared train accuracy chart"
+            lines={charts.trainAcc}
+            spans={[]}
+            xName="step"
+            yName="train accuracy"
+            width="33%"
+          />
+          <CurveChart
+            label="compared test accuracy chart"
+            lines={charts.testAcc}
+            spans={[]}
+            xName="epoch"
+            yName="test accuracy"
+            width="33%"
+          />
+        </div>
+      )}
       <h3>Config differences</h3>
       {withConfig.length < runs.length && (
         <p style={{ opacity: 0.7 }}>
@@ -185,7 +262,12 @@ export function CompareRuns({ ids }: { ids: string[] }) {
                 </small>
               )}
             </h4>
-            {r.last ? (
+            {r.kind === 'train' ? (
+              <p aria-label={`trained model of ${r.id}`} style={{ fontSize: 13, wordBreak: 'break-all' }}>
+                {trainedWhat(r.config)}
+                {r.testAcc !== undefined && ` · test accuracy ${(r.testAcc * 100).toFixed(2)}%`}
+              </p>
+            ) : r.last ? (
               <GenotypeView record={r.last} space={r.config?.space ?? null} />
             ) : (
               <p style={{ opacity: 0.7 }}>No epoch finished yet.</p>

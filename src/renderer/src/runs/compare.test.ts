@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { SearchConfigSchema } from '../../../shared/search-config';
 import { parseMetricsLog } from '../dashboard/metrics-log';
-import { configDiff, configDiffCsv, csvField, epochMetricsCsv, toCsv } from './compare';
+import {
+  compareGroups,
+  configDiff,
+  configDiffCsv,
+  csvField,
+  epochMetricsCsv,
+  toCsv,
+  trainingCurves,
+} from './compare';
 
 const config = (c: unknown) => SearchConfigSchema.parse(c);
 
@@ -133,5 +141,82 @@ describe('CSV', () => {
     expect(configDiffCsv(['run-a', 'run-b'], [{ path: 'seed', title: 'seed', values: ['2', '3'] }])).toBe(
       'field,path,run-a,run-b\r\nseed,seed,2,3\r\n',
     );
+  });
+});
+
+describe('training runs in the comparison', () => {
+  /** A training run's log as runs/execute-train.ts writes it: step records, epoch records, the final one. */
+  const trainLog = (losses: number[][], testAcc: number[]) => [
+    ...losses.flatMap((ep, e) => [
+      ...ep.map((loss, i) => ({
+        kind: 'step',
+        step: e * ep.length + i,
+        epoch: e,
+        loss,
+        acc: 1 - loss / 3,
+        lr: 0.1,
+        seconds: 1,
+      })),
+      {
+        kind: 'epoch',
+        step: (e + 1) * ep.length - 1,
+        epoch: e,
+        trainLoss: ep.reduce((a, b) => a + b, 0) / ep.length,
+        trainAcc: 0.5,
+        testLoss: 1,
+        testAcc: testAcc[e],
+      },
+    ]),
+    { kind: 'final', step: 3, testAcc: testAcc.at(-1), confusion: [[1]], perClassAcc: [1] },
+  ];
+
+  it('overlays train loss and accuracy per step and test accuracy per epoch (1-based)', () => {
+    const c = trainingCurves(
+      trainLog(
+        [
+          [2.4, 1.8],
+          [1.5, 1.2],
+        ],
+        [0.31, 0.52],
+      ),
+    );
+    // Drawn at step + 1, as the dashboard draws a step.
+    expect(c.trainLoss).toEqual([
+      [1, 2.4],
+      [2, 1.8],
+      [3, 1.5],
+      [4, 1.2],
+    ]);
+    expect(c.trainAcc.map(([, y]) => y)).toEqual([2.4, 1.8, 1.5, 1.2].map((l) => 1 - l / 3));
+    expect(c.testAcc).toEqual([
+      [1, 0.31],
+      [2, 0.52],
+    ]);
+    // A search's log has none of these: its training charts stay empty.
+    expect(trainingCurves([{ kind: 'step', step: 0, epoch: 0, valLoss: 1, trainLoss: 2 }])).toEqual({
+      trainLoss: [],
+      trainAcc: [],
+      testAcc: [],
+    });
+  });
+
+  it('a mixed selection: searches in the validation charts, training runs in the training charts, and why', () => {
+    const g = compareGroups([
+      { id: 's1', kind: 'search' },
+      { id: 't1', kind: 'train' },
+      { id: 's2', kind: 'search' },
+    ]);
+    expect(g.search).toEqual(['s1', 's2']);
+    expect(g.train).toEqual(['t1']);
+    expect(g.note).toMatch(
+      /validation charts show the 2 searches, the training charts the 1 training run\.$/,
+    );
+    expect(
+      compareGroups([
+        { id: 't1', kind: 'train' },
+        { id: 't2', kind: 'train' },
+      ]),
+    ).toEqual({ search: [], train: ['t1', 't2'], note: null });
+    expect(compareGroups([{ id: 's1', kind: 'search' }]).note).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import type { RunConfig } from '../../../shared/run-config';
 import type { SearchConfig } from '../../../shared/search-config';
 import { epochMeans, type ClosedEpoch, type EpochSpan, type Points } from '../dashboard/curves';
+import { parseTrainLog } from '../dashboard/train-log';
 import { FIELD_TITLES } from '../wizard/draft';
 import { fieldTitle } from '../wizard/schema-fields';
 import { spaceSpecOf, strategySpecOf } from '../wizard/sections';
@@ -144,4 +145,46 @@ export function epochMetricsCsv(runs: readonly ComparedRun[]): string {
 /** The config differences as CSV: one row per field, one column per run. */
 export function configDiffCsv(ids: readonly string[], diff: readonly ConfigDifference[]): string {
   return toCsv([['field', 'path', ...ids], ...diff.map((d) => [d.title, d.path, ...d.values])]);
+}
+
+/**
+ * A training run's curves as the comparison overlays them: train loss and train accuracy of each
+ * step (against the step, smoothed as the search's curves are), and test accuracy after each epoch
+ * (against the epoch, 1-based: runs with different batch sizes or steps per epoch line up by epoch).
+ */
+export interface TrainingCurves {
+  trainLoss: Points;
+  trainAcc: Points;
+  testAcc: Points;
+}
+
+export function trainingCurves(records: Array<Record<string, unknown>>): TrainingCurves {
+  const log = parseTrainLog(records);
+  return {
+    trainLoss: log.steps.loss,
+    trainAcc: log.steps.acc,
+    testAcc: log.epochs.map((e) => [e.epoch + 1, e.testAcc] as [number, number]),
+  };
+}
+
+/**
+ * Which compared runs go into which charts. Searches are overlaid on their validation curves and
+ * training runs on their train and test curves; a mixed selection gets both groups of charts, each
+ * with its own runs only, and a note saying why: a search's validation split (held out of the
+ * training images, measured while the architecture still changes) and a training run's test split
+ * are different measurements, so one chart would invite a comparison that means nothing.
+ */
+export function compareGroups(runs: ReadonlyArray<{ id: string; kind: 'search' | 'train' }>): {
+  search: string[];
+  train: string[];
+  note: string | null;
+} {
+  const search = runs.filter((r) => r.kind === 'search').map((r) => r.id);
+  const train = runs.filter((r) => r.kind === 'train').map((r) => r.id);
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  const note =
+    search.length && train.length
+      ? `A search's validation curves and a training run's train and test curves measure different things, so they are not overlaid on one chart: the validation charts show the ${n(search.length, 'search', 'searches')}, the training charts the ${n(train.length, 'training run', 'training runs')}.`
+      : null;
+  return { search, train, note };
 }
