@@ -218,6 +218,9 @@ export class SearchSession<A = Genotype> {
    * read the same values, so on backends that read synchronously it computes exactly what runStep does.
    */
   async runStepAsync(): Promise<StepReport<A>> {
+    // Refused before its first step, not after an epoch of work: a strategy not ported to a backend
+    // without synchronous reads (no prefetchHostReads) would fail there at its first read anyway.
+    if (!backendReadsSynchronously() && !this.strategy.prefetchHostReads) this.refuseAsyncBackend();
     const { info, result } = this.strategy.stepAsync
       ? await this.stepTensorsAsync(this.strategy.stepAsync.bind(this.strategy))
       : this.stepTensors();
@@ -233,11 +236,14 @@ export class SearchSession<A = Genotype> {
    */
   async prefetchHostReads(): Promise<void> {
     if (backendReadsSynchronously()) return;
-    if (!this.strategy.prefetchHostReads)
-      throw new Error(
-        `strategy '${this.strategy.name}' reads tensors synchronously at the end of an epoch and cannot run on the ${tf.getBackend()} backend yet (it has no prefetchHostReads): use --backend wasm or cpu`,
-      );
+    if (!this.strategy.prefetchHostReads) this.refuseAsyncBackend();
     await this.strategy.prefetchHostReads();
+  }
+
+  private refuseAsyncBackend(): never {
+    throw new Error(
+      `strategy '${this.strategy.name}' reads tensors synchronously and cannot run on the ${tf.getBackend()} backend yet (it has no prefetchHostReads): use --backend wasm or cpu`,
+    );
   }
 
   /** The step itself: the strategy's tensor work on the batches it pulls (disposed after it). */

@@ -179,4 +179,25 @@ describe('single-path strategies on webgpu', () => {
         `${name}: max relative |Δ loss| ${worst(/Loss$/).toExponential(2)}${angles ? `, max |Δ angle| ${worst(/^score$/).toExponential(2)} rad` : ''}`,
       );
     });
+
+  it('a strategy not ported yet (ENAS) is refused before its first step, naming it and the fix', async (ctx) => {
+    if (skipReason) ctx.skip(`no webgpu backend: ${skipReason}`);
+    const c = parseSearchConfig({
+      space: SPACE,
+      strategy: { name: 'enas', controllerHidden: 16 } as SearchConfigInput['strategy'],
+      data: { source: 'synthetic', synthetic: { size: 32, imageSize: 8, channels: 3, classes: 4 } },
+      epochs: 1,
+      batchSize: 8,
+      seed: 5,
+    });
+    const s = new SearchSession<unknown>(c, await buildSearchData(c));
+    try {
+      await expect(s.runStepAsync()).rejects.toThrow(
+        /strategy 'enas' reads tensors synchronously and cannot run on the webgpu backend yet.*use --backend wasm or cpu/,
+      );
+      expect(s.step).toBe(0);
+    } finally {
+      s.dispose();
+    }
+  });
 });
