@@ -3,6 +3,7 @@ import type { Batch } from '../data/batch';
 import type { ForwardContext } from '../nn/module';
 import { accuracy, crossEntropy } from '../train/loss';
 import type { Choices } from './space';
+import { readNow, type HostReads } from './host-reads';
 import { sampleAssignment, type ArchAssignment, type Supernet } from './supernet';
 
 /**
@@ -35,48 +36,79 @@ export interface Evaluation {
  * Validation accuracy and loss of one discrete architecture (its choices) with the supernet's
  * inherited weights, over `batches` validation batches: the candidate scorer of random search, SPOS
  * and regularized evolution. Accuracies and losses are averaged per image (batch sizes may differ).
+ * Reads synchronously; evaluationReads is the same scoring for an asynchronous step (webgpu).
  */
 export function evaluateChoices(net: Supernet, choices: Choices, opts: EvaluateOptions): Evaluation {
+  return readNow(evaluationReads(net, choices, opts));
+}
+
+/**
+ * evaluateChoices as a host-reads program (search/host-reads.ts): every batch's loss and accuracy
+ * are computed first (the supernet's BatchNorm statistics restored after a recalibration), then read
+ * in one go, then averaged on the host exactly as evaluateChoices does.
+ */
+export function* evaluationReads(
+  net: Supernet,
+  choices: Choices,
+  opts: EvaluateOptions,
+): HostReads<Evaluation> {
   const assignment = sampleAssignment(choices);
+  let scores: BatchScores;
   if (opts.batchNorm !== 'recalibrate')
-    return scoreBatches(net, assignment, { training: opts.batchNorm === 'batch', frozenStats: true }, opts);
-  const r = opts.recalibration;
-  if (!r || !(r.batches >= 1)) throw new Error('BatchNorm recalibration needs at least one training batch');
-  const saved = net.namedBuffers().map(([, v]) => [v, v.clone()] as const);
-  try {
-    recalibrateBatchNorm(net, assignment, r.batches, r.train);
-    return scoreBatches(net, assignment, { training: false }, opts);
-  } finally {
-    for (const [v, copy] of saved) {
-      v.assign(copy);
-      copy.dispose();
+    scores = scoreBatches(net, assignment, { training: opts.batchNorm === 'batch', frozenStats: true }, opts);
+  else {
+    const r = opts.recalibration;
+    if (!r || !(r.batches >= 1)) throw new Error('BatchNorm recalibration needs at least one training batch');
+    const saved = net.namedBuffers().map(([, v]) => [v, v.clone()] as const);
+    try {
+      recalibrateBatchNorm(net, assignment, r.batches, r.train);
+      scores = scoreBatches(net, assignment, { training: false }, opts);
+    } finally {
+      for (const [v, copy] of saved) {
+        v.assign(copy);
+        copy.dispose();
+      }
     }
   }
+  const tensors = scores.flatMap((b) => [b.loss, b.acc]);
+  let values: tf.TypedArray[];
+  try {
+    values = yield tensors;
+  } finally {
+    tf.dispose(tensors);
+  }
+  let correct = 0;
+  let lossSum = 0;
+  let n = 0;
+  scores.forEach(({ size }, i) => {
+    correct += values[2 * i + 1][0] * size;
+    lossSum += values[2 * i][0] * size;
+    n += size;
+  });
+  return { accuracy: correct / n, loss: lossSum / n };
 }
+
+/** Per scoring batch: its mean cross-entropy and accuracy (scalars on the device) and its size. */
+type BatchScores = { loss: tf.Tensor; acc: tf.Tensor; size: number }[];
 
 function scoreBatches(
   net: Supernet,
   assignment: ArchAssignment,
   forward: ForwardContext,
   opts: EvaluateOptions,
-): Evaluation {
-  let correct = 0;
-  let lossSum = 0;
-  let n = 0;
+): BatchScores {
+  const out: BatchScores = [];
   for (let i = 0; i < opts.batches; i++) {
     const b = opts.val();
     const [loss, acc] = tf.tidy(() => {
       const logits = net.logits(b.x, assignment, forward);
-      return [crossEntropy(logits, b.y), accuracy(logits, b.y)].map((t) => t.dataSync()[0]);
+      return [crossEntropy(logits, b.y), accuracy(logits, b.y)];
     });
-    const size = b.y.shape[0];
-    correct += acc * size;
-    lossSum += loss * size;
-    n += size;
+    out.push({ loss, acc, size: b.y.shape[0] });
     // Done with it: a whole-split score would otherwise hold every batch until the step ends.
     tf.dispose([b.x, b.y]);
   }
-  return { accuracy: correct / n, loss: lossSum / n };
+  return out;
 }
 
 /**

@@ -51,3 +51,32 @@ export function scalarMetrics(
 export async function cacheOnHost(tensors: Iterable<tf.Tensor>): Promise<void> {
   await Promise.all([...tensors].map((t) => t.data()));
 }
+
+/**
+ * A computation that needs host values in the middle of its work (a candidate's score before the
+ * next decision, the sums of RLNAS's angle), written once for both kinds of backend as a generator:
+ * it yields the tensors it must read and receives their values, in the same order, at the yield.
+ * The program owns what it yields (it disposes computed tensors after the read; variables it leaves).
+ * `readNow` drives it with dataSync (cpu, wasm, tensorflow: exactly the values a dataSync in its place
+ * would read), `readAwaiting` with an awaited data() (webgpu), so both give bit-identical results on a
+ * backend that can do both. A program should gather what it reads into as few yields as it can: on
+ * webgpu each yield is a round trip to the device.
+ */
+export type HostReads<T> = Generator<tf.Tensor[], T, tf.TypedArray[]>;
+
+/** Runs a host-reads program reading synchronously (see HostReads). */
+export function readNow<T>(program: HostReads<T>): T {
+  let r = program.next();
+  while (!r.done) r = program.next(r.value.map((t) => t.dataSync() as tf.TypedArray));
+  return r.value;
+}
+
+/** Runs a host-reads program awaiting each read (every backend; the only way on webgpu). */
+export async function readAwaiting<T>(program: HostReads<T>): Promise<T> {
+  let r = program.next();
+  while (!r.done) {
+    const values = await Promise.all(r.value.map((t) => t.data() as Promise<tf.TypedArray>));
+    r = program.next(values);
+  }
+  return r.value;
+}

@@ -213,11 +213,17 @@ export class SearchSession<A = Genotype> {
 
   /**
    * runStep for every backend: on webgpu it awaits the step's metrics at the step boundary and, before
-   * the epoch-end hooks, the strategy's prefetchHostReads (see search/host-reads.ts). On backends that
-   * read synchronously it awaits nothing and computes exactly what runStep does.
+   * the epoch-end hooks, the strategy's prefetchHostReads (see search/host-reads.ts). A strategy with
+   * stepAsync (mid-step reads: candidate scoring) runs it, on every backend; its reads are awaited but
+   * read the same values, so on backends that read synchronously it computes exactly what runStep does.
    */
   async runStepAsync(): Promise<StepReport<A>> {
-    const { info, result } = this.stepTensors();
+    // Refused before its first step, not after an epoch of work: a strategy not ported to a backend
+    // without synchronous reads (no prefetchHostReads) would fail there at its first read anyway.
+    if (!backendReadsSynchronously() && !this.strategy.prefetchHostReads) this.refuseAsyncBackend();
+    const { info, result } = this.strategy.stepAsync
+      ? await this.stepTensorsAsync(this.strategy.stepAsync.bind(this.strategy))
+      : this.stepTensors();
     const metrics = result.metricsLater ? await result.metricsLater() : result.metrics;
     const epochEnds = this.advance(info, result);
     if (epochEnds) await this.prefetchHostReads();
@@ -230,15 +236,48 @@ export class SearchSession<A = Genotype> {
    */
   async prefetchHostReads(): Promise<void> {
     if (backendReadsSynchronously()) return;
-    if (!this.strategy.prefetchHostReads)
-      throw new Error(
-        `strategy '${this.strategy.name}' reads tensors synchronously at the end of an epoch and cannot run on the ${tf.getBackend()} backend yet (it has no prefetchHostReads): use --backend wasm or cpu`,
-      );
+    if (!this.strategy.prefetchHostReads) this.refuseAsyncBackend();
     await this.strategy.prefetchHostReads();
+  }
+
+  private refuseAsyncBackend(): never {
+    throw new Error(
+      `strategy '${this.strategy.name}' reads tensors synchronously and cannot run on the ${tf.getBackend()} backend yet (it has no prefetchHostReads): use --backend wasm or cpu`,
+    );
   }
 
   /** The step itself: the strategy's tensor work on the batches it pulls (disposed after it). */
   private stepTensors(): { info: StepInfo; result: StepResult } {
+    const { info, ctx, release } = this.stepContext();
+    let result;
+    try {
+      result = this.strategy.step(ctx);
+    } catch (e) {
+      throw explainBackendError(e);
+    } finally {
+      release();
+    }
+    return { info, result };
+  }
+
+  /** stepTensors with the strategy's stepAsync (its mid-step reads awaited); the batches live until it ends. */
+  private async stepTensorsAsync(
+    stepAsync: (ctx: StepContext) => Promise<StepResult>,
+  ): Promise<{ info: StepInfo; result: StepResult }> {
+    const { info, ctx, release } = this.stepContext();
+    let result;
+    try {
+      result = await stepAsync(ctx);
+    } catch (e) {
+      throw explainBackendError(e);
+    } finally {
+      release();
+    }
+    return { info, result };
+  }
+
+  /** A step's context: its position, the loop's generator and the batch streams; `release` disposes what it pulled. */
+  private stepContext(): { info: StepInfo; ctx: StepContext; release: () => void } {
     if (this.done) throw new Error('the search is already complete');
     const info = this.info();
     const taken: AnyBatch[] = [];
@@ -274,15 +313,7 @@ export class SearchSession<A = Genotype> {
           }
         },
       };
-    let result;
-    try {
-      result = this.strategy.step(ctx);
-    } catch (e) {
-      throw explainBackendError(e);
-    } finally {
-      tf.dispose(taken.flatMap((b) => [b.x, b.y]));
-    }
-    return { info, result };
+    return { info, ctx, release: () => tf.dispose(taken.flatMap((b) => [b.x, b.y])) };
   }
 
   /** Advances the counters after a step (and rebuilds the supernet if asked); returns whether the epoch-end hooks run. */

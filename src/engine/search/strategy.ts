@@ -148,6 +148,14 @@ export interface SearchStrategy<A = unknown> {
   phases(budget: PhaseBudget): PhasePlan[];
   step(ctx: StepContext): StepResult;
   /**
+   * The same step with its mid-step host reads awaited (candidate scores, RLNAS's angle sums): what
+   * SearchSession.runStepAsync runs, on every backend, when a strategy has it. Strategies write the
+   * step once as a host-reads program (search/host-reads.ts) and run it with readNow in `step` and
+   * readAwaiting here, so both compute bit-identical results where both can run. Metrics that are
+   * only reported may still come as metricsLater.
+   */
+  stepAsync?(ctx: StepContext): Promise<StepResult>;
+  /**
    * After the last step of each epoch of a phase (schedules, early stopping): extra metrics, or
    * metrics and `stopPhase` to end the phase after this epoch (the collapse alarm).
    */

@@ -15,7 +15,14 @@ import type {
 import type { Rng } from '../util/rng';
 import type { RegularizedEvolutionConfig } from './evolution-spec';
 import { choiceFrequencies, SinglePathTraining } from './single-path';
-import { candidateCosts, supernetScorer, type CandidateScorer } from './spos';
+import { readAwaiting, readNow, type HostReads } from '../search/host-reads';
+import {
+  candidateCosts,
+  scoreReadsOf,
+  supernetScoreReads,
+  type CandidateScoreReads,
+  type CandidateScorer,
+} from './spos';
 
 /** A scored member of the history (checkpointed as JSON). */
 export interface AgedCandidate {
@@ -108,7 +115,7 @@ export class RegularizedEvolution implements SearchStrategy {
   readonly name = 'regularized-evolution';
   private readonly supernet: SinglePathTraining;
   private readonly evolution: AgingEvolution;
-  private readonly scorer: CandidateScorer;
+  private readonly scorer: CandidateScoreReads;
   private readonly cfg: RegularizedEvolutionConfig;
   private readonly space: SearchSpace;
   private readonly shape: InputShape;
@@ -119,7 +126,7 @@ export class RegularizedEvolution implements SearchStrategy {
     this.shape = ctx.shape ?? { size: 0, channels: 0, classes: 0 };
     this.supernet = new SinglePathTraining(ctx.net, ctx.space, ctx.config);
     this.evolution = new AgingEvolution(ctx.space, ctx.config);
-    this.scorer = hooks.scorer ?? supernetScorer(ctx.net, ctx.space, ctx.config);
+    this.scorer = scoreReadsOf(hooks.scorer, () => supernetScoreReads(ctx.net, ctx.space, ctx.config));
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
@@ -135,12 +142,21 @@ export class RegularizedEvolution implements SearchStrategy {
   }
 
   step(ctx: StepContext): StepResult {
-    return ctx.info.phase === 'supernet' ? this.supernet.step(ctx) : this.evolutionStep(ctx);
+    return ctx.info.phase === 'supernet' ? this.supernet.step(ctx) : readNow(this.evolutionStep(ctx));
   }
 
-  private evolutionStep(ctx: StepContext): StepResult {
+  /** The same step, the candidate's score read asynchronously (webgpu; see SearchStrategy.stepAsync). */
+  async stepAsync(ctx: StepContext): Promise<StepResult> {
+    return ctx.info.phase === 'supernet' ? this.supernet.step(ctx) : readAwaiting(this.evolutionStep(ctx));
+  }
+
+  /** Nothing to read ahead: the epoch-end hooks read only host values (scores, sampling counts). */
+  async prefetchHostReads(): Promise<void> {}
+
+  /** Phase 2's step as a host-reads program: the candidate's score is its one read. */
+  private *evolutionStep(ctx: StepContext): HostReads<StepResult> {
     const p = this.evolution.propose(ctx.rng);
-    const c = this.evolution.record(p, this.scorer(p.arch, ctx));
+    const c = this.evolution.record(p, yield* this.scorer(p.arch, ctx));
     const members = this.evolution.members();
     const scores = members.map((m) => m.score);
     const metrics: StepMetrics = {

@@ -1,5 +1,6 @@
 import type { NamedTensorState } from '../optim/state';
-import { evaluateChoices } from '../search/evaluate';
+import { evaluationReads } from '../search/evaluate';
+import { readAwaiting, readNow, type HostReads } from '../search/host-reads';
 import type { InputShape, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import { isLanguageModel, sampleAssignment, type Supernet } from '../search/supernet';
@@ -72,15 +73,23 @@ export class RandomSearch implements SearchStrategy {
   }
 
   step(ctx: StepContext): StepResult {
-    return ctx.info.phase === 'supernet' ? this.supernet.step(ctx) : this.evaluateStep(ctx);
+    return ctx.info.phase === 'supernet' ? this.supernet.step(ctx) : readNow(this.evaluateStep(ctx));
   }
+
+  /** The same step, the candidate's score read asynchronously (webgpu; see SearchStrategy.stepAsync). */
+  async stepAsync(ctx: StepContext): Promise<StepResult> {
+    return ctx.info.phase === 'supernet' ? this.supernet.step(ctx) : readAwaiting(this.evaluateStep(ctx));
+  }
+
+  /** Nothing to read ahead: the epoch-end hooks read only host values (scores, sampling counts). */
+  async prefetchHostReads(): Promise<void> {}
 
   /**
    * Validation accuracy and loss of one architecture with the supernet's weights over `batches` batches.
    * On a language-model space the score is ENAS's reward 80/perplexity (higher is better), over
    * `batches` validation windows, or over the whole validation split when `whole` (the re-score).
    */
-  private score(genotype: unknown, batches: number, ctx: StepContext, whole = false): Scored {
+  private *score(genotype: unknown, batches: number, ctx: StepContext, whole = false): HostReads<Scored> {
     if (ctx.text && isLanguageModel(this.net)) {
       const text = ctx.text;
       const windows = whole
@@ -91,7 +100,7 @@ export class RandomSearch implements SearchStrategy {
       const e = evaluateLanguageModel(this.net, sampleAssignment(this.space.choices(genotype)), windows);
       return { genotype, score: languageModelReward(e.loss), loss: e.loss };
     }
-    const e = evaluateChoices(this.net, this.space.choices(genotype), {
+    const e = yield* evaluationReads(this.net, this.space.choices(genotype), {
       batches,
       val: ctx.val,
       batchNorm: this.cfg.batchNorm,
@@ -99,17 +108,18 @@ export class RandomSearch implements SearchStrategy {
     return { genotype, score: e.accuracy, loss: e.loss };
   }
 
-  private evaluateStep(ctx: StepContext): StepResult {
+  /** Phase 2's step as a host-reads program: the candidate's score is its one read. */
+  private *evaluateStep(ctx: StepContext): HostReads<StepResult> {
     const k = ctx.info.stepInEpoch;
     let scored: Scored;
     let round: string;
     if (k < this.cfg.candidates) {
-      scored = this.score(this.space.sample(ctx.rng), this.cfg.scoreBatches, ctx);
+      scored = yield* this.score(this.space.sample(ctx.rng), this.cfg.scoreBatches, ctx);
       this.sampled.push(scored);
       round = 'sample';
     } else {
       const top = this.ranked(this.sampled).slice(0, this.rescoreCount);
-      scored = this.score(top[k - this.cfg.candidates].genotype, this.valBatches, ctx, true);
+      scored = yield* this.score(top[k - this.cfg.candidates].genotype, this.valBatches, ctx, true);
       this.rescored.push(scored);
       round = 'rescore';
     }

@@ -13,6 +13,7 @@ import { WeightTrainer, type WeightTrainerConfig } from '../train/weight-trainer
 import { HiddenCarry, LmTrainer, lmTrainStep } from '../train/language-model';
 import type { LmTrainerConfig } from '../train/lm-fields';
 import type { Rng } from '../util/rng';
+import { scalarMetrics } from '../search/host-reads';
 
 /** Draws the architecture one training step runs (default: the space's uniform sampler). */
 export type PathSampler = (rng: Rng) => unknown;
@@ -83,9 +84,14 @@ export class SinglePathTraining {
       );
       return [value, acc, norm];
     });
-    const [trainLoss, trainAcc, gradNorm] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    return { metrics: { trainLoss, trainAcc, gradNorm, lrWeights: lr } };
+    const [trainLoss, trainAcc, gradNorm] = out;
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    return scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['gradNorm', gradNorm],
+      ['lrWeights', lr],
+    ]);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { NamedTensorState } from '../optim/state';
-import { evaluateChoices, type Evaluation } from '../search/evaluate';
+import { evaluationReads, type Evaluation } from '../search/evaluate';
+import { readAwaiting, readNow, type HostReads } from '../search/host-reads';
 import type { InputShape, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import type { Supernet } from '../search/supernet';
@@ -20,19 +21,34 @@ import { choiceFrequencies, flopsBandSampler, SinglePathTraining, type PathSampl
 /** Scores one architecture (validation accuracy, higher is better); tests pass a scripted one. */
 export type CandidateScorer = (arch: unknown, ctx: StepContext) => Evaluation;
 
+/** A scorer as a host-reads program (search/host-reads.ts), for steps that run on webgpu too. */
+export type CandidateScoreReads = (arch: unknown, ctx: StepContext) => HostReads<Evaluation>;
+
 /** The default scorer: inherited weights on the validation stream, BatchNorm as the config says. */
-export function supernetScorer(
+export function supernetScoreReads(
   net: Supernet,
   space: SearchSpace,
   cfg: { scoreBatches: number; batchNorm: SposConfig['batchNorm']; recalibrationBatches: number },
-): CandidateScorer {
+): CandidateScoreReads {
   return (arch, ctx) =>
-    evaluateChoices(net, space.choices(arch), {
+    evaluationReads(net, space.choices(arch), {
       batches: cfg.scoreBatches,
       val: ctx.val,
       batchNorm: cfg.batchNorm,
       recalibration: { batches: cfg.recalibrationBatches, train: ctx.train },
     });
+}
+
+/** A scripted (host-side) scorer as a program with nothing to read; the default one when none is given. */
+export function scoreReadsOf(
+  scorer: CandidateScorer | undefined,
+  fallback: () => CandidateScoreReads,
+): CandidateScoreReads {
+  if (!scorer) return fallback();
+  // eslint-disable-next-line require-yield
+  return function* (arch, ctx) {
+    return scorer(arch, ctx);
+  };
 }
 
 /** Where a candidate of the evolution came from. */
@@ -287,7 +303,7 @@ export class Spos implements SearchStrategy {
   private readonly supernet: SinglePathTraining;
   private readonly evolution: SposEvolution;
   private readonly sampler?: PathSampler;
-  private readonly scorer: CandidateScorer;
+  private readonly scorer: CandidateScoreReads;
   private readonly shape: InputShape;
   private readonly cfg: SposConfig;
   private readonly space: SearchSpace;
@@ -310,7 +326,7 @@ export class Spos implements SearchStrategy {
         bins: cfg.flopsBins,
       });
     this.evolution = new SposEvolution(space, cfg, costLimit(space, this.shape, cfg));
-    this.scorer = hooks.scorer ?? supernetScorer(net, space, cfg);
+    this.scorer = scoreReadsOf(hooks.scorer, () => supernetScoreReads(net, space, cfg));
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
@@ -327,13 +343,26 @@ export class Spos implements SearchStrategy {
   }
 
   step(ctx: StepContext): StepResult {
-    return ctx.info.phase === 'supernet' ? this.supernet.step(ctx, this.sampler) : this.evolutionStep(ctx);
+    return ctx.info.phase === 'supernet'
+      ? this.supernet.step(ctx, this.sampler)
+      : readNow(this.evolutionStep(ctx));
   }
 
-  private evolutionStep(ctx: StepContext): StepResult {
+  /** The same step, the candidate's score read asynchronously (webgpu; see SearchStrategy.stepAsync). */
+  async stepAsync(ctx: StepContext): Promise<StepResult> {
+    return ctx.info.phase === 'supernet'
+      ? this.supernet.step(ctx, this.sampler)
+      : readAwaiting(this.evolutionStep(ctx));
+  }
+
+  /** Nothing to read ahead: the epoch-end hooks read only host values (scores, sampling counts). */
+  async prefetchHostReads(): Promise<void> {}
+
+  /** Phase 2's step as a host-reads program: the candidate's score is its one read. */
+  private *evolutionStep(ctx: StepContext): HostReads<StepResult> {
     const p = proposeOrStop(this.evolution, ctx.rng);
     if ('stopPhase' in p) return p;
-    const e = this.scorer(p.arch, ctx);
+    const e = yield* this.scorer(p.arch, ctx);
     const c = this.evolution.record(p, e);
     const cost = candidateCosts(this.space, this.shape, p.arch);
     const { bestScore, topKMean } = evolutionMetrics(this.evolution);

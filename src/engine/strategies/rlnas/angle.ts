@@ -1,6 +1,7 @@
 import * as tf from '../../tf';
 import type { Choices, SearchSpace } from '../../search/space';
 import type { Supernet } from '../../search/supernet';
+import { readNow, type HostReads } from '../../search/host-reads';
 
 /**
  * One block of a candidate's weight vector (RLNAS, Zhang et al. 2021, Algorithm 1): either a supernet
@@ -89,25 +90,39 @@ export class AngleMetric {
     return this.current.has(name);
   }
 
+  /**
+   * Computes and caches the sums of every parameter of `blocks` not cached yet, reading the initial
+   * and current weights of all of them in one go (a host-reads program: one round trip on webgpu).
+   */
+  *statsReads(blocks: readonly VectorBlock[] | null): HostReads<void> {
+    const names = [
+      ...new Set(
+        (blocks ?? []).flatMap((b) => (b.kind === 'parameter' && !this.stats.has(b.name) ? [b.name] : [])),
+      ),
+    ];
+    if (!names.length) return;
+    const pairs = names.map((name) => {
+      const v = this.current.get(name);
+      const v0 = this.initial.get(name);
+      if (!v || !v0) throw new Error(`RLNAS angle: the supernet has no parameter '${name}'`);
+      return [v0, v];
+    });
+    // Variables and the kept initial copies: nothing here to dispose after the read.
+    const values = yield pairs.flat();
+    names.forEach((name, i) => this.stats.set(name, blockStats(values[2 * i], values[2 * i + 1])));
+  }
+
+  /** The angle as a host-reads program: the uncached weights read first (statsReads). */
+  *angleReads(blocks: readonly VectorBlock[] | null): HostReads<number> {
+    yield* this.statsReads(blocks);
+    return this.angle(blocks);
+  }
+
   private statsOf(name: string): BlockStats {
-    let s = this.stats.get(name);
+    const s = this.stats.get(name);
     if (s) return s;
-    const v = this.current.get(name);
-    const v0 = this.initial.get(name);
-    if (!v || !v0) throw new Error(`RLNAS angle: the supernet has no parameter '${name}'`);
-    const a = v0.dataSync();
-    const b = v.dataSync();
-    let dot = 0;
-    let initial = 0;
-    let trained = 0;
-    for (let i = 0; i < a.length; i++) {
-      dot += a[i] * b[i];
-      initial += a[i] * a[i];
-      trained += b[i] * b[i];
-    }
-    s = { dot, initial, trained };
-    this.stats.set(name, s);
-    return s;
+    readNow(this.statsReads([{ kind: 'parameter', name }]));
+    return this.stats.get(name) as BlockStats;
   }
 
   /** θ in radians for a vector made of `blocks` (null: every path cut, θ = 0 as the reference). */
@@ -165,4 +180,17 @@ export class AngleMetric {
     this.initial.clear();
     this.stats.clear();
   }
+}
+
+/** ⟨a, b⟩, |a|², |b|² in float64, in index order. */
+function blockStats(a: ArrayLike<number>, b: ArrayLike<number>): BlockStats {
+  let dot = 0;
+  let initial = 0;
+  let trained = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    initial += a[i] * a[i];
+    trained += b[i] * b[i];
+  }
+  return { dot, initial, trained };
 }

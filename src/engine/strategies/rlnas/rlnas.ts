@@ -12,6 +12,7 @@ import type {
   StrategyContext,
 } from '../../search/strategy';
 import type { RlnasConfig } from '../rlnas-spec';
+import { readAwaiting, readNow, type HostReads } from '../../search/host-reads';
 import { choiceFrequencies, SinglePathTraining, type PathSampler } from '../single-path';
 import {
   candidateCosts,
@@ -99,20 +100,38 @@ export class Rlnas implements SearchStrategy {
   }
 
   step(ctx: StepContext): StepResult {
-    if (ctx.info.phase !== 'supernet') return this.evolutionStep(ctx);
+    if (ctx.info.phase !== 'supernet') return readNow(this.evolutionStep(ctx));
+    return this.supernetStep(ctx);
+  }
+
+  /** The same step, the angle's weights read asynchronously (webgpu; see SearchStrategy.stepAsync). */
+  async stepAsync(ctx: StepContext): Promise<StepResult> {
+    if (ctx.info.phase !== 'supernet') return readAwaiting(this.evolutionStep(ctx));
+    return this.supernetStep(ctx);
+  }
+
+  /** Nothing to read ahead: the epoch-end hooks read only host values (angles, sampling counts). */
+  async prefetchHostReads(): Promise<void> {}
+
+  private supernetStep(ctx: StepContext): StepResult {
     this.angle.weightsChanged();
     return this.supernet.step(ctx, this.sampler);
   }
 
   /** The angle θ (radians) of one architecture with the supernet's weights as they are now. */
   angleOf(arch: unknown): number {
-    return this.angle.angle(this.parts.blocks(this.space.choices(arch)));
+    return readNow(this.angleReads(arch));
   }
 
-  private evolutionStep(ctx: StepContext): StepResult {
+  private angleReads(arch: unknown): HostReads<number> {
+    return this.angle.angleReads(this.parts.blocks(this.space.choices(arch)));
+  }
+
+  /** Phase 2's step as a host-reads program: the weights its angle needs (uncached) are its one read. */
+  private *evolutionStep(ctx: StepContext): HostReads<StepResult> {
     const p = proposeOrStop(this.evolution, ctx.rng);
     if ('stopPhase' in p) return p;
-    const c = this.evolution.record(p, { accuracy: this.angleOf(p.arch) });
+    const c = this.evolution.record(p, { accuracy: yield* this.angleReads(p.arch) });
     const cost = candidateCosts(this.space, this.shape, p.arch);
     const { bestScore, topKMean } = evolutionMetrics(this.evolution);
     const metrics: StepMetrics = { score: c.score, bestScore, ...cost };
