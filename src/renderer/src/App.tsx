@@ -6,6 +6,7 @@ import { RunDashboard } from './dashboard/RunDashboard';
 import { MachinePanel } from './MachinePanel';
 import { CompareRuns } from './runs/CompareRuns';
 import { RunsList } from './runs/RunsList';
+import { ThemeToggle } from './theme/ThemeToggle';
 import { QUICK_DRAFT } from './wizard/draft';
 import { Wizard } from './wizard/Wizard';
 
@@ -65,39 +66,28 @@ export function App() {
   };
   const run = runs.find((r) => r.id === selected);
   const tab = (v: View, label: string) => (
-    <button
-      onClick={() => setView(v)}
-      aria-pressed={view === v}
-      style={{ fontWeight: view === v ? 'bold' : undefined, marginRight: 6 }}
-    >
+    <button onClick={() => setView(v)} aria-pressed={view === v}>
       {label}
     </button>
   );
   return (
-    <main
-      style={{
-        fontFamily: 'system-ui, sans-serif',
-        color: '#e6e9ef',
-        background: '#10141b',
-        minHeight: '100vh',
-        padding: 24,
-      }}
-    >
-      <header style={{ display: 'flex', gap: 16, alignItems: 'baseline' }}>
-        <h1 style={{ margin: 0 }}>NAS Studio</h1>
-        <span aria-label="backend summary">
+    <main className="app">
+      <header className="app-header">
+        <h1>NAS Studio</h1>
+        <span aria-label="backend summary" className="backend">
           {report
             ? `Compute backend: ${report.backend.chosen} — ${report.backend.device}`
             : 'Inspecting this machine…'}
         </span>
+        <ThemeToggle />
       </header>
-      <nav style={{ margin: '12px 0' }}>
+      <nav className="app-nav">
         {tab('runs', 'Runs')}
         {tab('new', 'New search')}
         {tab('machine', 'This machine')}
       </nav>
       {error && (
-        <p role="alert" style={{ color: '#fca5a5' }}>
+        <p role="alert">
           {error} <button onClick={() => setError(null)}>dismiss</button>
         </p>
       )}
@@ -107,6 +97,7 @@ export function App() {
         <section aria-label="runs">
           <h2>Runs</h2>
           <button
+            className="primary"
             onClick={() =>
               api()
                 .startRun(QUICK_DRAFT)

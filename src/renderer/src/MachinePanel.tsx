@@ -3,7 +3,7 @@ import type { DoctorReport } from '../../shared/doctor';
 /** What this machine offers for search (the doctor report). */
 export function MachinePanel({ report }: { report: DoctorReport }) {
   return (
-    <section aria-label="doctor report">
+    <section aria-label="doctor report" className="card">
       <h2>Compute backend: {report.backend.chosen}</h2>
       <p>
         Computes on: {report.backend.device} · tfjs {report.backend.tfjsVersion}

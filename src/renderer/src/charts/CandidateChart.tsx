@@ -1,9 +1,11 @@
 import { useMemo } from 'react';
+import { useChartInk } from '../theme/use-chart-ink';
 import type { CandidateSummary } from '../dashboard/candidates';
 import { EChart } from './EChart';
 
 /** Scored candidates: one colour per round, score against the step it was scored at, and the best so far. */
 export function CandidateChart({ summary, scoreName }: { summary: CandidateSummary; scoreName: string }) {
+  const ink = useChartInk();
   const option = useMemo(
     () => ({
       tooltip: {
@@ -37,12 +39,12 @@ export function CandidateChart({ summary, scoreName }: { summary: CandidateSumma
           step: 'end',
           showSymbol: false,
           data: summary.bestSoFar,
-          lineStyle: { width: 2, color: '#f8fafc' },
-          itemStyle: { color: '#f8fafc' },
+          lineStyle: { width: 2, color: ink.strong },
+          itemStyle: { color: ink.strong },
         },
       ],
     }),
-    [summary, scoreName],
+    [summary, scoreName, ink],
   );
   const points = summary.rounds.reduce((n, r) => n + r.points.length, 0);
   return <EChart option={option} label="candidate scores chart" width="50%" height={300} points={points} />;

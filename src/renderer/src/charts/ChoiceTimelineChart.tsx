@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useChartInk } from '../theme/use-chart-ink';
 import type { LabelTimeline } from '../dashboard/timeline';
 import { EChart } from './EChart';
 
@@ -40,6 +41,7 @@ const ROW_PX = 20;
  * option the row's weights favour). The legend is HTML below the chart, one swatch per option.
  */
 export function ChoiceTimelineChart({ timeline }: { timeline: LabelTimeline }) {
+  const ink = useChartInk();
   const { title, rows, options, columns, cells } = timeline;
   const K = options.length;
   const option = useMemo(() => {
@@ -85,12 +87,12 @@ export function ChoiceTimelineChart({ timeline }: { timeline: LabelTimeline }) {
         {
           type: 'heatmap',
           data,
-          itemStyle: { borderColor: '#10141b', borderWidth: 1 },
-          emphasis: { itemStyle: { borderColor: '#f8fafc', borderWidth: 1 } },
+          itemStyle: { borderColor: ink.gap, borderWidth: 1 },
+          emphasis: { itemStyle: { borderColor: ink.strong, borderWidth: 1 } },
         },
       ],
     };
-  }, [title, rows, options, columns, cells, K]);
+  }, [title, rows, options, columns, cells, K, ink]);
   return (
     <div style={{ display: 'inline-block', width: '50%', verticalAlign: 'top' }}>
       <EChart

@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
+import { useChartInk } from '../theme/use-chart-ink';
 import { hoverRows, type CurveLine, type EpochSpan } from '../dashboard/curves';
 import { EChart } from './EChart';
 import { yLabelFormatter, type XMark } from './SeriesChart';
 
 /** Line colours, fixed per line so that a line's raw, smoothed and epoch-mean series share one. */
-const PALETTE = ['#60a5fa', '#f59e0b', '#34d399', '#f472b6', '#a78bfa', '#f87171', '#22d3ee', '#facc15'];
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -28,6 +28,8 @@ export function CurveChart(props: {
   height?: number;
 }) {
   const { lines, spans, xName, yName, log, marks } = props;
+  const ink = useChartInk();
+  const palette = ink.series;
   const yLabel = useMemo(
     () =>
       yLabelFormatter(
@@ -41,7 +43,7 @@ export function CurveChart(props: {
     // Three series per line, always (empty when off): ECharts keeps a shown tooltip's series by index,
     // and removing one under it (smoothing set to 0 while hovering) breaks its next redraw.
     lines.forEach((l, i) => {
-      const color = PALETTE[i % PALETTE.length];
+      const color = palette[i % palette.length];
       const base = { name: l.title, type: 'line', sampling: 'lttb', large: true, color };
       // The smoothed line first: the legend takes a name's colour from its first series.
       series.push({
@@ -79,12 +81,12 @@ export function CurveChart(props: {
         markLine: {
           silent: true,
           symbol: 'none',
-          lineStyle: { color: '#a78bfa', type: 'dashed' },
-          label: { formatter: '{b}', color: '#c4b5fd', position: 'insideEndTop', fontSize: 10 },
+          lineStyle: { color: ink.markLine, type: 'dashed' },
+          label: { formatter: '{b}', color: ink.markLabel, position: 'insideEndTop', fontSize: 10 },
           data: marks.map((m) => ({ name: m.label, xAxis: m.x })),
         },
       });
-    const colorOf = new Map(lines.map((l, i) => [l.title, PALETTE[i % PALETTE.length]]));
+    const colorOf = new Map(lines.map((l, i) => [l.title, palette[i % palette.length]]));
     return {
       tooltip: {
         trigger: 'axis',
@@ -128,7 +130,7 @@ export function CurveChart(props: {
       dataZoom: [{ type: 'inside' }, { type: 'slider', height: 14, bottom: 4 }],
       series,
     };
-  }, [lines, spans, xName, yName, log, marks, yLabel]);
+  }, [lines, spans, xName, yName, log, marks, yLabel, ink, palette]);
   const points = lines.reduce((n, l) => n + l.raw.length, 0);
   return (
     <EChart option={option} label={props.label} height={props.height} width={props.width} points={points} />

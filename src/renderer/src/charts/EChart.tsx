@@ -11,6 +11,8 @@ import {
   VisualMapComponent,
 } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
+import { echartsTheme, echartsThemeName } from '../theme/echarts-theme';
+import { useTheme } from '../theme/theme';
 
 echarts.use([
   LineChart,
@@ -28,12 +30,15 @@ echarts.use([
   CanvasRenderer,
   SVGRenderer,
 ]);
+echarts.registerTheme(echartsThemeName('dark'), echartsTheme('dark'));
+echarts.registerTheme(echartsThemeName('light'), echartsTheme('light'));
 
 export type EChartsOption = echarts.EChartsCoreOption;
 
 /**
  * One ECharts instance bound to a div: created once, updated in place with setOption (never
- * re-created per point), resized with its container, disposed on unmount. `renderer: 'svg'` puts the
+ * re-created per point; re-created when the app's theme changes, as ECharts themes are fixed at
+ * init), resized with its container, disposed on unmount. `renderer: 'svg'` puts the
  * drawing's text in the DOM (the genotype diagram, so tests and screen readers can read it).
  */
 export function EChart(props: {
@@ -48,10 +53,11 @@ export function EChart(props: {
   const chart = useRef<echarts.ECharts | null>(null);
   const { renderer = 'canvas', points = 0 } = props;
   const shownPoints = useRef(0);
+  const theme = useTheme();
   useEffect(() => {
     const div = el.current;
     if (!div) return;
-    const c = echarts.init(div, 'dark', { renderer });
+    const c = echarts.init(div, echartsThemeName(theme), { renderer });
     chart.current = c;
     // data-rendered-points: how many points the last finished drawing holds (tests and timing).
     c.on('finished', () => div.setAttribute('data-rendered-points', String(shownPoints.current)));
@@ -62,7 +68,7 @@ export function EChart(props: {
       c.dispose();
       chart.current = null;
     };
-  }, [renderer]);
+  }, [renderer, theme]);
   useEffect(() => {
     const c = chart.current;
     if (!c) return;
@@ -71,7 +77,8 @@ export function EChart(props: {
       { animation: false, backgroundColor: 'transparent', ...props.option },
       { replaceMerge: ['series'] },
     );
-  }, [props.option, points]);
+    // theme: a new instance (above) starts empty and takes the option again.
+  }, [props.option, points, theme]);
   return (
     <div
       ref={el}

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useChartInk } from '../theme/use-chart-ink';
 import type { GenerationStats } from '../dashboard/search-phase';
 import { EChart } from './EChart';
 
@@ -7,6 +8,7 @@ import { EChart } from './EChart';
  * extremes) with every candidate as a dot over it, and the best score so far as a line.
  */
 export function GenerationChart({ stats, scoreName }: { stats: GenerationStats[]; scoreName: string }) {
+  const ink = useChartInk();
   const option = useMemo(
     () => ({
       tooltip: { trigger: 'item' },
@@ -48,13 +50,13 @@ export function GenerationChart({ stats, scoreName }: { stats: GenerationStats[]
           name: 'best so far',
           type: 'line',
           data: stats.map((s, i) => [i, s.bestSoFar]),
-          lineStyle: { width: 2, color: '#f8fafc' },
-          itemStyle: { color: '#f8fafc' },
+          lineStyle: { width: 2, color: ink.strong },
+          itemStyle: { color: ink.strong },
           symbolSize: 5,
         },
       ],
     }),
-    [stats, scoreName],
+    [stats, scoreName, ink],
   );
   const points = stats.reduce((n, s) => n + s.scores.length, 0);
   return (

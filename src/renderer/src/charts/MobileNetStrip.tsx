@@ -41,10 +41,16 @@ export function MobileNetStrip({ title, layers }: { title: string; layers: Mobil
                   height={28}
                   rx={4}
                   fill="none"
-                  stroke="#64748b"
+                  style={{ stroke: 'var(--border-strong)' }}
                   strokeDasharray="4 3"
                 />
-                <text x={at + W / 2} y={H / 2 + 4} textAnchor="middle" fontSize={11} fill="#94a3b8">
+                <text
+                  x={at + W / 2}
+                  y={H / 2 + 4}
+                  textAnchor="middle"
+                  fontSize={11}
+                  style={{ fill: 'var(--muted)' }}
+                >
                   skip
                 </text>
               </g>
@@ -70,7 +76,7 @@ export function MobileNetStrip({ title, layers }: { title: string; layers: Mobil
           );
         })}
         {stages.map(({ s, mid }) => (
-          <text key={s} x={mid} y={H + 18} textAnchor="middle" fontSize={11} fill="#cbd5e1">
+          <text key={s} x={mid} y={H + 18} textAnchor="middle" fontSize={11} style={{ fill: 'var(--muted)' }}>
             {`stage ${s + 1}`}
           </text>
         ))}

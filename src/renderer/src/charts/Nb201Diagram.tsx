@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useChartInk } from '../theme/use-chart-ink';
 import type { Nb201Edge } from '../dashboard/nb201';
 import { EChart } from './EChart';
 
@@ -17,6 +18,7 @@ function curveness(e: Nb201Edge): number {
  * edge labelled with its op; 'none' edges (no connection) faint and dashed. SVG, so labels are text.
  */
 export function Nb201Diagram({ title, edges }: { title: string; edges: Nb201Edge[] }) {
+  const ink = useChartInk();
   const option = useMemo(() => {
     const nodes = [0, 1, 2, 3].map((i) => ({
       name: String(i),
@@ -34,10 +36,11 @@ export function Nb201Diagram({ title, edges }: { title: string; edges: Nb201Edge
           show: true,
           formatter: e.op,
           fontSize: 11,
-          color: none ? '#cbd5e1' : '#e2e8f0',
-          backgroundColor: 'rgba(15, 23, 42, 0.85)',
-          padding: [1, 3],
-          borderRadius: 3,
+          // A halo in the page's colour where the label crosses its line (a label background in
+          // ECharts' SVG renderer covers half the text's height).
+          color: none ? ink.muted : ink.strong,
+          textBorderColor: ink.gap,
+          textBorderWidth: 3,
         },
       };
     });
@@ -63,6 +66,6 @@ export function Nb201Diagram({ title, edges }: { title: string; edges: Nb201Edge
         },
       ],
     };
-  }, [title, edges]);
+  }, [title, edges, ink]);
   return <EChart option={option} label={`${title} diagram`} renderer="svg" height={300} width="50%" />;
 }

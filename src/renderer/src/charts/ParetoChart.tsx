@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useChartInk } from '../theme/use-chart-ink';
 import { niceCeil } from '../dashboard/search-phase';
 import { EChart } from './EChart';
 
@@ -24,6 +25,7 @@ export function ParetoChart({
   limitLabel?: string;
   width?: string;
 }) {
+  const ink = useChartInk();
   const option = useMemo(
     () => ({
       tooltip: {
@@ -57,10 +59,10 @@ export function ParetoChart({
                 markLine: {
                   silent: true,
                   symbol: 'none',
-                  lineStyle: { color: '#f87171', type: 'dashed', width: 1.5 },
+                  lineStyle: { color: ink.limit, type: 'dashed', width: 1.5 },
                   label: {
                     formatter: limitLabel ?? `limit ${limit}`,
-                    color: '#fca5a5',
+                    color: ink.limit,
                     position: 'insideEndTop',
                     fontSize: 11,
                   },
@@ -81,7 +83,7 @@ export function ParetoChart({
         },
       ],
     }),
-    [points, front, costName, scoreName, limit, limitLabel],
+    [points, front, costName, scoreName, limit, limitLabel, ink],
   );
   return (
     <EChart

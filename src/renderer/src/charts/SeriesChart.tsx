@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useChartInk } from '../theme/use-chart-ink';
 import { EChart } from './EChart';
 
 export interface Series {
@@ -48,6 +49,7 @@ export function SeriesChart(props: {
   integerX?: boolean;
 }) {
   const { series, xName, yName, log, marks, integerX } = props;
+  const ink = useChartInk();
   const yLabel = useMemo(() => yLabelFormatter(series, !!log), [series, log]);
   const option = useMemo(
     () => ({
@@ -86,15 +88,15 @@ export function SeriesChart(props: {
               markLine: {
                 silent: true,
                 symbol: 'none',
-                lineStyle: { color: '#a78bfa', type: 'dashed' },
-                label: { formatter: '{b}', color: '#c4b5fd', position: 'insideEndTop', fontSize: 10 },
+                lineStyle: { color: ink.markLine, type: 'dashed' },
+                label: { formatter: '{b}', color: ink.markLabel, position: 'insideEndTop', fontSize: 10 },
                 data: marks.map((m) => ({ name: m.label, xAxis: m.x })),
               },
             }
           : {}),
       })),
     }),
-    [series, xName, yName, log, marks, integerX, yLabel],
+    [series, xName, yName, log, marks, integerX, yLabel, ink],
   );
   const points = series.reduce((n, s) => n + s.points.length, 0);
   return (

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useChartInk } from '../theme/use-chart-ink';
 import type { LabelSnapshot } from '../../../engine/search/strategy';
 import { KIND_TITLES } from '../dashboard/arch';
 import { EChart } from './EChart';
@@ -16,6 +17,7 @@ const LABEL_CELLS_UP_TO = 48;
  * β: node i has i + 2 inputs): their missing cells stay empty.
  */
 export function SnapshotHeatmap({ snapshot }: { snapshot: LabelSnapshot }) {
+  const ink = useChartInk();
   // The strategy's caption where the kind's generic name would mislead (PC-DARTS's softmax(α)·softmax(β)).
   const title = `${snapshot.title} ${snapshot.caption ?? KIND_TITLES[snapshot.kind] ?? snapshot.kind}`;
   const { rows, options, values } = snapshot;
@@ -47,14 +49,14 @@ export function SnapshotHeatmap({ snapshot }: { snapshot: LabelSnapshot }) {
         itemHeight: Math.max(80, rows.length * ROW_PX - 30),
         itemWidth: 12,
         text: ['1', '0'],
-        textStyle: { color: '#cbd5e1', fontSize: 11 },
+        textStyle: { color: ink.muted, fontSize: 11 },
         inRange: { color: ['#0f172a', '#1e3a8a', '#2563eb', '#38bdf8', '#fde047', '#f97316'] },
       },
       series: [
         {
           type: 'heatmap',
           data,
-          itemStyle: { borderColor: '#10141b', borderWidth: 1 },
+          itemStyle: { borderColor: ink.gap, borderWidth: 1 },
           label: few
             ? {
                 show: true,
@@ -65,11 +67,11 @@ export function SnapshotHeatmap({ snapshot }: { snapshot: LabelSnapshot }) {
                 formatter: (p: { value: number[] }) => p.value[2].toFixed(2),
               }
             : { show: false },
-          emphasis: { itemStyle: { borderColor: '#f8fafc', borderWidth: 1 } },
+          emphasis: { itemStyle: { borderColor: ink.strong, borderWidth: 1 } },
         },
       ],
     };
-  }, [title, rows, options, values]);
+  }, [title, rows, options, values, ink]);
   return (
     <EChart
       option={option}

@@ -25,7 +25,7 @@ function ArchText({ text }: { text: string }) {
   );
 }
 
-const cell = { padding: '2px 10px 2px 0', whiteSpace: 'nowrap' } as const;
+const cell = { whiteSpace: 'nowrap' } as const;
 
 /** The best distinct architectures scored so far. */
 function TopCandidates({ top }: { top: ReturnType<typeof summarizeCandidates>['top'] }) {
@@ -33,11 +33,17 @@ function TopCandidates({ top }: { top: ReturnType<typeof summarizeCandidates>['t
     <table aria-label="top candidates" style={{ borderCollapse: 'collapse', fontSize: 12, width: '100%' }}>
       <thead>
         <tr style={{ textAlign: 'left' }}>
-          <th style={cell}>#</th>
-          <th style={cell}>score</th>
+          <th className="num" style={cell}>
+            #
+          </th>
+          <th className="num" style={cell}>
+            score
+          </th>
           <th style={cell}>round</th>
-          <th style={cell}>step</th>
-          <th style={cell} title="how often this architecture was scored">
+          <th className="num" style={cell}>
+            step
+          </th>
+          <th className="num" style={cell} title="how often this architecture was scored">
             scored
           </th>
           <th>architecture</th>
@@ -45,12 +51,12 @@ function TopCandidates({ top }: { top: ReturnType<typeof summarizeCandidates>['t
       </thead>
       <tbody>
         {top.map((c, i) => (
-          <tr key={`${c.text}-${i}`} style={{ borderTop: '1px solid #223', verticalAlign: 'top' }}>
-            <td style={cell}>{i + 1}</td>
-            <td style={cell}>{c.score.toFixed(4)}</td>
+          <tr key={`${c.text}-${i}`} style={{ verticalAlign: 'top' }}>
+            <td className="num">{i + 1}</td>
+            <td className="num">{c.score.toFixed(4)}</td>
             <td style={cell}>{c.round}</td>
-            <td style={cell}>{c.step}</td>
-            <td style={cell}>{c.times}×</td>
+            <td className="num">{c.step}</td>
+            <td className="num">{c.times}×</td>
             <td>
               <ArchText text={c.text} />
             </td>

@@ -56,7 +56,10 @@ export function EnasPanel({
         <tbody>
           {sampled.slice(0, max).flatMap((e) =>
             e.archs.map((a, i) => (
-              <tr key={`${e.epoch}-${i}`} style={{ borderTop: i === 0 ? '1px solid #334' : undefined }}>
+              <tr
+                key={`${e.epoch}-${i}`}
+                style={{ borderTop: i === 0 ? '1px solid var(--border-strong)' : undefined }}
+              >
                 <td>{i === 0 ? e.epoch + 1 : ''}</td>
                 <td align="right">{(100 * a.share).toFixed(0)}%</td>
                 <td align="right">{a.meanReward.toFixed(3)}</td>

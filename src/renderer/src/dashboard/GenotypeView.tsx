@@ -48,7 +48,7 @@ function ChoicesView({ record }: ViewProps) {
           </thead>
           <tbody>
             {argmaxChoices(s).map((c) => (
-              <tr key={c.row} style={{ borderTop: '1px solid #223' }}>
+              <tr key={c.row}>
                 <td style={{ paddingRight: 12, fontFamily: 'monospace' }}>{c.row}</td>
                 <td>{c.option}</td>
                 <td style={{ opacity: 0.7, paddingLeft: 8 }}>{c.value.toFixed(3)}</td>

@@ -104,7 +104,7 @@ function SearchDashboard({ run, onChanged, onOpenRun }: DashboardProps) {
       .catch((e: Error) => setActionError(e.message));
   const running = run.status === 'running' || run.status === 'pausing';
   return (
-    <section aria-label="run dashboard" style={{ borderTop: '1px solid #334', marginTop: 16 }}>
+    <section aria-label="run dashboard" className="card">
       <h2>
         Run {run.id} <small style={{ opacity: 0.7 }}>{run.status}</small>
       </h2>
@@ -112,11 +112,7 @@ function SearchDashboard({ run, onChanged, onOpenRun }: DashboardProps) {
       <p>
         {run.dataset} · {run.strategy} · {run.space} · backend {run.backend ?? 'not started yet'}
       </p>
-      {run.reason && (
-        <p role="alert" style={{ color: '#fca5a5' }}>
-          {run.reason}
-        </p>
-      )}
+      {run.reason && <p role="alert">{run.reason}</p>}
       <ProgressLine run={run} last={last} phases={phases} />
       <ResourcePanel sample={last?.resources} running={running} />
       <div style={{ margin: '8px 0' }}>

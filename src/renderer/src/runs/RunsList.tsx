@@ -32,8 +32,8 @@ export function RunsList(props: {
           <th title="searches: best search-validation accuracy; trained models: test accuracy, parameters, FLOPs">
             accuracy
           </th>
-          <th>step</th>
-          <th>time</th>
+          <th className="num">step</th>
+          <th className="num">time</th>
           <th></th>
         </tr>
       </thead>
@@ -44,7 +44,8 @@ export function RunsList(props: {
           return (
             <tr
               key={r.id}
-              style={{ fontWeight: r.id === selected ? 'bold' : undefined, borderTop: '1px solid #223' }}
+              className={r.id === selected ? 'selected' : undefined}
+              style={{ fontWeight: r.id === selected ? 600 : undefined }}
             >
               <td>
                 <input
@@ -59,7 +60,7 @@ export function RunsList(props: {
                 />
               </td>
               <td>
-                <button onClick={() => props.onSelect(r.id)} style={{ fontFamily: 'monospace' }}>
+                <button className="run-link" onClick={() => props.onSelect(r.id)}>
                   {r.id}
                 </button>
                 {(r.name || r.notes) && <RunNameNotes name={r.name} notes={r.notes} />}
@@ -77,10 +78,10 @@ export function RunsList(props: {
                     ? `val ${(100 * r.bestValAcc).toFixed(1)} %`
                     : '–'}
               </td>
-              <td>
+              <td className="num">
                 {p?.step ?? r.step}/{p?.totalSteps ?? r.totalSteps ?? '?'}
               </td>
-              <td>
+              <td className="num">
                 {active && p ? `ETA ${formatDuration(p.etaSeconds)}` : formatDuration(r.elapsedSeconds)}
               </td>
               <td>
@@ -88,6 +89,7 @@ export function RunsList(props: {
                 {r.canResume && <button onClick={() => act(() => api().resumeRun(r.id))}>Resume</button>}
                 {!active && r.status !== 'queued' && (
                   <button
+                    className="danger"
                     onClick={() => {
                       if (window.confirm(`Delete run ${r.id} and all its files?`))
                         act(() => api().deleteRun(r.id));

@@ -29,7 +29,7 @@ export function CostEstimate({ draft, doctor }: { draft: Draft; doctor: DoctorRe
         )}
       </p>
       {fit && (
-        <p role="alert" aria-label="fit warning" style={{ color: '#fbbf24' }}>
+        <p role="alert" aria-label="fit warning">
           {fit}
         </p>
       )}

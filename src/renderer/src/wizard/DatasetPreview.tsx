@@ -38,21 +38,21 @@ function TextPreview({
         <thead>
           <tr style={{ textAlign: 'left' }}>
             <th style={{ paddingRight: 16 }}>split</th>
-            <th>tokens</th>
+            <th className="num">tokens</th>
           </tr>
         </thead>
         <tbody>
           <tr>
             <td>search-train (train file: the weights)</td>
-            <td>{n(text.tokens.searchTrain)}</td>
+            <td className="num">{n(text.tokens.searchTrain)}</td>
           </tr>
           <tr>
             <td>search-val (valid file: scores, rewards)</td>
-            <td>{n(text.tokens.searchVal)}</td>
+            <td className="num">{n(text.tokens.searchVal)}</td>
           </tr>
           <tr>
             <td>test (not read by the search)</td>
-            <td>{n(text.tokens.test)}</td>
+            <td className="num">{n(text.tokens.test)}</td>
           </tr>
         </tbody>
       </table>
@@ -80,9 +80,9 @@ export function DatasetPreview({ preview }: { preview: DatasetPreviewDto }) {
         <thead>
           <tr style={{ textAlign: 'left' }}>
             <th>class</th>
-            <th>all</th>
-            <th>search-train</th>
-            <th>search-val</th>
+            <th className="num">all</th>
+            <th className="num">search-train</th>
+            <th className="num">search-val</th>
             <th>samples</th>
           </tr>
         </thead>
@@ -90,9 +90,9 @@ export function DatasetPreview({ preview }: { preview: DatasetPreviewDto }) {
           {preview.samples.map((s, k) => (
             <tr key={s.className}>
               <td>{s.className}</td>
-              <td>{preview.counts.all[k]}</td>
-              <td>{preview.counts.searchTrain[k]}</td>
-              <td>{preview.counts.searchVal[k]}</td>
+              <td className="num">{preview.counts.all[k]}</td>
+              <td className="num">{preview.counts.searchTrain[k]}</td>
+              <td className="num">{preview.counts.searchVal[k]}</td>
               <td>
                 {s.images.map((im, i) => (
                   <Thumb key={i} {...im} />

@@ -47,7 +47,13 @@ export function FolderBrowser({
     <div
       role="dialog"
       aria-label="folder browser"
-      style={{ border: '1px solid #445', borderRadius: 4, padding: 8, margin: '6px 0', maxWidth: 640 }}
+      style={{
+        border: '1px solid var(--border-strong)',
+        borderRadius: 'var(--radius)',
+        padding: 8,
+        margin: '6px 0',
+        maxWidth: 640,
+      }}
     >
       <div style={{ display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
         <button disabled={!listing?.parent} onClick={() => listing?.parent && go(listing.parent)}>

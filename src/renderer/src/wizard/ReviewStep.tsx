@@ -92,10 +92,7 @@ export function ReviewStep({
       {/* The summary above says what the run is; the JSON is for copying and saving, one click away. */}
       <details style={{ margin: '8px 0' }}>
         <summary>The config as JSON</summary>
-        <pre
-          aria-label="config JSON"
-          style={{ maxHeight: 300, overflow: 'auto', background: '#0b0f15', padding: 8, fontSize: 12 }}
-        >
+        <pre aria-label="config JSON" style={{ maxHeight: 300, overflow: 'auto' }}>
           {json}
         </pre>
       </details>

@@ -30,9 +30,9 @@ export function SpecPicker(props: {
             style={{
               flex: '1 1 320px',
               maxWidth: 520,
-              border: `1px solid ${on ? '#3b82f6' : '#334'}`,
-              background: on ? '#16213a' : undefined,
-              borderRadius: 4,
+              border: `1px solid ${on ? 'var(--accent)' : 'var(--border)'}`,
+              background: on ? 'var(--accent-weak)' : 'var(--surface)',
+              borderRadius: 'var(--radius)',
               padding: '6px 10px',
               cursor: 'pointer',
             }}

@@ -3,7 +3,15 @@ import type { RunMeta } from '../../../runs/meta';
 import type { DoctorReport } from '../../../shared/doctor';
 import { api } from '../api';
 import { DatasetStep } from './DatasetStep';
-import { PAPER_DRAFT, QUICK_DRAFT, draftErrors, errorsByPath, setPath, type Draft } from './draft';
+import {
+  PAPER_DRAFT,
+  QUICK_DRAFT,
+  draftErrors,
+  errorsByPath,
+  setPath,
+  titledMessage,
+  type Draft,
+} from './draft';
 import { Errors } from './fields';
 import { ReviewStep } from './ReviewStep';
 import { switchDataSource, switchSpace, switchStrategy, withCpuPreset } from './sections';
@@ -47,7 +55,7 @@ export function Wizard({
   const errors = draftErrors(draft, key === 'review' ? undefined : key);
   const fieldErrors = errorsByPath(draft);
   return (
-    <section aria-label="new search" style={{ border: '1px solid #334', padding: 12, margin: '12px 0' }}>
+    <section aria-label="new search" className="card">
       <h2>New search</h2>
       <nav aria-label="wizard steps" style={{ marginBottom: 8 }}>
         {STEPS.map(([k, title], i) => (
@@ -56,12 +64,12 @@ export function Wizard({
             onClick={() => setStep(i)}
             aria-current={i === step ? 'step' : undefined}
             disabled={i > step && draftErrors(draft).length > 0}
-            style={{ fontWeight: i === step ? 'bold' : undefined, marginRight: 4 }}
+            style={{ marginRight: 4 }}
           >
             {i + 1}. {title}
           </button>
         ))}
-        <span style={{ marginLeft: 12 }}>
+        <span className="muted" style={{ marginLeft: 12 }}>
           presets: <button onClick={() => replace(QUICK_DRAFT)}>quick CPU search</button>{' '}
           <button onClick={() => replace(PAPER_DRAFT)}>DARTS paper (GPU)</button>
         </span>
@@ -103,7 +111,7 @@ export function Wizard({
       {key === 'training' && <TrainingStep draft={draft} set={set} errors={fieldErrors} />}
       {key === 'review' && <ReviewStep draft={draft} onLoad={replace} meta={meta} onMeta={setMeta} />}
       {note && (key === 'dataset' || key === 'space' || key === 'strategy') && (
-        <p role="status" aria-label="wizard note" style={{ color: '#93c5fd' }}>
+        <p role="status" aria-label="wizard note" className="info-text">
           {note}
         </p>
       )}
@@ -114,11 +122,12 @@ export function Wizard({
           Back
         </button>{' '}
         {key !== 'review' ? (
-          <button disabled={errors.length > 0} onClick={() => setStep(step + 1)}>
+          <button className="primary" disabled={errors.length > 0} onClick={() => setStep(step + 1)}>
             Next
           </button>
         ) : (
           <button
+            className="primary"
             disabled={errors.length > 0}
             onClick={() =>
               api()
@@ -130,7 +139,7 @@ export function Wizard({
                   setStartError(null);
                   onStarted(id);
                 })
-                .catch((e: Error) => setStartError(e.message))
+                .catch((e: Error) => setStartError(titledMessage(draft, '', e.message)))
             }
           >
             Start search

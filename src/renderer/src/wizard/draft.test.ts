@@ -7,7 +7,9 @@ import {
   errorsByPath,
   pathTitle,
   setPath,
+  titledMessage,
 } from './draft';
+import { switchStrategy } from './sections';
 
 describe('wizard draft', () => {
   it('the presets are valid configs', () => {
@@ -49,5 +51,33 @@ describe('wizard draft', () => {
     expect(draftErrors(badBeta, 'strategy')).toEqual([
       expect.stringMatching(/^α Adam betas, item 2: Too big/),
     ]);
+  });
+  it('messages that name config keys name them by the titles the wizard shows', () => {
+    // A message of the engine's, as the server sends it when a search cannot start.
+    expect(
+      titledMessage(QUICK_DRAFT, '', 'reduce batchSize (now 16) or space.channels, or set data.source'),
+    ).toBe('reduce batch size (now 16) or initial channels, or set dataset source');
+    // Words that name no field, and plain words that happen to be keys, stay as they are.
+    expect(titledMessage(QUICK_DRAFT, '', 'maxBufferSize of the adapter; cells and epochs')).toBe(
+      'maxBufferSize of the adapter; cells and epochs',
+    );
+    // A cross-field check of the config schema: a language-model space with image data.
+    const textSpace = setPath(QUICK_DRAFT, 'space', { name: 'enas-rnn' });
+    const [dataError] = draftErrors(textSpace, 'dataset');
+    expect(dataError).toMatch(
+      /^dataset source: the 'enas-rnn' space is a language model: set dataset source to "text"/,
+    );
+    expect(dataError).not.toMatch(/data\.source/);
+    // A strategy's own check names another of its fields by key (P-DARTS: "as keepOps").
+    const pdarts = setPath(switchStrategy(QUICK_DRAFT, 'pdarts'), 'strategy.addLayers', [0, 1]);
+    const lines = draftErrors(pdarts, 'strategy');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /: needs one entry per stage: 3 \(as ops kept per edge after each stage\), got 2$/,
+      ),
+    );
+    expect(lines.join('\n')).not.toMatch(/keepOps|addLayers/);
+    // Beside the field too.
+    expect(errorsByPath(pdarts)['strategy.addLayers']).toMatch(/as ops kept per edge after each stage/);
   });
 });

@@ -67,6 +67,34 @@ export function pathTitle(draft: Draft, path: string): string {
   return rest.length ? `${title}, item ${Number(rest[0]) + 1}` : title;
 }
 
+/** A word of a message that reads as a config key: camelCase or dotted ('batchSize', 'data.source'). */
+const CONFIG_KEY = /\b[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*\b/g;
+
+/**
+ * A validation message with the config keys it names (the engine's messages name keys, as the CLI
+ * reads a file: 'set data.source to "text"', 'reduce batchSize') put as the titles the wizard shows
+ * ('dataset source', 'batch size'). A key is looked up in the section of the field the message is
+ * about first (a strategy's message naming 'keepOps' means strategy.keepOps), then as a top-level or
+ * dotted path, then in the space and strategy sections; words that name no field stay as they are.
+ */
+export function titledMessage(draft: Draft, path: string, message: string): string {
+  const section = path.split('.')[0];
+  return message.replace(CONFIG_KEY, (word) => {
+    if (!/[A-Z.]/.test(word)) return word;
+    const candidates = [
+      ...(section === 'space' || section === 'strategy' ? [`${section}.${word}`] : []),
+      word,
+      `space.${word}`,
+      `strategy.${word}`,
+    ];
+    for (const c of candidates) {
+      const title = pathTitle(draft, c);
+      if (title !== c && title !== '(config)') return title;
+    }
+    return word;
+  });
+}
+
 export interface DraftIssue {
   /** Dotted config path ('space.cells'). */
   path: string;
@@ -83,7 +111,11 @@ export function draftIssues(draft: unknown, step?: string): DraftIssue[] {
   return (r.error as z.ZodError).issues
     .map((i) => ({ path: i.path.join('.'), message: i.message }))
     .filter((i) => !prefixes || prefixes.some((p) => i.path === p || i.path.startsWith(`${p}.`)))
-    .map((i) => ({ ...i, title: pathTitle(draft as Draft, i.path) }));
+    .map((i) => ({
+      ...i,
+      title: pathTitle(draft as Draft, i.path),
+      message: titledMessage(draft as Draft, i.path, i.message),
+    }));
 }
 
 /** Validation problems of a draft as "field title: message" lines, optionally only those of one step. */

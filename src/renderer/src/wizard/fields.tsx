@@ -7,26 +7,23 @@ import { useId, type ReactNode } from 'react';
  */
 
 const LABEL_WIDTH = 190;
-const why = { opacity: 0.7 } as const;
 
 /** The title, the input, its why and, when the value is refused, the reason. */
 function Row(props: { children: ReactNode; why?: string; whyId: string; error?: string }) {
   return (
-    <div style={{ margin: '6px 0' }}>
+    <div className="field-row">
       {props.children}{' '}
       {props.why && (
-        <small id={props.whyId} style={why}>
+        <small id={props.whyId} className="why">
           {props.why}
         </small>
       )}
-      {props.error && <span style={{ color: '#f87171' }}> — {props.error}</span>}
+      {props.error && <span className="field-error"> — {props.error}</span>}
     </div>
   );
 }
 
-const Title = ({ text }: { text: string }) => (
-  <span style={{ display: 'inline-block', minWidth: LABEL_WIDTH }}>{text}</span>
-);
+const Title = ({ text }: { text: string }) => <span className="field-title">{text}</span>;
 
 /** A labelled number input; empty means "not set" (undefined). `step` 'any' accepts any decimal. */
 export function NumberField(props: {
@@ -134,7 +131,8 @@ export function CheckboxGroupField(props: {
       role="group"
       aria-label={props.label}
       aria-describedby={props.why ? id : undefined}
-      style={{ display: 'flex', alignItems: 'flex-start', margin: '6px 0' }}
+      className="field-group"
+      style={{ display: 'flex', alignItems: 'flex-start', margin: '8px 0' }}
     >
       <span style={{ flex: `0 0 ${LABEL_WIDTH}px` }}>{props.label}</span>
       <div>
@@ -155,11 +153,11 @@ export function CheckboxGroupField(props: {
           ))}
         </div>
         {props.why && (
-          <small id={id} style={why}>
+          <small id={id} className="why">
             {props.why}
           </small>
         )}
-        {props.error && <span style={{ color: '#f87171' }}> — {props.error}</span>}
+        {props.error && <span className="field-error"> — {props.error}</span>}
       </div>
     </div>
   );
@@ -230,7 +228,7 @@ export function TextField(props: {
 export function Errors({ lines }: { lines: string[] }): ReactNode {
   if (!lines.length) return null;
   return (
-    <p role="alert" aria-label="config errors" style={{ whiteSpace: 'pre-line', color: '#f87171' }}>
+    <p role="alert" aria-label="config errors" style={{ whiteSpace: 'pre-line' }}>
       {lines.join('\n')}
     </p>
   );
