@@ -4,7 +4,7 @@ import { chooseBackend } from '../backend';
 import { spaceOf } from '../catalog';
 import { SpaceSchema } from '../search/config';
 import { Rng } from '../util/rng';
-import { LmTrainSession } from './lm-session';
+import { LmTrainSession, slownessPenalty } from './lm-session';
 import { buildLmTrainData } from './lm-train-data';
 import { parseTrainConfig, type TrainConfigInput } from './train-config';
 
@@ -46,6 +46,7 @@ describe('the enas-rnn training config', () => {
       gradClip: 0.25,
       weightDecay: 5e-7,
       momentum: 0,
+      slowness: 1e-3,
     });
     // Keep probabilities e 0.79, x 0.25, h 0.75, o 0.24 as drop rates.
     expect(c.network).toEqual({
@@ -220,6 +221,47 @@ describe('LmTrainSession', () => {
       s.dispose();
     }
   }, 60_000);
+
+  it('the slowness penalty is Σ‖y_{t+1} − y_t‖² / (B·T) (a hand sum), and it moves the weights but not the reported loss', () => {
+    // B = 2, T = 3, H = 2.
+    const y = [
+      [
+        [1, 2],
+        [2, 0],
+        [2, 1],
+      ],
+      [
+        [0, 0],
+        [0, 3],
+        [1, 3],
+      ],
+    ];
+    // Stream 0: (1,−2) → 5, (0,1) → 1; stream 1: (0,3) → 9, (1,0) → 1: 16 / 6.
+    const t = tf.tensor3d(y);
+    const p = slownessPenalty(t);
+    expect(p.dataSync()[0]).toBeCloseTo(16 / 6, 6);
+    tf.dispose([t, p]);
+    const off = { hidden: 8, embeddingDropout: 0, inputDropout: 0, weightDropout: 0, outputDropout: 0 };
+    const run = (slowness: number) => {
+      const c = parseTrainConfig(
+        tiny({
+          network: off,
+          recipe: { preset: 'cpu', epochs: 1, batchSize: 8, stepsPerEpoch: 2, slowness },
+        }),
+      );
+      const s = new LmTrainSession(c, buildLmTrainData(c));
+      try {
+        const r = s.runStep();
+        return { loss: r.metrics.loss, w: s.network.parameters().map((v) => Array.from(v.dataSync())) };
+      } finally {
+        s.dispose();
+      }
+    };
+    const a = run(0);
+    const b = run(50);
+    expect(b.loss).toBe(a.loss);
+    expect(b.w.flat()).not.toEqual(a.w.flat());
+  });
 
   it('keeps the tensor count flat over 20 steps, epoch ends (evaluations) included', () => {
     const c = parseTrainConfig(

@@ -49,6 +49,21 @@ interface LmCounters {
   tokens: number;
 }
 
+/**
+ * The slowness penalty of a window's cell outputs y [B, T, H]: Σ_{b,t} ‖y_{t+1} − y_t‖² / (B·T).
+ * The TF child adds rnn_slowness_reg·Σ‖Δy‖²/B to a loss of Σ token CE / B, i.e. T times our mean
+ * cross-entropy; dividing its penalty by T too keeps the reference's balance between the two.
+ */
+export function slownessPenalty(y: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const [B, T, H] = y.shape;
+    if (T < 2) return tf.scalar(0);
+    const later = tf.slice(y, [0, 1, 0], [B, T - 1, H]);
+    const earlier = tf.slice(y, [0, 0, 0], [B, T - 1, H]);
+    return tf.div(tf.sum(tf.square(tf.sub(later, earlier))), B * T) as tf.Scalar;
+  });
+}
+
 function isLanguageModelNetwork(n: unknown): n is LanguageModelNetwork {
   return typeof (n as Partial<LanguageModelNetwork>).lmForward === 'function';
 }
@@ -136,6 +151,8 @@ export class LmTrainSession {
     const batch = this.data.train.next();
     const h0 = this.carry.take(this.network, batch);
     let next: tf.Tensor2D | undefined;
+    // The cross-entropy alone when a penalty is added (the reported loss and perplexity are the data's).
+    let ceValue: tf.Scalar | undefined;
     let loss: number;
     let gradNorm: number;
     try {
@@ -143,17 +160,22 @@ export class LmTrainSession {
         const { value, grads } = tf.variableGrads(() => {
           const o = this.network.lmForward(batch.x, h0, { training: true, rng: this.rng });
           next = tf.keep(o.hidden);
-          return lmLoss(o.logits, batch.y);
+          const ce = lmLoss(o.logits, batch.y);
+          const weight = r.slowness ?? 0;
+          if (!(weight > 0 && o.outputs)) return ce;
+          ceValue = tf.keep(ce);
+          return tf.add(ce, tf.mul(weight, slownessPenalty(o.outputs))) as tf.Scalar;
         }, this.weights);
         const g = this.weights.map((v) => grads[v.name] ?? tf.zerosLike(v));
         const clipped = clipByGlobalNorm(g, clip);
         this.sgd.step(clipped.grads, lr);
-        return [value, clipped.norm];
+        return [ceValue ?? value, clipped.norm];
       });
       [loss, gradNorm] = out.map((t) => t.dataSync()[0]);
       tf.dispose(out);
     } catch (e) {
       next?.dispose();
+      ceValue?.dispose();
       throw explainBackendError(e);
     } finally {
       h0.dispose();

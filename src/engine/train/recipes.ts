@@ -37,6 +37,12 @@ export interface Recipe {
    */
   lrDecay?: number;
   lrDecayAfter?: number;
+  /**
+   * Language models only: weight of the slowness (temporal activation) penalty, the squared change of
+   * the cell's output from token to token per token, added to the mean cross-entropy
+   * (melodyguan/enas child_rnn_slowness_reg, rescaled to the mean loss: see docs/training.md).
+   */
+  slowness?: number;
 }
 
 type Base = Omit<Recipe, 'preset' | 'stepsPerEpoch'>;
@@ -117,6 +123,7 @@ const ENAS_PTB: Base = {
   labelSmoothing: 0,
   lrDecay: 0.9991,
   lrDecayAfter: 14,
+  slowness: 1e-3,
 };
 
 /** The recipes that train a language model (the text spaces); the others train image classifiers. */

@@ -67,6 +67,8 @@ const RecipeInputSchema = z
     /** Language models only: lr·lrDecay^max(0, epoch − lrDecayAfter), floored at lrMin. */
     lrDecay: z.number().positive().max(1).optional(),
     lrDecayAfter: z.number().int().nonnegative().optional(),
+    /** Language models only: the slowness penalty's weight (0 turns it off). */
+    slowness: z.number().nonnegative().optional(),
   })
   .strict();
 
@@ -158,7 +160,7 @@ export const TrainConfigSchema = z
             message: `recipe.${f} is an image classifier's setting; a language model's training does not read it`,
           });
     } else
-      for (const f of ['lrDecay', 'lrDecayAfter'] as const)
+      for (const f of ['lrDecay', 'lrDecayAfter', 'slowness'] as const)
         if (c.recipe[f] !== undefined)
           ctx.addIssue({
             code: 'custom',
