@@ -1,9 +1,11 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../engine/tf';
+import { buildAnyTrainData, openTrainSession, type AnyTrainSession } from '../engine/train/any-session';
 import { finalNetworkFlops } from '../engine/train/cost';
-import { TrainSession, finalParameterCount } from '../engine/train/session';
-import { buildTrainData, type TrainData } from '../engine/train/train-data';
+import type { LmTrainData } from '../engine/train/lm-train-data';
+import { finalParameterCount } from '../engine/train/session';
+import type { TrainData } from '../engine/train/train-data';
 import { writeFileAtomic } from './atomic';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
 import type { ExecuteOptions } from './execute';
@@ -32,6 +34,18 @@ export interface TrainDataInfo {
   description: string;
 }
 
+/** A language model's train-data.json: the vocabulary (ids are indices) and the BPTT length. */
+export interface LmTrainDataInfo {
+  kind: 'text';
+  vocab: string[];
+  bptt: number;
+  description: string;
+}
+
+export function lmTrainDataInfo(d: LmTrainData): LmTrainDataInfo {
+  return { kind: 'text', vocab: d.vocab, bptt: d.bptt, description: d.description };
+}
+
 export function trainDataInfo(d: TrainData): TrainDataInfo {
   return {
     classNames: d.classNames,
@@ -45,7 +59,7 @@ export function trainDataInfo(d: TrainData): TrainDataInfo {
 }
 
 /** The architecture trained, in the space's JSON (exports/genotype.json, as a search run writes it). */
-function writeArchitecture(dir: RunDir, s: TrainSession): void {
+function writeArchitecture(dir: RunDir, s: AnyTrainSession): void {
   writeFileAtomic(
     join(dir.exportsDir, 'genotype.json'),
     `${JSON.stringify(s.space.toJson(s.arch), null, 2)}\n`,
@@ -66,16 +80,17 @@ export async function executeTrainRun(
   const every = opts.checkpointEvery ?? 50;
   const pauseFile = join(dir.path, PAUSE_REQUEST);
   if (existsSync(pauseFile)) unlinkSync(pauseFile);
-  let session: TrainSession;
+  let session: AnyTrainSession;
   try {
-    const data = opts.trainData ?? (await buildTrainData(config, opts.onWarning));
-    session = new TrainSession(config, data);
+    const data = opts.trainData ?? (await buildAnyTrainData(config, opts.onWarning));
+    session = openTrainSession(config, data);
   } catch (e) {
     markFailed(dir, (e as Error).message);
     throw e;
   }
   try {
-    writeFileAtomic(join(dir.path, TRAIN_DATA_FILE), JSON.stringify(trainDataInfo(session.data), null, 2));
+    const info = session.kind === 'text' ? lmTrainDataInfo(session.data) : trainDataInfo(session.data);
+    writeFileAtomic(join(dir.path, TRAIN_DATA_FILE), JSON.stringify(info, null, 2));
     let metricsLines = countLines(dir.metricsPath);
     if (opts.resume) {
       const ck = loadLatestCheckpoint(dir.checkpointsDir);
@@ -96,7 +111,15 @@ export async function executeTrainRun(
     }
     const records = dir.readMetrics();
     const totals = RunTotals.fromRecords(records);
-    let testAcc = [...records].reverse().find((r) => r.kind === 'epoch')?.testAcc as number | undefined;
+    // The headline test metric after the latest epoch: accuracy (images) or perplexity (text).
+    const lastEpoch = [...records].reverse().find((r) => r.kind === 'epoch');
+    let headline: Record<string, number | undefined> =
+      session.kind === 'text'
+        ? {
+            testPerplexity: lastEpoch?.testPerplexity as number | undefined,
+            valPerplexity: lastEpoch?.valPerplexity as number | undefined,
+          }
+        : { testAcc: lastEpoch?.testAcc as number | undefined };
     dir.transition('running', {
       pid: process.pid,
       totalSteps: session.totalSteps,
@@ -123,7 +146,7 @@ export async function executeTrainRun(
           step: session.step,
           pid: undefined,
           elapsedSeconds: totals.elapsedSeconds,
-          testAcc,
+          ...headline,
         });
         return outcome;
       }
@@ -136,18 +159,29 @@ export async function executeTrainRun(
       metricsLines++;
       totals.addStep(r.epoch, seconds, undefined);
       if (r.epochEnd) {
-        testAcc = r.epochEnd.testAcc;
-        dir.appendMetrics({ kind: 'epoch', step: r.step, epoch: r.epoch, ...r.epochEnd });
+        const e = r.epochEnd;
+        headline =
+          'testPerplexity' in e
+            ? { testPerplexity: e.testPerplexity, valPerplexity: e.valPerplexity }
+            : { testAcc: e.testAcc };
+        dir.appendMetrics({ kind: 'epoch', step: r.step, epoch: r.epoch, ...e });
         metricsLines++;
         dir.writeStatus({
           ...dir.readStatus(),
           step: session.step,
-          testAcc,
+          ...headline,
           elapsedSeconds: totals.elapsedSeconds,
         });
-        dir.log(`epoch ${r.epoch + 1}/${session.epochs}: test accuracy ${(100 * testAcc).toFixed(2)}%`);
+        dir.log(
+          'testPerplexity' in e
+            ? `epoch ${r.epoch + 1}/${session.epochs}: validation perplexity ${e.valPerplexity.toFixed(2)}, test perplexity ${e.testPerplexity.toFixed(2)}`
+            : `epoch ${r.epoch + 1}/${session.epochs}: test accuracy ${(100 * e.testAcc).toFixed(2)}%`,
+        );
       }
-      if (r.final) {
+      if (r.final && 'testPerplexity' in r.final) {
+        dir.appendMetrics({ kind: 'final', step: r.step, ...r.final });
+        metricsLines++;
+      } else if (r.final && session.kind !== 'text') {
         dir.appendMetrics({
           kind: 'final',
           step: r.step,
@@ -180,7 +214,7 @@ export async function executeTrainRun(
     dir.transition('completed', {
       step: session.step,
       pid: undefined,
-      testAcc,
+      ...headline,
       elapsedSeconds: totals.elapsedSeconds,
     });
     return 'completed';

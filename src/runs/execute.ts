@@ -16,7 +16,7 @@ import type { RunStatus } from './status';
 import { RunTotals } from './run-totals';
 import { countLines, markFailed, pendingRequest, truncateMetrics } from './run-io';
 import { executeTrainRun } from './execute-train';
-import type { TrainData } from '../engine/train/train-data';
+import type { AnyTrainData } from '../engine/train/any-session';
 
 export interface RunProgress {
   step: number;
@@ -50,7 +50,7 @@ export interface ExecuteOptions {
   /** The run's data, when the caller loaded it already (to check the dataset before the run folder exists). */
   data?: SearchData;
   /** A training run's data, when the caller loaded it already (the same reason). */
-  trainData?: TrainData;
+  trainData?: AnyTrainData;
 }
 
 /** How often an executing run rewrites its heartbeat (the live step that `status` and the runs list show). */

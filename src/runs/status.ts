@@ -67,6 +67,9 @@ export const RunStatusFileSchema = z.object({
   bestValAcc: z.number().optional(),
   /** Training runs: test accuracy after the latest epoch, and the trained network's parameters and FLOPs (multiply-adds per image). */
   testAcc: z.number().optional(),
+  /** Language-model training runs (enas-rnn): test and validation perplexity after the latest epoch, in place of testAcc. */
+  testPerplexity: z.number().optional(),
+  valPerplexity: z.number().optional(),
   params: z.number().int().nonnegative().optional(),
   flops: z.number().nonnegative().optional(),
   /** Seconds spent computing steps, over all sessions of the run (pauses excluded). */

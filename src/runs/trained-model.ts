@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../engine/tf';
-import { spaceOf } from '../engine/catalog';
+import { spaceOf, spaceSpec } from '../engine/catalog';
 import { exportModel, type ExportFormat, type TrainedModel } from '../engine/export/model-export';
 import { networksOf } from '../engine/spaces/registry';
 import { resolveArchitecture } from '../engine/train/train-config';
@@ -23,6 +23,13 @@ export function loadTrainedModel(dir: RunDir): TrainedModel {
   if (status.status === 'failed')
     throw new Error(
       `run ${dir.id} failed${status.reason ? ` (${status.reason})` : ''}: there is no trained model to export`,
+    );
+  if (spaceSpec(config.space.name).modality === 'text')
+    // The exporters emit image classifiers (an image input, softmax over classes, the normalisation);
+    // a recurrent language model needs token ids, a carried hidden state and a vocabulary, which none
+    // of them writes yet. The weights stay in the run's checkpoints.
+    throw new Error(
+      `run ${dir.id} trained a language model (the ${config.space.name} space): exporting it to ONNX, tfjs or safetensors is not supported yet, the exporters write image classifiers; its weights are in ${dir.checkpointsDir} and the architecture in exports/genotype.json`,
     );
   const ck = loadLatestCheckpoint(dir.checkpointsDir);
   const infoFile = join(dir.path, TRAIN_DATA_FILE);

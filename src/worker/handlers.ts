@@ -7,8 +7,7 @@ import { exportTrainedRun } from '../runs/trained-model';
 import { predictRunImage } from '../runs/try-model';
 import { EXPORT_FORMATS } from '../engine/export/model-export';
 import { parseTrainConfig } from '../engine/train/train-config';
-import { buildTrainData } from '../engine/train/train-data';
-import { assertNetworkFits } from '../engine/train/session';
+import { assertTrainingFits, buildAnyTrainData } from '../engine/train/any-session';
 import { chooseBackend } from '../engine/backend';
 import { downloadStandardDataset, type DownloadProgress } from '../engine/data/download';
 import { estimateStepBytes } from '../engine/search/memory';
@@ -167,8 +166,8 @@ async function checkTraining(input: unknown): Promise<string> {
   const config = parseTrainConfig(input, 'the training request');
   if (!tf.getBackend())
     await chooseBackend({ prefer: config.backend === 'auto' ? undefined : config.backend });
-  const data = await buildTrainData(config);
-  assertNetworkFits(config, data);
+  const data = await buildAnyTrainData(config);
+  assertTrainingFits(config, data);
   return data.description;
 }
 

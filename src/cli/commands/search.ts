@@ -46,9 +46,20 @@ function findRun(root: string, id: string): RunDir {
 }
 
 /** A trained model's test accuracy, parameters and FLOPs for the runs list ('' for searches). */
-function trainedLine(r: { testAcc?: number; params?: number; flops?: number }): string {
-  if (r.testAcc === undefined && r.params === undefined) return '';
-  const acc = r.testAcc !== undefined ? `  test ${(100 * r.testAcc).toFixed(2)}%` : '';
+function trainedLine(r: {
+  testAcc?: number;
+  testPerplexity?: number;
+  params?: number;
+  flops?: number;
+}): string {
+  if (r.testAcc === undefined && r.testPerplexity === undefined && r.params === undefined) return '';
+  // A language model's headline is its test perplexity, an image classifier's its accuracy.
+  const acc =
+    r.testPerplexity !== undefined
+      ? `  test ppl ${r.testPerplexity.toFixed(2)}`
+      : r.testAcc !== undefined
+        ? `  test ${(100 * r.testAcc).toFixed(2)}%`
+        : '';
   const params = r.params !== undefined ? `  ${(r.params / 1e6).toFixed(2)}M params` : '';
   const flops = r.flops !== undefined ? `  ${(r.flops / 1e6).toFixed(1)}M FLOPs` : '';
   return `${acc}${params}${flops}`;

@@ -5,8 +5,7 @@ import { SPACE_SPECS } from '../../engine/catalog';
 import { chooseBackend, parseBackendName } from '../../engine/backend';
 import { EXPORT_FORMATS, type ExportFormat } from '../../engine/export/model-export';
 import { SpaceSchema } from '../../engine/search/config';
-import { assertNetworkFits } from '../../engine/train/session';
-import { buildTrainData, type TrainData } from '../../engine/train/train-data';
+import { assertTrainingFits, buildAnyTrainData, type AnyTrainData } from '../../engine/train/any-session';
 import { resolveArchitecture } from '../../engine/train/train-config';
 import { runsRoot } from '../../shared/paths';
 import {
@@ -156,7 +155,7 @@ export async function executeTrainWithProgress(
   dir: RunDir,
   resume: boolean,
   backendOverride?: string,
-  trainData?: TrainData,
+  trainData?: AnyTrainData,
 ): Promise<void> {
   const config = dir.readTrainConfig();
   const prefer =
@@ -180,6 +179,7 @@ export async function executeTrainWithProgress(
   let started = false;
   let lastLine = Number.NEGATIVE_INFINITY;
   let testAcc: number | undefined;
+  let testPerplexity: number | undefined;
   try {
     const outcome = await executeRun(dir, {
       resume,
@@ -188,7 +188,12 @@ export async function executeTrainWithProgress(
       onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
       onProgress: (p) => {
         if (typeof p.metrics.testAcc === 'number') testAcc = p.metrics.testAcc;
-        const shown = `loss ${p.metrics.loss.toFixed(3)} · acc ${p.metrics.acc.toFixed(3)}${testAcc !== undefined ? ` · test ${testAcc.toFixed(3)}` : ''}`;
+        if (typeof p.metrics.testPerplexity === 'number') testPerplexity = p.metrics.testPerplexity;
+        // A language model shows its perplexity where an image classifier shows its accuracy.
+        const shown =
+          typeof p.metrics.perplexity === 'number'
+            ? `loss ${p.metrics.loss.toFixed(3)} · ppl ${p.metrics.perplexity.toFixed(1)}${testPerplexity !== undefined ? ` · test ppl ${testPerplexity.toFixed(2)}` : ''}`
+            : `loss ${p.metrics.loss.toFixed(3)} · acc ${p.metrics.acc.toFixed(3)}${testAcc !== undefined ? ` · test ${testAcc.toFixed(3)}` : ''}`;
         if (!process.stderr.isTTY) {
           const now = performance.now();
           if (now - lastLine >= 10_000 || p.step === p.totalSteps || p.epochEnded) {
@@ -211,10 +216,16 @@ export async function executeTrainWithProgress(
       process.stderr.write(`${outcome}. Continue with: nas-studio resume ${dir.id}\n`);
     else {
       const s = dir.readStatus();
-      process.stdout.write(
-        `trained: test accuracy ${s.testAcc !== undefined ? (100 * s.testAcc).toFixed(2) : '?'}% · ${s.params ?? '?'} parameters · ${s.flops !== undefined ? (s.flops / 1e6).toFixed(2) : '?'}M FLOPs\n` +
-          `export it with: nas-studio export ${dir.id} --format onnx\n`,
-      );
+      if (s.testPerplexity !== undefined)
+        process.stdout.write(
+          `trained: test perplexity ${s.testPerplexity.toFixed(2)} · validation perplexity ${s.valPerplexity?.toFixed(2) ?? '?'} · ${s.params ?? '?'} parameters · ${s.flops !== undefined ? (s.flops / 1e6).toFixed(2) : '?'}M FLOPs per token\n` +
+            `(a language model: nas-studio export does not write language models yet)\n`,
+        );
+      else
+        process.stdout.write(
+          `trained: test accuracy ${s.testAcc !== undefined ? (100 * s.testAcc).toFixed(2) : '?'}% · ${s.params ?? '?'} parameters · ${s.flops !== undefined ? (s.flops / 1e6).toFixed(2) : '?'}M FLOPs\n` +
+            `export it with: nas-studio export ${dir.id} --format onnx\n`,
+        );
     }
   } finally {
     if (started) bar.stop();
@@ -255,8 +266,8 @@ export function registerTrainCommand(program: Command): void {
         parseBackendName(opts.backend, '--backend') ??
         (config.backend === 'auto' ? undefined : config.backend);
       await chooseBackend({ prefer });
-      const data = await buildTrainData(config, (w) => process.stderr.write(`warning: ${w}\n`));
-      assertNetworkFits(config, data);
+      const data = await buildAnyTrainData(config, (w) => process.stderr.write(`warning: ${w}\n`));
+      assertTrainingFits(config, data);
       const dir = RunDir.create(opts.runs, opts.name ?? newRunId(), config);
       await executeTrainWithProgress(dir, false, opts.backend, data);
     });

@@ -117,7 +117,12 @@ export interface LanguageModelNetwork extends FinalNetwork, LanguageModelNet {
     x: tf.Tensor2D,
     hidden: tf.Tensor2D,
     ctx: LmForwardContext,
-  ): { logits: tf.Tensor2D; hidden: tf.Tensor2D };
+  ): {
+    logits: tf.Tensor2D;
+    hidden: tf.Tensor2D;
+    /** The cell's output at every token before output dropout, [batch, len, hidden] (a regulariser reads it). */
+    outputs?: tf.Tensor3D;
+  };
 }
 
 export function isLanguageModel(net: Supernet): net is LanguageModelSupernet {

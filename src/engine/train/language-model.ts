@@ -3,7 +3,7 @@ import type { TextBatch } from '../data/batch';
 import { clipByGlobalNorm } from '../optim/clip';
 import { Sgd } from '../optim/sgd';
 import type { NamedTensorState } from '../optim/state';
-import type { ArchAssignment, LanguageModelSupernet } from '../search/supernet';
+import type { ArchAssignment, LanguageModelNet, LanguageModelSupernet } from '../search/supernet';
 import type { Rng } from '../util/rng';
 import { crossEntropy } from './loss';
 import type { LmTrainerConfig } from './lm-fields';
@@ -39,7 +39,7 @@ export class HiddenCarry {
   constructor(readonly key: string) {}
 
   /** The state for `batch` (a new tensor the caller disposes, or uses inside its tidy). */
-  take(net: LanguageModelSupernet, batch: TextBatch): tf.Tensor2D {
+  take(net: LanguageModelNet, batch: TextBatch): tf.Tensor2D {
     const B = batch.x.shape[0];
     if (batch.first || !this.h || this.h.shape[0] !== B) return net.initHidden(B);
     return this.h.clone();

@@ -78,6 +78,8 @@ export function finalParameterCount(net: FinalNetwork): number {
  * any step boundary and checkpoint (captureTrain / restoreTrain).
  */
 export class TrainSession {
+  /** An image classifier's session (lm-session.ts LmTrainSession is 'text'). */
+  readonly kind = 'image';
   readonly space: SearchSpace;
   readonly arch: unknown;
   readonly network: FinalNetwork;

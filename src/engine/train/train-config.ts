@@ -1,8 +1,16 @@
 import { z } from 'zod';
 import { spaceOf, spaceSpec } from '../catalog';
 import { BACKEND_NAMES, DataSchema, SpaceSchema, describeConfigError } from '../search/config';
+import { EnasRnnFinalOptionsSchema } from '../spaces/enas-rnn/final-options';
 import { Rng } from '../util/rng';
-import { RECIPE_NAMES, defaultRecipe, recipeDefaults, recipeNetwork, type Recipe } from './recipes';
+import {
+  LM_RECIPE_NAMES,
+  RECIPE_NAMES,
+  defaultRecipe,
+  recipeDefaults,
+  recipeNetwork,
+  type Recipe,
+} from './recipes';
 
 /**
  * The configuration of a training run (run kind 'train'): one architecture of a space, trained from
@@ -56,8 +64,25 @@ const RecipeInputSchema = z
     dropPath: z.number().min(0).lt(1).optional(),
     auxiliaryWeight: z.number().nonnegative().optional(),
     labelSmoothing: z.number().min(0).lt(1).optional(),
+    /** Language models only: lr·lrDecay^max(0, epoch − lrDecayAfter), floored at lrMin. */
+    lrDecay: z.number().positive().max(1).optional(),
+    lrDecayAfter: z.number().int().nonnegative().optional(),
+    /** Language models only: the slowness penalty's weight (0 turns it off). */
+    slowness: z.number().nonnegative().optional(),
   })
   .strict();
+
+/** Recipe fields that only an image classifier's training reads (a language model's refuses them). */
+const IMAGE_ONLY_RECIPE_FIELDS = [
+  'momentum',
+  'nesterov',
+  'augment',
+  'cutout',
+  'dropPath',
+  'auxiliaryWeight',
+  'labelSmoothing',
+  'lrUpdate',
+] as const;
 
 /** The final-network options each space takes (its buildFinal's `options`, checked again there). */
 const NETWORK_OPTIONS: Record<string, z.ZodType> = {
@@ -79,6 +104,7 @@ const NETWORK_OPTIONS: Record<string, z.ZodType> = {
     .partial()
     .strict(),
   mobilenet: z.object({}).strict(),
+  'enas-rnn': EnasRnnFinalOptionsSchema,
 };
 
 export const TrainConfigSchema = z
@@ -87,7 +113,7 @@ export const TrainConfigSchema = z
     version: z.literal(1).default(1),
     space: SpaceSchema.default(SpaceSchema.parse({})),
     architecture: ArchitectureSourceSchema,
-    /** Final-network options (DARTS: channels, layers, auxiliary; NB201: channels, cellsPerStage); the recipe's preset fills them in. */
+    /** Final-network options (DARTS: channels, layers, auxiliary; NB201: channels, cellsPerStage; enas-rnn: hidden, dropouts, initRange); the recipe's preset fills them in. */
     network: z.record(z.string(), z.unknown()).optional(),
     recipe: RecipeInputSchema.default({}),
     data: DataSchema.default(DataSchema.parse({})),
@@ -103,16 +129,44 @@ export const TrainConfigSchema = z
         for (const i of r.error.issues)
           ctx.addIssue({ code: 'custom', path: ['network', ...i.path.map(String)], message: i.message });
     }
-    if (spaceSpec(c.space.name).modality === 'text' || c.data.source === 'text') {
-      // Not built yet: a training run of the ENAS RNN cell is a language model with perplexity over
-      // whole splits, which this loop (images, accuracy) does not compute.
+    const textSpace = spaceSpec(c.space.name).modality === 'text';
+    if (textSpace !== (c.data.source === 'text')) {
       ctx.addIssue({
         code: 'custom',
-        path: ['space', 'name'],
-        message: `training a found architecture of the '${c.space.name}' space is not supported yet: final training runs train image classifiers (DARTS cells, NB201, MobileNet-like, ENAS micro), not language models`,
+        path: ['data', 'source'],
+        message: textSpace
+          ? `the '${c.space.name}' space is a language model: set data.source to "text" (it is "${c.data.source}")`
+          : `data.source "text" trains a language model (the enas-rnn space); the '${c.space.name}' space reads images`,
       });
       return;
     }
+    const preset = c.recipe.preset;
+    if (preset !== undefined && (textSpace ? !LM_RECIPE_NAMES.includes(preset) : preset === 'enas-ptb'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recipe', 'preset'],
+        message: textSpace
+          ? `the '${preset}' recipe trains image classifiers; a language model (${c.space.name}) trains with ${LM_RECIPE_NAMES.map((n) => `'${n}'`).join(' or ')}`
+          : `the '${preset}' recipe trains a language model; the '${c.space.name}' space is an image classifier`,
+      });
+    if (textSpace) {
+      // A resolved config (config.json, read back) carries the preset's neutral values: those pass.
+      const neutral = recipeDefaults(preset ?? defaultRecipe(c.space.name), c.space.name);
+      for (const f of IMAGE_ONLY_RECIPE_FIELDS)
+        if (c.recipe[f] !== undefined && c.recipe[f] !== neutral[f])
+          ctx.addIssue({
+            code: 'custom',
+            path: ['recipe', f],
+            message: `recipe.${f} is an image classifier's setting; a language model's training does not read it`,
+          });
+    } else
+      for (const f of ['lrDecay', 'lrDecayAfter', 'slowness'] as const)
+        if (c.recipe[f] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['recipe', f],
+            message: `recipe.${f} is a language model's schedule (the enas-ptb recipe); image recipes anneal with a cosine`,
+          });
     if (c.data.labels === 'random')
       ctx.addIssue({
         code: 'custom',

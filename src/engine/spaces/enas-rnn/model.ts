@@ -246,13 +246,14 @@ export class EnasRnnModel extends Supernet implements LanguageModelSupernet, Lan
       outputs.push(out);
       h = clipRowNorms(c.hiddenState === 'average' ? out : nodes[last], c.hiddenClip);
     }
-    let y = tf.stack(outputs, 1) as tf.Tensor3D; // [B, T, H]
+    const cellOutputs = tf.stack(outputs, 1) as tf.Tensor3D; // [B, T, H]
+    let y = cellOutputs;
     if (rng && c.outputDropout > 0) y = tf.mul(y, dropoutMask(rng, [B, 1, H], c.outputDropout));
     const logits = tf.add(
       tf.matMul(tf.reshape(y, [B * T, H]), this.embedding, false, true),
       this.decoderBias,
     );
-    return { logits: logits as tf.Tensor2D, hidden: h };
+    return { logits: logits as tf.Tensor2D, hidden: h, outputs: cellOutputs };
   }
 
   optionParameters(label: string, row: number, option: number): tf.Variable[] {

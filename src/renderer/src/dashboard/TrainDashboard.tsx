@@ -8,7 +8,13 @@ import type { LiveProgress } from './run-data';
 import { parseTrainLog, rowFractions, type TrainLog } from './train-log';
 import { TryItPanel } from './TryItPanel';
 
-const EMPTY: TrainLog = { steps: { loss: [], acc: [], lr: [] }, epochs: [], final: null };
+const EMPTY: TrainLog = {
+  steps: { loss: [], acc: [], lr: [], perplexity: [] },
+  epochs: [],
+  lmEpochs: [],
+  lmFinal: null,
+  final: null,
+};
 
 /** The log, re-read when an epoch ends and when the run changes state; the last progress event for the ETA. */
 function useTrainLog(run: RunSummary) {
@@ -114,6 +120,25 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
   const charts = useMemo(() => {
     const ep = (k: 'trainLoss' | 'testLoss' | 'trainAcc' | 'testAcc') =>
       log.epochs.map((e) => [e.x, e[k]] as [number, number]);
+    if (log.lmEpochs.length || log.steps.perplexity.length) {
+      // A language model (enas-rnn): perplexity where an image classifier has accuracy.
+      const lm = (k: 'trainLoss' | 'testLoss' | 'trainPerplexity' | 'valPerplexity' | 'testPerplexity') =>
+        log.lmEpochs.map((e) => [e.x, e[k]] as [number, number]);
+      return {
+        loss: [
+          { name: 'training loss (step)', points: log.steps.loss },
+          { name: 'train loss (epoch)', points: lm('trainLoss') },
+          { name: 'test loss (epoch)', points: lm('testLoss') },
+        ],
+        acc: [
+          { name: 'training perplexity (step)', points: log.steps.perplexity },
+          { name: 'train perplexity (epoch)', points: lm('trainPerplexity') },
+          { name: 'validation perplexity (epoch)', points: lm('valPerplexity') },
+          { name: 'test perplexity (epoch)', points: lm('testPerplexity') },
+        ],
+        lm: true,
+      };
+    }
     return {
       loss: [
         { name: 'training loss (step)', points: log.steps.loss },
@@ -125,6 +150,7 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
         { name: 'train accuracy (epoch)', points: ep('trainAcc') },
         { name: 'test accuracy (epoch)', points: ep('testAcc') },
       ],
+      lm: false,
     };
   }, [log]);
   const running = run.status === 'running' || run.status === 'pausing';
@@ -145,11 +171,19 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
               ? `architecture of run ${origin.run} (${origin.epoch === undefined || origin.epoch === 'derived' ? 'derived' : `epoch ${origin.epoch}`})`
               : 'architecture from a file'}
           {' · '}recipe {config.recipe.preset}: {config.recipe.epochs} epochs, batch {config.recipe.batchSize}
-          , lr {config.recipe.lr} cosine, cutout {config.recipe.cutout}, drop path {config.recipe.dropPath}
+          {config.recipe.lrDecay !== undefined
+            ? `, lr ${config.recipe.lr} ×${config.recipe.lrDecay} per epoch from epoch ${config.recipe.lrDecayAfter ?? 0}, clip ${config.recipe.gradClip}`
+            : `, lr ${config.recipe.lr} cosine, cutout ${config.recipe.cutout}, drop path ${config.recipe.dropPath}`}
         </p>
       )}
       <p aria-label="trained model">
         {run.testAcc !== undefined && <>test accuracy {(run.testAcc * 100).toFixed(2)}% · </>}
+        {run.testPerplexity !== undefined && (
+          <>
+            test perplexity {run.testPerplexity.toFixed(2)}
+            {run.valPerplexity !== undefined && <> (validation {run.valPerplexity.toFixed(2)})</>} ·{' '}
+          </>
+        )}
         {run.params !== undefined && <>{(run.params / 1e6).toFixed(3)}M parameters · </>}
         {run.flops !== undefined && <>{(run.flops / 1e6).toFixed(1)}M FLOPs</>}
       </p>
@@ -180,10 +214,33 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
       ) : (
         <div aria-label="training charts">
           <SeriesChart label="loss chart" series={charts.loss} xName="step" yName="loss" width="50%" />
-          <SeriesChart label="accuracy chart" series={charts.acc} xName="step" yName="accuracy" width="50%" />
+          {charts.lm ? (
+            <SeriesChart
+              label="perplexity chart"
+              series={charts.acc}
+              xName="step"
+              yName="perplexity"
+              width="50%"
+            />
+          ) : (
+            <SeriesChart
+              label="accuracy chart"
+              series={charts.acc}
+              xName="step"
+              yName="accuracy"
+              width="50%"
+            />
+          )}
         </div>
       )}
-      {log.final ? (
+      {log.lmFinal ? (
+        <div aria-label="test results">
+          <h3>
+            Test split: perplexity {log.lmFinal.testPerplexity.toFixed(2)} (validation{' '}
+            {log.lmFinal.valPerplexity.toFixed(2)})
+          </h3>
+        </div>
+      ) : log.final ? (
         <div aria-label="test results">
           <h3>
             Test split: {(log.final.testAcc * 100).toFixed(2)}% correct — confusion matrix and per-class
@@ -192,7 +249,11 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
           <ConfusionHeatmap final={log.final} />
         </div>
       ) : (
-        <p style={{ opacity: 0.7 }}>The confusion matrix appears when the training ends.</p>
+        <p style={{ opacity: 0.7 }}>
+          {charts.lm
+            ? 'The final test perplexity appears when the training ends.'
+            : 'The confusion matrix appears when the training ends.'}
+        </p>
       )}
       <TryItPanel run={run} />
     </section>

@@ -30,6 +30,40 @@ describe('parseTrainLog', () => {
     expect(log.final?.classNames).toEqual(['a', 'b']);
   });
 
+  it("reads a language model's perplexities (enas-rnn) where an image run has accuracies", () => {
+    const log = parseTrainLog([
+      { kind: 'step', step: 0, epoch: 0, loss: 4.6, perplexity: 99.5, lr: 20, gradNorm: 3 },
+      {
+        kind: 'epoch',
+        step: 0,
+        epoch: 0,
+        trainLoss: 4.6,
+        trainPerplexity: 99.5,
+        valLoss: 4.5,
+        valPerplexity: 90,
+        testLoss: 4.55,
+        testPerplexity: 94.6,
+      },
+      { kind: 'final', step: 0, valPerplexity: 90, testPerplexity: 94.6, testLoss: 4.55 },
+    ]);
+    expect(log.steps.perplexity).toEqual([[1, 99.5]]);
+    expect(log.steps.acc).toEqual([]);
+    expect(log.epochs).toEqual([]);
+    expect(log.lmEpochs).toEqual([
+      {
+        epoch: 0,
+        x: 1,
+        trainLoss: 4.6,
+        testLoss: 4.55,
+        trainPerplexity: 99.5,
+        valPerplexity: 90,
+        testPerplexity: 94.6,
+      },
+    ]);
+    expect(log.lmFinal).toEqual({ valPerplexity: 90, testPerplexity: 94.6 });
+    expect(log.final).toBeNull();
+  });
+
   it('normalises confusion rows by their true-class count', () => {
     expect(
       rowFractions([

@@ -73,7 +73,7 @@ export function RunsList(props: {
               <td>{r.strategy}</td>
               <td>
                 {r.kind === 'train'
-                  ? `${r.testAcc !== undefined ? `test ${(100 * r.testAcc).toFixed(1)} %` : 'test –'}${r.params !== undefined ? ` · ${r.params < 1e5 ? `${(r.params / 1e3).toFixed(1)}k` : `${(r.params / 1e6).toFixed(2)}M`} params` : ''}${r.flops !== undefined ? ` · ${(r.flops / 1e6).toFixed(1)}M FLOPs` : ''}`
+                  ? `${r.testPerplexity !== undefined ? `test ppl ${r.testPerplexity.toFixed(1)}` : r.testAcc !== undefined ? `test ${(100 * r.testAcc).toFixed(1)} %` : 'test –'}${r.params !== undefined ? ` · ${r.params < 1e5 ? `${(r.params / 1e3).toFixed(1)}k` : `${(r.params / 1e6).toFixed(2)}M`} params` : ''}${r.flops !== undefined ? ` · ${(r.flops / 1e6).toFixed(1)}M FLOPs` : ''}`
                   : r.bestValAcc !== undefined
                     ? `val ${(100 * r.bestValAcc).toFixed(1)} %`
                     : '–'}

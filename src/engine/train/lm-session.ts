@@ -1,0 +1,323 @@
+import * as tf from '../tf';
+import { spaceOf } from '../catalog';
+import { explainBackendError } from '../backend/explain-error';
+import type { TextBatch } from '../data/batch';
+import { clipByGlobalNorm } from '../optim/clip';
+import { Sgd } from '../optim/sgd';
+import type { SessionSnapshot } from '../search/checkpoint';
+import type { InputShape, SearchSpace } from '../search/space';
+import type { LanguageModelNetwork } from '../search/supernet';
+import { networksOf } from '../spaces/registry';
+import { Rng, type RngState } from '../util/rng';
+import { HiddenCarry, lmLoss } from './language-model';
+import type { LmTrainData } from './lm-train-data';
+import { resolveArchitecture, type TrainConfig } from './train-config';
+
+/** One step's metrics (the metrics log's train `step` record of a language model). */
+export interface LmStepMetrics {
+  /** Mean cross-entropy per target token of the window (nats). */
+  loss: number;
+  perplexity: number;
+  lr: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+export interface LmEpochMetrics {
+  trainLoss: number;
+  trainPerplexity: number;
+  valLoss: number;
+  valPerplexity: number;
+  testLoss: number;
+  testPerplexity: number;
+}
+
+export interface LmStepReport {
+  step: number;
+  epoch: number;
+  stepInEpoch: number;
+  metrics: LmStepMetrics;
+  epochEnd?: LmEpochMetrics;
+  final?: { valPerplexity: number; testPerplexity: number; testLoss: number };
+}
+
+interface LmCounters {
+  step: number;
+  rng: RngState;
+  /** The current epoch's Σ token cross-entropy and tokens so far (a mid-epoch resume continues them). */
+  lossSum: number;
+  tokens: number;
+}
+
+/**
+ * The slowness penalty of a window's cell outputs y [B, T, H]: Σ_{b,t} ‖y_{t+1} − y_t‖² / (B·T).
+ * The TF child adds rnn_slowness_reg·Σ‖Δy‖²/B to a loss of Σ token CE / B, i.e. T times our mean
+ * cross-entropy; dividing its penalty by T too keeps the reference's balance between the two.
+ */
+export function slownessPenalty(y: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const [B, T, H] = y.shape;
+    if (T < 2) return tf.scalar(0);
+    const later = tf.slice(y, [0, 1, 0], [B, T - 1, H]);
+    const earlier = tf.slice(y, [0, 0, 0], [B, T - 1, H]);
+    return tf.div(tf.sum(tf.square(tf.sub(later, earlier))), B * T) as tf.Scalar;
+  });
+}
+
+function isLanguageModelNetwork(n: unknown): n is LanguageModelNetwork {
+  return typeof (n as Partial<LanguageModelNetwork>).lmForward === 'function';
+}
+
+/** Checkpoint key of the hidden state carried between training windows. */
+const HIDDEN_KEY = 'lm.hidden';
+
+/**
+ * A found recurrent cell trained from scratch as a language model (melodyguan/enas src/ptb with a
+ * fixed_arc, ENAS-pytorch's shared-weight step on one cell): truncated BPTT over the training
+ * streams, the hidden state carried from window to window (zeros when a pass starts); plain SGD with
+ * L2 decay, gradients clipped to a global norm, the learning rate lr·decay^max(0, epoch − after)
+ * floored at lrMin; dropout masks from the loop's generator. After every epoch the whole valid and
+ * test splits are scored in eval mode: perplexity = exp(Σ token CE / tokens). Advanced one step at
+ * a time, so the caller can pause at any step boundary (capture / restore, the carried state included).
+ */
+export class LmTrainSession {
+  readonly kind = 'text';
+  readonly space: SearchSpace;
+  readonly arch: unknown;
+  readonly network: LanguageModelNetwork;
+  readonly shape: InputShape;
+  readonly stepsPerEpoch: number;
+  readonly epochs: number;
+  private readonly weights: tf.Variable[];
+  private readonly sgd: Sgd;
+  private readonly carry = new HiddenCarry(HIDDEN_KEY);
+  private readonly rng: Rng;
+  private counters: LmCounters;
+
+  constructor(
+    readonly config: TrainConfig,
+    readonly data: LmTrainData,
+  ) {
+    const r = config.recipe;
+    this.rng = new Rng(config.seed);
+    const initRng = this.rng.fork();
+    this.space = spaceOf(config.space);
+    this.arch = resolveArchitecture(config.space, config.architecture);
+    this.shape = { size: 0, channels: 0, classes: data.vocab.length };
+    const net = networksOf(config.space.name).buildFinal(
+      this.space,
+      this.arch,
+      this.shape,
+      initRng,
+      config.network,
+    );
+    if (!isLanguageModelNetwork(net)) {
+      net.dispose();
+      throw new Error(`the ${config.space.name} final network is not a language model (it has no lmForward)`);
+    }
+    this.network = net;
+    this.weights = net.parameters();
+    this.sgd = new Sgd(this.weights, { momentum: 0, weightDecay: r.weightDecay });
+    this.epochs = r.epochs;
+    this.stepsPerEpoch = Math.min(r.stepsPerEpoch ?? Number.POSITIVE_INFINITY, data.train.batchesPerEpoch);
+    this.counters = { step: 0, rng: this.rng.getState(), lossSum: 0, tokens: 0 };
+  }
+
+  get step(): number {
+    return this.counters.step;
+  }
+  get totalSteps(): number {
+    return this.epochs * this.stepsPerEpoch;
+  }
+  get done(): boolean {
+    return this.counters.step >= this.totalSteps;
+  }
+
+  /** The learning rate of an epoch: lr·decay^max(0, epoch − after), never below lrMin (ptb_final.sh). */
+  lrAt(epoch: number): number {
+    const r = this.config.recipe;
+    const decayed = r.lr * (r.lrDecay ?? 1) ** Math.max(0, epoch - (r.lrDecayAfter ?? 0));
+    return Math.max(r.lrMin, decayed);
+  }
+
+  runStep(): LmStepReport {
+    if (this.done) throw new Error('the training is already complete');
+    const { step } = this.counters;
+    const epoch = Math.floor(step / this.stepsPerEpoch);
+    const stepInEpoch = step % this.stepsPerEpoch;
+    const r = this.config.recipe;
+    const lr = this.lrAt(epoch);
+    const clip = r.gradClip > 0 ? r.gradClip : Number.POSITIVE_INFINITY;
+    const batch = this.data.train.next();
+    const h0 = this.carry.take(this.network, batch);
+    let next: tf.Tensor2D | undefined;
+    // The cross-entropy alone when a penalty is added (the reported loss and perplexity are the data's).
+    let ceValue: tf.Scalar | undefined;
+    let loss: number;
+    let gradNorm: number;
+    try {
+      const out = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const o = this.network.lmForward(batch.x, h0, { training: true, rng: this.rng });
+          next = tf.keep(o.hidden);
+          const ce = lmLoss(o.logits, batch.y);
+          const weight = r.slowness ?? 0;
+          if (!(weight > 0 && o.outputs)) return ce;
+          ceValue = tf.keep(ce);
+          return tf.add(ce, tf.mul(weight, slownessPenalty(o.outputs))) as tf.Scalar;
+        }, this.weights);
+        const g = this.weights.map((v) => grads[v.name] ?? tf.zerosLike(v));
+        const clipped = clipByGlobalNorm(g, clip);
+        this.sgd.step(clipped.grads, lr);
+        return [ceValue ?? value, clipped.norm];
+      });
+      [loss, gradNorm] = out.map((t) => t.dataSync()[0]);
+      tf.dispose(out);
+    } catch (e) {
+      next?.dispose();
+      ceValue?.dispose();
+      throw explainBackendError(e);
+    } finally {
+      h0.dispose();
+      tf.dispose([batch.x, batch.y]);
+    }
+    this.carry.put(next as tf.Tensor2D);
+    const c = this.counters;
+    const n = batch.y.size;
+    c.step += 1;
+    c.lossSum += loss * n;
+    c.tokens += n;
+    const report: LmStepReport = {
+      step,
+      epoch,
+      stepInEpoch,
+      metrics: { loss, perplexity: Math.exp(loss), lr, gradNorm },
+    };
+    if (stepInEpoch === this.stepsPerEpoch - 1) {
+      const val = this.evaluate(this.data.valid.fromStart());
+      const test = this.evaluate(this.data.test.fromStart());
+      const trainLoss = c.lossSum / c.tokens;
+      report.epochEnd = {
+        trainLoss,
+        trainPerplexity: Math.exp(trainLoss),
+        valLoss: val.loss,
+        valPerplexity: val.perplexity,
+        testLoss: test.loss,
+        testPerplexity: test.perplexity,
+      };
+      c.lossSum = 0;
+      c.tokens = 0;
+      if (this.done)
+        report.final = {
+          valPerplexity: val.perplexity,
+          testPerplexity: test.perplexity,
+          testLoss: test.loss,
+        };
+    }
+    return report;
+  }
+
+  /**
+   * Loss and perplexity over a whole split in eval mode (no dropout), windows in order, the state
+   * carried between them from zeros: exp(Σ token CE / tokens), ENAS-pytorch evaluate()'s total.
+   */
+  evaluate(windows: Iterable<TextBatch>): { loss: number; perplexity: number; tokens: number } {
+    const carry = new HiddenCarry('eval');
+    let sum = 0;
+    let tokens = 0;
+    try {
+      for (const w of windows) {
+        const h0 = carry.take(this.network, w);
+        const [lossT, next] = tf.tidy(() => {
+          const o = this.network.lmForward(w.x, h0, { training: false });
+          return [lmLoss(o.logits, w.y), o.hidden] as const;
+        });
+        h0.dispose();
+        carry.put(next);
+        sum += lossT.dataSync()[0] * w.y.size;
+        tokens += w.y.size;
+        tf.dispose([lossT, w.x, w.y]);
+      }
+    } finally {
+      carry.dispose();
+    }
+    if (tokens === 0) throw new Error('no text to evaluate the language model on');
+    return { loss: sum / tokens, perplexity: Math.exp(sum / tokens), tokens };
+  }
+
+  /** Everything needed to continue exactly: weights, optimiser, the carried hidden state, counters, data position. */
+  capture(): SessionSnapshot {
+    const tensors: SessionSnapshot['tensors'] = {};
+    const read = (name: string, t: tf.Tensor) => {
+      tensors[name] = { shape: [...t.shape], data: (t.dataSync() as Float32Array).slice() };
+    };
+    for (const [name, v] of this.network.namedState()) read(`network.${name}`, v);
+    const st = this.sgd.getState();
+    for (const [name, t] of Object.entries(st.tensors)) read(`trainer.${name}`, t);
+    for (const [name, t] of Object.entries(this.carry.tensors())) read(name, t);
+    this.counters.rng = this.rng.getState();
+    return {
+      tensors,
+      meta: {
+        counters: { ...this.counters } as never,
+        strategyScalars: st.scalars,
+        dataPosition: { train: this.data.train.getPosition(), val: null },
+        genotype: this.space.toJson(this.arch),
+        genotypeText: this.space.toText(this.arch),
+      },
+    };
+  }
+
+  restore(snap: SessionSnapshot): void {
+    for (const [name, v] of this.network.namedState()) {
+      const t = snap.tensors[`network.${name}`];
+      if (!t) throw new Error(`the checkpoint lacks the network tensor ${name}`);
+      if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i]))
+        throw new Error(`checkpoint tensor ${name} has shape [${t.shape}] but the network's is [${v.shape}]`);
+      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
+    }
+    const own: Record<string, tf.Tensor> = {};
+    for (const [name, t] of Object.entries(snap.tensors))
+      if (name.startsWith('trainer.') || name === HIDDEN_KEY)
+        own[name.startsWith('trainer.') ? name.slice('trainer.'.length) : name] = tf.tensor(t.data, t.shape);
+    try {
+      const { [HIDDEN_KEY]: _hidden, ...trainer } = own;
+      this.sgd.setState({ scalars: snap.meta.strategyScalars as never, tensors: trainer });
+      this.carry.restore(own);
+    } finally {
+      tf.dispose(Object.values(own));
+    }
+    const c = snap.meta.counters as unknown as LmCounters;
+    this.counters = { ...c };
+    this.rng.setState(c.rng);
+    this.data.train.restorePosition(snap.meta.dataPosition.train);
+  }
+
+  dispose(): void {
+    this.carry.dispose();
+    this.sgd.dispose();
+    this.network.dispose();
+  }
+}
+
+/**
+ * Checks, before a run folder exists, that the language model runs on the corpus: one forward of a
+ * two-token window of two streams in training and in eval mode. Returns nothing; throws naming the
+ * network options.
+ */
+export function assertLanguageModelFits(config: TrainConfig, data: LmTrainData): void {
+  const s = new LmTrainSession(config, data);
+  try {
+    tf.tidy(() => {
+      const x = tf.zeros([2, 2], 'int32') as tf.Tensor2D;
+      s.network.lmForward(x, s.network.initHidden(2), { training: true, rng: new Rng(0) });
+      s.network.lmForward(x, s.network.initHidden(2), { training: false });
+    });
+  } catch (e) {
+    throw new Error(
+      `the ${config.space.name} language model (options ${JSON.stringify(config.network)}, vocabulary ${data.vocab.length}) does not run: ${(e as Error).message}`,
+    );
+  } finally {
+    s.dispose();
+  }
+}
