@@ -8,6 +8,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { parseSearchConfig, type SearchConfig } from '../../shared/search-config';
 import { chooseBackend, parseBackendName } from '../../engine/backend';
 import { runsRoot } from '../../shared/paths';
+import { formatCount } from '../../shared/format-count';
 import { estimateStepBytes } from '../../engine/search/memory';
 import { executeRun, requestPause } from '../../runs/execute';
 import { buildSearchData } from '../../engine/search/build-data';
@@ -60,8 +61,8 @@ function trainedLine(r: {
       : r.testAcc !== undefined
         ? `  test ${(100 * r.testAcc).toFixed(2)}%`
         : '';
-  const params = r.params !== undefined ? `  ${(r.params / 1e6).toFixed(2)}M params` : '';
-  const flops = r.flops !== undefined ? `  ${(r.flops / 1e6).toFixed(1)}M FLOPs` : '';
+  const params = r.params !== undefined ? `  ${formatCount(r.params)} params` : '';
+  const flops = r.flops !== undefined ? `  ${formatCount(r.flops)} FLOPs` : '';
   return `${acc}${params}${flops}`;
 }
 

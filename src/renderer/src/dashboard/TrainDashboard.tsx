@@ -7,6 +7,7 @@ import { ProgressLine } from './ProgressLine';
 import type { LiveProgress } from './run-data';
 import { parseTrainLog, rowFractions, type TrainLog } from './train-log';
 import { TryItPanel } from './TryItPanel';
+import { formatCount } from '../../../shared/format-count';
 
 const EMPTY: TrainLog = {
   steps: { loss: [], acc: [], lr: [], perplexity: [] },
@@ -153,6 +154,8 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
       lm: false,
     };
   }, [log]);
+  // A language model (its config reads text, or its log has perplexities) has no image export or try-it.
+  const languageModel = charts.lm || config?.data.source === 'text';
   const running = run.status === 'running' || run.status === 'pausing';
   const origin = config?.architecture.origin;
   return (
@@ -184,8 +187,8 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
             {run.valPerplexity !== undefined && <> (validation {run.valPerplexity.toFixed(2)})</>} ·{' '}
           </>
         )}
-        {run.params !== undefined && <>{(run.params / 1e6).toFixed(3)}M parameters · </>}
-        {run.flops !== undefined && <>{(run.flops / 1e6).toFixed(1)}M FLOPs</>}
+        {run.params !== undefined && <>{formatCount(run.params)} parameters · </>}
+        {run.flops !== undefined && <>{formatCount(run.flops)} FLOPs</>}
       </p>
       {run.reason && (
         <p role="alert" style={{ color: '#fca5a5' }}>
@@ -199,9 +202,12 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
           <button onClick={() => act(() => api().stopRun(run.id))}>Stop</button>
         )}
         {run.canResume && <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>}{' '}
-        <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>
-          Export model
-        </button>
+        {/* The exporters write image classifiers; a language model's weights stay in its checkpoints. */}
+        {!languageModel && (
+          <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>
+            Export model
+          </button>
+        )}
       </div>
       {(error || actionError) && <p role="alert">{actionError ?? error}</p>}
       {exported && (
@@ -255,7 +261,7 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
             : 'The confusion matrix appears when the training ends.'}
         </p>
       )}
-      <TryItPanel run={run} />
+      {!languageModel && <TryItPanel run={run} />}
     </section>
   );
 }

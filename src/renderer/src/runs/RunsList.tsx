@@ -1,6 +1,7 @@
 import type { RunProgressEvent, RunSummary } from '../../../shared/api';
 import { api } from '../api';
 import { formatDuration } from '../format';
+import { formatCount } from '../../../shared/format-count';
 import { RunNameNotes } from './RunNameNotes';
 
 /** All runs: status, dataset, strategy, best validation accuracy, time; open, resume, delete, pick for comparison. */
@@ -73,7 +74,7 @@ export function RunsList(props: {
               <td>{r.strategy}</td>
               <td>
                 {r.kind === 'train'
-                  ? `${r.testPerplexity !== undefined ? `test ppl ${r.testPerplexity.toFixed(1)}` : r.testAcc !== undefined ? `test ${(100 * r.testAcc).toFixed(1)} %` : 'test –'}${r.params !== undefined ? ` · ${r.params < 1e5 ? `${(r.params / 1e3).toFixed(1)}k` : `${(r.params / 1e6).toFixed(2)}M`} params` : ''}${r.flops !== undefined ? ` · ${(r.flops / 1e6).toFixed(1)}M FLOPs` : ''}`
+                  ? `${r.testPerplexity !== undefined ? `test ppl ${r.testPerplexity.toFixed(1)}` : r.testAcc !== undefined ? `test ${(100 * r.testAcc).toFixed(1)} %` : 'test –'}${r.params !== undefined ? ` · ${formatCount(r.params)} params` : ''}${r.flops !== undefined ? ` · ${formatCount(r.flops)} FLOPs` : ''}`
                   : r.bestValAcc !== undefined
                     ? `val ${(100 * r.bestValAcc).toFixed(1)} %`
                     : '–'}
