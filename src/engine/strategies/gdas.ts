@@ -1,6 +1,6 @@
 import * as tf from '../tf';
-import { ArchParameters, initAlphas } from './arch-params';
-import { CollapseAlarm } from './collapse/alarm';
+import { initAlphas } from './arch-params';
+import { ArchTraining, mixedValLoss, searchStepsPerEpoch } from './arch-training';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -19,7 +19,6 @@ import type {
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import { accuracy, crossEntropy } from '../train/loss';
-import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
 import type { GdasConfig } from './gdas-spec';
 
@@ -135,13 +134,9 @@ export function deriveGdasCell(
 export class Gdas implements SearchStrategy {
   readonly name = 'gdas';
   readonly alphas: ReadonlyMap<string, tf.Variable>;
-  private readonly weights: tf.Variable[];
-  private readonly trainer: WeightTrainer;
-  private readonly arch: ArchParameters;
+  private readonly core: ArchTraining;
   /** Whether unchosen ops' weights join the edge outputs as constants (see the config's `unchosen`). */
   readonly constants: boolean;
-  private readonly alarm: CollapseAlarm;
-  private lr: number;
   private tau: number;
 
   constructor(
@@ -152,26 +147,21 @@ export class Gdas implements SearchStrategy {
   ) {
     this.alphas = initAlphas(space, cfg.alphaInitScale, rng);
     this.constants = cfg.unchosen === 'constant' || (cfg.unchosen === 'reference' && space.name === 'nb201');
-    this.weights = net.parameters();
-    this.trainer = new WeightTrainer(this.weights, cfg);
-    this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'GDAS');
-    this.alarm = new CollapseAlarm(cfg, space, net, 'GDAS');
-    this.lr = cfg.weightLr;
+    this.core = new ArchTraining(net, space, [['alpha', this.alphas]], cfg, 'GDAS');
     this.tau = cfg.tauMax;
   }
 
+  private get weights(): tf.Variable[] {
+    return this.core.weights;
+  }
+
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(
-      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
-      budget.trainBatches,
-      budget.valBatches,
-    );
     return [
       {
         name: 'search',
         title: 'search (sampled paths: weights, then α)',
         epochs: budget.epochs,
-        stepsPerEpoch,
+        stepsPerEpoch: searchStepsPerEpoch(budget),
       },
     ];
   }
@@ -211,24 +201,24 @@ export class Gdas implements SearchStrategy {
 
   step(ctx: StepContext): StepResult {
     const { epoch, totalEpochs } = ctx.info;
-    this.lr = this.trainer.startEpoch(epoch, totalEpochs);
+    const lr = this.core.trainer.startEpoch(epoch, totalEpochs);
     this.tau = gdasTau(epoch, totalEpochs, this.cfg.tauMax, this.cfg.tauMin);
     // The weights first, on a training batch (the reference's search_func order), with their own sample.
     const train = ctx.train();
     const wSample = this.sample(ctx.rng);
     const w = tf.tidy(() => {
       const r = this.gradients(train, this.weights, wSample);
-      const norm = this.trainer.apply(r.grads);
+      const norm = this.core.trainer.apply(r.grads);
       return [r.loss, r.acc, norm];
     });
     // Then α on a validation batch, with a new sample (α has not changed, τ neither).
     const val = ctx.val();
-    this.alarm.keepBatch(ctx.info, val);
+    this.core.alarm.keepBatch(ctx.info, val);
     const aSample = this.sample(ctx.rng);
     const alphas = [...this.alphas.values()];
     const a = tf.tidy(() => {
       const r = this.gradients(val, alphas, aSample);
-      this.arch.step(r.grads, this.cfg.alphaLr);
+      this.core.arch.step(r.grads, this.cfg.alphaLr);
       return [r.loss, r.acc];
     });
     const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = [...w, ...a].map((t) => t.dataSync()[0]);
@@ -241,7 +231,7 @@ export class Gdas implements SearchStrategy {
         valAcc,
         gradNorm,
         tau: this.tau,
-        lrWeights: this.lr,
+        lrWeights: lr,
         lrAlpha: this.cfg.alphaLr,
       },
     };
@@ -253,14 +243,9 @@ export class Gdas implements SearchStrategy {
    * τ-tempered mix would scale the Hessian by 1/τ² as τ falls). BatchNorm statistics are left alone.
    */
   epochEnd(info: StepInfo): EpochEndResult {
-    return this.alarm.epochEnd(info, {
+    return this.core.alarm.epochEnd(info, {
       alphas: [...this.alphas.values()],
-      valLoss: (b) => {
-        const mix: ArchAssignment = {};
-        for (const [label, a] of this.alphas)
-          mix[label] = { kind: 'mix', weights: tf.softmax(a) as tf.Tensor2D };
-        return crossEntropy(this.net.logits(b.x, mix, { training: true, frozenStats: true }), b.y);
-      },
+      valLoss: mixedValLoss(this.net, this.alphas),
       derive: () => this.derivedNow(),
       weights: () => this.probabilities(),
       weightDecay: this.cfg.alphaWeightDecay,
@@ -269,7 +254,7 @@ export class Gdas implements SearchStrategy {
 
   /** softmax(α) of every label as plain arrays. */
   probabilities(): ChoiceWeights {
-    return this.arch.softmax();
+    return this.core.arch.softmax();
   }
 
   /**
@@ -278,7 +263,7 @@ export class Gdas implements SearchStrategy {
    * (search_model_gdas_nasnet.py genotype). Any other space: its own discretisation.
    */
   derive(): unknown {
-    return this.alarm.rollback() ?? this.derivedNow();
+    return this.core.alarm.rollback() ?? this.derivedNow();
   }
 
   private derivedNow(): unknown {
@@ -300,24 +285,15 @@ export class Gdas implements SearchStrategy {
   }
 
   getState(): NamedTensorState {
-    const a = this.arch.state(this.trainer.getState().tensors);
-    return {
-      scalars: { adamStep: a.adamStep, lr: this.lr, tau: this.tau, ...this.alarm.scalars() },
-      tensors: a.tensors,
-    };
+    return this.core.getState({ tau: this.tau });
   }
 
   setState(state: NamedTensorState): void {
-    this.arch.restore(state);
-    this.alarm.restore(state.scalars);
-    this.trainer.setState(state);
-    this.lr = this.trainer.lr;
+    this.core.setState(state);
     this.tau = Number(state.scalars.tau ?? this.cfg.tauMax);
   }
 
   dispose(): void {
-    this.alarm.dispose();
-    this.arch.dispose();
-    this.trainer.dispose();
+    this.core.dispose();
   }
 }

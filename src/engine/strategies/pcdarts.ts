@@ -1,6 +1,6 @@
 import * as tf from '../tf';
-import { ArchParameters, initAlphas } from './arch-params';
-import { CollapseAlarm } from './collapse/alarm';
+import { initAlphas } from './arch-params';
+import { ArchTraining, searchStepsPerEpoch } from './arch-training';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -19,7 +19,6 @@ import type {
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import { accuracy, crossEntropy } from '../train/loss';
-import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
 import type { PcDartsConfig } from './pcdarts-spec';
 
@@ -63,12 +62,8 @@ export class PcDarts implements SearchStrategy<Genotype> {
   /** α [edges, ops] and β [edges] per label of the space's choice points. */
   readonly alphas: ReadonlyMap<string, tf.Variable>;
   readonly betas: ReadonlyMap<string, tf.Variable>;
-  private readonly weights: tf.Variable[];
-  private readonly trainer: WeightTrainer;
-  private readonly arch: ArchParameters;
+  private readonly core: ArchTraining;
   private readonly nodes: number;
-  private readonly alarm: CollapseAlarm;
-  private lr: number;
 
   constructor(
     private readonly net: Supernet,
@@ -89,10 +84,10 @@ export class PcDarts implements SearchStrategy<Genotype> {
     for (const cp of space.choicePoints)
       betas.set(cp.label, tf.variable(tf.tensor1d(rng.fillNormal(cp.rows.length, cfg.alphaInitScale)), true));
     this.betas = betas;
-    this.weights = net.parameters();
-    this.trainer = new WeightTrainer(this.weights, cfg);
     // One Adam over [α_normal, α_reduce, β_normal, β_reduce], as the reference's arch_parameters().
-    this.arch = new ArchParameters(
+    this.core = new ArchTraining(
+      net,
+      space,
       [
         ['alpha', this.alphas],
         ['beta', this.betas],
@@ -100,8 +95,10 @@ export class PcDarts implements SearchStrategy<Genotype> {
       cfg,
       'PC-DARTS',
     );
-    this.alarm = new CollapseAlarm(cfg, space, net, 'PC-DARTS');
-    this.lr = cfg.weightLr;
+  }
+
+  private get weights(): tf.Variable[] {
+    return this.core.weights;
   }
 
   private beta(label: string): tf.Tensor1D {
@@ -109,21 +106,16 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   private archVariables(): tf.Variable[] {
-    return this.arch.variables;
+    return this.core.arch.variables;
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(
-      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
-      budget.trainBatches,
-      budget.valBatches,
-    );
     return [
       {
         name: 'search',
         title: `search (weights only for ${this.cfg.warmupEpochs} epochs, then α, β and weights)`,
         epochs: budget.epochs,
-        stepsPerEpoch,
+        stepsPerEpoch: searchStepsPerEpoch(budget),
       },
     ];
   }
@@ -160,25 +152,25 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   step(ctx: StepContext): StepResult {
-    this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
+    const lr = this.core.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
     const arch = this.archUpdates(ctx.info.epoch);
     const val = arch ? ctx.val() : null;
-    this.alarm.keepBatch(ctx.info, val);
+    this.core.alarm.keepBatch(ctx.info, val);
     const train = ctx.train();
     const out = tf.tidy(() => {
       const kept: tf.Tensor[] = [];
       if (val) {
         const a = this.gradients(val, this.archVariables());
-        this.arch.step(a.grads, this.cfg.alphaLr);
+        this.core.arch.step(a.grads, this.cfg.alphaLr);
         kept.push(a.loss, a.acc);
       }
       const w = this.gradients(train, this.weights);
-      const norm = this.trainer.apply(w.grads);
+      const norm = this.core.trainer.apply(w.grads);
       return [w.loss, w.acc, norm, ...kept];
     });
     const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out.map((t) => t.dataSync()[0]);
     tf.dispose(out);
-    const metrics: Record<string, number> = { trainLoss, trainAcc, gradNorm, lrWeights: this.lr };
+    const metrics: Record<string, number> = { trainLoss, trainAcc, gradNorm, lrWeights: lr };
     if (val) Object.assign(metrics, { valLoss, valAcc, lrAlpha: this.cfg.alphaLr });
     return { metrics };
   }
@@ -190,13 +182,13 @@ export class PcDarts implements SearchStrategy<Genotype> {
    * there either (α has not moved).
    */
   epochEnd(info: StepInfo): EpochEndResult {
-    return this.alarm.epochEnd(info, {
+    return this.core.alarm.epochEnd(info, {
       alphas: [...this.alphas.values()],
       archStep: this.archUpdates(info.epoch),
       valLoss: (b) =>
         crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
       derive: () => this.derivedNow(),
-      weights: () => this.arch.softmax(),
+      weights: () => this.core.arch.softmax(),
       weightDecay: this.cfg.alphaWeightDecay,
     });
   }
@@ -215,7 +207,7 @@ export class PcDarts implements SearchStrategy<Genotype> {
 
   /** The DARTS rule (top two edges per node by their strongest non-'none' op) on softmax(α)·softmax(β). */
   derive(): Genotype {
-    return (this.alarm.rollback() as Genotype | null) ?? this.derivedNow();
+    return (this.core.alarm.rollback() as Genotype | null) ?? this.derivedNow();
   }
 
   private derivedNow(): Genotype {
@@ -255,20 +247,14 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   getState(): NamedTensorState {
-    const a = this.arch.state(this.trainer.getState().tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
+    return this.core.getState();
   }
 
   setState(state: NamedTensorState): void {
-    this.arch.restore(state);
-    this.alarm.restore(state.scalars);
-    this.trainer.setState(state);
-    this.lr = this.trainer.lr;
+    this.core.setState(state);
   }
 
   dispose(): void {
-    this.alarm.dispose();
-    this.arch.dispose();
-    this.trainer.dispose();
+    this.core.dispose();
   }
 }
