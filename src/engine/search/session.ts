@@ -217,8 +217,10 @@ export class SearchSession<A = Genotype> {
    * read synchronously it awaits nothing and computes exactly what runStep does.
    */
   async runStepAsync(): Promise<StepReport<A>> {
+    if (!this.done && !backendReadsSynchronously()) await this.strategy.prepareStepReads?.();
     const { info, result } = this.stepTensors();
     const metrics = result.metricsLater ? await result.metricsLater() : result.metrics;
+    if (result.rebuildAfterReads) await this.prefetchHostReads();
     const epochEnds = this.advance(info, result);
     if (epochEnds) await this.prefetchHostReads();
     return this.report(info, result, metrics, epochEnds);
@@ -289,7 +291,8 @@ export class SearchSession<A = Genotype> {
   private advance(info: StepInfo, result: StepResult): boolean {
     this.globalStep += 1;
     this.phaseStep += 1;
-    if (result.rebuild) this.rebuildOn(result.rebuild.space);
+    const rebuild = result.rebuild ?? result.rebuildAfterReads?.();
+    if (rebuild) this.rebuildOn(rebuild.space);
     return info.stepInEpoch === info.stepsPerEpoch - 1 || this.phaseOver(result);
   }
 

@@ -5,8 +5,8 @@ import type { ArchAssignment, Supernet } from '../search/supernet';
 import type { Batch, PhaseBudget } from '../search/strategy';
 import { crossEntropy } from '../train/loss';
 import { WeightTrainer, type WeightTrainerConfig } from '../train/weight-trainer';
-import { ArchParameters, type ArchOptimiserConfig } from './arch-params';
-import { CollapseAlarm } from './collapse/alarm';
+import { ArchParameters, type ArchOptimiserConfig, type RowMap } from './arch-params';
+import { CollapseAlarm, type CollapseProbe } from './collapse/alarm';
 import type { CollapseAlarmConfig } from './collapse-alarm-spec';
 
 /** What the three parts read of a DARTS-family config. */
@@ -60,9 +60,18 @@ export class ArchTraining {
     this.trainer.setState(state);
   }
 
-  /** The epoch end's reads, done ahead asynchronously on a backend without synchronous reads (webgpu). */
-  async prefetchHostReads(): Promise<void> {
-    await this.arch.prefetchSoftmax();
+  /**
+   * The epoch end's reads, done ahead asynchronously on a backend without synchronous reads (webgpu):
+   * the alarm's Hessian reading when one is due — first, since it moves α and restores it, which
+   * gives α new data and would make a read of softmax(α) before it stale — then softmax(α) (or σ)
+   * of every group.
+   */
+  async prefetchHostReads(
+    probe: Pick<CollapseProbe, 'alphas' | 'valLoss'>,
+    map: RowMap = 'softmax',
+  ): Promise<void> {
+    await this.alarm.prefetchReading(probe);
+    await this.arch.prefetchRows(map);
   }
 
   dispose(): void {

@@ -1,8 +1,9 @@
 import * as tf from '../tf';
 import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import type { DartsStrategyConfig } from './darts-spec';
-import { initAlphas } from './arch-params';
+import { initAlphas, type RowMap } from './arch-params';
 import { ArchTraining, searchStepsPerEpoch } from './arch-training';
+import type { CollapseProbe } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -196,24 +197,33 @@ export class Darts implements SearchStrategy<Genotype> {
 
   /** The collapse alarm's readings on the α-mixed supernet (the strategy's own mix; BatchNorm statistics left alone). */
   epochEnd(info: StepInfo): EpochEndResult {
-    return this.core.alarm.epochEnd(info, {
+    return this.core.alarm.epochEnd(info, this.alarmProbe());
+  }
+
+  private alarmProbe(): CollapseProbe {
+    return {
       alphas: [...this.alphas.values()],
       valLoss: (b) =>
         crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
       derive: () => this.derivedNow(),
       weights: () => this.probabilities(),
       weightDecay: this.cfg.alphaWeightDecay,
-    });
+    };
   }
 
-  /** softmax(α), read ahead for derive and architecture on webgpu (see SearchStrategy.prefetchHostReads). */
+  /** The map from α to the weights it mixes and derives by (FairDARTS: σ). */
+  protected get rowMap(): RowMap {
+    return 'softmax';
+  }
+
+  /** The alarm's reading and softmax(α), read ahead for the epoch end on webgpu (see SearchStrategy.prefetchHostReads). */
   async prefetchHostReads(): Promise<void> {
-    await this.core.prefetchHostReads();
+    await this.core.prefetchHostReads(this.alarmProbe(), this.rowMap);
   }
 
-  /** softmax(α) of every label as plain arrays. */
+  /** softmax(α) (FairDARTS: σ(α)) of every label as plain arrays. */
   probabilities(): ChoiceWeights {
-    return this.core.arch.softmax();
+    return this.core.arch.rows('alpha', this.rowMap);
   }
 
   /** The genotype a collapse-alarm stop kept (DARTS-ES rolls back), else the one α gives now. */

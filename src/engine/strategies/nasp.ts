@@ -1,4 +1,5 @@
 import * as tf from '../tf';
+import { backendReadsSynchronously } from '../backend/webgpu';
 import { ArchTraining, mixedValLoss, searchStepsPerEpoch } from './arch-training';
 import type { NamedTensorState } from '../optim/state';
 import type { Choices, ChoiceWeights, SearchSpace } from '../search/space';
@@ -47,6 +48,10 @@ export class Nasp implements SearchStrategy {
     private readonly cfg: NaspConfig,
     private readonly space: SearchSpace,
   ) {
+    if (!backendReadsSynchronously())
+      throw new Error(
+        `NASP cannot run on the ${tf.getBackend()} backend, which reads tensors only asynchronously: each step's weight update runs the discrete network of the α its α update has just changed, so the proximal step must read α on the host in the middle of the step. Use --backend wasm or cpu`,
+      );
     const alphas = new Map<string, tf.Variable>();
     for (const cp of space.choicePoints)
       alphas.set(cp.label, tf.variable(tf.fill([cp.rows.length, cp.options.length], cfg.alphaInit), true));

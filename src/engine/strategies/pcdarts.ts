@@ -20,6 +20,7 @@ import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import { accuracy, crossEntropy } from '../train/loss';
 import type { Rng } from '../util/rng';
+import { scalarMetrics } from '../search/host-reads';
 import type { PcDartsConfig } from './pcdarts-spec';
 
 /** A supernet that can rebuild its mixed ops for partial channels (the DARTS space's SearchNetwork). */
@@ -168,11 +169,21 @@ export class PcDarts implements SearchStrategy<Genotype> {
       const norm = this.core.trainer.apply(w.grads);
       return [w.loss, w.acc, norm, ...kept];
     });
-    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    const metrics: Record<string, number> = { trainLoss, trainAcc, gradNorm, lrWeights: lr };
-    if (val) Object.assign(metrics, { valLoss, valAcc, lrAlpha: this.cfg.alphaLr });
-    return { metrics };
+    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out;
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    return scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['gradNorm', gradNorm],
+      ['lrWeights', lr],
+      ...(val
+        ? ([
+            ['valLoss', valLoss],
+            ['valAcc', valAcc],
+            ['lrAlpha', this.cfg.alphaLr],
+          ] as const)
+        : []),
+    ]);
   }
 
   /**
@@ -183,26 +194,54 @@ export class PcDarts implements SearchStrategy<Genotype> {
    */
   epochEnd(info: StepInfo): EpochEndResult {
     return this.core.alarm.epochEnd(info, {
-      alphas: [...this.alphas.values()],
+      ...this.alarmLoss(),
       archStep: this.archUpdates(info.epoch),
-      valLoss: (b) =>
-        crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
       derive: () => this.derivedNow(),
       weights: () => this.core.arch.softmax(),
       weightDecay: this.cfg.alphaWeightDecay,
     });
   }
 
+  private alarmLoss() {
+    return {
+      alphas: [...this.alphas.values()],
+      valLoss: (b: Batch) =>
+        crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+    };
+  }
+
+  /** The alarm's reading, softmax(α) and every node's softmax(β), read ahead for the epoch end on webgpu. */
+  async prefetchHostReads(): Promise<void> {
+    await this.core.prefetchHostReads(this.alarmLoss());
+    const from = [...this.betas.values()].map((b) => b.dataId);
+    const labels = [...this.betas.keys()];
+    const edges = tf.tidy(() => labels.map((l) => edgeNormalisation(this.beta(l), this.nodes)));
+    try {
+      const values = await Promise.all(edges.map((e) => e.array()));
+      this.edgeAhead = { from, values: Object.fromEntries(labels.map((l, i) => [l, values[i]])) };
+    } finally {
+      tf.dispose(edges);
+    }
+  }
+
+  /** Every node's softmax(β) over its inputs, read ahead on webgpu, with the data of the β it was read from. */
+  private edgeAhead: { from: object[]; values: Record<string, number[]> } | null = null;
+
+  /** A label's edge weights (every node's softmax(β), concatenated): read ahead when prefetchHostReads did, else now. */
+  private edgeWeights(label: string): number[] {
+    const ahead = this.edgeAhead;
+    if (ahead && [...this.betas.values()].every((b, i) => b.dataId === ahead.from[i]))
+      return ahead.values[label];
+    return tf.tidy(() => edgeNormalisation(this.beta(label), this.nodes).arraySync());
+  }
+
   /** Per label: softmax(α) × the edge's softmax(β), the weights the derivation ranks. */
   derivationWeights(): ChoiceWeights {
-    return tf.tidy(() => {
-      const out: ChoiceWeights = {};
-      for (const [label, a] of this.alphas) {
-        const edge = edgeNormalisation(this.beta(label), this.nodes).arraySync();
-        out[label] = pcdartsDerivationWeights(tf.softmax(a).arraySync() as number[][], edge);
-      }
-      return out;
-    });
+    const alpha = this.core.arch.softmax();
+    const out: ChoiceWeights = {};
+    for (const label of this.alphas.keys())
+      out[label] = pcdartsDerivationWeights(alpha[label], this.edgeWeights(label));
+    return out;
   }
 
   /** The DARTS rule (top two edges per node by their strongest non-'none' op) on softmax(α)·softmax(β). */
@@ -227,7 +266,7 @@ export class PcDarts implements SearchStrategy<Genotype> {
     const out: ArchSnapshot = {};
     for (const cp of this.space.choicePoints) {
       out[cp.label] = snap[cp.label];
-      const edge = tf.tidy(() => edgeNormalisation(this.beta(cp.label), this.nodes).arraySync());
+      const edge = this.edgeWeights(cp.label);
       let start = 0;
       const values = Array.from({ length: this.nodes }, (_, i) => {
         const row = edge.slice(start, start + i + 2);

@@ -22,6 +22,7 @@ import type { Genotype } from '../spaces/darts/genotype-types';
 import type { PrimitiveName } from '../spaces/darts/primitives-contract';
 import { accuracy, crossEntropy } from '../train/loss';
 import type { Rng } from '../util/rng';
+import { scalarMetrics } from '../search/host-reads';
 import { pdartsCell, pruneEdgeOps, skipDropoutRate } from './pdarts-prune';
 import type { PdartsConfig } from './pdarts-spec';
 
@@ -257,23 +258,37 @@ export class Pdarts implements SearchStrategy<Genotype> {
       const norm = this.cur.core.trainer.apply(w.grads);
       return [w.loss, w.acc, norm, ...kept];
     });
-    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    const metrics: Record<string, number> = {
-      trainLoss,
-      trainAcc,
-      gradNorm,
-      lrWeights: this.lr,
-      skipDropout: this.dropout,
-      stage: this.stage + 1,
-    };
-    if (val) Object.assign(metrics, { valLoss, valAcc, lrAlpha: this.cfg.alphaLr });
+    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out;
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    const metrics = scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['gradNorm', gradNorm],
+      ['lrWeights', this.lr],
+      ['skipDropout', this.dropout],
+      ['stage', this.stage + 1],
+      ...(val
+        ? ([
+            ['valLoss', valLoss],
+            ['valAcc', valAcc],
+            ['lrAlpha', this.cfg.alphaLr],
+          ] as const)
+        : []),
+    ]);
     const stageEnds =
       info.epoch === info.totalEpochs - 1 &&
       info.stepInEpoch === info.stepsPerEpoch - 1 &&
       this.stage < this.stages - 1;
-    if (stageEnds) this.pendingEnd = this.alarmEnd(info);
-    return { metrics, ...(stageEnds ? { rebuild: this.next() } : {}) };
+    if (!stageEnds) return metrics;
+    // The stage's last epoch end and the pruning read softmax(α) after this step's α update: the
+    // loop runs them after the step (on webgpu after prefetchHostReads), before it rebuilds.
+    return {
+      ...metrics,
+      rebuildAfterReads: () => {
+        this.pendingEnd = this.alarmEnd(info);
+        return this.next();
+      },
+    };
   }
 
   /** softmax(α) per label over each edge's own ops. */
@@ -330,11 +345,22 @@ export class Pdarts implements SearchStrategy<Genotype> {
     return pending ?? this.alarmEnd(info);
   }
 
+  /** The alarm's reading and softmax(α) of the current stage, read ahead for its epoch end (and a stage's pruning) on webgpu. */
+  async prefetchHostReads(): Promise<void> {
+    await this.cur.core.prefetchHostReads(this.alarmLoss());
+  }
+
+  private alarmLoss() {
+    return {
+      alphas: this.cur.core.arch.variables,
+      valLoss: (b: Batch) =>
+        crossEntropy(this.cur.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+    };
+  }
+
   private alarmEnd(info: StepInfo): EpochEndResult {
     return this.cur.core.alarm.epochEnd(info, {
-      alphas: this.cur.core.arch.variables,
-      valLoss: (b) =>
-        crossEntropy(this.cur.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+      ...this.alarmLoss(),
       derive: () => this.derivedNow(this.cfg.maxSkips),
       skipArchitecture: () => this.derivedNow(null),
       keep: () => this.localProbabilities(),

@@ -18,6 +18,7 @@ import type {
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import { accuracy, crossEntropy } from '../train/loss';
 import type { Rng } from '../util/rng';
+import { scalarMetrics } from '../search/host-reads';
 import { ArchTraining, mixedValLoss, searchStepsPerEpoch } from './arch-training';
 import { drawGumbel } from './gdas';
 import { deriveSnasGenotype } from './snas-derive';
@@ -252,36 +253,36 @@ export class Snas implements SearchStrategy {
         [...this.alphas.values()].forEach((a, i) => a.assign(a.sub(clipped.grads[i].mul(this.cfg.alphaLr))));
       return [r.ce, r.acc, r.resource, norm, clipped.norm];
     });
-    const [trainLoss, trainAcc, resourceLoss, gradNorm, alphaGradNorm] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    const metrics: StepResult['metrics'] = {
-      trainLoss,
-      trainAcc,
-      resourceLoss,
-      gradNorm,
-      alphaGradNorm,
-      tau: this.tau,
-      lrWeights: lr,
-      lrAlpha: this.cfg.alphaLr,
-    };
+    const [trainLoss, trainAcc, resourceLoss, gradNorm, alphaGradNorm] = out;
+    const metrics: Array<readonly [string, tf.Tensor | number]> = [
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['resourceLoss', resourceLoss],
+      ['gradNorm', gradNorm],
+      ['alphaGradNorm', alphaGradNorm],
+      ['tau', this.tau],
+      ['lrWeights', lr],
+      ['lrAlpha', this.cfg.alphaLr],
+    ];
     if (this.cfg.validate) {
       const val = ctx.val();
       this.core.alarm.keepBatch(ctx.info, val);
-      Object.assign(metrics, this.validate(val, ctx.rng));
+      const [valLoss, valAcc] = this.validate(val, ctx.rng);
+      metrics.push(['valLoss', valLoss], ['valAcc', valAcc]);
     }
-    return { metrics };
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    return scalarMetrics(metrics);
   }
 
   /** Loss and accuracy on a validation batch under a new sample, running BatchNorm statistics (the reference's infer()). */
-  private validate(batch: Batch, rng: Rng): { valLoss: number; valAcc: number } {
+  private validate(batch: Batch, rng: Rng): [tf.Scalar, tf.Scalar] {
     const noise = this.drawNoise(rng);
-    const [loss, acc] = tf.tidy(() => {
+    return tf.tidy(() => {
       const assignment: ArchAssignment = {};
       for (const [label, w] of this.masks(noise)) assignment[label] = { kind: 'mix', weights: w };
       const logits = this.net.logits(batch.x, assignment, { training: false });
-      return [crossEntropy(logits, batch.y).dataSync()[0], accuracy(logits, batch.y).dataSync()[0]];
+      return [crossEntropy(logits, batch.y), accuracy(logits, batch.y)];
     });
-    return { valLoss: loss, valAcc: acc };
   }
 
   /**
@@ -295,13 +296,21 @@ export class Snas implements SearchStrategy {
    */
   epochEnd(info: StepInfo): EpochEndResult {
     return this.core.alarm.epochEnd(info, {
-      alphas: [...this.alphas.values()],
-      valLoss: mixedValLoss(this.net, this.alphas),
+      ...this.alarmLoss(),
       derive: () => this.derivedNow().genotype,
       weights: () => this.probabilities(),
       // Only the Adam branch decays α (the SGD branch is plain SGD, as the reference's single-GPU one).
       weightDecay: this.cfg.alphaOptimizer === 'adam' ? this.cfg.alphaWeightDecay : 0,
     });
+  }
+
+  private alarmLoss() {
+    return { alphas: [...this.alphas.values()], valLoss: mixedValLoss(this.net, this.alphas) };
+  }
+
+  /** The alarm's reading and softmax(α), read ahead for the epoch end on webgpu. */
+  async prefetchHostReads(): Promise<void> {
+    await this.core.prefetchHostReads(this.alarmLoss());
   }
 
   /** softmax(α) of every label as plain arrays. */
