@@ -221,10 +221,12 @@ export class SearchSession<A = Genotype> {
     // Refused before its first step, not after an epoch of work: a strategy not ported to a backend
     // without synchronous reads (no prefetchHostReads) would fail there at its first read anyway.
     if (!backendReadsSynchronously() && !this.strategy.prefetchHostReads) this.refuseAsyncBackend();
+    if (!this.done && !backendReadsSynchronously()) await this.strategy.prepareStepReads?.();
     const { info, result } = this.strategy.stepAsync
       ? await this.stepTensorsAsync(this.strategy.stepAsync.bind(this.strategy))
       : this.stepTensors();
     const metrics = result.metricsLater ? await result.metricsLater() : result.metrics;
+    if (result.rebuildAfterReads) await this.prefetchHostReads();
     const epochEnds = this.advance(info, result);
     if (epochEnds) await this.prefetchHostReads();
     return this.report(info, result, metrics, epochEnds);
@@ -320,7 +322,8 @@ export class SearchSession<A = Genotype> {
   private advance(info: StepInfo, result: StepResult): boolean {
     this.globalStep += 1;
     this.phaseStep += 1;
-    if (result.rebuild) this.rebuildOn(result.rebuild.space);
+    const rebuild = result.rebuild ?? result.rebuildAfterReads?.();
+    if (rebuild) this.rebuildOn(rebuild.space);
     return info.stepInEpoch === info.stepsPerEpoch - 1 || this.phaseOver(result);
   }
 

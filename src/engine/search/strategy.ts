@@ -102,6 +102,12 @@ export interface StepResult {
    * record the configuration so that a resumed run rebuilds the same network.
    */
   rebuild?: { space: unknown };
+  /**
+   * `rebuild` computed from what the step left on the device (P-DARTS prunes each edge's ops by
+   * softmax(α) after the step's α update): the loop calls it after the step, on webgpu after its
+   * metrics and the strategy's prefetchHostReads, so that its reads find their values on the host.
+   */
+  rebuildAfterReads?: () => { space: unknown };
 }
 
 /** What `epochEnd` returns to stop its phase: the epoch's metrics and the reason for the log. */
@@ -173,6 +179,12 @@ export interface SearchStrategy<A = unknown> {
    * there, and the loop says so.
    */
   prefetchHostReads?(): Promise<void>;
+  /**
+   * Reads asynchronously what the next step must know on the host of the state the previous one
+   * left (GDAS: α, whose Gumbel sample's argmax picks the ops that run). Awaited by runStepAsync
+   * before every step on a backend without synchronous reads (webgpu); never called elsewhere.
+   */
+  prepareStepReads?(): Promise<void>;
   /** Takes over a rebuilt supernet (required of strategies that ask for a rebuild). */
   rebuilt?(net: Supernet, space: SearchSpace): void;
   dispose(): void;

@@ -10,6 +10,10 @@ export interface ArchOptimiserConfig {
   alphaWeightDecay: number;
 }
 
+/** The maps from α to the weights a strategy mixes and derives by: softmax over each row, or σ per entry (FairDARTS). */
+const ROW_MAPS = { softmax: (a: tf.Tensor) => tf.softmax(a), sigmoid: (a: tf.Tensor) => tf.sigmoid(a) };
+export type RowMap = keyof typeof ROW_MAPS;
+
 /** α per label of a space's choice points, [rows, options], drawn scale·N(0, 1) from `rng` in label order. */
 export function initAlphas(space: SearchSpace, scale: number, rng: Rng): Map<string, tf.Variable> {
   const alphas = new Map<string, tf.Variable>();
@@ -53,21 +57,24 @@ export class ArchParameters {
   }
 
   /**
-   * softmax(α) read ahead asynchronously, per group, with the data of the variables it was computed
-   * from (an optimiser step assigns new data, which makes it stale). Only filled on backends without
-   * synchronous reads (webgpu), through prefetchSoftmax.
+   * softmax(α) (FairDARTS: σ(α)) read ahead asynchronously, per map and group, with the data of the
+   * variables it was computed from (an optimiser step assigns new data, which makes it stale). Only
+   * filled on backends without synchronous reads (webgpu), through prefetchRows.
    */
   private readonly prefetched = new Map<string, { from: object[]; values: ChoiceWeights }>();
 
-  /** Computes every group's softmax and reads it asynchronously, for softmax() to return (webgpu). */
-  async prefetchSoftmax(): Promise<void> {
+  /** Computes every group's softmax (or σ) and reads it asynchronously, for rows() to return (webgpu). */
+  async prefetchRows(map: RowMap = 'softmax'): Promise<void> {
     for (const [name, vars] of this.groups) {
       const from = [...vars.values()].map((v) => v.dataId);
       const labels = [...vars.keys()];
-      const probs = tf.tidy(() => [...vars.values()].map((a) => tf.softmax(a)));
+      const probs = tf.tidy(() => [...vars.values()].map((a) => ROW_MAPS[map](a)));
       try {
         const rows = await Promise.all(probs.map((p) => p.array() as Promise<number[][]>));
-        this.prefetched.set(name, { from, values: Object.fromEntries(labels.map((l, i) => [l, rows[i]])) });
+        this.prefetched.set(`${map} ${name}`, {
+          from,
+          values: Object.fromEntries(labels.map((l, i) => [l, rows[i]])),
+        });
       } finally {
         tf.dispose(probs);
       }
@@ -76,12 +83,17 @@ export class ArchParameters {
 
   /** softmax over the options of every label of a group, as plain arrays. */
   softmax(group = 'alpha'): ChoiceWeights {
+    return this.rows(group, 'softmax');
+  }
+
+  /** softmax (or σ) of every label of a group, as plain arrays: read ahead when prefetchRows did, else now. */
+  rows(group: string, map: RowMap): ChoiceWeights {
     const vars = this.group(group);
-    const ahead = this.prefetched.get(group);
+    const ahead = this.prefetched.get(`${map} ${group}`);
     if (ahead && [...vars.values()].every((v, i) => v.dataId === ahead.from[i])) return ahead.values;
     return tf.tidy(() => {
       const out: ChoiceWeights = {};
-      for (const [label, a] of vars) out[label] = tf.softmax(a).arraySync() as number[][];
+      for (const [label, a] of vars) out[label] = ROW_MAPS[map](a).arraySync() as number[][];
       return out;
     });
   }

@@ -1,8 +1,9 @@
 import * as tf from '../tf';
 import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import type { DartsStrategyConfig } from './darts-spec';
-import { ArchParameters, initAlphas } from './arch-params';
-import { CollapseAlarm } from './collapse/alarm';
+import { initAlphas, type RowMap } from './arch-params';
+import { ArchTraining, searchStepsPerEpoch } from './arch-training';
+import type { CollapseProbe } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -12,7 +13,6 @@ import { DartsSearchSpace } from '../spaces/darts/space';
 import type { SearchNetwork } from '../spaces/darts/supernet';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import { accuracy, crossEntropy } from '../train/loss';
-import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
 import type {
   ArchSnapshot,
@@ -49,12 +49,9 @@ export class Darts implements SearchStrategy<Genotype> {
   readonly name: string = 'darts';
   /** α per label of the space's choice points, in their order (α_normal, α_reduce on DARTS cells). */
   readonly alphas: ReadonlyMap<string, tf.Variable>;
-  protected readonly weights: tf.Variable[];
-  protected readonly trainer: WeightTrainer;
-  protected readonly arch: ArchParameters;
   protected readonly space: SearchSpace;
-  protected readonly alarm: CollapseAlarm;
-  protected lr: number;
+  /** The weights' SGD, α's Adam and the collapse alarm, checkpointed together. */
+  protected readonly core: ArchTraining;
 
   constructor(
     protected readonly net: Supernet,
@@ -65,11 +62,11 @@ export class Darts implements SearchStrategy<Genotype> {
   ) {
     this.space = space ?? new DartsSearchSpace((net as SearchNetwork).space);
     this.alphas = initAlphas(this.space, cfg.alphaInitScale, rng);
-    this.weights = net.parameters();
-    this.trainer = new WeightTrainer(this.weights, cfg);
-    this.arch = new ArchParameters([['alpha', this.alphas]], cfg, owner);
-    this.alarm = new CollapseAlarm(cfg, this.space, net, owner);
-    this.lr = cfg.weightLr;
+    this.core = new ArchTraining(net, this.space, [['alpha', this.alphas]], cfg, owner);
+  }
+
+  protected get weights(): tf.Variable[] {
+    return this.core.weights;
   }
 
   get alphaNormal(): tf.Variable {
@@ -86,12 +83,14 @@ export class Darts implements SearchStrategy<Genotype> {
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(
-      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
-      budget.trainBatches,
-      budget.valBatches,
-    );
-    return [{ name: 'search', title: 'search (α and weights)', epochs: budget.epochs, stepsPerEpoch }];
+    return [
+      {
+        name: 'search',
+        title: 'search (α and weights)',
+        epochs: budget.epochs,
+        stepsPerEpoch: searchStepsPerEpoch(budget),
+      },
+    ];
   }
 
   /** The weights a label's α gives its ops in the mix: softmax over each row (FairDARTS: σ). */
@@ -114,14 +113,14 @@ export class Darts implements SearchStrategy<Genotype> {
   step(ctx: StepContext): StepResult {
     const train = ctx.train();
     const val = ctx.val();
-    this.alarm.keepBatch(ctx.info, val);
-    this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
+    this.core.alarm.keepBatch(ctx.info, val);
+    const lr = this.core.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
     let extraKeys: string[] = [];
     const out = tf.tidy(() => {
       const alpha = this.alphaGradients(train, val);
-      this.arch.step(alpha.grads, this.cfg.alphaLr);
+      this.core.arch.step(alpha.grads, this.cfg.alphaLr);
       const w = this.gradients(train, this.weights);
-      const norm = this.trainer.apply(w.grads);
+      const norm = this.core.trainer.apply(w.grads);
       extraKeys = Object.keys(alpha.extra ?? {});
       return [alpha.loss, alpha.acc, w.loss, w.acc, norm, ...Object.values(alpha.extra ?? {})];
     });
@@ -133,7 +132,7 @@ export class Darts implements SearchStrategy<Genotype> {
       ['valLoss', valLoss],
       ['valAcc', valAcc],
       ['gradNorm', gradNorm],
-      ['lrWeights', this.lr],
+      ['lrWeights', lr],
       ['lrAlpha', this.cfg.alphaLr],
       ...extraKeys.map((k, i) => [k, extra[i]] as const),
     ]);
@@ -162,15 +161,15 @@ export class Darts implements SearchStrategy<Genotype> {
   /** Second-order α gradient (see the class comment). Leaves the weights exactly as it found them. */
   unrolledAlphaGradients(train: Batch, val: Batch): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
     const alphas = [...this.alphas.values()];
-    const xi = this.lr;
-    const { momentum, weightDecay } = this.trainer.sgd.config;
+    const xi = this.core.trainer.lr;
+    const { momentum, weightDecay } = this.core.trainer.sgd.config;
     const saved = this.weights.map((w) => w.clone());
     try {
       // Each pass runs in its own tidy so that only its results outlive it (peak memory ~ one pass).
       tf.tidy(() => {
         // w' = w − ξ·(g + wd·w + μ·buf): one SGD step without changing the optimiser's state.
         const gTrain = this.gradients(train, this.weights).grads;
-        const bufs = this.weights.map((w) => this.trainer.sgd.momentumBuffer(w) ?? tf.zerosLike(w));
+        const bufs = this.weights.map((w) => this.core.trainer.sgd.momentumBuffer(w) ?? tf.zerosLike(w));
         linearCombination([saved, gTrain, bufs], [1 - xi * weightDecay, -xi, -xi * momentum]).forEach(
           (t, i) => this.weights[i].assign(t),
         );
@@ -198,29 +197,38 @@ export class Darts implements SearchStrategy<Genotype> {
 
   /** The collapse alarm's readings on the α-mixed supernet (the strategy's own mix; BatchNorm statistics left alone). */
   epochEnd(info: StepInfo): EpochEndResult {
-    return this.alarm.epochEnd(info, {
+    return this.core.alarm.epochEnd(info, this.alarmProbe());
+  }
+
+  private alarmProbe(): CollapseProbe {
+    return {
       alphas: [...this.alphas.values()],
       valLoss: (b) =>
         crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
       derive: () => this.derivedNow(),
       weights: () => this.probabilities(),
       weightDecay: this.cfg.alphaWeightDecay,
-    });
+    };
   }
 
-  /** softmax(α), read ahead for derive and architecture on webgpu (see SearchStrategy.prefetchHostReads). */
+  /** The map from α to the weights it mixes and derives by (FairDARTS: σ). */
+  protected get rowMap(): RowMap {
+    return 'softmax';
+  }
+
+  /** The alarm's reading and softmax(α), read ahead for the epoch end on webgpu (see SearchStrategy.prefetchHostReads). */
   async prefetchHostReads(): Promise<void> {
-    await this.arch.prefetchSoftmax();
+    await this.core.prefetchHostReads(this.alarmProbe(), this.rowMap);
   }
 
-  /** softmax(α) of every label as plain arrays. */
+  /** softmax(α) (FairDARTS: σ(α)) of every label as plain arrays. */
   probabilities(): ChoiceWeights {
-    return this.arch.softmax();
+    return this.core.arch.rows('alpha', this.rowMap);
   }
 
   /** The genotype a collapse-alarm stop kept (DARTS-ES rolls back), else the one α gives now. */
   derive(): Genotype {
-    return (this.alarm.rollback() as Genotype | null) ?? this.derivedNow();
+    return (this.core.alarm.rollback() as Genotype | null) ?? this.derivedNow();
   }
 
   /** The genotype α gives now (the space's rule on probabilities()); FairDARTS has its own. */
@@ -233,21 +241,14 @@ export class Darts implements SearchStrategy<Genotype> {
   }
 
   getState(): NamedTensorState {
-    const w = this.trainer.getState();
-    const a = this.arch.state(w.tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
+    return this.core.getState();
   }
 
   setState(state: NamedTensorState): void {
-    this.arch.restore(state);
-    this.alarm.restore(state.scalars);
-    this.trainer.setState(state);
-    this.lr = this.trainer.lr;
+    this.core.setState(state);
   }
 
   dispose(): void {
-    this.alarm.dispose();
-    this.arch.dispose();
-    this.trainer.dispose();
+    this.core.dispose();
   }
 }

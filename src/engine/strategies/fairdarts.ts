@@ -1,5 +1,6 @@
 import * as tf from '../tf';
-import type { ChoiceWeights, SearchSpace } from '../search/space';
+import type { SearchSpace } from '../search/space';
+import type { RowMap } from './arch-params';
 import { snapshotOf } from '../search/snapshot';
 import type { Supernet } from '../search/supernet';
 import type { ArchSnapshot, Batch, EpochEndResult, StepInfo } from '../search/strategy';
@@ -86,13 +87,9 @@ export class FairDarts extends Darts {
     };
   }
 
-  /** σ(α) of every label as plain arrays. */
-  override probabilities(): ChoiceWeights {
-    return tf.tidy(() => {
-      const out: ChoiceWeights = {};
-      for (const [label, a] of this.alphas) out[label] = tf.sigmoid(a).arraySync() as number[][];
-      return out;
-    });
+  /** σ(α) for probabilities() and its read ahead on webgpu. */
+  protected override get rowMap(): RowMap {
+    return 'sigmoid';
   }
 
   /** The derivation with what the threshold kept per cell. */

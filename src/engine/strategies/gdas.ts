@@ -1,6 +1,6 @@
 import * as tf from '../tf';
-import { ArchParameters, initAlphas } from './arch-params';
-import { CollapseAlarm } from './collapse/alarm';
+import { initAlphas } from './arch-params';
+import { ArchTraining, mixedValLoss, searchStepsPerEpoch } from './arch-training';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -19,8 +19,8 @@ import type {
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import { accuracy, crossEntropy } from '../train/loss';
-import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
+import { scalarMetrics } from '../search/host-reads';
 import type { GdasConfig } from './gdas-spec';
 
 /** τ of an epoch: linear from τmax at epoch 0 to τmin at the last epoch (τmax when there is one epoch). */
@@ -51,17 +51,48 @@ export interface GumbelSample {
 }
 
 /**
+ * gumbelProbs on the host, from α's values [rows·options] (row-major): in float64, rounded to
+ * float32. For webgpu, where α is read at the step boundary (Gdas.prepareStepReads) and the sample's
+ * argmax must be known mid-step without a device read; it rounds differently from the device.
+ */
+export function gumbelProbsOnHost(
+  alpha: Float32Array,
+  g: Float32Array,
+  rows: number,
+  options: number,
+  tau: number,
+): Float32Array {
+  const out = new Float32Array(rows * options);
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from({ length: options }, (_, k) => alpha[r * options + k]);
+    const max = Math.max(...row);
+    const logSum = Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+    const x = row.map((v, k) => (v - max - logSum + g[r * options + k]) / tau);
+    const xMax = Math.max(...x);
+    const sum = x.reduce((s, v) => s + Math.exp(v - xMax), 0);
+    x.forEach((v, k) => (out[r * options + k] = Math.exp(v - xMax) / sum));
+  }
+  return out;
+}
+
+/**
  * One Gumbel sample for α [rows, options]: g from the loop's `rng`, p = softmax((log_softmax(α) + g)/τ),
  * k = the first argmax of each row. Redrawn while g or p has an infinity or NaN (the reference's loop).
+ * With `hostAlpha` (α's values, read ahead on webgpu) p is computed on the host (gumbelProbsOnHost).
  */
-export function sampleGumbel(alpha: tf.Tensor2D, tau: number, rng: Rng): GumbelSample {
+export function sampleGumbel(
+  alpha: tf.Tensor2D,
+  tau: number,
+  rng: Rng,
+  hostAlpha?: Float32Array,
+): GumbelSample {
   const [rows, options] = alpha.shape;
   for (let tries = 0; tries < 100; tries++) {
     const g = drawGumbel(rng, rows * options);
     if (g.some((v) => !Number.isFinite(v))) continue;
-    const probs = tf.tidy(
-      () => gumbelProbs(alpha, tf.tensor2d(g, [rows, options]), tau).dataSync() as Float32Array,
-    );
+    const probs = hostAlpha
+      ? gumbelProbsOnHost(hostAlpha, g, rows, options, tau)
+      : tf.tidy(() => gumbelProbs(alpha, tf.tensor2d(g, [rows, options]), tau).dataSync() as Float32Array);
     if (probs.some((v) => !Number.isFinite(v))) continue;
     const index = Array.from({ length: rows }, (_, r) => {
       let best = 0;
@@ -135,14 +166,12 @@ export function deriveGdasCell(
 export class Gdas implements SearchStrategy {
   readonly name = 'gdas';
   readonly alphas: ReadonlyMap<string, tf.Variable>;
-  private readonly weights: tf.Variable[];
-  private readonly trainer: WeightTrainer;
-  private readonly arch: ArchParameters;
+  private readonly core: ArchTraining;
   /** Whether unchosen ops' weights join the edge outputs as constants (see the config's `unchosen`). */
   readonly constants: boolean;
-  private readonly alarm: CollapseAlarm;
-  private lr: number;
   private tau: number;
+  /** α's values read at the step boundary on webgpu (prepareStepReads), with the data they were read from. */
+  private readonly hostAlphas = new Map<string, { from: object; values: Float32Array }>();
 
   constructor(
     private readonly net: Supernet,
@@ -152,26 +181,21 @@ export class Gdas implements SearchStrategy {
   ) {
     this.alphas = initAlphas(space, cfg.alphaInitScale, rng);
     this.constants = cfg.unchosen === 'constant' || (cfg.unchosen === 'reference' && space.name === 'nb201');
-    this.weights = net.parameters();
-    this.trainer = new WeightTrainer(this.weights, cfg);
-    this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'GDAS');
-    this.alarm = new CollapseAlarm(cfg, space, net, 'GDAS');
-    this.lr = cfg.weightLr;
+    this.core = new ArchTraining(net, space, [['alpha', this.alphas]], cfg, 'GDAS');
     this.tau = cfg.tauMax;
   }
 
+  private get weights(): tf.Variable[] {
+    return this.core.weights;
+  }
+
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(
-      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
-      budget.trainBatches,
-      budget.valBatches,
-    );
     return [
       {
         name: 'search',
         title: 'search (sampled paths: weights, then α)',
         epochs: budget.epochs,
-        stepsPerEpoch,
+        stepsPerEpoch: searchStepsPerEpoch(budget),
       },
     ];
   }
@@ -179,8 +203,21 @@ export class Gdas implements SearchStrategy {
   /** One Gumbel sample per label, in the order of the space's choice points, at the current τ. */
   sample(rng: Rng): Map<string, GumbelSample> {
     const out = new Map<string, GumbelSample>();
-    for (const [label, a] of this.alphas) out.set(label, sampleGumbel(a as tf.Tensor2D, this.tau, rng));
+    for (const [label, a] of this.alphas) {
+      const host = this.hostAlphas.get(label);
+      const values = host && host.from === a.dataId ? host.values : undefined;
+      out.set(label, sampleGumbel(a as tf.Tensor2D, this.tau, rng, values));
+    }
     return out;
+  }
+
+  /**
+   * On webgpu, before each step: α's values, which both of the step's samples read (α moves only at
+   * the step's end) to pick the ops that run. Elsewhere never called: the sample reads p itself.
+   */
+  async prepareStepReads(): Promise<void> {
+    for (const [label, a] of this.alphas)
+      this.hostAlphas.set(label, { from: a.dataId, values: (await a.data()) as Float32Array });
   }
 
   /** The supernet's assignment of a sample, differentiable in α (call inside a gradient scope). */
@@ -211,40 +248,38 @@ export class Gdas implements SearchStrategy {
 
   step(ctx: StepContext): StepResult {
     const { epoch, totalEpochs } = ctx.info;
-    this.lr = this.trainer.startEpoch(epoch, totalEpochs);
+    const lr = this.core.trainer.startEpoch(epoch, totalEpochs);
     this.tau = gdasTau(epoch, totalEpochs, this.cfg.tauMax, this.cfg.tauMin);
     // The weights first, on a training batch (the reference's search_func order), with their own sample.
     const train = ctx.train();
     const wSample = this.sample(ctx.rng);
     const w = tf.tidy(() => {
       const r = this.gradients(train, this.weights, wSample);
-      const norm = this.trainer.apply(r.grads);
+      const norm = this.core.trainer.apply(r.grads);
       return [r.loss, r.acc, norm];
     });
     // Then α on a validation batch, with a new sample (α has not changed, τ neither).
     const val = ctx.val();
-    this.alarm.keepBatch(ctx.info, val);
+    this.core.alarm.keepBatch(ctx.info, val);
     const aSample = this.sample(ctx.rng);
     const alphas = [...this.alphas.values()];
     const a = tf.tidy(() => {
       const r = this.gradients(val, alphas, aSample);
-      this.arch.step(r.grads, this.cfg.alphaLr);
+      this.core.arch.step(r.grads, this.cfg.alphaLr);
       return [r.loss, r.acc];
     });
-    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = [...w, ...a].map((t) => t.dataSync()[0]);
-    tf.dispose([...w, ...a]);
-    return {
-      metrics: {
-        trainLoss,
-        trainAcc,
-        valLoss,
-        valAcc,
-        gradNorm,
-        tau: this.tau,
-        lrWeights: this.lr,
-        lrAlpha: this.cfg.alphaLr,
-      },
-    };
+    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = [...w, ...a];
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    return scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['valLoss', valLoss],
+      ['valAcc', valAcc],
+      ['gradNorm', gradNorm],
+      ['tau', this.tau],
+      ['lrWeights', lr],
+      ['lrAlpha', this.cfg.alphaLr],
+    ]);
   }
 
   /**
@@ -253,23 +288,26 @@ export class Gdas implements SearchStrategy {
    * τ-tempered mix would scale the Hessian by 1/τ² as τ falls). BatchNorm statistics are left alone.
    */
   epochEnd(info: StepInfo): EpochEndResult {
-    return this.alarm.epochEnd(info, {
-      alphas: [...this.alphas.values()],
-      valLoss: (b) => {
-        const mix: ArchAssignment = {};
-        for (const [label, a] of this.alphas)
-          mix[label] = { kind: 'mix', weights: tf.softmax(a) as tf.Tensor2D };
-        return crossEntropy(this.net.logits(b.x, mix, { training: true, frozenStats: true }), b.y);
-      },
+    return this.core.alarm.epochEnd(info, {
+      ...this.alarmLoss(),
       derive: () => this.derivedNow(),
       weights: () => this.probabilities(),
       weightDecay: this.cfg.alphaWeightDecay,
     });
   }
 
+  private alarmLoss() {
+    return { alphas: [...this.alphas.values()], valLoss: mixedValLoss(this.net, this.alphas) };
+  }
+
+  /** The alarm's reading and softmax(α), read ahead for the epoch end on webgpu. */
+  async prefetchHostReads(): Promise<void> {
+    await this.core.prefetchHostReads(this.alarmLoss());
+  }
+
   /** softmax(α) of every label as plain arrays. */
   probabilities(): ChoiceWeights {
-    return this.arch.softmax();
+    return this.core.arch.softmax();
   }
 
   /**
@@ -278,7 +316,7 @@ export class Gdas implements SearchStrategy {
    * (search_model_gdas_nasnet.py genotype). Any other space: its own discretisation.
    */
   derive(): unknown {
-    return this.alarm.rollback() ?? this.derivedNow();
+    return this.core.alarm.rollback() ?? this.derivedNow();
   }
 
   private derivedNow(): unknown {
@@ -300,24 +338,15 @@ export class Gdas implements SearchStrategy {
   }
 
   getState(): NamedTensorState {
-    const a = this.arch.state(this.trainer.getState().tensors);
-    return {
-      scalars: { adamStep: a.adamStep, lr: this.lr, tau: this.tau, ...this.alarm.scalars() },
-      tensors: a.tensors,
-    };
+    return this.core.getState({ tau: this.tau });
   }
 
   setState(state: NamedTensorState): void {
-    this.arch.restore(state);
-    this.alarm.restore(state.scalars);
-    this.trainer.setState(state);
-    this.lr = this.trainer.lr;
+    this.core.setState(state);
     this.tau = Number(state.scalars.tau ?? this.cfg.tauMax);
   }
 
   dispose(): void {
-    this.alarm.dispose();
-    this.arch.dispose();
-    this.trainer.dispose();
+    this.core.dispose();
   }
 }

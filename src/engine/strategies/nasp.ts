@@ -1,6 +1,6 @@
 import * as tf from '../tf';
-import { ArchParameters } from './arch-params';
-import { CollapseAlarm } from './collapse/alarm';
+import { backendReadsSynchronously } from '../backend/webgpu';
+import { ArchTraining, mixedValLoss, searchStepsPerEpoch } from './arch-training';
 import type { NamedTensorState } from '../optim/state';
 import type { Choices, ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -17,7 +17,6 @@ import type {
   StepResult,
 } from '../search/strategy';
 import { accuracy, crossEntropy } from '../train/loss';
-import { WeightTrainer } from '../train/weight-trainer';
 import { oneHotRows, proximalChoices, sizeBurden } from './nasp-proximal';
 import type { NaspConfig } from './nasp-spec';
 
@@ -40,29 +39,29 @@ interface Gradients {
 export class Nasp implements SearchStrategy {
   readonly name = 'nasp';
   readonly alphas: ReadonlyMap<string, tf.Variable>;
-  private readonly weights: tf.Variable[];
-  private readonly trainer: WeightTrainer;
-  private readonly arch: ArchParameters;
+  private readonly core: ArchTraining;
   /** Per label, the size penalty's weights [rows, options] (only when the penalty is on). */
   private readonly burden: Map<string, tf.Tensor2D> | null;
-  private readonly alarm: CollapseAlarm;
-  private lr: number;
 
   constructor(
     private readonly net: Supernet,
     private readonly cfg: NaspConfig,
     private readonly space: SearchSpace,
   ) {
+    if (!backendReadsSynchronously())
+      throw new Error(
+        `NASP cannot run on the ${tf.getBackend()} backend, which reads tensors only asynchronously: each step's weight update runs the discrete network of the α its α update has just changed, so the proximal step must read α on the host in the middle of the step. Use --backend wasm or cpu`,
+      );
     const alphas = new Map<string, tf.Variable>();
     for (const cp of space.choicePoints)
       alphas.set(cp.label, tf.variable(tf.fill([cp.rows.length, cp.options.length], cfg.alphaInit), true));
     this.alphas = alphas;
-    this.weights = net.parameters();
-    this.trainer = new WeightTrainer(this.weights, cfg);
-    this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'NASP');
+    this.core = new ArchTraining(net, space, [['alpha', this.alphas]], cfg, 'NASP');
     this.burden = cfg.sizePenalty > 0 ? this.sizeBurdens() : null;
-    this.alarm = new CollapseAlarm(cfg, space, net, 'NASP');
-    this.lr = cfg.weightLr;
+  }
+
+  private get weights(): tf.Variable[] {
+    return this.core.weights;
   }
 
   /** Each option's share of its row's parameters, counted on this supernet (all cells of the label). */
@@ -78,17 +77,12 @@ export class Nasp implements SearchStrategy {
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(
-      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
-      budget.trainBatches,
-      budget.valBatches,
-    );
     return [
       {
         name: 'search',
         title: 'search (α at the discrete point, then the discrete network)',
         epochs: budget.epochs,
-        stepsPerEpoch,
+        stepsPerEpoch: searchStepsPerEpoch(budget),
       },
     ];
   }
@@ -191,7 +185,7 @@ export class Nasp implements SearchStrategy {
   alphaStep(batch: Batch): tf.Scalar[] {
     const out = tf.tidy(() => {
       const r = this.alphaGradients(batch);
-      this.arch.step(r.grads, this.cfg.alphaLr);
+      this.core.arch.step(r.grads, this.cfg.alphaLr);
       return [r.loss, r.acc, r.penalty];
     });
     this.clip();
@@ -207,17 +201,17 @@ export class Nasp implements SearchStrategy {
 
   step(ctx: StepContext): StepResult {
     const { epoch, totalEpochs } = ctx.info;
-    this.lr = this.trainer.startEpoch(epoch, totalEpochs);
+    const lr = this.core.trainer.startEpoch(epoch, totalEpochs);
     // α first, on a validation batch (train_search.py: architect.step, then model.clip()).
     const val = ctx.val();
-    this.alarm.keepBatch(ctx.info, val);
+    this.core.alarm.keepBatch(ctx.info, val);
     const a = this.alphaStep(val);
     // Then the weights on a training batch, on the projection of the updated α.
     const train = ctx.train();
     const choices = this.discrete();
     const w = tf.tidy(() => {
       const r = this.weightGradients(train, choices);
-      const norm = this.trainer.apply(r.grads);
+      const norm = this.core.trainer.apply(r.grads);
       return [r.loss, r.acc, norm];
     });
     const [valLoss, valAcc, sizePenalty, trainLoss, trainAcc, gradNorm] = [...a, ...w].map(
@@ -232,7 +226,7 @@ export class Nasp implements SearchStrategy {
         valAcc,
         sizePenalty,
         gradNorm,
-        lrWeights: this.lr,
+        lrWeights: lr,
         lrAlpha: this.cfg.alphaLr,
       },
     };
@@ -250,13 +244,9 @@ export class Nasp implements SearchStrategy {
    * statistics are left alone.
    */
   epochEnd(info: StepInfo): EpochEndResult {
-    return this.alarm.epochEnd(info, {
+    return this.core.alarm.epochEnd(info, {
       alphas: [...this.alphas.values()],
-      valLoss: (b) => {
-        const mix: ArchAssignment = {};
-        for (const [label, a] of this.alphas) mix[label] = { kind: 'mix', weights: a as tf.Tensor2D };
-        return crossEntropy(this.net.logits(b.x, mix, { training: true, frozenStats: true }), b.y);
-      },
+      valLoss: mixedValLoss(this.net, this.alphas, (a) => a as tf.Tensor2D),
       derive: () => this.derivedNow(),
       weights: () => this.probabilities(),
       weightDecay: this.cfg.alphaWeightDecay,
@@ -265,7 +255,7 @@ export class Nasp implements SearchStrategy {
 
   /** softmax(α) of every label, what the reference's genotype() ranks. */
   probabilities(): ChoiceWeights {
-    return this.arch.softmax();
+    return this.core.arch.softmax();
   }
 
   /**
@@ -275,7 +265,7 @@ export class Nasp implements SearchStrategy {
    * weight. After a collapse alarm's Hessian stop: the genotype of its stop epoch.
    */
   derive(): unknown {
-    return this.alarm.rollback() ?? this.derivedNow();
+    return this.core.alarm.rollback() ?? this.derivedNow();
   }
 
   private derivedNow(): unknown {
@@ -287,21 +277,15 @@ export class Nasp implements SearchStrategy {
   }
 
   getState(): NamedTensorState {
-    const a = this.arch.state(this.trainer.getState().tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
+    return this.core.getState();
   }
 
   setState(state: NamedTensorState): void {
-    this.arch.restore(state);
-    this.alarm.restore(state.scalars);
-    this.trainer.setState(state);
-    this.lr = this.trainer.lr;
+    this.core.setState(state);
   }
 
   dispose(): void {
-    this.alarm.dispose();
-    this.arch.dispose();
-    this.trainer.dispose();
+    this.core.dispose();
     if (this.burden) tf.dispose([...this.burden.values()]);
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '../tf';
-import { ArchParameters, initAlphas } from './arch-params';
-import { CollapseAlarm } from './collapse/alarm';
+import { initAlphas } from './arch-params';
+import { ArchTraining, searchStepsPerEpoch } from './arch-training';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -19,8 +19,8 @@ import type {
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import { accuracy, crossEntropy } from '../train/loss';
-import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
+import { scalarMetrics } from '../search/host-reads';
 import type { PcDartsConfig } from './pcdarts-spec';
 
 /** A supernet that can rebuild its mixed ops for partial channels (the DARTS space's SearchNetwork). */
@@ -63,12 +63,8 @@ export class PcDarts implements SearchStrategy<Genotype> {
   /** α [edges, ops] and β [edges] per label of the space's choice points. */
   readonly alphas: ReadonlyMap<string, tf.Variable>;
   readonly betas: ReadonlyMap<string, tf.Variable>;
-  private readonly weights: tf.Variable[];
-  private readonly trainer: WeightTrainer;
-  private readonly arch: ArchParameters;
+  private readonly core: ArchTraining;
   private readonly nodes: number;
-  private readonly alarm: CollapseAlarm;
-  private lr: number;
 
   constructor(
     private readonly net: Supernet,
@@ -89,10 +85,10 @@ export class PcDarts implements SearchStrategy<Genotype> {
     for (const cp of space.choicePoints)
       betas.set(cp.label, tf.variable(tf.tensor1d(rng.fillNormal(cp.rows.length, cfg.alphaInitScale)), true));
     this.betas = betas;
-    this.weights = net.parameters();
-    this.trainer = new WeightTrainer(this.weights, cfg);
     // One Adam over [α_normal, α_reduce, β_normal, β_reduce], as the reference's arch_parameters().
-    this.arch = new ArchParameters(
+    this.core = new ArchTraining(
+      net,
+      space,
       [
         ['alpha', this.alphas],
         ['beta', this.betas],
@@ -100,8 +96,10 @@ export class PcDarts implements SearchStrategy<Genotype> {
       cfg,
       'PC-DARTS',
     );
-    this.alarm = new CollapseAlarm(cfg, space, net, 'PC-DARTS');
-    this.lr = cfg.weightLr;
+  }
+
+  private get weights(): tf.Variable[] {
+    return this.core.weights;
   }
 
   private beta(label: string): tf.Tensor1D {
@@ -109,21 +107,16 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   private archVariables(): tf.Variable[] {
-    return this.arch.variables;
+    return this.core.arch.variables;
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(
-      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
-      budget.trainBatches,
-      budget.valBatches,
-    );
     return [
       {
         name: 'search',
         title: `search (weights only for ${this.cfg.warmupEpochs} epochs, then α, β and weights)`,
         epochs: budget.epochs,
-        stepsPerEpoch,
+        stepsPerEpoch: searchStepsPerEpoch(budget),
       },
     ];
   }
@@ -160,27 +153,37 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   step(ctx: StepContext): StepResult {
-    this.lr = this.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
+    const lr = this.core.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
     const arch = this.archUpdates(ctx.info.epoch);
     const val = arch ? ctx.val() : null;
-    this.alarm.keepBatch(ctx.info, val);
+    this.core.alarm.keepBatch(ctx.info, val);
     const train = ctx.train();
     const out = tf.tidy(() => {
       const kept: tf.Tensor[] = [];
       if (val) {
         const a = this.gradients(val, this.archVariables());
-        this.arch.step(a.grads, this.cfg.alphaLr);
+        this.core.arch.step(a.grads, this.cfg.alphaLr);
         kept.push(a.loss, a.acc);
       }
       const w = this.gradients(train, this.weights);
-      const norm = this.trainer.apply(w.grads);
+      const norm = this.core.trainer.apply(w.grads);
       return [w.loss, w.acc, norm, ...kept];
     });
-    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    const metrics: Record<string, number> = { trainLoss, trainAcc, gradNorm, lrWeights: this.lr };
-    if (val) Object.assign(metrics, { valLoss, valAcc, lrAlpha: this.cfg.alphaLr });
-    return { metrics };
+    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out;
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    return scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['gradNorm', gradNorm],
+      ['lrWeights', lr],
+      ...(val
+        ? ([
+            ['valLoss', valLoss],
+            ['valAcc', valAcc],
+            ['lrAlpha', this.cfg.alphaLr],
+          ] as const)
+        : []),
+    ]);
   }
 
   /**
@@ -190,32 +193,60 @@ export class PcDarts implements SearchStrategy<Genotype> {
    * there either (α has not moved).
    */
   epochEnd(info: StepInfo): EpochEndResult {
-    return this.alarm.epochEnd(info, {
-      alphas: [...this.alphas.values()],
+    return this.core.alarm.epochEnd(info, {
+      ...this.alarmLoss(),
       archStep: this.archUpdates(info.epoch),
-      valLoss: (b) =>
-        crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
       derive: () => this.derivedNow(),
-      weights: () => this.arch.softmax(),
+      weights: () => this.core.arch.softmax(),
       weightDecay: this.cfg.alphaWeightDecay,
     });
   }
 
+  private alarmLoss() {
+    return {
+      alphas: [...this.alphas.values()],
+      valLoss: (b: Batch) =>
+        crossEntropy(this.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+    };
+  }
+
+  /** The alarm's reading, softmax(α) and every node's softmax(β), read ahead for the epoch end on webgpu. */
+  async prefetchHostReads(): Promise<void> {
+    await this.core.prefetchHostReads(this.alarmLoss());
+    const from = [...this.betas.values()].map((b) => b.dataId);
+    const labels = [...this.betas.keys()];
+    const edges = tf.tidy(() => labels.map((l) => edgeNormalisation(this.beta(l), this.nodes)));
+    try {
+      const values = await Promise.all(edges.map((e) => e.array()));
+      this.edgeAhead = { from, values: Object.fromEntries(labels.map((l, i) => [l, values[i]])) };
+    } finally {
+      tf.dispose(edges);
+    }
+  }
+
+  /** Every node's softmax(β) over its inputs, read ahead on webgpu, with the data of the β it was read from. */
+  private edgeAhead: { from: object[]; values: Record<string, number[]> } | null = null;
+
+  /** A label's edge weights (every node's softmax(β), concatenated): read ahead when prefetchHostReads did, else now. */
+  private edgeWeights(label: string): number[] {
+    const ahead = this.edgeAhead;
+    if (ahead && [...this.betas.values()].every((b, i) => b.dataId === ahead.from[i]))
+      return ahead.values[label];
+    return tf.tidy(() => edgeNormalisation(this.beta(label), this.nodes).arraySync());
+  }
+
   /** Per label: softmax(α) × the edge's softmax(β), the weights the derivation ranks. */
   derivationWeights(): ChoiceWeights {
-    return tf.tidy(() => {
-      const out: ChoiceWeights = {};
-      for (const [label, a] of this.alphas) {
-        const edge = edgeNormalisation(this.beta(label), this.nodes).arraySync();
-        out[label] = pcdartsDerivationWeights(tf.softmax(a).arraySync() as number[][], edge);
-      }
-      return out;
-    });
+    const alpha = this.core.arch.softmax();
+    const out: ChoiceWeights = {};
+    for (const label of this.alphas.keys())
+      out[label] = pcdartsDerivationWeights(alpha[label], this.edgeWeights(label));
+    return out;
   }
 
   /** The DARTS rule (top two edges per node by their strongest non-'none' op) on softmax(α)·softmax(β). */
   derive(): Genotype {
-    return (this.alarm.rollback() as Genotype | null) ?? this.derivedNow();
+    return (this.core.alarm.rollback() as Genotype | null) ?? this.derivedNow();
   }
 
   private derivedNow(): Genotype {
@@ -235,7 +266,7 @@ export class PcDarts implements SearchStrategy<Genotype> {
     const out: ArchSnapshot = {};
     for (const cp of this.space.choicePoints) {
       out[cp.label] = snap[cp.label];
-      const edge = tf.tidy(() => edgeNormalisation(this.beta(cp.label), this.nodes).arraySync());
+      const edge = this.edgeWeights(cp.label);
       let start = 0;
       const values = Array.from({ length: this.nodes }, (_, i) => {
         const row = edge.slice(start, start + i + 2);
@@ -255,20 +286,14 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   getState(): NamedTensorState {
-    const a = this.arch.state(this.trainer.getState().tensors);
-    return { scalars: { adamStep: a.adamStep, lr: this.lr, ...this.alarm.scalars() }, tensors: a.tensors };
+    return this.core.getState();
   }
 
   setState(state: NamedTensorState): void {
-    this.arch.restore(state);
-    this.alarm.restore(state.scalars);
-    this.trainer.setState(state);
-    this.lr = this.trainer.lr;
+    this.core.setState(state);
   }
 
   dispose(): void {
-    this.alarm.dispose();
-    this.arch.dispose();
-    this.trainer.dispose();
+    this.core.dispose();
   }
 }

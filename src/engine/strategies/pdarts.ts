@@ -1,6 +1,5 @@
 import * as tf from '../tf';
-import { ArchParameters } from './arch-params';
-import { CollapseAlarm } from './collapse/alarm';
+import { ArchTraining, searchStepsPerEpoch } from './arch-training';
 import { clipByGlobalNorm } from '../optim/clip';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, Choices, SearchSpace } from '../search/space';
@@ -22,8 +21,8 @@ import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import type { PrimitiveName } from '../spaces/darts/primitives-contract';
 import { accuracy, crossEntropy } from '../train/loss';
-import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
+import { scalarMetrics } from '../search/host-reads';
 import { pdartsCell, pruneEdgeOps, skipDropoutRate } from './pdarts-prune';
 import type { PdartsConfig } from './pdarts-spec';
 import { droppedOpKey, SKIP_LIMIT_KEYS } from './stage-timeline-spec';
@@ -70,10 +69,8 @@ interface Stage {
   space: DartsSearchSpace;
   alphas: Map<string, tf.Variable>;
   columns: Map<string, tf.Tensor3D>;
-  weights: tf.Variable[];
-  trainer: WeightTrainer;
-  arch: ArchParameters;
-  alarm: CollapseAlarm;
+  /** The stage's weights' SGD, α's Adam and collapse alarm, checkpointed together. */
+  core: ArchTraining;
 }
 
 /** What the collapse alarm keeps per reading: the stage's softmax(α) per label, over each edge's ops. */
@@ -161,23 +158,17 @@ export class Pdarts implements SearchStrategy<Genotype> {
       init.dispose();
       columns.set(cell, columnMap(space.config, cell));
     }
-    const weights = net.parameters();
     return {
       net,
       space,
       alphas,
       columns,
-      weights,
-      trainer: new WeightTrainer(weights, this.cfg),
-      arch: new ArchParameters([['alpha', alphas]], this.cfg, 'P-DARTS'),
-      alarm: new CollapseAlarm(this.cfg, space, net, 'P-DARTS'),
+      core: new ArchTraining(net, space, [['alpha', alphas]], this.cfg, 'P-DARTS'),
     };
   }
 
   private disposeStage(st: Stage): void {
-    st.alarm.dispose();
-    st.arch.dispose();
-    st.trainer.dispose();
+    st.core.dispose();
     tf.dispose([...st.columns.values()]);
   }
 
@@ -196,11 +187,7 @@ export class Pdarts implements SearchStrategy<Genotype> {
   }
 
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(
-      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
-      budget.trainBatches,
-      budget.valBatches,
-    );
+    const stepsPerEpoch = searchStepsPerEpoch(budget);
     const k0 = opsPerEdge(this.base, 'normal');
     return this.cfg.keepOps.map((_, s) => ({
       name: `stage${s + 1}`,
@@ -254,7 +241,7 @@ export class Pdarts implements SearchStrategy<Genotype> {
       this.rebuildOnly = true;
       return { metrics: { stage: this.stage + 1 }, rebuild: this.next() };
     }
-    this.lr = this.cur.trainer.startEpoch(info.epoch, info.totalEpochs);
+    this.lr = this.cur.core.trainer.startEpoch(info.epoch, info.totalEpochs);
     this.dropout = skipDropoutRate(
       this.cfg.skipDropout[this.stage],
       info.epoch,
@@ -264,43 +251,57 @@ export class Pdarts implements SearchStrategy<Genotype> {
     );
     const archStep = info.epoch >= this.cfg.warmupEpochs;
     const val = archStep ? ctx.val() : null;
-    this.cur.alarm.keepBatch(info, val);
+    this.cur.core.alarm.keepBatch(info, val);
     const train = ctx.train();
     const out = tf.tidy(() => {
       const kept: tf.Tensor[] = [];
       if (val) {
-        const alphas = this.cur.arch.variables;
+        const alphas = this.cur.core.arch.variables;
         const a = this.gradients(val, alphas, this.seed(ctx));
         // The reference clips α's gradient too (clip_grad_norm_ on arch_parameters(), args.grad_clip).
-        this.cur.arch.step(clipByGlobalNorm(a.grads, this.cfg.gradClip).grads, this.cfg.alphaLr);
+        this.cur.core.arch.step(clipByGlobalNorm(a.grads, this.cfg.gradClip).grads, this.cfg.alphaLr);
         kept.push(a.loss, a.acc);
       }
-      const w = this.gradients(train, this.cur.weights, this.seed(ctx));
-      const norm = this.cur.trainer.apply(w.grads);
+      const w = this.gradients(train, this.cur.core.weights, this.seed(ctx));
+      const norm = this.cur.core.trainer.apply(w.grads);
       return [w.loss, w.acc, norm, ...kept];
     });
-    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    const metrics: Record<string, number> = {
-      trainLoss,
-      trainAcc,
-      gradNorm,
-      lrWeights: this.lr,
-      skipDropout: this.dropout,
-      stage: this.stage + 1,
-    };
-    if (val) Object.assign(metrics, { valLoss, valAcc, lrAlpha: this.cfg.alphaLr });
+    const [trainLoss, trainAcc, gradNorm, valLoss, valAcc] = out;
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    const metrics = scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['gradNorm', gradNorm],
+      ['lrWeights', this.lr],
+      ['skipDropout', this.dropout],
+      ['stage', this.stage + 1],
+      ...(val
+        ? ([
+            ['valLoss', valLoss],
+            ['valAcc', valAcc],
+            ['lrAlpha', this.cfg.alphaLr],
+          ] as const)
+        : []),
+    ]);
     const stageEnds =
       info.epoch === info.totalEpochs - 1 &&
       info.stepInEpoch === info.stepsPerEpoch - 1 &&
       this.stage < this.stages - 1;
-    if (stageEnds) this.pendingEnd = this.alarmEnd(info);
-    return { metrics, ...(stageEnds ? { rebuild: this.next() } : {}) };
+    if (!stageEnds) return metrics;
+    // The stage's last epoch end and the pruning read softmax(α) after this step's α update: the
+    // loop runs them after the step (on webgpu after prefetchHostReads), before it rebuilds.
+    return {
+      ...metrics,
+      rebuildAfterReads: () => {
+        this.pendingEnd = this.alarmEnd(info);
+        return this.next();
+      },
+    };
   }
 
   /** softmax(α) per label over each edge's own ops. */
   private localProbabilities(): StageProbabilities {
-    const p = this.cur.arch.softmax();
+    const p = this.cur.core.arch.softmax();
     return { normal: p.normal, reduce: p.reduce };
   }
 
@@ -311,7 +312,8 @@ export class Pdarts implements SearchStrategy<Genotype> {
    */
   nextSpace(): DartsSpace {
     const keep = this.cfg.keepOps[this.stage];
-    const probs = (this.cur.alarm.rollbackKept() as StageProbabilities | null) ?? this.localProbabilities();
+    const probs =
+      (this.cur.core.alarm.rollbackKept() as StageProbabilities | null) ?? this.localProbabilities();
     const edgeOps = {} as Record<CellLabel, PrimitiveName[][]>;
     for (const cell of CELLS)
       edgeOps[cell] = pruneEdgeOps(
@@ -379,11 +381,22 @@ export class Pdarts implements SearchStrategy<Genotype> {
     return { ...end, metrics: { ...end.metrics, ...drops, ...this.skipLimitMetrics(info) } };
   }
 
-  private alarmEnd(info: StepInfo): EpochEndResult {
-    return this.cur.alarm.epochEnd(info, {
-      alphas: this.cur.arch.variables,
-      valLoss: (b) =>
+  /** The alarm's reading and softmax(α) of the current stage, read ahead for its epoch end (and a stage's pruning) on webgpu. */
+  async prefetchHostReads(): Promise<void> {
+    await this.cur.core.prefetchHostReads(this.alarmLoss());
+  }
+
+  private alarmLoss() {
+    return {
+      alphas: this.cur.core.arch.variables,
+      valLoss: (b: Batch) =>
         crossEntropy(this.cur.net.logits(b.x, this.archChoice(), { training: true, frozenStats: true }), b.y),
+    };
+  }
+
+  private alarmEnd(info: StepInfo): EpochEndResult {
+    return this.cur.core.alarm.epochEnd(info, {
+      ...this.alarmLoss(),
       derive: () => this.derivedNow(this.cfg.maxSkips),
       skipArchitecture: () => this.derivedNow(null),
       keep: () => this.localProbabilities(),
@@ -414,7 +427,7 @@ export class Pdarts implements SearchStrategy<Genotype> {
    * collapse alarm's Hessian stop in this stage: the genotype of its stop epoch.
    */
   derive(): Genotype {
-    return (this.cur.alarm.rollback() as Genotype | null) ?? this.derivedNow(this.cfg.maxSkips);
+    return (this.cur.core.alarm.rollback() as Genotype | null) ?? this.derivedNow(this.cfg.maxSkips);
   }
 
   /** The cell rule on the current α, with at most `maxSkips` skips in the normal cell (null: no cap). */
@@ -435,27 +448,15 @@ export class Pdarts implements SearchStrategy<Genotype> {
   }
 
   getState(): NamedTensorState {
-    const a = this.cur.arch.state(this.cur.trainer.getState().tensors);
     const r = this.rng.getState();
-    return {
-      scalars: {
-        adamStep: a.adamStep,
-        lr: this.lr,
-        stage: this.stage,
-        rng: [...r.s],
-        rngSpare: r.spare,
-        ...this.cur.alarm.scalars(),
-      },
-      tensors: a.tensors,
-    };
+    // This stage's trainer starts at weightLr; `lr` is the last step's, across a rebuild too.
+    return this.cur.core.getState({ stage: this.stage, rng: [...r.s], rngSpare: r.spare }, this.lr);
   }
 
   /** After the loop rebuilt the checkpoint's supernet (so that α has this stage's shape). */
   setState(state: NamedTensorState): void {
-    this.cur.arch.restore(state);
-    this.cur.alarm.restore(state.scalars);
-    this.cur.trainer.setState(state);
-    this.lr = this.cur.trainer.lr;
+    this.cur.core.setState(state);
+    this.lr = this.cur.core.trainer.lr;
     this.stage = Number(state.scalars.stage ?? 0);
     const s = state.scalars.rng;
     if (!Array.isArray(s) || s.length !== 4) throw new Error('P-DARTS state is missing its generator (rng)');

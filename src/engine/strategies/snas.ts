@@ -17,10 +17,9 @@ import type {
 } from '../search/strategy';
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import { accuracy, crossEntropy } from '../train/loss';
-import { WeightTrainer } from '../train/weight-trainer';
 import type { Rng } from '../util/rng';
-import { ArchParameters } from './arch-params';
-import { CollapseAlarm } from './collapse/alarm';
+import { scalarMetrics } from '../search/host-reads';
+import { ArchTraining, mixedValLoss, searchStepsPerEpoch } from './arch-training';
 import { drawGumbel } from './gdas';
 import { deriveSnasGenotype } from './snas-derive';
 import {
@@ -78,14 +77,10 @@ function initSnasAlphas(space: SearchSpace, mean: number, std: number, rng: Rng)
 export class Snas implements SearchStrategy {
   readonly name = 'snas';
   readonly alphas: ReadonlyMap<string, tf.Variable>;
-  private readonly weights: tf.Variable[];
-  private readonly trainer: WeightTrainer;
-  private readonly arch: ArchParameters;
+  private readonly core: ArchTraining;
   /** Per label, the cost tables of its cells ([cells, edges, ops] per measure); empty without a penalty. */
   private readonly costs = new Map<string, Record<ResourceMeasure, tf.Tensor3D>>();
   readonly lambda: number;
-  private readonly alarm: CollapseAlarm;
-  private lr: number;
   private tau: number;
   private fellBack: string[] = [];
 
@@ -111,10 +106,7 @@ export class Snas implements SearchStrategy {
         `SNAS: derivation '${cfg.derivation}' is for DARTS cells; on '${space.name}' each edge keeps its argmax op (use 'edge_all')`,
       );
     this.alphas = initSnasAlphas(space, cfg.alphaInitMean, cfg.alphaInitStd, rng);
-    this.weights = net.parameters();
-    this.trainer = new WeightTrainer(this.weights, cfg);
-    this.arch = new ArchParameters([['alpha', this.alphas]], cfg, 'SNAS');
-    this.alarm = new CollapseAlarm(cfg, space, net, 'SNAS');
+    this.core = new ArchTraining(net, space, [['alpha', this.alphas]], cfg, 'SNAS');
     this.lambda =
       cfg.resource === 'off'
         ? 0
@@ -133,22 +125,20 @@ export class Snas implements SearchStrategy {
           ) as Record<ResourceMeasure, tf.Tensor3D>,
         );
     }
-    this.lr = cfg.weightLr;
     this.tau = cfg.temperature;
   }
 
+  private get weights(): tf.Variable[] {
+    return this.core.weights;
+  }
+
   phases(budget: PhaseBudget): PhasePlan[] {
-    const stepsPerEpoch = Math.min(
-      budget.stepsPerEpochCap ?? Number.POSITIVE_INFINITY,
-      budget.trainBatches,
-      this.cfg.validate ? budget.valBatches : Number.POSITIVE_INFINITY,
-    );
     return [
       {
         name: 'search',
         title: 'search (relaxed samples: weights and α on one loss)',
         epochs: budget.epochs,
-        stepsPerEpoch,
+        stepsPerEpoch: searchStepsPerEpoch(budget, this.cfg.validate),
       },
     ];
   }
@@ -244,55 +234,55 @@ export class Snas implements SearchStrategy {
 
   step(ctx: StepContext): StepResult {
     const { epoch, totalEpochs } = ctx.info;
-    this.lr = this.trainer.startEpoch(epoch, totalEpochs);
+    const lr = this.core.trainer.startEpoch(epoch, totalEpochs);
     this.tau = this.cfg.temperatureAnnealing
       ? snasTemperature(epoch, totalEpochs, this.cfg.temperature, this.cfg.temperatureMin)
       : this.cfg.temperature;
     const train = ctx.train();
     // Without a validation batch the alarm reads the one loss on the training batch α descends on.
-    if (!this.cfg.validate) this.alarm.keepBatch(ctx.info, train);
+    if (!this.cfg.validate) this.core.alarm.keepBatch(ctx.info, train);
     const noise = this.drawNoise(ctx.rng);
     const out = tf.tidy(() => {
       const r = this.gradients(train, noise);
       // One backward pass, two optimisers on its gradients (train_search.py: loss.backward(), then
       // clip the weights' to 5 and α's to 10, optimizer.step(), arch_optimizer.step()).
-      const norm = this.trainer.apply(r.weightGrads);
+      const norm = this.core.trainer.apply(r.weightGrads);
       const clipped = clipByGlobalNorm(r.alphaGrads, this.cfg.alphaGradClip);
-      if (this.cfg.alphaOptimizer === 'adam') this.arch.step(clipped.grads, this.cfg.alphaLr);
+      if (this.cfg.alphaOptimizer === 'adam') this.core.arch.step(clipped.grads, this.cfg.alphaLr);
       else
         [...this.alphas.values()].forEach((a, i) => a.assign(a.sub(clipped.grads[i].mul(this.cfg.alphaLr))));
       return [r.ce, r.acc, r.resource, norm, clipped.norm];
     });
-    const [trainLoss, trainAcc, resourceLoss, gradNorm, alphaGradNorm] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    const metrics: StepResult['metrics'] = {
-      trainLoss,
-      trainAcc,
-      resourceLoss,
-      gradNorm,
-      alphaGradNorm,
-      tau: this.tau,
-      lrWeights: this.lr,
-      lrAlpha: this.cfg.alphaLr,
-    };
+    const [trainLoss, trainAcc, resourceLoss, gradNorm, alphaGradNorm] = out;
+    const metrics: Array<readonly [string, tf.Tensor | number]> = [
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['resourceLoss', resourceLoss],
+      ['gradNorm', gradNorm],
+      ['alphaGradNorm', alphaGradNorm],
+      ['tau', this.tau],
+      ['lrWeights', lr],
+      ['lrAlpha', this.cfg.alphaLr],
+    ];
     if (this.cfg.validate) {
       const val = ctx.val();
-      this.alarm.keepBatch(ctx.info, val);
-      Object.assign(metrics, this.validate(val, ctx.rng));
+      this.core.alarm.keepBatch(ctx.info, val);
+      const [valLoss, valAcc] = this.validate(val, ctx.rng);
+      metrics.push(['valLoss', valLoss], ['valAcc', valAcc]);
     }
-    return { metrics };
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
+    return scalarMetrics(metrics);
   }
 
   /** Loss and accuracy on a validation batch under a new sample, running BatchNorm statistics (the reference's infer()). */
-  private validate(batch: Batch, rng: Rng): { valLoss: number; valAcc: number } {
+  private validate(batch: Batch, rng: Rng): [tf.Scalar, tf.Scalar] {
     const noise = this.drawNoise(rng);
-    const [loss, acc] = tf.tidy(() => {
+    return tf.tidy(() => {
       const assignment: ArchAssignment = {};
       for (const [label, w] of this.masks(noise)) assignment[label] = { kind: 'mix', weights: w };
       const logits = this.net.logits(batch.x, assignment, { training: false });
-      return [crossEntropy(logits, batch.y).dataSync()[0], accuracy(logits, batch.y).dataSync()[0]];
+      return [crossEntropy(logits, batch.y), accuracy(logits, batch.y)];
     });
-    return { valLoss: loss, valAcc: acc };
   }
 
   /**
@@ -305,14 +295,8 @@ export class Snas implements SearchStrategy {
    * watches). BatchNorm statistics are left alone.
    */
   epochEnd(info: StepInfo): EpochEndResult {
-    return this.alarm.epochEnd(info, {
-      alphas: [...this.alphas.values()],
-      valLoss: (b) => {
-        const mix: ArchAssignment = {};
-        for (const [label, a] of this.alphas)
-          mix[label] = { kind: 'mix', weights: tf.softmax(a) as tf.Tensor2D };
-        return crossEntropy(this.net.logits(b.x, mix, { training: true, frozenStats: true }), b.y);
-      },
+    return this.core.alarm.epochEnd(info, {
+      ...this.alarmLoss(),
       derive: () => this.derivedNow().genotype,
       weights: () => this.probabilities(),
       // Only the Adam branch decays α (the SGD branch is plain SGD, as the reference's single-GPU one).
@@ -320,9 +304,18 @@ export class Snas implements SearchStrategy {
     });
   }
 
+  private alarmLoss() {
+    return { alphas: [...this.alphas.values()], valLoss: mixedValLoss(this.net, this.alphas) };
+  }
+
+  /** The alarm's reading and softmax(α), read ahead for the epoch end on webgpu. */
+  async prefetchHostReads(): Promise<void> {
+    await this.core.prefetchHostReads(this.alarmLoss());
+  }
+
   /** softmax(α) of every label as plain arrays. */
   probabilities(): ChoiceWeights {
-    return this.arch.softmax();
+    return this.core.arch.softmax();
   }
 
   /** The cell types the last derive() had to fall back for (see snas-derive.ts). */
@@ -336,7 +329,7 @@ export class Snas implements SearchStrategy {
    * collapse alarm's Hessian stop: the genotype of its stop epoch.
    */
   derive(): unknown {
-    const rolledBack = this.alarm.rollback();
+    const rolledBack = this.core.alarm.rollback();
     if (rolledBack) return rolledBack;
     const d = this.derivedNow();
     this.fellBack = d.fellBack;
@@ -355,25 +348,16 @@ export class Snas implements SearchStrategy {
   }
 
   getState(): NamedTensorState {
-    const a = this.arch.state(this.trainer.getState().tensors);
-    return {
-      scalars: { adamStep: a.adamStep, lr: this.lr, tau: this.tau, ...this.alarm.scalars() },
-      tensors: a.tensors,
-    };
+    return this.core.getState({ tau: this.tau });
   }
 
   setState(state: NamedTensorState): void {
-    this.arch.restore(state);
-    this.alarm.restore(state.scalars);
-    this.trainer.setState(state);
-    this.lr = this.trainer.lr;
+    this.core.setState(state);
     this.tau = Number(state.scalars.tau ?? this.cfg.temperature);
   }
 
   dispose(): void {
-    this.alarm.dispose();
-    this.arch.dispose();
-    this.trainer.dispose();
+    this.core.dispose();
     for (const c of this.costs.values()) tf.dispose(Object.values(c));
   }
 }

@@ -7,7 +7,12 @@ import type { Supernet } from '../../search/supernet';
 import { learnableRanking, sameRanking, skipCounts, watchedLabels } from './darts-plus';
 import { addReading, emptyRuleState, type EigenvalueRuleState } from './eigenvalue-rule';
 import { ALARM_KEYS, skipMetricKey, type CollapseAlarmConfig } from '../collapse-alarm-spec';
-import { dominantEigenvalue } from './hessian';
+import {
+  dominantEigenvalue,
+  dominantEigenvalueAsync,
+  type EigenEstimate,
+  type PowerIterationOptions,
+} from './hessian';
 
 /**
  * What a strategy hands the alarm at an epoch's end: its architecture parameters, the validation
@@ -71,6 +76,8 @@ const STATE_KEY = 'collapseAlarm';
 export class CollapseAlarm {
   private state: AlarmState = CollapseAlarm.fresh();
   private batch: Batch | null = null;
+  /** The Hessian reading of the kept batch, computed ahead by prefetchReading (webgpu), for epochEnd. */
+  private ahead: EigenEstimate | null = null;
   /** Per label and row, the options that own parameters (DARTS+'s learnable ops). */
   private readonly parameterised: Record<string, number[][]>;
 
@@ -118,6 +125,40 @@ export class CollapseAlarm {
   private dropBatch(): void {
     if (this.batch) tf.dispose([this.batch.x, this.batch.y]);
     this.batch = null;
+    this.ahead = null;
+  }
+
+  /** ∇α of the probe's validation loss on `batch`, at α's current values. */
+  private gradientOf(probe: Pick<CollapseProbe, 'alphas' | 'valLoss'>, batch: Batch): () => tf.Tensor[] {
+    return () =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => probe.valLoss(batch), [...probe.alphas]);
+        return probe.alphas.map((a) => grads[a.name] ?? tf.zerosLike(a));
+      });
+  }
+
+  private powerOptions(): PowerIterationOptions {
+    return {
+      iterations: this.cfg.hessianIterations,
+      epsilon: this.cfg.hessianEpsilon,
+      // One start vector per reading, independent of the search's generator (resumes alike).
+      seed: 0x5eed + this.state.rule.readings.length,
+    };
+  }
+
+  /**
+   * On a backend without synchronous reads (webgpu), before the epoch end (the strategy's
+   * prefetchHostReads): the Hessian reading epochEnd would take, with its Rayleigh quotients awaited.
+   * The same tensor work in the same order as epochEnd's own (hessian.ts powerIteration), so the
+   * reading is the one a synchronous backend gives up to rounding. Nothing when no reading is due.
+   */
+  async prefetchReading(probe: Pick<CollapseProbe, 'alphas' | 'valLoss'>): Promise<void> {
+    if (!this.batch || this.ahead) return;
+    this.ahead = await dominantEigenvalueAsync(
+      probe.alphas,
+      this.gradientOf(probe, this.batch),
+      this.powerOptions(),
+    );
   }
 
   /** The epoch's readings and verdicts; in stop mode, the reason to end the phase when a criterion fires. */
@@ -132,21 +173,9 @@ export class CollapseAlarm {
     const lastEpoch = info.epoch === info.totalEpochs - 1;
 
     if (this.batch && this.readsHessian(info)) {
-      const batch = this.batch;
-      const estimate = dominantEigenvalue(
-        probe.alphas,
-        () =>
-          tf.tidy(() => {
-            const { grads } = tf.variableGrads(() => probe.valLoss(batch), [...probe.alphas]);
-            return probe.alphas.map((a) => grads[a.name] ?? tf.zerosLike(a));
-          }),
-        {
-          iterations: this.cfg.hessianIterations,
-          epsilon: this.cfg.hessianEpsilon,
-          // One start vector per reading, independent of the search's generator (resumes alike).
-          seed: 0x5eed + this.state.rule.readings.length,
-        },
-      );
+      const estimate =
+        this.ahead ??
+        dominantEigenvalue(probe.alphas, this.gradientOf(probe, this.batch), this.powerOptions());
       this.dropBatch();
       const value = estimate.value + probe.weightDecay;
       metrics.hessianEigenvalue = value;

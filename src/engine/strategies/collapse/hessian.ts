@@ -58,25 +58,24 @@ function normalised(v: tf.Tensor[]): tf.Tensor[] {
   });
 }
 
-function dot(a: readonly tf.Tensor[], b: readonly tf.Tensor[]): number {
-  return tf.tidy(() => tf.addN(a.map((t, i) => t.mul(b[i]).sum())).dataSync()[0]);
+function dot(a: readonly tf.Tensor[], b: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.addN(a.map((t, i) => t.mul(b[i]).sum())) as tf.Scalar);
 }
 
 /**
- * Power iteration with Rayleigh quotients v·Hv on ‖v‖ = 1 for the largest eigenvalue of the Hessian
- * of the loss behind `gradient` w.r.t. `variables`. Power iteration finds the eigenvalue of largest
- * magnitude; when that one is negative, a second pass on H − λI (every eigenvalue ≥ 0 there) finds
- * the largest, as the reference's max(eigvals(H)) does.
+ * The power iteration as a generator of its host reads: it yields each Rayleigh quotient as a scalar
+ * tensor and takes its value back, so that one iteration serves a synchronous driver (cpu, wasm) and
+ * an asynchronous one (webgpu) with the same tensor work in the same order.
  */
-export function dominantEigenvalue(
+function* powerIteration(
   variables: readonly tf.Variable[],
   gradient: GradientAtCurrent,
   o: PowerIterationOptions,
-): EigenEstimate {
+): Generator<tf.Scalar, EigenEstimate, number> {
   const tolerance = o.tolerance ?? 1e-3;
   const rng = new Rng(o.seed ?? 0x5eed);
   let products = 0;
-  const pass = (shift: number): number => {
+  const pass = function* (shift: number): Generator<tf.Scalar, number, number> {
     let v = tf.tidy(() => normalised(variables.map((x) => tf.tensor(rng.fillNormal(x.size), x.shape))));
     let lambda = Number.NaN;
     try {
@@ -85,7 +84,7 @@ export function dominantEigenvalue(
         products += 1;
         const shifted = shift === 0 ? hv : tf.tidy(() => hv.map((t, i) => t.sub(v[i].mul(shift))));
         if (shifted !== hv) tf.dispose(hv);
-        const next = dot(v, shifted);
+        const next: number = yield dot(v, shifted);
         tf.dispose(v);
         v = normalised(shifted);
         tf.dispose(shifted);
@@ -98,7 +97,67 @@ export function dominantEigenvalue(
       tf.dispose(v);
     }
   };
-  const dominant = pass(0);
-  const value = dominant >= 0 || !Number.isFinite(dominant) ? dominant : pass(dominant);
+  const dominant = yield* pass(0);
+  const value = dominant >= 0 || !Number.isFinite(dominant) ? dominant : yield* pass(dominant);
   return { value, products };
+}
+
+/** Runs powerIteration, reading each yielded scalar with `read` (the scalar is disposed after). */
+function drive(
+  it: Generator<tf.Scalar, EigenEstimate, number>,
+  read: (t: tf.Scalar) => number,
+): EigenEstimate {
+  let step = it.next();
+  while (!step.done) {
+    const t = step.value;
+    let value: number;
+    try {
+      value = read(t);
+    } catch (e) {
+      it.throw(e);
+      throw e;
+    } finally {
+      t.dispose();
+    }
+    step = it.next(value);
+  }
+  return step.value;
+}
+
+/**
+ * Power iteration with Rayleigh quotients v·Hv on ‖v‖ = 1 for the largest eigenvalue of the Hessian
+ * of the loss behind `gradient` w.r.t. `variables`. Power iteration finds the eigenvalue of largest
+ * magnitude; when that one is negative, a second pass on H − λI (every eigenvalue ≥ 0 there) finds
+ * the largest, as the reference's max(eigvals(H)) does. Reads synchronously (cpu, wasm, tensorflow).
+ */
+export function dominantEigenvalue(
+  variables: readonly tf.Variable[],
+  gradient: GradientAtCurrent,
+  o: PowerIterationOptions,
+): EigenEstimate {
+  return drive(powerIteration(variables, gradient, o), (t) => t.dataSync()[0]);
+}
+
+/** dominantEigenvalue with each Rayleigh quotient awaited: the same estimate on a backend without synchronous reads (webgpu). */
+export async function dominantEigenvalueAsync(
+  variables: readonly tf.Variable[],
+  gradient: GradientAtCurrent,
+  o: PowerIterationOptions,
+): Promise<EigenEstimate> {
+  const it = powerIteration(variables, gradient, o);
+  let step = it.next();
+  while (!step.done) {
+    const t = step.value;
+    let value: number;
+    try {
+      value = (await t.data())[0];
+    } catch (e) {
+      it.throw(e);
+      throw e;
+    } finally {
+      t.dispose();
+    }
+    step = it.next(value);
+  }
+  return step.value;
 }
