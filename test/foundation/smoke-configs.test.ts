@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +94,24 @@ describe('smoke configs run end to end with nas-studio search --config', () => {
   }
 });
 
+/** `nas-studio export smoke` of a finished training smoke run, in every format (status and output). */
+function exportSmoke(runs: string): { status: number | null; text: string } {
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(root, 'bin', 'nas-studio.mjs'),
+      'export',
+      'smoke',
+      '--runs',
+      runs,
+      '--format',
+      'onnx,tfjs,safetensors',
+    ],
+    { cwd: root, encoding: 'utf8', env: process.env },
+  );
+  return { status: r.status, text: `${r.stdout}${r.stderr}` };
+}
+
 // Every registered space ships a training smoke config (a tiny network, a few steps), run end to end
 // through nas-studio train as a user would run it.
 describe('training smoke configs run end to end with nas-studio train --config', () => {
@@ -153,6 +171,12 @@ describe('training smoke configs run end to end with nas-studio train --config',
         expect(
           cell.toText(cell.fromJson(readFileSync(join(run, 'exports', 'genotype.json'), 'utf8'), file)),
         ).toBe(config.architecture.text);
+        // The exporters write image classifiers: a language model is refused, saying why, and no
+        // export folder is left behind.
+        const refused = exportSmoke(runs);
+        expect(refused.status).not.toBe(0);
+        expect(refused.text).toMatch(/language model.*not supported yet/s);
+        expect(existsSync(join(run, 'exports', 'model'))).toBe(false);
         return;
       }
       for (const r of steps) expect(Object.keys(r)).toEqual(expect.arrayContaining(['loss', 'acc', 'lr']));
@@ -173,6 +197,12 @@ describe('training smoke configs run end to end with nas-studio train --config',
         space.toText(space.fromJson(readFileSync(join(run, 'exports', 'genotype.json'), 'utf8'), file))
           .length,
       ).toBeGreaterThan(0);
+      // Every image space's trained model exports in every format (parity is model-export.test.ts's).
+      const exported = exportSmoke(runs);
+      expect(exported.status, exported.text).toBe(0);
+      expect(readdirSync(join(run, 'exports', 'model')).sort()).toEqual(
+        ['README.md', 'manifest.json', 'model.json', 'model.onnx', 'model.safetensors', 'weights.bin'].sort(),
+      );
     });
   }
 });
