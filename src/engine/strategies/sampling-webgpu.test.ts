@@ -180,11 +180,12 @@ describe('single-path strategies on webgpu', () => {
       );
     });
 
-  it('a strategy not ported yet (ENAS) is refused before its first step, naming it and the fix', async (ctx) => {
+  // ENAS runs on webgpu now (enas/enas-webgpu.test.ts); GDAS still reads synchronously.
+  it('a strategy not ported yet (GDAS) is refused before its first step, naming it and the fix', async (ctx) => {
     if (skipReason) ctx.skip(`no webgpu backend: ${skipReason}`);
     const c = parseSearchConfig({
       space: SPACE,
-      strategy: { name: 'enas', controllerHidden: 16 } as SearchConfigInput['strategy'],
+      strategy: { name: 'gdas' } as SearchConfigInput['strategy'],
       data: { source: 'synthetic', synthetic: { size: 32, imageSize: 8, channels: 3, classes: 4 } },
       epochs: 1,
       batchSize: 8,
@@ -193,7 +194,7 @@ describe('single-path strategies on webgpu', () => {
     const s = new SearchSession<unknown>(c, await buildSearchData(c));
     try {
       await expect(s.runStepAsync()).rejects.toThrow(
-        /strategy 'enas' reads tensors synchronously and cannot run on the webgpu backend yet.*use --backend wasm or cpu/,
+        /strategy 'gdas' reads tensors synchronously and cannot run on the webgpu backend yet.*use --backend wasm or cpu/,
       );
       expect(s.step).toBe(0);
     } finally {
