@@ -6,6 +6,7 @@ import { buildSearchData } from '../../search/build-data';
 import type { HostReads } from '../../search/host-reads';
 import type { Choices } from '../../search/space';
 import { SearchSession } from '../../search/session';
+import { captureSessionAsync, restoreSession } from '../../search/checkpoint';
 import type { StepMetrics } from '../../search/strategy';
 import type { Rng } from '../../util/rng';
 import type { DrawnSamples } from './controller';
@@ -30,7 +31,8 @@ import type { Enas } from './enas';
  *   within 1e-4 relative (float32 rounding in another kernel order, as the DARTS test), with an
  *   absolute floor of 1e-6 for values near 0 (an advantage, a REINFORCE loss);
  * - the same answer, and `tf.memory().numTensors` flat over each phase (the optimisers' buffers
- *   and the carried hidden states, created lazily, counted apart).
+ *   and the carried hidden states, created lazily, counted apart);
+ * - paused and resumed on webgpu, the run ends bit for bit where the uninterrupted webgpu run ends.
  */
 const SPACES: Record<string, { space: unknown; data: SearchConfigInput['data']; strategy?: object }> = {
   nb201: {
@@ -75,12 +77,25 @@ interface RunResult {
   genotypeText: string;
   /** Per phase, live tensors (less lazily created optimiser buffers and carried states) after each step. */
   tensors: Record<string, number[]>;
+  /** Every tensor of the strategy and the supernet at the end. */
+  state: Record<string, number[]>;
 }
 
-async function run(name: string): Promise<RunResult> {
+/** Records the decisions of every draw of the session's controller (the program's result, after its reads). */
+function recordDraws(s: SearchSession<unknown>, draws: Choices[][]): void {
+  const ctl = (s.strategy as unknown as Enas).controller;
+  const draw = ctl.drawReads.bind(ctl);
+  ctl.drawReads = function* (rng: Rng, M: number): HostReads<DrawnSamples> {
+    const d = yield* draw(rng, M);
+    draws.push(d.choices.map((ch) => structuredClone(ch)));
+    return d;
+  };
+}
+
+/** Runs a search to its end; with `pauseAt`, checkpointed after that many steps and resumed in a new session. */
+async function run(name: string, pauseAt?: number): Promise<RunResult> {
   const c = config(name);
-  const s = new SearchSession<unknown>(c, await buildSearchData(c));
-  const enas = s.strategy as unknown as Enas;
+  let s = new SearchSession<unknown>(c, await buildSearchData(c));
   const out: RunResult = {
     phases: [],
     metrics: [],
@@ -88,19 +103,20 @@ async function run(name: string): Promise<RunResult> {
     candidates: [],
     genotypeText: '',
     tensors: {},
+    state: {},
   };
-  // Records the decisions of every draw (the program's result, after all its reads).
-  const ctl = enas.controller;
-  const draw = ctl.drawReads.bind(ctl);
-  ctl.drawReads = function* (rng: Rng, M: number): HostReads<DrawnSamples> {
-    const d = yield* draw(rng, M);
-    out.draws.push(d.choices.map((ch) => structuredClone(ch)));
-    return d;
-  };
+  recordDraws(s, out.draws);
   const lazy = () =>
     Object.keys(s.strategy.getState().tensors).filter((k) => /^(sgd\.|controller\.adam\.|lm\.)/.test(k))
       .length;
   while (!s.done) {
+    if (s.step === pauseAt) {
+      const snap = await captureSessionAsync(s);
+      s.dispose();
+      s = new SearchSession<unknown>(c, await buildSearchData(c));
+      restoreSession(s, snap);
+      recordDraws(s, out.draws);
+    }
     const phase = s.info().phase;
     const r = await s.runStepAsync();
     out.phases.push(phase);
@@ -110,6 +126,8 @@ async function run(name: string): Promise<RunResult> {
     (out.tensors[phase] ??= []).push(tf.memory().numTensors - lazy());
     if (r.epochEnd) out.genotypeText = r.epochEnd.genotypeText;
   }
+  for (const [k, t] of [...Object.entries(s.strategy.getState().tensors), ...s.network.namedState()])
+    out.state[k] = Array.from(await t.data());
   s.dispose();
   return out;
 }
@@ -190,4 +208,19 @@ describe('ENAS on webgpu', () => {
       );
       console.log(`ENAS ${name}: max relative |Δ loss| ${worst.toExponential(2)}`);
     });
+
+  // Paused in a controller step (3: after 2 shared steps and 1 controller step) and in the derive
+  // phase (5), checkpointed (read asynchronously) and resumed in a new session: lavapipe's kernels are
+  // deterministic, so the end state and every metric equal the uninterrupted webgpu run's.
+  it('enas-micro: pause and resume end where the uninterrupted run does, bit for bit', async (ctx) => {
+    if (skipReason) ctx.skip(`no webgpu backend: ${skipReason}`);
+    const whole = await run('enas-micro');
+    for (const at of [3, 5]) {
+      const resumed = await run('enas-micro', at);
+      expect(resumed.metrics, `paused at ${at}`).toEqual(whole.metrics);
+      expect(resumed.draws, `paused at ${at}`).toEqual(whole.draws);
+      expect(resumed.state, `paused at ${at}`).toEqual(whole.state);
+      expect(resumed.genotypeText).toBe(whole.genotypeText);
+    }
+  });
 });
