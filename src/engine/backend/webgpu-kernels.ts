@@ -35,20 +35,25 @@ export function registerWebGpuKernels(): string[] {
       const sum = (ts: tf.TensorInfo[]) =>
         stock.kernelFunc({ ...args, inputs: ts as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
       let level = inputs;
-      let owned = false;
+      // Partial sums are ours to free; the inputs are the caller's, also where a chunk of one input
+      // passes through to the next level (freeing it too disposed a caller's tensor twice).
+      const partial = new Set<tf.TensorInfo>();
       while (level.length > fit) {
         const next: tf.TensorInfo[] = [];
         for (let i = 0; i < level.length; i += fit) {
           const chunk = level.slice(i, i + fit);
-          next.push(chunk.length === 1 ? chunk[0] : sum(chunk));
+          if (chunk.length === 1) next.push(chunk[0]);
+          else {
+            const s = sum(chunk);
+            partial.add(s);
+            next.push(s);
+          }
         }
-        // Partial sums of an earlier level are ours to free (the inputs are the caller's).
-        if (owned) for (const t of level) if (!next.includes(t)) backend.disposeData(t.dataId);
+        for (const t of level) if (partial.has(t) && !next.includes(t)) backend.disposeData(t.dataId);
         level = next;
-        owned = true;
       }
       const out = sum(level);
-      if (owned) for (const t of level) backend.disposeData(t.dataId);
+      for (const t of level) if (partial.has(t)) backend.disposeData(t.dataId);
       return out;
     },
   };

@@ -57,11 +57,21 @@ const STRATEGIES: Array<Record<string, unknown>> = [
     recalibrationBatches: 1,
   },
   { name: 'rlnas', population: 3, generations: 1, topK: 2, mutants: 1, crossovers: 1 },
+  // ENAS reads each controller decision, the rewards and (derive) the sample's log p mid-step.
+  { name: 'enas', controllerHidden: 8, controllerSteps: 2, controllerAggregate: 2, deriveSamples: 2 },
+  {
+    name: 'enas',
+    controllerHidden: 8,
+    controllerSteps: 2,
+    controllerAggregate: 2,
+    deriveSamples: 2,
+    space: { name: 'enas-micro', nodes: 2, layers: 1, channels: 2 },
+  },
 ];
 
-async function session(strategy: Record<string, unknown>): Promise<SearchSession<unknown>> {
+async function session({ space, ...strategy }: Record<string, unknown>): Promise<SearchSession<unknown>> {
   const config = parseSearchConfig({
-    space: SPACE,
+    space: (space ?? SPACE) as SearchConfigInput['space'],
     strategy: strategy as SearchConfigInput['strategy'],
     data: {
       source: 'synthetic',
@@ -95,7 +105,7 @@ async function runAll(s: SearchSession<unknown>, step: () => Promise<StepReport<
 // epoch ends and the final weights and optimiser state.
 describe('stepAsync computes exactly what step does (cpu)', () => {
   for (const strategy of STRATEGIES)
-    it(`${strategy.name}${strategy.batchNorm ? ` (BatchNorm ${strategy.batchNorm})` : ''}`, async () => {
+    it(`${strategy.name}${strategy.batchNorm ? ` (BatchNorm ${strategy.batchNorm})` : ''}${strategy.space ? ` on ${(strategy.space as { name: string }).name}` : ''}`, async () => {
       const a = await session(strategy);
       expect(a.strategy.stepAsync, 'the strategy has an asynchronous step').toBeTypeOf('function');
       const sync = await runAll(a, async () => a.runStep());

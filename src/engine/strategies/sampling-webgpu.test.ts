@@ -180,20 +180,24 @@ describe('single-path strategies on webgpu', () => {
       );
     });
 
-  it('a strategy not ported yet (ENAS) is refused before its first step, naming it and the fix', async (ctx) => {
+  // Every registered strategy reads ahead now (NASP is refused when built, darts-family-webgpu.test.ts),
+  // so the loop's early refusal is exercised on a strategy whose read-ahead is taken away: a strategy
+  // added later without one must fail before its first step, not after an epoch of work.
+  it('a strategy without prefetchHostReads is refused before its first step, naming it and the fix', async (ctx) => {
     if (skipReason) ctx.skip(`no webgpu backend: ${skipReason}`);
     const c = parseSearchConfig({
       space: SPACE,
-      strategy: { name: 'enas', controllerHidden: 16 } as SearchConfigInput['strategy'],
+      strategy: { name: 'random-search' } as SearchConfigInput['strategy'],
       data: { source: 'synthetic', synthetic: { size: 32, imageSize: 8, channels: 3, classes: 4 } },
       epochs: 1,
       batchSize: 8,
       seed: 5,
     });
     const s = new SearchSession<unknown>(c, await buildSearchData(c));
+    (s as unknown as { strategy: { prefetchHostReads?: unknown } }).strategy.prefetchHostReads = undefined;
     try {
       await expect(s.runStepAsync()).rejects.toThrow(
-        /strategy 'enas' reads tensors synchronously and cannot run on the webgpu backend yet.*use --backend wasm or cpu/,
+        /strategy 'random-search' reads tensors synchronously and cannot run on the webgpu backend yet.*use --backend wasm or cpu/,
       );
       expect(s.step).toBe(0);
     } finally {

@@ -3,6 +3,7 @@ import type { TextBatch } from '../data/batch';
 import { clipByGlobalNorm } from '../optim/clip';
 import { Sgd } from '../optim/sgd';
 import type { NamedTensorState } from '../optim/state';
+import { readNow, type HostReads } from '../search/host-reads';
 import type { ArchAssignment, LanguageModelNet, LanguageModelSupernet } from '../search/supernet';
 import type { Rng } from '../util/rng';
 import { crossEntropy } from './loss';
@@ -92,27 +93,50 @@ export function evaluateLanguageModel(
   assignment: ArchAssignment,
   windows: Iterable<TextBatch>,
 ): LmEvaluation {
+  return readNow(languageModelEvaluationReads(net, assignment, windows));
+}
+
+/**
+ * evaluateLanguageModel as a host-reads program (search/host-reads.ts): every window's loss is
+ * computed first (the hidden state carried on the device), then all are read in one go and summed
+ * on the host in window order, exactly as evaluateLanguageModel does.
+ */
+export function* languageModelEvaluationReads(
+  net: LanguageModelSupernet,
+  assignment: ArchAssignment,
+  windows: Iterable<TextBatch>,
+): HostReads<LmEvaluation> {
   const carry = new HiddenCarry('eval');
+  const losses: tf.Tensor[] = [];
+  const sizes: number[] = [];
+  let values: tf.TypedArray[];
+  try {
+    try {
+      for (const w of windows) {
+        const h0 = carry.take(net, w);
+        const [loss, next] = tf.tidy(() => {
+          const out = net.lmLogits(w.x, h0, assignment, { training: false });
+          return [lmLoss(out.logits, w.y), out.hidden] as const;
+        });
+        h0.dispose();
+        carry.put(next);
+        losses.push(loss);
+        sizes.push(w.y.size);
+        tf.dispose([w.x, w.y]);
+      }
+    } finally {
+      carry.dispose();
+    }
+    values = yield losses;
+  } finally {
+    tf.dispose(losses);
+  }
   let sum = 0;
   let tokens = 0;
-  try {
-    for (const w of windows) {
-      const h0 = carry.take(net, w);
-      const [loss, next] = tf.tidy(() => {
-        const out = net.lmLogits(w.x, h0, assignment, { training: false });
-        return [lmLoss(out.logits, w.y), out.hidden] as const;
-      });
-      h0.dispose();
-      carry.put(next);
-      const n = w.y.size;
-      sum += loss.dataSync()[0] * n;
-      tokens += n;
-      loss.dispose();
-      tf.dispose([w.x, w.y]);
-    }
-  } finally {
-    carry.dispose();
-  }
+  sizes.forEach((n, i) => {
+    sum += values[i][0] * n;
+    tokens += n;
+  });
   if (tokens === 0) throw new Error('no windows to evaluate the language model on');
   const loss = sum / tokens;
   return { loss, perplexity: Math.exp(loss), tokens };
@@ -185,10 +209,25 @@ export function lmTrainStep(
   assignment: ArchAssignment,
   rng: Rng,
 ): { loss: number; gradNorm: number } {
+  const out = lmTrainStepTensors(net, trainer, carry, batch, assignment, rng);
+  const [loss, gradNorm] = [out.loss, out.gradNorm].map((t) => t.dataSync()[0]);
+  tf.dispose([out.loss, out.gradNorm]);
+  return { loss, gradNorm };
+}
+
+/** lmTrainStep with its loss and gradient norm left on the device (the caller reads and disposes them). */
+export function lmTrainStepTensors(
+  net: LanguageModelSupernet,
+  trainer: LmTrainer,
+  carry: HiddenCarry,
+  batch: TextBatch,
+  assignment: ArchAssignment,
+  rng: Rng,
+): { loss: tf.Scalar; gradNorm: tf.Scalar } {
   const weights = trainer.weights;
   const h0 = carry.take(net, batch);
   let next: tf.Tensor2D | undefined;
-  const out = tf.tidy(() => {
+  const [loss, gradNorm] = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
       const r = net.lmLogits(batch.x, h0, assignment, { training: true, rng });
       next = tf.keep(r.hidden);
@@ -203,7 +242,5 @@ export function lmTrainStep(
   });
   h0.dispose();
   carry.put(next as tf.Tensor2D);
-  const [loss, gradNorm] = out.map((t) => t.dataSync()[0]);
-  tf.dispose(out);
   return { loss, gradNorm };
 }

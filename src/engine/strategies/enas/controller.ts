@@ -5,6 +5,7 @@ import { Adam } from '../../optim/adam';
 import { clipByGlobalNorm } from '../../optim/clip';
 import type { NamedTensorState } from '../../optim/state';
 import type { DecisionProgram } from '../../search/decision-program';
+import { readNow, type HostReads } from '../../search/host-reads';
 import type { ChoicePoint, Choices } from '../../search/space';
 import type { Rng } from '../../util/rng';
 
@@ -45,8 +46,42 @@ export interface DecisionDistribution {
   probs: number[];
 }
 
-/** Picks an option from a decision's probabilities (sampling, greedy, or replaying given choices). */
-type Pick = (label: string, row: number, probs: () => Float32Array, options: number) => number[];
+/**
+ * How a rollout takes each decision for all its rows: drawn or chosen from the decision's host
+ * probabilities (`fromProbs`: the rollout reads them, see HostReads), or replayed from known picks
+ * (`given`: teacher forcing, nothing read, so it runs under a gradient tape).
+ */
+type Picker =
+  | {
+      kind: 'fromProbs';
+      pick: (label: string, row: number, probs: Float32Array, options: number) => number[];
+    }
+  | { kind: 'given'; pick: (label: string, row: number) => number[] };
+
+/** What a rollout leaves: per row its choices, Σ log p and Σ entropy ([M], unread), row 0's distributions. */
+interface Rollout {
+  choices: Choices[];
+  logProb: tf.Tensor1D;
+  entropy: tf.Tensor1D;
+  dists: DecisionDistribution[];
+}
+
+/** M samples drawn, their Σ log p and Σ entropy still on the device (the caller disposes them). */
+export interface DrawnSamples {
+  choices: Choices[];
+  logProb: tf.Tensor1D;
+  entropy: tf.Tensor1D;
+}
+
+/**
+ * Runs a host-reads program that must not read (a teacher-forced rollout): synchronously, so inside
+ * a tidy or a gradient tape.
+ */
+function withoutReads<T>(program: HostReads<T>): T {
+  const r = program.next();
+  if (!r.done) throw new Error('internal: a replayed controller rollout asked to read the device');
+  return r.value;
+}
 
 /** A linear decoder of its own (a program step that names one): h → logits over `options`. */
 class Decoder extends Module {
@@ -197,104 +232,172 @@ export class EnasController {
 
   /**
    * Runs the program once for M samples at a time (rows of every tensor; the program is the same for
-   * all, only the picks differ), each decision taken for all rows by `pick`. Returns the choices per
-   * row and Σ log p(pick), Σ entropy per row as [M] tensors (differentiable in the controller's
-   * parameters; call inside a tidy), and the distributions of row 0 when `record` is set. Embedding
-   * rows and picked anchors are selected by one-hot products (differentiable on every backend).
+   * all, only the picks differ), each decision taken for all rows by `picker`, as a host-reads
+   * program: a `fromProbs` picker makes it yield each decision's probabilities [M, K] (one read per
+   * decision: the next decision's input is the pick's embedding) and pick from the values read; a
+   * `given` picker never yields. Returns the choices per row and Σ log p(pick), Σ entropy per row as
+   * [M] tensors (differentiable in the controller's parameters), and the distributions of row 0 when
+   * `record` is set. Embedding rows and picked anchors are selected by one-hot products
+   * (differentiable on every backend).
+   *
+   * Memory: untracked (`track` false), the caller's tidy or tape owns every tensor made, which is how
+   * the teacher-forced pass runs. Tracked, each stretch between reads runs in its own tidy and what it
+   * keeps is disposed when the rollout ends (a tidy cannot span a yield), except logProb and entropy,
+   * which the caller disposes. The tensors and kernels are the same either way, so are the values.
    */
-  private rollout(
-    M: number,
-    pick: Pick,
-    record: boolean,
-  ): { choices: Choices[]; logProb: tf.Tensor1D; entropy: tf.Tensor1D; dists: DecisionDistribution[] } {
-    const net = this.net;
-    const choices: Choices[] = Array.from({ length: M }, () => {
-      const c: Choices = {};
-      for (const [label, cp] of this.points) c[label] = cp.rows.map(() => -1);
-      return c;
-    });
-    const dists: DecisionDistribution[] = [];
-    const logps: tf.Tensor[] = [];
-    const ents: tf.Tensor[] = [];
-    let states: LstmState[] = net.lstm.zeroState(M);
-    const start = (
-      net.gEmb ? (M === 1 ? net.gEmb : tf.tile(net.gEmb, [M, 1])) : tf.zeros([M, this.config.hidden])
-    ) as tf.Tensor2D;
-    let input: tf.Tensor2D = start;
-    let keys: tf.Tensor2D[] = [];
-    let values: tf.Tensor2D[] = [];
-    const lstmStep = (x: tf.Tensor2D) => {
-      const out = net.lstm.step(x, states);
-      states = out.states;
-      return out.output;
+  private *rollout(M: number, picker: Picker, record: boolean, track: boolean): HostReads<Rollout> {
+    const made: tf.Tensor[] = [];
+    const seg = <T>(f: () => T): T => {
+      if (!track) return f();
+      // tidy keeps every tensor of its result, LstmState objects included (plain objects).
+      const r = tf.tidy(f as unknown as () => tf.TensorContainer) as unknown as T;
+      // Variables (g_emb with M = 1, an embedding table) pass through and are not ours to dispose.
+      for (const t of tensorsIn(r)) if (!(t instanceof tf.Variable)) made.push(t);
+      return r;
     };
-    /** Picks for every row from logits [M, K]; returns the one-hot [M, K] of the picks. */
-    const decide = (label: string, row: number, logits: tf.Tensor2D): tf.Tensor2D => {
-      const K = logits.shape[1];
-      const logp = tf.logSoftmax(logits) as tf.Tensor2D;
-      const p = tf.exp(logp);
-      const ks = pick(label, row, () => p.dataSync() as Float32Array, K);
-      // A replayed pick outside the row's options would score log p = 0 silently: refuse it.
-      for (const k of ks)
-        if (!(Number.isInteger(k) && k >= 0 && k < K))
-          throw new Error(`'${label}' row ${row}: pick ${k} is not one of the row's options 0..${K - 1}`);
-      if (record) dists.push({ label, row, probs: Array.from(p.dataSync().slice(0, K)) });
-      ks.forEach((k, m) => (choices[m][label][row] = k));
-      // Built on the host: tf.oneHot refuses depth 1 (the ENAS RNN's node 1 has one legal input).
-      const hot = new Float32Array(M * K);
-      ks.forEach((k, m) => (hot[m * K + k] = 1));
-      const onehot = tf.tensor2d(hot, [M, K]);
-      logps.push(tf.sum(onehot.mul(logp), 1));
-      ents.push(tf.neg(tf.sum(p.mul(logp), 1)));
-      return onehot;
-    };
-    for (const s of this.program.steps) {
-      if (s.kind === 'cell') {
-        keys = [];
-        values = [];
-        for (let g = 0; g < s.given; g++) {
-          const h = lstmStep(start);
-          keys.push(this.attention().keys(h));
-          values.push(tf.zerosLike(h));
+    try {
+      const net = this.net;
+      const choices: Choices[] = Array.from({ length: M }, () => {
+        const c: Choices = {};
+        for (const [label, cp] of this.points) c[label] = cp.rows.map(() => -1);
+        return c;
+      });
+      const dists: DecisionDistribution[] = [];
+      const logps: tf.Tensor[] = [];
+      const ents: tf.Tensor[] = [];
+      let states: LstmState[] = seg(() => net.lstm.zeroState(M));
+      const start = seg(
+        () =>
+          (net.gEmb
+            ? M === 1
+              ? net.gEmb
+              : tf.tile(net.gEmb, [M, 1])
+            : tf.zeros([M, this.config.hidden])) as tf.Tensor2D,
+      );
+      let input: tf.Tensor2D = start;
+      let keys: tf.Tensor2D[] = [];
+      let values: tf.Tensor2D[] = [];
+      const lstmStep = (x: tf.Tensor2D) => {
+        const out = net.lstm.step(x, states);
+        states = out.states;
+        return out.output;
+      };
+      /** Picks for every row from logits [M, K]; returns the one-hot [M, K] of the picks. */
+      const decide = function* (
+        label: string,
+        row: number,
+        logits: tf.Tensor2D,
+      ): Generator<tf.Tensor[], tf.Tensor2D, tf.TypedArray[]> {
+        const K = logits.shape[1];
+        const [logp, p] = seg(() => {
+          const lp = tf.logSoftmax(logits) as tf.Tensor2D;
+          return [lp, tf.exp(lp)] as const;
+        });
+        let ks: number[];
+        let probs: Float32Array | null = null;
+        if (picker.kind === 'fromProbs') {
+          probs = (yield [p])[0] as Float32Array;
+          ks = picker.pick(label, row, probs, K);
+        } else ks = picker.pick(label, row);
+        // A replayed pick outside the row's options would score log p = 0 silently: refuse it.
+        for (const k of ks)
+          if (!(Number.isInteger(k) && k >= 0 && k < K))
+            throw new Error(`'${label}' row ${row}: pick ${k} is not one of the row's options 0..${K - 1}`);
+        if (record) {
+          if (!probs) throw new Error('internal: a recorded rollout must read its probabilities');
+          dists.push({ label, row, probs: Array.from(probs.slice(0, K)) });
         }
-        input = start;
-      } else if (s.kind === 'state') {
-        const h = lstmStep(input);
-        if (net.attention) keys.push(net.attention.keys(h));
-        values.push(h);
-        input = start;
-      } else if (s.kind === 'op') {
-        const cp = this.points.get(s.label) as ChoicePoint;
-        const key = headKey(cp);
-        const K = s.options ?? cp.options.length;
-        const decoder = s.decoder !== undefined ? net.decoders.get(s.decoder) : net.heads.get(key);
-        if (!decoder) throw new Error(`no decoder for '${s.label}' row ${s.row}`);
-        const h = lstmStep(input);
-        // A row limited to its first K options (rowOptions) draws among those only.
-        let raw = decoder.logits(h);
-        if (raw.shape[1] !== K) raw = raw.slice([0, 0], [M, K]);
-        let logits = this.shape(raw, true);
-        if (s.bias) logits = logits.add(tf.tensor2d([...s.bias], [1, s.bias.length]));
-        let emb = net.embeddingOf(key) as tf.Tensor2D;
-        if (emb.shape[0] !== K) emb = emb.slice([0, 0], [K, this.config.hidden]);
-        input = tf.matMul(decide(s.label, s.row, logits), emb);
-      } else {
-        const h = lstmStep(input);
-        const att = this.attention();
-        const n = s.states;
-        const H = this.config.hidden;
-        // [M, n, H]: anchor keys per row, plus h·W2 broadcast over the anchors.
-        const k3 = tf.stack(keys.slice(0, n), 1) as tf.Tensor3D;
-        const q = tf.tanh(k3.add(tf.expandDims(tf.matMul(h, att.w2 as tf.Tensor2D), 1)));
-        const scores = tf.matMul(q.reshape([M * n, H]), att.v as tf.Tensor2D).reshape([M, n]) as tf.Tensor2D;
-        const onehot = decide(s.label, s.row, this.shape(scores, false));
-        const v3 = tf.stack(values.slice(0, n), 1) as tf.Tensor3D;
-        input = tf.sum(v3.mul(tf.expandDims(onehot, 2)), 1) as tf.Tensor2D;
+        ks.forEach((k, m) => (choices[m][label][row] = k));
+        return seg(() => {
+          // Built on the host: tf.oneHot refuses depth 1 (the ENAS RNN's node 1 has one legal input).
+          const hot = new Float32Array(M * K);
+          ks.forEach((k, m) => (hot[m * K + k] = 1));
+          const onehot = tf.tensor2d(hot, [M, K]);
+          const lp = tf.sum(onehot.mul(logp), 1);
+          const en = tf.neg(tf.sum(p.mul(logp), 1));
+          logps.push(lp);
+          ents.push(en);
+          return [onehot, lp, en] as const;
+        })[0];
+      };
+      for (const s of this.program.steps) {
+        if (s.kind === 'cell') {
+          const r = seg(() => {
+            const k: tf.Tensor2D[] = [];
+            const v: tf.Tensor2D[] = [];
+            for (let g = 0; g < s.given; g++) {
+              const h = lstmStep(start);
+              k.push(this.attention().keys(h));
+              v.push(tf.zerosLike(h));
+            }
+            return { k, v, states };
+          });
+          keys = r.k;
+          values = r.v;
+          states = r.states;
+          input = start;
+        } else if (s.kind === 'state') {
+          const r = seg(() => {
+            const h = lstmStep(input);
+            return { k: net.attention ? [net.attention.keys(h)] : [], h, states };
+          });
+          keys.push(...r.k);
+          values.push(r.h);
+          states = r.states;
+          input = start;
+        } else if (s.kind === 'op') {
+          const cp = this.points.get(s.label) as ChoicePoint;
+          const key = headKey(cp);
+          const K = s.options ?? cp.options.length;
+          const decoder = s.decoder !== undefined ? net.decoders.get(s.decoder) : net.heads.get(key);
+          if (!decoder) throw new Error(`no decoder for '${s.label}' row ${s.row}`);
+          const r = seg(() => {
+            const h = lstmStep(input);
+            // A row limited to its first K options (rowOptions) draws among those only.
+            let raw = decoder.logits(h);
+            if (raw.shape[1] !== K) raw = raw.slice([0, 0], [M, K]);
+            let logits = this.shape(raw, true);
+            if (s.bias) logits = logits.add(tf.tensor2d([...s.bias], [1, s.bias.length]));
+            return { logits, states };
+          });
+          states = r.states;
+          const onehot = yield* decide(s.label, s.row, r.logits);
+          input = seg(() => {
+            let emb = net.embeddingOf(key) as tf.Tensor2D;
+            if (emb.shape[0] !== K) emb = emb.slice([0, 0], [K, this.config.hidden]);
+            return tf.matMul(onehot, emb);
+          });
+        } else {
+          const n = s.states;
+          const r = seg(() => {
+            const h = lstmStep(input);
+            const att = this.attention();
+            const H = this.config.hidden;
+            // [M, n, H]: anchor keys per row, plus h·W2 broadcast over the anchors.
+            const k3 = tf.stack(keys.slice(0, n), 1) as tf.Tensor3D;
+            const q = tf.tanh(k3.add(tf.expandDims(tf.matMul(h, att.w2 as tf.Tensor2D), 1)));
+            const scores = tf
+              .matMul(q.reshape([M * n, H]), att.v as tf.Tensor2D)
+              .reshape([M, n]) as tf.Tensor2D;
+            return { logits: this.shape(scores, false), states };
+          });
+          states = r.states;
+          const onehot = yield* decide(s.label, s.row, r.logits);
+          input = seg(() => {
+            const v3 = tf.stack(values.slice(0, n), 1) as tf.Tensor3D;
+            return tf.sum(v3.mul(tf.expandDims(onehot, 2)), 1) as tf.Tensor2D;
+          });
+        }
       }
+      // Made outside `seg`: the caller owns them.
+      const [logProb, entropy] = (track ? tf.tidy : (f: () => tf.Tensor[]) => f())(() => [
+        logps.length ? tf.addN(logps) : tf.zeros([M]),
+        ents.length ? tf.addN(ents) : tf.zeros([M]),
+      ]) as [tf.Tensor1D, tf.Tensor1D];
+      return { choices, logProb, entropy, dists };
+    } finally {
+      tf.dispose(made);
     }
-    const logProb = (logps.length ? tf.addN(logps) : tf.zeros([M])) as tf.Tensor1D;
-    const entropy = (ents.length ? tf.addN(ents) : tf.zeros([M])) as tf.Tensor1D;
-    return { choices, logProb, entropy, dists };
   }
 
   private attention(): AdditiveAttention {
@@ -313,86 +416,135 @@ export class EnasController {
    * sample order.
    */
   sampleMany(rng: Rng, M: number): ControllerSample[] {
-    return this.run(M, (_l, _r, probs, K) => {
-      const p = probs();
-      return Array.from({ length: M }, (_, m) =>
-        drawCategorical(p.subarray(m * K, (m + 1) * K), rng.uniform()),
-      );
-    }).samples;
+    return readNow(this.samplesRead(this.drawReads(rng, M)));
+  }
+
+  /**
+   * sampleMany as a host-reads program, its Σ log p and Σ entropy left on the device (the caller
+   * disposes them): one read per decision, no gradient recorded. Draws exactly as sampleMany.
+   */
+  drawReads(rng: Rng, M: number): HostReads<DrawnSamples> {
+    return this.rollout(
+      M,
+      {
+        kind: 'fromProbs',
+        pick: (_l, _r, p, K) =>
+          Array.from({ length: M }, (_, m) => drawCategorical(p.subarray(m * K, (m + 1) * K), rng.uniform())),
+      },
+      false,
+      true,
+    );
   }
 
   /** The most probable option at every decision (each given the earlier argmaxes). */
   greedy(): ControllerSample & { dists: DecisionDistribution[] } {
-    const r = this.run(1, (_l, _r, probs) => [argmax(probs())], true);
-    return { ...r.samples[0], dists: r.dists };
+    return readNow(this.greedyReads());
+  }
+
+  /** greedy as a host-reads program (one read per decision, then one for log p and the entropy). */
+  *greedyReads(): HostReads<ControllerSample & { dists: DecisionDistribution[] }> {
+    const r = yield* this.rollout(1, { kind: 'fromProbs', pick: (_l, _r, p) => [argmax(p)] }, true, true);
+    const [sample] = yield* this.samplesRead(single(r));
+    return { ...sample, dists: r.dists };
   }
 
   /** log p and the entropy of given choices (the picks replayed). */
   evaluate(choices: Choices): ControllerSample {
-    return this.run(1, (label, row) => [choices[label][row]]).samples[0];
+    const program = this.rollout(
+      1,
+      { kind: 'given', pick: (label, row) => [choices[label][row]] },
+      false,
+      true,
+    );
+    return readNow(this.samplesRead(program))[0];
   }
 
-  private run(
-    M: number,
-    pick: Pick,
-    record = false,
-  ): { samples: ControllerSample[]; dists: DecisionDistribution[] } {
-    let out: { samples: ControllerSample[]; dists: DecisionDistribution[] } | undefined;
-    tf.tidy(() => {
-      const r = this.rollout(M, pick, record);
-      const lp = r.logProb.dataSync();
-      const en = r.entropy.dataSync();
-      out = {
-        samples: r.choices.map((choices, m) => ({ choices, logProb: lp[m], entropy: en[m] })),
-        dists: r.dists,
-      };
-    });
-    return out as { samples: ControllerSample[]; dists: DecisionDistribution[] };
+  /** Reads a rollout's Σ log p and Σ entropy (one read, then disposed) into samples (a host-reads program). */
+  *samplesRead(program: HostReads<DrawnSamples>): HostReads<ControllerSample[]> {
+    const d = yield* program;
+    let lp: tf.TypedArray;
+    let en: tf.TypedArray;
+    try {
+      [lp, en] = yield [d.logProb, d.entropy];
+    } finally {
+      tf.dispose([d.logProb, d.entropy]);
+    }
+    return d.choices.map((choices, m) => ({ choices, logProb: lp[m], entropy: en[m] }));
   }
 
   /**
    * The REINFORCE gradient of L = (1/M)·Σ_m −log p(a_m)·A_m for fixed samples a_m and advantages
    * A_m = R_m − b (the reference's loss, averaged over the M aggregated samples as its
-   * SyncReplicasOptimizer averages their gradients), aligned with `parameters`. Caller disposes.
+   * SyncReplicasOptimizer averages their gradients), aligned with `parameters`. The controller is
+   * replayed on the known picks (teacher forcing): nothing is read, so the tape runs synchronously on
+   * every backend. Caller disposes the loss and the gradients.
    */
-  gradients(samples: ReadonlyArray<{ choices: Choices; advantage: number }>): {
-    loss: number;
+  gradientTensors(samples: ReadonlyArray<{ choices: Choices; advantage: number }>): {
+    loss: tf.Scalar;
     grads: tf.Tensor[];
   } {
     if (samples.length === 0) throw new Error('REINFORCE needs at least one sample');
     const M = samples.length;
     return tf.tidy(() => {
       const adv = tf.tensor1d(samples.map((s) => s.advantage));
+      const replay: Picker = {
+        kind: 'given',
+        pick: (label, row) => samples.map((s) => s.choices[label][row]),
+      };
       const { value, grads } = tf.variableGrads(() => {
-        const r = this.rollout(M, (label, row) => samples.map((s) => s.choices[label][row]), false);
+        const r = withoutReads(this.rollout(M, replay, false, false));
         return tf.neg(tf.sum(r.logProb.mul(adv))).div(M) as tf.Scalar;
       }, this.params);
-      const loss = value.dataSync()[0];
       const aligned = this.params.map((v) => {
         const g = grads[v.name];
         return g ? tf.keep(g) : tf.keep(tf.zerosLike(v));
       });
-      return { loss, grads: aligned };
+      return { loss: tf.keep(value), grads: aligned };
     });
   }
 
-  /** One Adam step on the REINFORCE gradient (clipped when gradClip > 0); returns loss and norm. */
+  /** gradientTensors with the loss read (synchronously: cpu, wasm, tensorflow). */
+  gradients(samples: ReadonlyArray<{ choices: Choices; advantage: number }>): {
+    loss: number;
+    grads: tf.Tensor[];
+  } {
+    const { loss, grads } = this.gradientTensors(samples);
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    return { loss: value, grads };
+  }
+
+  /**
+   * One Adam step on the REINFORCE gradient (clipped when gradClip > 0); returns the loss and the
+   * gradient's global norm as scalars on the device (the caller disposes them), no read.
+   */
+  reinforceTensors(samples: ReadonlyArray<{ choices: Choices; advantage: number }>): {
+    loss: tf.Scalar;
+    gradNorm: tf.Scalar;
+  } {
+    const { loss, grads } = this.gradientTensors(samples);
+    try {
+      const gradNorm = tf.tidy(() => {
+        const clip = this.config.gradClip;
+        const { grads: used, norm } = clipByGlobalNorm(grads, clip > 0 ? clip : Number.MAX_VALUE);
+        this.adam.step(used, this.config.lr);
+        return norm;
+      });
+      return { loss, gradNorm };
+    } finally {
+      tf.dispose(grads);
+    }
+  }
+
+  /** reinforceTensors with both values read (synchronously). */
   reinforce(samples: ReadonlyArray<{ choices: Choices; advantage: number }>): {
     loss: number;
     gradNorm: number;
   } {
-    const { loss, grads } = this.gradients(samples);
-    try {
-      const norm = tf.tidy(() => {
-        const clip = this.config.gradClip;
-        const { grads: used, norm } = clipByGlobalNorm(grads, clip > 0 ? clip : Number.MAX_VALUE);
-        this.adam.step(used, this.config.lr);
-        return norm.dataSync()[0];
-      });
-      return { loss, gradNorm: norm };
-    } finally {
-      tf.dispose(grads);
-    }
+    const { loss, gradNorm } = this.reinforceTensors(samples);
+    const out = { loss: loss.dataSync()[0], gradNorm: gradNorm.dataSync()[0] };
+    tf.dispose([loss, gradNorm]);
+    return out;
   }
 
   get parameters(): readonly tf.Variable[] {
@@ -444,4 +596,18 @@ function argmax(p: ArrayLike<number>): number {
   let best = 0;
   for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
   return best;
+}
+
+/** A program that is already done: a finished rollout handed to samplesRead. */
+// eslint-disable-next-line require-yield
+function* single(r: DrawnSamples): HostReads<DrawnSamples> {
+  return r;
+}
+
+/** Every tensor in a tidy's result (arrays and plain objects, as tfjs's TensorContainer). */
+function tensorsIn(c: unknown): tf.Tensor[] {
+  if (c instanceof tf.Tensor) return [c];
+  if (Array.isArray(c)) return c.flatMap(tensorsIn);
+  if (c && typeof c === 'object') return Object.values(c).flatMap(tensorsIn);
+  return [];
 }

@@ -21,18 +21,26 @@ import type {
 import type { NamedTensorState } from '../../optim/state';
 import type { TextBatch } from '../../data/batch';
 import {
-  evaluateLanguageModel,
   HiddenCarry,
+  languageModelEvaluationReads,
   languageModelReward,
   LmTrainer,
-  lmTrainStep,
+  lmTrainStepTensors,
 } from '../../train/language-model';
 import { clipByGlobalNorm } from '../../optim/clip';
 import { Sgd } from '../../optim/sgd';
 import type { Rng } from '../../util/rng';
 import type { EnasConfig } from '../enas-spec';
-import { EnasController } from './controller';
-import { childLoss, perplexityReward, REWARDS, type RewardResult } from './reward';
+import { readAwaiting, readNow, scalarMetrics, type HostReads } from '../../search/host-reads';
+import { EnasController, type DrawnSamples } from './controller';
+import {
+  childLoss,
+  perplexityReward,
+  REWARDS,
+  rewardsRead,
+  type PendingReward,
+  type RewardResult,
+} from './reward';
 
 /**
  * Cosine annealing with warm restarts per epoch (SGDR; melodyguan/enas src/utils.py get_train_ops with
@@ -64,6 +72,30 @@ function* firstWindows(pass: Iterable<TextBatch>, k: number): Generator<TextBatc
   for (const w of pass) {
     yield w;
     if (++n >= k) return;
+  }
+}
+
+/**
+ * The rewards of a controller step's samples and the samples' entropies, read together (one read);
+ * the rollout's log p and entropy tensors are disposed.
+ */
+function* rewardsWithEntropies(
+  pending: readonly PendingReward[],
+  drawn: DrawnSamples,
+): HostReads<{ rewards: RewardResult[]; entropies: tf.TypedArray }> {
+  let entropies: tf.TypedArray = new Float32Array(0);
+  const withEntropy: PendingReward = {
+    tensors: [drawn.entropy],
+    finish: ([e]) => {
+      entropies = e;
+      return { reward: 0, metrics: {} };
+    },
+  };
+  try {
+    const [, ...rewards] = yield* rewardsRead([withEntropy, ...pending]);
+    return { rewards, entropies };
+  } finally {
+    drawn.logProb.dispose();
   }
 }
 
@@ -103,6 +135,8 @@ export class Enas implements SearchStrategy<unknown> {
   private epochSamples: Record<string, [number, number]> = {};
   private lastEpochTop: Array<{ text: string; count: number; share: number; meanReward: number }> = [];
   private best: { arch: unknown; score: number } | null = null;
+  /** The controller's greedy sample read by prefetchHostReads (webgpu); null once the controller may have moved. */
+  private greedyCache: ReturnType<EnasController['greedy']> | null = null;
 
   constructor(
     private readonly net: Supernet,
@@ -176,13 +210,48 @@ export class Enas implements SearchStrategy<unknown> {
   }
 
   step(ctx: StepContext): StepResult {
-    if (ctx.info.phase === 'derive') return this.deriveStep(ctx);
-    return ctx.info.stepInEpoch < this.sharedSteps ? this.sharedStep(ctx) : this.controllerStep(ctx);
+    return readNow(this.stepReads(ctx));
   }
 
-  /** One SGD step of the shared weights on one controller sample (micro_child.py _build_train). */
-  private sharedStep(ctx: StepContext): StepResult {
-    if (this.lm) return this.textSharedStep(ctx, this.lm);
+  /**
+   * The same step with its reads awaited (webgpu; see SearchStrategy.stepAsync): the controller's
+   * per-decision probabilities, the rewards, and the language model's losses at the step's end.
+   */
+  async stepAsync(ctx: StepContext): Promise<StepResult> {
+    return readAwaiting(this.stepReads(ctx));
+  }
+
+  /**
+   * Reads what derive and architecture read outside a step: the controller's greedy sample (its
+   * decisions read one by one), kept until the controller moves (the next step) or is restored.
+   */
+  async prefetchHostReads(): Promise<void> {
+    this.greedyCache = await readAwaiting(this.controller.greedyReads());
+  }
+
+  /** The controller's greedy sample: prefetched on webgpu, computed (read synchronously) elsewhere. */
+  private greedy(): ReturnType<EnasController['greedy']> {
+    return this.greedyCache ?? this.controller.greedy();
+  }
+
+  /**
+   * Every step as one host-reads program (search/host-reads.ts), run by readNow in `step` and by
+   * readAwaiting in `stepAsync`, so both compute the same values wherever both can run.
+   */
+  private *stepReads(ctx: StepContext): HostReads<StepResult> {
+    this.greedyCache = null;
+    if (ctx.info.phase === 'derive') return yield* this.deriveStep(ctx);
+    return ctx.info.stepInEpoch < this.sharedSteps
+      ? yield* this.sharedStep(ctx)
+      : yield* this.controllerStep(ctx);
+  }
+
+  /**
+   * One SGD step of the shared weights on one controller sample (micro_child.py _build_train): the
+   * sample's decisions are its reads; the metrics come at the step boundary (scalarMetrics).
+   */
+  private *sharedStep(ctx: StepContext): HostReads<StepResult> {
+    if (this.lm) return yield* this.textSharedStep(ctx, this.lm);
     const sgd = this.sgd as Sgd;
     const c = this.config;
     const lr = cosineRestartsLr(
@@ -192,9 +261,9 @@ export class Enas implements SearchStrategy<unknown> {
       c.lrRestartPeriod,
       c.lrRestartMultiplier,
     );
-    const { choices } = this.controller.sample(ctx.rng);
+    const { choices } = yield* this.drawOne(ctx.rng);
     const batch = ctx.train();
-    const out = tf.tidy(() => {
+    const [trainLoss, trainAcc, gradNorm] = tf.tidy(() => {
       let acc: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const r = childLoss(this.net, sampleAssignment(choices), batch);
@@ -207,22 +276,33 @@ export class Enas implements SearchStrategy<unknown> {
       sgd.step(clipped.grads, lr);
       return [value, acc as tf.Scalar, clipped.norm];
     });
-    const [trainLoss, trainAcc, gradNorm] = out.map((t) => t.dataSync()[0]);
-    tf.dispose(out);
-    return { metrics: { trainLoss, trainAcc, gradNorm, lrWeights: lr } };
+    return scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['gradNorm', gradNorm],
+      ['lrWeights', lr],
+    ]);
+  }
+
+  /** One controller sample's choices (its log p and entropy, not needed here, not read). */
+  private *drawOne(rng: Rng): HostReads<{ choices: Choices }> {
+    const d = yield* this.controller.drawReads(rng, 1);
+    tf.dispose([d.logProb, d.entropy]);
+    return { choices: d.choices[0] };
   }
 
   /**
    * One shared step on a language model (ENAS-pytorch train_shared, one sample per step): the next
    * BPTT window of the search-train streams under one controller sample, the hidden state carried
    * from the previous window (zeros where a pass starts), SGD lr·0.96^max(0, epoch − 15), clip 0.25.
+   * The loss and gradient norm are the step's last read (its perplexity is their host function).
    */
-  private textSharedStep(ctx: StepContext, lm: LmParts): StepResult {
+  private *textSharedStep(ctx: StepContext, lm: LmParts): HostReads<StepResult> {
     if (!ctx.text)
       throw new Error(`the '${this.space.name}' space is a language model: the search data must be text`);
     const lr = lm.trainer.startEpoch(ctx.info.epoch);
-    const { choices } = this.controller.sample(ctx.rng);
-    const r = lmTrainStep(
+    const { choices } = yield* this.drawOne(ctx.rng);
+    const r = lmTrainStepTensors(
       lm.net,
       lm.trainer,
       lm.trainCarry,
@@ -230,13 +310,21 @@ export class Enas implements SearchStrategy<unknown> {
       sampleAssignment(choices),
       ctx.rng,
     );
+    let loss: number;
+    let gradNorm: number;
+    try {
+      const [l, g] = yield [r.loss, r.gradNorm];
+      [loss, gradNorm] = [l[0], g[0]];
+    } finally {
+      tf.dispose([r.loss, r.gradNorm]);
+    }
     return {
-      metrics: { trainLoss: r.loss, trainPpl: Math.exp(r.loss), gradNorm: r.gradNorm, lrWeights: lr },
+      metrics: { trainLoss: loss, trainPpl: Math.exp(loss), gradNorm, lrWeights: lr },
     };
   }
 
-  /** The task reward of one sampled child on the next validation batch (text: window). */
-  private rewardOf(ctx: StepContext, choices: Choices): RewardResult {
+  /** The task reward of one sampled child on the next validation batch (text: window), not read yet. */
+  private rewardOf(ctx: StepContext, choices: Choices): PendingReward {
     const arch = sampleAssignment(choices);
     if (this.lm) {
       if (!ctx.text) throw new Error('the perplexity reward needs text validation data');
@@ -245,8 +333,13 @@ export class Enas implements SearchStrategy<unknown> {
     return REWARDS[this.config.reward as keyof typeof REWARDS](this.net, arch, ctx.val());
   }
 
-  /** M samples rewarded on their own validation batches, then one REINFORCE step (build_trainer). */
-  private controllerStep(ctx: StepContext): StepResult {
+  /**
+   * M samples rewarded on their own validation batches, then one REINFORCE step (build_trainer).
+   * Reads: the sampling's decisions, then the M rewards and entropies together; the REINFORCE pass
+   * replays the controller on the known decisions under the tape and reads nothing (its loss and
+   * gradient norm come at the step boundary).
+   */
+  private *controllerStep(ctx: StepContext): HostReads<StepResult> {
     const c = this.config;
     // ENAS-pytorch starts each epoch's controller phase with no baseline (its first reward sets it).
     if (c.baselineInit === 'first-reward' && ctx.info.stepInEpoch === this.sharedSteps) this.baseline = null;
@@ -257,57 +350,63 @@ export class Enas implements SearchStrategy<unknown> {
     let sumAcc = 0;
     let sumPpl = 0;
     // The M children drawn in one batched rollout, then rewarded one by one on their own batches.
-    for (const s of this.controller.sampleMany(ctx.rng, c.controllerAggregate)) {
-      const r = this.rewardOf(ctx, s.choices);
-      const R = r.reward + c.entropyWeight * s.entropy;
+    const drawn = yield* this.controller.drawReads(ctx.rng, c.controllerAggregate);
+    const pending = drawn.choices.map((choices) => this.rewardOf(ctx, choices));
+    // One read: the entropies with every reward's scalars (the baseline needs both).
+    const { rewards, entropies } = yield* rewardsWithEntropies(pending, drawn);
+    drawn.choices.forEach((choices, m) => {
+      const r = rewards[m];
+      const entropy = entropies[m];
+      const R = r.reward + c.entropyWeight * entropy;
       const baseline = this.baseline === null ? R : updatedBaseline(this.baseline, R, c.baselineDecay);
       this.baseline = baseline;
       const advantage = R - baseline;
-      samples.push({ choices: s.choices, advantage });
+      samples.push({ choices, advantage });
       sumR += R;
       sumAdv += advantage;
-      sumEnt += s.entropy;
+      sumEnt += entropy;
       sumAcc += r.reward;
       sumPpl += r.metrics.childValPpl ?? 0;
-      const text = this.space.toText(this.space.fromChoices(s.choices));
+      const text = this.space.toText(this.space.fromChoices(choices));
       const e = (this.epochSamples[text] ??= [0, 0]);
       e[0] += 1;
       e[1] += R;
-    }
-    const { loss, gradNorm } = this.controller.reinforce(samples);
+    });
+    const { loss, gradNorm } = this.controller.reinforceTensors(samples);
     const M = c.controllerAggregate;
     const last = ctx.info.stepInEpoch === ctx.info.stepsPerEpoch - 1;
     return {
       ...(last ? { candidates: this.summarizeEpoch(ctx.info.epoch) } : {}),
-      metrics: {
-        reward: sumR / M,
-        ...(this.lm ? { childValPpl: sumPpl / M } : { childValAcc: sumAcc / M }),
-        baseline: this.baseline as number,
-        advantage: sumAdv / M,
-        entropy: sumEnt / M,
-        controllerLoss: loss,
-        controllerGradNorm: gradNorm,
-      },
+      ...scalarMetrics([
+        ['reward', sumR / M],
+        this.lm ? ['childValPpl', sumPpl / M] : ['childValAcc', sumAcc / M],
+        ['baseline', this.baseline as number],
+        ['advantage', sumAdv / M],
+        ['entropy', sumEnt / M],
+        ['controllerLoss', loss],
+        ['controllerGradNorm', gradNorm],
+      ]),
     };
   }
 
   /**
-   * One sampled architecture scored on `deriveBatches` validation batches; the best is kept. Images:
-   * the mean reward over the next k batches. Text: c/perplexity over the first k windows of the
-   * validation split (the same windows for every sample; the hidden state from zeros, carried).
+   * One sampled architecture scored on `deriveBatches` validation batches, as a host-reads program
+   * (the k rewards read together). Images: the mean reward over the next k batches. Text:
+   * c/perplexity over the first k windows of the validation split (the same windows for every
+   * sample; the hidden state from zeros, carried).
    */
-  private deriveScore(ctx: StepContext, choices: Choices): RewardResult {
+  private *deriveScore(ctx: StepContext, choices: Choices): HostReads<RewardResult> {
     const k = this.config.deriveBatches;
     const arch = sampleAssignment(choices);
     if (this.lm) {
       if (!ctx.text) throw new Error('the perplexity reward needs text validation data');
-      const e = evaluateLanguageModel(this.lm.net, arch, firstWindows(ctx.text.valSplit(), k));
+      const e = yield* languageModelEvaluationReads(this.lm.net, arch, firstWindows(ctx.text.valSplit(), k));
       return {
         reward: languageModelReward(e.loss, this.config.rewardC),
         metrics: { valLoss: e.loss, valPpl: e.perplexity, tokens: e.tokens },
       };
     }
-    const rs = Array.from({ length: k }, () => this.rewardOf(ctx, choices));
+    const rs = yield* rewardsRead(Array.from({ length: k }, () => this.rewardOf(ctx, choices)));
     const mean = (f: (r: RewardResult) => number) => rs.reduce((a, r) => a + f(r), 0) / k;
     const keys = Object.keys(rs[0].metrics);
     return {
@@ -316,9 +415,9 @@ export class Enas implements SearchStrategy<unknown> {
     };
   }
 
-  private deriveStep(ctx: StepContext): StepResult {
-    const s = this.controller.sample(ctx.rng);
-    const r = this.deriveScore(ctx, s.choices);
+  private *deriveStep(ctx: StepContext): HostReads<StepResult> {
+    const [s] = yield* this.controller.samplesRead(this.controller.drawReads(ctx.rng, 1));
+    const r = yield* this.deriveScore(ctx, s.choices);
     const arch = this.space.fromChoices(s.choices);
     if (!this.best || r.reward > this.best.score) this.best = { arch, score: r.reward };
     const candidate: CandidateScore = {
@@ -378,12 +477,12 @@ export class Enas implements SearchStrategy<unknown> {
   /** The best derivation sample, or the controller's greedy architecture before the derive phase. */
   derive(): unknown {
     if (this.best) return this.best.arch;
-    return this.space.fromChoices(this.controller.greedy().choices);
+    return this.space.fromChoices(this.greedy().choices);
   }
 
   /** Per label the controller's distributions along its greedy sample (input rows padded with 0). */
   architecture(): ArchSnapshot {
-    const { dists } = this.controller.greedy();
+    const { dists } = this.greedy();
     const out: ArchSnapshot = {};
     for (const cp of this.space.choicePoints)
       out[cp.label] = {
@@ -440,6 +539,7 @@ export class Enas implements SearchStrategy<unknown> {
     this.epochSamples = JSON.parse(String(state.scalars.epochSamples ?? '{}'));
     this.lastEpochTop = JSON.parse(String(state.scalars.lastEpochTop ?? '[]'));
     this.best = JSON.parse(String(state.scalars.best ?? 'null'));
+    this.greedyCache = null;
   }
 
   dispose(): void {

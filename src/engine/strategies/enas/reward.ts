@@ -1,6 +1,7 @@
 import * as tf from '../../tf';
 import type { Batch, TextBatch } from '../../data/batch';
 import type { ArchAssignment, LanguageModelSupernet, Supernet } from '../../search/supernet';
+import type { HostReads } from '../../search/host-reads';
 import type { StepMetrics } from '../../search/strategy';
 import { HiddenCarry, languageModelReward, lmLoss } from '../../train/language-model';
 import { accuracy, crossEntropy } from '../../train/loss';
@@ -21,20 +22,48 @@ export interface RewardResult {
   metrics: StepMetrics;
 }
 
-export type RewardFn = (net: Supernet, arch: ArchAssignment, batch: Batch) => RewardResult;
+/**
+ * A reward computed on the device and not read yet: its scalar tensors, and how their host values
+ * make the RewardResult. A controller step computes its M rewards first and reads them all in one go
+ * (one round trip on webgpu; see search/host-reads.ts); `rewardRead` reads one alone.
+ */
+export interface PendingReward {
+  tensors: tf.Tensor[];
+  finish(values: readonly tf.TypedArray[]): RewardResult;
+}
+
+export type RewardFn = (net: Supernet, arch: ArchAssignment, batch: Batch) => PendingReward;
+
+/** Reads pending rewards in one read (then disposes their tensors) into their results, in order. */
+export function* rewardsRead(pending: readonly PendingReward[]): HostReads<RewardResult[]> {
+  const tensors = pending.flatMap((p) => p.tensors);
+  let values: tf.TypedArray[];
+  try {
+    values = yield tensors;
+  } finally {
+    tf.dispose(tensors);
+  }
+  let at = 0;
+  return pending.map((p) => {
+    const mine = values.slice(at, at + p.tensors.length);
+    at += p.tensors.length;
+    return p.finish(mine);
+  });
+}
 
 /** Accuracy of the sampled child on the batch; BatchNorm on batch statistics, running statistics untouched. */
 export const accuracyReward: RewardFn = (net, arch, batch) => {
-  const [acc, loss] = tf.tidy(() => {
+  const tensors = tf.tidy(() => {
     const logits = net.logits(batch.x, arch, { training: true, frozenStats: true });
     return [accuracy(logits, batch.y), crossEntropy(logits, batch.y)];
   });
-  const out = {
-    reward: acc.dataSync()[0],
-    metrics: { childValAcc: acc.dataSync()[0], childValLoss: loss.dataSync()[0] },
+  return {
+    tensors,
+    finish: ([acc, loss]) => ({
+      reward: acc[0],
+      metrics: { childValAcc: acc[0], childValLoss: loss[0] },
+    }),
   };
-  tf.dispose([acc, loss]);
-  return out;
 };
 
 /** The rewards on image batches, by name. */
@@ -45,7 +74,8 @@ export const REWARDS: Record<Exclude<RewardName, 'perplexity'>, RewardFn> = { ac
  * hidden state taken from `carry` and the state after it put back (the reference carries its reward
  * hidden state from one controller step to the next, and starts from zeros where the validation
  * data wraps around: the window marked `first`). Eval mode: no dropout (the reference keeps the
- * shared model in train mode here, see docs). Perplexity = exp(mean token cross-entropy).
+ * shared model in train mode here, see docs). Perplexity = exp(mean token cross-entropy). The carry
+ * moves on the device, so the next reward may be computed before this one is read.
  */
 export function perplexityReward(
   net: LanguageModelSupernet,
@@ -53,7 +83,7 @@ export function perplexityReward(
   window: TextBatch,
   carry: HiddenCarry,
   c: number,
-): RewardResult {
+): PendingReward {
   const h0 = carry.take(net, window);
   const [loss, next] = tf.tidy(() => {
     const out = net.lmLogits(window.x, h0, arch, { training: false });
@@ -61,9 +91,13 @@ export function perplexityReward(
   });
   h0.dispose();
   carry.put(next);
-  const l = loss.dataSync()[0];
-  loss.dispose();
-  return { reward: languageModelReward(l, c), metrics: { childValLoss: l, childValPpl: Math.exp(l) } };
+  return {
+    tensors: [loss],
+    finish: ([l]) => ({
+      reward: languageModelReward(l[0], c),
+      metrics: { childValLoss: l[0], childValPpl: Math.exp(l[0]) },
+    }),
+  };
 }
 
 /**
