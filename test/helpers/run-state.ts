@@ -1,41 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, expect } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
-import type { SearchConfig, SearchConfigInput } from '../../src/engine/search/config';
+import { expect } from 'vitest';
+import type { SearchConfig } from '../../src/engine/search/config';
 import { executeRun, requestPause } from '../../src/runs/execute';
 import { RunDir } from '../../src/runs/run-dir';
 import { decodeCheckpoint, listCheckpoints } from '../../src/runs/checkpoint-file';
-
-/** Runs this test file on the cpu backend, the one on which a run repeats bit for bit. */
-export function onCpuBackend(): void {
-  beforeAll(async () => {
-    await chooseBackend({ prefer: 'cpu' });
-  });
-}
-
-/** 64 synthetic 8×8 RGB images of 4 classes: data for a run of a few steps. */
-export const TINY_IMAGES = {
-  source: 'synthetic',
-  synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 },
-} satisfies SearchConfigInput['data'];
-
-/** The smallest DARTS and NB201 supernets, for strategies that run on both. */
-export const TINY_SPACES = [
-  { name: 'darts', cells: 2, nodes: 2, channels: 2 },
-  { name: 'nb201', channels: 2, cellsPerStage: 1 },
-] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
-
-/** A run of 2 epochs × 3 steps of 8 images of TINY_IMAGES on the cpu, seed 4; a test adds the space and strategy. */
-export const TINY_RUN: SearchConfigInput = {
-  epochs: 2,
-  batchSize: 8,
-  stepsPerEpoch: 3,
-  seed: 4,
-  backend: 'cpu',
-  data: TINY_IMAGES,
-};
 
 /** The final state of a run: its last checkpoint's tensors and its metrics without timings. */
 export function finalState(dir: RunDir) {

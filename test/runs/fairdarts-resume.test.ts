@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
 import { parseSearchConfig } from '../../src/engine/search/config';
-import { expectLosslessResume, onCpuBackend, TINY_IMAGES } from '../helpers/run-state';
+import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_IMAGES } from '../helpers/tiny-search';
 
 onCpuBackend();
 

@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
-import { expectLosslessResume, onCpuBackend, TINY_RUN } from '../helpers/run-state';
+import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_RUN } from '../helpers/tiny-search';
 
 onCpuBackend();
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
-import { expectLosslessResume, onCpuBackend, TINY_IMAGES, TINY_RUN, TINY_SPACES } from '../helpers/run-state';
+import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_IMAGES, TINY_RUN, TINY_SPACES } from '../helpers/tiny-search';
 
 onCpuBackend();
 

@@ -5,14 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { RunDir } from '../../src/runs/run-dir';
 import { executeRun } from '../../src/runs/execute';
-import {
-  expectLosslessResume,
-  expectSameState,
-  finalState,
-  onCpuBackend,
-  TINY_RUN,
-  TINY_SPACES,
-} from '../helpers/run-state';
+import { expectLosslessResume, expectSameState, finalState } from '../helpers/run-state';
+import { onCpuBackend, TINY_RUN, TINY_SPACES } from '../helpers/tiny-search';
 
 onCpuBackend();
 
