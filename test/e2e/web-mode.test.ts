@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { builtFile, root } from '../foundation/built';
+import type { Browser } from 'playwright-core';
+import { root } from '../foundation/built';
 import { spaceOf, spaceSpec, strategySpec } from '../../src/engine/catalog';
 import { z } from 'zod';
 import { parseSearchConfig } from '../../src/shared/search-config';
 import { Rng } from '../../src/engine/util/rng';
 import { runSearch, writeFinishedRun } from './fixture-run';
+import { CHROMIUM, artifacts, shot, startWebApp, type WebApp } from './web-app';
 import {
   configThroughWizard,
   randomSearchFlow,
@@ -23,41 +23,22 @@ import {
  * printed, where no Chromium is installed (apt-get install chromium). Screenshots of every screen go
  * to test-artifacts/.
  */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!CHROMIUM)
   console.warn('web-mode e2e skipped: no Chromium at /usr/bin/chromium (apt-get install chromium)');
-const artifacts = join(root, 'test-artifacts');
 
 describe.skipIf(!CHROMIUM)('web mode in Chromium', () => {
-  let server: ChildProcess;
+  let app: WebApp;
   let url = '';
   let browser: Browser;
   const runsRoot = mkdtempSync(join(tmpdir(), 'nas-e2e-'));
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(artifacts, `web-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    builtFile('out/node/cli.js');
-    mkdirSync(artifacts, { recursive: true });
-    server = spawn(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'serve', '--runs', runsRoot], {
-      env: { ...process.env, NAS_STUDIO_BACKEND: 'wasm' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-        if (m) resolve(m[0]);
-      });
-      server.on('exit', (code) => reject(new Error(`nas-studio serve exited with ${code}`)));
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    app = await startWebApp(runsRoot);
+    ({ url, browser } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill();
+    await app?.close();
   });
 
   it('wizard → live dashboard → pause → resume → pause → resume → completion → genotype diagram → export', async () => {

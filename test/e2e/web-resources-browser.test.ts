@@ -1,55 +1,34 @@
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { builtFile, root } from '../foundation/built';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, shot, startWebApp, type WebApp } from './web-app';
 
 /**
  * Web mode's folder browser in the dataset step and the dashboard's resource panel, in Debian's
  * Chromium against `nas-studio serve` with a pretend home (HOME). Screenshots go to test-artifacts/.
  */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const artifacts = join(root, 'test-artifacts');
-
 describe.skipIf(!CHROMIUM)('web mode: folder browser and resource panel', () => {
-  let server: ChildProcess;
+  let app: WebApp;
   let url = '';
   let browser: Browser;
   const base = realpathSync(mkdtempSync(join(tmpdir(), 'nas-e2e-browse-')));
   const home = join(base, 'home');
   const runsRoot = join(base, 'runs');
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: join(artifacts, `web-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    builtFile('out/node/cli.js');
-    mkdirSync(artifacts, { recursive: true });
     mkdirSync(join(home, 'datasets', 'cifar-10-batches-bin'), { recursive: true });
     mkdirSync(join(home, 'datasets', 'flowers', 'daisy'), { recursive: true });
     mkdirSync(join(home, '.cache'), { recursive: true });
     writeFileSync(join(home, 'datasets', 'cifar-10-binary.tar.gz'), '');
     symlinkSync('/etc', join(home, 'datasets', 'etc-link'));
-    server = spawn(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'serve', '--runs', runsRoot], {
-      env: { ...process.env, HOME: home, NAS_STUDIO_HOME: join(base, 'app'), NAS_STUDIO_BACKEND: 'wasm' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-        if (m) resolve(m[0]);
-      });
-      server.on('exit', (code) => reject(new Error(`nas-studio serve exited with ${code}`)));
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    app = await startWebApp(runsRoot, { HOME: home, NAS_STUDIO_HOME: join(base, 'app') });
+    ({ url, browser } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill();
+    await app?.close();
   });
 
   it('the dataset step browses folders under home, never outside, and sets the path', async () => {

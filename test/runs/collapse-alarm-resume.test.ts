@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
+import { describe, expect, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_IMAGES } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
+onCpuBackend();
 
 // P-DARTS with the collapse alarm in warn mode, a reading at every epoch after the warm-up: two
 // stages of 2 epochs × 2 steps (1 → 2 cells, 8 → 3 → 1 ops per edge). Paused mid-epoch before a
@@ -37,7 +35,7 @@ describe('the collapse alarm pauses and resumes losslessly (cpu)', () => {
       stepsPerEpoch: 2,
       seed: 4,
       backend: 'cpu',
-      data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
+      data: TINY_IMAGES,
     } as SearchConfigInput);
     const { run } = await expectLosslessResume(config, [3, 4, 6], 'nas-alarm-');
     const readings = run.readMetrics().filter((m) => m.hessianEigenvalue !== undefined);

@@ -1,11 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
+import { describe, expect, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_IMAGES } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
+onCpuBackend();
 
 const base: SearchConfigInput = {
   epochs: 2,
@@ -21,7 +19,7 @@ const base: SearchConfigInput = {
     controllerAggregate: 2,
     deriveSamples: 3,
   } as SearchConfigInput['strategy'],
-  data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
+  data: TINY_IMAGES,
 };
 
 // Epochs of 3 shared steps then 3 controller steps: paused in a shared step (1), in a controller step

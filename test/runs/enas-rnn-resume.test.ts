@@ -1,11 +1,9 @@
-import { beforeAll, describe, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
+import { describe, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
+onCpuBackend();
 
 const tinyText: SearchConfigInput = {
   space: { name: 'enas-rnn', nodes: 4, hidden: 8 },

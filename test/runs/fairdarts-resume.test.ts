@@ -1,11 +1,9 @@
-import { beforeAll, describe, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
+import { describe, it } from 'vitest';
 import { parseSearchConfig } from '../../src/engine/search/config';
 import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_IMAGES } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
+onCpuBackend();
 
 // Through the run folder, as the app runs them: paused at a step boundary (mid-epoch, twice),
 // checkpointed, resumed in a new session; the end state (every tensor, every metric) must equal the
@@ -27,7 +25,7 @@ describe('FairDARTS pauses and resumes losslessly (cpu)', () => {
       stepsPerEpoch: 3,
       seed: 4,
       backend: 'cpu',
-      data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
+      data: TINY_IMAGES,
     });
     await expectLosslessResume(config, [2, 5], 'nas-fd-');
   });

@@ -1,20 +1,11 @@
-import { beforeAll, describe, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
+import { describe, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_RUN } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
+onCpuBackend();
 
-const base: SearchConfigInput = {
-  epochs: 3,
-  batchSize: 8,
-  stepsPerEpoch: 3,
-  seed: 4,
-  backend: 'cpu',
-  data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
-};
+const base: SearchConfigInput = { ...TINY_RUN, epochs: 3 };
 
 const RUNS = [
   {

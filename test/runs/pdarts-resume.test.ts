@@ -1,11 +1,9 @@
-import { beforeAll, describe, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
+import { describe, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_IMAGES } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
+onCpuBackend();
 
 // Three stages of 4 steps (1 → 2 → 3 cells, 8 → 5 → 3 ops per edge), α from the second epoch of
 // each, skip dropout on. Through the run folder, as the app runs it: paused in stage 1 and again in
@@ -21,7 +19,7 @@ describe('P-DARTS pauses and resumes losslessly across its stages (cpu)', () => 
       stepsPerEpoch: 2,
       seed: 4,
       backend: 'cpu',
-      data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
+      data: TINY_IMAGES,
     } as SearchConfigInput);
     await expectLosslessResume(config, [3, 6], 'nas-pdarts-');
   });

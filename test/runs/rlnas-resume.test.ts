@@ -1,15 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
+import { describe, expect, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_IMAGES, TINY_RUN, TINY_SPACES } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
+onCpuBackend();
 
 const SPACES = [
-  { name: 'darts', cells: 2, nodes: 2, channels: 2 },
-  { name: 'nb201', channels: 2, cellsPerStage: 1 },
+  ...TINY_SPACES,
   {
     name: 'mobilenet',
     stemChannels: 2,
@@ -22,11 +19,7 @@ const SPACES = [
 ] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
 
 const base: SearchConfigInput = {
-  epochs: 2,
-  batchSize: 8,
-  stepsPerEpoch: 3,
-  seed: 4,
-  backend: 'cpu',
+  ...TINY_RUN,
   strategy: {
     name: 'rlnas',
     population: 6,
@@ -35,11 +28,7 @@ const base: SearchConfigInput = {
     mutants: 2,
     crossovers: 2,
   } as SearchConfigInput['strategy'],
-  data: {
-    source: 'synthetic',
-    labels: 'random',
-    synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 },
-  },
+  data: { ...TINY_IMAGES, labels: 'random' },
 };
 
 // Paused in phase 1 (steps 0–5), in the random generation 0 (6–11) and inside generation 1's mutation

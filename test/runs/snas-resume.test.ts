@@ -1,11 +1,9 @@
-import { beforeAll, describe, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
+import { describe, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_RUN } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
+onCpuBackend();
 
 const NB201 = { name: 'nb201', channels: 2, cellsPerStage: 1 };
 
@@ -13,14 +11,7 @@ const NB201 = { name: 'nb201', channels: 2, cellsPerStage: 1 };
 // new session; the end state (every tensor, every metric) must equal the uninterrupted run's, bit for
 // bit. SNAS draws its Gumbel noise from the loop's checkpointed generator, so a resumed run draws the
 // same masks.
-const base: SearchConfigInput = {
-  epochs: 3,
-  batchSize: 8,
-  stepsPerEpoch: 3,
-  seed: 4,
-  backend: 'cpu',
-  data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
-};
+const base: SearchConfigInput = { ...TINY_RUN, epochs: 3 };
 
 describe('SNAS pauses and resumes losslessly (cpu)', () => {
   const RUNS = [

@@ -1,25 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
-import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
+import { describe, expect, it } from 'vitest';
+import { parseSearchConfig } from '../../src/engine/search/config';
 import { expectLosslessResume } from '../helpers/run-state';
+import { onCpuBackend, TINY_RUN, TINY_SPACES } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
-
-const SPACES = [
-  { name: 'darts', cells: 2, nodes: 2, channels: 2 },
-  { name: 'nb201', channels: 2, cellsPerStage: 1 },
-] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
-
-const base: SearchConfigInput = {
-  epochs: 2,
-  batchSize: 8,
-  stepsPerEpoch: 3,
-  seed: 4,
-  backend: 'cpu',
-  data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
-};
+onCpuBackend();
 
 /**
  * Each strategy with the steps to pause at: one in phase 1 (steps 0–5), then in phase 2 — SPOS in the
@@ -59,9 +43,9 @@ const STRATEGIES: Array<{ strategy: Record<string, unknown>; pauses: number[]; c
 // new session each time; the end state must equal the uninterrupted run's, bit for bit.
 describe('SPOS and regularized evolution pause and resume losslessly in both phases (cpu)', () => {
   for (const { strategy, pauses, candidates } of STRATEGIES)
-    for (const space of SPACES) {
+    for (const space of TINY_SPACES) {
       it(`${strategy.name} on ${space.name}: paused in phase 1 and twice in phase 2, then resumed, ends bit for bit where the uninterrupted run ends`, async () => {
-        const config = parseSearchConfig({ ...base, space, strategy });
+        const config = parseSearchConfig({ ...TINY_RUN, space, strategy });
         const { run: b } = await expectLosslessResume(config, pauses, 'nas-evo-');
         const kinds = b.readMetrics().map((m) => m.kind);
         expect(kinds.filter((k) => k === 'candidate')).toHaveLength(candidates);

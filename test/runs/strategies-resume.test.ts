@@ -1,38 +1,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend';
+import { describe, expect, it } from 'vitest';
 import { parseSearchConfig, type SearchConfigInput } from '../../src/engine/search/config';
 import { RunDir } from '../../src/runs/run-dir';
 import { executeRun } from '../../src/runs/execute';
 import { expectLosslessResume, expectSameState, finalState } from '../helpers/run-state';
+import { onCpuBackend, TINY_RUN, TINY_SPACES } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
-
-/** A tiny run on each registered space. */
-const SPACES = [
-  { name: 'darts', cells: 2, nodes: 2, channels: 2 },
-  { name: 'nb201', channels: 2, cellsPerStage: 1 },
-] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
-
-const base: SearchConfigInput = {
-  epochs: 2,
-  batchSize: 8,
-  stepsPerEpoch: 3,
-  seed: 4,
-  backend: 'cpu',
-  data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
-};
+onCpuBackend();
 
 // Through the run folder, as the app runs them: paused (a pause request at a step boundary),
 // checkpointed, resumed in a new session; the end state must equal the uninterrupted run's, bit for bit.
 describe('strategies on every space pause and resume losslessly, across phases (cpu)', () => {
-  for (const space of SPACES) {
+  for (const space of TINY_SPACES) {
     const tiny = {
-      ...base,
+      ...TINY_RUN,
       strategy: { name: 'random-search', candidates: 4, scoreBatches: 1, rescoreTop: 2 },
     } as SearchConfigInput;
     it(`${space.name}: paused in phase 1 and again in phase 2, then resumed, ends bit for bit where the uninterrupted run ends`, async () => {
@@ -46,8 +29,8 @@ describe('strategies on every space pause and resume losslessly, across phases (
 
   it('DARTS on NB201 paused mid-epoch', async () => {
     const config = parseSearchConfig({
-      ...base,
-      space: SPACES[1],
+      ...TINY_RUN,
+      space: TINY_SPACES[1],
       strategy: { name: 'darts', order: 'first' },
       seed: 6,
     });

@@ -4,13 +4,13 @@ import type { RunConfig } from '../../shared/run-config';
 import { executeTrainWithProgress } from './train';
 import { strategySpec } from '../../engine/catalog';
 import { readFileSync } from 'node:fs';
-import { SingleBar, Presets } from 'cli-progress';
 import { parseSearchConfig, type SearchConfig } from '../../shared/search-config';
-import { chooseBackend, parseBackendName } from '../../engine/backend';
+import { chooseBackend } from '../../engine/backend';
 import { runsRoot } from '../../shared/paths';
 import { formatCount } from '../../shared/format-count';
 import { estimateStepBytes } from '../../engine/search/memory';
-import { executeRun, requestPause } from '../../runs/execute';
+import { requestPause, type RunProgress } from '../../runs/execute';
+import { executeInTerminal, formatSeconds, preferredBackend, type ProgressView } from '../progress';
 import { buildSearchData } from '../../engine/search/build-data';
 import type { SearchData } from '../../engine/search/session';
 import { newRunId, recoverStaleRuns } from '../../runs/manager';
@@ -66,17 +66,6 @@ function trainedLine(r: {
   return `${acc}${params}${flops}`;
 }
 
-/** Seconds between plain progress lines when stderr is not a terminal. */
-const PLAIN_PROGRESS_MS = 10_000;
-
-/** 3725 → '1h02m', 125 → '2m05s', 7 → '7s'. */
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const t = Math.round(s);
-  const [h, m, sec] = [Math.floor(t / 3600), Math.floor((t % 3600) / 60), t % 60];
-  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
-
 /**
  * The found architecture in the field's notation, and its score where the strategy scores
  * candidates (the last step's `bestScore`: the answer's, e.g. random search's best re-scored one).
@@ -90,33 +79,15 @@ function answerLine(dir: RunDir): string {
   return typeof epoch?.genotypeText === 'string' ? `found: ${epoch.genotypeText}${score}\n` : '';
 }
 
-/** Executes a run in this process with a progress bar; Ctrl-C pauses at the next step boundary. */
-async function executeWithProgress(
-  dir: RunDir,
-  resume: boolean,
-  backendOverride?: string,
-  data?: SearchData,
-): Promise<void> {
-  const config = dir.readSearchConfig();
-  const prefer =
-    parseBackendName(backendOverride, '--backend') ??
-    (config.backend === 'auto' ? undefined : config.backend);
-  const backend = await chooseBackend({ prefer, memoryNeedBytes: estimateStepBytes(config) });
-  process.stderr.write(`run ${dir.id} in ${dir.path} · backend ${backend.chosen}\n`);
-  let pauseRequested = false;
-  const onSigint = () => {
-    pauseRequested = true;
-    process.stderr.write('\npausing at the next step boundary…\n');
-  };
-  process.on('SIGINT', onSigint);
-  const bar = new SingleBar(
-    {
-      format:
-        'search |{bar}| {percentage}% · {phase}epoch {epoch} · step {value}/{total} · {metrics} · ETA {eta_formatted}',
-      etaBuffer: 20,
-    },
-    Presets.shades_classic,
-  );
+/** A phase label ('phase 2/2 evaluate') where the strategy has more than one phase. */
+function phaseLabel(p: RunProgress): string | undefined {
+  return p.phaseCount && p.phaseCount > 1
+    ? `phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase}`
+    : undefined;
+}
+
+/** The search bar and plain line: the phase, the epoch and the strategy's first three metrics. */
+function searchProgressView(config: SearchConfig): ProgressView {
   // The strategy's own metrics, in the order its spec declares them (a phase reports only some).
   const declared = strategySpec(config.strategy.name).metrics.map((m) => m.key);
   const shown = (m: Record<string, number>) =>
@@ -125,53 +96,43 @@ async function executeWithProgress(
       .slice(0, 3)
       .map((k) => `${k} ${m[k].toFixed(3)}`)
       .join(' · ') || '-';
-  let started = false;
-  let lastLine = Number.NEGATIVE_INFINITY;
-  try {
-    const outcome = await executeRun(dir, {
-      resume,
-      data,
-      shouldPause: () => pauseRequested,
-      onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
-      onProgress: (p) => {
-        if (!process.stderr.isTTY) {
-          // A log file, nohup, CI: no bar (it needs a terminal), a plain line every 10 s and at the end.
-          const now = performance.now();
-          if (now - lastLine >= PLAIN_PROGRESS_MS || p.step === p.totalSteps) {
-            lastLine = now;
-            const phase =
-              p.phaseCount && p.phaseCount > 1
-                ? ` · phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase}`
-                : '';
-            process.stderr.write(
-              `step ${p.step}/${p.totalSteps} (${((100 * p.step) / p.totalSteps).toFixed(1)}%)${phase} · epoch ${p.epoch + 1} · ${shown(p.metrics)} · ETA ${formatSeconds(p.etaSeconds)}\n`,
-            );
-          }
-          return;
-        }
-        const phase =
-          p.phaseCount && p.phaseCount > 1
-            ? `phase ${(p.phaseIndex ?? 0) + 1}/${p.phaseCount} ${p.phase} · `
-            : '';
-        if (!started) {
-          bar.start(p.totalSteps, p.step - 1, { epoch: 1, phase, metrics: '-' });
-          started = true;
-        }
-        bar.setTotal(p.totalSteps);
-        bar.update(p.step, { epoch: p.epoch + 1, phase, metrics: shown(p.metrics) });
-      },
-    });
-    bar.stop();
-    if (outcome === 'paused' || outcome === 'stopped')
-      process.stderr.write(`${outcome}. Continue with: nas-studio resume ${dir.id}\n`);
-    else {
+  return {
+    barFormat:
+      'search |{bar}| {percentage}% · {phase}epoch {epoch} · step {value}/{total} · {metrics} · ETA {eta_formatted}',
+    etaBuffer: 20,
+    show: (p) => {
+      const phase = phaseLabel(p);
+      const metrics = shown(p.metrics);
+      return {
+        payload: { epoch: p.epoch + 1, phase: phase ? `${phase} · ` : '', metrics },
+        line: `step ${p.step}/${p.totalSteps} (${((100 * p.step) / p.totalSteps).toFixed(1)}%)${phase ? ` · ${phase}` : ''} · epoch ${p.epoch + 1} · ${metrics} · ETA ${formatSeconds(p.etaSeconds)}`,
+      };
+    },
+  };
+}
+
+/** Executes a run in this process with a progress bar; Ctrl-C pauses at the next step boundary. */
+async function executeWithProgress(
+  dir: RunDir,
+  resume: boolean,
+  backendOverride?: string,
+  data?: SearchData,
+): Promise<void> {
+  const config = dir.readSearchConfig();
+  const backend = await chooseBackend({
+    prefer: preferredBackend(backendOverride, config.backend),
+    memoryNeedBytes: estimateStepBytes(config),
+  });
+  process.stderr.write(`run ${dir.id} in ${dir.path} · backend ${backend.chosen}\n`);
+  await executeInTerminal(dir, {
+    resume,
+    view: searchProgressView(config),
+    loaded: { data },
+    onCompleted: () => {
       process.stdout.write(readFileSync(`${dir.exportsDir}/genotype.json`, 'utf8') + '\n');
       process.stderr.write(answerLine(dir));
-    }
-  } finally {
-    if (started) bar.stop();
-    process.off('SIGINT', onSigint);
-  }
+    },
+  });
 }
 
 export function registerSearchCommand(program: Command): void {

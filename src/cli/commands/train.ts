@@ -1,26 +1,25 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { SingleBar, Presets } from 'cli-progress';
 import { SPACE_SPECS } from '../../engine/catalog';
-import { chooseBackend, parseBackendName } from '../../engine/backend';
+import { chooseBackend } from '../../engine/backend';
 import { EXPORT_FORMATS, type ExportFormat } from '../../engine/export/model-export';
 import { SpaceSchema } from '../../engine/search/config';
 import { assertTrainingFits, buildAnyTrainData, type AnyTrainData } from '../../engine/train/any-session';
 import { resolveArchitecture } from '../../engine/train/train-config';
 import { runsRoot } from '../../shared/paths';
+import { formatCount } from '../../shared/format-count';
 import {
   RECIPE_NAMES,
   parseTrainConfig,
   type RecipeName,
   type TrainConfigInput,
 } from '../../shared/run-config';
-import { executeRun } from '../../runs/execute';
 import { newRunId, recoverStaleRuns } from '../../runs/manager';
 import { RunDir, listRunDirs } from '../../runs/run-dir';
 import { exportRun } from '../../runs/export';
 import { exportTrainedRun } from '../../runs/trained-model';
 import { trainConfigFromRun } from '../../runs/train-from-run';
-import { formatSeconds } from './search';
+import { executeInTerminal, formatSeconds, preferredBackend, type ProgressView } from '../progress';
 
 function findRun(root: string, id: string): RunDir {
   const dir = listRunDirs(root).find((d) => d.id === id);
@@ -150,6 +149,30 @@ export function trainConfigFromOptions(opts: TrainOptions) {
   );
 }
 
+/** The training bar and plain line: the epoch, loss, accuracy and the newest test accuracy. */
+function trainProgressView(): ProgressView {
+  let testAcc: number | undefined;
+  let testPerplexity: number | undefined;
+  return {
+    barFormat:
+      'train |{bar}| {percentage}% · epoch {epoch} · step {value}/{total} · {metrics} · ETA {eta_formatted}',
+    show: (p) => {
+      if (typeof p.metrics.testAcc === 'number') testAcc = p.metrics.testAcc;
+      if (typeof p.metrics.testPerplexity === 'number') testPerplexity = p.metrics.testPerplexity;
+      // A language model shows its perplexity where an image classifier shows its accuracy.
+      const shown =
+        typeof p.metrics.perplexity === 'number'
+          ? `loss ${p.metrics.loss.toFixed(3)} · ppl ${p.metrics.perplexity.toFixed(1)}${testPerplexity !== undefined ? ` · test ppl ${testPerplexity.toFixed(2)}` : ''}`
+          : `loss ${p.metrics.loss.toFixed(3)} · acc ${p.metrics.acc.toFixed(3)}${testAcc !== undefined ? ` · test ${testAcc.toFixed(3)}` : ''}`;
+      return {
+        payload: { epoch: p.epoch + 1, metrics: shown },
+        line: `step ${p.step}/${p.totalSteps} · epoch ${p.epoch + 1} · ${shown} · ETA ${formatSeconds(p.etaSeconds)}`,
+      };
+    },
+    alwaysPlain: (p) => p.epochEnded === true,
+  };
+}
+
 /** Executes a training run in this process with a progress bar; Ctrl-C pauses at the next step boundary. */
 export async function executeTrainWithProgress(
   dir: RunDir,
@@ -158,79 +181,27 @@ export async function executeTrainWithProgress(
   trainData?: AnyTrainData,
 ): Promise<void> {
   const config = dir.readTrainConfig();
-  const prefer =
-    parseBackendName(backendOverride, '--backend') ??
-    (config.backend === 'auto' ? undefined : config.backend);
-  const backend = await chooseBackend({ prefer });
+  const backend = await chooseBackend({ prefer: preferredBackend(backendOverride, config.backend) });
   process.stderr.write(`training run ${dir.id} in ${dir.path} · backend ${backend.chosen}\n`);
-  let pauseRequested = false;
-  const onSigint = () => {
-    pauseRequested = true;
-    process.stderr.write('\npausing at the next step boundary…\n');
-  };
-  process.on('SIGINT', onSigint);
-  const bar = new SingleBar(
-    {
-      format:
-        'train |{bar}| {percentage}% · epoch {epoch} · step {value}/{total} · {metrics} · ETA {eta_formatted}',
-    },
-    Presets.shades_classic,
-  );
-  let started = false;
-  let lastLine = Number.NEGATIVE_INFINITY;
-  let testAcc: number | undefined;
-  let testPerplexity: number | undefined;
-  try {
-    const outcome = await executeRun(dir, {
-      resume,
-      trainData,
-      shouldPause: () => pauseRequested,
-      onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
-      onProgress: (p) => {
-        if (typeof p.metrics.testAcc === 'number') testAcc = p.metrics.testAcc;
-        if (typeof p.metrics.testPerplexity === 'number') testPerplexity = p.metrics.testPerplexity;
-        // A language model shows its perplexity where an image classifier shows its accuracy.
-        const shown =
-          typeof p.metrics.perplexity === 'number'
-            ? `loss ${p.metrics.loss.toFixed(3)} · ppl ${p.metrics.perplexity.toFixed(1)}${testPerplexity !== undefined ? ` · test ppl ${testPerplexity.toFixed(2)}` : ''}`
-            : `loss ${p.metrics.loss.toFixed(3)} · acc ${p.metrics.acc.toFixed(3)}${testAcc !== undefined ? ` · test ${testAcc.toFixed(3)}` : ''}`;
-        if (!process.stderr.isTTY) {
-          const now = performance.now();
-          if (now - lastLine >= 10_000 || p.step === p.totalSteps || p.epochEnded) {
-            lastLine = now;
-            process.stderr.write(
-              `step ${p.step}/${p.totalSteps} · epoch ${p.epoch + 1} · ${shown} · ETA ${formatSeconds(p.etaSeconds)}\n`,
-            );
-          }
-          return;
-        }
-        if (!started) {
-          bar.start(p.totalSteps, p.step - 1, { epoch: 1, metrics: '-' });
-          started = true;
-        }
-        bar.update(p.step, { epoch: p.epoch + 1, metrics: shown });
-      },
-    });
-    bar.stop();
-    if (outcome === 'paused' || outcome === 'stopped')
-      process.stderr.write(`${outcome}. Continue with: nas-studio resume ${dir.id}\n`);
-    else {
+  await executeInTerminal(dir, {
+    resume,
+    view: trainProgressView(),
+    loaded: { trainData },
+    onCompleted: () => {
       const s = dir.readStatus();
+      const size = `${s.params !== undefined ? formatCount(s.params) : '?'} parameters · ${s.flops !== undefined ? formatCount(s.flops) : '?'} FLOPs`;
       if (s.testPerplexity !== undefined)
         process.stdout.write(
-          `trained: test perplexity ${s.testPerplexity.toFixed(2)} · validation perplexity ${s.valPerplexity?.toFixed(2) ?? '?'} · ${s.params ?? '?'} parameters · ${s.flops !== undefined ? (s.flops / 1e6).toFixed(2) : '?'}M FLOPs per token\n` +
+          `trained: test perplexity ${s.testPerplexity.toFixed(2)} · validation perplexity ${s.valPerplexity?.toFixed(2) ?? '?'} · ${size} per token\n` +
             `(a language model: nas-studio export does not write language models yet)\n`,
         );
       else
         process.stdout.write(
-          `trained: test accuracy ${s.testAcc !== undefined ? (100 * s.testAcc).toFixed(2) : '?'}% · ${s.params ?? '?'} parameters · ${s.flops !== undefined ? (s.flops / 1e6).toFixed(2) : '?'}M FLOPs\n` +
+          `trained: test accuracy ${s.testAcc !== undefined ? (100 * s.testAcc).toFixed(2) : '?'}% · ${size}\n` +
             `export it with: nas-studio export ${dir.id} --format onnx\n`,
         );
-    }
-  } finally {
-    if (started) bar.stop();
-    process.off('SIGINT', onSigint);
-  }
+    },
+  });
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -262,10 +233,7 @@ export function registerTrainCommand(program: Command): void {
       recoverStaleRuns(opts.runs);
       const config = trainConfigFromOptions(opts);
       // Everything is checked before the run folder exists: the dataset, and that the network takes its images.
-      const prefer =
-        parseBackendName(opts.backend, '--backend') ??
-        (config.backend === 'auto' ? undefined : config.backend);
-      await chooseBackend({ prefer });
+      await chooseBackend({ prefer: preferredBackend(opts.backend, config.backend) });
       const data = await buildAnyTrainData(config, (w) => process.stderr.write(`warning: ${w}\n`));
       assertTrainingFits(config, data);
       const dir = RunDir.create(opts.runs, opts.name ?? newRunId(), config);

@@ -1,16 +1,22 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import * as tf from '../tf';
 import { chooseBackend } from './choose';
-import { Rng } from '../util/rng';
-import { DartsStrategySchema } from '../strategies/darts-spec';
-import { DartsSpaceSchema } from '../spaces/darts/search-space';
-import { SearchNetwork } from '../spaces/darts/supernet';
-import { Darts } from '../strategies/darts';
 import { dilatedDepthwiseConv2d } from '../ops/dilated-depthwise';
 import { batchNormTrain, batchNormTrainGrad } from '../ops/batchnorm-op';
 import { weightedSum } from '../ops/weighted-sum';
 import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import '../nn/activations';
+import {
+  cpuReference,
+  dartsSupernetGradients,
+  expectParity,
+  filterGrads,
+  inputGrad,
+  rnd,
+  spaceToBatchRoundTrip,
+  withGrads,
+  type ParityCase,
+} from '../../../test/helpers/backend-parity';
 
 /**
  * Every computation the engine runs, on webgpu against the cpu backend, with the wasm parity tests'
@@ -22,59 +28,26 @@ import '../nn/activations';
  *
  * Skipped, with the reason printed, where no WebGPU adapter is found.
  */
-type Case = { name: string; run: () => tf.Tensor[] };
-const rnd = (shape: number[], seed: number) =>
-  tf.tensor(new Rng(seed).fillNormal(shape.reduce((a, b) => a * b, 1)), shape);
-
-function withGrads(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor, seed: number) {
-  const y = f(a, b);
-  const r = rnd(y.shape, seed);
-  return [y, ...tf.grads((p: tf.Tensor, q: tf.Tensor) => f(p, q).mul(r).sum())([a, b])];
-}
-
-const cases: Case[] = [];
+const cases: ParityCase[] = [];
 for (const size of [7, 8])
   for (const stride of [1, 2] as const)
     for (const pad of ['same', 'valid'] as const) {
       cases.push({
         name: `conv2d k3 s${stride} ${pad} ${size}x${size}`,
-        run: () =>
-          withGrads(
-            (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
-            rnd([2, size, size, 3], 1),
-            rnd([3, 3, 3, 4], 2),
-            3,
-          ),
+        run: () => filterGrads((x, w) => tf.conv2d(x, w, stride, pad), [2, size, size, 3], [3, 3, 3, 4], 1),
       });
       cases.push({
         name: `depthwise k5 s${stride} ${pad} ${size}x${size}`,
         run: () =>
-          withGrads(
-            (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
-            rnd([2, size, size, 4], 4),
-            rnd([5, 5, 4, 1], 5),
-            6,
-          ),
+          filterGrads((x, w) => tf.depthwiseConv2d(x, w, stride, pad), [2, size, size, 4], [5, 5, 4, 1], 4),
       });
       cases.push({
         name: `maxPool 3x3 s${stride} ${pad} ${size}x${size}`,
-        run: () =>
-          withGrads(
-            (x, z) => tf.maxPool(x as tf.Tensor4D, 3, stride, pad).add(z.sum()),
-            rnd([2, size, size, 3], 7),
-            tf.scalar(0),
-            8,
-          ),
+        run: () => inputGrad((x) => tf.maxPool(x, 3, stride, pad), [2, size, size, 3], 7),
       });
       cases.push({
         name: `avgPool 3x3 s${stride} ${pad} ${size}x${size}`,
-        run: () =>
-          withGrads(
-            (x, z) => tf.avgPool(x as tf.Tensor4D, 3, stride, pad).add(z.sum()),
-            rnd([2, size, size, 3], 9),
-            tf.scalar(0),
-            10,
-          ),
+        run: () => inputGrad((x) => tf.avgPool(x, 3, stride, pad), [2, size, size, 3], 9),
       });
     }
 // The DARTS cell's explicit paddings (k−1)/2 and 1×1 convolutions.
@@ -82,18 +55,8 @@ for (const stride of [1, 2] as const)
   cases.push({
     name: `conv2d 1x1 s${stride} and depthwise k3 pad 1 s${stride} 7x7`,
     run: () => [
-      ...withGrads(
-        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 0),
-        rnd([2, 7, 7, 5], 11),
-        rnd([1, 1, 5, 8], 12),
-        13,
-      ),
-      ...withGrads(
-        (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 1),
-        rnd([2, 7, 7, 4], 14),
-        rnd([3, 3, 4, 1], 15),
-        16,
-      ),
+      ...filterGrads((x, w) => tf.conv2d(x, w, stride, 0), [2, 7, 7, 5], [1, 1, 5, 8], 11),
+      ...filterGrads((x, w) => tf.depthwiseConv2d(x, w, stride, 1), [2, 7, 7, 4], [3, 3, 4, 1], 14),
     ],
   });
 // Dilation 2 as the engine computes it (the DARTS dil_conv ops).
@@ -103,11 +66,11 @@ for (const size of [7, 8])
       cases.push({
         name: `dilated depthwise d2 k${k} s${stride} pad ${k - 1} ${size}x${size}`,
         run: () =>
-          withGrads(
-            (x, w) => dilatedDepthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 2, k - 1),
-            rnd([2, size, size, 4], 17),
-            rnd([k, k, 4, 1], 18),
-            19,
+          filterGrads(
+            (x, w) => dilatedDepthwiseConv2d(x, w, stride, 2, k - 1),
+            [2, size, size, 4],
+            [k, k, 4, 1],
+            17,
           ),
       });
 cases.push({
@@ -131,28 +94,18 @@ cases.push({
 cases.push({
   name: 'spaceToBatch / batchToSpace round trip with gradients',
   run: () =>
-    withGrads(
-      (x, z) =>
-        tf
-          .batchToSpaceND(
-            tf.spaceToBatchND(
-              x,
-              [2, 2],
-              [
-                [2, 3],
-                [2, 3],
-              ],
-            ),
-            [2, 2],
-            [
-              [0, 1],
-              [0, 1],
-            ],
-          )
-          .add(z.sum()),
-      rnd([2, 7, 7, 3], 23),
-      tf.scalar(0),
-      24,
+    spaceToBatchRoundTrip(
+      [2, 7, 7, 3],
+      [2, 2],
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      [
+        [0, 1],
+        [0, 1],
+      ],
+      23,
     ),
 });
 cases.push({
@@ -166,7 +119,7 @@ cases.push({
 });
 cases.push({
   name: 'ReLU and its gradient (ops/relu-grad.ts)',
-  run: () => withGrads((x, z) => tf.relu(x).add(z.sum()), rnd([2, 5, 5, 4], 27), tf.scalar(0), 28),
+  run: () => inputGrad((x) => tf.relu(x), [2, 5, 5, 4], 27),
 });
 cases.push({
   name: 'weighted sum of op outputs with its gradient, a skipped weight included (ops/weighted-sum.ts)',
@@ -195,25 +148,14 @@ cases.push({
 });
 cases.push({
   name: 'a DARTS supernet: loss and gradients of α and every weight',
-  run: () => {
-    const rng = new Rng(3);
-    const net = new SearchNetwork(DartsSpaceSchema.parse({ cells: 3, nodes: 2, channels: 4 }), 3, 4, rng);
-    const darts = new Darts(net, DartsStrategySchema.parse({ name: 'darts' }), rng);
-    const batch = { x: rnd([4, 8, 8, 3], 34) as tf.Tensor4D, y: tf.tensor1d([0, 1, 2, 3], 'int32') };
-    const g = darts.gradients(batch, [darts.alphaNormal, darts.alphaReduce, ...net.parameters()]);
-    const out = [g.loss, ...g.grads].map((t) => t.clone());
-    darts.dispose();
-    net.dispose();
-    return out;
-  },
+  run: () => dartsSupernetGradients(34, (net) => net.parameters()),
 });
 
-const reference: Float32Array[][] = [];
+let reference: Float32Array[][] = [];
 let skipReason = '';
 
 beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-  for (const c of cases) reference.push(tf.tidy(() => c.run()).map((t) => t.dataSync() as Float32Array));
+  reference = await cpuReference(cases);
   const report = await chooseBackend({ prefer: 'webgpu' });
   if (report.chosen !== 'webgpu') {
     skipReason = report.attempts[0].detail;
@@ -229,15 +171,7 @@ describe('webgpu computes what the cpu backend does', () => {
       // webgpu reads only asynchronously in Node.
       const got = (await Promise.all(outs.map((t) => t.data()))) as Float32Array[];
       tf.dispose(outs);
-      expect(got.length).toBe(reference[i].length);
-      got.forEach((g, j) => {
-        const want = reference[i][j];
-        expect(g.length).toBe(want.length);
-        const scale = Math.max(1e-6, ...Array.from(want, Math.abs));
-        let diff = 0;
-        for (let q = 0; q < g.length; q++) diff = Math.max(diff, Math.abs(g[q] - want[q]));
-        expect(diff / scale, `output ${j}`).toBeLessThan(1e-4);
-      });
+      expectParity(got, reference[i]);
     }),
   );
 });

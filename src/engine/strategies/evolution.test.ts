@@ -1,24 +1,22 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectFlatTensorsInBothPhases } from '../../../test/helpers/tensor-leaks';
-import { chooseBackend } from '../backend';
+import {
+  noBatchContext,
+  onCpuBackend,
+  runToEnd,
+  searchSession,
+  TINY_RUN,
+  TINY_SPACES as SPACES,
+} from '../../../test/helpers/tiny-search';
 import { spaceOf } from '../catalog';
 import { parseSearchConfig, type SearchConfigInput } from '../search/config';
-import { buildSearchData } from '../search/build-data';
 import { SearchSession } from '../search/session';
 import type { SearchSpace } from '../search/space';
-import type { CandidateScore, StepContext } from '../search/strategy';
 import { Rng } from '../util/rng';
 import { AgingEvolution, RegularizedEvolution } from './evolution';
 import { RegularizedEvolutionSchema } from './evolution-spec';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
-
-const SPACES = [
-  { name: 'darts', cells: 2, nodes: 2, channels: 2 },
-  { name: 'nb201', channels: 2, cellsPerStage: 1 },
-] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
+onCpuBackend();
 
 const REA = {
   name: 'regularized-evolution',
@@ -30,20 +28,13 @@ const REA = {
 };
 
 const tiny: SearchConfigInput = {
+  ...TINY_RUN,
   space: SPACES[1],
   strategy: REA as SearchConfigInput['strategy'],
   epochs: 1,
-  batchSize: 8,
-  stepsPerEpoch: 3,
-  seed: 4,
-  backend: 'cpu',
-  data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
 };
 
-async function session(overrides: Partial<SearchConfigInput> = {}) {
-  const config = parseSearchConfig({ ...tiny, ...overrides });
-  return new SearchSession<unknown>(config, await buildSearchData(config));
-}
+const session = (overrides: Partial<SearchConfigInput> = {}) => searchSession({ ...tiny, ...overrides });
 
 const spaceFor = (space: (typeof SPACES)[number]) => spaceOf(parseSearchConfig({ ...tiny, space }).space);
 
@@ -61,24 +52,20 @@ function scripted(
   );
   const rng = new Rng(6);
   const step = (i: number) =>
-    strategy.step({
-      info: {
-        phase: 'evolution',
-        phaseIndex: 1,
-        epoch: 0,
-        stepInEpoch: i,
-        stepsPerEpoch: cfg.cycles,
-        totalEpochs: 1,
-        globalStep: i,
-      },
-      rng,
-      train: () => {
-        throw new Error('no batches');
-      },
-      val: () => {
-        throw new Error('no batches');
-      },
-    } satisfies StepContext);
+    strategy.step(
+      noBatchContext(
+        {
+          phase: 'evolution',
+          phaseIndex: 1,
+          epoch: 0,
+          stepInEpoch: i,
+          stepsPerEpoch: cfg.cycles,
+          totalEpochs: 1,
+          globalStep: i,
+        },
+        rng,
+      ),
+    );
   return { strategy, step, rng };
 }
 
@@ -90,8 +77,7 @@ describe('regularized evolution', () => {
         ['supernet', 1, 3],
         ['evolution', 1, 10],
       ]);
-      const candidates: CandidateScore[] = [];
-      while (!s.done) candidates.push(...(s.runStep().candidates ?? []));
+      const candidates = runToEnd(s);
       expect(candidates.map((c) => c.round)).toEqual([
         ...Array(4).fill('initial'),
         ...Array(6).fill('mutation'),

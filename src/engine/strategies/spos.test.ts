@@ -1,9 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectFlatTensorsInBothPhases } from '../../../test/helpers/tensor-leaks';
-import { chooseBackend } from '../backend';
+import {
+  noBatchContext,
+  onCpuBackend,
+  runToEnd,
+  searchSession,
+  TINY_RUN,
+  TINY_SPACES as SPACES,
+} from '../../../test/helpers/tiny-search';
 import { spaceOf } from '../catalog';
 import { parseSearchConfig, type SearchConfigInput } from '../search/config';
-import { buildSearchData } from '../search/build-data';
 import { SearchSession } from '../search/session';
 import type { InputShape, SearchSpace } from '../search/space';
 import type { CandidateScore, StepContext } from '../search/strategy';
@@ -12,15 +18,7 @@ import { costLimit, Spos, SposEvolution, type Proposal } from './spos';
 import { SposSchema } from './spos-spec';
 import { flopsBandSampler } from './single-path';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
-
-/** Both registered spaces, each tiny. */
-const SPACES = [
-  { name: 'darts', cells: 2, nodes: 2, channels: 2 },
-  { name: 'nb201', channels: 2, cellsPerStage: 1 },
-] as unknown as Array<{ name: string } & SearchConfigInput['space']>;
+onCpuBackend();
 
 const SPOS = {
   name: 'spos',
@@ -34,27 +32,13 @@ const SPOS = {
 };
 
 const tiny: SearchConfigInput = {
+  ...TINY_RUN,
   space: SPACES[1],
   strategy: SPOS as SearchConfigInput['strategy'],
   epochs: 1,
-  batchSize: 8,
-  stepsPerEpoch: 3,
-  seed: 4,
-  backend: 'cpu',
-  data: { source: 'synthetic', synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 } },
 };
 
-async function session(overrides: Partial<SearchConfigInput> = {}) {
-  const config = parseSearchConfig({ ...tiny, ...overrides });
-  return new SearchSession<unknown>(config, await buildSearchData(config));
-}
-
-/** Runs a session to the end; returns its candidates. */
-function runAll(s: SearchSession<unknown>): CandidateScore[] {
-  const out: CandidateScore[] = [];
-  while (!s.done) out.push(...(s.runStep().candidates ?? []));
-  return out;
-}
+const session = (overrides: Partial<SearchConfigInput> = {}) => searchSession({ ...tiny, ...overrides });
 
 const SHAPE: InputShape = { size: 8, channels: 3, classes: 4 };
 const spaceFor = (space: (typeof SPACES)[number]) => spaceOf(parseSearchConfig({ ...tiny, space }).space);
@@ -91,7 +75,7 @@ describe('SPOS', () => {
         ['supernet', 1, 3],
         ['evolution', 3, 6],
       ]);
-      const candidates = runAll(s);
+      const candidates = runToEnd(s);
       expect(candidates).toHaveLength(18);
       // Generation 0 is random; later ones start with mutants, then crossovers, then random fill.
       expect(candidates.slice(0, 6).every((c) => c.round === 'random')).toBe(true);
@@ -118,7 +102,7 @@ describe('SPOS', () => {
   it('with a seed, the same sequence of populations twice (and another with another seed)', async () => {
     const populations = async (seed: number) => {
       const s = await session({ seed });
-      runAll(s);
+      runToEnd(s);
       const p = (s.strategy as Spos).populations();
       s.dispose();
       return p;
@@ -302,7 +286,7 @@ describe('SPOS', () => {
       space: SPACES[0],
       strategy: { ...SPOS, maxMFlops: draws[50] } as SearchConfigInput['strategy'],
     });
-    const candidates = runAll(s);
+    const candidates = runToEnd(s);
     expect(candidates).toHaveLength(18);
     for (const c of candidates) expect(c.metrics.mflops).toBeLessThanOrEqual(draws[50]);
     s.dispose();
@@ -347,24 +331,19 @@ describe('SPOS', () => {
       },
     );
     const rng = new Rng(3);
-    const ctx = (k: number): StepContext => ({
-      info: {
-        phase: 'evolution',
-        phaseIndex: 1,
-        epoch: Math.floor(k / 4),
-        stepInEpoch: k % 4,
-        stepsPerEpoch: 4,
-        totalEpochs: 2,
-        globalStep: k,
-      },
-      rng,
-      train: () => {
-        throw new Error('no batches');
-      },
-      val: () => {
-        throw new Error('no batches');
-      },
-    });
+    const ctx = (k: number): StepContext =>
+      noBatchContext(
+        {
+          phase: 'evolution',
+          phaseIndex: 1,
+          epoch: Math.floor(k / 4),
+          stepInEpoch: k % 4,
+          stepsPerEpoch: 4,
+          totalEpochs: 2,
+          globalStep: k,
+        },
+        rng,
+      );
     const scores = Array.from({ length: 8 }, (_, k) => spos.step(ctx(k)).metrics.score);
     expect(seen).toHaveLength(8);
     expect(scores).toEqual(seen.map(scripted));

@@ -1,34 +1,25 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../tf';
 import { chooseBackend } from '../choose';
-import { Rng } from '../../util/rng';
-import { DartsStrategySchema } from '../../strategies/darts-spec';
-import { DartsSpaceSchema } from '../../spaces/darts/search-space';
-import { SearchNetwork } from '../../spaces/darts/supernet';
-import { Darts } from '../../strategies/darts';
 import { dilatedDepthwiseConv2d } from '../../ops/dilated-depthwise';
+import {
+  cpuReference,
+  dartsSupernetGradients,
+  expectParity,
+  filterGrads,
+  inputGrad,
+  rnd,
+  spaceToBatchRoundTrip,
+  withGrads,
+  type ParityCase,
+} from '../../../../test/helpers/backend-parity';
 
 /**
  * Every computation the engine runs on wasm — forward kernels (XNNPACK) and gradients (ours or
  * wasm's), strides 1 and 2, 'same', 'valid' and explicit padding, dilation 1 and (as the engine
  * dilates) 2 — against the cpu backend on random inputs: max |difference| under 1e-4 of the output scale.
  */
-type Case = { name: string; run: () => tf.Tensor[] };
-const rnd = (shape: number[], seed: number) =>
-  tf.tensor(new Rng(seed).fillNormal(shape.reduce((a, b) => a * b, 1)), shape);
-
-function withGrads(
-  f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
-  a: tf.Tensor,
-  b: tf.Tensor,
-  seed: number,
-): tf.Tensor[] {
-  const y = f(a, b);
-  const r = rnd(y.shape, seed);
-  return [y, ...tf.grads((p: tf.Tensor, q: tf.Tensor) => f(p, q).mul(r).sum())([a, b])];
-}
-
-const cases: Case[] = [];
+const cases: ParityCase[] = [];
 for (const size of [7, 8])
   for (const stride of [1, 2] as const)
     for (const pad of [0, 1, 2, 'same', 'valid'] as const)
@@ -36,48 +27,25 @@ for (const size of [7, 8])
         if (typeof pad === 'number' && 2 * pad + size < k) continue;
         cases.push({
           name: `conv2d k${k} s${stride} pad ${pad} ${size}x${size}`,
-          run: () =>
-            withGrads(
-              (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
-              rnd([2, size, size, 3], 1),
-              rnd([k, k, 3, 4], 2),
-              3,
-            ),
+          run: () => filterGrads((x, w) => tf.conv2d(x, w, stride, pad), [2, size, size, 3], [k, k, 3, 4], 1),
         });
         cases.push({
           name: `depthwise k${k} s${stride} pad ${pad} ${size}x${size}`,
           run: () =>
-            withGrads(
-              (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
-              rnd([2, size, size, 3], 4),
-              rnd([k, k, 3, 1], 5),
-              6,
-            ),
+            filterGrads((x, w) => tf.depthwiseConv2d(x, w, stride, pad), [2, size, size, 3], [k, k, 3, 1], 4),
         });
       }
 for (const stride of [1, 2])
   for (const size of [7, 8]) {
     cases.push({
       name: `maxPool 3x3 s${stride} pad 1 ${size}x${size}`,
-      run: () =>
-        withGrads(
-          (x, z) => tf.maxPool(x as tf.Tensor4D, 3, stride, 1).add(z.sum()),
-          rnd([2, size, size, 3], 7),
-          tf.scalar(0),
-          8,
-        ),
+      run: () => inputGrad((x) => tf.maxPool(x, 3, stride, 1), [2, size, size, 3], 7),
     });
     for (const k of [2, 3, 5])
       for (const pad of ['valid', 'same'] as const)
         cases.push({
           name: `avgPool ${k}x${k} s${stride} ${pad} ${size}x${size}`,
-          run: () =>
-            withGrads(
-              (x, z) => tf.avgPool(x as tf.Tensor4D, k, stride, pad).add(z.sum()),
-              rnd([2, size, size, 3], 9),
-              tf.scalar(0),
-              10,
-            ),
+          run: () => inputGrad((x) => tf.avgPool(x, k, stride, pad), [2, size, size, 3], 9),
         });
   }
 // Four channels at a time (the SIMD depthwise filter gradient and BatchNorm kernels take C % 4 = 0).
@@ -91,13 +59,7 @@ for (const stride of [1, 2] as const)
   ] as const)
     cases.push({
       name: `depthwise k${k} s${stride} pad ${pad} 9x8, 8 channels`,
-      run: () =>
-        withGrads(
-          (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
-          rnd([3, 9, 8, 8], 28),
-          rnd([k, k, 8, 1], 29),
-          30,
-        ),
+      run: () => filterGrads((x, w) => tf.depthwiseConv2d(x, w, stride, pad), [3, 9, 8, 8], [k, k, 8, 1], 28),
     });
 // Max pooling with 8 channels (the SIMD window scan), ties included: a quantised input makes equal maxima common.
 for (const stride of [1, 2])
@@ -147,13 +109,7 @@ for (const [begin, size] of [
 ] as const)
   cases.push({
     name: `slice begin ${begin} size ${size} of 2x6x7x8`,
-    run: () =>
-      withGrads(
-        (x, z) => tf.slice(x, [...begin], [...size]).add(z.sum()),
-        rnd([2, 6, 7, 8], 41),
-        tf.scalar(0),
-        42,
-      ),
+    run: () => inputGrad((x) => tf.slice(x, [...begin], [...size]), [2, 6, 7, 8], 41),
   });
 // Concatenation along channels (a supernet cell's output; its gradient is a SplitV): SIMD runs when every part's
 // channels are a multiple of 4, wasm's own otherwise; and along another axis.
@@ -195,12 +151,7 @@ for (const paddings of [
   cases.push({
     name: `pad ${JSON.stringify(paddings)} of 2x5x4x8`,
     run: () =>
-      withGrads(
-        (x, z) => tf.pad(x, paddings.map((p) => [...p]) as [number, number][]).add(z.sum()),
-        rnd([2, 5, 4, 8], 43),
-        tf.scalar(0),
-        44,
-      ),
+      inputGrad((x) => tf.pad(x, paddings.map((p) => [...p]) as [number, number][]), [2, 5, 4, 8], 43),
   });
 // 1×1 convolutions with 8 and 24 output channels (the SIMD pointwise filter gradient: four output vectors at a time,
 // then one by one), over more than one 64-pixel block.
@@ -212,25 +163,14 @@ for (const [cin, size, cout] of [
 ])
   cases.push({
     name: `conv2d 1x1 ${cin}→${cout} channels ${size}x${size}`,
-    run: () =>
-      withGrads(
-        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 0),
-        rnd([2, size, size, cin], 36),
-        rnd([1, 1, cin, cout], 37),
-        38,
-      ),
+    run: () => filterGrads((x, w) => tf.conv2d(x, w, 1, 0), [2, size, size, cin], [1, 1, cin, cout], 36),
   });
 // Depthwise with 24 channels: the SIMD filter gradient's row sums four channel vectors at a time, then one by one.
 for (const stride of [1, 2] as const)
   cases.push({
     name: `depthwise k3 s${stride} same 7x6, 24 channels`,
     run: () =>
-      withGrads(
-        (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same'),
-        rnd([2, 7, 6, 24], 49),
-        rnd([3, 3, 24, 1], 50),
-        51,
-      ),
+      filterGrads((x, w) => tf.depthwiseConv2d(x, w, stride, 'same'), [2, 7, 6, 24], [3, 3, 24, 1], 49),
   });
 // Non-square inputs: height and width padded and cropped separately.
 for (const [h, w] of [
@@ -240,23 +180,12 @@ for (const [h, w] of [
   for (const stride of [1, 2] as const) {
     cases.push({
       name: `conv2d k3 s${stride} same ${h}x${w}`,
-      run: () =>
-        withGrads(
-          (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'),
-          rnd([2, h, w, 3], 19),
-          rnd([3, 3, 3, 2], 20),
-          21,
-        ),
+      run: () => filterGrads((x, w) => tf.conv2d(x, w, stride, 'same'), [2, h, w, 3], [3, 3, 3, 2], 19),
     });
     cases.push({
       name: `depthwise k5 s${stride} same ${h}x${w}`,
       run: () =>
-        withGrads(
-          (x, f) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, 'same'),
-          rnd([2, h, w, 3], 22),
-          rnd([5, 5, 3, 1], 23),
-          24,
-        ),
+        filterGrads((x, w) => tf.depthwiseConv2d(x, w, stride, 'same'), [2, h, w, 3], [5, 5, 3, 1], 22),
     });
   }
 // Dilation 2 as the engine computes it (the DARTS dil_conv ops): at stride 1 on wasm one dilated kernel
@@ -269,11 +198,11 @@ for (const size of [7, 8])
         cases.push({
           name: `dilated depthwise d2 k${k} s${stride} pad ${k - 1} ${size}x${size}, ${channels} channels`,
           run: () =>
-            withGrads(
-              (x, w) => dilatedDepthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 2, k - 1),
-              rnd([2, size, size, channels], 16),
-              rnd([k, k, channels, 1], 17),
-              18,
+            filterGrads(
+              (x, w) => dilatedDepthwiseConv2d(x, w, stride, 2, k - 1),
+              [2, size, size, channels],
+              [k, k, channels, 1],
+              16,
             ),
         });
 for (const [axes, keepDims] of [
@@ -286,13 +215,7 @@ for (const [axes, keepDims] of [
 ] as const)
   cases.push({
     name: `mean over axes ${axes.join(',')}${keepDims ? ' keepDims' : ''}`,
-    run: () =>
-      withGrads(
-        (x, z) => tf.mean(x, [...axes], keepDims).add(z.sum()),
-        rnd([3, 5, 4, 6], 14),
-        tf.scalar(0),
-        15,
-      ),
+    run: () => inputGrad((x) => tf.mean(x, [...axes], keepDims), [3, 5, 4, 6], 14),
   });
 // Full tensor by per-channel vector or scalar, either side, and other broadcasts: wasm's own kernels against cpu's fast paths.
 const binaryOps = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;
@@ -316,87 +239,51 @@ for (const stride of [1, 2])
     cases.push({
       name: `dilated depthwise d2 k${k} s${stride} pad ${k - 1} 9x8, 8 channels`,
       run: () =>
-        withGrads(
-          (x, w) => dilatedDepthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 2, k - 1),
-          rnd([2, 9, 8, 8], 31),
-          rnd([k, k, 8, 1], 32),
-          33,
-        ),
+        filterGrads((x, w) => dilatedDepthwiseConv2d(x, w, stride, 2, k - 1), [2, 9, 8, 8], [k, k, 8, 1], 31),
     });
 cases.push({
   name: 'spaceToBatch / batchToSpace round trip with gradients, 8 channels, uneven paddings and crops',
   run: () =>
-    withGrads(
-      (x, z) =>
-        tf
-          .batchToSpaceND(
-            tf.spaceToBatchND(
-              x,
-              [2, 3],
-              [
-                [1, 2],
-                [2, 4],
-              ],
-            ),
-            [2, 3],
-            [
-              [0, 1],
-              [1, 2],
-            ],
-          )
-          .add(z.sum()),
-      rnd([2, 7, 9, 8], 34),
-      tf.scalar(0),
-      35,
+    spaceToBatchRoundTrip(
+      [2, 7, 9, 8],
+      [2, 3],
+      [
+        [1, 2],
+        [2, 4],
+      ],
+      [
+        [0, 1],
+        [1, 2],
+      ],
+      34,
     ),
 });
 cases.push({
   name: 'spaceToBatch / batchToSpace round trip with gradients',
   run: () =>
-    withGrads(
-      (x, z) =>
-        tf
-          .batchToSpaceND(
-            tf.spaceToBatchND(
-              x,
-              [2, 2],
-              [
-                [2, 3],
-                [2, 3],
-              ],
-            ),
-            [2, 2],
-            [
-              [0, 1],
-              [0, 1],
-            ],
-          )
-          .add(z.sum()),
-      rnd([2, 7, 7, 3], 11),
-      tf.scalar(0),
-      12,
+    spaceToBatchRoundTrip(
+      [2, 7, 7, 3],
+      [2, 2],
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      [
+        [0, 1],
+        [0, 1],
+      ],
+      11,
     ),
 });
 cases.push({
   name: 'a DARTS supernet: loss and α gradients',
-  run: () => {
-    const rng = new Rng(3);
-    const net = new SearchNetwork(DartsSpaceSchema.parse({ cells: 3, nodes: 2, channels: 4 }), 3, 4, rng);
-    const darts = new Darts(net, DartsStrategySchema.parse({ name: 'darts' }), rng);
-    const batch = { x: rnd([4, 8, 8, 3], 13) as tf.Tensor4D, y: tf.tensor1d([0, 1, 2, 3], 'int32') };
-    const g = darts.gradients(batch, [darts.alphaNormal, darts.alphaReduce, ...net.parameters().slice(0, 3)]);
-    const out = [g.loss, ...g.grads].map((t) => t.clone());
-    darts.dispose();
-    net.dispose();
-    return out;
-  },
+  run: () => dartsSupernetGradients(13, (net) => net.parameters().slice(0, 3)),
 });
 
-const reference: Float32Array[][] = [];
+let reference: Float32Array[][] = [];
 
 beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-  for (const c of cases) reference.push(tf.tidy(() => c.run()).map((t) => t.dataSync() as Float32Array));
+  reference = await cpuReference(cases);
   const report = await chooseBackend({ prefer: 'wasm' });
   expect(report.chosen).toBe('wasm');
   // The 8-channel cases below exercise the SIMD kernels (simd-kernels.ts): they must be installed.
@@ -408,16 +295,10 @@ beforeAll(async () => {
 describe('wasm kernels agree with the cpu backend', () => {
   cases.forEach((c, i) =>
     it(c.name, () => {
-      const got = tf.tidy(() => c.run()).map((t) => t.dataSync() as Float32Array);
-      expect(got.length).toBe(reference[i].length);
-      got.forEach((g, j) => {
-        const want = reference[i][j];
-        expect(g.length).toBe(want.length);
-        const scale = Math.max(1e-6, ...Array.from(want, Math.abs));
-        let diff = 0;
-        for (let q = 0; q < g.length; q++) diff = Math.max(diff, Math.abs(g[q] - want[q]));
-        expect(diff / scale, `output ${j}`).toBeLessThan(1e-4);
-      });
+      expectParity(
+        tf.tidy(() => c.run()).map((t) => t.dataSync() as Float32Array),
+        reference[i],
+      );
     }),
   );
 });

@@ -8,22 +8,50 @@ import { useId, type ReactNode } from 'react';
 
 const LABEL_WIDTH = 190;
 
-/** The title, the input, its why and, when the value is refused, the reason. */
-function Row(props: { children: ReactNode; why?: string; whyId: string; error?: string }) {
+/** The why line (its id for the input's aria-describedby) and, when the value is refused, the reason. */
+function WhyAndError(props: { why?: string; whyId: string; error?: string }) {
   return (
-    <div className="field-row">
-      {props.children}{' '}
+    <>
       {props.why && (
         <small id={props.whyId} className="why">
           {props.why}
         </small>
       )}
       {props.error && <span className="field-error"> — {props.error}</span>}
+    </>
+  );
+}
+
+/** The title, the input, its why and, when the value is refused, the reason. */
+function Row(props: { children: ReactNode; why?: string; whyId: string; error?: string }) {
+  return (
+    <div className="field-row">
+      {props.children} <WhyAndError why={props.why} whyId={props.whyId} error={props.error} />
     </div>
   );
 }
 
 const Title = ({ text }: { text: string }) => <span className="field-title">{text}</span>;
+
+/**
+ * A Row whose label holds the field's title and its input; `input` is given the why line's id to
+ * point at (aria-describedby).
+ */
+function LabelledRow(props: {
+  field: { label: string; why?: string; error?: string };
+  input: (describedBy: string | undefined) => ReactNode;
+}) {
+  const { label, why, error } = props.field;
+  const id = useId();
+  return (
+    <Row why={why} whyId={id} error={error}>
+      <label>
+        <Title text={label} />
+        {props.input(why ? id : undefined)}
+      </label>
+    </Row>
+  );
+}
 
 /** A labelled number input; empty means "not set" (undefined). `step` 'any' accepts any decimal. */
 export function NumberField(props: {
@@ -36,11 +64,10 @@ export function NumberField(props: {
   max?: number;
   error?: string;
 }) {
-  const id = useId();
   return (
-    <Row why={props.why} whyId={id} error={props.error}>
-      <label>
-        <Title text={props.label} />
+    <LabelledRow
+      field={props}
+      input={(describedBy) => (
         <input
           type="number"
           step={props.step ?? 1}
@@ -48,12 +75,12 @@ export function NumberField(props: {
           max={props.max}
           value={props.value ?? ''}
           aria-invalid={!!props.error}
-          aria-describedby={props.why ? id : undefined}
+          aria-describedby={describedBy}
           onChange={(e) => props.onChange(e.target.value === '' ? undefined : Number(e.target.value))}
           style={{ width: 100 }}
         />
-      </label>
-    </Row>
+      )}
+    />
   );
 }
 
@@ -66,14 +93,13 @@ export function SelectField<T extends string>(props: {
   onChange: (v: T) => void;
   error?: string;
 }) {
-  const id = useId();
   return (
-    <Row why={props.why} whyId={id} error={props.error}>
-      <label>
-        <Title text={props.label} />
+    <LabelledRow
+      field={props}
+      input={(describedBy) => (
         <select
           aria-label={props.label}
-          aria-describedby={props.why ? id : undefined}
+          aria-describedby={describedBy}
           value={props.value}
           onChange={(e) => props.onChange(e.target.value as T)}
         >
@@ -83,8 +109,8 @@ export function SelectField<T extends string>(props: {
             </option>
           ))}
         </select>
-      </label>
-    </Row>
+      )}
+    />
   );
 }
 
@@ -96,19 +122,18 @@ export function CheckboxField(props: {
   onChange: (v: boolean) => void;
   error?: string;
 }) {
-  const id = useId();
   return (
-    <Row why={props.why} whyId={id} error={props.error}>
-      <label>
-        <Title text={props.label} />
+    <LabelledRow
+      field={props}
+      input={(describedBy) => (
         <input
           type="checkbox"
           checked={props.value}
-          aria-describedby={props.why ? id : undefined}
+          aria-describedby={describedBy}
           onChange={(e) => props.onChange(e.target.checked)}
         />
-      </label>
-    </Row>
+      )}
+    />
   );
 }
 
@@ -152,12 +177,7 @@ export function CheckboxGroupField(props: {
             </label>
           ))}
         </div>
-        {props.why && (
-          <small id={id} className="why">
-            {props.why}
-          </small>
-        )}
-        {props.error && <span className="field-error"> — {props.error}</span>}
+        <WhyAndError why={props.why} whyId={id} error={props.error} />
       </div>
     </div>
   );
@@ -209,19 +229,18 @@ export function TextField(props: {
   error?: string;
   width?: number;
 }) {
-  const id = useId();
   return (
-    <Row why={props.why} whyId={id} error={props.error}>
-      <label>
-        <Title text={props.label} />
+    <LabelledRow
+      field={props}
+      input={(describedBy) => (
         <input
-          aria-describedby={props.why ? id : undefined}
+          aria-describedby={describedBy}
           value={props.value ?? ''}
           onChange={(e) => props.onChange(e.target.value || undefined)}
           style={{ width: props.width ?? 240 }}
         />
-      </label>
-    </Row>
+      )}
+    />
   );
 }
 
