@@ -129,8 +129,9 @@ export async function executeTrainRun(
       flops: finalNetworkFlops(config, session.arch, session.shape),
     });
     writeArchitecture(dir, session);
-    const checkpoint = () =>
-      saveCheckpoint(dir.checkpointsDir, session.capture(), session.step, metricsLines);
+    // Read asynchronously on every backend (webgpu in Node reads no other way; elsewhere the same values).
+    const checkpoint = async () =>
+      saveCheckpoint(dir.checkpointsDir, await session.captureAsync(), session.step, metricsLines);
     const stepTimes: number[] = [];
     let lastHeartbeat = Number.NEGATIVE_INFINITY;
     while (!session.done) {
@@ -139,7 +140,7 @@ export async function executeTrainRun(
         : (pendingRequest(pauseFile) ?? (opts.shouldPause?.() ? 'pause' : null));
       if (request) {
         dir.transition('pausing');
-        checkpoint();
+        await checkpoint();
         if (existsSync(pauseFile)) unlinkSync(pauseFile);
         const outcome = request === 'stop' ? 'stopped' : 'paused';
         dir.transition(outcome, {
@@ -151,7 +152,8 @@ export async function executeTrainRun(
         return outcome;
       }
       const t0 = performance.now();
-      const r = session.runStep();
+      // The step's scalars (and an epoch's evaluation) are awaited at its end: the one way on webgpu.
+      const r = await session.runStepAsync();
       const seconds = (performance.now() - t0) / 1000;
       stepTimes.push(seconds);
       if (stepTimes.length > 20) stepTimes.shift();
@@ -207,10 +209,10 @@ export async function executeTrainRun(
         lastHeartbeat = performance.now();
         dir.writeHeartbeat({ step: session.step, totalSteps: session.totalSteps, etaSeconds });
       }
-      if (session.step % every === 0 && !session.done) checkpoint();
+      if (session.step % every === 0 && !session.done) await checkpoint();
       await new Promise((resolve) => setImmediate(resolve));
     }
-    checkpoint();
+    await checkpoint();
     dir.transition('completed', {
       step: session.step,
       pid: undefined,

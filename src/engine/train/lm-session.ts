@@ -5,12 +5,14 @@ import type { TextBatch } from '../data/batch';
 import { clipByGlobalNorm } from '../optim/clip';
 import { Sgd } from '../optim/sgd';
 import type { SessionSnapshot } from '../search/checkpoint';
+import { readAwaiting, readNow, type HostReads } from '../search/host-reads';
 import type { InputShape, SearchSpace } from '../search/space';
 import type { LanguageModelNetwork } from '../search/supernet';
 import { networksOf } from '../spaces/registry';
 import { Rng, type RngState } from '../util/rng';
 import { HiddenCarry, lmLoss } from './language-model';
 import type { LmTrainData } from './lm-train-data';
+import { readSnapshotTensors } from './session';
 import { resolveArchitecture, type TrainConfig } from './train-config';
 
 /** One step's metrics (the metrics log's train `step` record of a language model). */
@@ -39,6 +41,12 @@ export interface LmStepReport {
   metrics: LmStepMetrics;
   epochEnd?: LmEpochMetrics;
   final?: { valPerplexity: number; testPerplexity: number; testLoss: number };
+}
+
+export interface LmEvaluation {
+  loss: number;
+  perplexity: number;
+  tokens: number;
 }
 
 interface LmCounters {
@@ -140,7 +148,33 @@ export class LmTrainSession {
     return Math.max(r.lrMin, decayed);
   }
 
+  /**
+   * One step on a backend that reads synchronously (cpu, wasm, tensorflow). On webgpu use
+   * runStepAsync; both run the same program (stepProgram) and read the same values.
+   */
   runStep(): LmStepReport {
+    try {
+      return readNow(this.stepProgram());
+    } catch (e) {
+      throw explainBackendError(e);
+    }
+  }
+
+  /**
+   * runStep for every backend: the window's tensors computed as runStep computes them, its loss and
+   * gradient norm read with one awaited data() at its end (each split's epoch-end evaluation with one
+   * more). On cpu, wasm and tensorflow it gives exactly runStep's report (search/host-reads.ts).
+   */
+  async runStepAsync(): Promise<LmStepReport> {
+    try {
+      return await readAwaiting(this.stepProgram());
+    } catch (e) {
+      throw explainBackendError(e);
+    }
+  }
+
+  /** The step as a host-reads program: it yields the tensors it must read (see search/host-reads.ts). */
+  private *stepProgram(): HostReads<LmStepReport> {
     if (this.done) throw new Error('the training is already complete');
     const { step } = this.counters;
     const epoch = Math.floor(step / this.stepsPerEpoch);
@@ -149,14 +183,14 @@ export class LmTrainSession {
     const lr = this.lrAt(epoch);
     const clip = r.gradClip > 0 ? r.gradClip : Number.POSITIVE_INFINITY;
     const batch = this.data.train.next();
+    const n = batch.y.size;
     const h0 = this.carry.take(this.network, batch);
     let next: tf.Tensor2D | undefined;
     // The cross-entropy alone when a penalty is added (the reported loss and perplexity are the data's).
     let ceValue: tf.Scalar | undefined;
-    let loss: number;
-    let gradNorm: number;
+    let out: tf.Tensor[];
     try {
-      const out = tf.tidy(() => {
+      out = tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => {
           const o = this.network.lmForward(batch.x, h0, { training: true, rng: this.rng });
           next = tf.keep(o.hidden);
@@ -171,19 +205,25 @@ export class LmTrainSession {
         this.sgd.step(clipped.grads, lr);
         return [ceValue ?? value, clipped.norm];
       });
-      [loss, gradNorm] = out.map((t) => t.dataSync()[0]);
-      tf.dispose(out);
     } catch (e) {
       next?.dispose();
       ceValue?.dispose();
-      throw explainBackendError(e);
+      throw e;
     } finally {
+      // The step's work is queued: disposing its inputs now leaves the pending kernels their data.
       h0.dispose();
       tf.dispose([batch.x, batch.y]);
     }
+    // The carried state is the step's output whether or not its metrics are read yet.
     this.carry.put(next as tf.Tensor2D);
+    let loss: number;
+    let gradNorm: number;
+    try {
+      [loss, gradNorm] = (yield out).map((v) => v[0]);
+    } finally {
+      tf.dispose(out);
+    }
     const c = this.counters;
-    const n = batch.y.size;
     c.step += 1;
     c.lossSum += loss * n;
     c.tokens += n;
@@ -194,8 +234,8 @@ export class LmTrainSession {
       metrics: { loss, perplexity: Math.exp(loss), lr, gradNorm },
     };
     if (stepInEpoch === this.stepsPerEpoch - 1) {
-      const val = this.evaluate(this.data.valid.fromStart());
-      const test = this.evaluate(this.data.test.fromStart());
+      const val = yield* this.evaluateProgram(this.data.valid.fromStart());
+      const test = yield* this.evaluateProgram(this.data.test.fromStart());
       const trainLoss = c.lossSum / c.tokens;
       report.epochEnd = {
         trainLoss,
@@ -221,25 +261,50 @@ export class LmTrainSession {
    * Loss and perplexity over a whole split in eval mode (no dropout), windows in order, the state
    * carried between them from zeros: exp(Σ token CE / tokens), ENAS-pytorch evaluate()'s total.
    */
-  evaluate(windows: Iterable<TextBatch>): { loss: number; perplexity: number; tokens: number } {
+  evaluate(windows: Iterable<TextBatch>): LmEvaluation {
+    return readNow(this.evaluateProgram(windows));
+  }
+
+  /** evaluate() on every backend (one awaited read for the whole split). */
+  evaluateAsync(windows: Iterable<TextBatch>): Promise<LmEvaluation> {
+    return readAwaiting(this.evaluateProgram(windows));
+  }
+
+  /**
+   * The evaluation as a host-reads program. Every window's mean loss stays on the device until the
+   * split is done and all are read in one go: a single round trip on webgpu, and the same values,
+   * summed on the host in the same order, as reading each window after its forward pass.
+   */
+  private *evaluateProgram(windows: Iterable<TextBatch>): HostReads<LmEvaluation> {
     const carry = new HiddenCarry('eval');
+    const losses: tf.Tensor[] = [];
+    const sizes: number[] = [];
     let sum = 0;
     let tokens = 0;
     try {
       for (const w of windows) {
-        const h0 = carry.take(this.network, w);
-        const [lossT, next] = tf.tidy(() => {
-          const o = this.network.lmForward(w.x, h0, { training: false });
-          return [lmLoss(o.logits, w.y), o.hidden] as const;
-        });
-        h0.dispose();
-        carry.put(next);
-        sum += lossT.dataSync()[0] * w.y.size;
-        tokens += w.y.size;
-        tf.dispose([lossT, w.x, w.y]);
+        try {
+          const h0 = carry.take(this.network, w);
+          const [lossT, next] = tf.tidy(() => {
+            const o = this.network.lmForward(w.x, h0, { training: false });
+            return [lmLoss(o.logits, w.y), o.hidden] as const;
+          });
+          h0.dispose();
+          carry.put(next);
+          losses.push(lossT);
+          sizes.push(w.y.size);
+        } finally {
+          tf.dispose([w.x, w.y]);
+        }
       }
+      const values = yield losses;
+      values.forEach((v, i) => {
+        sum += v[0] * sizes[i];
+        tokens += sizes[i];
+      });
     } finally {
       carry.dispose();
+      tf.dispose(losses);
     }
     if (tokens === 0) throw new Error('no text to evaluate the language model on');
     return { loss: sum / tokens, perplexity: Math.exp(sum / tokens), tokens };
@@ -247,14 +312,22 @@ export class LmTrainSession {
 
   /** Everything needed to continue exactly: weights, optimiser, the carried hidden state, counters, data position. */
   capture(): SessionSnapshot {
-    const tensors: SessionSnapshot['tensors'] = {};
-    const read = (name: string, t: tf.Tensor) => {
-      tensors[name] = { shape: [...t.shape], data: (t.dataSync() as Float32Array).slice() };
-    };
-    for (const [name, v] of this.network.namedState()) read(`network.${name}`, v);
+    return readNow(this.captureProgram());
+  }
+
+  /** capture() on every backend: every tensor read with one awaited data(). */
+  captureAsync(): Promise<SessionSnapshot> {
+    return readAwaiting(this.captureProgram());
+  }
+
+  private *captureProgram(): HostReads<SessionSnapshot> {
     const st = this.sgd.getState();
-    for (const [name, t] of Object.entries(st.tensors)) read(`trainer.${name}`, t);
-    for (const [name, t] of Object.entries(this.carry.tensors())) read(name, t);
+    const named: [string, tf.Tensor][] = [
+      ...this.network.namedState().map(([name, v]): [string, tf.Tensor] => [`network.${name}`, v]),
+      ...Object.entries(st.tensors).map(([name, t]): [string, tf.Tensor] => [`trainer.${name}`, t]),
+      ...Object.entries(this.carry.tensors()),
+    ];
+    const tensors = yield* readSnapshotTensors(named);
     this.counters.rng = this.rng.getState();
     return {
       tensors,

@@ -2,6 +2,7 @@ import * as tf from '../tf';
 import { spaceOf } from '../catalog';
 import { explainBackendError } from '../backend/explain-error';
 import type { SessionSnapshot } from '../search/checkpoint';
+import { readAwaiting, readNow, type HostReads } from '../search/host-reads';
 import type { InputShape, SearchSpace } from '../search/space';
 import type { FinalNetwork } from '../search/supernet';
 import { networksOf } from '../spaces/registry';
@@ -43,6 +44,13 @@ export interface TrainStepReport {
   final?: TrainFinalMetrics;
 }
 
+export interface TrainEvaluation {
+  loss: number;
+  acc: number;
+  confusion: number[][];
+  perClassAcc: number[];
+}
+
 /** The loop's counters, part of every checkpoint. */
 interface TrainCounters {
   step: number;
@@ -59,6 +67,30 @@ function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, smoothing: numbe
     const oneHot = tf.oneHot(labels.toInt(), logits.shape[1]);
     return tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, smoothing) as tf.Scalar;
   });
+}
+
+/**
+ * A host-reads program reading named tensors into a checkpoint's layout, all in one read. The values
+ * are copied: on the cpu backend a read hands out the backend's own storage.
+ */
+export function* readSnapshotTensors(
+  named: ReadonlyArray<readonly [string, tf.Tensor]>,
+): HostReads<SessionSnapshot['tensors']> {
+  const values = yield named.map(([, t]) => t);
+  const tensors: SessionSnapshot['tensors'] = {};
+  named.forEach(([name, t], i) => {
+    tensors[name] = { shape: [...t.shape], data: (values[i] as Float32Array).slice() };
+  });
+  return tensors;
+}
+
+/** Runs `f`, a failing backend's error turned into a sentence (explainBackendError). */
+function explained<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw explainBackendError(e);
+  }
 }
 
 /** Trainable values of a final network, the auxiliary head left out as the references count them. */
@@ -143,7 +175,29 @@ export class TrainSession {
     return this.trainer.startEpoch(t, this.epochs);
   }
 
+  /**
+   * One step on a backend that reads synchronously (cpu, wasm, tensorflow). On webgpu use
+   * runStepAsync; both run the same program (stepProgram) and read the same values.
+   */
   runStep(): TrainStepReport {
+    return explained(() => readNow(this.stepProgram()));
+  }
+
+  /**
+   * runStep for every backend: the step's tensors are computed as runStep computes them, its loss and
+   * accuracy read with one awaited data() at its end (the epoch-end evaluation with one more). On cpu,
+   * wasm and tensorflow it gives exactly runStep's report (search/host-reads.ts, HostReads).
+   */
+  async runStepAsync(): Promise<TrainStepReport> {
+    try {
+      return await readAwaiting(this.stepProgram());
+    } catch (e) {
+      throw explainBackendError(e);
+    }
+  }
+
+  /** The step as a host-reads program: it yields the tensors it must read (see search/host-reads.ts). */
+  private *stepProgram(): HostReads<TrainStepReport> {
     if (this.done) throw new Error('the training is already complete');
     const { step } = this.counters;
     const epoch = Math.floor(step / this.stepsPerEpoch);
@@ -152,10 +206,9 @@ export class TrainSession {
     const lr = this.lrAt(epoch, stepInEpoch);
     const dropPath = this.dropPathAt(epoch);
     const batch = this.data.train.next();
-    let loss: number;
-    let acc: number;
+    let out: tf.Tensor[];
     try {
-      const out = tf.tidy(() => {
+      out = tf.tidy(() => {
         let logits: tf.Tensor2D | undefined;
         const { value, grads } = tf.variableGrads(() => {
           const o = this.network.run(batch.x, { training: true, dropPathProb: dropPath, rng: this.rng });
@@ -177,12 +230,16 @@ export class TrainSession {
         );
         return [value, a];
       });
-      [loss, acc] = out.map((t) => t.dataSync()[0]);
-      tf.dispose(out);
-    } catch (e) {
-      throw explainBackendError(e);
     } finally {
+      // The step's work is queued: disposing its inputs now leaves the pending kernels their data.
       tf.dispose([batch.x, batch.y]);
+    }
+    let loss: number;
+    let acc: number;
+    try {
+      [loss, acc] = (yield out).map((v) => v[0]);
+    } finally {
+      tf.dispose(out);
     }
     const c = this.counters;
     c.step += 1;
@@ -191,7 +248,7 @@ export class TrainSession {
     c.stepsInSums += 1;
     const report: TrainStepReport = { step, epoch, stepInEpoch, metrics: { loss, acc, lr, dropPath } };
     if (stepInEpoch === this.stepsPerEpoch - 1) {
-      const test = this.evaluate();
+      const test = yield* this.evaluateProgram();
       report.epochEnd = {
         trainLoss: c.lossSum / c.stepsInSums,
         trainAcc: c.accSum / c.stepsInSums,
@@ -208,26 +265,57 @@ export class TrainSession {
   }
 
   /** Loss, accuracy and confusion matrix of the network (BatchNorm running statistics) on the test split. */
-  evaluate(): { loss: number; acc: number; confusion: number[][]; perClassAcc: number[] } {
+  evaluate(): TrainEvaluation {
+    return readNow(this.evaluateProgram());
+  }
+
+  /** evaluate() on every backend (one awaited read for the whole split). */
+  evaluateAsync(): Promise<TrainEvaluation> {
+    return readAwaiting(this.evaluateProgram());
+  }
+
+  /**
+   * The evaluation as a host-reads program. Every batch's summed loss, predictions and labels stay on
+   * the device until the split is done and are read in one go: a single round trip on webgpu, and the
+   * same values, summed on the host in the same order, as reading each batch after its forward pass.
+   */
+  private *evaluateProgram(): HostReads<TrainEvaluation> {
     const K = this.shape.classes;
     const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+    const losses: tf.Tensor[] = [];
+    const preds: tf.Tensor[] = [];
+    const labels: tf.Tensor[] = [];
     let lossSum = 0;
     let n = 0;
     // Evaluation keeps no gradients: larger batches than training cost little memory and save time.
     const batch = Math.max(this.config.recipe.batchSize, 100);
-    for (const b of testBatches(this.data.test, this.data.stats, batch)) {
-      const [lossT, predT] = tf.tidy(() => {
-        const logits = this.network.run(b.x, { training: false }).logits;
-        const oneHot = tf.oneHot(b.y, K);
-        const l = tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, 0, tf.Reduction.SUM);
-        return [l, tf.argMax(logits, 1)];
-      });
-      lossSum += lossT.dataSync()[0];
-      const pred = predT.dataSync();
-      const labels = b.y.dataSync();
-      for (let i = 0; i < labels.length; i++) confusion[labels[i]][pred[i]] += 1;
-      n += labels.length;
-      tf.dispose([lossT, predT, b.x, b.y]);
+    try {
+      for (const b of testBatches(this.data.test, this.data.stats, batch)) {
+        labels.push(b.y);
+        try {
+          const [lossT, predT] = tf.tidy(() => {
+            const logits = this.network.run(b.x, { training: false }).logits;
+            const oneHot = tf.oneHot(b.y, K);
+            const l = tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, 0, tf.Reduction.SUM);
+            return [l, tf.argMax(logits, 1)];
+          });
+          losses.push(lossT);
+          preds.push(predT);
+        } finally {
+          b.x.dispose();
+        }
+      }
+      const values = yield [...losses, ...preds, ...labels];
+      const m = losses.length;
+      for (let j = 0; j < m; j++) {
+        lossSum += values[j][0];
+        const pred = values[m + j];
+        const y = values[2 * m + j];
+        for (let i = 0; i < y.length; i++) confusion[y[i]][pred[i]] += 1;
+        n += y.length;
+      }
+    } finally {
+      tf.dispose([...losses, ...preds, ...labels]);
     }
     const correct = confusion.reduce((s, row, k) => s + row[k], 0);
     const perClassAcc = confusion.map((row, k) => {
@@ -239,23 +327,31 @@ export class TrainSession {
 
   /** Everything needed to continue exactly, read to host memory (the checkpoint file's layout). */
   capture(): SessionSnapshot {
-    const tensors: SessionSnapshot['tensors'] = {};
-    const read = (name: string, t: tf.Tensor) => {
-      tensors[name] = { shape: [...t.shape], data: (t.dataSync() as Float32Array).slice() };
-    };
-    for (const [name, v] of this.network.namedState()) read(`network.${name}`, v);
+    return readNow(this.captureProgram());
+  }
+
+  /** capture() on every backend: every tensor read with one awaited data(). */
+  captureAsync(): Promise<SessionSnapshot> {
+    return readAwaiting(this.captureProgram());
+  }
+
+  private *captureProgram(): HostReads<SessionSnapshot> {
     const st = this.trainer.getState();
-    for (const [name, t] of Object.entries(st.tensors)) read(`trainer.${name}`, t);
+    const named: [string, tf.Tensor][] = [
+      ...this.network.namedState().map(([name, v]): [string, tf.Tensor] => [`network.${name}`, v]),
+      ...Object.entries(st.tensors).map(([name, t]): [string, tf.Tensor] => [`trainer.${name}`, t]),
+    ];
+    return { tensors: yield* readSnapshotTensors(named), meta: this.snapshotMeta(st.scalars) };
+  }
+
+  private snapshotMeta(strategyScalars: SessionSnapshot['meta']['strategyScalars']): SessionSnapshot['meta'] {
     this.counters.rng = this.rng.getState();
     return {
-      tensors,
-      meta: {
-        counters: { ...this.counters } as never,
-        strategyScalars: st.scalars,
-        dataPosition: { train: this.data.train.getPosition(), val: null },
-        genotype: this.space.toJson(this.arch),
-        genotypeText: this.space.toText(this.arch),
-      },
+      counters: { ...this.counters } as never,
+      strategyScalars,
+      dataPosition: { train: this.data.train.getPosition(), val: null },
+      genotype: this.space.toJson(this.arch),
+      genotypeText: this.space.toText(this.arch),
     };
   }
 
