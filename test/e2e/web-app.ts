@@ -25,13 +25,13 @@ export interface WebApp {
 /**
  * Starts `nas-studio serve` from the build (npm run build) on the wasm backend over `runsRoot`, reads
  * the URL it prints, and launches headless Chromium. `env` adds to the server's environment (a
- * pretend HOME, say).
+ * pretend HOME, say, or another NAS_STUDIO_BACKEND).
  */
 export async function startWebApp(runsRoot: string, env: Record<string, string> = {}): Promise<WebApp> {
   builtFile('out/node/cli.js');
   mkdirSync(artifacts, { recursive: true });
   const server = spawn(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'serve', '--runs', runsRoot], {
-    env: { ...process.env, ...env, NAS_STUDIO_BACKEND: 'wasm' },
+    env: { ...process.env, NAS_STUDIO_BACKEND: 'wasm', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { builtFile, root } from '../foundation/built';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, artifacts, startWebApp, type WebApp } from './web-app';
+import { root } from '../foundation/built';
 import { spaceOf } from '../../src/engine/catalog';
 import { GENOTYPE_PRESETS } from '../../src/engine/spaces/darts/presets';
 import { parseSearchConfig } from '../../src/shared/search-config';
@@ -15,37 +15,20 @@ import { runSearch, writeFinishedRun } from './fixture-run';
  * boxes: the glyph-width bound holds for real fonts) and the P-DARTS stage timeline on a real tiny
  * run, in web mode. Screenshots go to test-artifacts/.
  */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const artifacts = join(root, 'test-artifacts');
 
 describe.skipIf(!CHROMIUM)('web mode: genotype diagram and stage timeline', () => {
-  let server: ChildProcess;
+  let app: WebApp;
   let url = '';
   let browser: Browser;
   const runsRoot = mkdtempSync(join(tmpdir(), 'nas-e2e-panels-'));
 
   beforeAll(async () => {
-    builtFile('out/node/cli.js');
-    mkdirSync(artifacts, { recursive: true });
-    server = spawn(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'serve', '--runs', runsRoot], {
-      env: { ...process.env, NAS_STUDIO_BACKEND: 'wasm' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-        if (m) resolve(m[0]);
-      });
-      server.on('exit', (code) => reject(new Error(`nas-studio serve exited with ${code}`)));
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    app = await startWebApp(runsRoot);
+    ({ url, browser } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill();
+    await app?.close();
   });
 
   const open = async (page: Page, id: string) => {

@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { builtFile, root } from '../foundation/built';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, artifacts, startWebApp, type WebApp } from './web-app';
 import { FASHION_MNIST_CLASSES } from '../../src/engine/data/default-dataset';
 import { writeFinishedRun } from './fixture-run';
 import { bundledTestPng, trainTinyRun } from '../helpers/trained-run';
@@ -14,11 +13,9 @@ import { bundledTestPng, trainTinyRun } from '../helpers/trained-run';
  * `nas-studio serve`: two tiny runs trained in-process on the bundled Fashion-MNIST subset, a
  * finished search beside them. Screenshots go to test-artifacts/.
  */
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const artifacts = join(root, 'test-artifacts');
 
 describe.skipIf(!CHROMIUM)('web mode: try a trained model, compare training runs', () => {
-  let server: ChildProcess;
+  let app: WebApp;
   let url = '';
   let browser: Browser;
   const runsRoot = mkdtempSync(join(tmpdir(), 'nas-e2e-try-'));
@@ -27,33 +24,18 @@ describe.skipIf(!CHROMIUM)('web mode: try a trained model, compare training runs
     page.screenshot({ path: join(artifacts, `web-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    builtFile('out/node/cli.js');
-    mkdirSync(artifacts, { recursive: true });
     await trainTinyRun(runsRoot, 'model-a', { seed: 1 });
     await trainTinyRun(runsRoot, 'model-b', {
       seed: 2,
       recipe: { preset: 'cpu', epochs: 2, batchSize: 16, stepsPerEpoch: 3 },
     });
     writeFinishedRun(runsRoot, 'a-search', 40, 4);
-    server = spawn(process.execPath, [join(root, 'bin', 'nas-studio.mjs'), 'serve', '--runs', runsRoot], {
-      env: { ...process.env, NAS_STUDIO_BACKEND: 'cpu' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-        if (m) resolve(m[0]);
-      });
-      server.on('exit', (code) => reject(new Error(`nas-studio serve exited with ${code}`)));
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    app = await startWebApp(runsRoot, { NAS_STUDIO_BACKEND: 'cpu' });
+    ({ url, browser } = app);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill();
+    await app?.close();
   });
 
   it('uploads a bundled test image to a trained run and sees its top 5 classes and the preprocessing', async () => {
