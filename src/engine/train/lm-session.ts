@@ -12,7 +12,7 @@ import { networksOf } from '../spaces/registry';
 import { Rng, type RngState } from '../util/rng';
 import { HiddenCarry, lmLoss } from './language-model';
 import type { LmTrainData } from './lm-train-data';
-import { readSnapshotTensors } from './session';
+import { readSnapshotTensors, restoreNetworkTensors, trainingTensors } from './snapshot-tensors';
 import { resolveArchitecture, type TrainConfig } from './train-config';
 
 /** One step's metrics (the metrics log's train `step` record of a language model). */
@@ -322,12 +322,9 @@ export class LmTrainSession {
 
   private *captureProgram(): HostReads<SessionSnapshot> {
     const st = this.sgd.getState();
-    const named: [string, tf.Tensor][] = [
-      ...this.network.namedState().map(([name, v]): [string, tf.Tensor] => [`network.${name}`, v]),
-      ...Object.entries(st.tensors).map(([name, t]): [string, tf.Tensor] => [`trainer.${name}`, t]),
-      ...Object.entries(this.carry.tensors()),
-    ];
-    const tensors = yield* readSnapshotTensors(named);
+    const tensors = yield* readSnapshotTensors(
+      trainingTensors(this.network, st.tensors, this.carry.tensors()),
+    );
     this.counters.rng = this.rng.getState();
     return {
       tensors,
@@ -342,13 +339,7 @@ export class LmTrainSession {
   }
 
   restore(snap: SessionSnapshot): void {
-    for (const [name, v] of this.network.namedState()) {
-      const t = snap.tensors[`network.${name}`];
-      if (!t) throw new Error(`the checkpoint lacks the network tensor ${name}`);
-      if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i]))
-        throw new Error(`checkpoint tensor ${name} has shape [${t.shape}] but the network's is [${v.shape}]`);
-      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
-    }
+    restoreNetworkTensors(this.network, snap);
     const own: Record<string, tf.Tensor> = {};
     for (const [name, t] of Object.entries(snap.tensors))
       if (name.startsWith('trainer.') || name === HIDDEN_KEY)

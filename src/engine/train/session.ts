@@ -10,6 +10,7 @@ import { Rng, type RngState } from '../util/rng';
 import { WeightTrainer } from './weight-trainer';
 import { resolveArchitecture, type TrainConfig } from './train-config';
 import { testBatches, type TrainData } from './train-data';
+import { readSnapshotTensors, restoreNetworkTensors, trainingTensors } from './snapshot-tensors';
 
 /** One training step's metrics (the metrics log's train `step` record). */
 export interface TrainStepMetrics {
@@ -67,21 +68,6 @@ function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, smoothing: numbe
     const oneHot = tf.oneHot(labels.toInt(), logits.shape[1]);
     return tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, smoothing) as tf.Scalar;
   });
-}
-
-/**
- * A host-reads program reading named tensors into a checkpoint's layout, all in one read. The values
- * are copied: on the cpu backend a read hands out the backend's own storage.
- */
-export function* readSnapshotTensors(
-  named: ReadonlyArray<readonly [string, tf.Tensor]>,
-): HostReads<SessionSnapshot['tensors']> {
-  const values = yield named.map(([, t]) => t);
-  const tensors: SessionSnapshot['tensors'] = {};
-  named.forEach(([name, t], i) => {
-    tensors[name] = { shape: [...t.shape], data: (values[i] as Float32Array).slice() };
-  });
-  return tensors;
 }
 
 /** Runs `f`, a failing backend's error turned into a sentence (explainBackendError). */
@@ -337,11 +323,8 @@ export class TrainSession {
 
   private *captureProgram(): HostReads<SessionSnapshot> {
     const st = this.trainer.getState();
-    const named: [string, tf.Tensor][] = [
-      ...this.network.namedState().map(([name, v]): [string, tf.Tensor] => [`network.${name}`, v]),
-      ...Object.entries(st.tensors).map(([name, t]): [string, tf.Tensor] => [`trainer.${name}`, t]),
-    ];
-    return { tensors: yield* readSnapshotTensors(named), meta: this.snapshotMeta(st.scalars) };
+    const tensors = yield* readSnapshotTensors(trainingTensors(this.network, st.tensors));
+    return { tensors, meta: this.snapshotMeta(st.scalars) };
   }
 
   private snapshotMeta(strategyScalars: SessionSnapshot['meta']['strategyScalars']): SessionSnapshot['meta'] {
@@ -356,13 +339,7 @@ export class TrainSession {
   }
 
   restore(snap: SessionSnapshot): void {
-    for (const [name, v] of this.network.namedState()) {
-      const t = snap.tensors[`network.${name}`];
-      if (!t) throw new Error(`the checkpoint lacks the network tensor ${name}`);
-      if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i]))
-        throw new Error(`checkpoint tensor ${name} has shape [${t.shape}] but the network's is [${v.shape}]`);
-      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
-    }
+    restoreNetworkTensors(this.network, snap);
     const trainerTensors: Record<string, tf.Tensor> = {};
     for (const [name, t] of Object.entries(snap.tensors))
       if (name.startsWith('trainer.'))
