@@ -8,7 +8,7 @@ export function registerDoctorCommand(program: Command): void {
     .command('doctor')
     .description('report the compute backend, GPUs, Electron and paths this machine offers')
     .option('--json', 'print the report as JSON')
-    .option('--backend <name>', 'try this backend first: tensorflow, wasm or cpu')
+    .option('--backend <name>', 'try this backend first: tensorflow, webgpu, wasm or cpu')
     .action(async (opts: { json?: boolean; backend?: string }) => {
       const report = await collectDoctorReport({
         prefer: parseBackendName(opts.backend, '--backend'),

@@ -142,7 +142,7 @@ export function registerSearchCommand(program: Command): void {
     .option('-c, --config <file>', 'search configuration (JSON)')
     .option('--runs <dir>', 'runs folder', runsRoot())
     .option('--name <id>', 'run name (default: date and a random suffix)')
-    .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
+    .option('--backend <name>', 'tfjs backend: tensorflow, webgpu, wasm or cpu (default: fastest available)')
     .action(async (opts: { config?: string; runs: string; name?: string; backend?: string }) => {
       const config = loadConfigFile(opts.config);
       // The dataset is read before the run folder is made: a missing path or a damaged archive is an

@@ -228,7 +228,7 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--runs <dir>', 'runs folder', runsRoot())
     .option('--name <id>', 'run name (default: date and a random suffix)')
-    .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: fastest available)')
+    .option('--backend <name>', 'tfjs backend: tensorflow, webgpu, wasm or cpu (default: fastest available)')
     .action(async (opts: TrainOptions & { name?: string; backend?: string }) => {
       recoverStaleRuns(opts.runs);
       const config = trainConfigFromOptions(opts);
