@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,23 @@ describe.skipIf(!CHROMIUM)('web mode: try a trained model, compare training runs
       .poll(() => panel.getByRole('alert').textContent(), { timeout: 30_000 })
       .toMatch(/not-an-image\.png is not a PNG or JPEG image/);
     await shot(page, 'try-it-refused');
+    // Dropped on the drop zone (a drag from the file manager): the same prediction, the refusal gone.
+    const dataTransfer = await page.evaluateHandle(
+      ({ b64, name }) => {
+        const dt = new DataTransfer();
+        dt.items.add(
+          new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'image/png' }),
+        );
+        return dt;
+      },
+      { b64: png.toString('base64'), name: 'dropped-boot.png' },
+    );
+    await panel.getByLabel('image drop zone').dispatchEvent('drop', { dataTransfer });
+    await panel.getByRole('img', { name: 'tried image dropped-boot.png' }).waitFor({ timeout: 60_000 });
+    await expect
+      .poll(() => classes.getByRole('listitem').allTextContents(), { timeout: 60_000 })
+      .toEqual(rows);
+    expect(await panel.getByRole('alert').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
@@ -98,6 +115,22 @@ describe.skipIf(!CHROMIUM)('web mode: try a trained model, compare training runs
       .poll(() => comparison.getByLabel('trained model of model-b').textContent())
       .toMatch(/the nb201 architecture: \|nor_conv_3x3~0\|.* · test accuracy \d+\.\d\d%/);
     await shot(page, 'compare-training');
+    // The epoch CSV holds each training run's epochs (model-b: 2 epochs of 3 steps) with its test accuracy.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      comparison.getByRole('button', { name: 'Download epoch metrics (CSV)' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^run,run name,phase,epoch,last step,.*testAcc/);
+    const testAccColumn = csv[0].split(',').indexOf('testAcc');
+    const rowsOf = (id: string) => csv.filter((l) => l.startsWith(`${id},`)).map((l) => l.split(','));
+    expect(rowsOf('model-b').map((r) => r.slice(2, 5))).toEqual([
+      ['training', '1', '3'],
+      ['training', '2', '6'],
+    ]);
+    for (const r of [...rowsOf('model-a'), ...rowsOf('model-b')])
+      expect(Number(r[testAccColumn])).toBeGreaterThanOrEqual(0);
+    expect(rowsOf('model-a')).toHaveLength(1);
     await page.getByLabel('compare a-search').check();
     await expect.poll(() => comparison.textContent()).toMatch(/Comparing 3 runs/);
     await expect

@@ -47,6 +47,95 @@ function compareLines(runs: Loaded[], points: (r: Loaded) => Points, weight: num
   });
 }
 
+/** One chart of the comparison: the metric each run gives, and how it is drawn. */
+interface ComparedChartSpec {
+  label: string;
+  points: (r: Loaded) => Points;
+  xName: 'step' | 'epoch';
+  yName: string;
+  /** Per-epoch points are drawn raw: there is nothing to smooth. */
+  perEpoch?: boolean;
+}
+
+const SEARCH_CHARTS: ComparedChartSpec[] = [
+  {
+    label: 'compared validation loss chart',
+    points: (r) => r.series.valLoss ?? [],
+    xName: 'step',
+    yName: 'val loss',
+  },
+  {
+    label: 'compared validation accuracy chart',
+    points: (r) => r.series.valAcc ?? [],
+    xName: 'step',
+    yName: 'val accuracy',
+  },
+];
+
+/** Accuracy for image classifiers, perplexity for language models: a chart only where a run has points. */
+const TRAINING_CHARTS: ComparedChartSpec[] = [
+  {
+    label: 'compared train loss chart',
+    points: (r) => r.training.trainLoss,
+    xName: 'step',
+    yName: 'train loss',
+  },
+  {
+    label: 'compared train accuracy chart',
+    points: (r) => r.training.trainAcc,
+    xName: 'step',
+    yName: 'train accuracy',
+  },
+  {
+    label: 'compared test accuracy chart',
+    points: (r) => r.training.testAcc,
+    xName: 'epoch',
+    yName: 'test accuracy',
+    perEpoch: true,
+  },
+  {
+    label: 'compared test perplexity chart',
+    points: (r) => r.training.testPerplexity,
+    xName: 'epoch',
+    yName: 'test perplexity',
+    perEpoch: true,
+  },
+];
+
+/** The charts of one group: those the group's runs have points for, the first always (so an empty run still shows its axes). */
+function comparedCharts(runs: Loaded[], specs: ComparedChartSpec[], smoothing: number) {
+  const drawn = specs.filter((c, i) => i === 0 || runs.some((r) => c.points(r).length > 0));
+  return drawn.map((c) => ({ ...c, lines: compareLines(runs, c.points, c.perEpoch ? 0 : smoothing) }));
+}
+
+/** 'train loss, train accuracy per step; test accuracy per epoch' for the charts drawn. */
+function chartsInWords(charts: ComparedChartSpec[]): string {
+  return (['step', 'epoch'] as const)
+    .map((x) => charts.filter((c) => c.xName === x).map((c) => c.yName))
+    .map((names, i) => (names.length ? `${names.join(', ')} per ${i ? 'epoch' : 'step'}` : ''))
+    .filter(Boolean)
+    .join('; ');
+}
+
+function ComparedCharts({ charts }: { charts: Array<ComparedChartSpec & { lines: CurveLine[] }> }) {
+  const width = `${Math.floor(100 / Math.max(2, charts.length))}%`;
+  return (
+    <>
+      {charts.map((c) => (
+        <CurveChart
+          key={c.label}
+          label={c.label}
+          lines={c.lines}
+          spans={[]}
+          xName={c.xName}
+          yName={c.yName}
+          width={width}
+        />
+      ))}
+    </>
+  );
+}
+
 /** What a training run trained, in words (its dashboard says the same, with the recipe). */
 function trainedWhat(config: RunConfig | null): string {
   if (config?.kind !== 'train') return 'a training run';
@@ -110,12 +199,8 @@ export function CompareRuns({ ids }: { ids: string[] }) {
     const searches = runs.filter((r) => r.kind === 'search');
     const trainings = runs.filter((r) => r.kind === 'train');
     return {
-      loss: compareLines(searches, (r) => r.series.valLoss ?? [], smoothing),
-      acc: compareLines(searches, (r) => r.series.valAcc ?? [], smoothing),
-      trainLoss: compareLines(trainings, (r) => r.training.trainLoss, smoothing),
-      trainAcc: compareLines(trainings, (r) => r.training.trainAcc, smoothing),
-      // One point per epoch: nothing to smooth.
-      testAcc: compareLines(trainings, (r) => r.training.testAcc, 0),
+      search: comparedCharts(searches, SEARCH_CHARTS, smoothing),
+      train: comparedCharts(trainings, TRAINING_CHARTS, smoothing),
     };
   }, [runs, smoothing]);
   const withConfig = useMemo(() => runs.filter((r) => r.config), [runs]);
@@ -133,51 +218,13 @@ export function CompareRuns({ ids }: { ids: string[] }) {
       {groups.search.length > 0 && (
         <div aria-label="compared search curves">
           {groups.train.length > 0 && <h3>Searches: validation curves</h3>}
-          <CurveChart
-            label="compared validation loss chart"
-            lines={charts.loss}
-            spans={[]}
-            xName="step"
-            yName="val loss"
-            width="50%"
-          />
-          <CurveChart
-            label="compared validation accuracy chart"
-            lines={charts.acc}
-            spans={[]}
-            xName="step"
-            yName="val accuracy"
-            width="50%"
-          />
+          <ComparedCharts charts={charts.search} />
         </div>
       )}
       {groups.train.length > 0 && (
         <div aria-label="compared training curves">
-          <h3>Training runs: train loss and accuracy per step, test accuracy per epoch</h3>
-          <CurveChart
-            label="compared train loss chart"
-            lines={charts.trainLoss}
-            spans={[]}
-            xName="step"
-            yName="train loss"
-            width="33%"
-          />
-          <CurveChart
-            label="compared train accuracy chart"
-            lines={charts.trainAcc}
-            spans={[]}
-            xName="step"
-            yName="train accuracy"
-            width="33%"
-          />
-          <CurveChart
-            label="compared test accuracy chart"
-            lines={charts.testAcc}
-            spans={[]}
-            xName="epoch"
-            yName="test accuracy"
-            width="33%"
-          />
+          <h3>Training runs: {chartsInWords(charts.train)}</h3>
+          <ComparedCharts charts={charts.train} />
         </div>
       )}
       <h3>Config differences</h3>
@@ -224,8 +271,13 @@ export function CompareRuns({ ids }: { ids: string[] }) {
       <div style={{ margin: '8px 0' }}>
         <button
           disabled={!runs.length}
-          onClick={() => download('comparison-epochs.csv', epochMetricsCsv(runs))}
-          title="per run, each finished epoch's mean of every validation metric"
+          onClick={() =>
+            download(
+              'comparison-epochs.csv',
+              epochMetricsCsv(runs.map((r) => ({ ...r, trainEpochs: r.training.epochs }))),
+            )
+          }
+          title="per run, each finished epoch's mean of every validation metric (training runs: each epoch's train and test metrics)"
         >
           Download epoch metrics (CSV)
         </button>{' '}

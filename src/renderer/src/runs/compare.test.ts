@@ -193,11 +193,69 @@ describe('training runs in the comparison', () => {
       [2, 0.52],
     ]);
     // A search's log has none of these: its training charts stay empty.
+    expect(c.epochs.map((e) => [e.epoch, e.lastStep, e.values.testAcc])).toEqual([
+      [0, 2, 0.31],
+      [1, 4, 0.52],
+    ]);
+    // A search's log has none of these: its training charts stay empty.
     expect(trainingCurves([{ kind: 'step', step: 0, epoch: 0, valLoss: 1, trainLoss: 2 }])).toEqual({
       trainLoss: [],
       trainAcc: [],
       testAcc: [],
+      testPerplexity: [],
+      epochs: [],
     });
+  });
+
+  it('a language model: test perplexity per epoch, no accuracy', () => {
+    const c = trainingCurves([
+      { kind: 'step', step: 0, epoch: 0, loss: 5, perplexity: 148.4, lr: 20 },
+      { kind: 'step', step: 1, epoch: 0, loss: 4, perplexity: 54.6, lr: 20 },
+      {
+        kind: 'epoch',
+        step: 1,
+        epoch: 0,
+        trainLoss: 4.5,
+        testLoss: 4.2,
+        trainPerplexity: 90,
+        valPerplexity: 70,
+        testPerplexity: 66.7,
+      },
+    ]);
+    expect(c.trainAcc).toEqual([]);
+    expect(c.testAcc).toEqual([]);
+    expect(c.testPerplexity).toEqual([[1, 66.7]]);
+    expect(c.epochs).toEqual([
+      {
+        epoch: 0,
+        lastStep: 2,
+        values: {
+          trainLoss: 4.5,
+          testLoss: 4.2,
+          trainPerplexity: 90,
+          valPerplexity: 70,
+          testPerplexity: 66.7,
+        },
+      },
+    ]);
+  });
+
+  it('the epoch CSV holds training runs beside searches, each in its own columns', () => {
+    const search = parseMetricsLog([
+      { kind: 'step', step: 0, epoch: 0, phase: 'search', valAcc: 0.4 },
+      { kind: 'epoch', step: 0, epoch: 0, phase: 'search', arch: {} },
+    ]);
+    const train = trainingCurves(trainLog([[2.4, 1.8]], [0.31]));
+    const csv = epochMetricsCsv([
+      { id: 's', series: search.series, spans: search.spans, closed: search.epochs },
+      { id: 't', name: 'final', series: {}, spans: [], closed: [], trainEpochs: train.epochs },
+    ]);
+    expect(csv.split('\r\n')).toEqual([
+      'run,run name,phase,epoch,last step,valAcc (epoch mean),testAcc,testLoss,trainAcc,trainLoss',
+      's,,search,1,1,0.4,,,,',
+      't,final,training,1,2,,0.31,1,0.5,2.1',
+      '',
+    ]);
   });
 
   it('a mixed selection: searches in the validation charts, training runs in the training charts, and why', () => {

@@ -115,20 +115,35 @@ export interface ComparedRun {
   series: Record<string, Points>;
   spans: readonly EpochSpan[];
   closed: readonly ClosedEpoch[];
+  /** A training run's epoch records (empty or absent for a search). */
+  trainEpochs?: readonly TrainingEpochRow[];
+}
+
+/** One epoch record of a training run: its 0-based epoch, the step that closed it (from 1), its metrics as logged. */
+export interface TrainingEpochRow {
+  epoch: number;
+  lastStep: number;
+  values: Readonly<Record<string, number>>;
 }
 
 /** Validation metrics of the step log: their keys start with 'val' (valLoss, valAcc, valPerplexity). */
 export const isValidationKey = (k: string) => /^val[A-Z]/.test(k);
 
 /**
- * Per run, one row per closed epoch: the epoch's mean of every validation metric any compared run
- * logs (empty where this run has none), with its phase, its number (1-based) and its last step.
+ * Per run, one row per closed epoch, with its phase, its number (1-based) and its last step: for a
+ * search the epoch's mean of every validation metric any compared run logs, for a training run (phase
+ * 'training') the epoch record's own metrics (train loss and accuracy, test loss and accuracy, or a
+ * language model's perplexities); empty where a run has no such metric.
  */
 export function epochMetricsCsv(runs: readonly ComparedRun[]): string {
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.series).filter(isValidationKey)))].sort();
+  const trainKeys = [
+    ...new Set(runs.flatMap((r) => (r.trainEpochs ?? []).flatMap((e) => Object.keys(e.values)))),
+  ].sort();
   const rows: Array<Array<string | number | undefined>> = [
-    ['run', 'run name', 'phase', 'epoch', 'last step', ...keys.map((k) => `${k} (epoch mean)`)],
+    ['run', 'run name', 'phase', 'epoch', 'last step', ...keys.map((k) => `${k} (epoch mean)`), ...trainKeys],
   ];
+  const blanks = (n: number) => Array.from({ length: n }, () => undefined);
   for (const r of runs) {
     const means = keys.map(
       (k) => new Map(epochMeans(r.series[k] ?? [], r.spans, r.closed).map((m) => [m.x, m.mean])),
@@ -136,8 +151,26 @@ export function epochMetricsCsv(runs: readonly ComparedRun[]): string {
     for (const span of r.spans) {
       const values = means.map((m) => m.get(span.last));
       if (values.every((v) => v === undefined)) continue;
-      rows.push([r.id, r.name ?? '', span.phase ?? '', span.epoch + 1, span.last, ...values]);
+      rows.push([
+        r.id,
+        r.name ?? '',
+        span.phase ?? '',
+        span.epoch + 1,
+        span.last,
+        ...values,
+        ...blanks(trainKeys.length),
+      ]);
     }
+    for (const e of r.trainEpochs ?? [])
+      rows.push([
+        r.id,
+        r.name ?? '',
+        'training',
+        e.epoch + 1,
+        e.lastStep,
+        ...blanks(keys.length),
+        ...trainKeys.map((k) => e.values[k]),
+      ]);
   }
   return toCsv(rows);
 }
@@ -149,21 +182,32 @@ export function configDiffCsv(ids: readonly string[], diff: readonly ConfigDiffe
 
 /**
  * A training run's curves as the comparison overlays them: train loss and train accuracy of each
- * step (against the step, smoothed as the search's curves are), and test accuracy after each epoch
- * (against the epoch, 1-based: runs with different batch sizes or steps per epoch line up by epoch).
+ * step (against the step, smoothed as the search's curves are), and test accuracy — a language
+ * model's test perplexity — after each epoch (against the epoch, 1-based: runs with different batch
+ * sizes or steps per epoch line up by epoch); and its epoch records for the CSV.
  */
 export interface TrainingCurves {
   trainLoss: Points;
   trainAcc: Points;
   testAcc: Points;
+  testPerplexity: Points;
+  epochs: TrainingEpochRow[];
 }
 
 export function trainingCurves(records: Array<Record<string, unknown>>): TrainingCurves {
   const log = parseTrainLog(records);
+  // x is the closing step counted from 1, as a search's epoch span's last step (the CSV's 'last step').
+  const rows = [...log.epochs, ...log.lmEpochs].map(({ epoch, x, ...values }) => ({
+    epoch,
+    lastStep: x,
+    values: Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v))),
+  }));
   return {
     trainLoss: log.steps.loss,
     trainAcc: log.steps.acc,
     testAcc: log.epochs.map((e) => [e.epoch + 1, e.testAcc] as [number, number]),
+    testPerplexity: log.lmEpochs.map((e) => [e.epoch + 1, e.testPerplexity] as [number, number]),
+    epochs: rows.sort((a, b) => a.epoch - b.epoch),
   };
 }
 
