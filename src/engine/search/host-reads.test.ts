@@ -67,17 +67,31 @@ const STRATEGIES: Array<Record<string, unknown>> = [
     deriveSamples: 2,
     space: { name: 'enas-micro', nodes: 2, layers: 1, channels: 2 },
   },
+  // A language model: supernet windows' loss and gradient norm, candidates' window losses in one read.
+  {
+    name: 'random-search',
+    candidates: 3,
+    rescoreTop: 2,
+    scoreBatches: 1,
+    lmLr: 5,
+    space: { name: 'enas-rnn', nodes: 3, hidden: 8 },
+  },
 ];
+
+const TEXT = { source: 'text', text: { bptt: 8, evalBatchSize: 16 } } as const;
 
 async function session({ space, ...strategy }: Record<string, unknown>): Promise<SearchSession<unknown>> {
   const config = parseSearchConfig({
     space: (space ?? SPACE) as SearchConfigInput['space'],
     strategy: strategy as SearchConfigInput['strategy'],
-    data: {
-      source: 'synthetic',
-      ...(strategy.name === 'rlnas' ? { labels: 'random' } : {}),
-      synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 },
-    },
+    data:
+      (space as { name?: string } | undefined)?.name === 'enas-rnn'
+        ? TEXT
+        : {
+            source: 'synthetic',
+            ...(strategy.name === 'rlnas' ? { labels: 'random' } : {}),
+            synthetic: { size: 64, imageSize: 8, channels: 3, classes: 4 },
+          },
     epochs: 2,
     batchSize: 8,
     stepsPerEpoch: 3,

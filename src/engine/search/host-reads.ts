@@ -47,6 +47,36 @@ export function scalarMetrics(
   };
 }
 
+/**
+ * scalarMetrics for metrics that are host functions of the values read (a perplexity exp(loss),
+ * computed in float64 on the host as the old dataSync code did, not on the device in float32):
+ * `finish` gets each tensor's first value, in the order given. Takes ownership of the tensors. Read
+ * now with dataSync on a backend that reads synchronously; on webgpu returned as `metricsLater`.
+ * The tensors must be computed already (the step's batches are disposed before metricsLater runs).
+ */
+export function scalarMetricsOf(
+  tensors: readonly tf.Tensor[],
+  finish: (values: number[]) => StepMetrics,
+): Pick<StepResult, 'metrics' | 'metricsLater'> {
+  if (backendReadsSynchronously()) {
+    try {
+      return { metrics: finish(tensors.map((t) => t.dataSync()[0])) };
+    } finally {
+      tf.dispose([...tensors]);
+    }
+  }
+  return {
+    metrics: {},
+    metricsLater: async () => {
+      try {
+        return finish(await Promise.all(tensors.map(async (t) => (await t.data())[0] as number)));
+      } finally {
+        tf.dispose([...tensors]);
+      }
+    },
+  };
+}
+
 /** Reads tensors asynchronously so that their values are cached on the host (see the module comment). */
 export async function cacheOnHost(tensors: Iterable<tf.Tensor>): Promise<void> {
   await Promise.all([...tensors].map((t) => t.data()));

@@ -5,7 +5,7 @@ import type { InputShape, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import { isLanguageModel, sampleAssignment, type Supernet } from '../search/supernet';
 import type { TextBatch } from '../data/batch';
-import { evaluateLanguageModel, languageModelReward } from '../train/language-model';
+import { languageModelEvaluationReads, languageModelReward } from '../train/language-model';
 import type {
   ArchSnapshot,
   CandidateScore,
@@ -97,7 +97,11 @@ export class RandomSearch implements SearchStrategy {
         : (function* (): Generator<TextBatch> {
             for (let i = 0; i < batches; i++) yield text.val();
           })();
-      const e = evaluateLanguageModel(this.net, sampleAssignment(this.space.choices(genotype)), windows);
+      const e = yield* languageModelEvaluationReads(
+        this.net,
+        sampleAssignment(this.space.choices(genotype)),
+        windows,
+      );
       return { genotype, score: languageModelReward(e.loss), loss: e.loss };
     }
     const e = yield* evaluationReads(this.net, this.space.choices(genotype), {

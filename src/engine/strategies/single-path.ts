@@ -10,10 +10,10 @@ import {
 import type { PhaseBudget, PhasePlan, StepContext, StepResult } from '../search/strategy';
 import { accuracy, crossEntropy } from '../train/loss';
 import { WeightTrainer, type WeightTrainerConfig } from '../train/weight-trainer';
-import { HiddenCarry, LmTrainer, lmTrainStep } from '../train/language-model';
+import { HiddenCarry, LmTrainer, lmTrainStepTensors } from '../train/language-model';
 import type { LmTrainerConfig } from '../train/lm-fields';
 import type { Rng } from '../util/rng';
-import { scalarMetrics } from '../search/host-reads';
+import { scalarMetrics, scalarMetricsOf } from '../search/host-reads';
 
 /** Draws the architecture one training step runs (default: the space's uniform sampler). */
 export type PathSampler = (rng: Rng) => unknown;
@@ -109,10 +109,22 @@ export class SinglePathTraining {
     const choices = this.space.choices(sample(ctx.rng));
     this.count(choices);
     const lr = lm.trainer.startEpoch(ctx.info.epoch);
-    const r = lmTrainStep(lm.net, lm.trainer, lm.carry, ctx.text.train(), sampleAssignment(choices), ctx.rng);
-    return {
-      metrics: { trainLoss: r.loss, trainPpl: Math.exp(r.loss), gradNorm: r.gradNorm, lrWeights: lr },
-    };
+    const r = lmTrainStepTensors(
+      lm.net,
+      lm.trainer,
+      lm.carry,
+      ctx.text.train(),
+      sampleAssignment(choices),
+      ctx.rng,
+    );
+    // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu; the perplexity is the host's
+    // exp of the loss read, as before (search/host-reads.ts).
+    return scalarMetricsOf([r.loss, r.gradNorm], ([loss, gradNorm]) => ({
+      trainLoss: loss,
+      trainPpl: Math.exp(loss),
+      gradNorm,
+      lrWeights: lr,
+    }));
   }
 
   private count(choices: Choices): void {
