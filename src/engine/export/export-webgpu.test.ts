@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportFolderFiles } from '../../../test/helpers/export-files';
 import { tinyTrainedModel, type SpaceCase } from '../../../test/helpers/export-models';
 import { writeBundledTestPng } from '../../../test/helpers/trained-run';
 import * as tf from '../tf';
@@ -36,21 +37,6 @@ const weights = new Map<SpaceCase, NamedWeights>();
 const cpuPredictions = new Map<SpaceCase, Prediction[]>();
 const images = Array.from({ length: IMAGES }, (_, i) => writeBundledTestPng(root, `img${i}.png`, i));
 let skipReason = '';
-
-/** Every file of an export folder; the creation time (manifest.json, README.md) masked. */
-function exportFiles(dir: string): Map<string, Buffer> {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { createdAt: string };
-  return new Map(
-    readdirSync(dir).map((f) => {
-      const bytes = readFileSync(join(dir, f));
-      const masked = f.endsWith('.md') || f.endsWith('manifest.json');
-      return [
-        f,
-        masked ? Buffer.from(bytes.toString('utf8').split(manifest.createdAt).join('<created>')) : bytes,
-      ];
-    }),
-  );
-}
 
 /**
  * Replaces every state tensor of `net` with its value computed on the active backend, so that none
@@ -104,8 +90,8 @@ describe.each(CASES)('export of a trained tiny %s network with webgpu active', (
     const t0 = Date.now();
     await exportModel(model, join(root, `${c}-webgpu`), [...EXPORT_FORMATS]);
     expect(tf.memory().numTensors).toBe(before);
-    const gpu = exportFiles(join(root, `${c}-webgpu`));
-    const cpu = exportFiles(join(root, `${c}-cpu`));
+    const gpu = exportFolderFiles(join(root, `${c}-webgpu`));
+    const cpu = exportFolderFiles(join(root, `${c}-cpu`));
     expect([...gpu.keys()].sort()).toEqual([...cpu.keys()].sort());
     for (const [f, bytes] of cpu) expect(gpu.get(f)!.equals(bytes), f).toBe(true);
     console.log(
