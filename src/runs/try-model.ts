@@ -14,13 +14,15 @@ const PIXEL_SCALE = 1 / 255;
  * network, rebuilt from its checkpoint exactly as the export is (runs/trained-model.ts), in eval mode
  * (BatchNorm running statistics, no drop path). The image is decoded, resized and normalised by the
  * same functions as `nas-studio predict` (engine/data/image-folder.ts, engine/export/predict.ts), so
- * the panel and the CLI on the run's export give the same classes. Runs in an engine worker.
+ * the panel and the CLI on the run's export give the same classes. Runs in an engine worker. The
+ * logits are read with an awaited data(), so that it works on every backend (webgpu in Node cannot
+ * read synchronously).
  */
-export function predictRunImage(
+export async function predictRunImage(
   dir: RunDir,
   base64: string,
   opts: { top?: number; name?: string } = {},
-): ImagePrediction {
+): Promise<ImagePrediction> {
   assertTryableRun(dir);
   const name = opts.name ?? 'the image';
   const { bytes, kind } = decodeUpload(base64, name);
@@ -37,11 +39,15 @@ export function predictRunImage(
     const { height, width, channels } = model.inputShape;
     const preprocessing = { ...model.preprocessing, scale: PIXEL_SCALE };
     const input = normalisedInput(img, model.inputShape, preprocessing);
-    const logits = tf.tidy(() =>
-      model.network
-        .run(tf.tensor4d(input, [1, height, width, channels]), { training: false })
-        .logits.dataSync(),
-    ) as Float32Array;
+    const logitsTensor = tf.tidy(
+      () => model.network.run(tf.tensor4d(input, [1, height, width, channels]), { training: false }).logits,
+    );
+    let logits: Float32Array;
+    try {
+      logits = Float32Array.from((await logitsTensor.data()) as Float32Array);
+    } finally {
+      logitsTensor.dispose();
+    }
     return {
       image: { kind, width: img.width, height: img.height },
       top: topClasses(logits, model.classNames, opts.top ?? 5)[0],

@@ -62,7 +62,7 @@ export async function handleMessage(
       case 'predict-image': {
         // One image through the network: the CPU backend starts at once and is plenty for it.
         if (!tf.getBackend()) await chooseBackend({ prefer: 'cpu' });
-        const prediction = predictRunImage(new RunDir(msg.runDir), msg.imageBase64, {
+        const prediction = await predictRunImage(new RunDir(msg.runDir), msg.imageBase64, {
           top: msg.top,
           name: msg.name,
         });

@@ -57,10 +57,10 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('try it: one image through a trained run', () => {
-  it('gives the softmax of the trained network on the image, top 5 most probable first, as computed independently', () => {
+  it('gives the softmax of the trained network on the image, top 5 most probable first, as computed independently', async () => {
     const { png, pixels } = bundledTestPng(0);
     const before = tf.memory().numTensors;
-    const p = predictRunImage(trained, b64(png));
+    const p = await predictRunImage(trained, b64(png));
     expect(tf.memory().numTensors).toBe(before);
     expect(p.image).toEqual({ kind: 'png', width: 28, height: 28 });
     expect(p.classes).toBe(10);
@@ -105,15 +105,15 @@ describe('try it: one image through a trained run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nas-try-it-img-'));
     const file = writeBundledTestPng(dir, 'shirt.png', 1);
     const cli = await predictImages(join(trained.exportsDir, 'model'), [file], { top: 5, runtime: 'tfjs' });
-    const panel = predictRunImage(trained, b64(readFileSync(file)));
+    const panel = await predictRunImage(trained, b64(readFileSync(file)));
     expect(panel.top.map((t) => t.name)).toEqual(cli.predictions[0].top.map((t) => t.name));
     panel.top.forEach((t, i) => expect(t.probability).toBeCloseTo(cli.predictions[0].top[i].probability, 5));
   });
 
-  it('takes a JPEG too, of another size (resized as the image-folder loader does)', () => {
+  it('takes a JPEG too, of another size (resized as the image-folder loader does)', async () => {
     const data = Buffer.alloc(40 * 30 * 4, 128);
     const bytes = jpeg.encode({ data, width: 40, height: 30 }, 90).data;
-    const p = predictRunImage(trained, b64(bytes));
+    const p = await predictRunImage(trained, b64(bytes));
     expect(p.image).toEqual({ kind: 'jpeg', width: 40, height: 30 });
     expect(p.top).toHaveLength(5);
   });

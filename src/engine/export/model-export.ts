@@ -4,7 +4,14 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildExportGraph, ExportError, type ExportGraph } from '../nn/export-graph';
 import type { Module } from '../nn/module';
-import { getNamedWeights, WEIGHTS_LAYOUT, WEIGHTS_LAYOUT_KEY } from '../nn/named-weights';
+import type * as tf from '../tf';
+import {
+  getNamedWeights,
+  readNamedWeights,
+  WEIGHTS_LAYOUT,
+  WEIGHTS_LAYOUT_KEY,
+  type NamedWeights,
+} from '../nn/named-weights';
 import { encodeSafetensors } from '../nn/safetensors';
 import type { FinalNetwork } from '../search/supernet';
 import { modelCard } from './model-card';
@@ -61,23 +68,23 @@ const NOT_EXPORTED = [
 /**
  * Refuses a network that was never trained: every BatchNorm still at its initial running
  * statistics (mean 0, variance 1) means no training step ran; non-finite weights mean a failed run.
+ * `weights`: the network's state read beforehand (exportModel reads it asynchronously, for webgpu).
  */
-export function assertTrained(network: Module): void {
-  const buffers = new Map(network.namedBuffers());
-  const stats = [...buffers.keys()]
+export function assertTrained(network: Module, weights: NamedWeights = getNamedWeights(network)): void {
+  const buffers = new Set(network.namedBuffers().map(([n]) => n));
+  const valuesOf = (n: string) => (buffers.has(n) ? weights.get(n)?.data : undefined);
+  const stats = [...buffers]
     .filter((n) => n === 'running_mean' || n.endsWith('.running_mean'))
-    .map((n) => [buffers.get(n)!, buffers.get(n.replace(/running_mean$/, 'running_var'))] as const)
+    .map((n) => [valuesOf(n)!, valuesOf(n.replace(/running_mean$/, 'running_var'))] as const)
     .filter(([, v]) => v);
-  const untouched = stats.every(
-    ([mean, v]) => mean.dataSync().every((x) => x === 0) && v!.dataSync().every((x) => x === 1),
-  );
+  const untouched = stats.every(([mean, v]) => mean.every((x) => x === 0) && v!.every((x) => x === 1));
   if (stats.length > 0 && untouched)
     throw new ExportError(
       'the network is untrained: every BatchNorm still holds its initial running statistics (mean 0, variance 1); ' +
         'export a trained run',
     );
-  for (const [name, v] of network.namedState()) {
-    const d = v.dataSync();
+  for (const [name] of network.namedState()) {
+    const d = weights.get(name)!.data;
     for (let i = 0; i < d.length; i++)
       if (!Number.isFinite(d[i]))
         throw new ExportError(
@@ -103,14 +110,26 @@ function validateModel(model: TrainedModel, formats: ExportFormat[]): void {
       );
 }
 
-/** The network's inference graph for the model's input shape (errors name an unsupported module). */
-export function exportGraphOf(model: Pick<TrainedModel, 'network' | 'inputShape'>): ExportGraph {
-  return buildExportGraph(model.network, model.inputShape);
+/**
+ * The network's inference graph for the model's input shape (errors name an unsupported module);
+ * `weights`: its state read beforehand (else the graph reads each weight synchronously).
+ */
+export function exportGraphOf(
+  model: Pick<TrainedModel, 'network' | 'inputShape'>,
+  weights?: NamedWeights,
+): ExportGraph {
+  const hostValues = weights && byTensor(model.network, weights);
+  return buildExportGraph(model.network, model.inputShape, hostValues);
+}
+
+/** The state's values keyed by the module's own tensors (what the graph builder is handed). */
+function byTensor(network: Module, weights: NamedWeights): Map<tf.Tensor, Float32Array> {
+  return new Map(network.namedState().map(([name, v]) => [v, weights.get(name)!.data]));
 }
 
 /** The network's state as safetensors (engine names and NHWC layouts), without training-only weights. */
-function safetensorsOf(model: TrainedModel): Uint8Array {
-  const weights = getNamedWeights(model.network);
+function safetensorsOf(model: TrainedModel, state: NamedWeights): Uint8Array {
+  const weights = new Map(state);
   for (const name of [...weights.keys()]) if (name.startsWith('auxiliary_head.')) weights.delete(name);
   return encodeSafetensors(weights, {
     [WEIGHTS_LAYOUT_KEY]: WEIGHTS_LAYOUT,
@@ -140,8 +159,11 @@ export async function exportModel(
 ): Promise<ExportResult> {
   const wanted = [...new Set(formats)];
   validateModel(model, wanted);
-  assertTrained(model.network);
-  const graph = exportGraphOf(model);
+  // Every weight read once, asynchronously, before anything uses it: the webgpu backend in Node
+  // cannot read synchronously, and on cpu, wasm and tensorflow these are the values dataSync gives.
+  const weights = await readNamedWeights(model.network);
+  assertTrained(model.network, weights);
+  const graph = exportGraphOf(model, weights);
   const classes = graph.output.shape[0];
   if (classes !== model.classNames.length)
     throw new ExportError(
@@ -175,7 +197,8 @@ export async function exportModel(
       await put('model.json', JSON.stringify(tfjsFiles.modelJson), 'tfjs');
       await put(TFJS_WEIGHTS_FILE, tfjsFiles.weights, 'tfjs');
     }
-    if (wanted.includes('safetensors')) await put('model.safetensors', safetensorsOf(model), 'safetensors');
+    if (wanted.includes('safetensors'))
+      await put('model.safetensors', safetensorsOf(model, weights), 'safetensors');
 
     const { height, width, channels } = model.inputShape;
     const manifest: ModelManifest = ModelManifestSchema.parse({

@@ -117,6 +117,12 @@ export class GraphBuilder {
   private readonly scopes: string[] = [];
   private counter = 0;
 
+  /**
+   * `hostValues`: every weight's values read beforehand, by tensor (model-export.ts reads the whole
+   * state in one awaited read, the only way on webgpu). Without it each weight is read with dataSync.
+   */
+  constructor(private readonly hostValues?: ReadonlyMap<tf.Tensor, Float32Array>) {}
+
   /** The graph's input value, per-sample shape [h, w, c]. */
   input(shape: Spatial): GraphValue {
     return { name: 'input', shape };
@@ -159,9 +165,20 @@ export class GraphBuilder {
   private tensor(local: string, v: tf.Tensor | Float32Array, shape?: number[]): string {
     const name = this.scope ? `${this.scope}.${local}` : local;
     if (this.tensors.has(name)) throw new ExportError(`duplicate weight name in the export graph: ${name}`);
-    const data = v instanceof Float32Array ? v : Float32Array.from(v.dataSync() as Float32Array);
+    const data = v instanceof Float32Array ? v : this.hostValue(name, v);
     this.tensors.set(name, { name, shape: shape ?? (v as tf.Tensor).shape.slice(), data });
     return name;
+  }
+
+  /** A weight's values as a copy: from `hostValues` when given (refusing a tensor not in it), else dataSync. */
+  private hostValue(name: string, v: tf.Tensor): Float32Array {
+    if (!this.hostValues) return Float32Array.from(v.dataSync() as Float32Array);
+    const read = this.hostValues.get(v);
+    if (!read)
+      throw new ExportError(
+        `${name}: the weight was not among the values read before building the export graph (it is not part of the module state)`,
+      );
+    return Float32Array.from(read);
   }
 
   private add(node: NodeInit): GraphValue {
@@ -339,12 +356,16 @@ export class GraphBuilder {
   }
 }
 
-/** The inference graph of `network` for images of per-sample shape [h, w, c]. */
+/**
+ * The inference graph of `network` for images of per-sample shape [h, w, c]; `hostValues` as
+ * GraphBuilder's (the weights read beforehand), else the weights are read synchronously.
+ */
 export function buildExportGraph(
   network: Emitter,
   shape: { height: number; width: number; channels: number },
+  hostValues?: ReadonlyMap<tf.Tensor, Float32Array>,
 ) {
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(hostValues);
   const x = g.input([shape.height, shape.width, shape.channels]);
   return g.finish(x, network.emit(g, x));
 }

@@ -41,6 +41,21 @@ export function getNamedWeights(module: Module): NamedWeights {
   return out;
 }
 
+/**
+ * getNamedWeights on every backend: the whole state in one awaited read (webgpu in Node cannot read
+ * synchronously; one gathering is one round trip to the device). The same values, in the same order.
+ */
+export async function readNamedWeights(module: Module): Promise<NamedWeights> {
+  const state = module.namedState();
+  const values = await Promise.all(state.map(([, v]) => v.data()));
+  const out: NamedWeights = new Map();
+  // A copy, as getNamedWeights: the cpu backend's data() may hand out its own storage too.
+  state.forEach(([name, v], i) =>
+    out.set(name, { shape: [...v.shape], data: Float32Array.from(values[i] as ArrayLike<number>) }),
+  );
+  return out;
+}
+
 function listNames(names: string[]): string {
   const shown = names.slice(0, 8).join(', ');
   return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
