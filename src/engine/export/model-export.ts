@@ -231,7 +231,7 @@ export async function exportModel(
 }
 
 /** Renames `tmp` to `target`, replacing an existing `target` only once the new folder is complete. */
-async function replaceFolder(tmp: string, target: string): Promise<void> {
+export async function replaceFolder(tmp: string, target: string): Promise<void> {
   if (!existsSync(target)) {
     await rename(tmp, target);
     return;
