@@ -189,6 +189,17 @@ describe('training smoke configs run end to end with nas-studio train --config',
         const vocab = JSON.parse(readFileSync(join(folder, 'vocab.json'), 'utf8'));
         expect(vocab).toEqual(JSON.parse(readFileSync(join(run, 'train-data.json'), 'utf8')).vocab);
         expect(manifest.vocabulary.size).toBe(vocab.length);
+        // predict --text runs the exported step over the words and prints the top 5 next tokens.
+        const predicted = spawnSync(
+          process.execPath,
+          [join(root, 'bin', 'nas-studio.mjs'), 'predict', folder, '--text', vocab.slice(2, 6).join(' ')],
+          { cwd: root, encoding: 'utf8', env: process.env },
+        );
+        expect(predicted.status, predicted.stderr).toBe(0);
+        const lines = predicted.stdout.trim().split('\n');
+        expect(lines).toHaveLength(5);
+        for (const l of lines) expect(vocab).toContain(l.split('\t')[0]);
+        for (const l of lines) expect(l).toMatch(/\t\d+\.\d%$/);
         return;
       }
       for (const r of steps) expect(Object.keys(r)).toEqual(expect.arrayContaining(['loss', 'acc', 'lr']));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -99,6 +99,16 @@ describe('an enas-rnn training run', () => {
       trained.network.dispose();
       await session.release();
     }
+  }, 60_000);
+
+  it('refuses to export a language-model run before its first training step, leaving no folder', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nas-lm-untrained-'));
+    const run = RunDir.create(root, 'train', parseTrainConfig(tiny()));
+    await expect(exportTrainedRun(run)).rejects.toThrow(/is queued and has not trained yet/);
+    // Paused before any step: the checkpoint holds the initial weights, which are no trained model.
+    expect(await executeRun(run, { resume: false, shouldPause: () => true })).toBe('paused');
+    await expect(exportTrainedRun(run, ['onnx'])).rejects.toThrow(/is paused and has not trained yet/);
+    expect(readdirSync(run.exportsDir).filter((f) => f === 'model' || f.startsWith('.model-'))).toEqual([]);
   }, 60_000);
 
   it('nas-studio train --from RUN takes an ENAS RNN search run: its space, text data and derived cell', async () => {

@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -11,6 +11,7 @@ import { EnasRnnModel } from '../spaces/enas-rnn/model';
 import { EnasRnnSpaceSchema, type EnasRnnSpace } from '../spaces/enas-rnn/search-space';
 import { Rng } from '../util/rng';
 import { exportLanguageModel, stepGraphOf, type TrainedLanguageModel } from './lm-export';
+import { predictNextTokens } from './lm-predict';
 import { LanguageModelManifestSchema, parseLanguageModelManifest, parseModelManifest } from './manifest';
 
 beforeAll(async () => {
@@ -203,7 +204,9 @@ describe.each(CASES.map((c, i) => [c.name, i] as const))(
 
     it('every weight of the network is in the step graph, under its state name, the tied embedding once', () => {
       const model = modelOf(i);
+      const before = tf.memory().numTensors;
       const graph = stepGraphOf(model);
+      expect(tf.memory().numTensors).toBe(before);
       expect([...graph.tensors.keys()].sort()).toEqual(
         model.network
           .namedState()
@@ -221,6 +224,51 @@ describe.each(CASES.map((c, i) => [c.name, i] as const))(
     });
   },
 );
+
+describe('next-token prediction with an export folder (predict --text)', () => {
+  it('runs the ONNX step over the words and gives the engine’s next-token probabilities', async () => {
+    const model = modelOf(1);
+    const dir = join(root, 'predict');
+    await exportLanguageModel(model, dir);
+    const r = await predictNextTokens(dir, '  the cat  zebra sat ', { top: 4 });
+    expect(r.tokens).toEqual(['the', 'cat', '<unk>', 'sat']);
+    expect(r.unknown).toEqual(['zebra']);
+    // The engine over the same ids as one window from the zero state; its last row is the next token.
+    const ids = r.tokens.map((t) => VOCAB.indexOf(t));
+    const probs = tf.tidy(() => {
+      const out = model.network.lmForward(
+        tf.tensor2d(ids, [1, ids.length], 'int32'),
+        model.network.initHidden(1),
+        {
+          training: false,
+        },
+      );
+      return tf
+        .softmax(out.logits)
+        .slice([ids.length - 1, 0], [1, VOCAB.length])
+        .dataSync();
+    });
+    const expected = Array.from(probs)
+      .map((p, index) => ({ index, p }))
+      .sort((a, b) => b.p - a.p)
+      .slice(0, 4);
+    expect(r.top.map((t) => t.name)).toEqual(expected.map((e) => VOCAB[e.index]));
+    for (const [k, t] of r.top.entries()) expect(Math.abs(t.probability - expected[k].p)).toBeLessThan(1e-5);
+  });
+
+  it('refuses a folder without model.onnx, an image classifier, and empty text, naming why', async () => {
+    const dir = join(root, 'weights-only');
+    await exportLanguageModel(modelOf(0), dir, ['safetensors']);
+    await expect(predictNextTokens(dir, 'the cat')).rejects.toThrow(/has no model\.onnx/);
+    await expect(predictNextTokens(join(root, 'predict'), '   ')).rejects.toThrow(/at least one word/);
+    const image = join(root, 'image-manifest');
+    mkdirSync(image);
+    writeFileSync(join(image, 'manifest.json'), JSON.stringify({ format: 'nas-studio-model', version: 1 }));
+    await expect(predictNextTokens(image, 'the')).rejects.toThrow(
+      /an image classifier, not a language model/,
+    );
+  });
+});
 
 describe('refused language-model exports', () => {
   it('tfjs is refused naming the reason, and no folder is left', async () => {
