@@ -5,7 +5,6 @@ import { executeRun } from '../runs/execute';
 import { exportRun } from '../runs/export';
 import { exportTrainedRun } from '../runs/trained-model';
 import { predictRunImage } from '../runs/try-model';
-import { EXPORT_FORMATS } from '../engine/export/model-export';
 import { parseTrainConfig } from '../engine/train/train-config';
 import { assertTrainingFits, buildAnyTrainData } from '../engine/train/any-session';
 import { chooseBackend } from '../engine/backend';
@@ -55,7 +54,7 @@ export async function handleMessage(
         const dir = new RunDir(msg.runDir);
         if (dir.readConfig().kind === 'train') {
           if (!tf.getBackend()) await chooseBackend({ prefer: 'cpu' });
-          send({ type: 'export-result', result: await exportTrainedRun(dir, msg.formats ?? EXPORT_FORMATS) });
+          send({ type: 'export-result', result: await exportTrainedRun(dir, msg.formats) });
         } else send({ type: 'export-result', result: exportRun(dir) });
         return 'continue';
       }

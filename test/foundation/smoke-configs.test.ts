@@ -95,18 +95,13 @@ describe('smoke configs run end to end with nas-studio search --config', () => {
 });
 
 /** `nas-studio export smoke` of a finished training smoke run, in every format (status and output). */
-function exportSmoke(runs: string): { status: number | null; text: string } {
+function exportSmoke(
+  runs: string,
+  formats = 'onnx,tfjs,safetensors',
+): { status: number | null; text: string } {
   const r = spawnSync(
     process.execPath,
-    [
-      join(root, 'bin', 'nas-studio.mjs'),
-      'export',
-      'smoke',
-      '--runs',
-      runs,
-      '--format',
-      'onnx,tfjs,safetensors',
-    ],
+    [join(root, 'bin', 'nas-studio.mjs'), 'export', 'smoke', '--runs', runs, '--format', formats],
     { cwd: root, encoding: 'utf8', env: process.env },
   );
   return { status: r.status, text: `${r.stdout}${r.stderr}` };
@@ -171,12 +166,40 @@ describe('training smoke configs run end to end with nas-studio train --config',
         expect(
           cell.toText(cell.fromJson(readFileSync(join(run, 'exports', 'genotype.json'), 'utf8'), file)),
         ).toBe(config.architecture.text);
-        // The exporters write image classifiers: a language model is refused, saying why, and no
-        // export folder is left behind.
+        // A language model exports one recurrent step as ONNX, with its vocabulary; tfjs is refused
+        // saying why, and leaves no export folder behind.
         const refused = exportSmoke(runs);
         expect(refused.status).not.toBe(0);
-        expect(refused.text).toMatch(/language model.*not supported yet/s);
+        expect(refused.text).toMatch(
+          /language model is not exported to tfjs: the TensorFlow\.js layers format/,
+        );
         expect(existsSync(join(run, 'exports', 'model'))).toBe(false);
+        const exported = exportSmoke(runs, 'onnx');
+        expect(exported.status, exported.text).toBe(0);
+        const folder = join(run, 'exports', 'model');
+        expect(readdirSync(folder).sort()).toEqual([
+          'README.md',
+          'manifest.json',
+          'model.onnx',
+          'vocab.json',
+        ]);
+        const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
+        expect(manifest.kind).toBe('language-model');
+        expect(manifest.metrics.testPerplexity).toBe(final.testPerplexity);
+        const vocab = JSON.parse(readFileSync(join(folder, 'vocab.json'), 'utf8'));
+        expect(vocab).toEqual(JSON.parse(readFileSync(join(run, 'train-data.json'), 'utf8')).vocab);
+        expect(manifest.vocabulary.size).toBe(vocab.length);
+        // predict --text runs the exported step over the words and prints the top 5 next tokens.
+        const predicted = spawnSync(
+          process.execPath,
+          [join(root, 'bin', 'nas-studio.mjs'), 'predict', folder, '--text', vocab.slice(2, 6).join(' ')],
+          { cwd: root, encoding: 'utf8', env: process.env },
+        );
+        expect(predicted.status, predicted.stderr).toBe(0);
+        const lines = predicted.stdout.trim().split('\n');
+        expect(lines).toHaveLength(5);
+        for (const l of lines) expect(vocab).toContain(l.split('\t')[0]);
+        for (const l of lines) expect(l).toMatch(/\t\d+\.\d%$/);
         return;
       }
       for (const r of steps) expect(Object.keys(r)).toEqual(expect.arrayContaining(['loss', 'acc', 'lr']));

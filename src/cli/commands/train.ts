@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { SPACE_SPECS } from '../../engine/catalog';
 import { chooseBackend } from '../../engine/backend';
 import { EXPORT_FORMATS, type ExportFormat } from '../../engine/export/model-export';
+import { LM_EXPORT_FORMATS } from '../../engine/export/manifest';
 import { SpaceSchema } from '../../engine/search/config';
 import { assertTrainingFits, buildAnyTrainData, type AnyTrainData } from '../../engine/train/any-session';
 import { resolveArchitecture } from '../../engine/train/train-config';
@@ -193,7 +194,7 @@ export async function executeTrainWithProgress(
       if (s.testPerplexity !== undefined)
         process.stdout.write(
           `trained: test perplexity ${s.testPerplexity.toFixed(2)} · validation perplexity ${s.valPerplexity?.toFixed(2) ?? '?'} · ${size} per token\n` +
-            `(a language model: nas-studio export does not write language models yet)\n`,
+            `export it with: nas-studio export ${dir.id} --format ${LM_EXPORT_FORMATS.join(',')}\n`,
         );
       else
         process.stdout.write(
@@ -247,23 +248,22 @@ export function registerTrainCommand(program: Command): void {
     )
     .option(
       '--format <formats>',
-      `training runs: comma-separated, of ${EXPORT_FORMATS.join(', ')}`,
-      EXPORT_FORMATS.join(','),
+      `training runs: comma-separated, of ${EXPORT_FORMATS.join(', ')} (default: every format the model has; a language model: ${LM_EXPORT_FORMATS.join(', ')})`,
     )
     .option('--runs <dir>', 'runs folder', runsRoot())
-    .action(async (id: string, opts: { format: string; runs: string }) => {
+    .action(async (id: string, opts: { format?: string; runs: string }) => {
       const dir = findRun(opts.runs, id);
       if (dir.readConfig().kind !== 'train') {
         const r = exportRun(dir);
         for (const f of r.files) process.stdout.write(`${r.folder}/${f.name}  ${f.what}\n`);
         return;
       }
-      const formats = opts.format.split(',').map((f) => f.trim());
-      for (const f of formats)
+      const formats = opts.format?.split(',').map((f) => f.trim());
+      for (const f of formats ?? [])
         if (!(EXPORT_FORMATS as readonly string[]).includes(f))
           throw new Error(`--format: unknown format '${f}' (known: ${EXPORT_FORMATS.join(', ')})`);
       await chooseBackend({ prefer: 'cpu' });
-      const r = await exportTrainedRun(dir, formats as ExportFormat[]);
+      const r = await exportTrainedRun(dir, formats as ExportFormat[] | undefined);
       for (const f of r.files) process.stdout.write(`${r.folder}/${f.name}  ${f.bytes} bytes\n`);
     });
 }

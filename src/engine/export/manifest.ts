@@ -20,24 +20,27 @@ export const FORMAT_FILES: Record<ExportFormat, string[]> = {
 
 const finite = z.number().finite();
 
+const SpaceField = z.object({ name: z.string().min(1), config: z.unknown() }).strict();
+const ArchitectureField = z
+  .object({
+    /** The space's architecture file JSON (SearchSpace.toJson). */
+    json: z.unknown(),
+    /** The space's text notation (SearchSpace.toText). */
+    text: z.string(),
+    /** The final network's options (channels, layers, ...), as buildFinal took them. */
+    finalOptions: z.unknown().optional(),
+    parameters: z.number().int().nonnegative(),
+  })
+  .strict();
+
 export const ModelManifestSchema = z
   .object({
     format: z.literal(MODEL_MANIFEST_FORMAT),
     version: z.literal(MODEL_MANIFEST_VERSION),
     createdAt: z.string().datetime(),
     producer: z.string(),
-    space: z.object({ name: z.string().min(1), config: z.unknown() }).strict(),
-    architecture: z
-      .object({
-        /** The space's architecture file JSON (SearchSpace.toJson). */
-        json: z.unknown(),
-        /** The space's text notation (SearchSpace.toText). */
-        text: z.string(),
-        /** The final network's options (channels, layers, ...), as buildFinal took them. */
-        finalOptions: z.unknown().optional(),
-        parameters: z.number().int().nonnegative(),
-      })
-      .strict(),
+    space: SpaceField,
+    architecture: ArchitectureField,
     input: z
       .object({
         height: z.number().int().positive(),
@@ -115,15 +118,115 @@ export const ModelManifestSchema = z
 
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 
-/** Parses manifest.json text; the error names the file and the first bad fields. */
-export function parseModelManifest(text: string, file = 'manifest.json'): ModelManifest {
-  let raw: unknown;
+/** manifest.json's `kind` ('language-model'), absent in an image classifier's (the first kind). */
+export const LM_MANIFEST_KIND = 'language-model';
+/** The formats a language model is exported to (tfjs-writer.ts TFJS_NO_RECURRENT_STEP says why not tfjs). */
+export const LM_EXPORT_FORMATS = ['onnx', 'safetensors'] as const satisfies readonly ExportFormat[];
+/** The vocabulary of a language-model export: a JSON array of the tokens, index = token id. */
+export const VOCAB_FILE = 'vocab.json';
+
+/** A tensor of a language model's step, as the ONNX model names it; 'N' is the batch dimension. */
+const StepTensorSchema = z
+  .object({
+    name: z.string().min(1),
+    dtype: z.enum(['int64', 'float32']),
+    shape: z.array(z.union([z.literal('N'), z.number().int().positive()])),
+  })
+  .strict();
+
+/**
+ * manifest.json of a language-model export (a recurrent cell trained on text): the model is one
+ * recurrent step, run token by token with the state fed back; the vocabulary file maps ids to tokens.
+ */
+export const LanguageModelManifestSchema = z
+  .object({
+    format: z.literal(MODEL_MANIFEST_FORMAT),
+    version: z.literal(MODEL_MANIFEST_VERSION),
+    kind: z.literal(LM_MANIFEST_KIND),
+    createdAt: z.string().datetime(),
+    producer: z.string(),
+    space: SpaceField,
+    architecture: ArchitectureField,
+    step: z
+      .object({
+        /** How to run it: a sentence for people. */
+        usage: z.string(),
+        inputs: z.object({ tokens: StepTensorSchema, hidden: StepTensorSchema }).strict(),
+        outputs: z.object({ logits: StepTensorSchema, hidden: StepTensorSchema }).strict(),
+        hiddenSize: z.number().int().positive(),
+        /** The state before a text's first token. */
+        initialHidden: z.literal('zeros'),
+      })
+      .strict(),
+    vocabulary: z
+      .object({
+        file: z.string().min(1),
+        size: z.number().int().min(2),
+        /** What a word outside the vocabulary becomes, and the end-of-line token, where the corpus has them. */
+        unknownToken: z.string().optional(),
+        endOfSentenceToken: z.string().optional(),
+        tokenization: z.string(),
+      })
+      .strict(),
+    output: z.object({ kind: z.literal('logits'), vocab: z.number().int().min(2) }).strict(),
+    metrics: z
+      .object({
+        testPerplexity: z.number().min(1).optional(),
+        valPerplexity: z.number().min(1).optional(),
+        testLoss: z.number().nonnegative().optional(),
+      })
+      .strict(),
+    /** The BPTT window length it was trained with (a step carries state for any length). */
+    trainedWindow: z.number().int().positive().optional(),
+    recipe: z.unknown(),
+    seed: z.number().int(),
+    sourceRun: z.string().optional(),
+    notExported: z.array(z.string()),
+    files: z.array(
+      z
+        .object({
+          name: z.string(),
+          bytes: z.number().int().nonnegative(),
+          format: z.enum([...LM_EXPORT_FORMATS, 'vocab', 'card']),
+        })
+        .strict(),
+    ),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.vocabulary.size !== m.output.vocab)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vocabulary', 'size'],
+        message: `${m.vocabulary.size} tokens for ${m.output.vocab} logits`,
+      });
+    const H = m.step.hiddenSize;
+    for (const [side, key] of [
+      ['inputs', 'hidden'],
+      ['outputs', 'hidden'],
+    ] as const)
+      if (m.step[side][key].shape.join() !== `N,${H}`)
+        ctx.addIssue({ code: 'custom', path: ['step', side, key, 'shape'], message: `must be [N, ${H}]` });
+    if (m.step.outputs.logits.shape.join() !== `N,${m.output.vocab}`)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['step', 'outputs', 'logits', 'shape'],
+        message: `must be [N, ${m.output.vocab}]`,
+      });
+  });
+
+export type LanguageModelManifest = z.infer<typeof LanguageModelManifestSchema>;
+
+function parseJson(text: string, file: string): unknown {
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new Error(`${file}: not JSON (${(e as Error).message})`, { cause: e });
   }
-  const r = ModelManifestSchema.safeParse(raw);
+}
+
+function validated<T>(schema: z.ZodType<T>, raw: unknown, file: string): T {
+  const r = schema.safeParse(raw);
   if (!r.success)
     throw new Error(
       `${file}: not a nas-studio model manifest: ${r.error.issues
@@ -132,4 +235,27 @@ export function parseModelManifest(text: string, file = 'manifest.json'): ModelM
         .join('; ')}`,
     );
   return r.data;
+}
+
+/** True when manifest.json's text is a language model's (its `kind`), before validating it. */
+export function isLanguageModelManifest(raw: unknown): boolean {
+  return (raw as { kind?: unknown } | null)?.kind === LM_MANIFEST_KIND;
+}
+
+/**
+ * Parses an image classifier's manifest.json text; the error names the file and the first bad
+ * fields, and a language model's manifest is refused saying what it is.
+ */
+export function parseModelManifest(text: string, file = 'manifest.json'): ModelManifest {
+  const raw = parseJson(text, file);
+  if (isLanguageModelManifest(raw))
+    throw new Error(
+      `${file}: this export is a language model (a recurrent step over token ids), not an image classifier: predict the next words with --text "..."`,
+    );
+  return validated(ModelManifestSchema, raw, file);
+}
+
+/** Parses a language model's manifest.json text; the error names the file and the first bad fields. */
+export function parseLanguageModelManifest(text: string, file = 'manifest.json'): LanguageModelManifest {
+  return validated(LanguageModelManifestSchema, parseJson(text, file), file);
 }

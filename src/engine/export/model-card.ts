@@ -1,4 +1,4 @@
-import type { ModelManifest } from './manifest';
+import type { LanguageModelManifest, ModelManifest } from './manifest';
 
 /** README.md of an export folder: a short model card drawn from the manifest. */
 export function modelCard(m: ModelManifest): string {
@@ -72,4 +72,70 @@ export function modelCard(m: ModelManifest): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** README.md of a language model's export folder: a short model card drawn from its manifest. */
+export function languageModelCard(m: LanguageModelManifest): string {
+  const { inputs, outputs, hiddenSize: H } = m.step;
+  const V = m.output.vocab;
+  const v = m.vocabulary;
+  const shape = (s: Array<number | 'N'>) => `[${s.join(', ')}]`;
+  const metrics = [
+    m.metrics.testPerplexity !== undefined
+      ? `Test perplexity: ${m.metrics.testPerplexity.toFixed(2)} (held-out test split).`
+      : 'No test perplexity was recorded.',
+  ];
+  if (m.metrics.valPerplexity !== undefined)
+    metrics.push(`Validation perplexity: ${m.metrics.valPerplexity.toFixed(2)}.`);
+  return [
+    `# ${m.space.name} language model${m.sourceRun ? ` from ${m.sourceRun}` : ''}`,
+    '',
+    `Exported by nas-studio on ${m.createdAt}. ${m.architecture.parameters.toLocaleString('en-US')} parameters; a word-level recurrent language model over ${V.toLocaleString('en-US')} tokens.`,
+    '',
+    '## Architecture',
+    '',
+    `Search space: \`${m.space.name}\`; the recurrent cell:`,
+    '',
+    '```',
+    m.architecture.text,
+    '```',
+    '',
+    'The JSON form, the space config and the final network options are in manifest.json.',
+    '',
+    '## One step per token',
+    '',
+    `The model is one recurrent step, run token by token with its state fed back (${m.step.initialHidden} before a text's first token):`,
+    '',
+    `- inputs: \`${inputs.tokens.name}\` ${shape(inputs.tokens.shape)} ${inputs.tokens.dtype} (token ids), \`${inputs.hidden.name}\` ${shape(inputs.hidden.shape)} ${inputs.hidden.dtype} (the state, H = ${H});`,
+    `- outputs: \`${outputs.logits.name}\` ${shape(outputs.logits.shape)} (the next token's logits; softmax for probabilities), \`${outputs.hidden.name}\` ${shape(outputs.hidden.shape)} (the state to feed back as \`${inputs.hidden.name}\`).`,
+    '',
+    '## Vocabulary',
+    '',
+    `\`${v.file}\`: a JSON array of the ${v.size.toLocaleString('en-US')} tokens, index = token id. Tokenization: ${v.tokenization}.${v.unknownToken ? ` A word outside it is \`${v.unknownToken}\`.` : ''}${v.endOfSentenceToken ? ` Each line ends with \`${v.endOfSentenceToken}\`.` : ''}`,
+    '',
+    '## Evaluation',
+    '',
+    ...metrics,
+    '',
+    '## Training',
+    '',
+    `Seed ${m.seed}${m.trainedWindow ? `, BPTT windows of ${m.trainedWindow} tokens` : ''}. Recipe:`,
+    '',
+    '```json',
+    JSON.stringify(m.recipe, null, 2),
+    '```',
+    '',
+    '## Not in this export',
+    '',
+    ...m.notExported.map((s) => `- ${s}`),
+    '- TensorFlow.js: the layers format cannot express the step (docs/export.md).',
+    '',
+    '## Files',
+    '',
+    ...m.files.map((f) => `- \`${f.name}\` (${f.format}, ${f.bytes.toLocaleString('en-US')} bytes)`),
+    '- `manifest.json`: everything above, machine-readable.',
+    '',
+    'Use it: `nas-studio predict <this folder> --text "the words so far"` prints the most probable next tokens. Loading in Python and JavaScript: docs/export.md.',
+    '',
+  ].join('\n');
 }

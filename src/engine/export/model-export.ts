@@ -123,7 +123,7 @@ export function exportGraphOf(
 }
 
 /** The state's values keyed by the module's own tensors (what the graph builder is handed). */
-function byTensor(network: Module, weights: NamedWeights): Map<tf.Tensor, Float32Array> {
+export function byTensor(network: Module, weights: NamedWeights): Map<tf.Tensor, Float32Array> {
   return new Map(network.namedState().map(([name, v]) => [v, weights.get(name)!.data]));
 }
 
@@ -254,7 +254,7 @@ export async function exportModel(
 }
 
 /** Renames `tmp` to `target`, replacing an existing `target` only once the new folder is complete. */
-async function replaceFolder(tmp: string, target: string): Promise<void> {
+export async function replaceFolder(tmp: string, target: string): Promise<void> {
   if (!existsSync(target)) {
     await rename(tmp, target);
     return;

@@ -13,12 +13,20 @@ import descriptor from './onnx/onnx-descriptor.json';
  * [out, in, k, k] (OIHW); depthwise [k, k, C, 1] → [C, 1, k, k] with group = C; linear [in, out]
  * stays (Gemm with transB = 0). Concat is on axis 1; pads [top, left, bottom, right] become ONNX's
  * [top, left, bottom, right] begin/end order for H and W. The output is logits [N, classes].
+ *
+ * A recurrent step (a graph with `state`, a language model) has no feature maps: inputs `tokens`
+ * [N] int64 and `hidden` [N, H], outputs `logits` [N, vocab] and `hidden_out` [N, H]; its weights
+ * keep the engine's [in, out] layout (Gemm, transB = 1 for the tied decoder reading the embedding).
  */
 
 export const ONNX_OPSET = 13;
 export const ONNX_IR_VERSION = 8;
 export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'logits';
+/** A language-model step's inputs and outputs besides `logits` (ExportGraph.state). */
+export const ONNX_TOKENS = 'tokens';
+export const ONNX_HIDDEN = 'hidden';
+export const ONNX_HIDDEN_OUT = 'hidden_out';
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const INT64 = 7; // TensorProto.DataType.INT64
@@ -233,43 +241,103 @@ export function writeOnnx(graph: ExportGraph, meta: { name: string; docString?: 
         );
         break;
       }
+      case 'gather':
+        emit(n, 'Gather', [vector(n.table), x], [intAttr('axis', 0)]);
+        break;
+      case 'matmul': {
+        const inputs = [x, vector(n.weight)];
+        if (n.bias) inputs.push(vector(n.bias));
+        emit(n, 'Gemm', inputs, n.transposed ? [intAttr('transB', 1)] : []);
+        break;
+      }
+      case 'sigmoid':
+        emit(n, 'Sigmoid', [x]);
+        break;
+      case 'tanh':
+        emit(n, 'Tanh', [x]);
+        break;
+      case 'mul':
+        emit(n, 'Mul', n.inputs);
+        break;
+      case 'subfrom':
+        emit(n, 'Sub', [floatInit(`const:${n.value}`, [], new Float32Array([n.value])), x]);
+        break;
+      case 'mean':
+        emit(n, 'Mean', n.inputs);
+        break;
+      case 'clipnorm': {
+        // x · min(1, maxNorm / max(sqrt(Σ x²), eps)) per row, the engine's order of operations.
+        const squares = `${n.output}:sumsq`;
+        const norm = `${n.output}:norm`;
+        const floor = `${n.output}:norm_floor`;
+        const ratio = `${n.output}:ratio`;
+        const scale = `${n.output}:scale`;
+        const scalar = (v: number) => floatInit(`const:${v}`, [], new Float32Array([v]));
+        emit(n, 'ReduceSumSquare', [x], [intsAttr('axes', [1]), intAttr('keepdims', 1)], squares);
+        emit(n, 'Sqrt', [squares], [], norm);
+        emit(n, 'Max', [norm, scalar(n.eps)], [], floor);
+        emit(n, 'Div', [scalar(n.maxNorm), floor], [], ratio);
+        emit(n, 'Min', [scalar(1), ratio], [], scale);
+        emit(n, 'Mul', [x, scale]);
+        break;
+      }
       default:
         throw new ExportError(`the ONNX writer has no translation for '${(n as GraphNode).op}'`);
     }
   }
 
-  // Name the graph's output 'logits': rename the last node's output.
-  const last = nodes.find((nd) => nd.output[0] === graph.output.name);
-  if (!last) throw new ExportError('the export graph has no node producing its output');
-  last.output[0] = ONNX_OUTPUT;
-  // Any other node reading the output value reads the renamed one.
-  for (const nd of nodes) nd.input = nd.input.map((i) => (i === graph.output.name ? ONNX_OUTPUT : i));
+  // Name the graph's outputs ('logits', and a step's 'hidden_out'): rename the producing nodes' outputs.
+  const renamed = new Map([[graph.output.name, ONNX_OUTPUT]]);
+  if (graph.state) renamed.set(graph.state.output.name, ONNX_HIDDEN_OUT);
+  for (const [value, name] of renamed) {
+    const last = nodes.find((nd) => nd.output[0] === value);
+    if (!last) throw new ExportError(`the export graph has no node producing its output '${value}'`);
+    last.output[0] = name;
+  }
+  // Any other node reading an output value reads the renamed one.
+  for (const nd of nodes) nd.input = nd.input.map((i) => renamed.get(i) ?? i);
 
-  const [h, w, c] = graph.input.shape;
-  const tensorType = (dims: Array<number | string>) => ({
+  const tensorType = (dims: Array<number | string>, elem_type = FLOAT) => ({
     tensor_type: {
-      elem_type: FLOAT,
+      elem_type,
       shape: { dim: dims.map((d) => (typeof d === 'string' ? { dim_param: d } : { dim_value: d })) },
     },
   });
-  const model = {
-    ir_version: ONNX_IR_VERSION,
-    producer_name: 'nas-studio',
-    model_version: 1,
-    doc_string: meta.docString ?? '',
-    opset_import: [{ domain: '', version: ONNX_OPSET }],
-    graph: {
-      name: meta.name,
-      node: nodes,
-      initializer: initializers,
+  const logits = { name: ONNX_OUTPUT, type: tensorType(['N', graph.output.shape[0]]) };
+  let io: { input: object[]; output: object[] };
+  if (graph.state) {
+    // A recurrent step: the graph's value names are already the ONNX input names.
+    if (graph.input.name !== ONNX_TOKENS || graph.state.input.name !== ONNX_HIDDEN)
+      throw new ExportError(
+        `a recurrent step's inputs must be named '${ONNX_TOKENS}' and '${ONNX_HIDDEN}', got '${graph.input.name}' and '${graph.state.input.name}'`,
+      );
+    const hiddenDims = ['N', graph.state.input.shape[0]];
+    io = {
+      input: [
+        { name: ONNX_TOKENS, type: tensorType(['N'], INT64) },
+        { name: ONNX_HIDDEN, type: tensorType(hiddenDims) },
+      ],
+      output: [logits, { name: ONNX_HIDDEN_OUT, type: tensorType(hiddenDims) }],
+    };
+  } else {
+    const [h, w, c] = graph.input.shape;
+    io = {
       input: [
         {
           name: graph.input.name === ONNX_INPUT ? ONNX_INPUT : graph.input.name,
           type: tensorType(['N', c, h, w]),
         },
       ],
-      output: [{ name: ONNX_OUTPUT, type: tensorType(['N', graph.output.shape[0]]) }],
-    },
+      output: [logits],
+    };
+  }
+  const model = {
+    ir_version: ONNX_IR_VERSION,
+    producer_name: 'nas-studio',
+    model_version: 1,
+    doc_string: meta.docString ?? '',
+    opset_import: [{ domain: '', version: ONNX_OPSET }],
+    graph: { name: meta.name, node: nodes, initializer: initializers, ...io },
   };
   const err = ModelProto.verify(model);
   if (err) throw new ExportError(`ONNX model does not match onnx.proto: ${err}`);

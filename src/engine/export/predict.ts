@@ -64,7 +64,7 @@ export async function loadExportedModel(dir: string, prefer?: PredictRuntime): P
  * addon must stay outside the bundle and may be absent (then predict uses the TensorFlow.js model).
  */
 const ONNX_RUNTIME_PACKAGE = 'onnxruntime-node';
-function loadOnnxRuntime(): Promise<typeof import('onnxruntime-node')> {
+export function loadOnnxRuntime(): Promise<typeof import('onnxruntime-node')> {
   return import(/* @vite-ignore */ ONNX_RUNTIME_PACKAGE);
 }
 

@@ -29,6 +29,14 @@ export interface TfjsArtifacts {
 
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
 
+/**
+ * Why a language model's step has no TensorFlow.js layers model: tfjs-layers 4.22 has no layer for
+ * the highway's 1 − gate (no subtract, no constants) nor for the hidden state's per-row norm limit,
+ * and custom layers would make model.json unloadable by tf.loadLayersModel without this app's code.
+ */
+export const TFJS_NO_RECURRENT_STEP =
+  "a language model is not exported to tfjs: the TensorFlow.js layers format (tf.loadLayersModel) has no layer for its step's 1 − gate (no subtract or constant layer) nor for the hidden state's norm limit, and custom layers would not load without NAS Studio's code; export --format onnx,safetensors (the safetensors weights and the manifest describe the step for a hand-written tfjs version)";
+
 /** The [before, after] padding of TF's 'same' for one side. */
 function samePads(size: number, k: number, stride: number, dilation = 1): [number, number] {
   const eff = dilation * (k - 1) + 1;
@@ -52,6 +60,7 @@ function namer() {
 
 /** Builds the layers model of `graph` (weights set); the caller disposes it. */
 export function buildLayersModel(graph: ExportGraph): tfjs.LayersModel {
+  if (graph.state) throw new ExportError(TFJS_NO_RECURRENT_STEP);
   const [h0, w0, c0] = graph.input.shape;
   const input = tfjs.input({ shape: [h0, w0, c0], name: 'input' });
   const values = new Map<string, tfjs.SymbolicTensor>([[graph.input.name, input]]);

@@ -18,6 +18,8 @@ export type Pads = [top: number, left: number, bottom: number, right: number];
 export interface GraphValue {
   readonly name: string;
   readonly shape: readonly number[];
+  /** Token ids (a language model's input) are integers; every other value is float32. */
+  readonly dtype?: 'int64';
 }
 
 /** A weight array in the engine's layout, named as its module state (e.g. 'cells.0.preprocess0.op.1.weight'). */
@@ -69,6 +71,27 @@ export type GraphNode = NodeBase &
     | { op: 'pad'; pads: Pads }
     /** Zeros shaped like the input strided by `stride` (the 'none' op): [ceil(h/s), ceil(w/s), c]. */
     | { op: 'zeros'; stride: number }
+    // Recurrent language models (one step: token ids and the carried state in, logits and the new state out).
+    /** The row of `table` [vocab, f] at each integer id: [] -> [f] (an embedding lookup). */
+    | { op: 'gather'; table: string }
+    /**
+     * x·W (+ bias): [in] -> [out]. `weight` is [in, out], or [out, in] read transposed
+     * (a decoder tied to the embedding reads the embedding table itself).
+     */
+    | { op: 'matmul'; weight: string; transposed: boolean; bias?: string }
+    | { op: 'sigmoid' }
+    | { op: 'tanh' }
+    /** The elementwise product of two values of one shape. */
+    | { op: 'mul' }
+    /** `value` − x, elementwise (a highway's 1 − gate). */
+    | { op: 'subfrom'; value: number }
+    /** The elementwise mean of two or more values of one shape (sum, then divided by their count). */
+    | { op: 'mean' }
+    /**
+     * Each row [f] whose L2 norm exceeds `maxNorm` scaled back to it:
+     * x · min(1, maxNorm / max(‖x‖, eps)) (the carried hidden state's limit).
+     */
+    | { op: 'clipnorm'; maxNorm: number; eps: number }
   );
 
 export type GraphOp = GraphNode['op'];
@@ -83,6 +106,11 @@ type NodeInit = GraphNode extends infer N
 export interface ExportGraph {
   input: GraphValue;
   output: GraphValue;
+  /**
+   * A recurrent step's carried state (language models): `input` is the state before the step, a
+   * second graph input; `output` the state after it, a second graph output. Image graphs have none.
+   */
+  state?: { input: GraphValue; output: GraphValue };
   nodes: GraphNode[];
   tensors: Map<string, GraphTensor>;
 }
@@ -346,6 +374,138 @@ export class GraphBuilder {
     });
   }
 
+  // --- Recurrent language models: one step of the network, token by token. ---
+
+  /** The token-id input of a language-model step: one integer id per sample. */
+  tokenInput(): GraphValue {
+    return { name: 'tokens', shape: [], dtype: 'int64' };
+  }
+
+  /** The carried-state input of a language-model step: [size] floats per sample. */
+  stateInput(size: number): GraphValue {
+    return { name: 'hidden', shape: [size] };
+  }
+
+  /**
+   * Registers a module state tensor under the current scope (its graph name is its state name) and
+   * returns that name, for ops that read a weight by name: one tensor may be read by several nodes
+   * (a tied embedding and decoder), and is stored once.
+   */
+  weight(local: string, v: tf.Tensor): string {
+    return this.tensor(local, v);
+  }
+
+  private registered(name: string, what: string): GraphTensor {
+    const t = this.tensors.get(name);
+    if (!t)
+      throw new ExportError(`${this.scope}: ${what} reads the weight '${name}', which is not in the graph`);
+    return t;
+  }
+
+  private vector(x: GraphValue, op: string): number {
+    if (x.shape.length !== 1 || x.dtype)
+      throw new ExportError(
+        `${this.scope}: ${op} needs a float feature vector [f], got [${x.shape.join(', ')}]`,
+      );
+    return x.shape[0];
+  }
+
+  /** Rows of the table (a registered [vocab, f] weight) at the ids of `ids` (per-sample shape []). */
+  gather(ids: GraphValue, table: string): GraphValue {
+    if (ids.dtype !== 'int64' || ids.shape.length !== 0)
+      throw new ExportError(`${this.scope}: an embedding lookup reads one integer id per sample`);
+    const t = this.registered(table, 'an embedding lookup');
+    if (t.shape.length !== 2)
+      throw new ExportError(`${this.scope}: the embedding table '${table}' is not 2-D`);
+    return this.add({ op: 'gather', inputs: [ids.name], shape: [t.shape[1]], table });
+  }
+
+  /** x·W (+ bias) with registered weights; `transposed` reads W [out, in] as its transpose. */
+  matmul(x: GraphValue, o: { weight: string; transposed?: boolean; bias?: string }): GraphValue {
+    const f = this.vector(x, 'a matrix product');
+    const w = this.registered(o.weight, 'a matrix product');
+    const transposed = o.transposed ?? false;
+    const [inF, outF] = transposed ? [w.shape[1], w.shape[0]] : [w.shape[0], w.shape[1]];
+    if (w.shape.length !== 2 || inF !== f)
+      throw new ExportError(
+        `${this.scope}: the weight '${o.weight}' [${w.shape.join(', ')}]${transposed ? ' transposed' : ''} does not take [${f}] features`,
+      );
+    if (o.bias !== undefined && this.registered(o.bias, 'a bias').shape.join() !== `${outF}`)
+      throw new ExportError(`${this.scope}: the bias '${o.bias}' does not have ${outF} values`);
+    return this.add({
+      op: 'matmul',
+      inputs: [x.name],
+      shape: [outF],
+      weight: o.weight,
+      transposed,
+      bias: o.bias,
+    });
+  }
+
+  sigmoid(x: GraphValue): GraphValue {
+    return this.add({ op: 'sigmoid', inputs: [x.name], shape: [...x.shape] });
+  }
+
+  tanh(x: GraphValue): GraphValue {
+    return this.add({ op: 'tanh', inputs: [x.name], shape: [...x.shape] });
+  }
+
+  private sameShape(a: GraphValue, b: GraphValue, op: string): void {
+    if (a.shape.join() !== b.shape.join())
+      throw new ExportError(
+        `${this.scope}: ${op} of values of shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`,
+      );
+  }
+
+  mul(a: GraphValue, b: GraphValue): GraphValue {
+    this.sameShape(a, b, 'a product');
+    return this.add({ op: 'mul', inputs: [a.name, b.name], shape: [...a.shape] });
+  }
+
+  /** `value` − x. */
+  subFrom(value: number, x: GraphValue): GraphValue {
+    return this.add({ op: 'subfrom', inputs: [x.name], shape: [...x.shape], value });
+  }
+
+  /** The mean of one or more values (one value is returned as it is). */
+  mean(xs: GraphValue[]): GraphValue {
+    if (xs.length === 0) throw new ExportError(`${this.scope}: a mean of no values`);
+    if (xs.length === 1) return xs[0];
+    for (const x of xs) this.sameShape(xs[0], x, 'a mean');
+    return this.add({ op: 'mean', inputs: xs.map((x) => x.name), shape: [...xs[0].shape] });
+  }
+
+  /** Limits each sample's L2 norm to `maxNorm` (rows below it pass unchanged); `eps` guards a zero row. */
+  clipNorm(x: GraphValue, maxNorm: number, eps = 1e-12): GraphValue {
+    this.vector(x, 'a norm limit');
+    return this.add({ op: 'clipnorm', inputs: [x.name], shape: [...x.shape], maxNorm, eps });
+  }
+
+  /** The graph of one recurrent step: `tokens` and `state` in, `logits` [vocab] and `stateOut` out. */
+  finishStep(o: {
+    tokens: GraphValue;
+    state: GraphValue;
+    logits: GraphValue;
+    stateOut: GraphValue;
+  }): ExportGraph {
+    this.vector(o.logits, "the step's logits");
+    if (o.stateOut.shape.join() !== o.state.shape.join())
+      throw new ExportError(
+        `the step's new state [${o.stateOut.shape.join(', ')}] does not match its state input [${o.state.shape.join(', ')}]`,
+      );
+    for (const v of [o.logits, o.stateOut])
+      if (!this.nodes.some((n) => n.output === v.name))
+        throw new ExportError(`the step's output '${v.name}' is not computed by any node`);
+    if (o.logits.name === o.stateOut.name) throw new ExportError("the step's logits are its new state");
+    return {
+      input: o.tokens,
+      output: o.logits,
+      state: { input: o.state, output: o.stateOut },
+      nodes: this.nodes,
+      tensors: this.tensors,
+    };
+  }
+
   finish(input: GraphValue, output: GraphValue): ExportGraph {
     if (output.shape.length !== 1)
       throw new ExportError(
@@ -368,4 +528,22 @@ export function buildExportGraph(
   const g = new GraphBuilder(hostValues);
   const x = g.input([shape.height, shape.width, shape.channels]);
   return g.finish(x, network.emit(g, x));
+}
+
+/** A recurrent language model that emits one step of itself (token ids and state in, logits and state out). */
+export interface StepEmitter {
+  readonly hiddenSize: number;
+  emitStep(g: GraphBuilder, tokens: GraphValue, state: GraphValue): { logits: GraphValue; state: GraphValue };
+}
+
+/** The inference graph of one step of a recurrent language model (see ExportGraph.state); `hostValues` as buildExportGraph's. */
+export function buildStepExportGraph(
+  network: StepEmitter,
+  hostValues?: ReadonlyMap<tf.Tensor, Float32Array>,
+): ExportGraph {
+  const g = new GraphBuilder(hostValues);
+  const tokens = g.tokenInput();
+  const state = g.stateInput(network.hiddenSize);
+  const out = network.emitStep(g, tokens, state);
+  return g.finishStep({ tokens, state, logits: out.logits, stateOut: out.state });
 }

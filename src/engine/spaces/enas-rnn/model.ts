@@ -1,4 +1,5 @@
 import * as tf from '../../tf';
+import type { GraphBuilder, GraphValue, StepEmitter } from '../../nn/export-graph';
 import { Module } from '../../nn/module';
 import {
   Supernet,
@@ -49,6 +50,9 @@ function dropoutMask(rng: Rng, shape: number[], p: number): tf.Tensor {
   return tf.tensor(u, shape);
 }
 
+/** The smallest norm clipRowNorms divides by (a zero row stays zero); the export uses the same. */
+const NORM_EPS = 1e-12;
+
 /**
  * Scales each row of h whose L2 norm exceeds `limit` back to it, the scale a constant for the
  * gradient (ENAS-pytorch multiplies the hidden state by a mask built outside autograd).
@@ -57,7 +61,7 @@ function clipRowNorms(h: tf.Tensor2D, limit: number): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const norm = tf.sqrt(tf.sum(tf.square(x), 1, true));
-    const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(limit), tf.maximum(norm, tf.scalar(1e-12))));
+    const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(limit), tf.maximum(norm, tf.scalar(NORM_EPS))));
     save([scale]);
     return { value: tf.mul(x, scale), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
   });
@@ -96,7 +100,10 @@ const edgeKey = (i: number, j: number) => `${i}_${j}`;
  * activation (ENAS-pytorch's w_h[i][j], w_c[i][j]); the supernet holds every pair i < j, a final
  * network (`arch` given) only those of its architecture.
  */
-export class EnasRnnModel extends Supernet implements LanguageModelSupernet, LanguageModelNetwork {
+export class EnasRnnModel
+  extends Supernet
+  implements LanguageModelSupernet, LanguageModelNetwork, StepEmitter
+{
   readonly vocabSize: number;
   readonly hiddenSize: number;
   private readonly embedding: tf.Variable;
@@ -256,6 +263,69 @@ export class EnasRnnModel extends Supernet implements LanguageModelSupernet, Lan
     return { logits: logits as tf.Tensor2D, hidden: h, outputs: cellOutputs };
   }
 
+  /**
+   * Emits one token of lmForward in eval mode (no dropout) into an export graph: the embedding row,
+   * node 0 from x_t and h_{t−1}, each later node from its input, the loose ends' mean, the tied
+   * decoder, and the carried state with its norm limit, in runCell's order of operations. Weight
+   * names are the state names ('lm.embedding', 'node0.w_xc', 'edges.h_0_1', ...).
+   */
+  emitStep(
+    g: GraphBuilder,
+    tokens: GraphValue,
+    hidden: GraphValue,
+  ): { logits: GraphValue; state: GraphValue } {
+    if (!this.arch) throw new Error('emitStep exports a final network; a supernet has no single cell');
+    const arch = this.arch;
+    const c = this.config;
+    const [embedding, decoderBias] = g.within('lm', () => [
+      g.weight('embedding', this.embedding),
+      g.weight('decoder_bias', this.decoderBias),
+    ]);
+    const w = g.within('node0', () => {
+      const n = this.node0;
+      const reg = (k: keyof typeof n) => g.weight(k, n[k]);
+      return {
+        w_xc: reg('w_xc'),
+        b_xc: reg('b_xc'),
+        w_xh: reg('w_xh'),
+        b_xh: reg('b_xh'),
+        w_hc: reg('w_hc'),
+        w_hh: reg('w_hh'),
+      };
+    });
+    const x = g.within('lm', () => g.gather(tokens, embedding));
+    const nodes: GraphValue[] = [];
+    g.within('node0', () => {
+      const c0 = g.sigmoid(
+        g.sum([g.matmul(x, { weight: w.w_xc, bias: w.b_xc }), g.matmul(hidden, { weight: w.w_hc })]),
+      );
+      const f0 = emitActivation(
+        g,
+        arch.activations[0],
+        g.sum([g.matmul(x, { weight: w.w_xh, bias: w.b_xh }), g.matmul(hidden, { weight: w.w_hh })]),
+      );
+      nodes.push(emitHighway(g, c0, f0, hidden));
+    });
+    for (let j = 1; j < c.nodes; j++) {
+      const i = arch.inputs[j - 1];
+      const e = this.edgeWeights.get(edgeKey(i, j));
+      if (!e) throw new Error(`this network has no connection n${i} → n${j}`);
+      g.within('edges', () => {
+        const wc = g.weight(`c_${edgeKey(i, j)}`, e.c);
+        const wh = g.weight(`h_${edgeKey(i, j)}`, e.h);
+        const cj = g.sigmoid(g.matmul(nodes[i], { weight: wc }));
+        const fj = emitActivation(g, arch.activations[j], g.matmul(nodes[i], { weight: wh }));
+        nodes.push(emitHighway(g, cj, fj, nodes[i]));
+      });
+    }
+    const out = g.mean(looseEnds(arch).map((k) => nodes[k]));
+    const state = g.clipNorm(c.hiddenState === 'average' ? out : nodes[c.nodes - 1], c.hiddenClip, NORM_EPS);
+    const logits = g.within('lm', () =>
+      g.matmul(out, { weight: embedding, transposed: true, bias: decoderBias }),
+    );
+    return { logits, state };
+  }
+
   optionParameters(label: string, row: number, option: number): tf.Variable[] {
     if (label === ENAS_RNN_ACTIVATION_LABEL) return [];
     if (label !== ENAS_RNN_INPUT_LABEL) throw new Error(`the enas-rnn space has no label '${label}'`);
@@ -266,6 +336,26 @@ export class EnasRnnModel extends Supernet implements LanguageModelSupernet, Lan
   sharedParameters(): tf.Variable[] {
     return [this.embedding, this.decoderBias, ...Object.values(this.node0)];
   }
+}
+
+/** The export-graph twin of activate(). */
+function emitActivation(g: GraphBuilder, f: string, x: GraphValue): GraphValue {
+  switch (f) {
+    case 'tanh':
+      return g.tanh(x);
+    case 'ReLU':
+      return g.relu(x);
+    case 'identity':
+      return x;
+    case 'sigmoid':
+      return g.sigmoid(x);
+  }
+  throw new Error(`unknown ENAS RNN activation '${f}'`);
+}
+
+/** The export-graph twin of highway(): c ⊙ f + (1 − c) ⊙ prev. */
+function emitHighway(g: GraphBuilder, c: GraphValue, f: GraphValue, prev: GraphValue): GraphValue {
+  return g.sum([g.mul(c, f), g.mul(g.subFrom(1, c), prev)]);
 }
 
 /** c ⊙ f + (1 − c) ⊙ prev. */

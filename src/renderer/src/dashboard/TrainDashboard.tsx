@@ -202,12 +202,10 @@ export function TrainDashboard({ run, onChanged }: { run: RunSummary; onChanged:
           <button onClick={() => act(() => api().stopRun(run.id))}>Stop</button>
         )}
         {run.canResume && <button onClick={() => act(() => api().resumeRun(run.id))}>Resume</button>}{' '}
-        {/* The exporters write image classifiers; a language model's weights stay in its checkpoints. */}
-        {!languageModel && (
-          <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>
-            Export model
-          </button>
-        )}
+        {/* Every format the model has: ONNX, tfjs and safetensors; a language model ONNX and safetensors. */}
+        <button onClick={() => act(async () => setExported(await api().exportRun(run.id)))}>
+          Export model
+        </button>
       </div>
       {(error || actionError) && <p role="alert">{actionError ?? error}</p>}
       {exported && (
