@@ -59,6 +59,8 @@ export function dartsStep(config: ConfigName, order: 'first' | 'second', recompu
     space,
     net,
     step: () => darts.step(ctx),
+    /** The step as the search loop runs it (runStepAsync): on webgpu with a pause between passes. */
+    stepAsync: () => darts.stepAsync(ctx),
     dispose: () => {
       tf.dispose([train.x, train.y, val.x, val.y]);
       darts.dispose();

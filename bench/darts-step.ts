@@ -21,7 +21,7 @@ import { writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cpus } from 'node:os';
 import { chooseBackend } from '../src/engine/backend';
-import { peakTensorBytes } from '../src/engine/util/tensor-watch';
+import { peakTensorBytesAsync } from '../src/engine/util/tensor-watch';
 import { countForwardFlops } from '../src/engine/spaces/darts/flops';
 import { estimateSpaceStepBytes } from '../src/engine/search/memory';
 import type { Recompute } from '../src/engine/spaces/darts/supernet';
@@ -108,14 +108,14 @@ async function benchOne(
   watch: boolean,
 ): Promise<Row> {
   const c = CONFIGS[config];
-  const { space, net, step, dispose } = dartsStep(config, order, recompute);
+  const { space, net, stepAsync, dispose } = dartsStep(config, order, recompute);
   const times: number[] = [];
   let peak = peakRss();
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
     // On webgpu the step's metrics come back unread: awaiting them waits for the GPU to finish, so
     // the time is the step's (elsewhere the step read them already).
-    await step().metricsLater?.();
+    await (await stepAsync()).metricsLater?.();
     const dt = (performance.now() - t0) / 1000;
     if (i >= warmup) times.push(dt);
     peak = Math.max(peak, peakRss());
@@ -128,8 +128,8 @@ async function benchOne(
     // One more step with every new tensor's bytes watched (tf.profile crashed on the small config
     // on wasm): tfjs's byte count peaks somewhere inside the step, not at its end.
     const before = tf.memory().numBytes;
-    let watched: ReturnType<typeof step> | undefined;
-    const top = before + peakTensorBytes(() => (watched = step()));
+    let watched: Awaited<ReturnType<typeof stepAsync>> | undefined;
+    const top = before + (await peakTensorBytesAsync(async () => void (watched = await stepAsync())));
     await watched?.metricsLater?.();
     tfPeakStepMB = (top - before) / 2 ** 20;
     peak = Math.max(peak, peakRss());
@@ -209,11 +209,8 @@ async function main() {
         process.stderr.write(
           `  ${config}: ${b} rejected (${report.attempts[0].detail}); using ${report.chosen}\n`,
         );
-      // Mesa's lavapipe crashed (SIGSEGV allocating descriptor pools) in the recomputed backward pass
-      // of the tiny config (docs/backends.md): on webgpu the bench recomputes nothing unless asked.
-      const mode = report.chosen === 'webgpu' && !recompute ? 'off' : recompute;
       for (const order of orders) {
-        const row = await benchOne(report.chosen, config, order, steps, warmup, mode, watch);
+        const row = await benchOne(report.chosen, config, order, steps, warmup, recompute, watch);
         const here = measured?.[`${config}-${order}`];
         if (here)
           Object.assign(row, {

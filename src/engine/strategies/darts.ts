@@ -8,6 +8,7 @@ import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
 import { scalarMetrics } from '../search/host-reads';
+import { runPassesNow, runPassesRecycling, type DevicePasses } from '../backend/device-passes';
 import type { ArchAssignment, Supernet } from '../search/supernet';
 import { DartsSearchSpace } from '../spaces/darts/space';
 import type { SearchNetwork } from '../spaces/darts/supernet';
@@ -111,38 +112,55 @@ export class Darts implements SearchStrategy<Genotype> {
   }
 
   step(ctx: StepContext): StepResult {
+    return runPassesNow(this.stepPasses(ctx));
+  }
+
+  /**
+   * The same step, with a turn of the event loop between its passes on webgpu so that Dawn frees
+   * the bind groups of the passes before (backend/device-passes.ts: without it lavapipe ran out of
+   * memory mappings in the tiny bench config's second-order step). Elsewhere exactly `step`.
+   */
+  async stepAsync(ctx: StepContext): Promise<StepResult> {
+    return runPassesRecycling(this.stepPasses(ctx));
+  }
+
+  /** The step as passes: the α step's (one, or four in second order), then the weights'. */
+  protected *stepPasses(ctx: StepContext): DevicePasses<StepResult> {
     const train = ctx.train();
     const val = ctx.val();
     this.core.alarm.keepBatch(ctx.info, val);
     const lr = this.core.trainer.startEpoch(ctx.info.epoch, ctx.info.totalEpochs);
-    let extraKeys: string[] = [];
-    const out = tf.tidy(() => {
-      const alpha = this.alphaGradients(train, val);
-      this.core.arch.step(alpha.grads, this.cfg.alphaLr);
+    const alpha = yield* this.alphaGradientPasses(train, val);
+    tf.tidy(() => this.core.arch.step(alpha.grads, this.cfg.alphaLr));
+    tf.dispose(alpha.grads);
+    yield;
+    const [trainLoss, trainAcc, gradNorm] = tf.tidy(() => {
       const w = this.gradients(train, this.weights);
-      const norm = this.core.trainer.apply(w.grads);
-      extraKeys = Object.keys(alpha.extra ?? {});
-      return [alpha.loss, alpha.acc, w.loss, w.acc, norm, ...Object.values(alpha.extra ?? {})];
+      return [w.loss, w.acc, this.core.trainer.apply(w.grads)];
     });
-    const [valLoss, valAcc, trainLoss, trainAcc, gradNorm, ...extra] = out;
+    const extra = Object.entries(alpha.extra ?? {});
     // Read here on cpu/wasm/tensorflow, at the step boundary on webgpu (search/host-reads.ts).
     return scalarMetrics([
       ['trainLoss', trainLoss],
       ['trainAcc', trainAcc],
-      ['valLoss', valLoss],
-      ['valAcc', valAcc],
+      ['valLoss', alpha.loss],
+      ['valAcc', alpha.acc],
       ['gradNorm', gradNorm],
       ['lrWeights', lr],
       ['lrAlpha', this.cfg.alphaLr],
-      ...extraKeys.map((k, i) => [k, extra[i]] as const),
+      ...extra,
     ]);
   }
 
   /** The gradients of the α step: first order at the current weights, or second order (see the class comment). */
   protected alphaGradients(train: Batch, val: Batch): AlphaGradients {
-    return this.cfg.order === 'first'
-      ? this.gradients(val, [...this.alphas.values()])
-      : this.unrolledAlphaGradients(train, val);
+    return runPassesNow(this.alphaGradientPasses(train, val));
+  }
+
+  /** alphaGradients as passes (FairDARTS adds its term here); the caller owns every tensor returned. */
+  protected *alphaGradientPasses(train: Batch, val: Batch): DevicePasses<AlphaGradients> {
+    if (this.cfg.order === 'first') return tf.tidy(() => this.gradients(val, [...this.alphas.values()]));
+    return yield* this.unrolledAlphaGradientPasses(train, val);
   }
 
   /** Loss, accuracy and gradients of the loss on `batch` w.r.t. `vars` (missing gradients are zeros). */
@@ -160,6 +178,14 @@ export class Darts implements SearchStrategy<Genotype> {
 
   /** Second-order α gradient (see the class comment). Leaves the weights exactly as it found them. */
   unrolledAlphaGradients(train: Batch, val: Batch): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
+    return runPassesNow(this.unrolledAlphaGradientPasses(train, val));
+  }
+
+  /** unrolledAlphaGradients as its four passes; the caller owns the tensors returned. */
+  protected *unrolledAlphaGradientPasses(
+    train: Batch,
+    val: Batch,
+  ): DevicePasses<{ loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] }> {
     const alphas = [...this.alphas.values()];
     const xi = this.core.trainer.lr;
     const { momentum, weightDecay } = this.core.trainer.sgd.config;
@@ -174,7 +200,8 @@ export class Darts implements SearchStrategy<Genotype> {
           (t, i) => this.weights[i].assign(t),
         );
       });
-      const unrolled = this.gradients(val, [...alphas, ...this.weights]);
+      yield;
+      const unrolled = tf.tidy(() => this.gradients(val, [...alphas, ...this.weights]));
       const dAlpha = unrolled.grads.slice(0, alphas.length);
       const v = unrolled.grads.slice(alphas.length);
       const eps = tf.tidy(() => tf.div(0.01, tf.sqrt(sumOfSquares(v))));
@@ -184,10 +211,14 @@ export class Darts implements SearchStrategy<Genotype> {
           linearCombination([saved, v], coefs).forEach((t, i) => this.weights[i].assign(t));
           return this.gradients(train, alphas).grads;
         });
+      yield;
       const gPlus = alphaGradAt(1);
+      yield;
       const gMinus = alphaGradAt(-1);
-      const grads = dAlpha.map((g, i) => g.sub(gPlus[i].sub(gMinus[i]).div(eps.mul(2)).mul(xi)));
-      tf.dispose([...v, ...gPlus, ...gMinus]);
+      const grads = tf.tidy(() =>
+        dAlpha.map((g, i) => g.sub(gPlus[i].sub(gMinus[i]).div(eps.mul(2)).mul(xi))),
+      );
+      tf.dispose([...unrolled.grads, ...gPlus, ...gMinus, eps]);
       return { loss: unrolled.loss, acc: unrolled.acc, grads };
     } finally {
       this.weights.forEach((w, i) => w.assign(saved[i]));

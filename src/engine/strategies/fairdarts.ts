@@ -6,6 +6,7 @@ import type { Supernet } from '../search/supernet';
 import type { ArchSnapshot, Batch, EpochEndResult, StepInfo } from '../search/strategy';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import type { Rng } from '../util/rng';
+import type { DevicePasses } from '../backend/device-passes';
 import { Darts, type AlphaGradients } from './darts';
 import { deriveFairDarts, type FairDartsDerivation } from './fairdarts-derive';
 import type { FairDartsConfig } from './fairdarts-spec';
@@ -76,15 +77,13 @@ export class FairDarts extends Darts {
   }
 
   /** DARTS' α gradient of L_val plus w₀₁·∇L₀₁; reports L₀₁ before the step, unweighted (the reference's loss2). */
-  protected override alphaGradients(train: Batch, val: Batch): AlphaGradients {
-    const base = super.alphaGradients(train, val);
+  protected override *alphaGradientPasses(train: Batch, val: Batch): DevicePasses<AlphaGradients> {
+    const base = yield* super.alphaGradientPasses(train, val);
     const z = this.zeroOneGradients();
     const w01 = this.fair.zeroOneWeight;
-    return {
-      ...base,
-      grads: base.grads.map((g, i) => g.add(z.grads[i].mul(w01))),
-      extra: { zeroOneLoss: z.value },
-    };
+    const grads = tf.tidy(() => base.grads.map((g, i) => g.add(z.grads[i].mul(w01))));
+    tf.dispose([...base.grads, ...z.grads]);
+    return { ...base, grads, extra: { zeroOneLoss: z.value } };
   }
 
   /** σ(α) for probabilities() and its read ahead on webgpu. */

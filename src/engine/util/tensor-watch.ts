@@ -6,6 +6,27 @@ import * as tf from '../tf';
  * shared data again, so this is an upper bound of what the backend holds.
  */
 export function peakTensorBytes(fn: () => void): number {
+  const watch = watchTensorBytes();
+  try {
+    fn();
+  } finally {
+    watch.stop();
+  }
+  return watch.peak();
+}
+
+/** peakTensorBytes of an async step (Darts.stepAsync: on webgpu it pauses between passes). */
+export async function peakTensorBytesAsync(fn: () => Promise<void>): Promise<number> {
+  const watch = watchTensorBytes();
+  try {
+    await fn();
+  } finally {
+    watch.stop();
+  }
+  return watch.peak();
+}
+
+function watchTensorBytes(): { stop(): void; peak(): number } {
   const engine = tf.engine() as unknown as {
     trackTensor: (...a: unknown[]) => void;
     state: { numBytes: number };
@@ -17,10 +38,10 @@ export function peakTensorBytes(fn: () => void): number {
     track.apply(this, a);
     top = Math.max(top, engine.state.numBytes);
   };
-  try {
-    fn();
-  } finally {
-    engine.trackTensor = track;
-  }
-  return top - before;
+  return {
+    stop: () => {
+      engine.trackTensor = track;
+    },
+    peak: () => top - before,
+  };
 }
