@@ -6,27 +6,15 @@ import { Conv2d, DepthwiseConv2d } from './conv';
 import { Module, Sequential, type ForwardContext } from './module';
 import type { GraphBuilder, GraphValue } from './export-graph';
 
-/** ReLU → Conv → BN (child 'op' = Sequential[ReLU, Conv2d, BatchNorm]), as the reference. */
-export class ReLUConvBN extends Module {
+/**
+ * A block that is one Sequential registered as child 'op' (so its weights are named `op.<i>.*`, as the
+ * reference's `self.op = nn.Sequential(...)`): the forward pass and the export are the Sequential's.
+ */
+export abstract class SequentialBlock extends Module {
   private readonly op: Sequential;
-  constructor(
-    Cin: number,
-    Cout: number,
-    k: number,
-    stride: number,
-    padding: number,
-    affine: boolean,
-    rng: Rng,
-  ) {
+  protected constructor(layers: Module[]) {
     super();
-    this.op = this.addChild(
-      'op',
-      new Sequential([
-        new ReLU(),
-        new Conv2d(Cin, Cout, k, { stride, padding }, rng),
-        new BatchNorm(Cout, affine),
-      ]),
-    );
+    this.op = this.addChild('op', new Sequential(layers));
   }
   forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
     return this.op.forward(x, ctx);
@@ -36,9 +24,23 @@ export class ReLUConvBN extends Module {
   }
 }
 
+/** ReLU → Conv → BN (child 'op' = Sequential[ReLU, Conv2d, BatchNorm]), as the reference. */
+export class ReLUConvBN extends SequentialBlock {
+  constructor(
+    Cin: number,
+    Cout: number,
+    k: number,
+    stride: number,
+    padding: number,
+    affine: boolean,
+    rng: Rng,
+  ) {
+    super([new ReLU(), new Conv2d(Cin, Cout, k, { stride, padding }, rng), new BatchNorm(Cout, affine)]);
+  }
+}
+
 /** ReLU → depthwise k×k (dilated) → pointwise 1×1 → BN. */
-export class DilConv extends Module {
-  private readonly op: Sequential;
+export class DilConv extends SequentialBlock {
   constructor(
     Cin: number,
     Cout: number,
@@ -49,28 +51,17 @@ export class DilConv extends Module {
     affine: boolean,
     rng: Rng,
   ) {
-    super();
-    this.op = this.addChild(
-      'op',
-      new Sequential([
-        new ReLU(),
-        new DepthwiseConv2d(Cin, k, { stride, padding, dilation }, rng),
-        new Conv2d(Cin, Cout, 1, { stride: 1, padding: 0 }, rng),
-        new BatchNorm(Cout, affine),
-      ]),
-    );
-  }
-  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    return this.op.forward(x, ctx);
-  }
-  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
-    return this.emitChild(g, this.op, x);
+    super([
+      new ReLU(),
+      new DepthwiseConv2d(Cin, k, { stride, padding, dilation }, rng),
+      new Conv2d(Cin, Cout, 1, { stride: 1, padding: 0 }, rng),
+      new BatchNorm(Cout, affine),
+    ]);
   }
 }
 
 /** Two stacked (ReLU, depthwise k×k, pointwise 1×1, BN) blocks; the first carries the stride. */
-export class SepConv extends Module {
-  private readonly op: Sequential;
+export class SepConv extends SequentialBlock {
   constructor(
     Cin: number,
     Cout: number,
@@ -80,26 +71,16 @@ export class SepConv extends Module {
     affine: boolean,
     rng: Rng,
   ) {
-    super();
-    this.op = this.addChild(
-      'op',
-      new Sequential([
-        new ReLU(),
-        new DepthwiseConv2d(Cin, k, { stride, padding }, rng),
-        new Conv2d(Cin, Cin, 1, { stride: 1, padding: 0 }, rng),
-        new BatchNorm(Cin, affine),
-        new ReLU(),
-        new DepthwiseConv2d(Cin, k, { stride: 1, padding }, rng),
-        new Conv2d(Cin, Cout, 1, { stride: 1, padding: 0 }, rng),
-        new BatchNorm(Cout, affine),
-      ]),
-    );
-  }
-  forward(x: tf.Tensor, ctx: ForwardContext): tf.Tensor {
-    return this.op.forward(x, ctx);
-  }
-  override emit(g: GraphBuilder, x: GraphValue): GraphValue {
-    return this.emitChild(g, this.op, x);
+    super([
+      new ReLU(),
+      new DepthwiseConv2d(Cin, k, { stride, padding }, rng),
+      new Conv2d(Cin, Cin, 1, { stride: 1, padding: 0 }, rng),
+      new BatchNorm(Cin, affine),
+      new ReLU(),
+      new DepthwiseConv2d(Cin, k, { stride: 1, padding }, rng),
+      new Conv2d(Cin, Cout, 1, { stride: 1, padding: 0 }, rng),
+      new BatchNorm(Cout, affine),
+    ]);
   }
 }
 

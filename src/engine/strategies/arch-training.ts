@@ -3,7 +3,7 @@ import type { NamedTensorState } from '../optim/state';
 import type { SearchSpace } from '../search/space';
 import type { ArchAssignment, Supernet } from '../search/supernet';
 import type { Batch, PhaseBudget } from '../search/strategy';
-import { crossEntropy } from '../train/loss';
+import { accuracy, crossEntropy } from '../train/loss';
 import { WeightTrainer, type WeightTrainerConfig } from '../train/weight-trainer';
 import { ArchParameters, type ArchOptimiserConfig, type RowMap } from './arch-params';
 import { CollapseAlarm, type CollapseProbe } from './collapse/alarm';
@@ -105,4 +105,45 @@ export function mixedValLoss(
     for (const [label, a] of alphas) assignment[label] = { kind: 'mix', weights: mix(a) };
     return crossEntropy(net.logits(b.x, assignment, { training: true, frozenStats: true }), b.y);
   };
+}
+
+/**
+ * The collapse probe's loss part for those strategies (GDAS, SNAS): every α (the Hessian's
+ * variables) and mixedValLoss under softmax(α).
+ */
+export function mixedAlarmLoss(
+  net: Supernet,
+  alphas: ReadonlyMap<string, tf.Variable>,
+): Pick<CollapseProbe, 'alphas' | 'valLoss'> {
+  return { alphas: [...alphas.values()], valLoss: mixedValLoss(net, alphas) };
+}
+
+/** A supernet pass's mean cross-entropy, accuracy and gradients (aligned with the variables asked for). */
+// A type, not an interface: tf.tidy's TensorContainer needs the implicit index signature.
+export type SupernetGradients = {
+  loss: tf.Scalar;
+  acc: tf.Scalar;
+  grads: tf.Tensor[];
+};
+
+/**
+ * The cross-entropy of the supernet on `batch` under `assignment()` (training-mode BatchNorm) and its
+ * gradients w.r.t. `vars`, a variable it does not reach getting zeros (DARTS, PC-DARTS, P-DARTS, GDAS).
+ * The assignment is built inside the gradient scope, so that the gradient flows through it to α.
+ */
+export function supernetGradients(
+  net: Supernet,
+  batch: Batch,
+  assignment: () => ArchAssignment,
+  vars: tf.Variable[],
+): SupernetGradients {
+  let logits: tf.Tensor2D | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    // Kept past the gradient scope so that accuracy needs no second forward pass; it joins the caller's scope below.
+    logits = tf.keep(net.logits(batch.x, assignment(), { training: true }));
+    return crossEntropy(logits, batch.y);
+  }, vars);
+  const acc = accuracy(logits as tf.Tensor2D, batch.y);
+  (logits as tf.Tensor2D).dispose();
+  return { loss: value, acc, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
 }

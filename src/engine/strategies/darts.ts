@@ -2,7 +2,8 @@ import * as tf from '../tf';
 import { linearCombination, sumOfSquares } from '../ops/multi-tensor';
 import type { DartsStrategyConfig } from './darts-spec';
 import { initAlphas, type RowMap } from './arch-params';
-import { ArchTraining, searchStepsPerEpoch } from './arch-training';
+import { ArchTraining, searchStepsPerEpoch, supernetGradients } from './arch-training';
+import type { SupernetGradients } from './arch-training';
 import type { CollapseProbe } from './collapse/alarm';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
@@ -13,7 +14,7 @@ import type { ArchAssignment, Supernet } from '../search/supernet';
 import { DartsSearchSpace } from '../spaces/darts/space';
 import type { SearchNetwork } from '../spaces/darts/supernet';
 import type { Genotype } from '../spaces/darts/genotype-types';
-import { accuracy, crossEntropy } from '../train/loss';
+import { crossEntropy } from '../train/loss';
 import type { Rng } from '../util/rng';
 import type {
   ArchSnapshot,
@@ -31,10 +32,7 @@ import type {
 export type DartsCoreConfig = Omit<DartsStrategyConfig, 'name'>;
 
 /** The α step's loss, accuracy and gradients (aligned with the α variables), and extra scalars to report. */
-export interface AlphaGradients {
-  loss: tf.Scalar;
-  acc: tf.Scalar;
-  grads: tf.Tensor[];
+export interface AlphaGradients extends SupernetGradients {
   extra?: Record<string, tf.Scalar>;
 }
 
@@ -164,28 +162,17 @@ export class Darts implements SearchStrategy<Genotype> {
   }
 
   /** Loss, accuracy and gradients of the loss on `batch` w.r.t. `vars` (missing gradients are zeros). */
-  gradients(batch: Batch, vars: tf.Variable[]): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
-    let logits: tf.Tensor2D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      // Kept past the gradient scope so that accuracy needs no second forward pass; it joins the caller's scope below.
-      logits = tf.keep(this.net.logits(batch.x, this.archChoice(), { training: true }));
-      return crossEntropy(logits, batch.y);
-    }, vars);
-    const acc = accuracy(logits as tf.Tensor2D, batch.y);
-    (logits as tf.Tensor2D).dispose();
-    return { loss: value, acc, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+  gradients(batch: Batch, vars: tf.Variable[]): SupernetGradients {
+    return supernetGradients(this.net, batch, () => this.archChoice(), vars);
   }
 
   /** Second-order α gradient (see the class comment). Leaves the weights exactly as it found them. */
-  unrolledAlphaGradients(train: Batch, val: Batch): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
+  unrolledAlphaGradients(train: Batch, val: Batch): SupernetGradients {
     return runPassesNow(this.unrolledAlphaGradientPasses(train, val));
   }
 
   /** unrolledAlphaGradients as its four passes; the caller owns the tensors returned. */
-  protected *unrolledAlphaGradientPasses(
-    train: Batch,
-    val: Batch,
-  ): DevicePasses<{ loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] }> {
+  protected *unrolledAlphaGradientPasses(train: Batch, val: Batch): DevicePasses<SupernetGradients> {
     const alphas = [...this.alphas.values()];
     const xi = this.core.trainer.lr;
     const { momentum, weightDecay } = this.core.trainer.sgd.config;

@@ -14,6 +14,12 @@ import type {
 } from '../search/strategy';
 import type { Rng } from '../util/rng';
 import type { RegularizedEvolutionConfig } from './evolution-spec';
+import {
+  bestOrSampled,
+  restoreEvolutionState,
+  scoredCandidateStep,
+  withEvolutionState,
+} from './evolution-phase';
 import { choiceFrequencies, SinglePathTraining } from './single-path';
 import { readAwaiting, readNow, type HostReads } from '../search/host-reads';
 import {
@@ -166,22 +172,11 @@ export class RegularizedEvolution implements SearchStrategy {
       populationBest: Math.max(...scores),
       populationMean: scores.reduce((a, b) => a + b, 0) / scores.length,
     };
-    return {
-      metrics,
-      candidates: [
-        {
-          genotype: c.genotype,
-          text: c.text,
-          score: c.score,
-          metrics: {
-            valLoss: c.loss,
-            valAcc: c.score,
-            ...candidateCosts(this.space, this.shape, c.genotype),
-          },
-          round: c.origin,
-        },
-      ],
-    };
+    return scoredCandidateStep(metrics, c, {
+      valLoss: c.loss,
+      valAcc: c.score,
+      ...candidateCosts(this.space, this.shape, c.genotype),
+    });
   }
 
   epochEnd(): StepMetrics {
@@ -190,7 +185,7 @@ export class RegularizedEvolution implements SearchStrategy {
 
   /** The best of the history; before phase 2 the discretised sampling frequencies stand in. */
   derive(): unknown {
-    return this.evolution.best()?.genotype ?? this.space.derive(this.supernet.frequencies());
+    return bestOrSampled(this.evolution.best(), this.space, this.supernet);
   }
 
   /** Phase 1: how often each option was sampled; phase 2: how often the population uses it. */
@@ -210,13 +205,12 @@ export class RegularizedEvolution implements SearchStrategy {
   }
 
   getState(): NamedTensorState {
-    const w = this.supernet.getState();
-    return { scalars: { ...w.scalars, evolution: this.evolution.toJSON() }, tensors: w.tensors };
+    return withEvolutionState(this.supernet.getState(), this.evolution);
   }
 
   setState(state: NamedTensorState): void {
     this.supernet.setState(state);
-    if (typeof state.scalars.evolution === 'string') this.evolution.restore(state.scalars.evolution);
+    restoreEvolutionState(state, this.evolution);
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import * as tf from '../tf';
 import { initAlphas } from './arch-params';
-import { ArchTraining, mixedValLoss, searchStepsPerEpoch } from './arch-training';
+import { ArchTraining, mixedAlarmLoss, searchStepsPerEpoch, supernetGradients } from './arch-training';
+import type { SupernetGradients } from './arch-training';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -18,7 +19,6 @@ import type {
 } from '../search/strategy';
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
-import { accuracy, crossEntropy } from '../train/loss';
 import type { Rng } from '../util/rng';
 import { scalarMetrics } from '../search/host-reads';
 import type { GdasConfig } from './gdas-spec';
@@ -231,19 +231,8 @@ export class Gdas implements SearchStrategy {
   }
 
   /** Loss, accuracy and gradients w.r.t. `vars` of the sampled network on `batch` (missing gradients: zeros). */
-  gradients(
-    batch: Batch,
-    vars: tf.Variable[],
-    sample: Map<string, GumbelSample>,
-  ): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
-    let logits: tf.Tensor2D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      logits = tf.keep(this.net.logits(batch.x, this.assignment(sample), { training: true }));
-      return crossEntropy(logits, batch.y);
-    }, vars);
-    const acc = accuracy(logits as tf.Tensor2D, batch.y);
-    (logits as tf.Tensor2D).dispose();
-    return { loss: value, acc, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+  gradients(batch: Batch, vars: tf.Variable[], sample: Map<string, GumbelSample>): SupernetGradients {
+    return supernetGradients(this.net, batch, () => this.assignment(sample), vars);
   }
 
   step(ctx: StepContext): StepResult {
@@ -289,20 +278,16 @@ export class Gdas implements SearchStrategy {
    */
   epochEnd(info: StepInfo): EpochEndResult {
     return this.core.alarm.epochEnd(info, {
-      ...this.alarmLoss(),
+      ...mixedAlarmLoss(this.net, this.alphas),
       derive: () => this.derivedNow(),
       weights: () => this.probabilities(),
       weightDecay: this.cfg.alphaWeightDecay,
     });
   }
 
-  private alarmLoss() {
-    return { alphas: [...this.alphas.values()], valLoss: mixedValLoss(this.net, this.alphas) };
-  }
-
   /** The alarm's reading and softmax(α), read ahead for the epoch end on webgpu. */
   async prefetchHostReads(): Promise<void> {
-    await this.core.prefetchHostReads(this.alarmLoss());
+    await this.core.prefetchHostReads(mixedAlarmLoss(this.net, this.alphas));
   }
 
   /** softmax(α) of every label as plain arrays. */

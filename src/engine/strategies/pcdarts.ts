@@ -1,6 +1,7 @@
 import * as tf from '../tf';
 import { initAlphas } from './arch-params';
-import { ArchTraining, searchStepsPerEpoch } from './arch-training';
+import { ArchTraining, searchStepsPerEpoch, supernetGradients } from './arch-training';
+import type { SupernetGradients } from './arch-training';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, SearchSpace } from '../search/space';
 import { snapshotOf } from '../search/snapshot';
@@ -18,7 +19,7 @@ import type {
 } from '../search/strategy';
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
-import { accuracy, crossEntropy } from '../train/loss';
+import { crossEntropy } from '../train/loss';
 import type { Rng } from '../util/rng';
 import { scalarMetrics } from '../search/host-reads';
 import type { PcDartsConfig } from './pcdarts-spec';
@@ -136,15 +137,8 @@ export class PcDarts implements SearchStrategy<Genotype> {
   }
 
   /** Loss, accuracy and gradients of the loss on `batch` w.r.t. `vars` (missing gradients are zeros). */
-  gradients(batch: Batch, vars: tf.Variable[]): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
-    let logits: tf.Tensor2D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      logits = tf.keep(this.net.logits(batch.x, this.archChoice(), { training: true }));
-      return crossEntropy(logits, batch.y);
-    }, vars);
-    const acc = accuracy(logits as tf.Tensor2D, batch.y);
-    (logits as tf.Tensor2D).dispose();
-    return { loss: value, acc, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+  gradients(batch: Batch, vars: tf.Variable[]): SupernetGradients {
+    return supernetGradients(this.net, batch, () => this.archChoice(), vars);
   }
 
   /** Whether α and β move in this epoch (after the warm-up). */

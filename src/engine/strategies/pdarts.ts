@@ -1,5 +1,6 @@
 import * as tf from '../tf';
-import { ArchTraining, searchStepsPerEpoch } from './arch-training';
+import { ArchTraining, searchStepsPerEpoch, supernetGradients } from './arch-training';
+import type { SupernetGradients } from './arch-training';
 import { clipByGlobalNorm } from '../optim/clip';
 import type { NamedTensorState } from '../optim/state';
 import type { ChoiceWeights, Choices, SearchSpace } from '../search/space';
@@ -20,7 +21,7 @@ import { DartsSpaceSchema, edgeCount, edgeOpsOf, type DartsSpace } from '../spac
 import type { DartsSearchSpace } from '../spaces/darts/space';
 import type { Genotype } from '../spaces/darts/genotype-types';
 import type { PrimitiveName } from '../spaces/darts/primitives-contract';
-import { accuracy, crossEntropy } from '../train/loss';
+import { crossEntropy } from '../train/loss';
 import type { Rng } from '../util/rng';
 import { scalarMetrics } from '../search/host-reads';
 import { pdartsCell, pruneEdgeOps, skipDropoutRate } from './pdarts-prune';
@@ -212,19 +213,8 @@ export class Pdarts implements SearchStrategy<Genotype> {
   }
 
   /** Loss, accuracy and gradients of the loss on `batch` w.r.t. `vars` (missing gradients are zeros). */
-  private gradients(
-    batch: Batch,
-    vars: tf.Variable[],
-    dropoutSeed: number | undefined,
-  ): { loss: tf.Scalar; acc: tf.Scalar; grads: tf.Tensor[] } {
-    let logits: tf.Tensor2D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      logits = tf.keep(this.cur.net.logits(batch.x, this.archChoice(dropoutSeed), { training: true }));
-      return crossEntropy(logits, batch.y);
-    }, vars);
-    const acc = accuracy(logits as tf.Tensor2D, batch.y);
-    (logits as tf.Tensor2D).dispose();
-    return { loss: value, acc, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+  private gradients(batch: Batch, vars: tf.Variable[], dropoutSeed: number | undefined): SupernetGradients {
+    return supernetGradients(this.cur.net, batch, () => this.archChoice(dropoutSeed), vars);
   }
 
   /** A fresh mask seed per forward pass from the loop's generator (none while the rate is 0). */

@@ -19,7 +19,7 @@ import type { DartsSearchSpace } from '../spaces/darts/space';
 import { accuracy, crossEntropy } from '../train/loss';
 import type { Rng } from '../util/rng';
 import { scalarMetrics } from '../search/host-reads';
-import { ArchTraining, mixedValLoss, searchStepsPerEpoch } from './arch-training';
+import { ArchTraining, mixedAlarmLoss, searchStepsPerEpoch } from './arch-training';
 import { drawGumbel } from './gdas';
 import { deriveSnasGenotype } from './snas-derive';
 import {
@@ -296,7 +296,7 @@ export class Snas implements SearchStrategy {
    */
   epochEnd(info: StepInfo): EpochEndResult {
     return this.core.alarm.epochEnd(info, {
-      ...this.alarmLoss(),
+      ...mixedAlarmLoss(this.net, this.alphas),
       derive: () => this.derivedNow().genotype,
       weights: () => this.probabilities(),
       // Only the Adam branch decays α (the SGD branch is plain SGD, as the reference's single-GPU one).
@@ -304,13 +304,9 @@ export class Snas implements SearchStrategy {
     });
   }
 
-  private alarmLoss() {
-    return { alphas: [...this.alphas.values()], valLoss: mixedValLoss(this.net, this.alphas) };
-  }
-
   /** The alarm's reading and softmax(α), read ahead for the epoch end on webgpu. */
   async prefetchHostReads(): Promise<void> {
-    await this.core.prefetchHostReads(this.alarmLoss());
+    await this.core.prefetchHostReads(mixedAlarmLoss(this.net, this.alphas));
   }
 
   /** softmax(α) of every label as plain arrays. */

@@ -16,6 +16,12 @@ import type {
 } from '../search/strategy';
 import type { Rng } from '../util/rng';
 import type { SposConfig } from './spos-spec';
+import {
+  bestOrSampled,
+  restoreEvolutionState,
+  scoredCandidateStep,
+  withEvolutionState,
+} from './evolution-phase';
 import { choiceFrequencies, flopsBandSampler, SinglePathTraining, type PathSampler } from './single-path';
 
 /** Scores one architecture (validation accuracy, higher is better); tests pass a scripted one. */
@@ -216,6 +222,11 @@ export class SposEvolution {
     return best;
   }
 
+  /** The members of every completed generation as text, in order (SPOS's and RLNAS's `populations()`). */
+  populationTexts(): string[][] {
+    return this.populations.map((g) => g.map((i) => this.history[i].text));
+  }
+
   /** The architectures of the current top-k, best first. */
   parents(): unknown[] {
     return this.topK.map((i) => this.history[i].genotype);
@@ -368,30 +379,21 @@ export class Spos implements SearchStrategy {
     const { bestScore, topKMean } = evolutionMetrics(this.evolution);
     const metrics: StepMetrics = { score: c.score, valLoss: e.loss, bestScore, ...cost };
     if (topKMean !== undefined) metrics.topKMean = topKMean;
-    return {
-      metrics,
-      candidates: [
-        {
-          genotype: c.genotype,
-          text: c.text,
-          score: c.score,
-          metrics: { valLoss: e.loss, valAcc: c.score, generation: c.generation, ...cost },
-          round: c.origin,
-        },
-      ],
-    };
+    return scoredCandidateStep(metrics, c, {
+      valLoss: e.loss,
+      valAcc: c.score,
+      generation: c.generation,
+      ...cost,
+    });
   }
 
   epochEnd(): StepMetrics {
     return {};
   }
 
-  /**
-   * The best candidate ever scored. Before phase 2 has scored one there is no answer yet; the space's
-   * discretisation of phase 1's sampling frequencies stands in (a valid architecture, not a result).
-   */
+  /** The best candidate ever scored, else phase 1's sampling frequencies discretised (bestOrSampled). */
   derive(): unknown {
-    return this.evolution.best()?.genotype ?? this.space.derive(this.supernet.frequencies());
+    return bestOrSampled(this.evolution.best(), this.space, this.supernet);
   }
 
   /** Phase 1: how often each option was sampled; once a generation is complete: how often the top-k uses it. */
@@ -404,17 +406,16 @@ export class Spos implements SearchStrategy {
 
   /** The completed generations' members as text (the same seed gives the same sequence). */
   populations(): string[][] {
-    return this.evolution.populations.map((g) => g.map((i) => this.evolution.history[i].text));
+    return this.evolution.populationTexts();
   }
 
   getState(): NamedTensorState {
-    const w = this.supernet.getState();
-    return { scalars: { ...w.scalars, evolution: this.evolution.toJSON() }, tensors: w.tensors };
+    return withEvolutionState(this.supernet.getState(), this.evolution);
   }
 
   setState(state: NamedTensorState): void {
     this.supernet.setState(state);
-    if (typeof state.scalars.evolution === 'string') this.evolution.restore(state.scalars.evolution);
+    restoreEvolutionState(state, this.evolution);
   }
 
   dispose(): void {

@@ -154,20 +154,24 @@ export class MixedOp extends Module {
     edgeWeight?: tf.Scalar,
     dropout?: EdgeDropout,
   ): tf.Tensor4D {
-    if (!edgeWeight) {
-      const seg = (xs: tf.Tensor[], replay: boolean) =>
-        this.mix(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay), undefined, dropout);
-      return checkpoint(seg, [x, w], this.variables) as tf.Tensor4D;
-    }
+    return this.recomputed((xi, wi, c, beta) => this.mix(xi, wi, c, beta, dropout), x, w, ctx, edgeWeight);
+  }
+
+  /**
+   * `run` (mix or partialOps on this edge) as a segment recomputed in the backward pass: x, w and the
+   * edge weight (when given) are its inputs, so that their gradients flow; the edge's variables are
+   * its parameters.
+   */
+  private recomputed(
+    run: (x: tf.Tensor4D, w: tf.Tensor1D, ctx: ForwardContext, edgeWeight?: tf.Scalar) => tf.Tensor4D,
+    x: tf.Tensor4D,
+    w: tf.Tensor1D,
+    ctx: ForwardContext,
+    edgeWeight?: tf.Scalar,
+  ): tf.Tensor4D {
     const seg = (xs: tf.Tensor[], replay: boolean) =>
-      this.mix(
-        xs[0] as tf.Tensor4D,
-        xs[1] as tf.Tensor1D,
-        replayed(ctx, replay),
-        xs[2] as tf.Scalar,
-        dropout,
-      );
-    return checkpoint(seg, [x, w, edgeWeight], this.variables) as tf.Tensor4D;
+      run(xs[0] as tf.Tensor4D, xs[1] as tf.Tensor1D, replayed(ctx, replay), xs[2] as tf.Scalar | undefined);
+    return checkpoint(seg, edgeWeight ? [x, w, edgeWeight] : [x, w], this.variables) as tf.Tensor4D;
   }
 
   /** single() recomputed in the backward pass. */
@@ -271,15 +275,13 @@ export class MixedOp extends Module {
     edgeWeight?: tf.Scalar,
     dropout?: EdgeDropout,
   ): tf.Tensor4D {
-    const seg = (xs: tf.Tensor[], replay: boolean) =>
-      this.partialOps(
-        xs[0] as tf.Tensor4D,
-        xs[1] as tf.Tensor1D,
-        replayed(ctx, replay),
-        xs[2] as tf.Scalar | undefined,
-        dropout,
-      );
-    return checkpoint(seg, edgeWeight ? [x, w, edgeWeight] : [x, w], this.variables) as tf.Tensor4D;
+    return this.recomputed(
+      (xi, wi, c, beta) => this.partialOps(xi, wi, c, beta, dropout),
+      x,
+      w,
+      ctx,
+      edgeWeight,
+    );
   }
 
   /**

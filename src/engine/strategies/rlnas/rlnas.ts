@@ -12,6 +12,12 @@ import type {
   StrategyContext,
 } from '../../search/strategy';
 import type { RlnasConfig } from '../rlnas-spec';
+import {
+  bestOrSampled,
+  restoreEvolutionState,
+  scoredCandidateStep,
+  withEvolutionState,
+} from '../evolution-phase';
 import { readAwaiting, readNow, type HostReads } from '../../search/host-reads';
 import { choiceFrequencies, SinglePathTraining, type PathSampler } from '../single-path';
 import {
@@ -136,30 +142,16 @@ export class Rlnas implements SearchStrategy {
     const { bestScore, topKMean } = evolutionMetrics(this.evolution);
     const metrics: StepMetrics = { score: c.score, bestScore, ...cost };
     if (topKMean !== undefined) metrics.topKMean = topKMean;
-    return {
-      metrics,
-      candidates: [
-        {
-          genotype: c.genotype,
-          text: c.text,
-          score: c.score,
-          metrics: { angle: c.score, generation: c.generation, ...cost },
-          round: c.origin,
-        },
-      ],
-    };
+    return scoredCandidateStep(metrics, c, { angle: c.score, generation: c.generation, ...cost });
   }
 
   epochEnd(): StepMetrics {
     return {};
   }
 
-  /**
-   * The candidate with the largest angle ever scored. Before phase 2 has scored one, the space's
-   * discretisation of phase 1's sampling frequencies stands in (a valid architecture, not a result).
-   */
+  /** The candidate with the largest angle ever scored, else phase 1's sampling frequencies discretised (bestOrSampled). */
   derive(): unknown {
-    return this.evolution.best()?.genotype ?? this.space.derive(this.supernet.frequencies());
+    return bestOrSampled(this.evolution.best(), this.space, this.supernet);
   }
 
   /** Phase 1: how often each option was sampled; once a generation is complete: how often the top-k uses it. */
@@ -174,22 +166,19 @@ export class Rlnas implements SearchStrategy {
 
   /** The completed generations' members as text (the same seed gives the same sequence). */
   populations(): string[][] {
-    return this.evolution.populations.map((g) => g.map((i) => this.evolution.history[i].text));
+    return this.evolution.populationTexts();
   }
 
   /** SGD's state, the sampling counts and the evolution (as SPOS), and the initial weights (`initial.*`). */
   getState(): NamedTensorState {
     const w = this.supernet.getState();
-    return {
-      scalars: { ...w.scalars, evolution: this.evolution.toJSON() },
-      tensors: { ...w.tensors, ...this.angle.tensors(INITIAL) },
-    };
+    return withEvolutionState(w, this.evolution, { ...w.tensors, ...this.angle.tensors(INITIAL) });
   }
 
   setState(state: NamedTensorState): void {
     this.supernet.setState(state);
     this.angle.restore(state.tensors, INITIAL);
-    if (typeof state.scalars.evolution === 'string') this.evolution.restore(state.scalars.evolution);
+    restoreEvolutionState(state, this.evolution);
   }
 
   dispose(): void {
