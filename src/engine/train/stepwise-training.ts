@@ -45,9 +45,9 @@ export interface CheckpointState {
  * of a space built from the config's seed, advanced one step at a time for `epochs` epochs of
  * `stepsPerEpoch` steps, each step a host-reads program (search/host-reads.ts) that the caller drives
  * synchronously (runStep: cpu, wasm, tensorflow) or awaiting its reads (runStepAsync: every backend,
- * the only way on webgpu), and checkpointed at any step boundary with the same counters, generator
- * and data position in the same layout as before the two shared it. A session supplies the step,
- * the tensors it checkpoints and how it restores them.
+ * the only way on webgpu), and checkpointed at any step boundary: counters, generator and data
+ * position in the meta layout that existing run folders hold (it must not change). A session
+ * supplies the step, the tensors it checkpoints and how it restores them.
  */
 export abstract class StepwiseTraining<Report, Counters extends LoopCounters> {
   readonly space: SearchSpace;
