@@ -1,4 +1,3 @@
-import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../engine/tf';
 import { buildAnyTrainData, openTrainSession, type AnyTrainSession } from '../engine/train/any-session';
@@ -7,15 +6,16 @@ import type { LmTrainData } from '../engine/train/lm-train-data';
 import { finalParameterCount } from '../engine/train/session';
 import type { TrainData } from '../engine/train/train-data';
 import { writeFileAtomic } from './atomic';
-import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint-file';
+import { saveCheckpoint } from './checkpoint-file';
 import type { ExecuteOptions } from './execute';
-import { PAUSE_REQUEST } from './pause-request';
+import { MetricsLog } from './metrics-log';
 import type { RunDir } from './run-dir';
+import { executeWithSession } from './run-io';
+import { RunPace } from './run-pace';
+import { RunRequests } from './run-requests';
+import { resumeFromLatestCheckpoint } from './run-resume';
 import { RunTotals } from './run-totals';
-import { countLines, markFailed, pendingRequest, truncateMetrics } from './run-io';
-
-/** How often an executing run rewrites its heartbeat. */
-const HEARTBEAT_MS = 2000;
+import { StepBoundary } from './step-boundary';
 
 /**
  * What a training run's data was, written when it starts (the export needs the class names and the
@@ -77,153 +77,113 @@ export async function executeTrainRun(
   opts: ExecuteOptions,
 ): Promise<'completed' | 'paused' | 'stopped'> {
   const config = dir.readTrainConfig();
-  const every = opts.checkpointEvery ?? 50;
-  const pauseFile = join(dir.path, PAUSE_REQUEST);
-  if (existsSync(pauseFile)) unlinkSync(pauseFile);
-  let session: AnyTrainSession;
-  try {
-    const data = opts.trainData ?? (await buildAnyTrainData(config, opts.onWarning));
-    session = openTrainSession(config, data);
-  } catch (e) {
-    markFailed(dir, (e as Error).message);
-    throw e;
-  }
-  try {
-    const info = session.kind === 'text' ? lmTrainDataInfo(session.data) : trainDataInfo(session.data);
-    writeFileAtomic(join(dir.path, TRAIN_DATA_FILE), JSON.stringify(info, null, 2));
-    let metricsLines = countLines(dir.metricsPath);
-    if (opts.resume) {
-      const ck = loadLatestCheckpoint(dir.checkpointsDir);
-      for (const w of ck?.warnings ?? []) {
-        dir.log(`warning: ${w}`);
-        opts.onWarning?.(w);
-      }
-      if (ck) {
-        session.restore(ck.snap);
-        truncateMetrics(dir.metricsPath, ck.metricsLines);
-        metricsLines = ck.metricsLines;
-        dir.log(`resumed from ${ck.file} at step ${ck.step}`);
-      } else {
-        truncateMetrics(dir.metricsPath, 0);
-        metricsLines = 0;
-        dir.log('no checkpoint yet: starting from the beginning');
-      }
-    }
-    const records = dir.readMetrics();
-    const totals = RunTotals.fromRecords(records);
-    // The headline test metric after the latest epoch: accuracy (images) or perplexity (text).
-    const lastEpoch = [...records].reverse().find((r) => r.kind === 'epoch');
-    let headline: Record<string, number | undefined> =
-      session.kind === 'text'
-        ? {
-            testPerplexity: lastEpoch?.testPerplexity as number | undefined,
-            valPerplexity: lastEpoch?.valPerplexity as number | undefined,
-          }
-        : { testAcc: lastEpoch?.testAcc as number | undefined };
-    dir.transition('running', {
-      pid: process.pid,
-      totalSteps: session.totalSteps,
-      step: session.step,
-      backend: tf.getBackend(),
-      params: finalParameterCount(session.network),
-      flops: finalNetworkFlops(config, session.arch, session.shape),
-    });
-    writeArchitecture(dir, session);
-    // Read asynchronously on every backend (webgpu in Node reads no other way; elsewhere the same values).
-    const checkpoint = async () =>
-      saveCheckpoint(dir.checkpointsDir, await session.captureAsync(), session.step, metricsLines);
-    const stepTimes: number[] = [];
-    let lastHeartbeat = Number.NEGATIVE_INFINITY;
-    while (!session.done) {
-      const request = opts.shouldStop?.()
-        ? 'stop'
-        : (pendingRequest(pauseFile) ?? (opts.shouldPause?.() ? 'pause' : null));
-      if (request) {
-        dir.transition('pausing');
-        await checkpoint();
-        if (existsSync(pauseFile)) unlinkSync(pauseFile);
-        const outcome = request === 'stop' ? 'stopped' : 'paused';
-        dir.transition(outcome, {
+  const requests = new RunRequests(dir, opts);
+  return executeWithSession(
+    dir,
+    async () => {
+      const data = opts.trainData ?? (await buildAnyTrainData(config, opts.onWarning));
+      return openTrainSession(config, data);
+    },
+    async (session) => {
+      const info = session.kind === 'text' ? lmTrainDataInfo(session.data) : trainDataInfo(session.data);
+      writeFileAtomic(join(dir.path, TRAIN_DATA_FILE), JSON.stringify(info, null, 2));
+      const log = new MetricsLog(
+        dir,
+        resumeFromLatestCheckpoint(dir, opts, (snap) => session.restore(snap)),
+      );
+      const records = dir.readMetrics();
+      const totals = RunTotals.fromRecords(records);
+      // The headline test metric after the latest epoch: accuracy (images) or perplexity (text).
+      const lastEpoch = [...records].reverse().find((r) => r.kind === 'epoch');
+      let headline: Record<string, number | undefined> =
+        session.kind === 'text'
+          ? {
+              testPerplexity: lastEpoch?.testPerplexity as number | undefined,
+              valPerplexity: lastEpoch?.valPerplexity as number | undefined,
+            }
+          : { testAcc: lastEpoch?.testAcc as number | undefined };
+      dir.transition('running', {
+        pid: process.pid,
+        totalSteps: session.totalSteps,
+        step: session.step,
+        backend: tf.getBackend(),
+        params: finalParameterCount(session.network),
+        flops: finalNetworkFlops(config, session.arch, session.shape),
+      });
+      writeArchitecture(dir, session);
+      // Read asynchronously on every backend (webgpu in Node reads no other way; elsewhere the same values).
+      const checkpoint = async () =>
+        saveCheckpoint(dir.checkpointsDir, await session.captureAsync(), session.step, log.lines);
+      const pace = new RunPace(dir);
+      const boundary = new StepBoundary(dir, opts, requests, pace, checkpoint);
+      while (!session.done) {
+        const ended = await boundary.endOnRequest(() => ({
           step: session.step,
           pid: undefined,
           elapsedSeconds: totals.elapsedSeconds,
           ...headline,
-        });
-        return outcome;
-      }
-      const t0 = performance.now();
-      // The step's scalars (and an epoch's evaluation) are awaited at its end: the one way on webgpu.
-      const r = await session.runStepAsync();
-      const seconds = (performance.now() - t0) / 1000;
-      stepTimes.push(seconds);
-      if (stepTimes.length > 20) stepTimes.shift();
-      dir.appendMetrics({ kind: 'step', step: r.step, epoch: r.epoch, seconds, ...r.metrics });
-      metricsLines++;
-      totals.addStep(r.epoch, seconds, undefined);
-      if (r.epochEnd) {
-        const e = r.epochEnd;
-        headline =
-          'testPerplexity' in e
-            ? { testPerplexity: e.testPerplexity, valPerplexity: e.valPerplexity }
-            : { testAcc: e.testAcc };
-        dir.appendMetrics({ kind: 'epoch', step: r.step, epoch: r.epoch, ...e });
-        metricsLines++;
-        dir.writeStatus({
-          ...dir.readStatus(),
-          step: session.step,
-          ...headline,
-          elapsedSeconds: totals.elapsedSeconds,
-        });
-        dir.log(
-          'testPerplexity' in e
-            ? `epoch ${r.epoch + 1}/${session.epochs}: validation perplexity ${e.valPerplexity.toFixed(2)}, test perplexity ${e.testPerplexity.toFixed(2)}`
-            : `epoch ${r.epoch + 1}/${session.epochs}: test accuracy ${(100 * e.testAcc).toFixed(2)}%`,
+        }));
+        if (ended) return ended;
+        const t0 = performance.now();
+        // The step's scalars (and an epoch's evaluation) are awaited at its end: the one way on webgpu.
+        const r = await session.runStepAsync();
+        const seconds = (performance.now() - t0) / 1000;
+        pace.addStep(seconds);
+        log.append({ kind: 'step', step: r.step, epoch: r.epoch, seconds, ...r.metrics });
+        totals.addStep(r.epoch, seconds, undefined);
+        if (r.epochEnd) {
+          const e = r.epochEnd;
+          headline =
+            'testPerplexity' in e
+              ? { testPerplexity: e.testPerplexity, valPerplexity: e.valPerplexity }
+              : { testAcc: e.testAcc };
+          log.append({ kind: 'epoch', step: r.step, epoch: r.epoch, ...e });
+          dir.writeStatus({
+            ...dir.readStatus(),
+            step: session.step,
+            ...headline,
+            elapsedSeconds: totals.elapsedSeconds,
+          });
+          dir.log(
+            'testPerplexity' in e
+              ? `epoch ${r.epoch + 1}/${session.epochs}: validation perplexity ${e.valPerplexity.toFixed(2)}, test perplexity ${e.testPerplexity.toFixed(2)}`
+              : `epoch ${r.epoch + 1}/${session.epochs}: test accuracy ${(100 * e.testAcc).toFixed(2)}%`,
+          );
+        }
+        if (r.final && 'testPerplexity' in r.final) {
+          log.append({ kind: 'final', step: r.step, ...r.final });
+        } else if (r.final && session.kind !== 'text') {
+          log.append({
+            kind: 'final',
+            step: r.step,
+            testAcc: r.final.testAcc,
+            confusion: r.final.confusion,
+            perClassAcc: r.final.perClassAcc,
+            classNames: session.data.classNames,
+          });
+        }
+        const etaSeconds = pace.etaSeconds(session.totalSteps - session.step);
+        await boundary.afterStep(
+          {
+            step: session.step,
+            totalSteps: session.totalSteps,
+            epoch: r.epoch,
+            metrics: { ...r.metrics, ...(r.epochEnd ?? {}) },
+            stepSeconds: seconds,
+            etaSeconds,
+            epochEnded: !!r.epochEnd,
+          },
+          session.done,
         );
       }
-      if (r.final && 'testPerplexity' in r.final) {
-        dir.appendMetrics({ kind: 'final', step: r.step, ...r.final });
-        metricsLines++;
-      } else if (r.final && session.kind !== 'text') {
-        dir.appendMetrics({
-          kind: 'final',
-          step: r.step,
-          testAcc: r.final.testAcc,
-          confusion: r.final.confusion,
-          perClassAcc: r.final.perClassAcc,
-          classNames: session.data.classNames,
-        });
-        metricsLines++;
-      }
-      const mean = stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length;
-      const etaSeconds = mean * (session.totalSteps - session.step);
-      opts.onProgress?.({
+      await checkpoint();
+      dir.transition('completed', {
         step: session.step,
-        totalSteps: session.totalSteps,
-        epoch: r.epoch,
-        metrics: { ...r.metrics, ...(r.epochEnd ?? {}) },
-        stepSeconds: seconds,
-        etaSeconds,
-        epochEnded: !!r.epochEnd,
+        pid: undefined,
+        ...headline,
+        elapsedSeconds: totals.elapsedSeconds,
       });
-      if (performance.now() - lastHeartbeat >= HEARTBEAT_MS || r.epochEnd) {
-        lastHeartbeat = performance.now();
-        dir.writeHeartbeat({ step: session.step, totalSteps: session.totalSteps, etaSeconds });
-      }
-      if (session.step % every === 0 && !session.done) await checkpoint();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await checkpoint();
-    dir.transition('completed', {
-      step: session.step,
-      pid: undefined,
-      ...headline,
-      elapsedSeconds: totals.elapsedSeconds,
-    });
-    return 'completed';
-  } catch (e) {
-    markFailed(dir, (e as Error).message);
-    throw e;
-  } finally {
-    session.dispose();
-  }
+      return 'completed';
+    },
+  );
 }

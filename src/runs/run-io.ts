@@ -40,3 +40,31 @@ export function markFailed(dir: RunDir, reason: string): void {
     dir.log(`failed: ${reason}`);
   }
 }
+
+/** Runs `f`; what it throws is recorded as the run's failure (markFailed), then thrown on. */
+async function markFailedOnError<T>(dir: RunDir, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    markFailed(dir, (e as Error).message);
+    throw e;
+  }
+}
+
+/**
+ * An execution of a run (search or training) with its session: what opening the session or the
+ * execution throws is recorded as the run's failure before it propagates (the status says why it
+ * stopped), and the session is disposed however the execution ends (its tensors are freed).
+ */
+export async function executeWithSession<S extends { dispose(): void }, T>(
+  dir: RunDir,
+  open: () => Promise<S>,
+  execute: (session: S) => Promise<T>,
+): Promise<T> {
+  const session = await markFailedOnError(dir, open);
+  try {
+    return await markFailedOnError(dir, () => execute(session));
+  } finally {
+    session.dispose();
+  }
+}

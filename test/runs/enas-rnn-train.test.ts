@@ -2,43 +2,27 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '../../src/engine/tf';
-import { chooseBackend } from '../../src/engine/backend';
 import { spaceOf } from '../../src/engine/catalog';
 import { parseSearchConfig } from '../../src/engine/search/config';
-import { parseTrainConfig, type TrainConfigInput } from '../../src/engine/train/train-config';
+import { parseTrainConfig } from '../../src/engine/train/train-config';
 import { trainConfigFromOptions } from '../../src/cli/commands/train';
 import { executeRun } from '../../src/runs/execute';
 import { RunDir } from '../../src/runs/run-dir';
 import { parseLanguageModelManifest } from '../../src/engine/export/manifest';
 import { exportTrainedRun, loadTrainedLanguageModel } from '../../src/runs/trained-model';
 import { expectLosslessResume } from '../helpers/run-state';
+import { TINY_RNN_CELL, tinyLmTrainConfig } from '../helpers/tiny-lm-train';
+import { onCpuBackend } from '../helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
-
-const CELL = 'n0=tanh(x,h) n1=ReLU(n0) n2=sigmoid(n0) n3=identity(n2)';
-
-/** A 4-node cell trained at hidden 8 on the bundled tiny corpus, windows of 6 tokens. */
-const tiny = (over: Partial<TrainConfigInput> = {}): TrainConfigInput => ({
-  kind: 'train',
-  space: { name: 'enas-rnn', nodes: 4, hidden: 16 } as never,
-  architecture: { text: CELL },
-  network: { hidden: 8 },
-  recipe: { preset: 'cpu', epochs: 2, batchSize: 8, stepsPerEpoch: 3 },
-  data: { source: 'text', text: { bptt: 6, evalBatchSize: 64 } } as never,
-  seed: 3,
-  backend: 'cpu',
-  ...over,
-});
+onCpuBackend();
 
 describe('an enas-rnn training run', () => {
   it('paused mid-epoch and resumed, ends bit for bit where the uninterrupted run ends (cpu)', async () => {
     const { run, end } = await expectLosslessResume(
       parseTrainConfig(
-        tiny({ recipe: { preset: 'cpu', epochs: 3, batchSize: 8, stepsPerEpoch: 3 } }),
+        tinyLmTrainConfig({ recipe: { preset: 'cpu', epochs: 3, batchSize: 8, stepsPerEpoch: 3 } }),
       ) as never,
       [2, 4, 7],
       'nas-lm-train-',
@@ -64,7 +48,7 @@ describe('an enas-rnn training run', () => {
     );
     const folder = exported.folder;
     const manifest = parseLanguageModelManifest(readFileSync(join(folder, 'manifest.json'), 'utf8'));
-    expect(manifest.architecture.text).toBe(CELL);
+    expect(manifest.architecture.text).toBe(TINY_RNN_CELL);
     expect(manifest.metrics.testPerplexity).toBe(epochs[2].testPerplexity);
     expect(manifest.trainedWindow).toBe(6);
     const vocab = JSON.parse(readFileSync(join(folder, 'vocab.json'), 'utf8')) as string[];
@@ -103,7 +87,7 @@ describe('an enas-rnn training run', () => {
 
   it('refuses to export a language-model run before its first training step, leaving no folder', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nas-lm-untrained-'));
-    const run = RunDir.create(root, 'train', parseTrainConfig(tiny()));
+    const run = RunDir.create(root, 'train', parseTrainConfig(tinyLmTrainConfig()));
     await expect(exportTrainedRun(run)).rejects.toThrow(/is queued and has not trained yet/);
     // Paused before any step: the checkpoint holds the initial weights, which are no trained model.
     expect(await executeRun(run, { resume: false, shouldPause: () => true })).toBe('paused');
@@ -127,7 +111,7 @@ describe('an enas-rnn training run', () => {
     const space = spaceOf(search.space);
     writeFileSync(
       join(dir.exportsDir, 'genotype.json'),
-      JSON.stringify(space.toJson(space.fromText(CELL, 'x'))),
+      JSON.stringify(space.toJson(space.fromText(TINY_RNN_CELL, 'x'))),
     );
     const config = trainConfigFromOptions({ from: 'search', runs: root, recipe: 'cpu' });
     expect(config.space).toMatchObject({ name: 'enas-rnn', nodes: 4, hidden: 16 });
@@ -136,7 +120,7 @@ describe('an enas-rnn training run', () => {
       space.toText(
         config.architecture.json !== undefined ? space.fromJson(config.architecture.json, 'x') : null,
       ),
-    ).toBe(CELL);
+    ).toBe(TINY_RNN_CELL);
     expect(config.network).toMatchObject({ hidden: 200 });
     // Trained for two steps at a small size, it completes.
     const small = parseTrainConfig({

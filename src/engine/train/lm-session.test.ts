@@ -1,31 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '../tf';
-import { chooseBackend } from '../backend';
 import { spaceOf } from '../catalog';
 import { SpaceSchema } from '../search/config';
 import { Rng } from '../util/rng';
 import { LmTrainSession, slownessPenalty } from './lm-session';
 import { buildLmTrainData } from './lm-train-data';
 import { parseTrainConfig, type TrainConfigInput } from './train-config';
+import { tinyLmTrainConfig } from '../../../test/helpers/tiny-lm-train';
+import { onCpuBackend } from '../../../test/helpers/tiny-search';
 
-beforeAll(async () => {
-  await chooseBackend({ prefer: 'cpu' });
-});
-
-const CELL = 'n0=tanh(x,h) n1=ReLU(n0) n2=sigmoid(n0) n3=identity(n2)';
-
-/** A 4-node cell at hidden 8 on the bundled tiny corpus: 2 epochs of 3 windows of 6 tokens. */
-const tiny = (over: Partial<TrainConfigInput> = {}): TrainConfigInput => ({
-  kind: 'train',
-  space: { name: 'enas-rnn', nodes: 4, hidden: 16 } as never,
-  architecture: { text: CELL },
-  network: { hidden: 8 },
-  recipe: { preset: 'cpu', epochs: 2, batchSize: 8, stepsPerEpoch: 3 },
-  data: { source: 'text', text: { bptt: 6, evalBatchSize: 64 } } as never,
-  seed: 3,
-  backend: 'cpu',
-  ...over,
-});
+onCpuBackend();
 
 describe('the enas-rnn training config', () => {
   it('fills in the official final PTB recipe (melodyguan/enas scripts/ptb_final.sh) and its network', () => {
@@ -58,13 +42,13 @@ describe('the enas-rnn training config', () => {
       initRange: 0.04,
     });
     expect(c.data.text.bptt).toBe(35);
-    const cpu = parseTrainConfig(tiny());
+    const cpu = parseTrainConfig(tinyLmTrainConfig());
     expect(cpu.network).toMatchObject({ hidden: 8, initRange: 0.1 });
   });
 
   it('refuses what does not belong to a language model, naming the field', () => {
     const bad = (over: Partial<TrainConfigInput>, re: RegExp) =>
-      expect(() => parseTrainConfig(tiny(over), 'x.json')).toThrow(re);
+      expect(() => parseTrainConfig(tinyLmTrainConfig(over), 'x.json')).toThrow(re);
     // An architecture of another space.
     const darts = spaceOf(SpaceSchema.parse({ name: 'darts' }));
     bad(
@@ -92,13 +76,13 @@ describe('the enas-rnn training config', () => {
 
   it('a corpus too small for the batch and bptt is an error naming the fields', () => {
     // 16,482 words + <eos>: 2000 streams of ~9 tokens hold no window of 35 + 1.
-    const big = parseTrainConfig(tiny({ recipe: { preset: 'cpu', batchSize: 2000 } }));
+    const big = parseTrainConfig(tinyLmTrainConfig({ recipe: { preset: 'cpu', batchSize: 2000 } }));
     expect(() =>
       buildLmTrainData({ ...big, data: { ...big.data, text: { ...big.data.text, bptt: 35 } } }),
     ).toThrow(
       /recipe\.batchSize 2000 \/ data\.text\.bptt 35: the training split .* too short for one window/,
     );
-    const wide = parseTrainConfig(tiny());
+    const wide = parseTrainConfig(tinyLmTrainConfig());
     expect(() =>
       buildLmTrainData({ ...wide, data: { ...wide.data, text: { ...wide.data.text, evalBatchSize: 5000 } } }),
     ).toThrow(/data\.text\.evalBatchSize 5000: the valid split/);
@@ -107,7 +91,9 @@ describe('the enas-rnn training config', () => {
 
 describe('LmTrainSession', () => {
   it('the learning rate is lr·0.9991^(epoch − 14) from epoch 14, floored at 0.001', () => {
-    const c = parseTrainConfig(tiny({ recipe: { preset: 'enas-ptb', batchSize: 8, stepsPerEpoch: 1 } }));
+    const c = parseTrainConfig(
+      tinyLmTrainConfig({ recipe: { preset: 'enas-ptb', batchSize: 8, stepsPerEpoch: 1 } }),
+    );
     const s = new LmTrainSession(c, buildLmTrainData(c));
     try {
       expect(s.lrAt(0)).toBe(20);
@@ -123,7 +109,7 @@ describe('LmTrainSession', () => {
 
   it('one step moves the weights by lr·clip when the gradient norm exceeds the clip (plain SGD, global-norm clip)', () => {
     const c = parseTrainConfig(
-      tiny({
+      tinyLmTrainConfig({
         network: {
           hidden: 8,
           embeddingDropout: 0,
@@ -160,7 +146,7 @@ describe('LmTrainSession', () => {
   });
 
   it('perplexity is exp of the mean token cross-entropy over the whole split, with the state carried (a hand softmax)', () => {
-    const c = parseTrainConfig(tiny());
+    const c = parseTrainConfig(tinyLmTrainConfig());
     const data = buildLmTrainData(c);
     const s = new LmTrainSession(c, data);
     try {
@@ -199,7 +185,7 @@ describe('LmTrainSession', () => {
 
   it('learns: validation perplexity falls well below the uniform vocabulary size', () => {
     const c = parseTrainConfig(
-      tiny({
+      tinyLmTrainConfig({
         network: { hidden: 16, inputDropout: 0.2, outputDropout: 0.2 },
         recipe: { preset: 'cpu', epochs: 2, batchSize: 16, stepsPerEpoch: 20 },
         data: { source: 'text', text: { bptt: 10, evalBatchSize: 32 } } as never,
@@ -244,7 +230,7 @@ describe('LmTrainSession', () => {
     const off = { hidden: 8, embeddingDropout: 0, inputDropout: 0, weightDropout: 0, outputDropout: 0 };
     const run = (slowness: number) => {
       const c = parseTrainConfig(
-        tiny({
+        tinyLmTrainConfig({
           network: off,
           recipe: { preset: 'cpu', epochs: 1, batchSize: 8, stepsPerEpoch: 2, slowness },
         }),
@@ -265,7 +251,7 @@ describe('LmTrainSession', () => {
 
   it('keeps the tensor count flat over 20 steps, epoch ends (evaluations) included', () => {
     const c = parseTrainConfig(
-      tiny({ recipe: { preset: 'cpu', epochs: 6, batchSize: 8, stepsPerEpoch: 4 } }),
+      tinyLmTrainConfig({ recipe: { preset: 'cpu', epochs: 6, batchSize: 8, stepsPerEpoch: 4 } }),
     );
     const s = new LmTrainSession(c, buildLmTrainData(c));
     try {

@@ -1,19 +1,26 @@
 import * as tf from '../tf';
-import { spaceOf } from '../catalog';
-import { explainBackendError } from '../backend/explain-error';
 import type { TextBatch } from '../data/batch';
 import { clipByGlobalNorm } from '../optim/clip';
 import { Sgd } from '../optim/sgd';
 import type { SessionSnapshot } from '../search/checkpoint';
 import { readAwaiting, readNow, type HostReads } from '../search/host-reads';
-import type { InputShape, SearchSpace } from '../search/space';
 import type { LanguageModelNetwork } from '../search/supernet';
-import { networksOf } from '../spaces/registry';
-import { Rng, type RngState } from '../util/rng';
+import { Rng } from '../util/rng';
 import { HiddenCarry, lmLoss } from './language-model';
 import type { LmTrainData } from './lm-train-data';
-import { readSnapshotTensors, restoreNetworkTensors, trainingTensors } from './snapshot-tensors';
-import { resolveArchitecture, type TrainConfig } from './train-config';
+import {
+  restoreNetworkTensors,
+  restoreTrainerTensors,
+  trainingTensors,
+  withCheckpointTensors,
+} from './snapshot-tensors';
+import {
+  StepwiseTraining,
+  readStepScalars,
+  type CheckpointState,
+  type LoopCounters,
+} from './stepwise-training';
+import type { TrainConfig } from './train-config';
 
 /** One step's metrics (the metrics log's train `step` record of a language model). */
 export interface LmStepMetrics {
@@ -49,9 +56,7 @@ export interface LmEvaluation {
   tokens: number;
 }
 
-interface LmCounters {
-  step: number;
-  rng: RngState;
+interface LmCounters extends LoopCounters {
   /** The current epoch's Σ token cross-entropy and tokens so far (a mid-epoch resume continues them). */
   lossSum: number;
   tokens: number;
@@ -88,37 +93,21 @@ const HIDDEN_KEY = 'lm.hidden';
  * test splits are scored in eval mode: perplexity = exp(Σ token CE / tokens). Advanced one step at
  * a time, so the caller can pause at any step boundary (capture / restore, the carried state included).
  */
-export class LmTrainSession {
+export class LmTrainSession extends StepwiseTraining<LmStepReport, LmCounters> {
   readonly kind = 'text';
-  readonly space: SearchSpace;
-  readonly arch: unknown;
   readonly network: LanguageModelNetwork;
-  readonly shape: InputShape;
-  readonly stepsPerEpoch: number;
-  readonly epochs: number;
   private readonly weights: tf.Variable[];
   private readonly sgd: Sgd;
   private readonly carry = new HiddenCarry(HIDDEN_KEY);
-  private readonly rng: Rng;
-  private counters: LmCounters;
+  protected override counters: LmCounters;
 
   constructor(
-    readonly config: TrainConfig,
+    config: TrainConfig,
     readonly data: LmTrainData,
   ) {
+    super(config, data.train, { size: 0, channels: 0, classes: data.vocab.length });
     const r = config.recipe;
-    this.rng = new Rng(config.seed);
-    const initRng = this.rng.fork();
-    this.space = spaceOf(config.space);
-    this.arch = resolveArchitecture(config.space, config.architecture);
-    this.shape = { size: 0, channels: 0, classes: data.vocab.length };
-    const net = networksOf(config.space.name).buildFinal(
-      this.space,
-      this.arch,
-      this.shape,
-      initRng,
-      config.network,
-    );
+    const net = this.buildNetwork();
     if (!isLanguageModelNetwork(net)) {
       net.dispose();
       throw new Error(`the ${config.space.name} final network is not a language model (it has no lmForward)`);
@@ -126,19 +115,7 @@ export class LmTrainSession {
     this.network = net;
     this.weights = net.parameters();
     this.sgd = new Sgd(this.weights, { momentum: 0, weightDecay: r.weightDecay });
-    this.epochs = r.epochs;
-    this.stepsPerEpoch = Math.min(r.stepsPerEpoch ?? Number.POSITIVE_INFINITY, data.train.batchesPerEpoch);
     this.counters = { step: 0, rng: this.rng.getState(), lossSum: 0, tokens: 0 };
-  }
-
-  get step(): number {
-    return this.counters.step;
-  }
-  get totalSteps(): number {
-    return this.epochs * this.stepsPerEpoch;
-  }
-  get done(): boolean {
-    return this.counters.step >= this.totalSteps;
   }
 
   /** The learning rate of an epoch: lr·decay^max(0, epoch − after), never below lrMin (ptb_final.sh). */
@@ -148,37 +125,9 @@ export class LmTrainSession {
     return Math.max(r.lrMin, decayed);
   }
 
-  /**
-   * One step on a backend that reads synchronously (cpu, wasm, tensorflow). On webgpu use
-   * runStepAsync; both run the same program (stepProgram) and read the same values.
-   */
-  runStep(): LmStepReport {
-    try {
-      return readNow(this.stepProgram());
-    } catch (e) {
-      throw explainBackendError(e);
-    }
-  }
-
-  /**
-   * runStep for every backend: the window's tensors computed as runStep computes them, its loss and
-   * gradient norm read with one awaited data() at its end (each split's epoch-end evaluation with one
-   * more). On cpu, wasm and tensorflow it gives exactly runStep's report (search/host-reads.ts).
-   */
-  async runStepAsync(): Promise<LmStepReport> {
-    try {
-      return await readAwaiting(this.stepProgram());
-    } catch (e) {
-      throw explainBackendError(e);
-    }
-  }
-
   /** The step as a host-reads program: it yields the tensors it must read (see search/host-reads.ts). */
-  private *stepProgram(): HostReads<LmStepReport> {
-    if (this.done) throw new Error('the training is already complete');
-    const { step } = this.counters;
-    const epoch = Math.floor(step / this.stepsPerEpoch);
-    const stepInEpoch = step % this.stepsPerEpoch;
+  protected override *stepProgram(): HostReads<LmStepReport> {
+    const { step, epoch, stepInEpoch, endsEpoch } = this.nextStep();
     const r = this.config.recipe;
     const lr = this.lrAt(epoch);
     const clip = r.gradClip > 0 ? r.gradClip : Number.POSITIVE_INFINITY;
@@ -216,13 +165,7 @@ export class LmTrainSession {
     }
     // The carried state is the step's output whether or not its metrics are read yet.
     this.carry.put(next as tf.Tensor2D);
-    let loss: number;
-    let gradNorm: number;
-    try {
-      [loss, gradNorm] = (yield out).map((v) => v[0]);
-    } finally {
-      tf.dispose(out);
-    }
+    const [loss, gradNorm] = yield* readStepScalars(out);
     const c = this.counters;
     c.step += 1;
     c.lossSum += loss * n;
@@ -233,7 +176,7 @@ export class LmTrainSession {
       stepInEpoch,
       metrics: { loss, perplexity: Math.exp(loss), lr, gradNorm },
     };
-    if (stepInEpoch === this.stepsPerEpoch - 1) {
+    if (endsEpoch) {
       const val = yield* this.evaluateProgram(this.data.valid.fromStart());
       const test = yield* this.evaluateProgram(this.data.test.fromStart());
       const trainLoss = c.lossSum / c.tokens;
@@ -310,51 +253,20 @@ export class LmTrainSession {
     return { loss: sum / tokens, perplexity: Math.exp(sum / tokens), tokens };
   }
 
-  /** Everything needed to continue exactly: weights, optimiser, the carried hidden state, counters, data position. */
-  capture(): SessionSnapshot {
-    return readNow(this.captureProgram());
-  }
-
-  /** capture() on every backend: every tensor read with one awaited data(). */
-  captureAsync(): Promise<SessionSnapshot> {
-    return readAwaiting(this.captureProgram());
-  }
-
-  private *captureProgram(): HostReads<SessionSnapshot> {
+  /** The weights, the optimiser and the hidden state carried into the next window. */
+  protected override checkpointState(): CheckpointState {
     const st = this.sgd.getState();
-    const tensors = yield* readSnapshotTensors(
-      trainingTensors(this.network, st.tensors, this.carry.tensors()),
-    );
-    this.counters.rng = this.rng.getState();
-    return {
-      tensors,
-      meta: {
-        counters: { ...this.counters } as never,
-        strategyScalars: st.scalars,
-        dataPosition: { train: this.data.train.getPosition(), val: null },
-        genotype: this.space.toJson(this.arch),
-        genotypeText: this.space.toText(this.arch),
-      },
-    };
+    return { tensors: trainingTensors(this.network, st.tensors, this.carry.tensors()), scalars: st.scalars };
   }
 
-  restore(snap: SessionSnapshot): void {
+  protected override restoreState(snap: SessionSnapshot): void {
     restoreNetworkTensors(this.network, snap);
-    const own: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(snap.tensors))
-      if (name.startsWith('trainer.') || name === HIDDEN_KEY)
-        own[name.startsWith('trainer.') ? name.slice('trainer.'.length) : name] = tf.tensor(t.data, t.shape);
-    try {
-      const { [HIDDEN_KEY]: _hidden, ...trainer } = own;
-      this.sgd.setState({ scalars: snap.meta.strategyScalars as never, tensors: trainer });
-      this.carry.restore(own);
-    } finally {
-      tf.dispose(Object.values(own));
-    }
-    const c = snap.meta.counters as unknown as LmCounters;
-    this.counters = { ...c };
-    this.rng.setState(c.rng);
-    this.data.train.restorePosition(snap.meta.dataPosition.train);
+    restoreTrainerTensors(this.sgd, snap);
+    withCheckpointTensors(
+      snap,
+      (name) => (name === HIDDEN_KEY ? name : null),
+      (tensors) => this.carry.restore(tensors),
+    );
   }
 
   dispose(): void {

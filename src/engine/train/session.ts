@@ -1,16 +1,18 @@
 import * as tf from '../tf';
-import { spaceOf } from '../catalog';
-import { explainBackendError } from '../backend/explain-error';
 import type { SessionSnapshot } from '../search/checkpoint';
 import { readAwaiting, readNow, type HostReads } from '../search/host-reads';
-import type { InputShape, SearchSpace } from '../search/space';
 import type { FinalNetwork } from '../search/supernet';
-import { networksOf } from '../spaces/registry';
-import { Rng, type RngState } from '../util/rng';
+import { Rng } from '../util/rng';
 import { WeightTrainer } from './weight-trainer';
-import { resolveArchitecture, type TrainConfig } from './train-config';
+import type { TrainConfig } from './train-config';
 import { testBatches, type TrainData } from './train-data';
-import { readSnapshotTensors, restoreNetworkTensors, trainingTensors } from './snapshot-tensors';
+import { restoreNetworkTensors, restoreTrainerTensors, trainingTensors } from './snapshot-tensors';
+import {
+  StepwiseTraining,
+  readStepScalars,
+  type CheckpointState,
+  type LoopCounters,
+} from './stepwise-training';
 
 /** One training step's metrics (the metrics log's train `step` record). */
 export interface TrainStepMetrics {
@@ -53,9 +55,7 @@ export interface TrainEvaluation {
 }
 
 /** The loop's counters, part of every checkpoint. */
-interface TrainCounters {
-  step: number;
-  rng: RngState;
+interface TrainCounters extends LoopCounters {
   /** Running sums of the current epoch's step losses and accuracies (a mid-epoch resume continues them). */
   lossSum: number;
   accSum: number;
@@ -68,15 +68,6 @@ function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, smoothing: numbe
     const oneHot = tf.oneHot(labels.toInt(), logits.shape[1]);
     return tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, smoothing) as tf.Scalar;
   });
-}
-
-/** Runs `f`, a failing backend's error turned into a sentence (explainBackendError). */
-function explained<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw explainBackendError(e);
-  }
 }
 
 /** Trainable values of a final network, the auxiliary head left out as the references count them. */
@@ -93,39 +84,27 @@ export function finalParameterCount(net: FinalNetwork): number {
  * auxiliary head's loss added with its weight, drop path ramped linearly over the epochs with masks
  * drawn from the loop's generator, cutout in the data loader; the test split evaluated after every
  * epoch, and a confusion matrix after the last. Advanced one step at a time, so the caller can pause at
- * any step boundary and checkpoint (captureTrain / restoreTrain).
+ * any step boundary and checkpoint (capture / restore).
  */
-export class TrainSession {
+export class TrainSession extends StepwiseTraining<TrainStepReport, TrainCounters> {
   /** An image classifier's session (lm-session.ts LmTrainSession is 'text'). */
   readonly kind = 'image';
-  readonly space: SearchSpace;
-  readonly arch: unknown;
   readonly network: FinalNetwork;
   readonly trainer: WeightTrainer;
-  readonly shape: InputShape;
-  readonly stepsPerEpoch: number;
-  readonly epochs: number;
   private readonly weights: tf.Variable[];
-  private readonly rng: Rng;
-  private counters: TrainCounters;
+  protected override counters: TrainCounters;
 
   constructor(
-    readonly config: TrainConfig,
+    config: TrainConfig,
     readonly data: TrainData,
   ) {
+    super(config, data.train, {
+      size: data.imageSize,
+      channels: data.inChannels,
+      classes: data.classNames.length,
+    });
     const r = config.recipe;
-    this.rng = new Rng(config.seed);
-    const initRng = this.rng.fork();
-    this.space = spaceOf(config.space);
-    this.arch = resolveArchitecture(config.space, config.architecture);
-    this.shape = { size: data.imageSize, channels: data.inChannels, classes: data.classNames.length };
-    this.network = networksOf(config.space.name).buildFinal(
-      this.space,
-      this.arch,
-      this.shape,
-      initRng,
-      config.network,
-    );
+    this.network = this.buildNetwork();
     this.weights = this.network.parameters();
     this.trainer = new WeightTrainer(this.weights, {
       weightLr: r.lr,
@@ -135,19 +114,7 @@ export class TrainSession {
       gradClip: r.gradClip > 0 ? r.gradClip : Number.POSITIVE_INFINITY,
       weightNesterov: r.nesterov,
     });
-    this.epochs = r.epochs;
-    this.stepsPerEpoch = Math.min(r.stepsPerEpoch ?? Number.POSITIVE_INFINITY, data.train.batchesPerEpoch);
     this.counters = { step: 0, rng: this.rng.getState(), lossSum: 0, accSum: 0, stepsInSums: 0 };
-  }
-
-  get step(): number {
-    return this.counters.step;
-  }
-  get totalSteps(): number {
-    return this.epochs * this.stepsPerEpoch;
-  }
-  get done(): boolean {
-    return this.counters.step >= this.totalSteps;
   }
 
   /** The drop-path probability of an epoch: the recipe's value ramped linearly, p·e/E (DARTS train.py). */
@@ -161,33 +128,9 @@ export class TrainSession {
     return this.trainer.startEpoch(t, this.epochs);
   }
 
-  /**
-   * One step on a backend that reads synchronously (cpu, wasm, tensorflow). On webgpu use
-   * runStepAsync; both run the same program (stepProgram) and read the same values.
-   */
-  runStep(): TrainStepReport {
-    return explained(() => readNow(this.stepProgram()));
-  }
-
-  /**
-   * runStep for every backend: the step's tensors are computed as runStep computes them, its loss and
-   * accuracy read with one awaited data() at its end (the epoch-end evaluation with one more). On cpu,
-   * wasm and tensorflow it gives exactly runStep's report (search/host-reads.ts, HostReads).
-   */
-  async runStepAsync(): Promise<TrainStepReport> {
-    try {
-      return await readAwaiting(this.stepProgram());
-    } catch (e) {
-      throw explainBackendError(e);
-    }
-  }
-
   /** The step as a host-reads program: it yields the tensors it must read (see search/host-reads.ts). */
-  private *stepProgram(): HostReads<TrainStepReport> {
-    if (this.done) throw new Error('the training is already complete');
-    const { step } = this.counters;
-    const epoch = Math.floor(step / this.stepsPerEpoch);
-    const stepInEpoch = step % this.stepsPerEpoch;
+  protected override *stepProgram(): HostReads<TrainStepReport> {
+    const { step, epoch, stepInEpoch, endsEpoch } = this.nextStep();
     const r = this.config.recipe;
     const lr = this.lrAt(epoch, stepInEpoch);
     const dropPath = this.dropPathAt(epoch);
@@ -220,20 +163,14 @@ export class TrainSession {
       // The step's work is queued: disposing its inputs now leaves the pending kernels their data.
       tf.dispose([batch.x, batch.y]);
     }
-    let loss: number;
-    let acc: number;
-    try {
-      [loss, acc] = (yield out).map((v) => v[0]);
-    } finally {
-      tf.dispose(out);
-    }
+    const [loss, acc] = yield* readStepScalars(out);
     const c = this.counters;
     c.step += 1;
     c.lossSum += loss;
     c.accSum += acc;
     c.stepsInSums += 1;
     const report: TrainStepReport = { step, epoch, stepInEpoch, metrics: { loss, acc, lr, dropPath } };
-    if (stepInEpoch === this.stepsPerEpoch - 1) {
+    if (endsEpoch) {
       const test = yield* this.evaluateProgram();
       report.epochEnd = {
         trainLoss: c.lossSum / c.stepsInSums,
@@ -311,48 +248,14 @@ export class TrainSession {
     return { loss: lossSum / Math.max(1, n), acc: correct / Math.max(1, n), confusion, perClassAcc };
   }
 
-  /** Everything needed to continue exactly, read to host memory (the checkpoint file's layout). */
-  capture(): SessionSnapshot {
-    return readNow(this.captureProgram());
-  }
-
-  /** capture() on every backend: every tensor read with one awaited data(). */
-  captureAsync(): Promise<SessionSnapshot> {
-    return readAwaiting(this.captureProgram());
-  }
-
-  private *captureProgram(): HostReads<SessionSnapshot> {
+  protected override checkpointState(): CheckpointState {
     const st = this.trainer.getState();
-    const tensors = yield* readSnapshotTensors(trainingTensors(this.network, st.tensors));
-    return { tensors, meta: this.snapshotMeta(st.scalars) };
+    return { tensors: trainingTensors(this.network, st.tensors), scalars: st.scalars };
   }
 
-  private snapshotMeta(strategyScalars: SessionSnapshot['meta']['strategyScalars']): SessionSnapshot['meta'] {
-    this.counters.rng = this.rng.getState();
-    return {
-      counters: { ...this.counters } as never,
-      strategyScalars,
-      dataPosition: { train: this.data.train.getPosition(), val: null },
-      genotype: this.space.toJson(this.arch),
-      genotypeText: this.space.toText(this.arch),
-    };
-  }
-
-  restore(snap: SessionSnapshot): void {
+  protected override restoreState(snap: SessionSnapshot): void {
     restoreNetworkTensors(this.network, snap);
-    const trainerTensors: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(snap.tensors))
-      if (name.startsWith('trainer.'))
-        trainerTensors[name.slice('trainer.'.length)] = tf.tensor(t.data, t.shape);
-    try {
-      this.trainer.setState({ scalars: snap.meta.strategyScalars as never, tensors: trainerTensors });
-    } finally {
-      tf.dispose(Object.values(trainerTensors));
-    }
-    const c = snap.meta.counters as unknown as TrainCounters;
-    this.counters = { ...c };
-    this.rng.setState(c.rng);
-    this.data.train.restorePosition(snap.meta.dataPosition.train);
+    restoreTrainerTensors(this.trainer, snap);
   }
 
   dispose(): void {

@@ -1,5 +1,6 @@
 import * as tf from '../tf';
 import type { SessionSnapshot } from '../search/checkpoint';
+import type { NamedTensorState } from '../optim/state';
 import type { HostReads } from '../search/host-reads';
 
 /**
@@ -50,4 +51,40 @@ export function restoreNetworkTensors(network: NamedNetwork, snap: SessionSnapsh
       throw new Error(`checkpoint tensor ${name} has shape [${t.shape}] but the network's is [${v.shape}]`);
     tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
   }
+}
+
+/**
+ * Hands `use` the checkpoint's tensors that `rename` names (null leaves a tensor out) as new tensors,
+ * and disposes them after: the receivers (an optimiser's setState, HiddenCarry.restore) keep copies.
+ */
+export function withCheckpointTensors(
+  snap: SessionSnapshot,
+  rename: (name: string) => string | null,
+  use: (tensors: Record<string, tf.Tensor>) => void,
+): void {
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(snap.tensors)) {
+    const as = rename(name);
+    if (as !== null) tensors[as] = tf.tensor(t.data, t.shape);
+  }
+  try {
+    use(tensors);
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}
+
+/** What both sessions' optimisers expose: their state as named tensors and scalars. */
+interface StatefulOptimiser {
+  setState(state: NamedTensorState): void;
+}
+
+/** Sets the optimiser's state from the checkpoint's `trainer.` tensors and its scalars. */
+export function restoreTrainerTensors(trainer: StatefulOptimiser, snap: SessionSnapshot): void {
+  const prefix = 'trainer.';
+  withCheckpointTensors(
+    snap,
+    (name) => (name.startsWith(prefix) ? name.slice(prefix.length) : null),
+    (tensors) => trainer.setState({ scalars: snap.meta.strategyScalars as never, tensors }),
+  );
 }
