@@ -44,15 +44,9 @@ export function loadTrainedModel(dir: RunDir): TrainedModel {
   const shape = { size: info.height, channels: info.channels, classes: info.classNames.length };
   const network = networksOf(config.space.name).buildFinal(space, arch, shape, new Rng(0), config.network);
   assignCheckpointState(network, ck);
-  const records = dir.readMetrics();
-  const final = [...records].reverse().find((r) => r.kind === 'final');
-  const epoch = [...records].reverse().find((r) => r.kind === 'epoch');
+  const { final, epoch } = lastRecords(dir);
   return {
-    space: config.space.name,
-    spaceConfig: config.space,
-    arch: space.toJson(arch),
-    archText: space.toText(arch),
-    finalOptions: config.network,
+    ...architectureFields(config, space, arch),
     network,
     inputShape: { height: info.height, width: info.width, channels: info.channels },
     classNames: info.classNames,
@@ -69,6 +63,27 @@ export function loadTrainedModel(dir: RunDir): TrainedModel {
 }
 
 /** Gives `network` the checkpoint's `network.*` tensors (disposing it if one is missing). */
+/** The run's last 'final' and 'epoch' records of its metrics log, where the exported metrics come from. */
+function lastRecords(dir: RunDir): { final?: Record<string, unknown>; epoch?: Record<string, unknown> } {
+  const records = [...dir.readMetrics()].reverse();
+  return { final: records.find((r) => r.kind === 'final'), epoch: records.find((r) => r.kind === 'epoch') };
+}
+
+/** What every export records of the trained architecture: its space, the space's file and text, the network's options. */
+function architectureFields(
+  config: { space: { name: string }; network: unknown },
+  space: ReturnType<typeof spaceOf>,
+  arch: Parameters<ReturnType<typeof spaceOf>['toJson']>[0],
+) {
+  return {
+    space: config.space.name,
+    spaceConfig: config.space,
+    arch: space.toJson(arch),
+    archText: space.toText(arch),
+    finalOptions: config.network,
+  };
+}
+
 function assignCheckpointState(
   network: Module,
   ck: NonNullable<ReturnType<typeof loadLatestCheckpoint>>,
@@ -119,16 +134,10 @@ export function loadTrainedLanguageModel(dir: RunDir): TrainedLanguageModel {
     );
   }
   assignCheckpointState(network, ck);
-  const records = dir.readMetrics();
-  const final = [...records].reverse().find((r) => r.kind === 'final');
-  const epoch = [...records].reverse().find((r) => r.kind === 'epoch');
+  const { final, epoch } = lastRecords(dir);
   const metric = (k: string) => (final?.[k] ?? epoch?.[k]) as number | undefined;
   return {
-    space: config.space.name,
-    spaceConfig: config.space,
-    arch: space.toJson(arch),
-    archText: space.toText(arch),
-    finalOptions: config.network,
+    ...architectureFields(config, space, arch),
     network: network as TrainedLanguageModel['network'],
     vocab: info.vocab,
     bptt: info.bptt,

@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import { buildStepExportGraph, ExportError, type ExportGraph, type StepEmitter } from '../nn/export-graph';
 import { readNamedWeights, WEIGHTS_LAYOUT, WEIGHTS_LAYOUT_KEY, type NamedWeights } from '../nn/named-weights';
 import { encodeSafetensors } from '../nn/safetensors';
@@ -17,7 +14,8 @@ import {
   type LanguageModelManifest,
 } from './manifest';
 import { languageModelCard } from './model-card';
-import { assertTrained, byTensor, replaceFolder, type ExportResult } from './model-export';
+import { assertTrained, byTensor } from './model-export';
+import { writeExportFolder, type ExportResult } from './export-folder';
 import { ONNX_HIDDEN, ONNX_HIDDEN_OUT, ONNX_OUTPUT, ONNX_TOKENS, writeOnnx } from './onnx-writer';
 import { TFJS_NO_RECURRENT_STEP } from './tfjs-writer';
 
@@ -121,25 +119,7 @@ export async function exportLanguageModel(
     throw new ExportError(`the step's logits have ${graph.output.shape[0]} values for ${vocabSize} tokens`);
   const H = model.network.hiddenSize;
 
-  const target = resolve(outDir);
-  const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(target)}.partial-${randomBytes(5).toString('hex')}`);
-  await mkdir(tmp);
-  try {
-    const files: LanguageModelManifest['files'] = [];
-    const put = async (
-      name: string,
-      data: Uint8Array | string,
-      format: LanguageModelManifest['files'][number]['format'],
-    ) => {
-      await writeFile(join(tmp, name), data);
-      files.push({
-        name,
-        bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
-        format,
-      });
-    };
+  return writeExportFolder<LanguageModelManifest['files'][number]['format']>(outDir, async (put, files) => {
     const title = `${model.space} ${model.sourceRun ?? 'language model'}`;
     if (wanted.includes('onnx'))
       await put('model.onnx', writeOnnx(graph, { name: title, docString: model.archText }), 'onnx');
@@ -192,13 +172,5 @@ export async function exportLanguageModel(
     await put('README.md', languageModelCard(manifest), 'card');
     manifest.files = files;
     await put('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`, 'card');
-    await replaceFolder(tmp, target);
-    const out = await Promise.all(
-      files.map(async (f) => ({ name: f.name, bytes: (await stat(join(target, f.name))).size })),
-    );
-    return { files: out };
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }

@@ -1,7 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import { buildExportGraph, ExportError, type ExportGraph } from '../nn/export-graph';
 import type { Module } from '../nn/module';
 import type * as tf from '../tf';
@@ -23,6 +19,7 @@ import {
   type ExportFormat,
   type ModelManifest,
 } from './manifest';
+import { writeExportFolder, type ExportResult } from './export-folder';
 import { ONNX_INPUT, ONNX_OUTPUT, writeOnnx } from './onnx-writer';
 import { TFJS_WEIGHTS_FILE, writeTfjs } from './tfjs-writer';
 
@@ -54,9 +51,7 @@ export interface TrainedModel {
   sourceRun?: string;
 }
 
-export interface ExportResult {
-  files: Array<{ name: string; bytes: number }>;
-}
+export type { ExportResult } from './export-folder';
 
 /** Training-only parts that no export holds (the manifest lists them). */
 const NOT_EXPORTED = [
@@ -170,25 +165,7 @@ export async function exportModel(
       `the network has ${classes} outputs but ${model.classNames.length} class names were given`,
     );
 
-  const target = resolve(outDir);
-  const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(target)}.partial-${randomBytes(5).toString('hex')}`);
-  await mkdir(tmp);
-  try {
-    const files: ModelManifest['files'] = [];
-    const put = async (
-      name: string,
-      data: Uint8Array | string,
-      format: ModelManifest['files'][number]['format'],
-    ) => {
-      await writeFile(join(tmp, name), data);
-      files.push({
-        name,
-        bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
-        format,
-      });
-    };
+  return writeExportFolder<ModelManifest['files'][number]['format']>(outDir, async (put, files) => {
     const title = `${model.space} ${model.sourceRun ?? 'model'}`;
     if (wanted.includes('onnx'))
       await put('model.onnx', writeOnnx(graph, { name: title, docString: model.archText }), 'onnx');
@@ -242,30 +219,5 @@ export async function exportModel(
     await put('README.md', card, 'card');
     manifest.files = files;
     await put('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`, 'card');
-    await replaceFolder(tmp, target);
-    const out = await Promise.all(
-      files.map(async (f) => ({ name: f.name, bytes: (await stat(join(target, f.name))).size })),
-    );
-    return { files: out };
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-/** Renames `tmp` to `target`, replacing an existing `target` only once the new folder is complete. */
-export async function replaceFolder(tmp: string, target: string): Promise<void> {
-  if (!existsSync(target)) {
-    await rename(tmp, target);
-    return;
-  }
-  const old = `${tmp}.old`;
-  await rename(target, old);
-  try {
-    await rename(tmp, target);
-  } catch (e) {
-    await rename(old, target);
-    throw e;
-  }
-  await rm(old, { recursive: true, force: true });
+  });
 }
