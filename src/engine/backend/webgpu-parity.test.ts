@@ -50,6 +50,23 @@ for (const size of [7, 8])
         run: () => inputGrad((x) => tf.avgPool(x, 3, stride, pad), [2, size, size, 3], 9),
       });
     }
+// Max pooling over plateaus (integer values: most windows hold their maximum more than once): the
+// gradient goes to the first maximum in scan order, as on cpu (webgpu-kernels.ts; the stock kernel
+// took the last).
+cases.push({
+  name: 'maxPool 3x3 gradient on tied inputs, s1 and s2, same and valid, 7x7',
+  run: () =>
+    (['same', 'valid'] as const).flatMap((pad) =>
+      ([1, 2] as const).flatMap((stride) =>
+        withGrads(
+          (x, z) => tf.maxPool(x as tf.Tensor4D, 3, stride, pad).add(z.sum()),
+          tf.round(rnd([2, 7, 7, 3], 60).mul(1.5)),
+          tf.scalar(0),
+          61 + stride,
+        ),
+      ),
+    ),
+});
 // The DARTS cell's explicit paddings (k−1)/2 and 1×1 convolutions.
 for (const stride of [1, 2] as const)
   cases.push({

@@ -1,5 +1,4 @@
 import * as tf from '../tf';
-import { backendReadsSynchronously } from '../backend/webgpu';
 import { ArchTraining, mixedValLoss, searchStepsPerEpoch } from './arch-training';
 import type { NamedTensorState } from '../optim/state';
 import type { Choices, ChoiceWeights, SearchSpace } from '../search/space';
@@ -16,6 +15,7 @@ import type {
   StepInfo,
   StepResult,
 } from '../search/strategy';
+import { readAwaiting, readNow, scalarMetrics, type HostReads } from '../search/host-reads';
 import { accuracy, crossEntropy } from '../train/loss';
 import { oneHotRows, proximalChoices, sizeBurden } from './nasp-proximal';
 import type { NaspConfig } from './nasp-spec';
@@ -35,6 +35,10 @@ interface Gradients {
  * 0 or 1 (`mix`), so every entry gets the gradient of the loss at the discrete point, which Adam applies
  * to the continuous α, then clipped to [0, 1] — then the weights on a training batch, on the discrete
  * network of the updated α, where only the kept ops run (`sample`, −1 for edges that are off).
+ *
+ * Which ops the weight step runs depends on the α the α step has just changed, so the step reads α on
+ * the host in its middle: it is a host-reads program (search/host-reads.ts), run by readNow in `step`
+ * and by readAwaiting in `stepAsync` (webgpu).
  */
 export class Nasp implements SearchStrategy {
   readonly name = 'nasp';
@@ -42,16 +46,18 @@ export class Nasp implements SearchStrategy {
   private readonly core: ArchTraining;
   /** Per label, the size penalty's weights [rows, options] (only when the penalty is on). */
   private readonly burden: Map<string, tf.Tensor2D> | null;
+  /**
+   * Per label, α's values as last read, with the data they were read from: an assign (Adam, the clip,
+   * a restore, the alarm's Hessian moving α and putting it back) gives α new data, which makes them
+   * stale. The step's second read (after the clip) is thus the next step's first, read once.
+   */
+  private readonly hostAlphas = new Map<string, { from: object; values: Float32Array }>();
 
   constructor(
     private readonly net: Supernet,
     private readonly cfg: NaspConfig,
     private readonly space: SearchSpace,
   ) {
-    if (!backendReadsSynchronously())
-      throw new Error(
-        `NASP cannot run on the ${tf.getBackend()} backend, which reads tensors only asynchronously: each step's weight update runs the discrete network of the α its α update has just changed, so the proximal step must read α on the host in the middle of the step. Use --backend wasm or cpu`,
-      );
     const alphas = new Map<string, tf.Variable>();
     for (const cp of space.choicePoints)
       alphas.set(cp.label, tf.variable(tf.fill([cp.rows.length, cp.options.length], cfg.alphaInit), true));
@@ -87,10 +93,33 @@ export class Nasp implements SearchStrategy {
     ];
   }
 
-  /** The continuous α of every label as plain arrays. */
+  /** The continuous α of every label as plain arrays (read now; on webgpu only after prefetchHostReads). */
   alphaValues(): ChoiceWeights {
+    return readNow(this.alphaReads());
+  }
+
+  /**
+   * The continuous α of every label as a host-reads program: the labels whose values are stale, read
+   * in one yield (none when α has not moved since the last read). The values are those arraySync gives.
+   */
+  private *alphaReads(): HostReads<ChoiceWeights> {
+    const stale = [...this.alphas].filter(([label, a]) => this.hostAlphas.get(label)?.from !== a.dataId);
+    if (stale.length) {
+      const values = yield stale.map(([, a]) => a);
+      // A copy: on the cpu backend dataSync returns the backend's own storage.
+      stale.forEach(([label, a], i) =>
+        this.hostAlphas.set(label, { from: a.dataId, values: Float32Array.from(values[i]) }),
+      );
+    }
+    // Fresh arrays on every call, so that a caller changing them leaves the cache alone.
     const out: ChoiceWeights = {};
-    for (const [label, a] of this.alphas) out[label] = a.arraySync() as number[][];
+    for (const [label, a] of this.alphas) {
+      const { values } = this.hostAlphas.get(label) as { values: Float32Array };
+      const options = a.shape[1] as number;
+      out[label] = Array.from({ length: a.shape[0] }, (_, r) =>
+        Array.from(values.subarray(r * options, (r + 1) * options)),
+      );
+    }
     return out;
   }
 
@@ -122,11 +151,12 @@ export class Nasp implements SearchStrategy {
    * The discrete α as a differentiable function of the continuous α: ᾱ + (α − α₀) with α₀ a constant
    * copy of α. Its value is exactly ᾱ (α − α₀ is exactly 0) and its gradient with respect to α is the
    * identity, so ∂L/∂α here is ∂L/∂ᾱ at the discrete point — the reference's binarization(), backward
-   * and restore(), whose gradient lands on the continuous α.
+   * and restore(), whose gradient lands on the continuous α. α₀ is built from `alpha`, α's values read
+   * on the host (the same float32 values, so no device read here).
    */
-  private atDiscretePoint(discrete: tf.Tensor2D[]): tf.Tensor2D[] {
-    return [...this.alphas.values()].map((a, i) => {
-      const frozen = tf.tensor(a.dataSync(), a.shape);
+  private atDiscretePoint(discrete: tf.Tensor2D[], alpha: ChoiceWeights): tf.Tensor2D[] {
+    return [...this.alphas].map(([label, a], i) => {
+      const frozen = tf.tensor2d(alpha[label], a.shape as [number, number]);
       return discrete[i].add(a.sub(frozen)) as tf.Tensor2D;
     });
   }
@@ -135,17 +165,17 @@ export class Nasp implements SearchStrategy {
    * Loss and gradient of the continuous α, taken at its proximal point, on `batch`: every op of every
    * edge runs, weighted by its 0/1 entry (the reference's updateType "alphas"), so ops and edges that
    * are off get their gradient too. Aligned with the labels (a label the supernet does not use gets
-   * zeros); call inside a tidy.
+   * zeros); call inside a tidy. `alpha`: α's current values on the host (read now when not given).
    */
-  alphaGradients(batch: Batch): Gradients {
+  alphaGradients(batch: Batch, alpha: ChoiceWeights = this.alphaValues()): Gradients {
     const labels = this.space.choicePoints.map((cp) => cp.label);
-    const discrete = this.discreteTensors(this.discrete());
+    const discrete = this.discreteTensors(proximalChoices(this.space, alpha));
     const alphas = [...this.alphas.values()];
     let logits: tf.Tensor2D | undefined;
     let penalty: tf.Scalar | undefined;
     let ce: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const w = this.atDiscretePoint(discrete);
+      const w = this.atDiscretePoint(discrete, alpha);
       const arch: ArchAssignment = {};
       labels.forEach((l, i) => (arch[l] = { kind: 'mix', weights: w[i] }));
       logits = tf.keep(this.net.logits(batch.x, arch, { training: true }));
@@ -181,10 +211,14 @@ export class Nasp implements SearchStrategy {
     };
   }
 
-  /** One α step on `batch`: Adam on the continuous α with the gradient at the discrete point, then the clip. */
-  alphaStep(batch: Batch): tf.Scalar[] {
+  /**
+   * One α step on `batch`: Adam on the continuous α with the gradient at the discrete point, then the
+   * clip. `alpha`: α's current values on the host (read now when not given). Returns the loss, the
+   * accuracy and the penalty.
+   */
+  alphaStep(batch: Batch, alpha: ChoiceWeights = this.alphaValues()): tf.Scalar[] {
     const out = tf.tidy(() => {
-      const r = this.alphaGradients(batch);
+      const r = this.alphaGradients(batch, alpha);
       this.core.arch.step(r.grads, this.cfg.alphaLr);
       return [r.loss, r.acc, r.penalty];
     });
@@ -200,36 +234,45 @@ export class Nasp implements SearchStrategy {
   }
 
   step(ctx: StepContext): StepResult {
+    return readNow(this.stepReads(ctx));
+  }
+
+  /** The same step with its α reads awaited (webgpu; see SearchStrategy.stepAsync). */
+  async stepAsync(ctx: StepContext): Promise<StepResult> {
+    return readAwaiting(this.stepReads(ctx));
+  }
+
+  /**
+   * One step as a host-reads program. Its reads: α before the α step (cached from the previous
+   * step's end unless α was assigned since), whose proximal point the α step runs, and α after the
+   * clip, whose proximal point picks the ops the weight step runs. The metrics come at the end
+   * (scalarMetrics: read now on cpu/wasm/tensorflow, at the step boundary on webgpu).
+   */
+  private *stepReads(ctx: StepContext): HostReads<StepResult> {
     const { epoch, totalEpochs } = ctx.info;
     const lr = this.core.trainer.startEpoch(epoch, totalEpochs);
     // α first, on a validation batch (train_search.py: architect.step, then model.clip()).
     const val = ctx.val();
     this.core.alarm.keepBatch(ctx.info, val);
-    const a = this.alphaStep(val);
+    const [valLoss, valAcc, sizePenalty] = this.alphaStep(val, yield* this.alphaReads());
     // Then the weights on a training batch, on the projection of the updated α.
     const train = ctx.train();
-    const choices = this.discrete();
-    const w = tf.tidy(() => {
+    const choices = proximalChoices(this.space, yield* this.alphaReads());
+    const [trainLoss, trainAcc, gradNorm] = tf.tidy(() => {
       const r = this.weightGradients(train, choices);
       const norm = this.core.trainer.apply(r.grads);
       return [r.loss, r.acc, norm];
     });
-    const [valLoss, valAcc, sizePenalty, trainLoss, trainAcc, gradNorm] = [...a, ...w].map(
-      (t) => t.dataSync()[0],
-    );
-    tf.dispose([...a, ...w]);
-    return {
-      metrics: {
-        trainLoss,
-        trainAcc,
-        valLoss,
-        valAcc,
-        sizePenalty,
-        gradNorm,
-        lrWeights: lr,
-        lrAlpha: this.cfg.alphaLr,
-      },
-    };
+    return scalarMetrics([
+      ['trainLoss', trainLoss],
+      ['trainAcc', trainAcc],
+      ['valLoss', valLoss],
+      ['valAcc', valAcc],
+      ['sizePenalty', sizePenalty],
+      ['gradNorm', gradNorm],
+      ['lrWeights', lr],
+      ['lrAlpha', this.cfg.alphaLr],
+    ]);
   }
 
   /**
@@ -245,12 +288,28 @@ export class Nasp implements SearchStrategy {
    */
   epochEnd(info: StepInfo): EpochEndResult {
     return this.core.alarm.epochEnd(info, {
-      alphas: [...this.alphas.values()],
-      valLoss: mixedValLoss(this.net, this.alphas, (a) => a as tf.Tensor2D),
+      ...this.alarmLoss(),
       derive: () => this.derivedNow(),
       weights: () => this.probabilities(),
       weightDecay: this.cfg.alphaWeightDecay,
     });
+  }
+
+  private alarmLoss() {
+    return {
+      alphas: [...this.alphas.values()],
+      valLoss: mixedValLoss(this.net, this.alphas, (a) => a as tf.Tensor2D),
+    };
+  }
+
+  /**
+   * What the epoch end reads, read ahead on webgpu: the alarm's reading when one is due (it moves α
+   * and puts it back, so it goes first), softmax(α), and α itself (the proximal derivation's input;
+   * usually still on the host from the step's end).
+   */
+  async prefetchHostReads(): Promise<void> {
+    await this.core.prefetchHostReads(this.alarmLoss());
+    await readAwaiting(this.alphaReads());
   }
 
   /** softmax(α) of every label, what the reference's genotype() ranks. */

@@ -180,9 +180,9 @@ describe('single-path strategies on webgpu', () => {
       );
     });
 
-  // Every registered strategy reads ahead now (NASP is refused when built, darts-family-webgpu.test.ts),
-  // so the loop's early refusal is exercised on a strategy whose read-ahead is taken away: a strategy
-  // added later without one must fail before its first step, not after an epoch of work.
+  // Every registered strategy reads ahead now, so the loop's early refusal is exercised on a strategy
+  // whose read-ahead is taken away: a strategy added later without one must fail before its first
+  // step, not after an epoch of work.
   it('a strategy without prefetchHostReads is refused before its first step, naming it and the fix', async (ctx) => {
     if (skipReason) ctx.skip(`no webgpu backend: ${skipReason}`);
     const c = parseSearchConfig({
