@@ -7,14 +7,12 @@ import {
   LanguageModelManifestSchema,
   LM_EXPORT_FORMATS,
   LM_MANIFEST_KIND,
-  MODEL_MANIFEST_FORMAT,
-  MODEL_MANIFEST_VERSION,
   VOCAB_FILE,
   type ExportFormat,
   type LanguageModelManifest,
 } from './manifest';
 import { languageModelCard } from './model-card';
-import { assertTrained, byTensor } from './model-export';
+import { assertTrained, byTensor, manifestHeader } from './model-export';
 import { writeExportFolder, type ExportResult } from './export-folder';
 import { ONNX_HIDDEN, ONNX_HIDDEN_OUT, ONNX_OUTPUT, ONNX_TOKENS, writeOnnx } from './onnx-writer';
 import { TFJS_NO_RECURRENT_STEP } from './tfjs-writer';
@@ -128,18 +126,8 @@ export async function exportLanguageModel(
     await put(VOCAB_FILE, `${JSON.stringify(model.vocab)}\n`, 'vocab');
 
     const manifest: LanguageModelManifest = LanguageModelManifestSchema.parse({
-      format: MODEL_MANIFEST_FORMAT,
-      version: MODEL_MANIFEST_VERSION,
+      ...manifestHeader(model),
       kind: LM_MANIFEST_KIND,
-      createdAt: new Date().toISOString(),
-      producer: 'nas-studio',
-      space: { name: model.space, config: model.spaceConfig },
-      architecture: {
-        json: model.arch,
-        text: model.archText,
-        finalOptions: model.finalOptions,
-        parameters: model.network.namedParameters().reduce((s, [, v]) => s + v.size, 0),
-      },
       step: {
         usage: `one recurrent step: feed token ids [N] and the state [N, ${H}] (zeros before a text's first token), get the next token's logits [N, ${vocabSize}] and the state after the token; feed ${ONNX_HIDDEN_OUT} back as ${ONNX_HIDDEN} for the next token`,
         inputs: {

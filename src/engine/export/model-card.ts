@@ -1,5 +1,35 @@
 import type { LanguageModelManifest, ModelManifest } from './manifest';
 
+/** The card's closing sections, the same for every kind of model: training, what is left out, the files, how to use it. */
+function trainingAndFiles(
+  m: ModelManifest | LanguageModelManifest,
+  seedLine: string,
+  alsoNotExported: string[],
+  usage: string,
+): string[] {
+  return [
+    '## Training',
+    '',
+    `${seedLine} Recipe:`,
+    '',
+    '```json',
+    JSON.stringify(m.recipe, null, 2),
+    '```',
+    '',
+    '## Not in this export',
+    '',
+    ...[...m.notExported, ...alsoNotExported].map((s) => `- ${s}`),
+    '',
+    '## Files',
+    '',
+    ...m.files.map((f) => `- \`${f.name}\` (${f.format}, ${f.bytes.toLocaleString('en-US')} bytes)`),
+    '- `manifest.json`: everything above, machine-readable.',
+    '',
+    usage,
+    '',
+  ];
+}
+
 /** README.md of an export folder: a short model card drawn from the manifest. */
 export function modelCard(m: ModelManifest): string {
   const { height, width, channels } = m.input;
@@ -51,25 +81,12 @@ export function modelCard(m: ModelManifest): string {
     );
   lines.push(
     '',
-    '## Training',
-    '',
-    `Seed ${m.seed}. Recipe:`,
-    '',
-    '```json',
-    JSON.stringify(m.recipe, null, 2),
-    '```',
-    '',
-    '## Not in this export',
-    '',
-    ...m.notExported.map((s) => `- ${s}`),
-    '',
-    '## Files',
-    '',
-    ...m.files.map((f) => `- \`${f.name}\` (${f.format}, ${f.bytes.toLocaleString('en-US')} bytes)`),
-    '- `manifest.json`: everything above, machine-readable.',
-    '',
-    'Use it: `nas-studio predict <this folder> image.png`. Loading in Python and JavaScript: docs/export.md.',
-    '',
+    ...trainingAndFiles(
+      m,
+      `Seed ${m.seed}.`,
+      [],
+      'Use it: `nas-studio predict <this folder> image.png`. Loading in Python and JavaScript: docs/export.md.',
+    ),
   );
   return lines.join('\n');
 }
@@ -117,25 +134,11 @@ export function languageModelCard(m: LanguageModelManifest): string {
     '',
     ...metrics,
     '',
-    '## Training',
-    '',
-    `Seed ${m.seed}${m.trainedWindow ? `, BPTT windows of ${m.trainedWindow} tokens` : ''}. Recipe:`,
-    '',
-    '```json',
-    JSON.stringify(m.recipe, null, 2),
-    '```',
-    '',
-    '## Not in this export',
-    '',
-    ...m.notExported.map((s) => `- ${s}`),
-    '- TensorFlow.js: the layers format cannot express the step (docs/export.md).',
-    '',
-    '## Files',
-    '',
-    ...m.files.map((f) => `- \`${f.name}\` (${f.format}, ${f.bytes.toLocaleString('en-US')} bytes)`),
-    '- `manifest.json`: everything above, machine-readable.',
-    '',
-    'Use it: `nas-studio predict <this folder> --text "the words so far"` prints the most probable next tokens. Loading in Python and JavaScript: docs/export.md.',
-    '',
+    ...trainingAndFiles(
+      m,
+      `Seed ${m.seed}${m.trainedWindow ? `, BPTT windows of ${m.trainedWindow} tokens` : ''}.`,
+      ['TensorFlow.js: the layers format cannot express the step (docs/export.md).'],
+      'Use it: `nas-studio predict <this folder> --text "the words so far"` prints the most probable next tokens. Loading in Python and JavaScript: docs/export.md.',
+    ),
   ].join('\n');
 }

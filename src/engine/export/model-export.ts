@@ -133,6 +133,32 @@ function safetensorsOf(model: TrainedModel, state: NamedWeights): Uint8Array {
   });
 }
 
+/**
+ * What every manifest opens with, image or language model: the format, when and by what it was
+ * made, the space and the architecture with its parameter count (zod's parse puts the keys in the
+ * schema's order).
+ */
+export function manifestHeader(
+  model: Pick<TrainedModel, 'space' | 'spaceConfig' | 'arch' | 'archText' | 'finalOptions'> & {
+    network: Module;
+  },
+) {
+  return {
+    format: MODEL_MANIFEST_FORMAT,
+    version: MODEL_MANIFEST_VERSION,
+    createdAt: new Date().toISOString(),
+    producer: 'nas-studio',
+    space: { name: model.space, config: model.spaceConfig },
+    architecture: {
+      json: model.arch,
+      text: model.archText,
+      finalOptions: model.finalOptions,
+      parameters: parameterCount(model.network),
+    },
+  } as const;
+}
+
+/** Trainable parameters of the exported network (the auxiliary head, a training-time loss only, left out). */
 function parameterCount(network: Module): number {
   return network
     .namedParameters()
@@ -179,17 +205,7 @@ export async function exportModel(
 
     const { height, width, channels } = model.inputShape;
     const manifest: ModelManifest = ModelManifestSchema.parse({
-      format: MODEL_MANIFEST_FORMAT,
-      version: MODEL_MANIFEST_VERSION,
-      createdAt: new Date().toISOString(),
-      producer: 'nas-studio',
-      space: { name: model.space, config: model.spaceConfig },
-      architecture: {
-        json: model.arch,
-        text: model.archText,
-        finalOptions: model.finalOptions,
-        parameters: parameterCount(model.network),
-      },
+      ...manifestHeader(model),
       input: {
         height,
         width,
