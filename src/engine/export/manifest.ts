@@ -6,6 +6,29 @@ import { z } from 'zod';
  * provenance). `nas-studio predict` reads it; the test validates every export against this schema.
  */
 
+/**
+ * The fields every manifest ends with, image or language model: how it was trained, what the export
+ * leaves out, and its files with each one's format (`formats`: those the kind of model writes).
+ */
+function provenanceAndFiles<const F extends readonly [string, ...string[]]>(formats: F) {
+  return {
+    recipe: z.unknown(),
+    seed: z.number().int(),
+    sourceRun: z.string().optional(),
+    /** What was left out of the exported graph: training-only parts. */
+    notExported: z.array(z.string()),
+    files: z.array(
+      z
+        .object({
+          name: z.string(),
+          bytes: z.number().int().nonnegative(),
+          format: z.enum(formats),
+        })
+        .strict(),
+    ),
+  };
+}
+
 export const MODEL_MANIFEST_FORMAT = 'nas-studio-model';
 export const MODEL_MANIFEST_VERSION = 1;
 export const EXPORT_FORMATS = ['onnx', 'tfjs', 'safetensors'] as const;
@@ -72,20 +95,7 @@ export const ModelManifestSchema = z
         perClassAcc: z.array(z.number().min(0).max(1)).optional(),
       })
       .strict(),
-    recipe: z.unknown(),
-    seed: z.number().int(),
-    sourceRun: z.string().optional(),
-    /** What was left out of the exported graph: training-only parts. */
-    notExported: z.array(z.string()),
-    files: z.array(
-      z
-        .object({
-          name: z.string(),
-          bytes: z.number().int().nonnegative(),
-          format: z.enum([...EXPORT_FORMATS, 'card']),
-        })
-        .strict(),
-    ),
+    ...provenanceAndFiles([...EXPORT_FORMATS, 'card']),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -178,19 +188,7 @@ export const LanguageModelManifestSchema = z
       .strict(),
     /** The BPTT window length it was trained with (a step carries state for any length). */
     trainedWindow: z.number().int().positive().optional(),
-    recipe: z.unknown(),
-    seed: z.number().int(),
-    sourceRun: z.string().optional(),
-    notExported: z.array(z.string()),
-    files: z.array(
-      z
-        .object({
-          name: z.string(),
-          bytes: z.number().int().nonnegative(),
-          format: z.enum([...LM_EXPORT_FORMATS, 'vocab', 'card']),
-        })
-        .strict(),
-    ),
+    ...provenanceAndFiles([...LM_EXPORT_FORMATS, 'vocab', 'card']),
   })
   .strict()
   .superRefine((m, ctx) => {
