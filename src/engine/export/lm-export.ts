@@ -12,7 +12,7 @@ import {
   type LanguageModelManifest,
 } from './manifest';
 import { languageModelCard } from './model-card';
-import { assertTrained, byTensor, manifestHeader } from './model-export';
+import { assertTrained, byTensor, manifestHeader, manifestProvenance } from './model-export';
 import { writeExportFolder, type ExportResult } from './export-folder';
 import { ONNX_HIDDEN, ONNX_HIDDEN_OUT, ONNX_OUTPUT, ONNX_TOKENS, writeOnnx } from './onnx-writer';
 import { TFJS_NO_RECURRENT_STEP } from './tfjs-writer';
@@ -151,11 +151,7 @@ export async function exportLanguageModel(
       output: { kind: 'logits', vocab: vocabSize },
       metrics: model.metrics,
       trainedWindow: model.bptt,
-      recipe: model.recipe ?? null,
-      seed: model.seed,
-      sourceRun: model.sourceRun,
-      notExported: NOT_EXPORTED,
-      files: [...files],
+      ...manifestProvenance(model, NOT_EXPORTED, files),
     });
     await put('README.md', languageModelCard(manifest), 'card');
     manifest.files = files;

@@ -158,6 +158,25 @@ export function manifestHeader(
   } as const;
 }
 
+/**
+ * What every manifest ends with (manifest.ts provenanceAndFiles): the recipe and seed, the search run
+ * it came from, what the export leaves out, and the files written so far (a copy: the card and the
+ * manifest are added after).
+ */
+export function manifestProvenance<F>(
+  model: Pick<TrainedModel, 'recipe' | 'seed' | 'sourceRun'>,
+  notExported: string[],
+  files: readonly F[],
+) {
+  return {
+    recipe: model.recipe ?? null,
+    seed: model.seed,
+    sourceRun: model.sourceRun,
+    notExported,
+    files: [...files],
+  };
+}
+
 /** Trainable parameters of the exported network (the auxiliary head, a training-time loss only, left out). */
 function parameterCount(network: Module): number {
   return network
@@ -225,11 +244,7 @@ export async function exportModel(
       output: { kind: 'logits', classes },
       classNames: model.classNames,
       metrics: model.metrics,
-      recipe: model.recipe ?? null,
-      seed: model.seed,
-      sourceRun: model.sourceRun,
-      notExported: NOT_EXPORTED,
-      files: [...files],
+      ...manifestProvenance(model, NOT_EXPORTED, files),
     });
     const card = modelCard(manifest);
     await put('README.md', card, 'card');
